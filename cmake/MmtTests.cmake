@@ -1,0 +1,43 @@
+# Criterion tests: every tests/<dir>/test_*.c is one executable and one ctest.
+find_package(PkgConfig REQUIRED)
+pkg_check_modules(CRITERION REQUIRED IMPORTED_TARGET criterion)
+
+file(GLOB MMT_TEST_SOURCES CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/tests/*/test_*.c)
+foreach(src ${MMT_TEST_SOURCES})
+  get_filename_component(name ${src} NAME_WE)
+  get_filename_component(dir ${src} DIRECTORY)
+  get_filename_component(group ${dir} NAME)
+  set(tgt ${group}_${name})
+  add_executable(${tgt} ${src})
+  target_include_directories(${tgt} PRIVATE ${CMAKE_SOURCE_DIR}/ref
+    ${CMAKE_SOURCE_DIR}/harness ${CMAKE_SOURCE_DIR}/tests)
+  target_link_libraries(${tgt} PRIVATE mmt_harness PkgConfig::CRITERION mmt_flags)
+  # Criterion forks a child per test; ASan leak checks run in each child and
+  # fail it, so a leak fails the test (tests/README.md).
+  add_test(NAME ${group}/${name} COMMAND ${tgt} --jobs=2 -q)
+  set_tests_properties(${group}/${name} PROPERTIES
+    ENVIRONMENT "ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=23;UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1"
+    LABELS unit TIMEOUT 300)
+endforeach()
+
+# Replay every committed corpus and crash file (tests/replay.sh).
+add_test(NAME replay/corpus-and-crashes
+  COMMAND ${CMAKE_SOURCE_DIR}/tests/replay.sh $<TARGET_FILE:mmtorture> ${CMAKE_SOURCE_DIR})
+set_tests_properties(replay/corpus-and-crashes PROPERTIES LABELS replay TIMEOUT 600)
+
+# Short fuzz smoke: each fuzz target's standalone driver runs random inputs.
+foreach(t ${MMT_FUZZ_TARGETS})
+  add_test(NAME smoke/${t} COMMAND $<TARGET_FILE:${t}> -seconds=10 -seed=1
+    ${CMAKE_SOURCE_DIR}/corpus/${t})
+  set_tests_properties(smoke/${t} PROPERTIES LABELS smoke TIMEOUT 120)
+endforeach()
+
+# Short stress smoke.
+add_test(NAME smoke/stress-ref-pages COMMAND $<TARGET_FILE:mmtorture> stress
+  --allocator ref-pages --threads 2 --seconds 10 --seed 1)
+set_tests_properties(smoke/stress-ref-pages PROPERTIES LABELS smoke TIMEOUT 120)
+
+# CLI behaviour (exit codes, messages): tests/tools/cli.sh
+add_test(NAME tools/cli COMMAND ${CMAKE_SOURCE_DIR}/tests/tools/cli.sh
+  $<TARGET_FILE:mmtorture> ${CMAKE_SOURCE_DIR})
+set_tests_properties(tools/cli PROPERTIES LABELS cli TIMEOUT 300)

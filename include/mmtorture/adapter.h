@@ -1,0 +1,279 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * mmtorture/adapter.h - the adapter ABI: how any allocator is plugged in.
+ *
+ * Self-contained: a plug-in includes only this header and the C library.
+ *
+ * An adapter is a const struct mmt_adapter: an ABI version, a name,
+ * capability bits, create/destroy, and one table of operations per
+ * capability. A shared-object plug-in exports one function,
+ *
+ *     const struct mmt_adapter *mmt_adapter_entry(void);
+ *
+ * (MMT_ADAPTER_ENTRY_SYMBOL). The harness checks abi_version and that every
+ * pointer a declared capability needs is set, and refuses the adapter with
+ * a message naming what is wrong otherwise.
+ *
+ * Versioning: fields are only ever appended. struct_size lets the harness
+ * tell an older v1 layout from a newer one; abi_version changes only when
+ * an existing field changes meaning.
+ *
+ * Memory: a PAGES allocator manages an arena the harness maps and hands in
+ * (env->arena) so the harness can watch every byte, unless it declares
+ * MMT_CAP_OWN_ARENA, in which case it builds its own and reports it through
+ * pages.arena() (the reference machine does this: its RAM is a memfd).
+ *
+ * Errors: functions returning int return 0 on success and a negative errno
+ * value on failure. Allocation failure is a NULL address, not an error.
+ */
+#ifndef MMTORTURE_ADAPTER_H
+#define MMTORTURE_ADAPTER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define MMT_ADAPTER_ABI_VERSION 1u
+#define MMT_ADAPTER_ENTRY_SYMBOL "mmt_adapter_entry"
+
+/* Capability bits. */
+#define MMT_CAP_PAGES (1u << 0) /* alloc/free by order and GFP mask */
+#define MMT_CAP_OBJECTS (1u << 1) /* malloc/free/realloc/aligned (issue 3) */
+#define MMT_CAP_CACHES (1u << 2) /* kmem_cache create/alloc/free/destroy */
+#define MMT_CAP_VMALLOC (1u << 3) /* vmalloc/vfree */
+#define MMT_CAP_DMA (1u << 4) /* dma_alloc_coherent/free with a mask */
+#define MMT_CAP_THREAD_SAFE (1u << 5) /* ops may be called concurrently */
+#define MMT_CAP_USABLE_SIZE (1u << 6) /* objects.usable_size is meaningful */
+#define MMT_CAP_POLICY_BUDDY \
+	(1u << 7) /* full buddy coalescing: strict oracle */
+#define MMT_CAP_ZONES (1u << 8) /* honours GFP zone modifiers */
+#define MMT_CAP_OWN_ARENA (1u << 9) /* PAGES arena built by the adapter */
+#define MMT_CAP_CHECK (1u << 10) /* has a self-check (check()) */
+#define MMT_CAP_TRACE (1u << 11) /* emits trace events (set_trace()) */
+
+/*
+ * GFP bits as carried in ops and passed to adapters: the values and
+ * meanings of Linux 6.12 (include/linux/gfp_types.h); 2.6-era COLD and
+ * REPEAT above bit 28. An allocator that has no use for a bit ignores it.
+ */
+#define MMT_GFP_DMA 0x01u
+#define MMT_GFP_HIGHMEM 0x02u
+#define MMT_GFP_DMA32 0x04u
+#define MMT_GFP_MOVABLE 0x08u
+#define MMT_GFP_RECLAIMABLE 0x10u
+#define MMT_GFP_HIGH 0x20u
+#define MMT_GFP_IO 0x40u
+#define MMT_GFP_FS 0x80u
+#define MMT_GFP_ZERO 0x100u
+#define MMT_GFP_DIRECT_RECLAIM 0x400u
+#define MMT_GFP_KSWAPD_RECLAIM 0x800u
+#define MMT_GFP_WRITE 0x1000u
+#define MMT_GFP_NOWARN 0x2000u
+#define MMT_GFP_RETRY_MAYFAIL 0x4000u
+#define MMT_GFP_NOFAIL 0x8000u
+#define MMT_GFP_NORETRY 0x10000u
+#define MMT_GFP_MEMALLOC 0x20000u
+#define MMT_GFP_COMP 0x40000u
+#define MMT_GFP_NOMEMALLOC 0x80000u
+#define MMT_GFP_HARDWALL 0x100000u
+#define MMT_GFP_THISNODE 0x200000u
+#define MMT_GFP_ACCOUNT 0x400000u
+#define MMT_GFP_ZEROTAGS 0x800000u
+#define MMT_GFP_REPEAT 0x20000000u
+#define MMT_GFP_COLD 0x40000000u
+#define MMT_GFP_VALID_MASK 0x60fffdffu
+#define MMT_GFP_ZONEMASK 0x0fu
+#define MMT_GFP_RECLAIM (MMT_GFP_DIRECT_RECLAIM | MMT_GFP_KSWAPD_RECLAIM)
+#define MMT_GFP_KERNEL (MMT_GFP_RECLAIM | MMT_GFP_IO | MMT_GFP_FS)
+#define MMT_GFP_ATOMIC (MMT_GFP_HIGH | MMT_GFP_KSWAPD_RECLAIM)
+
+/* Zone types, the kernel's enum zone_type order. */
+enum mmt_zone_type {
+	MMT_ZONE_DMA = 0,
+	MMT_ZONE_DMA32 = 1,
+	MMT_ZONE_NORMAL = 2,
+	MMT_ZONE_HIGHMEM = 3,
+	MMT_NR_ZONE_TYPES = 4,
+};
+
+#define MMT_MAX_RANGES 8
+
+/* A range of page frames. */
+struct mmt_pfn_range {
+	uint64_t start_pfn;
+	uint64_t nr_pages;
+};
+
+struct mmt_arena_zone {
+	uint32_t type; /* enum mmt_zone_type */
+	uint32_t present; /* 1 when the machine has this zone */
+	uint64_t start_pfn; /* first pfn of the zone span */
+	uint64_t end_pfn; /* one past the last */
+};
+
+/*
+ * A PAGES arena: page frame pfn lives at base + pfn * page_size. Only
+ * pfns inside present[] and outside reserved[] may be handed out; a block
+ * of order o is 2^o pages aligned to 2^o pages and lies inside one zone.
+ */
+struct mmt_arena {
+	void *base; /* address of pfn 0 */
+	uint64_t nr_pfns; /* pfns [0, nr_pfns) are spanned */
+	uint64_t page_size; /* bytes: 4096 or 8192 */
+	uint32_t nr_orders; /* orders 0..nr_orders-1 may succeed */
+	uint32_t nr_zones; /* entries used in zones[] */
+	struct mmt_arena_zone zones[MMT_NR_ZONE_TYPES];
+	uint32_t nr_present;
+	struct mmt_pfn_range present[MMT_MAX_RANGES];
+	uint32_t nr_reserved;
+	struct mmt_pfn_range reserved[MMT_MAX_RANGES];
+};
+
+/*
+ * The machine the harness asks for. A PAGES adapter without OWN_ARENA
+ * finds the memory already mapped in env->arena; one with OWN_ARENA builds
+ * a machine of this shape itself.
+ */
+struct mmt_machine {
+	uint32_t profile; /* 0 x86_64, 1 x86_32 */
+	uint32_t era; /* 0 Linux 6.12, 1 Linux 2.6 */
+	uint32_t page_shift; /* 12 or 13 */
+	uint32_t nr_orders;
+	uint32_t nr_cpus;
+	uint32_t nr_banks;
+	struct mmt_pfn_range banks[MMT_MAX_RANGES]; /* present RAM */
+	uint32_t nr_reserved;
+	struct mmt_pfn_range reserved[MMT_MAX_RANGES];
+};
+
+/* Trace event kinds an adapter may emit. */
+enum mmt_event_type {
+	MMT_EV_PAGE_ALLOC = 0, /* mm_page_alloc */
+	MMT_EV_PAGE_FREE = 1, /* mm_page_free */
+	MMT_EV_OTHER = 255,
+};
+
+struct mmt_event {
+	uint32_t type; /* enum mmt_event_type */
+	const char *name; /* the kernel's tracepoint name */
+	uint64_t pfn; /* UINT64_MAX for a failed allocation */
+	uint32_t order;
+	uint32_t gfp;
+	uint32_t cpu;
+	const char *text; /* ftrace text, or NULL unless MMT_TRACE_TEXT asked */
+};
+
+#define MMT_TRACE_TEXT 1u
+
+typedef void (*mmt_event_fn)(void *ctx, const struct mmt_event *ev);
+/* Called once per finding by a self-check. */
+typedef void (*mmt_finding_fn)(void *ctx, const char *id, const char *message);
+
+/* What create() is given. */
+struct mmt_adapter_env {
+	uint32_t abi_version; /* the harness's MMT_ADAPTER_ABI_VERSION */
+	uint32_t struct_size; /* sizeof(struct mmt_adapter_env) */
+	const char *options; /* text after ':' in --allocator, or "" */
+	struct mmt_machine machine; /* the machine asked for */
+	struct mmt_arena arena; /* PAGES without OWN_ARENA: the memory */
+	uint32_t nr_threads; /* threads that will call in */
+};
+
+/*
+ * Which kernel entry point an op stands for, so an allocator with several
+ * (the reference) can exercise each. Others ignore it.
+ */
+enum mmt_pages_api {
+	MMT_API_ALLOC_PAGES = 0, /* alloc_pages(gfp, order) */
+	MMT_API_ALLOC_PAGE = 1, /* alloc_page(gfp) */
+	MMT_API_GET_FREE_PAGES = 2, /* __get_free_pages(gfp, order) */
+	MMT_API_GET_FREE_PAGE = 3, /* __get_free_page(gfp) */
+	MMT_API_GET_ZEROED_PAGE = 4, /* get_zeroed_page(gfp) */
+	MMT_API_FREE_PAGES = 5, /* free_pages(addr, order) */
+	MMT_API_FREE_PAGES_PAGE = 6, /* __free_pages(page, order) */
+	MMT_API_FREE_PAGE = 7, /* free_page(addr) */
+};
+
+struct mmt_pages_ops {
+	/* The arena managed (required with OWN_ARENA, else optional). */
+	int (*arena)(void *state, struct mmt_arena *out);
+	/* Allocate 2^order pages; *addr = block start in the arena, or NULL. */
+	int (*alloc)(void *state, unsigned int order, uint32_t gfp,
+		     uint32_t api, void **addr);
+	/* Free a block. -EINVAL when the allocator detects a bad free. */
+	int (*free)(void *state, void *addr, unsigned int order, uint32_t api);
+};
+
+/* OBJECTS: a malloc family (completed by the plug-in issue). */
+struct mmt_objects_ops {
+	void *(*malloc)(void *state, size_t size, uint32_t gfp);
+	void *(*calloc)(void *state, size_t nmemb, size_t size, uint32_t gfp);
+	void *(*realloc)(void *state, void *ptr, size_t size, uint32_t gfp);
+	void *(*aligned)(void *state, size_t align, size_t size, uint32_t gfp);
+	void (*free)(void *state, void *ptr);
+	size_t (*usable_size)(void *state, const void *ptr);
+};
+
+/* CACHES: kmem_cache style (completed by a later issue). */
+struct mmt_caches_ops {
+	void *(*create)(void *state, const char *name, size_t size,
+			size_t align, uint32_t flags);
+	void *(*alloc)(void *state, void *cache, uint32_t gfp);
+	void (*free)(void *state, void *cache, void *obj);
+	void (*destroy)(void *state, void *cache);
+};
+
+/* VMALLOC (later issue). */
+struct mmt_vmalloc_ops {
+	void *(*vmalloc)(void *state, size_t size, uint32_t gfp);
+	void (*vfree)(void *state, void *addr);
+};
+
+/* DMA (later issue). */
+struct mmt_dma_ops {
+	void *(*alloc_coherent)(void *state, size_t size, uint64_t dma_mask,
+				uint64_t *dma_handle, uint32_t gfp);
+	void (*free_coherent)(void *state, size_t size, void *cpu_addr,
+			      uint64_t dma_handle);
+};
+
+struct mmt_adapter {
+	uint32_t abi_version; /* MMT_ADAPTER_ABI_VERSION */
+	uint32_t struct_size; /* sizeof(struct mmt_adapter) */
+	const char *name; /* short, lower case: "ref-pages" */
+	const char *description; /* one line */
+	uint32_t caps; /* MMT_CAP_* */
+
+	/* Build an instance. *state is passed to every other call. */
+	int (*create)(const struct mmt_adapter_env *env, void **state,
+		      char *err, size_t errlen);
+	void (*destroy)(void *state);
+
+	/* Optional: walk own structures, report findings; returns their number. */
+	long (*check)(void *state, unsigned int level, mmt_finding_fn fn,
+		      void *ctx);
+	/* Optional: a state view ("buddyinfo", "zoneinfo") into buf. */
+	size_t (*dump)(void *state, const char *view, char *buf, size_t len);
+	/* Optional: subscribe to trace events (NULL fn unsubscribes). */
+	void (*set_trace)(void *state, unsigned int flags, mmt_event_fn fn,
+			  void *ctx);
+	/* Optional: the calling thread now runs as simulated CPU cpu. */
+	void (*cpu_enter)(void *state, unsigned int cpu);
+
+	struct mmt_pages_ops pages;
+	struct mmt_objects_ops objects;
+	struct mmt_caches_ops caches;
+	struct mmt_vmalloc_ops vmalloc;
+	struct mmt_dma_ops dma;
+};
+
+typedef const struct mmt_adapter *(*mmt_adapter_entry_fn)(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* MMTORTURE_ADAPTER_H */

@@ -1,0 +1,106 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * mmtorture/exec.h - run an op sequence on an adapter under the shadow.
+ *
+ * The executor reaches the allocator only through struct mmt_adapter. After
+ * every op the shadow model (harness/shadow.c, independent of ref/) checks
+ * the result; every check_every ops and at the end the adapter's own
+ * check() (ref_check for the reference) runs at full level.
+ *
+ * Reports always carry the op index, the layer and the invariant id.
+ */
+#ifndef MMTORTURE_EXEC_H
+#define MMTORTURE_EXEC_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "adapter.h"
+#include "ops.h"
+
+/* Exit codes shared by every command (DESIGN.md). */
+enum mmt_exit {
+	MMT_EXIT_OK = 0, /* every check held */
+	MMT_EXIT_BUG = 1, /* a bug was found */
+	MMT_EXIT_USAGE = 2, /* bad usage or bad input */
+	MMT_EXIT_ENV = 3, /* environment: dependency or resource missing */
+};
+
+#define MMT_REPORT_MAX 16
+
+struct mmt_violation {
+	size_t op_index; /* 0-based index of the op; SIZE_MAX = end of input */
+	char layer[16]; /* "shadow", "oracle", "buddy", "zone", "page", ... */
+	char id[32]; /* invariant id: "BUDDY-COALESCE", "ORACLE-MUST-SUCCEED" */
+	char message[240];
+};
+
+struct mmt_report {
+	unsigned int nr; /* violations kept */
+	unsigned long total; /* violations seen */
+	struct mmt_violation v[MMT_REPORT_MAX];
+};
+
+void mmt_report_init(struct mmt_report *r);
+/* Append (kept while room remains, always counted). printf-style message. */
+void mmt_report_add(struct mmt_report *r, size_t op_index, const char *layer,
+		    const char *id, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+
+struct mmt_exec_opts {
+	uint32_t check_every; /* 0: take the program's value */
+	int check_at_end; /* full adapter check after the last op (1) */
+	int strict; /* -1 from caps (POLICY_BUDDY), 0 off, 1 on */
+	FILE *trace; /* non-NULL: print each op and its result here */
+	int stop_on_violation; /* stop at the first op that reports (1) */
+};
+
+void mmt_exec_opts_default(struct mmt_exec_opts *o);
+
+struct mmt_exec_result {
+	size_t ops_run;
+	size_t allocs; /* successful allocations */
+	size_t alloc_fails; /* allocations that returned NULL */
+	size_t frees;
+	size_t checks; /* full checks run */
+	struct mmt_report report;
+	char state[4096]; /* on a violation: buddyinfo of the adapter, if any */
+};
+
+/*
+ * Create the adapter for prog->machine, run every op, destroy it.
+ * Returns MMT_EXIT_OK, MMT_EXIT_BUG (see res->report), MMT_EXIT_USAGE (the
+ * program needs a capability the adapter lacks; err says which), or
+ * MMT_EXIT_ENV (create failed for lack of a resource; err says which).
+ */
+int mmt_exec_run(const struct mmt_adapter *ad, const char *options,
+		 const struct mmt_prog *prog, const struct mmt_exec_opts *opts,
+		 struct mmt_exec_result *res, char *err, size_t errlen);
+
+/* Built-in and plug-in adapters. */
+struct mmt_adapter_info {
+	const struct mmt_adapter *adapter;
+	int available; /* 1 when usable on this machine */
+	const char *why_not; /* when not available */
+};
+
+/* Built-ins in a fixed order; *n set to their number. */
+const struct mmt_adapter_info *mmt_adapters_builtin(size_t *n);
+
+/*
+ * Resolve "NAME[:options]" (a built-in) or "PATH.so[:options]" (a plug-in,
+ * plug-in issue). On success *ad and *options (pointing into a static copy
+ * or into spec) are set and 0 returned; otherwise MMT_EXIT_USAGE or
+ * MMT_EXIT_ENV with err naming the problem.
+ */
+int mmt_adapter_select(const char *spec, const struct mmt_adapter **ad,
+		       const char **options, char *err, size_t errlen);
+
+/* Validate an adapter table: version, struct size, pointers per capability. */
+int mmt_adapter_validate(const struct mmt_adapter *ad, char *err,
+			 size_t errlen);
+
+/* The reference page allocator as an adapter ("ref-pages"). */
+extern const struct mmt_adapter mmt_adapter_ref_pages;
+
+#endif /* MMTORTURE_EXEC_H */

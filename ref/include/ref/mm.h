@@ -1,0 +1,114 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * ref/mm.h - the reference machine and its page allocator API.
+ *
+ * Kernel semantics (include/linux/gfp.h, mm/page_alloc.c), ref_ prefixed:
+ *   ref_alloc_pages(mm, gfp, order)      -> struct ref_page * or NULL
+ *   ref_alloc_page(mm, gfp)              -> order 0
+ *   ref_get_free_pages(mm, gfp, order)   -> lowmem address or 0 (HIGHMEM
+ *                                           is stripped from gfp, as 6.12)
+ *   ref_get_free_page(mm, gfp), ref_get_zeroed_page(mm, gfp)
+ *   ref_free_pages(mm, addr, order)      -> free by address
+ *   ref_free_pages_page(mm, page, order) -> __free_pages(), free by page
+ *   ref_free_page(mm, addr)
+ * An order >= nr_orders fails. A free whose page/order does not match a
+ * live allocation is refused and reported as a bad page (ref_bad_page_count).
+ *
+ * Threads: any number may share a machine. A thread that allocates should
+ * first enter a simulated CPU with ref_cpu_enter(); the default is CPU 0.
+ */
+#ifndef REF_MM_H
+#define REF_MM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "gfp.h"
+#include "types.h"
+
+/* Fill defaults: x86_64, era 6.12, 64 MiB, 4 KiB pages, 11 orders, 1 CPU. */
+void ref_config_init(struct ref_config *c);
+
+/*
+ * Parse "key=value[,key=value...]" (spaces also separate) onto c. Keys:
+ *   profile=x86_64|x86_32  era=6.12|2.6  ram=SIZE  page=4K|8K|4096|8192
+ *   orders=N  cpus=N  mem=SIZE  bank=SIZE@START (repeatable)
+ *   reserve=SIZE@START (repeatable)
+ * SIZE and START take K/M/G/T suffixes (powers of 1024). On error returns
+ * -1 and writes "key 'ram': ..." into err; c may be partly updated.
+ */
+int ref_config_parse(struct ref_config *c, const char *spec, char *err,
+		     size_t errlen);
+
+/* Format c as a spec ref_config_parse() accepts. Returns the length. */
+size_t ref_config_format(const struct ref_config *c, char *buf, size_t len);
+
+/*
+ * Check a config without building anything. 0, or -1 with a message naming
+ * the field ("ram 512K is below one top-order block (4M)").
+ */
+int ref_config_validate(const struct ref_config *c, char *err, size_t errlen);
+
+/*
+ * Build a machine: memblock layout, zones, mem_map, all free memory handed
+ * to the buddy. Returns 0; -1 for a bad config (err says why); -2 when the
+ * environment refused (memfd, mmap), err says which call.
+ */
+int ref_mm_create(const struct ref_config *c, struct ref_mm **out, char *err,
+		  size_t errlen);
+void ref_mm_destroy(struct ref_mm *mm);
+
+/* Simulated CPUs: the calling thread runs as cpu until it enters another. */
+void ref_cpu_enter(struct ref_mm *mm, unsigned int cpu);
+unsigned int ref_smp_processor_id(const struct ref_mm *mm);
+
+/* pfn <-> page <-> address. page_address() is NULL for highmem pages. */
+struct ref_page *ref_pfn_to_page(struct ref_mm *mm, unsigned long pfn);
+unsigned long ref_page_to_pfn(const struct ref_mm *mm,
+			      const struct ref_page *page);
+int ref_pfn_valid(const struct ref_mm *mm, unsigned long pfn);
+void *ref_page_address(const struct ref_mm *mm, const struct ref_page *page);
+struct ref_page *ref_virt_to_page(struct ref_mm *mm, const void *addr);
+struct ref_zone *ref_page_zone(struct ref_mm *mm, const struct ref_page *page);
+/* The harness window: every pfn (highmem included) at phys + pfn*page_size. */
+void *ref_phys_window(const struct ref_mm *mm);
+
+/* The page allocator. */
+struct ref_page *ref_alloc_pages(struct ref_mm *mm, ref_gfp_t gfp,
+				 unsigned int order);
+struct ref_page *ref_alloc_page(struct ref_mm *mm, ref_gfp_t gfp);
+unsigned long ref_get_free_pages(struct ref_mm *mm, ref_gfp_t gfp,
+				 unsigned int order);
+unsigned long ref_get_free_page(struct ref_mm *mm, ref_gfp_t gfp);
+unsigned long ref_get_zeroed_page(struct ref_mm *mm, ref_gfp_t gfp);
+/* Frees return 0, or -1 when refused as a bad page (reported, not freed). */
+int ref_free_pages_page(struct ref_mm *mm, struct ref_page *page,
+			unsigned int order);
+int ref_free_pages(struct ref_mm *mm, unsigned long addr, unsigned int order);
+int ref_free_page(struct ref_mm *mm, unsigned long addr);
+
+/* Bad-page reports (invalid or double frees) so far, and the latest text. */
+unsigned long ref_bad_page_count(const struct ref_mm *mm);
+size_t ref_bad_page_last(struct ref_mm *mm, char *buf, size_t len);
+
+/* Trace: one optional subscriber per machine; NULL unsubscribes. */
+void ref_trace_subscribe(struct ref_mm *mm, ref_trace_fn fn, void *ctx);
+/* Format an event as ftrace's text for it ("page=%p pfn=0x%lx order=%d"). */
+size_t ref_trace_format(const struct ref_mm *mm,
+			const struct ref_trace_event *ev, char *buf,
+			size_t len);
+
+/* Counters. */
+unsigned long ref_nr_free_pages(struct ref_mm *mm); /* all zones, pages */
+unsigned long ref_totalram_pages(const struct ref_mm *mm); /* managed */
+
+/*
+ * /proc views in the kernel's formats. Each writes into buf (NUL
+ * terminated, truncated if short) and returns the full length.
+ *   buddyinfo: "Node 0, zone      DMA      1      0 ..."
+ *   zoneinfo:  "Node 0, zone      DMA\n  pages free     ..." (subset)
+ */
+size_t ref_proc_buddyinfo(struct ref_mm *mm, char *buf, size_t len);
+size_t ref_proc_zoneinfo(struct ref_mm *mm, char *buf, size_t len);
+
+#endif /* REF_MM_H */

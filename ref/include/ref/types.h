@@ -1,0 +1,184 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * ref/types.h - every structure of the reference machine, in one place.
+ *
+ * Models the data structures of Linux mm: struct page (mem_map), struct zone
+ * with its free_area[] (include/linux/mmzone.h), and the machine that holds
+ * them (one pg_data_t, node 0). Field comments give the unit of each value.
+ *
+ * Two eras are modelled and selected by struct ref_config.era:
+ *   REF_ERA_6_12 (default) - Linux 6.12: NR_PAGE_ORDERS = MAX_PAGE_ORDER + 1.
+ *   REF_ERA_2_6            - Linux 2.6.18 (the seeds): MAX_ORDER = 11 orders.
+ * Both spell "11 orders, 0..10" by default; nr_orders below is the count.
+ *
+ * Nothing in this header knows about the harness.
+ */
+#ifndef REF_TYPES_H
+#define REF_TYPES_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define REF_NR_ORDERS_DEFAULT \
+	11 /* orders 0..10: 2.6 MAX_ORDER, 6.12 NR_PAGE_ORDERS */
+#define REF_NR_ORDERS_MAX 16 /* configurable up to orders 0..15 */
+#define REF_MAX_BANKS 8 /* e820-style usable RAM ranges */
+#define REF_MAX_RESERVED 8 /* memblock_reserve()d ranges */
+#define REF_MAX_CPUS 64
+#define REF_RAM_MIN (1ULL << 20) /* 1 MiB */
+#define REF_RAM_MAX (1ULL << 40) /* 1 TiB of simulated RAM */
+
+enum ref_profile {
+	REF_PROFILE_X86_64 = 0, /* DMA < 16M <= DMA32 < 4G <= NORMAL */
+	REF_PROFILE_X86_32 = 1, /* DMA < 16M <= NORMAL < 896M <= HIGHMEM */
+};
+
+enum ref_era {
+	REF_ERA_6_12 = 0, /* default */
+	REF_ERA_2_6 = 1, /* the seeds: 2.6.18 */
+};
+
+/* The kernel's enum zone_type order: fallback goes from high to low. */
+enum ref_zone_type {
+	REF_ZONE_DMA = 0,
+	REF_ZONE_DMA32 = 1,
+	REF_ZONE_NORMAL = 2,
+	REF_ZONE_HIGHMEM = 3,
+	REF_NR_ZONE_TYPES = 4,
+};
+
+/* A physical range in bytes. Both fields page aligned once validated. */
+struct ref_mem_range {
+	uint64_t start; /* bytes */
+	uint64_t size; /* bytes */
+};
+
+struct ref_config {
+	enum ref_profile profile;
+	enum ref_era era;
+	/*
+	 * Physical layout. With nr_banks == 0 one bank [0, ram) is used.
+	 * Otherwise banks[] are the usable ranges (holes between them) and
+	 * ram is ignored.
+	 */
+	uint64_t ram; /* bytes */
+	unsigned int nr_banks;
+	struct ref_mem_range banks[REF_MAX_BANKS];
+	unsigned int nr_reserved;
+	struct ref_mem_range reserved[REF_MAX_RESERVED];
+	uint64_t mem_limit; /* bytes, the mem= boot parameter; 0 = none */
+	unsigned int page_shift; /* 12 (4 KiB) or 13 (8 KiB) */
+	unsigned int nr_orders; /* orders 0..nr_orders-1; 1..REF_NR_ORDERS_MAX */
+	unsigned int nr_cpus; /* 1..REF_MAX_CPUS */
+};
+
+/* Minimal intrusive list, the kernel's list_head. */
+struct ref_list_head {
+	struct ref_list_head *next;
+	struct ref_list_head *prev;
+};
+
+/* struct page flag bits (include/linux/page-flags.h names). */
+enum ref_pageflags {
+	REF_PG_reserved = 0, /* never handed to the buddy (holes, memblock) */
+	REF_PG_buddy = 1, /* head of a free block on free_area[private] */
+	REF_PG_head = 2, /* compound head (later issues) */
+	REF_PG_tail = 3, /* compound tail (later issues) */
+	REF_PG_slab = 4, /* owned by a slab cache (later issues) */
+	REF_PG_owner = 5, /* page_owner: head of a live allocation */
+	REF_PG_highmem = 6, /* lies in ZONE_HIGHMEM: no permanent mapping */
+	REF_NR_PAGEFLAGS
+};
+
+/*
+ * One per page frame, in mem_map. The all-zero state is "a page inside a
+ * free block that is not its head", so mem_map can be a lazily zeroed
+ * mapping and untouched RAM costs nothing.
+ */
+struct ref_page {
+	unsigned long flags; /* 1UL << REF_PG_* */
+	atomic_int refcount; /* _refcount: 0 free, >= 1 allocated head */
+	atomic_int
+		mapcount; /* _mapcount: -1 based in the kernel; 0 here = unmapped */
+	unsigned long private; /* PG_buddy: order of the free block */
+	unsigned int
+		owner_order; /* PG_owner: order of the allocation (page_owner) */
+	uint32_t owner_gfp; /* PG_owner: gfp mask of the allocation (page_owner) */
+	struct ref_list_head
+		lru; /* PG_buddy: link on free_area[order].free_list */
+};
+
+struct ref_free_area {
+	struct ref_list_head free_list; /* heads of free blocks of this order */
+	unsigned long nr_free; /* blocks (not pages) on free_list */
+};
+
+struct ref_mm;
+
+struct ref_zone {
+	const char *name; /* "DMA", "DMA32", "Normal", "HighMem" */
+	enum ref_zone_type type;
+	int populated; /* present_pages > 0 */
+	unsigned long zone_start_pfn; /* first pfn spanned */
+	unsigned long spanned_pages; /* pages from start to end, holes included */
+	unsigned long present_pages; /* pages of RAM in the span */
+	unsigned long managed_pages; /* present minus reserved: given to buddy */
+	unsigned long
+		nr_free_pages; /* NR_FREE_PAGES: pages, = sum nr_free << order */
+	unsigned long nr_alloc_pages; /* pages in live allocations */
+	unsigned long pgalloc; /* allocations served (blocks) */
+	unsigned long pgfree; /* frees received (blocks) */
+	unsigned long watermark[3]; /* WMARK_MIN/LOW/HIGH in pages (0 for now) */
+	pthread_mutex_t lock; /* zone->lock: free_area and counters */
+	struct ref_free_area free_area[REF_NR_ORDERS_MAX];
+	struct ref_mm *mm;
+};
+
+/* Trace events, named as the kernel's tracepoints. */
+enum ref_trace_type {
+	REF_TRACE_MM_PAGE_ALLOC = 0,
+	REF_TRACE_MM_PAGE_FREE = 1,
+	REF_NR_TRACE_TYPES
+};
+
+struct ref_trace_event {
+	enum ref_trace_type type;
+	const char *name; /* "mm_page_alloc", "mm_page_free" */
+	const struct ref_page *page; /* NULL when an allocation failed */
+	unsigned long pfn; /* valid when page != NULL */
+	unsigned int order;
+	uint32_t gfp; /* mm_page_alloc only */
+	int migratetype; /* mm_page_alloc only; MIGRATE_UNMOVABLE = 0 */
+	unsigned int cpu; /* simulated CPU that emitted it */
+};
+
+typedef void (*ref_trace_fn)(void *ctx, const struct ref_trace_event *ev);
+
+/*
+ * One simulated machine (one node). Nothing in ref/ is global: create as
+ * many as wanted. Threads share a machine; each enters a simulated CPU.
+ */
+struct ref_mm {
+	struct ref_config config; /* validated copy */
+	size_t page_size; /* bytes */
+	unsigned long max_pfn; /* one past the highest present pfn */
+	int memfd; /* the RAM: sparse file of max_pfn pages */
+	unsigned char *phys; /* whole memfd mapped: the harness's window */
+	unsigned long max_low_pfn; /* end of the direct map (lowmem) */
+	struct ref_page *mem_map; /* max_pfn entries, lazily zeroed mapping */
+	size_t mem_map_bytes;
+	unsigned int nr_banks; /* present ranges in pfns after mem= */
+	unsigned long bank_start[REF_MAX_BANKS]; /* pfn */
+	unsigned long bank_end[REF_MAX_BANKS]; /* pfn, exclusive */
+	unsigned long nr_reserved_pages; /* pages */
+	struct ref_zone zones[REF_NR_ZONE_TYPES]; /* indexed by zone type */
+	ref_trace_fn trace_fn; /* optional subscriber */
+	void *trace_ctx;
+	atomic_ulong nr_bad_page; /* bad_page() reports (invalid frees) */
+	char last_bad_page[256]; /* message of the latest bad_page() */
+	pthread_mutex_t bad_lock; /* guards last_bad_page */
+};
+
+#endif /* REF_TYPES_H */
