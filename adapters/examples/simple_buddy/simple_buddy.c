@@ -1,0 +1,283 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * simple_buddy.c - an example mmtorture PAGES plug-in: a small binary buddy
+ * allocator over the arena the harness hands in.
+ *
+ * Model: one buddy system per zone, as Linux does it. Free blocks of order o
+ * are 2^o pages aligned to 2^o pages and never cross a zone boundary. A
+ * free block's head is recorded in head_order[] and linked on the zone's
+ * list for its order (doubly linked through next[]/prev[] indexed by pfn;
+ * no metadata lives inside the arena, so the harness's fill checks see only
+ * what this allocator hands out).
+ *
+ * Allocation: the GFP zone bits choose the highest allowed zone and it
+ * falls back downwards (the kernel's gfp_zone() rules); in a zone take the
+ * smallest order with a free block and split it, returning upper halves.
+ * Free: merge with the buddy (pfn ^ (1 << order)) while the buddy is a free
+ * head of the same order in the same zone; the parent is pfn & buddy.
+ *
+ * Locking: one mutex around everything, so it declares THREAD_SAFE.
+ *
+ * Build with -DSIMPLE_BUDDY_BUG=1 to get the deliberately broken copy used to
+ * show that fuzz_diff catches a block handed out twice.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <mmtorture/adapter.h>
+
+#ifndef SIMPLE_BUDDY_BUG
+#define SIMPLE_BUDDY_BUG 0
+#endif
+
+#define NO_PFN UINT32_MAX
+#define MAX_ORDERS 32
+
+struct zone_lists {
+	uint32_t head[MAX_ORDERS]; /* first free block of each order */
+};
+
+struct sb {
+	struct mmt_arena arena;
+	pthread_mutex_t lock;
+	uint8_t *head_order; /* per pfn: 0 = not a free head, else order + 1 */
+	uint8_t *alloc_order; /* per pfn: 0 = not an allocation, else order + 1 */
+	uint32_t *next, *prev; /* free list links, per pfn */
+	struct zone_lists zones[MMT_NR_ZONE_TYPES];
+};
+
+static int zone_of(const struct sb *sb, uint64_t pfn)
+{
+	for (uint32_t i = 0; i < sb->arena.nr_zones; i++) {
+		const struct mmt_arena_zone *z = &sb->arena.zones[i];
+		if (z->present && pfn >= z->start_pfn && pfn < z->end_pfn)
+			return (int)z->type;
+	}
+	return -1;
+}
+
+static void list_add(struct sb *sb, int zone, uint32_t pfn, unsigned int order)
+{
+	uint32_t *head = &sb->zones[zone].head[order];
+
+	sb->next[pfn] = *head;
+	sb->prev[pfn] = NO_PFN;
+	if (*head != NO_PFN)
+		sb->prev[*head] = pfn;
+	*head = pfn;
+	sb->head_order[pfn] = (uint8_t)(order + 1);
+}
+
+static void list_del(struct sb *sb, int zone, uint32_t pfn, unsigned int order)
+{
+	if (sb->prev[pfn] != NO_PFN)
+		sb->next[sb->prev[pfn]] = sb->next[pfn];
+	else
+		sb->zones[zone].head[order] = sb->next[pfn];
+	if (sb->next[pfn] != NO_PFN)
+		sb->prev[sb->next[pfn]] = sb->prev[pfn];
+	sb->head_order[pfn] = 0;
+}
+
+/* Put a free block back, merging with free buddies. Caller holds lock. */
+static void free_block_locked(struct sb *sb, uint32_t pfn, unsigned int order)
+{
+	int zone = zone_of(sb, pfn);
+
+	while (order + 1 < sb->arena.nr_orders) {
+		uint32_t buddy = pfn ^ (1u << order);
+
+		if (buddy >= sb->arena.nr_pfns || zone_of(sb, buddy) != zone ||
+		    sb->head_order[buddy] != order + 1)
+			break;
+#if SIMPLE_BUDDY_BUG
+		/* The bug: at order 2 the buddy stays on its list. */
+		if (order != 2)
+			list_del(sb, zone, buddy, order);
+		else
+			sb->head_order[buddy] = 0;
+#else
+		list_del(sb, zone, buddy, order);
+#endif
+		pfn &= buddy;
+		order++;
+	}
+	list_add(sb, zone, pfn, order);
+}
+
+static int is_reserved(const struct sb *sb, uint64_t pfn)
+{
+	for (uint32_t i = 0; i < sb->arena.nr_reserved; i++) {
+		const struct mmt_pfn_range *r = &sb->arena.reserved[i];
+		if (pfn >= r->start_pfn && pfn < r->start_pfn + r->nr_pages)
+			return 1;
+	}
+	return 0;
+}
+
+static int sb_create(const struct mmt_adapter_env *env, void **state, char *err,
+		     size_t errlen)
+{
+	const struct mmt_arena *a = &env->arena;
+	struct sb *sb;
+
+	if (!a->base || a->nr_pfns == 0 || a->nr_pfns >= NO_PFN ||
+	    a->nr_orders == 0 || a->nr_orders > MAX_ORDERS) {
+		snprintf(err, errlen, "simple-buddy: unusable arena");
+		return -EINVAL;
+	}
+	sb = calloc(1, sizeof(*sb));
+	if (!sb)
+		return -ENOMEM;
+	sb->arena = *a;
+	sb->head_order = calloc(a->nr_pfns, 1);
+	sb->alloc_order = calloc(a->nr_pfns, 1);
+	sb->next = calloc(a->nr_pfns, sizeof(uint32_t));
+	sb->prev = calloc(a->nr_pfns, sizeof(uint32_t));
+	if (!sb->head_order || !sb->alloc_order || !sb->next || !sb->prev) {
+		free(sb->head_order);
+		free(sb->alloc_order);
+		free(sb->next);
+		free(sb->prev);
+		free(sb);
+		return -ENOMEM;
+	}
+	pthread_mutex_init(&sb->lock, NULL);
+	for (int z = 0; z < MMT_NR_ZONE_TYPES; z++)
+		for (int o = 0; o < MAX_ORDERS; o++)
+			sb->zones[z].head[o] = NO_PFN;
+	/* Hand every usable page to the buddy one at a time; merging builds
+	 * the big blocks. Simple, and it exercises the merge path at once. */
+	for (uint32_t i = 0; i < a->nr_present; i++) {
+		const struct mmt_pfn_range *r = &a->present[i];
+		for (uint64_t pfn = r->start_pfn;
+		     pfn < r->start_pfn + r->nr_pages; pfn++)
+			if (zone_of(sb, pfn) >= 0 && !is_reserved(sb, pfn))
+				free_block_locked(sb, (uint32_t)pfn, 0);
+	}
+	*state = sb;
+	return 0;
+}
+
+static void sb_destroy(void *state)
+{
+	struct sb *sb = state;
+
+	pthread_mutex_destroy(&sb->lock);
+	free(sb->head_order);
+	free(sb->alloc_order);
+	free(sb->next);
+	free(sb->prev);
+	free(sb);
+}
+
+/* The highest zone a GFP mask allows on this arena, or -1 (forbidden). */
+static int highest_zone(const struct sb *sb, uint32_t gfp)
+{
+	uint32_t z = gfp & (MMT_GFP_DMA | MMT_GFP_DMA32 | MMT_GFP_HIGHMEM);
+	int has_highmem = 0, has_dma32 = 0;
+
+	for (uint32_t i = 0; i < sb->arena.nr_zones; i++) {
+		has_highmem |= sb->arena.zones[i].type == MMT_ZONE_HIGHMEM;
+		has_dma32 |= sb->arena.zones[i].type == MMT_ZONE_DMA32;
+	}
+	if (z == MMT_GFP_DMA)
+		return MMT_ZONE_DMA;
+	if (z == MMT_GFP_DMA32)
+		return has_dma32 ? MMT_ZONE_DMA32 : MMT_ZONE_NORMAL;
+	if (z == MMT_GFP_HIGHMEM)
+		return has_highmem ? MMT_ZONE_HIGHMEM : MMT_ZONE_NORMAL;
+	if (z == 0)
+		return MMT_ZONE_NORMAL;
+	return -1;
+}
+
+static int sb_alloc(void *state, unsigned int order, uint32_t gfp, uint32_t api,
+		    void **addr)
+{
+	struct sb *sb = state;
+	int top;
+
+	(void)api;
+	*addr = NULL;
+	if (order >= sb->arena.nr_orders)
+		return 0;
+	top = highest_zone(sb, gfp);
+	pthread_mutex_lock(&sb->lock);
+	for (int zone = top; zone >= 0; zone--) {
+		for (unsigned int o = order; o < sb->arena.nr_orders; o++) {
+			uint32_t pfn = sb->zones[zone].head[o];
+
+			if (pfn == NO_PFN)
+				continue;
+			list_del(sb, zone, pfn, o);
+			while (o > order) { /* split: keep the lower half */
+				o--;
+				list_add(sb, zone, pfn + (1u << o), o);
+			}
+			sb->alloc_order[pfn] = (uint8_t)(order + 1);
+			pthread_mutex_unlock(&sb->lock);
+			*addr = (char *)sb->arena.base +
+				(uint64_t)pfn * sb->arena.page_size;
+			if (gfp & MMT_GFP_ZERO)
+				memset(*addr, 0,
+				       (size_t)sb->arena.page_size << order);
+			return 0;
+		}
+	}
+	pthread_mutex_unlock(&sb->lock);
+	return 0;
+}
+
+static int sb_free(void *state, void *addr, unsigned int order, uint32_t api)
+{
+	struct sb *sb = state;
+	uintptr_t off = (uintptr_t)addr - (uintptr_t)sb->arena.base;
+	uint64_t pfn = off / sb->arena.page_size;
+
+	(void)api;
+	if ((uintptr_t)addr < (uintptr_t)sb->arena.base ||
+	    off % sb->arena.page_size || pfn >= sb->arena.nr_pfns)
+		return -EINVAL;
+	pthread_mutex_lock(&sb->lock);
+	if (sb->alloc_order[pfn] != order + 1) { /* not live, or wrong order */
+		pthread_mutex_unlock(&sb->lock);
+		return -EINVAL;
+	}
+	sb->alloc_order[pfn] = 0;
+	free_block_locked(sb, (uint32_t)pfn, order);
+	pthread_mutex_unlock(&sb->lock);
+	return 0;
+}
+
+static const struct mmt_adapter simple_buddy = {
+	.abi_version = MMT_ADAPTER_ABI_VERSION,
+	.struct_size = sizeof(struct mmt_adapter),
+#if SIMPLE_BUDDY_BUG
+	.name = "simple-buddy-buggy",
+	.description = "example page buddy with a deliberate double hand-out",
+#else
+	.name = "simple-buddy",
+	.description = "example page buddy, one free list per zone and order",
+#endif
+	.caps = MMT_CAP_PAGES | MMT_CAP_ZONES | MMT_CAP_POLICY_BUDDY |
+		MMT_CAP_THREAD_SAFE,
+	.create = sb_create,
+	.destroy = sb_destroy,
+	.pages = { .alloc = sb_alloc, .free = sb_free },
+};
+
+#ifndef MMT_EXPORT
+#define MMT_EXPORT
+#endif
+
+MMT_EXPORT const struct mmt_adapter *mmt_adapter_entry(void);
+
+MMT_EXPORT const struct mmt_adapter *mmt_adapter_entry(void)
+{
+	return &simple_buddy;
+}

@@ -1,0 +1,90 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * plugin.c - load an allocator plug-in: a shared object that exports
+ * mmt_adapter_entry() returning a const struct mmt_adapter.
+ *
+ * The object is opened RTLD_NOW | RTLD_LOCAL so that its symbols (a
+ * malloc, say) never interpose on the harness's own. Every way a plug-in
+ * can be wrong is a message naming the file and the problem, and the
+ * caller exits 2: no such file, not a shared object, no entry symbol, the
+ * entry returns NULL, a different ABI version, a missing function for a
+ * declared capability (mmt_adapter_validate).
+ *
+ * Handles stay open for the life of the process: adapters hold pointers
+ * into the object, and loading the same path twice returns the same table.
+ */
+#include <dlfcn.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <mmtorture/exec.h>
+
+#include "plugin.h"
+
+int mmt_plugin_load(const char *path, const struct mmt_adapter **out, char *err,
+		    size_t errlen)
+{
+	struct stat st;
+	void *handle;
+	union {
+		void *obj;
+		mmt_adapter_entry_fn fn;
+	} entry;
+	const struct mmt_adapter *ad;
+	int ret;
+
+	*out = NULL;
+	if (stat(path, &st) != 0) {
+		snprintf(err, errlen, "plug-in '%s': %s", path,
+			 strerror(errno));
+		return MMT_EXIT_USAGE;
+	}
+	dlerror();
+	handle = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+	if (!handle) {
+		const char *why = dlerror();
+		snprintf(err, errlen, "plug-in '%s': cannot load: %s", path,
+			 why ? why : "unknown dlopen error");
+		return MMT_EXIT_USAGE;
+	}
+	dlerror();
+	entry.obj = dlsym(handle, MMT_ADAPTER_ENTRY_SYMBOL);
+	if (!entry.obj) {
+		snprintf(err, errlen,
+			 "plug-in '%s': no entry symbol '%s' (export "
+			 "'const struct mmt_adapter *%s(void)')",
+			 path, MMT_ADAPTER_ENTRY_SYMBOL,
+			 MMT_ADAPTER_ENTRY_SYMBOL);
+		dlclose(handle);
+		return MMT_EXIT_USAGE;
+	}
+	ad = entry.fn();
+	if (!ad) {
+		snprintf(err, errlen, "plug-in '%s': %s() returned NULL", path,
+			 MMT_ADAPTER_ENTRY_SYMBOL);
+		dlclose(handle);
+		return MMT_EXIT_USAGE;
+	}
+	if (ad->abi_version != MMT_ADAPTER_ABI_VERSION) {
+		snprintf(err, errlen,
+			 "plug-in '%s': ABI version %u, this mmtorture speaks "
+			 "version %u (rebuild it against this "
+			 "include/mmtorture/adapter.h)",
+			 path, ad->abi_version, MMT_ADAPTER_ABI_VERSION);
+		dlclose(handle);
+		return MMT_EXIT_USAGE;
+	}
+	ret = mmt_adapter_validate(ad, err, errlen);
+	if (ret != 0) {
+		char why[256];
+
+		snprintf(why, sizeof(why), "%s", err);
+		snprintf(err, errlen, "plug-in '%s': %s", path, why);
+		dlclose(handle);
+		return MMT_EXIT_USAGE;
+	}
+	*out = ad; /* the handle stays open: ad points into it */
+	return 0;
+}
