@@ -1,0 +1,297 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * peers.c - production mallocs as OBJECTS adapters: glibc, jemalloc,
+ * mimalloc and tcmalloc.
+ *
+ * Isolation: each allocator is reached only through function pointers
+ * looked up in its own shared object, opened RTLD_NOW | RTLD_LOCAL, so its
+ * malloc never interposes on the process's (nor on a sanitizer's) and two
+ * allocators in one process never free each other's memory:
+ *   glibc     libc.so.6               __libc_malloc/__libc_free/... (the
+ *                                      real glibc entry points, beneath any
+ *                                      sanitizer interceptor)
+ *   jemalloc  libjemalloc.so.2        malloc/free/... of that object
+ *   mimalloc  libmimalloc.so.2        mi_malloc/mi_free/...
+ *   tcmalloc  libtcmalloc_minimal.so.4 tc_malloc/tc_free/...
+ * An allocator whose library is not installed is "not available" (list says
+ * so and which package brings it); selecting it is an environment error.
+ *
+ * The library handle is opened once per process and kept: allocators keep
+ * global state, so one instance per process is what they support. An
+ * adapter instance only counts its live objects; destroy() does not free
+ * what the harness left live (the executor frees every slot first).
+ */
+#include <dlfcn.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <mmtorture/adapter.h>
+
+#include "peers.h"
+
+struct peer_syms {
+	void *(*malloc)(size_t);
+	void *(*calloc)(size_t, size_t);
+	void *(*realloc)(void *, size_t);
+	void *(*memalign)(size_t, size_t); /* (alignment, size) */
+	void (*free)(void *);
+	size_t (*usable_size)(const void *);
+};
+
+struct peer_desc {
+	const char *name;
+	const char *library;
+	const char *package; /* Debian package that brings library */
+	const char *sym[6]; /* malloc calloc realloc memalign free usable */
+};
+
+static const struct peer_desc peer_descs[MMT_NR_PEERS] = {
+	{ "glibc",
+	  "libc.so.6",
+	  "libc6",
+	  { "__libc_malloc", "__libc_calloc", "__libc_realloc",
+	    "__libc_memalign", "__libc_free", "malloc_usable_size" } },
+	{ "jemalloc",
+	  "libjemalloc.so.2",
+	  "libjemalloc2",
+	  { "malloc", "calloc", "realloc", "memalign", "free",
+	    "malloc_usable_size" } },
+	{ "mimalloc",
+	  "libmimalloc.so.2",
+	  "libmimalloc2.0",
+	  { "mi_malloc", "mi_calloc", "mi_realloc", "mi_memalign", "mi_free",
+	    "mi_usable_size" } },
+	{ "tcmalloc",
+	  "libtcmalloc_minimal.so.4",
+	  "libtcmalloc-minimal4",
+	  { "tc_malloc", "tc_calloc", "tc_realloc", "tc_memalign", "tc_free",
+	    "tc_malloc_size" } },
+};
+
+struct peer_lib {
+	pthread_once_t once;
+	int loaded; /* 1 ok, -1 failed */
+	char why[256];
+	struct peer_syms syms;
+};
+
+static struct peer_lib peer_libs[MMT_NR_PEERS] = {
+	{ PTHREAD_ONCE_INIT, 0, "", { 0 } },
+	{ PTHREAD_ONCE_INIT, 0, "", { 0 } },
+	{ PTHREAD_ONCE_INIT, 0, "", { 0 } },
+	{ PTHREAD_ONCE_INIT, 0, "", { 0 } },
+};
+
+/* dlsym() returns void *; a union turns it into a function pointer. */
+static void *lookup(void *handle, const char *sym)
+{
+	dlerror();
+	return dlsym(handle, sym);
+}
+
+static void peer_load(enum mmt_peer id)
+{
+	const struct peer_desc *d = &peer_descs[id];
+	struct peer_lib *l = &peer_libs[id];
+	void *handle, *p[6];
+
+	handle = dlopen(d->library, RTLD_NOW | RTLD_LOCAL);
+	if (!handle) {
+		snprintf(l->why, sizeof(l->why),
+			 "%s not found (apt-get install %s)", d->library,
+			 d->package);
+		l->loaded = -1;
+		return;
+	}
+	for (int i = 0; i < 6; i++) {
+		p[i] = lookup(handle, d->sym[i]);
+		if (!p[i]) {
+			snprintf(l->why, sizeof(l->why), "%s has no symbol %s",
+				 d->library, d->sym[i]);
+			l->loaded = -1;
+			return; /* the handle stays open; harmless */
+		}
+	}
+	memcpy(&l->syms.malloc, &p[0], sizeof(p[0]));
+	memcpy(&l->syms.calloc, &p[1], sizeof(p[1]));
+	memcpy(&l->syms.realloc, &p[2], sizeof(p[2]));
+	memcpy(&l->syms.memalign, &p[3], sizeof(p[3]));
+	memcpy(&l->syms.free, &p[4], sizeof(p[4]));
+	memcpy(&l->syms.usable_size, &p[5], sizeof(p[5]));
+	l->loaded = 1;
+}
+
+static void load_glibc(void)
+{
+	peer_load(MMT_PEER_GLIBC);
+}
+static void load_jemalloc(void)
+{
+	peer_load(MMT_PEER_JEMALLOC);
+}
+static void load_mimalloc(void)
+{
+	peer_load(MMT_PEER_MIMALLOC);
+}
+static void load_tcmalloc(void)
+{
+	peer_load(MMT_PEER_TCMALLOC);
+}
+
+static void (*const loaders[MMT_NR_PEERS])(void) = { load_glibc, load_jemalloc,
+						     load_mimalloc,
+						     load_tcmalloc };
+
+const char *mmt_peer_unavailable(enum mmt_peer id)
+{
+	struct peer_lib *l = &peer_libs[id];
+
+	pthread_once(&l->once, loaders[id]);
+	return l->loaded == 1 ? NULL : l->why;
+}
+
+struct peer_state {
+	const struct peer_syms *s;
+};
+
+static int peer_create(enum mmt_peer id, void **state, char *err, size_t errlen)
+{
+	const char *why = mmt_peer_unavailable(id);
+	struct peer_state *st;
+
+	if (why) {
+		snprintf(err, errlen, "%s: %s", peer_descs[id].name, why);
+		return -ENOENT;
+	}
+	st = malloc(sizeof(*st));
+	if (!st)
+		return -ENOMEM;
+	st->s = &peer_libs[id].syms;
+	*state = st;
+	return 0;
+}
+
+#define PEER_CREATE(fn, id)                                            \
+	static int fn(const struct mmt_adapter_env *env, void **state, \
+		      char *err, size_t errlen)                        \
+	{                                                              \
+		(void)env;                                             \
+		return peer_create(id, state, err, errlen);            \
+	}
+PEER_CREATE(glibc_create, MMT_PEER_GLIBC)
+PEER_CREATE(jemalloc_create, MMT_PEER_JEMALLOC)
+PEER_CREATE(mimalloc_create, MMT_PEER_MIMALLOC)
+PEER_CREATE(tcmalloc_create, MMT_PEER_TCMALLOC)
+
+static void peer_destroy(void *state)
+{
+	free(state);
+}
+
+static void *peer_malloc(void *state, size_t size, uint32_t gfp)
+{
+	struct peer_state *st = state;
+	void *p;
+
+	p = st->s->malloc(size);
+	if (p && (gfp & MMT_GFP_ZERO))
+		memset(p, 0, size);
+	return p;
+}
+
+static void *peer_calloc(void *state, size_t nmemb, size_t size, uint32_t gfp)
+{
+	struct peer_state *st = state;
+
+	(void)gfp;
+	return st->s->calloc(nmemb, size);
+}
+
+static void *peer_realloc(void *state, void *ptr, size_t size, uint32_t gfp)
+{
+	struct peer_state *st = state;
+
+	(void)gfp;
+	return st->s->realloc(ptr, size);
+}
+
+static void *peer_aligned(void *state, size_t align, size_t size, uint32_t gfp)
+{
+	struct peer_state *st = state;
+	void *p;
+
+	p = st->s->memalign(align, size);
+	if (p && (gfp & MMT_GFP_ZERO))
+		memset(p, 0, size);
+	return p;
+}
+
+static void peer_free(void *state, void *ptr)
+{
+	struct peer_state *st = state;
+
+	st->s->free(ptr);
+}
+
+static size_t peer_usable_size(void *state, const void *ptr)
+{
+	struct peer_state *st = state;
+
+	return st->s->usable_size(ptr);
+}
+
+#define PEER_CAPS (MMT_CAP_OBJECTS | MMT_CAP_THREAD_SAFE | MMT_CAP_USABLE_SIZE)
+#define PEER_OBJECTS                                               \
+	{                                                          \
+		.malloc = peer_malloc, .calloc = peer_calloc,      \
+		.realloc = peer_realloc, .aligned = peer_aligned,  \
+		.free = peer_free, .usable_size = peer_usable_size \
+	}
+
+const struct mmt_adapter mmt_adapter_glibc = {
+	.abi_version = MMT_ADAPTER_ABI_VERSION,
+	.struct_size = sizeof(struct mmt_adapter),
+	.name = "glibc",
+	.description = "glibc malloc (ptmalloc2) through __libc_malloc",
+	.caps = PEER_CAPS,
+	.create = glibc_create,
+	.destroy = peer_destroy,
+	.objects = PEER_OBJECTS,
+};
+
+const struct mmt_adapter mmt_adapter_jemalloc = {
+	.abi_version = MMT_ADAPTER_ABI_VERSION,
+	.struct_size = sizeof(struct mmt_adapter),
+	.name = "jemalloc",
+	.description = "jemalloc from libjemalloc.so.2, loaded locally",
+	.caps = PEER_CAPS,
+	.create = jemalloc_create,
+	.destroy = peer_destroy,
+	.objects = PEER_OBJECTS,
+};
+
+const struct mmt_adapter mmt_adapter_mimalloc = {
+	.abi_version = MMT_ADAPTER_ABI_VERSION,
+	.struct_size = sizeof(struct mmt_adapter),
+	.name = "mimalloc",
+	.description = "mimalloc from libmimalloc.so.2 (mi_* API)",
+	.caps = PEER_CAPS,
+	.create = mimalloc_create,
+	.destroy = peer_destroy,
+	.objects = PEER_OBJECTS,
+};
+
+const struct mmt_adapter mmt_adapter_tcmalloc = {
+	.abi_version = MMT_ADAPTER_ABI_VERSION,
+	.struct_size = sizeof(struct mmt_adapter),
+	.name = "tcmalloc",
+	.description =
+		"gperftools tcmalloc from libtcmalloc_minimal.so.4 (tc_* API)",
+	.caps = PEER_CAPS,
+	.create = tcmalloc_create,
+	.destroy = peer_destroy,
+	.objects = PEER_OBJECTS,
+};

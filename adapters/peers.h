@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: MIT */
+/* peers.h - production mallocs as OBJECTS adapters (adapters/peers.c). */
+#ifndef MMT_ADAPTERS_PEERS_H
+#define MMT_ADAPTERS_PEERS_H
+
+#include <mmtorture/adapter.h>
+
+enum mmt_peer {
+	MMT_PEER_GLIBC = 0,
+	MMT_PEER_JEMALLOC = 1,
+	MMT_PEER_MIMALLOC = 2,
+	MMT_PEER_TCMALLOC = 3,
+	MMT_NR_PEERS
+};
+
+/* NULL when the peer's library loads here, else why not (with the package). */
+const char *mmt_peer_unavailable(enum mmt_peer id);
+
+extern const struct mmt_adapter mmt_adapter_glibc;
+extern const struct mmt_adapter mmt_adapter_jemalloc;
+extern const struct mmt_adapter mmt_adapter_mimalloc;
+extern const struct mmt_adapter mmt_adapter_tcmalloc;
+
+#endif /* MMT_ADAPTERS_PEERS_H */
