@@ -1,0 +1,585 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * tools/cli.c - helpers shared by the mmtorture commands (see cli.h).
+ *
+ * Option parsing: argv is walked left to right. "--name=value" and
+ * "--name value" are the same; "-o value" and "-ovalue" too. A lone "-"
+ * is an operand (stdout or stdin where a command allows it). "--" makes
+ * everything after it an operand. Anything that starts with '-' and is
+ * not a known option is an error naming it: the CLI never guesses.
+ *
+ * Files: inputs are read whole, up to MMT_CLI_MAX_FILE bytes, because the
+ * decoders want one buffer and a runaway input must be refused, not
+ * swallowed. Outputs are written to "DIR/.NAME.tmp.XXXXXX" and renamed
+ * over NAME, so a reader never sees a half-written file and a failure
+ * leaves the old NAME (or nothing) in place.
+ *
+ * Invariants: every error path prints one message naming the file or flag
+ * and returns an enum mmt_exit; nothing here exits or aborts.
+ */
+#include "cli.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+const char *mmt_cli_progname = "mmtorture";
+
+void mmt_cli_error(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (cmd)
+		fprintf(stderr, "mmtorture %s: ", cmd);
+	else
+		fputs("mmtorture: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+/* ------------------------------------------------------------ options */
+
+void mmt_cli_init(struct mmt_cli_parser *p, const char *cmd, int argc,
+		  char **argv, const struct mmt_cli_opt *opts)
+{
+	p->argc = argc;
+	p->argv = argv;
+	p->next = 1;
+	p->only_operands = 0;
+	p->cmd = cmd;
+	p->opts = opts;
+}
+
+static const struct mmt_cli_opt *find_long(const struct mmt_cli_opt *opts,
+					   const char *name, size_t nlen)
+{
+	for (; opts->name; opts++) {
+		if (strlen(opts->name) == nlen &&
+		    memcmp(opts->name, name, nlen) == 0)
+			return opts;
+	}
+	return NULL;
+}
+
+static const struct mmt_cli_opt *find_short(const struct mmt_cli_opt *opts,
+					    char c)
+{
+	for (; opts->name; opts++) {
+		if (opts->short_name && opts->short_name == c)
+			return opts;
+	}
+	return NULL;
+}
+
+static int parse_long(struct mmt_cli_parser *p, const char *arg,
+		      const char **value)
+{
+	const char *name = arg + 2;
+	const char *eq = strchr(name, '=');
+	size_t nlen = eq ? (size_t)(eq - name) : strlen(name);
+	const struct mmt_cli_opt *o = find_long(p->opts, name, nlen);
+
+	if (!o && nlen == 4 && memcmp(name, "help", 4) == 0 && !eq)
+		return MMT_CLI_HELP;
+	if (!o) {
+		mmt_cli_error(p->cmd, "unknown option '--%.*s' (try --help)",
+			      (int)nlen, name);
+		return MMT_CLI_ERROR;
+	}
+	if (!o->has_arg) {
+		if (eq) {
+			mmt_cli_error(p->cmd, "option '--%s' takes no argument",
+				      o->name);
+			return MMT_CLI_ERROR;
+		}
+		return o->id;
+	}
+	if (eq) {
+		*value = eq + 1;
+		return o->id;
+	}
+	if (p->next >= p->argc) {
+		mmt_cli_error(p->cmd, "option '--%s' needs an argument",
+			      o->name);
+		return MMT_CLI_ERROR;
+	}
+	*value = p->argv[p->next++];
+	return o->id;
+}
+
+static int parse_short(struct mmt_cli_parser *p, const char *arg,
+		       const char **value)
+{
+	const struct mmt_cli_opt *o = find_short(p->opts, arg[1]);
+
+	if (!o && arg[1] == 'h' && arg[2] == '\0')
+		return MMT_CLI_HELP;
+	if (!o) {
+		mmt_cli_error(p->cmd, "unknown option '%s' (try --help)", arg);
+		return MMT_CLI_ERROR;
+	}
+	if (!o->has_arg) {
+		if (arg[2] != '\0') {
+			mmt_cli_error(p->cmd,
+				      "unknown option '%s' (try --help)", arg);
+			return MMT_CLI_ERROR;
+		}
+		return o->id;
+	}
+	if (arg[2] != '\0') {
+		*value = arg + 2;
+		return o->id;
+	}
+	if (p->next >= p->argc) {
+		mmt_cli_error(p->cmd, "option '-%c' needs an argument",
+			      o->short_name);
+		return MMT_CLI_ERROR;
+	}
+	*value = p->argv[p->next++];
+	return o->id;
+}
+
+int mmt_cli_next(struct mmt_cli_parser *p, const char **value)
+{
+	const char *arg;
+
+	*value = NULL;
+	for (;;) {
+		if (p->next >= p->argc)
+			return MMT_CLI_END;
+		arg = p->argv[p->next++];
+		if (!arg)
+			return MMT_CLI_END;
+		if (p->only_operands || arg[0] != '-' || arg[1] == '\0') {
+			*value = arg;
+			return MMT_CLI_OPERAND;
+		}
+		if (arg[1] == '-' && arg[2] == '\0') {
+			p->only_operands = 1;
+			continue;
+		}
+		if (arg[1] == '-')
+			return parse_long(p, arg, value);
+		return parse_short(p, arg, value);
+	}
+}
+
+int mmt_cli_parse_u64(const char *cmd, const char *what, const char *s,
+		      uint64_t min, uint64_t max, uint64_t *out)
+{
+	uint64_t v = 0;
+	const char *c = s;
+
+	if (!*c) {
+		mmt_cli_error(cmd, "%s: empty value, expected a number", what);
+		return -1;
+	}
+	for (; *c; c++) {
+		unsigned int d;
+
+		if (*c < '0' || *c > '9') {
+			mmt_cli_error(cmd, "%s: '%s' is not a number", what, s);
+			return -1;
+		}
+		d = (unsigned int)(*c - '0');
+		if (v > (UINT64_MAX - d) / 10) {
+			mmt_cli_error(cmd, "%s: '%s' is too large", what, s);
+			return -1;
+		}
+		v = v * 10 + d;
+	}
+	if (v < min || v > max) {
+		mmt_cli_error(cmd, "%s: %s is out of range %llu..%llu", what, s,
+			      (unsigned long long)min, (unsigned long long)max);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+/* ------------------------------------------------------------ files */
+
+int mmt_cli_read_file(const char *cmd, const char *path, size_t limit,
+		      uint8_t **data, size_t *len)
+{
+	struct stat st;
+	uint8_t *buf = NULL;
+	size_t cap = 0, used = 0;
+	int fd, rc = MMT_EXIT_USAGE;
+
+	*data = NULL;
+	*len = 0;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		mmt_cli_error(cmd, "%s: %s", path, strerror(errno));
+		return MMT_EXIT_USAGE;
+	}
+	if (fstat(fd, &st) != 0) {
+		mmt_cli_error(cmd, "%s: %s", path, strerror(errno));
+		goto out;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		mmt_cli_error(cmd, "%s: is a directory", path);
+		goto out;
+	}
+	if (S_ISREG(st.st_mode) && (uint64_t)st.st_size > limit) {
+		mmt_cli_error(cmd, "%s: too large (%lld bytes, limit %zu)",
+			      path, (long long)st.st_size, limit);
+		goto out;
+	}
+	for (;;) {
+		ssize_t got;
+
+		if (cap - used < 1 + 1) {
+			size_t ncap = cap ? cap * 2 : 4096;
+			uint8_t *nbuf;
+
+			if (S_ISREG(st.st_mode) &&
+			    ncap < (size_t)st.st_size + 2)
+				ncap = (size_t)st.st_size + 2;
+			if (ncap > limit + 2)
+				ncap = limit + 2;
+			if (ncap <= cap) {
+				mmt_cli_error(cmd,
+					      "%s: too large (limit %zu bytes)",
+					      path, limit);
+				goto out;
+			}
+			nbuf = realloc(buf, ncap);
+			if (!nbuf) {
+				mmt_cli_error(cmd, "%s: out of memory", path);
+				rc = MMT_EXIT_ENV;
+				goto out;
+			}
+			buf = nbuf;
+			cap = ncap;
+		}
+		got = read(fd, buf + used, cap - used - 1);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0) {
+			mmt_cli_error(cmd, "%s: %s", path, strerror(errno));
+			goto out;
+		}
+		if (got == 0)
+			break;
+		used += (size_t)got;
+		if (used > limit) {
+			mmt_cli_error(cmd, "%s: too large (limit %zu bytes)",
+				      path, limit);
+			goto out;
+		}
+	}
+	if (!buf) {
+		buf = malloc(1);
+		if (!buf) {
+			rc = MMT_EXIT_ENV;
+			goto out;
+		}
+	}
+	buf[used] = 0;
+	*data = buf;
+	*len = used;
+	buf = NULL;
+	rc = MMT_EXIT_OK;
+out:
+	free(buf);
+	close(fd);
+	return rc;
+}
+
+static int write_all(int fd, const void *data, size_t len)
+{
+	const uint8_t *p = data;
+
+	while (len) {
+		ssize_t put = write(fd, p, len);
+
+		if (put < 0 && errno == EINTR)
+			continue;
+		if (put <= 0)
+			return -1;
+		p += put;
+		len -= (size_t)put;
+	}
+	return 0;
+}
+
+int mmt_cli_write_file(const char *cmd, const char *path, const void *data,
+		       size_t len)
+{
+	const char *slash;
+	size_t dirlen, tlen;
+	char *tmp;
+	int fd, err;
+	mode_t mask;
+
+	if (strcmp(path, "-") == 0) {
+		if (fwrite(data, 1, len, stdout) != len || fflush(stdout)) {
+			mmt_cli_error(cmd, "stdout: %s", strerror(errno));
+			return MMT_EXIT_ENV;
+		}
+		return MMT_EXIT_OK;
+	}
+	if (!*path) {
+		mmt_cli_error(cmd, "empty output file name");
+		return MMT_EXIT_USAGE;
+	}
+	slash = strrchr(path, '/');
+	dirlen = slash ? (size_t)(slash - path) + 1 : 0;
+	tlen = strlen(path) + sizeof(".tmp.XXXXXX") + 2;
+	tmp = malloc(tlen);
+	if (!tmp) {
+		mmt_cli_error(cmd, "%s: out of memory", path);
+		return MMT_EXIT_ENV;
+	}
+	snprintf(tmp, tlen, "%.*s.%s.tmp.XXXXXX", (int)dirlen, path,
+		 path + dirlen);
+	fd = mkstemp(tmp);
+	if (fd < 0) {
+		err = errno;
+		mmt_cli_error(cmd, "%s: cannot create a file there: %s", path,
+			      strerror(err));
+		free(tmp);
+		return err == ENOSPC || err == EIO || err == EDQUOT ?
+			       MMT_EXIT_ENV :
+			       MMT_EXIT_USAGE;
+	}
+	mask = umask(0);
+	umask(mask);
+	if (fchmod(fd, 0666 & ~mask) != 0 || write_all(fd, data, len) != 0) {
+		err = errno;
+		close(fd);
+		goto fail;
+	}
+	if (close(fd) != 0) {
+		err = errno;
+		goto fail;
+	}
+	if (rename(tmp, path) != 0) {
+		err = errno;
+		goto fail;
+	}
+	free(tmp);
+	return MMT_EXIT_OK;
+fail:
+	mmt_cli_error(cmd, "%s: %s (nothing written)", path, strerror(err));
+	unlink(tmp);
+	free(tmp);
+	return err == EISDIR || err == EACCES || err == ENOTDIR ?
+		       MMT_EXIT_USAGE :
+		       MMT_EXIT_ENV;
+}
+
+int mmt_cli_is_text_name(const char *path)
+{
+	size_t n = strlen(path);
+
+	return n >= 4 && strcmp(path + n - 4, ".txt") == 0;
+}
+
+/* ------------------------------------------------------------ programs */
+
+int mmt_cli_load_prog(const char *cmd, const char *path, enum mmt_cli_form form,
+		      enum mmt_opset set, struct mmt_prog *prog, int *is_text)
+{
+	struct mmt_parse_error perr;
+	uint8_t *data;
+	size_t len;
+	int text, rc;
+
+	rc = mmt_cli_read_file(cmd, path, MMT_CLI_MAX_FILE, &data, &len);
+	if (rc != MMT_EXIT_OK)
+		return rc;
+	if (form == MMT_FORM_AUTO)
+		text = mmt_cli_is_text_name(path);
+	else
+		text = form == MMT_FORM_TEXT;
+	if (is_text)
+		*is_text = text;
+	if (text) {
+		memset(&perr, 0, sizeof(perr));
+		if (mmt_prog_parse_text((const char *)data, len, path, prog,
+					&perr) != 0) {
+			perr.field[sizeof(perr.field) - 1] = 0;
+			perr.message[sizeof(perr.message) - 1] = 0;
+			fprintf(stderr, "%s:%u:%u: field '%s': %s\n", path,
+				perr.line, perr.column, perr.field,
+				perr.message);
+			free(data);
+			return MMT_EXIT_USAGE;
+		}
+	} else if (mmt_prog_decode(data, len, set, prog) != 0) {
+		mmt_cli_error(cmd, "%s: out of memory decoding %zu bytes", path,
+			      len);
+		free(data);
+		return MMT_EXIT_ENV;
+	}
+	free(data);
+	return MMT_EXIT_OK;
+}
+
+/* ------------------------------------------------------------ targets */
+
+/* Keep in step with fuzz/fuzz_*.c: one row per target fuzz/ builds. */
+const struct mmt_cli_target mmt_cli_targets[] = {
+	{ "fuzz_pages", MMT_OPSET_PAGES,
+	  "page allocator: alloc/free by order and GFP mask, full checks" },
+	{ NULL, MMT_OPSET_PAGES, NULL },
+};
+
+const struct mmt_cli_target *mmt_cli_find_target(const char *name)
+{
+	const struct mmt_cli_target *t;
+
+	for (t = mmt_cli_targets; t->name; t++) {
+		if (strcmp(t->name, name) == 0)
+			return t;
+	}
+	return NULL;
+}
+
+const char *mmt_cli_opset_name(enum mmt_opset set)
+{
+	switch (set) {
+	case MMT_OPSET_PAGES:
+		return "pages";
+	case MMT_OPSET_OBJECTS:
+		return "objects";
+	case MMT_NR_OPSETS:
+		break;
+	}
+	return "unknown";
+}
+
+size_t mmt_cli_opset_kinds(enum mmt_opset set, unsigned int *kinds, size_t max)
+{
+	unsigned int k, first, last;
+	size_t n = 0;
+
+	if (set == MMT_OPSET_PAGES) {
+		first = MMT_OP_ALLOC_PAGES;
+		last = MMT_OP_FREE_PAGE;
+	} else if (set == MMT_OPSET_OBJECTS) {
+		first = MMT_OP_MALLOC;
+		last = MMT_OP_FREE;
+	} else {
+		return 0;
+	}
+	for (k = first; k <= last && n < max; k++)
+		kinds[n++] = k;
+	if (n < max)
+		kinds[n++] = MMT_OP_CHECK;
+	return n;
+}
+
+const char *mmt_cli_target_from_path(const char *path, char *buf, size_t len)
+{
+	const char *end = strrchr(path, '/');
+
+	/* Walk the directory components from the innermost outwards. */
+	while (end && end > path) {
+		const char *start = end;
+		size_t n;
+
+		while (start > path && start[-1] != '/')
+			start--;
+		n = (size_t)(end - start);
+		if (n > 0 && n < len) {
+			memcpy(buf, start, n);
+			buf[n] = 0;
+			if (mmt_opset_for_target(buf) >= 0)
+				return buf;
+		}
+		end = start > path ? start - 1 : NULL;
+	}
+	return NULL;
+}
+
+/* ------------------------------------------------------------ output */
+
+static int shell_safe(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	       (c >= '0' && c <= '9') || strchr("_./:=,@+-", c) != NULL;
+}
+
+static void put_char(char *buf, size_t len, size_t *pos, char c)
+{
+	if (*pos + 1 < len) {
+		buf[*pos] = c;
+		(*pos)++;
+		buf[*pos] = 0;
+	}
+}
+
+void mmt_cli_shell_append(char *buf, size_t len, size_t *pos, const char *arg)
+{
+	const char *c;
+	int quote = *arg == 0;
+
+	if (len == 0)
+		return;
+	if (*pos >= len)
+		*pos = len - 1;
+	buf[*pos] = 0;
+	for (c = arg; *c; c++) {
+		if (!shell_safe(*c))
+			quote = 1;
+	}
+	if (*pos > 0)
+		put_char(buf, len, pos, ' ');
+	if (!quote) {
+		for (c = arg; *c; c++)
+			put_char(buf, len, pos, *c);
+		return;
+	}
+	/* 'it'\''s': close the quote, an escaped quote, reopen. */
+	put_char(buf, len, pos, '\'');
+	for (c = arg; *c; c++) {
+		if (*c == '\'') {
+			put_char(buf, len, pos, '\'');
+			put_char(buf, len, pos, '\\');
+			put_char(buf, len, pos, '\'');
+		}
+		put_char(buf, len, pos, *c);
+	}
+	put_char(buf, len, pos, '\'');
+}
+
+size_t mmt_cli_caps_format(uint32_t caps, char *buf, size_t len)
+{
+	static const char *const names[] = {
+		"PAGES", "OBJECTS",	"CACHES",      "VMALLOC",
+		"DMA",	 "THREAD_SAFE", "USABLE_SIZE", "POLICY_BUDDY",
+		"ZONES", "OWN_ARENA",	"CHECK",       "TRACE",
+	};
+	size_t pos = 0, i;
+	int n;
+
+	if (len)
+		buf[0] = 0;
+	for (i = 0; i < 32; i++) {
+		if (!(caps & (1u << i)))
+			continue;
+		if (i < sizeof(names) / sizeof(names[0]))
+			n = snprintf(buf + (pos < len ? pos : len),
+				     pos < len ? len - pos : 0, "%s%s",
+				     pos ? " " : "", names[i]);
+		else
+			n = snprintf(buf + (pos < len ? pos : len),
+				     pos < len ? len - pos : 0, "%sbit%zu",
+				     pos ? " " : "", i);
+		if (n > 0)
+			pos += (size_t)n;
+	}
+	if (pos == 0)
+		pos = (size_t)snprintf(buf, len, "none");
+	return pos;
+}
