@@ -1,0 +1,155 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * fuzz/fuzz_pages.c - the page allocator fuzz target.
+ *
+ * Decode, run, check. Every byte string is a program (the binary op format
+ * v1 of docs/op-format.md is total): a machine header, then PAGES ops
+ * (alloc_pages, alloc_page, get_free_pages, get_free_page, get_zeroed_page,
+ * free_pages, free_pages_page, free_page, check) on slots of a live table.
+ * The executor runs them on the adapter named by the environment variable
+ * MMT_ALLOCATOR (default "ref-pages") under the shadow model, with the
+ * adapter's full self-check at the end of every input.
+ *
+ * The input is first copied into a buffer of exactly its size so that an
+ * over-read by the decoder is seen by ASan.
+ *
+ * On a bug (MMT_EXIT_BUG) the target prints every op that ran, with its
+ * index, then each violation (op index, id, layer, message) and the zone
+ * state, and aborts so libFuzzer or AFL++ keeps the input (see fuzz/fuzz.h
+ * for the driver's hook). Inputs the adapter cannot run (a machine it
+ * refuses, a missing capability) are not bugs: they are counted and the
+ * first one is reported once.
+ *
+ * State: the adapter is resolved once in LLVMFuzzerInitialize; nothing
+ * else outlives an input. Single threaded, as libFuzzer and AFL++ are.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <mmtorture/exec.h>
+#include <mmtorture/ops.h>
+
+#include "fuzz.h"
+
+static const struct mmt_adapter *fuzz_adapter;
+static const char *fuzz_options;
+static unsigned long fuzz_nr_refused;
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	const char *spec = getenv("MMT_ALLOCATOR");
+	char err[256];
+
+	(void)argc;
+	(void)argv;
+	if (!spec || !*spec)
+		spec = "ref-pages";
+	err[0] = '\0';
+	if (mmt_adapter_select(spec, &fuzz_adapter, &fuzz_options, err,
+			       sizeof(err)) != 0 ||
+	    !fuzz_adapter) {
+		fprintf(stderr, "fuzz_pages: MMT_ALLOCATOR='%s': %s\n", spec,
+			err[0] ? err : "cannot select this allocator");
+		exit(MMT_EXIT_USAGE);
+	}
+	return 0;
+}
+
+/* The machine and check_every lines of a program, as text. */
+static void print_header(FILE *out, const struct mmt_prog *prog)
+{
+	struct mmt_prog hdr = *prog;
+	char *text;
+
+	hdr.nr_ops = 0;
+	text = mmt_prog_format_text(&hdr);
+	if (text) {
+		fputs(text, out);
+		free(text);
+	}
+}
+
+static void print_bug(FILE *out, const struct mmt_prog *prog,
+		      const struct mmt_exec_result *res)
+{
+	const struct mmt_report *r = &res->report;
+	char line[512];
+	size_t last = prog->nr_ops;
+	unsigned int i;
+	size_t n;
+
+	/* Ops past the last one that ran never executed: leave them out. */
+	if (res->ops_run < last)
+		last = res->ops_run;
+	fprintf(out,
+		"==== fuzz_pages: bug found by allocator '%s' "
+		"(%zu ops, %zu ran)\n",
+		fuzz_adapter->name, prog->nr_ops, res->ops_run);
+	print_header(out, prog);
+	for (n = 0; n < last; n++) {
+		mmt_op_format(&prog->ops[n], line, sizeof(line));
+		fprintf(out, "#%-6zu %s\n", n, line);
+	}
+	fprintf(out, "==== %lu violation(s):\n", r->total);
+	for (i = 0; i < r->nr && i < MMT_REPORT_MAX; i++) {
+		const struct mmt_violation *v = &r->v[i];
+
+		if (v->op_index == SIZE_MAX)
+			fprintf(out, "  at end of input: ");
+		else
+			fprintf(out, "  op #%zu: ", v->op_index);
+		fprintf(out, "%s [%s] %s\n", v->id, v->layer, v->message);
+	}
+	if (res->state[0])
+		fprintf(out, "==== state:\n%s%s", res->state,
+			res->state[strlen(res->state) - 1] == '\n' ? "" : "\n");
+	fflush(out);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static struct mmt_exec_result res;
+	struct mmt_exec_opts opts;
+	struct mmt_prog prog;
+	uint8_t *copy;
+	char err[256];
+	int rc;
+
+	if (!fuzz_adapter)
+		LLVMFuzzerInitialize(NULL, NULL);
+	copy = malloc(size ? size : 1);
+	if (!copy)
+		return 0;
+	if (size)
+		memcpy(copy, data, size);
+	if (mmt_prog_decode(copy, size, MMT_OPSET_PAGES, &prog) != 0) {
+		free(copy);
+		return 0; /* out of memory: nothing to learn */
+	}
+
+	mmt_exec_opts_default(&opts);
+	opts.check_at_end = 1;
+	opts.stop_on_violation = 1;
+	memset(&res, 0, sizeof(res));
+	err[0] = '\0';
+	rc = mmt_exec_run(fuzz_adapter, fuzz_options, &prog, &opts, &res, err,
+			  sizeof(err));
+	if (rc == MMT_EXIT_BUG) {
+		print_bug(stderr, &prog, &res);
+		mmt_prog_free(&prog);
+		if (mmt_fuzz_on_bug && mmt_fuzz_on_bug(copy, size)) {
+			free(copy);
+			return 0;
+		}
+		abort();
+	}
+	if (rc != MMT_EXIT_OK && fuzz_nr_refused++ == 0)
+		fprintf(stderr,
+			"fuzz_pages: note: allocator '%s' refused an input "
+			"(exit %d): %s (reported once)\n",
+			fuzz_adapter->name, rc, err[0] ? err : "no reason");
+	mmt_prog_free(&prog);
+	free(copy);
+	return 0;
+}
