@@ -1,0 +1,235 @@
+#!/usr/bin/env bash
+# tests/tools/cli.sh - behaviour of the mmtorture CLI: exit codes, messages,
+# round trips. Registered in cmake/MmtTests.cmake as
+#     tests/tools/cli.sh <path-to-mmtorture> <source-dir>
+#
+# One check per line. expect_exit CODE CMD... runs CMD (stdout and stderr
+# kept in $T/out and $T/err); expect_exit_in "CODES" CMD... accepts any of
+# CODES; expect_stderr / expect_stdout REGEX look at the last command's
+# output; expect_same A B compares two files byte for byte; expect_absent
+# PATH checks that nothing was written. Ends with "N passed, M failed" and
+# exits non-zero when M > 0.
+set -u
+
+if [ $# -ne 2 ]; then
+	echo "usage: $0 <path-to-mmtorture> <source-dir>" >&2
+	exit 2
+fi
+MMT=$1
+SRC=$2
+T=$(mktemp -d "${TMPDIR:-/tmp}/mmt-cli.XXXXXX") || exit 3
+trap 'rm -rf "$T"' EXIT
+# Sanitizer reports must fail a check, not scroll by.
+export ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=0:exitcode=99:detect_leaks=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
+unset MMT_ALLOCATOR
+
+passed=0
+failed=0
+last_cmd=
+
+ok() {
+	passed=$((passed + 1))
+}
+
+bad() {
+	failed=$((failed + 1))
+	echo "FAIL: $*"
+	if [ -n "$last_cmd" ]; then
+		echo "  command: $last_cmd"
+		echo "  stdout:"; head -n 15 "$T/out" | sed 's/^/    /'
+		echo "  stderr:"; head -n 15 "$T/err" | sed 's/^/    /'
+	fi
+}
+
+run() {
+	last_cmd="$*"
+	"$@" >"$T/out" 2>"$T/err"
+	last_rc=$?
+}
+
+# expect_exit CODE CMD...
+expect_exit() {
+	local want=$1
+	shift
+	run "$@"
+	if [ "$last_rc" -eq "$want" ]; then ok; else bad "exit $last_rc, want $want"; fi
+}
+
+# expect_exit_in "0 1" CMD...: any of the codes (never a signal, >= 128)
+expect_exit_in() {
+	local want=$1 c
+	shift
+	run "$@"
+	for c in $want; do
+		if [ "$last_rc" -eq "$c" ]; then ok; return; fi
+	done
+	bad "exit $last_rc, want one of: $want"
+}
+
+expect_stderr() {
+	if grep -Eq -- "$1" "$T/err"; then ok; else bad "stderr does not match /$1/"; fi
+}
+
+expect_stdout() {
+	if grep -Eq -- "$1" "$T/out"; then ok; else bad "stdout does not match /$1/"; fi
+}
+
+expect_same() {
+	if cmp -s -- "$1" "$2"; then ok; else bad "$1 and $2 differ"; diff -- "$1" "$2" | head -n 10; fi
+}
+
+expect_absent() {
+	if [ ! -e "$1" ]; then ok; else bad "$1 exists but should not"; fi
+}
+
+expect_empty_dir() {
+	if [ -z "$(ls -A -- "$1")" ]; then ok; else bad "$1 is not empty: $(ls -A -- "$1" | tr '\n' ' ')"; fi
+}
+
+# rand_bytes SEED N: N deterministic pseudo-random bytes (an LCG; no fork
+# per byte, no external generator).
+rand_bytes() {
+	local x=$1 n=$2 i esc=
+	for ((i = 0; i < n; i++)); do
+		x=$(((x * 1103515245 + 12345) & 0x7fffffff))
+		printf -v esc '%s\\%03o' "$esc" $(((x >> 16) & 255))
+	done
+	printf "$esc"
+}
+
+# ---------------------------------------------------------------- inputs
+mkdir -p "$T/corpus/fuzz_pages" "$T/outdir" "$T/dir"
+: >"$T/empty.bin"
+for seed in 1 2 3 4; do
+	rand_bytes "$seed" 1024 >"$T/random$seed.bin"
+done
+cp "$T/random1.bin" "$T/corpus/fuzz_pages/random1"
+
+# A canonical text program (what `trace` prints for it).
+cat >"$T/good.txt" <<'EOF'
+# mmtorture ops v1
+machine profile=x86_64 era=6.12 page=4K orders=11 cpus=1 bank=32M@0
+check_every 8
+alloc_pages s1 order=2 gfp=GFP_KERNEL
+alloc_pages s2 order=0 gfp=GFP_KERNEL|__GFP_ZERO
+get_zeroed_page s3 gfp=GFP_KERNEL
+free_pages s1
+check
+free_page s3
+EOF
+
+printf '%s\n' '# unknown op on line 3' 'check_every 0' 'frobnicate s1' >"$T/unknown-op.txt"
+printf '%s\n' '# bad number on line 3' 'check_every 0' 'alloc_pages s1 order=x2 gfp=GFP_KERNEL' >"$T/bad-number.txt"
+printf '%s\n' 'alloc_pages s999 order=0 gfp=GFP_KERNEL' >"$T/bad-slot.txt"
+truncate -s 65M "$T/huge.bin"
+
+# ---------------------------------------------------------------- usage
+expect_exit 0 "$MMT" --help
+expect_stdout '^  replay'
+expect_exit 2 "$MMT"
+expect_exit 2 "$MMT" frobnicate
+expect_stderr "unknown command 'frobnicate'"
+expect_exit 2 "$MMT" replay --frob "$T/empty.bin"
+expect_stderr "unknown option '--frob'"
+expect_exit 2 "$MMT" replay -x "$T/empty.bin"
+expect_stderr "unknown option '-x'"
+expect_exit 2 "$MMT" replay
+expect_stderr 'no FILE given'
+expect_exit 2 "$MMT" replay --allocator
+expect_stderr "option '--allocator' needs an argument"
+expect_exit 2 "$MMT" replay --trace=yes "$T/empty.bin"
+expect_stderr "option '--trace' takes no argument"
+expect_exit 2 "$MMT" replay --target fuzz_nosuch "$T/empty.bin"
+expect_stderr "unknown fuzz target 'fuzz_nosuch'"
+expect_exit 2 "$MMT" replay --allocator no-such-allocator "$T/empty.bin"
+expect_stderr 'no-such-allocator'
+expect_exit 2 "$MMT" compile "$T/good.txt"
+expect_stderr '-o FILE is required'
+expect_exit 2 "$MMT" bench --iterations abc
+expect_stderr "--iterations: 'abc' is not a number"
+expect_exit 2 "$MMT" list extra
+expect_exit 0 "$MMT" help replay
+expect_stdout 'usage: mmtorture replay'
+for cmd in replay trace compile list dump bench; do
+	expect_exit 0 "$MMT" "$cmd" --help
+done
+
+# ---------------------------------------------------------------- replay inputs
+expect_exit 2 "$MMT" replay "$T/missing.bin"
+expect_stderr 'missing.bin: No such file'
+expect_exit 2 "$MMT" replay "$T/good.txt" "$T/missing.bin"
+expect_exit 2 "$MMT" trace "$T/dir"
+expect_stderr 'is a directory'
+expect_exit 2 "$MMT" replay "$T/huge.bin"
+expect_stderr 'huge.bin: too large'
+expect_exit_in "0 1" "$MMT" replay "$T/empty.bin"
+for seed in 1 2 3 4; do
+	expect_exit_in "0 1" "$MMT" replay "$T/random$seed.bin"
+done
+expect_exit_in "0 1" "$MMT" replay "$T/corpus"
+expect_exit_in "0 1" "$MMT" replay --binary "$T/random2.bin"
+expect_exit_in "0 1" "$MMT" trace "$T/random3.bin"
+expect_exit 2 "$MMT" replay "$T/unknown-op.txt"
+expect_stderr 'unknown-op.txt:3:1: field '"'"'op'"'"
+expect_exit 2 "$MMT" replay "$T/bad-number.txt"
+expect_stderr 'bad-number.txt:3:(16|22): field '"'"'order'"'"
+expect_exit 2 "$MMT" replay "$T/bad-slot.txt"
+expect_stderr 'bad-slot.txt:1:[0-9]+: field '"'"'slot'"'"
+expect_exit 0 "$MMT" replay "$T/good.txt"
+expect_stdout 'good.txt: ok'
+expect_exit 0 "$MMT" replay --trace "$T/good.txt"
+expect_stdout 'alloc_pages s1 order=2'
+expect_stdout 'get_zeroed_page s3'
+expect_exit 0 "$MMT" replay --text "$T/good.txt" "$T/good.txt"
+expect_stdout '2 ok, 0 failed'
+
+# ---------------------------------------------------------------- compile / trace
+expect_exit 0 "$MMT" compile "$T/good.txt" -o "$T/good.bin"
+expect_exit 0 "$MMT" trace "$T/good.bin" -o "$T/trace1.txt"
+expect_same "$T/good.txt" "$T/trace1.txt"
+expect_exit 0 "$MMT" compile "$T/trace1.txt" -o "$T/trace1.bin"
+expect_same "$T/good.bin" "$T/trace1.bin"
+expect_exit 0 "$MMT" trace "$T/good.bin"
+expect_same "$T/good.txt" "$T/out"
+expect_exit 0 "$MMT" replay "$T/good.bin"
+expect_exit 0 "$MMT" trace "$T/random4.bin" -o "$T/random4.txt"
+expect_exit 0 "$MMT" compile "$T/random4.txt" -o "$T/random4.canon"
+expect_exit 0 "$MMT" trace "$T/random4.canon" -o "$T/random4.again.txt"
+expect_same "$T/random4.txt" "$T/random4.again.txt"
+expect_exit 2 "$MMT" compile "$T/unknown-op.txt" -o "$T/outdir/x.bin"
+expect_stderr 'unknown-op.txt:3:1:'
+expect_absent "$T/outdir/x.bin"
+expect_empty_dir "$T/outdir"
+cp "$T/good.bin" "$T/keep.bin"
+expect_exit 2 "$MMT" compile "$T/bad-number.txt" -o "$T/keep.bin"
+expect_same "$T/good.bin" "$T/keep.bin"
+expect_exit 2 "$MMT" compile "$T/good.txt" -o "$T/no-such-dir/x.bin"
+expect_absent "$T/no-such-dir"
+
+# ---------------------------------------------------------------- list / dump
+expect_exit 0 "$MMT" list
+expect_stdout '^  ref-pages +yes +PAGES'
+expect_stdout '^  fuzz_pages +pages +alloc_pages'
+expect_exit 0 "$MMT" dump
+expect_stdout '^Node 0, zone      DMA'
+expect_stdout 'pages free'
+expect_exit 0 "$MMT" dump --view buddyinfo --machine ram=128M
+expect_stdout '^Node 0, zone      DMA'
+expect_exit 0 "$MMT" dump --machine "bank=32M@0 bank=32M@4G" --view=zoneinfo
+expect_stdout 'Normal'
+expect_exit 2 "$MMT" dump --machine ram=bogus
+expect_stderr "ram"
+expect_exit 2 "$MMT" dump --machine frob=1
+expect_exit 2 "$MMT" dump --view slabinfo
+expect_stderr "unknown view 'slabinfo'"
+
+# ---------------------------------------------------------------- bench
+expect_exit 0 "$MMT" bench --quick --iterations 2000
+expect_stdout 'ref alloc\+free order 0'
+expect_stdout 'adapter alloc\+free order 3'
+expect_stdout '^full check: 4 GiB, 50% allocated: [0-9.]+ ms \([0-9.]+ ms/GiB\)'
+
+last_cmd=
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
