@@ -215,7 +215,8 @@ int mmt_cli_read_file(const char *cmd, const char *path, size_t limit,
 
 	*data = NULL;
 	*len = 0;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	fd = strcmp(path, "-") == 0 ? dup(STDIN_FILENO) :
+				      open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		mmt_cli_error(cmd, "%s: %s", path, strerror(errno));
 		return MMT_EXIT_USAGE;

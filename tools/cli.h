@@ -93,8 +93,9 @@ int mmt_cli_parse_u64(const char *cmd, const char *what, const char *s,
 /* ------------------------------------------------------------ files */
 
 /*
- * Read a whole regular file (or FIFO) of at most limit bytes into a
- * malloc'd buffer with a NUL after the last byte (*len excludes it).
+ * Read a whole file (regular or FIFO; "-" is stdin) of at most limit
+ * bytes into a malloc'd buffer with a NUL after the last byte (*len
+ * excludes it).
  * Returns MMT_EXIT_OK, or MMT_EXIT_USAGE after printing "PATH: reason"
  * (missing, unreadable, a directory, too large), or MMT_EXIT_ENV when
  * memory ran out.
