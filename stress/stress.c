@@ -545,10 +545,6 @@ static int accept_block(struct stress_worker *w, struct stress_block *b)
 		int zfirst = zone_of_pfn(a, b->pfn);
 		int zlast = zone_of_pfn(a, b->pfn + n - 1);
 
-		if (b->api == MMT_API_GET_FREE_PAGES ||
-		    b->api == MMT_API_GET_FREE_PAGE ||
-		    b->api == MMT_API_GET_ZEROED_PAGE)
-			gfp &= ~MMT_GFP_HIGHMEM;
 		if (zfirst < 0 || zfirst != zlast ||
 		    zfirst > highest_zone(s, gfp))
 			stress_violation(s, (int)w->id, w->ops, b->pfn,
@@ -618,10 +614,20 @@ static void do_alloc(struct stress_worker *w)
 		b.order = 0;
 		break;
 	default:
+		/* get_zeroed_page(gfp) is __get_free_page(gfp | __GFP_ZERO). */
 		b.api = MMT_API_GET_ZEROED_PAGE;
+		b.gfp |= MMT_GFP_ZERO;
 		b.order = 0;
 		break;
 	}
+	/*
+	 * The entry points' own rules, applied here so an adapter that
+	 * ignores api still gets the kernel's meaning: __get_free_pages()
+	 * drops __GFP_HIGHMEM (its result needs an address).
+	 */
+	if (b.api == MMT_API_GET_FREE_PAGES || b.api == MMT_API_GET_FREE_PAGE ||
+	    b.api == MMT_API_GET_ZEROED_PAGE)
+		b.gfp &= ~MMT_GFP_HIGHMEM;
 	b.thread = w->id;
 	b.seq = ++w->seq;
 	rc = s->ad->pages.alloc(s->state, b.order, b.gfp, b.api, &addr);
