@@ -1,0 +1,458 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * ref/check.c - invariant checkers for the buddy allocator and its zones.
+ *
+ * Models what CONFIG_DEBUG_VM and the kernel's bad_page()/check_new_page()
+ * look for, as one walk that reports instead of crashing (mm/slub.c
+ * check_slab style). Every finding carries a stable id (docs/checkers.md):
+ *
+ *   BUDDY-ALIGN     a free block's pfn is aligned to 2^order
+ *   BUDDY-RANGE     a free block lies inside its zone span and one bank
+ *   BUDDY-FLAGS     a listed head has PG_buddy and private == list order;
+ *                   no other page has PG_buddy
+ *   BUDDY-DISJOINT  free blocks overlap no free block, live allocation or
+ *                   reserved page
+ *   BUDDY-COALESCE  no two free buddies of one order < top are both listed
+ *   ZONE-NRFREE     nr_free == list length; nr_free_pages == sum nr_free<<o
+ *   PAGE-STATE      free pages: refcount 0, no flag but PG_buddy on heads;
+ *                   live heads: refcount >= 1, PG_owner, not PG_buddy;
+ *                   allocation tails: not PG_buddy, refcount 0
+ *   ZONE-CONSERVE   free + allocated + reserved == present, and
+ *                   managed == present - reserved
+ *
+ * Algorithm (FULL): one byte per spanned pfn of the zone (calloc'd per
+ * check, freed after), 0 = not seen on a list, 1 = inside a listed block,
+ * 2 + o = head of a listed block of order o, IGNORE = head of a block that
+ * lies out of range. (1) Walk each free list (bounded, every pointer
+ * validated before it is followed): ALIGN, RANGE, FLAGS of the head, and
+ * DISJOINT when marking finds a page already marked. (2) Walk mem_map over
+ * the present pfns of the zone (never hole pfns), classifying each page as
+ * live head, allocation tail, reserved, free, or none of those: PAGE-STATE,
+ * the rest of FLAGS and DISJOINT, and the walked counts of allocated and
+ * reserved pages for CONSERVE. (3) Scan the marks for listed buddy pairs:
+ * COALESCE. CHEAP runs only the O(1) counter forms of NRFREE and CONSERVE.
+ *
+ * Each corruption is meant to produce exactly one id: e.g. a lost page
+ * (on no list, in no allocation) is not itself reported; if the counters
+ * still balance, some overlap must exist and DISJOINT reports it.
+ *
+ * Locks: ref_check() takes each zone->lock in turn; ref_check_zone_locked()
+ * expects it held. The checker never allocates from the machine and never
+ * aborts.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+const struct ref_invariant ref_invariants[] = {
+	{ "BUDDY-ALIGN", "buddy", REF_COST_ON,
+	  "every free block's first pfn is a multiple of 2^order" },
+	{ "BUDDY-RANGE", "buddy", REF_COST_ON,
+	  "every free block lies inside its zone's span and inside one bank of present RAM" },
+	{ "BUDDY-FLAGS", "buddy", REF_COST_ON,
+	  "a free block's head has PG_buddy and private == the order of its list; no other page has PG_buddy" },
+	{ "BUDDY-DISJOINT", "buddy", REF_COST_ON,
+	  "no two free blocks overlap, and no free block overlaps a live allocation or a reserved page" },
+	{ "BUDDY-COALESCE", "buddy", REF_COST_ON,
+	  "no block below the top order is on a free list together with its free buddy of the same order" },
+	{ "ZONE-NRFREE", "zone", REF_COST_O1,
+	  "zone nr_free_pages == sum of nr_free << order (O(1)); each free_area nr_free == its list length (O(n))" },
+	{ "PAGE-STATE", "page", REF_COST_ON,
+	  "free pages: refcount 0, no flag but PG_buddy on heads; live heads: refcount >= 1, PG_owner, not PG_buddy; tails: not PG_buddy, refcount 0" },
+	{ "ZONE-CONSERVE", "zone", REF_COST_O1,
+	  "free + allocated + reserved == present and managed == present - reserved (counters O(1); walked counts O(n))" },
+	{ NULL, NULL, 0, NULL },
+};
+
+#define MARK_NONE 0
+#define MARK_INSIDE 1
+#define MARK_HEAD 2 /* + order */
+#define MARK_IGNORE 0xff
+
+void ref_report_init(struct ref_report *r)
+{
+	memset(r, 0, sizeof(*r));
+}
+
+static const struct ref_invariant *invariant(const char *id)
+{
+	const struct ref_invariant *inv;
+
+	for (inv = ref_invariants; inv->id; inv++)
+		if (!strcmp(inv->id, id))
+			return inv;
+	return &ref_invariants[0];
+}
+
+static void report(struct ref_report *r, const char *id, enum ref_cost cost,
+		   unsigned long pfn, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+
+static void report(struct ref_report *r, const char *id, enum ref_cost cost,
+		   unsigned long pfn, const char *fmt, ...)
+{
+	struct ref_finding *f;
+	va_list ap;
+
+	r->total++;
+	if (r->nr >= REF_REPORT_MAX)
+		return;
+	f = &r->findings[r->nr++];
+	f->id = invariant(id)->id;
+	f->layer = invariant(id)->layer;
+	f->cost = cost;
+	f->pfn = pfn;
+	va_start(ap, fmt);
+	vsnprintf(f->message, sizeof(f->message), fmt, ap);
+	va_end(ap);
+}
+
+/* State shared by the passes of one zone check. */
+struct zone_walk {
+	struct ref_mm *mm;
+	struct ref_zone *zone;
+	struct ref_report *r;
+	unsigned char *mark; /* spanned_pages bytes, or NULL */
+	unsigned long zs, ze; /* zone span [zs, ze) */
+};
+
+static void check_counters(struct zone_walk *w)
+{
+	struct ref_zone *zone = w->zone;
+	unsigned long sum = 0, reserved;
+	unsigned int o, nr_orders = w->mm->config.nr_orders;
+
+	for (o = 0; o < REF_NR_ORDERS_MAX; o++) {
+		unsigned long nr = zone->free_area[o].nr_free;
+
+		if (o >= nr_orders && nr)
+			report(w->r, "ZONE-NRFREE", REF_COST_O1, ~0UL,
+			       "zone %s: free_area[%u].nr_free = %lu beyond the top order %u",
+			       zone->name, o, nr, nr_orders - 1);
+		sum += nr << o;
+	}
+	if (sum != zone->nr_free_pages)
+		report(w->r, "ZONE-NRFREE", REF_COST_O1, ~0UL,
+		       "zone %s: nr_free_pages %lu != sum of nr_free << order %lu",
+		       zone->name, zone->nr_free_pages, sum);
+	if (zone->managed_pages > zone->present_pages) {
+		report(w->r, "ZONE-CONSERVE", REF_COST_O1, ~0UL,
+		       "zone %s: managed %lu > present %lu", zone->name,
+		       zone->managed_pages, zone->present_pages);
+		return;
+	}
+	reserved = zone->present_pages - zone->managed_pages;
+	if (zone->nr_free_pages + zone->nr_alloc_pages + reserved !=
+	    zone->present_pages)
+		report(w->r, "ZONE-CONSERVE", REF_COST_O1, ~0UL,
+		       "zone %s: free %lu + allocated %lu + reserved %lu != present %lu",
+		       zone->name, zone->nr_free_pages, zone->nr_alloc_pages,
+		       reserved, zone->present_pages);
+}
+
+/* Check one listed block and mark its pages. */
+static void check_listed_block(struct zone_walk *w, unsigned long pfn,
+			       unsigned int order)
+{
+	struct ref_mm *mm = w->mm;
+	const struct ref_page *page = &mm->mem_map[pfn];
+	unsigned long size = 1UL << order, i;
+	int bank, overlap = 0;
+
+	if (pfn & (size - 1))
+		report(w->r, "BUDDY-ALIGN", REF_COST_ON, pfn,
+		       "zone %s: free block pfn 0x%lx order %u is not aligned to %lu pages",
+		       w->zone->name, pfn, order, size);
+	bank = ref_memblock_bank_of(mm, pfn);
+	if (pfn < w->zs || pfn >= w->ze || size > w->ze - pfn || bank < 0 ||
+	    size > mm->bank_end[bank] - pfn) {
+		report(w->r, "BUDDY-RANGE", REF_COST_ON, pfn,
+		       "zone %s: free block pfn 0x%lx order %u lies outside %s [0x%lx, 0x%lx)",
+		       w->zone->name, pfn, order,
+		       bank < 0 ? "present RAM (a hole)" : "its zone or bank",
+		       w->zs, w->ze);
+		if (w->mark && pfn >= w->zs && pfn < w->ze &&
+		    w->mark[pfn - w->zs] == MARK_NONE)
+			w->mark[pfn - w->zs] = MARK_IGNORE;
+		return;
+	}
+	if (!ref_page_test(page, REF_PG_buddy) || page->private != order)
+		report(w->r, "BUDDY-FLAGS", REF_COST_ON, pfn,
+		       "zone %s: free block head pfn 0x%lx on free_area[%u]: PG_buddy %s, private %lu",
+		       w->zone->name, pfn, order,
+		       ref_page_test(page, REF_PG_buddy) ? "set" : "clear",
+		       page->private);
+	if (!w->mark)
+		return;
+	for (i = 0; i < size; i++) {
+		unsigned char *m = &w->mark[pfn - w->zs + i];
+
+		if (*m != MARK_NONE)
+			overlap = 1;
+		else
+			*m = i ? MARK_INSIDE :
+				 (unsigned char)(MARK_HEAD + order);
+	}
+	if (overlap)
+		report(w->r, "BUDDY-DISJOINT", REF_COST_ON, pfn,
+		       "zone %s: free block pfn 0x%lx order %u overlaps another free block",
+		       w->zone->name, pfn, order);
+}
+
+/* Walk free_area[order].free_list, never following an unchecked pointer. */
+static void walk_free_list(struct zone_walk *w, unsigned int order)
+{
+	struct ref_mm *mm = w->mm;
+	struct ref_free_area *area = &w->zone->free_area[order];
+	struct ref_list_head *head = &area->free_list, *prev = head, *pos;
+	unsigned long count = 0, limit = w->zone->present_pages + 1;
+
+	for (pos = head->next; pos != head; prev = pos, pos = pos->next) {
+		struct ref_page *page;
+		unsigned long pfn;
+
+		if (count >= limit) {
+			report(w->r, "ZONE-NRFREE", REF_COST_ON, ~0UL,
+			       "zone %s: free_area[%u] list does not end after %lu entries",
+			       w->zone->name, order, count);
+			return;
+		}
+		page = ref_list_entry(pos, struct ref_page, lru);
+		pfn = ref_page_pfn_checked(mm, page);
+		if (pfn == ~0UL) {
+			report(w->r, "BUDDY-RANGE", REF_COST_ON, ~0UL,
+			       "zone %s: free_area[%u] entry %p is not a page of mem_map",
+			       w->zone->name, order, (void *)pos);
+			return;
+		}
+		if (pos->prev != prev)
+			report(w->r, "ZONE-NRFREE", REF_COST_ON, pfn,
+			       "zone %s: free_area[%u] entry pfn 0x%lx has a broken prev link",
+			       w->zone->name, order, pfn);
+		count++;
+		check_listed_block(w, pfn, order);
+	}
+	if (count != area->nr_free)
+		report(w->r, "ZONE-NRFREE", REF_COST_ON, ~0UL,
+		       "zone %s: free_area[%u].nr_free %lu != list length %lu",
+		       w->zone->name, order, area->nr_free, count);
+}
+
+/* Walk mem_map over the zone's present pfns. */
+static void walk_mem_map(struct zone_walk *w, unsigned long *walked_alloc,
+			 unsigned long *walked_reserved)
+{
+	struct ref_mm *mm = w->mm;
+	const char *zn = w->zone->name;
+	unsigned int b, nr_orders = mm->config.nr_orders;
+	const unsigned long stray_free = ~REF_PF(REF_PG_buddy);
+
+	for_each_bank(mm, b) {
+		unsigned long s = mm->bank_start[b], e = mm->bank_end[b];
+		unsigned long pfn, alloc_end = 0, alloc_head = 0;
+
+		if (s < w->zs)
+			s = w->zs;
+		if (e > w->ze)
+			e = w->ze;
+		for (pfn = s; pfn < e; pfn++) {
+			const struct ref_page *page = &mm->mem_map[pfn];
+			unsigned long flags = page->flags;
+			unsigned char m = w->mark ? w->mark[pfn - w->zs] : 0;
+			int rc = atomic_load_explicit(&page->refcount,
+						      memory_order_relaxed);
+
+			if (flags & REF_PF(REF_PG_owner)) {
+				unsigned int k = page->owner_order;
+				unsigned long size, end, i;
+				int hit = 0;
+
+				if (pfn < alloc_end)
+					report(w->r, "PAGE-STATE", REF_COST_ON,
+					       pfn,
+					       "zone %s: live head pfn 0x%lx lies inside the allocation at pfn 0x%lx",
+					       zn, pfn, alloc_head);
+				if (k >= nr_orders) {
+					report(w->r, "PAGE-STATE", REF_COST_ON,
+					       pfn,
+					       "zone %s: live head pfn 0x%lx has owner_order %u beyond the top order",
+					       zn, pfn, k);
+					k = 0;
+				}
+				size = 1UL << k;
+				if (pfn & (size - 1))
+					report(w->r, "PAGE-STATE", REF_COST_ON,
+					       pfn,
+					       "zone %s: live head pfn 0x%lx is not aligned to its order %u",
+					       zn, pfn, k);
+				end = size > e - pfn ? e : pfn + size;
+				if (size > e - pfn)
+					report(w->r, "PAGE-STATE", REF_COST_ON,
+					       pfn,
+					       "zone %s: allocation pfn 0x%lx order %u runs past its zone or bank",
+					       zn, pfn, k);
+				for (i = pfn; w->mark && i < end; i++)
+					if (w->mark[i - w->zs] != MARK_NONE &&
+					    w->mark[i - w->zs] != MARK_IGNORE)
+						hit = 1;
+				if (hit)
+					report(w->r, "BUDDY-DISJOINT",
+					       REF_COST_ON, pfn,
+					       "zone %s: a free block overlaps the live allocation pfn 0x%lx order %u",
+					       zn, pfn, k);
+				if (rc < 1)
+					report(w->r, "PAGE-STATE", REF_COST_ON,
+					       pfn,
+					       "zone %s: live head pfn 0x%lx has refcount %d",
+					       zn, pfn, rc);
+				if ((flags & REF_PF(REF_PG_buddy)) && !hit)
+					report(w->r, "PAGE-STATE", REF_COST_ON,
+					       pfn,
+					       "zone %s: live head pfn 0x%lx has PG_buddy",
+					       zn, pfn);
+				if (flags & REF_PF(REF_PG_reserved))
+					report(w->r, "PAGE-STATE", REF_COST_ON,
+					       pfn,
+					       "zone %s: live head pfn 0x%lx is PG_reserved",
+					       zn, pfn);
+				*walked_alloc += size;
+				if (pfn + size > alloc_end) {
+					alloc_end = pfn + size;
+					alloc_head = pfn;
+				}
+			} else if (pfn < alloc_end) {
+				if (m != MARK_NONE)
+					continue; /* DISJOINT at the head */
+				if (flags & (REF_PF(REF_PG_buddy) |
+					     REF_PF(REF_PG_reserved)) ||
+				    rc != 0)
+					report(w->r, "PAGE-STATE", REF_COST_ON,
+					       pfn,
+					       "zone %s: tail pfn 0x%lx of the allocation at pfn 0x%lx has flags 0x%lx refcount %d",
+					       zn, pfn, alloc_head, flags, rc);
+			} else if (flags & REF_PF(REF_PG_reserved)) {
+				(*walked_reserved)++;
+				if (m != MARK_NONE && m != MARK_IGNORE)
+					report(w->r, "BUDDY-DISJOINT",
+					       REF_COST_ON, pfn,
+					       "zone %s: reserved pfn 0x%lx lies inside a free block",
+					       zn, pfn);
+			} else if (m == MARK_IGNORE) {
+				continue;
+			} else if (m != MARK_NONE) {
+				unsigned long stray = flags & stray_free;
+
+				if (rc != 0 || stray)
+					report(w->r, "PAGE-STATE", REF_COST_ON,
+					       pfn,
+					       "zone %s: free pfn 0x%lx has refcount %d flags 0x%lx",
+					       zn, pfn, rc, flags);
+				if (m == MARK_INSIDE &&
+				    (flags & REF_PF(REF_PG_buddy)))
+					report(w->r, "BUDDY-FLAGS", REF_COST_ON,
+					       pfn,
+					       "zone %s: pfn 0x%lx inside a free block has PG_buddy",
+					       zn, pfn);
+			} else {
+				if (flags & REF_PF(REF_PG_buddy))
+					report(w->r, "BUDDY-FLAGS", REF_COST_ON,
+					       pfn,
+					       "zone %s: pfn 0x%lx has PG_buddy but is on no free list",
+					       zn, pfn);
+				if (rc != 0)
+					report(w->r, "PAGE-STATE", REF_COST_ON,
+					       pfn,
+					       "zone %s: pfn 0x%lx, in no free block, allocation or reserved range, has refcount %d",
+					       zn, pfn, rc);
+			}
+		}
+	}
+}
+
+/* Listed buddy pairs of one order below the top. */
+static void check_coalesce(struct zone_walk *w)
+{
+	unsigned int top = w->mm->config.nr_orders - 1;
+	unsigned long n = w->ze - w->zs, i;
+
+	for (i = 0; i < n; i++) {
+		unsigned char m = w->mark[i];
+		unsigned int o;
+		unsigned long pfn, buddy;
+
+		if (m < MARK_HEAD || m == MARK_IGNORE)
+			continue;
+		o = (unsigned int)(m - MARK_HEAD);
+		pfn = w->zs + i;
+		if (o >= top || (pfn & ((1UL << o) - 1)))
+			continue;
+		buddy = pfn ^ (1UL << o);
+		if (buddy < pfn || buddy >= w->ze)
+			continue;
+		if (w->mark[buddy - w->zs] == m)
+			report(w->r, "BUDDY-COALESCE", REF_COST_ON, pfn,
+			       "zone %s: free buddies pfn 0x%lx and 0x%lx of order %u are both listed, unmerged",
+			       w->zone->name, pfn, buddy, o);
+	}
+}
+
+unsigned long ref_check_zone_locked(struct ref_mm *mm, struct ref_zone *zone,
+				    enum ref_check_level level,
+				    struct ref_report *r)
+{
+	struct zone_walk w;
+	unsigned long before = r->total, walked_alloc = 0, walked_reserved = 0;
+	unsigned int o;
+
+	if (level == REF_CHECK_NONE)
+		return 0;
+	memset(&w, 0, sizeof(w));
+	w.mm = mm;
+	w.zone = zone;
+	w.r = r;
+	w.zs = zone->zone_start_pfn;
+	w.ze = ref_zone_end_pfn(zone);
+	check_counters(&w);
+	if (level < REF_CHECK_FULL)
+		return r->total - before;
+
+	if (w.ze > w.zs)
+		w.mark = calloc(w.ze - w.zs, 1);
+	for (o = 0; o < mm->config.nr_orders; o++)
+		walk_free_list(&w, o);
+	if (w.mark) {
+		walk_mem_map(&w, &walked_alloc, &walked_reserved);
+		check_coalesce(&w);
+		free(w.mark);
+		if (walked_alloc != zone->nr_alloc_pages)
+			report(r, "ZONE-CONSERVE", REF_COST_ON, ~0UL,
+			       "zone %s: nr_alloc_pages %lu != %lu pages in live allocations",
+			       zone->name, zone->nr_alloc_pages, walked_alloc);
+		if (zone->managed_pages + walked_reserved !=
+		    zone->present_pages)
+			report(r, "ZONE-CONSERVE", REF_COST_ON, ~0UL,
+			       "zone %s: managed %lu != present %lu - reserved %lu",
+			       zone->name, zone->managed_pages,
+			       zone->present_pages, walked_reserved);
+	}
+	return r->total - before;
+}
+
+unsigned long ref_check(struct ref_mm *mm, enum ref_check_level level,
+			struct ref_report *report_out)
+{
+	struct ref_zone *zone;
+	unsigned long n = 0;
+
+	if (!mm || !report_out || level == REF_CHECK_NONE)
+		return 0;
+	for_each_zone(mm, zone) {
+		pthread_mutex_lock(&zone->lock);
+		n += ref_check_zone_locked(mm, zone, level, report_out);
+		pthread_mutex_unlock(&zone->lock);
+	}
+	return n;
+}

@@ -1,0 +1,216 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * ref/internal.h - cross-file internals of ref/, grouped by defining file.
+ *
+ * Not a public header: only the ref/ sources and the white-box tests in tests/ref/
+ * include it. It holds the intrusive list helpers (the kernel's list.h in
+ * miniature), the three assert tiers, the zone/bank iterators and the
+ * prototypes each ref/ file exports to the others.
+ *
+ * Assert tiers (chosen by REF_ASSERT_LEVEL, set by cmake):
+ *   REF_ASSERT           level >= 1  API preconditions, O(1)
+ *   REF_ASSERT_INTERNAL  level >= 2  internal consistency, O(1)
+ *   REF_ASSERT_EXPENSIVE level >= 3  consistency that costs O(block) or more
+ * A disabled assert still type-checks its expression without evaluating it
+ * (the kernel's VM_BUG_ON does the same). The failure path writes with
+ * write(2) and aborts; it never allocates.
+ *
+ * A build with an injected bug (REF_BUG != 0) keeps only REF_ASSERT: the
+ * point of such a build is that the checker and the shadow model, not an
+ * internal assert, find the bug.
+ */
+#ifndef REF_INTERNAL_H
+#define REF_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ref/check.h"
+#include "ref/gfp.h"
+#include "ref/mm.h"
+#include "ref/types.h"
+
+#ifndef REF_ASSERT_LEVEL
+#define REF_ASSERT_LEVEL 1
+#endif
+#ifndef REF_BUG
+#define REF_BUG 0
+#endif
+
+#if REF_BUG != 0
+#define REF_ASSERT_EFFECTIVE_LEVEL (REF_ASSERT_LEVEL > 1 ? 1 : REF_ASSERT_LEVEL)
+#else
+#define REF_ASSERT_EFFECTIVE_LEVEL REF_ASSERT_LEVEL
+#endif
+
+/* ---------------------------------------------------------- machine.c */
+
+/* Report an assert failure and abort. Never allocates. */
+_Noreturn void ref_assert_fail(const char *file, int line, const char *expr);
+
+#define REF_ASSERT_ON(expr) \
+	((expr) ? (void)0 : ref_assert_fail(__FILE__, __LINE__, #expr))
+#define REF_ASSERT_OFF(expr) ((void)sizeof(!(expr)))
+
+#if REF_ASSERT_EFFECTIVE_LEVEL >= 1
+#define REF_ASSERT(expr) REF_ASSERT_ON(expr)
+#else
+#define REF_ASSERT(expr) REF_ASSERT_OFF(expr)
+#endif
+#if REF_ASSERT_EFFECTIVE_LEVEL >= 2
+#define REF_ASSERT_INTERNAL(expr) REF_ASSERT_ON(expr)
+#else
+#define REF_ASSERT_INTERNAL(expr) REF_ASSERT_OFF(expr)
+#endif
+#if REF_ASSERT_EFFECTIVE_LEVEL >= 3
+#define REF_ASSERT_EXPENSIVE(expr) REF_ASSERT_ON(expr)
+#define REF_EXPENSIVE_CHECKS 1
+#else
+#define REF_ASSERT_EXPENSIVE(expr) REF_ASSERT_OFF(expr)
+#define REF_EXPENSIVE_CHECKS 0
+#endif
+
+#define REF_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Page flag helpers: flags are bits, tested as bits. */
+#define REF_PF(bit) (1UL << (bit))
+
+static inline int ref_page_test(const struct ref_page *page, int bit)
+{
+	return (page->flags & REF_PF(bit)) != 0;
+}
+
+/* Record a bad_page() report: counts it and keeps the message. */
+void ref_bad_page(struct ref_mm *mm, unsigned long pfn, const char *reason);
+
+/*
+ * The pfn of page if page points at an element of mem_map, else ~0UL.
+ * Safe on any pointer value (never dereferences it).
+ */
+unsigned long ref_page_pfn_checked(const struct ref_mm *mm,
+				   const struct ref_page *page);
+
+/* Bytes -> "4K", "16M", "1G" when exact, else plain bytes. */
+size_t ref_format_size(uint64_t bytes, char *buf, size_t len);
+
+/* ---------------------------------------------------------- memblock.c */
+
+/*
+ * Turn the validated config into present banks (pfns, sorted, touching
+ * banks merged, mem= applied) in mm->bank_start/end and set max_pfn.
+ */
+void ref_memblock_layout(struct ref_mm *mm);
+
+/* Mark reserved ranges PG_reserved; returns the reserved page count. */
+unsigned long ref_memblock_reserve_pages(struct ref_mm *mm);
+
+/* Hand every free present range to the buddy (memblock_free_all). */
+void ref_memblock_free_all(struct ref_mm *mm);
+
+/* The bank index holding pfn, or -1 (a hole or beyond max_pfn). */
+int ref_memblock_bank_of(const struct ref_mm *mm, unsigned long pfn);
+
+#define for_each_bank(mm, i) for ((i) = 0; (i) < (mm)->nr_banks; (i)++)
+
+/* ---------------------------------------------------------- zone.c */
+
+/* Is this zone type part of the machine's profile? */
+int ref_zone_configured(const struct ref_mm *mm, enum ref_zone_type type);
+
+/* The first pfn of a zone type's range for the profile (not clamped). */
+unsigned long ref_zone_low_pfn(const struct ref_mm *mm,
+			       enum ref_zone_type type);
+
+/* The zone type whose profile range holds pfn. */
+enum ref_zone_type ref_pfn_zone_type(const struct ref_mm *mm,
+				     unsigned long pfn);
+
+/* Set up every zone's span, present/managed counts, lists and locks. */
+void ref_zones_init(struct ref_mm *mm);
+void ref_zones_destroy(struct ref_mm *mm);
+
+static inline unsigned long ref_zone_end_pfn(const struct ref_zone *zone)
+{
+	return zone->zone_start_pfn + zone->spanned_pages;
+}
+
+#define for_each_zone(mm, zone)        \
+	for ((zone) = &(mm)->zones[0]; \
+	     (zone) < &(mm)->zones[REF_NR_ZONE_TYPES]; (zone)++)
+#define for_each_populated_zone(mm, zone) \
+	for_each_zone(mm, zone)           \
+		if (!(zone)->populated) { \
+		} else
+
+/* ---------------------------------------------------------- page_alloc.c */
+
+/*
+ * Put a free block of 2^order pages at pfn on its free list with no merge
+ * (boot). Caller holds zone->lock or is single threaded (creation).
+ */
+void ref_add_boot_block_locked(struct ref_mm *mm, struct ref_zone *zone,
+			       unsigned long pfn, unsigned int order);
+
+/* ---------------------------------------------------------- trace.c */
+
+void ref_trace_emit(struct ref_mm *mm, enum ref_trace_type type,
+		    const struct ref_page *page, unsigned long pfn,
+		    unsigned int order, uint32_t gfp);
+
+/* ---------------------------------------------------------- lists */
+
+static inline void ref_list_init(struct ref_list_head *head)
+{
+	head->next = head;
+	head->prev = head;
+}
+
+static inline int ref_list_empty(const struct ref_list_head *head)
+{
+	return head->next == head;
+}
+
+static inline void ref_list_insert(struct ref_list_head *entry,
+				   struct ref_list_head *prev,
+				   struct ref_list_head *next)
+{
+	next->prev = entry;
+	entry->next = next;
+	entry->prev = prev;
+	prev->next = entry;
+}
+
+/* Add entry right after head (stack order: list head is the newest). */
+static inline void ref_list_add(struct ref_list_head *entry,
+				struct ref_list_head *head)
+{
+	ref_list_insert(entry, head, head->next);
+}
+
+/* Add entry at the tail (queue order). */
+static inline void ref_list_add_tail(struct ref_list_head *entry,
+				     struct ref_list_head *head)
+{
+	ref_list_insert(entry, head->prev, head);
+}
+
+/* Unlink entry and clear its links, so an unlisted page reads as zero. */
+static inline void ref_list_del(struct ref_list_head *entry)
+{
+	entry->next->prev = entry->prev;
+	entry->prev->next = entry->next;
+	entry->next = NULL;
+	entry->prev = NULL;
+}
+
+/* container_of through void * so -Wcast-align stays quiet. */
+#define ref_container_of(ptr, type, member) \
+	((type *)(void *)((char *)(ptr)-offsetof(type, member)))
+#define ref_list_entry(ptr, type, member) ref_container_of(ptr, type, member)
+#define ref_list_first_entry(head, type, member) \
+	ref_list_entry((head)->next, type, member)
+
+#define ref_list_for_each(pos, head) \
+	for ((pos) = (head)->next; (pos) != (head); (pos) = (pos)->next)
+
+#endif /* REF_INTERNAL_H */
