@@ -1,0 +1,384 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * ref_pages.c - the reference page allocator (ref/) as the adapter
+ * "ref-pages". The only file that sees both the adapter ABI and ref/.
+ *
+ * create: a struct ref_config from env->machine (profile, era, page size,
+ * orders, CPUs, banks and reserved ranges, pfns turned into bytes), then
+ * the options string (ref_config_parse() syntax) on top; ref_mm_create()
+ * failing with -1 (bad config) gives -EINVAL, -2 (memfd/mmap) -ENOMEM,
+ * with ref's message either way.
+ *
+ * arena: the harness window (ref_phys_window(): every pfn, highmem too,
+ * at phys + pfn * page_size), the banks as present ranges, the profile's
+ * zones with their spans, and as reserved the pages ref marked
+ * PG_reserved inside present RAM (read from mem_map, so whatever memblock
+ * kept back is covered; more than MMT_MAX_RANGES runs fall back to the
+ * configured ranges rounded outward).
+ *
+ * Addresses: the harness speaks window addresses. alloc_pages returns a
+ * page, turned into pfn and window address; get_free_pages returns a
+ * direct-map address, turned into its page the same way. Frees go back
+ * through the page: by address via page_address() (free_pages,
+ * free_page), by page via __free_pages.
+ *
+ * Locks: none of its own; ref/ locks per zone, so THREAD_SAFE holds. The
+ * trace subscriber is set before threads start and read only by ref.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <mmtorture/adapter.h>
+#include <mmtorture/exec.h>
+
+#include <ref/check.h>
+#include <ref/mm.h>
+
+struct ref_pages {
+	struct ref_mm *mm;
+	mmt_event_fn fn;
+	void *ctx;
+	unsigned int flags;
+};
+
+static int rp_create(const struct mmt_adapter_env *env, void **state, char *err,
+		     size_t errlen)
+{
+	const struct mmt_machine *m = &env->machine;
+	struct ref_config c;
+	struct ref_pages *rp;
+	int ret;
+
+	ref_config_init(&c);
+	c.profile = m->profile ? REF_PROFILE_X86_32 : REF_PROFILE_X86_64;
+	c.era = m->era ? REF_ERA_2_6 : REF_ERA_6_12;
+	c.page_shift = m->page_shift;
+	c.nr_orders = m->nr_orders;
+	c.nr_cpus = m->nr_cpus;
+	c.nr_banks = 0;
+	for (uint32_t i = 0; i < m->nr_banks && i < REF_MAX_BANKS; i++) {
+		c.banks[i].start = m->banks[i].start_pfn << m->page_shift;
+		c.banks[i].size = m->banks[i].nr_pages << m->page_shift;
+		c.nr_banks++;
+	}
+	c.nr_reserved = 0;
+	for (uint32_t i = 0; i < m->nr_reserved && i < REF_MAX_RESERVED; i++) {
+		c.reserved[i].start = m->reserved[i].start_pfn << m->page_shift;
+		c.reserved[i].size = m->reserved[i].nr_pages << m->page_shift;
+		c.nr_reserved++;
+	}
+	if (env->options && env->options[0] &&
+	    ref_config_parse(&c, env->options, err, errlen))
+		return -EINVAL;
+	rp = calloc(1, sizeof(*rp));
+	if (!rp) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	ret = ref_mm_create(&c, &rp->mm, err, errlen);
+	if (ret != 0) {
+		free(rp);
+		return ret == -2 ? -ENOMEM : -EINVAL;
+	}
+	*state = rp;
+	return 0;
+}
+
+static void rp_destroy(void *state)
+{
+	struct ref_pages *rp = state;
+
+	if (!rp)
+		return;
+	ref_trace_subscribe(rp->mm, NULL, NULL);
+	ref_mm_destroy(rp->mm);
+	free(rp);
+}
+
+/* Runs of PG_reserved pages inside present RAM; -1 when too many. */
+static int reserved_runs(struct ref_pages *rp, struct mmt_arena *a)
+{
+	struct ref_mm *mm = rp->mm;
+
+	a->nr_reserved = 0;
+	for (unsigned int b = 0; b < mm->nr_banks; b++) {
+		unsigned long pfn = mm->bank_start[b];
+
+		while (pfn < mm->bank_end[b]) {
+			unsigned long s;
+
+			if (!(mm->mem_map[pfn].flags &
+			      (1UL << REF_PG_reserved))) {
+				pfn++;
+				continue;
+			}
+			s = pfn;
+			while (pfn < mm->bank_end[b] &&
+			       (mm->mem_map[pfn].flags &
+				(1UL << REF_PG_reserved)))
+				pfn++;
+			if (a->nr_reserved == MMT_MAX_RANGES)
+				return -1;
+			a->reserved[a->nr_reserved].start_pfn = s;
+			a->reserved[a->nr_reserved].nr_pages = pfn - s;
+			a->nr_reserved++;
+		}
+	}
+	return 0;
+}
+
+static int rp_arena(void *state, struct mmt_arena *a)
+{
+	static const uint32_t x86_64_types[3] = { MMT_ZONE_DMA, MMT_ZONE_DMA32,
+						  MMT_ZONE_NORMAL };
+	static const uint32_t x86_32_types[3] = { MMT_ZONE_DMA, MMT_ZONE_NORMAL,
+						  MMT_ZONE_HIGHMEM };
+	struct ref_pages *rp = state;
+	struct ref_mm *mm = rp->mm;
+	const uint32_t *types = mm->config.profile == REF_PROFILE_X86_32 ?
+					x86_32_types :
+					x86_64_types;
+
+	memset(a, 0, sizeof(*a));
+	a->base = ref_phys_window(mm);
+	a->nr_pfns = mm->max_pfn;
+	a->page_size = mm->page_size;
+	a->nr_orders = mm->config.nr_orders;
+	a->nr_zones = 3;
+	for (unsigned int i = 0; i < 3; i++) {
+		const struct ref_zone *z = &mm->zones[types[i]];
+
+		a->zones[i].type = types[i];
+		a->zones[i].present = z->populated ? 1 : 0;
+		a->zones[i].start_pfn = z->zone_start_pfn;
+		a->zones[i].end_pfn = z->zone_start_pfn + z->spanned_pages;
+	}
+	for (unsigned int b = 0; b < mm->nr_banks && b < MMT_MAX_RANGES; b++) {
+		a->present[b].start_pfn = mm->bank_start[b];
+		a->present[b].nr_pages = mm->bank_end[b] - mm->bank_start[b];
+		a->nr_present++;
+	}
+	if (reserved_runs(rp, a)) {
+		unsigned int shift = mm->config.page_shift;
+		uint64_t ps = mm->page_size;
+
+		a->nr_reserved = 0;
+		for (unsigned int i = 0;
+		     i < mm->config.nr_reserved && i < MMT_MAX_RANGES; i++) {
+			const struct ref_mem_range *r = &mm->config.reserved[i];
+			uint64_t s = r->start >> shift;
+			uint64_t e = (r->start + r->size + ps - 1) >> shift;
+
+			a->reserved[i].start_pfn = s;
+			a->reserved[i].nr_pages = e - s;
+			a->nr_reserved++;
+		}
+	}
+	return 0;
+}
+
+static void *window_addr(struct ref_pages *rp, const struct ref_page *page)
+{
+	unsigned long pfn = ref_page_to_pfn(rp->mm, page);
+
+	return (unsigned char *)ref_phys_window(rp->mm) +
+	       (size_t)pfn * rp->mm->page_size;
+}
+
+/* Window address -> page, or NULL outside the window. */
+static struct ref_page *window_page(struct ref_pages *rp, void *addr)
+{
+	unsigned char *base = ref_phys_window(rp->mm);
+	unsigned char *p = addr;
+	size_t off;
+
+	if (p < base)
+		return NULL;
+	off = (size_t)(p - base);
+	if (off % rp->mm->page_size ||
+	    off / rp->mm->page_size >= rp->mm->max_pfn)
+		return NULL;
+	return ref_pfn_to_page(rp->mm, off / rp->mm->page_size);
+}
+
+static int rp_alloc(void *state, unsigned int order, uint32_t gfp, uint32_t api,
+		    void **addr)
+{
+	struct ref_pages *rp = state;
+	struct ref_page *page = NULL;
+	unsigned long va = 0;
+
+	*addr = NULL;
+	switch (api) {
+	case MMT_API_ALLOC_PAGE:
+		page = ref_alloc_page(rp->mm, gfp);
+		break;
+	case MMT_API_GET_FREE_PAGES:
+		va = ref_get_free_pages(rp->mm, gfp, order);
+		break;
+	case MMT_API_GET_FREE_PAGE:
+		va = ref_get_free_page(rp->mm, gfp);
+		break;
+	case MMT_API_GET_ZEROED_PAGE:
+		va = ref_get_zeroed_page(rp->mm, gfp);
+		break;
+	default:
+		page = ref_alloc_pages(rp->mm, gfp, order);
+		break;
+	}
+	if (va) {
+		page = ref_virt_to_page(rp->mm, (const void *)va);
+		if (!page) {
+			/* Not a direct-map address: hand it on as is. */
+			*addr = (void *)va;
+			return 0;
+		}
+	}
+	if (page)
+		*addr = window_addr(rp, page);
+	return 0;
+}
+
+static int rp_free(void *state, void *addr, unsigned int order, uint32_t api)
+{
+	struct ref_pages *rp = state;
+	struct ref_page *page = window_page(rp, addr);
+	void *va;
+	int ret;
+
+	if (!page)
+		return -EINVAL;
+	va = ref_page_address(rp->mm, page);
+	if (!va)
+		api = MMT_API_FREE_PAGES_PAGE; /* highmem: no address */
+	switch (api) {
+	case MMT_API_FREE_PAGES:
+		ret = ref_free_pages(rp->mm, (unsigned long)va, order);
+		break;
+	case MMT_API_FREE_PAGE:
+		ret = order == 0 ?
+			      ref_free_page(rp->mm, (unsigned long)va) :
+			      ref_free_pages(rp->mm, (unsigned long)va, order);
+		break;
+	default:
+		ret = ref_free_pages_page(rp->mm, page, order);
+		break;
+	}
+	return ret ? -EINVAL : 0;
+}
+
+static long rp_check(void *state, unsigned int level, mmt_finding_fn fn,
+		     void *ctx)
+{
+	struct ref_pages *rp = state;
+	struct ref_report *r = malloc(sizeof(*r));
+	enum ref_check_level lv = level >= 2 ? REF_CHECK_FULL :
+				  level == 1 ? REF_CHECK_CHEAP :
+					       REF_CHECK_NONE;
+	long total;
+
+	if (!r) {
+		if (fn)
+			fn(ctx, "ADAPTER-CHECK", "out of memory for a report");
+		return 1;
+	}
+	ref_report_init(r);
+	ref_check(rp->mm, lv, r);
+	for (unsigned int i = 0; fn && i < r->nr; i++)
+		fn(ctx, r->findings[i].id, r->findings[i].message);
+	total = (long)r->total;
+	free(r);
+	return total;
+}
+
+static size_t rp_dump(void *state, const char *view, char *buf, size_t len)
+{
+	struct ref_pages *rp = state;
+
+	if (view && strcmp(view, "buddyinfo") == 0)
+		return ref_proc_buddyinfo(rp->mm, buf, len);
+	if (view && strcmp(view, "zoneinfo") == 0)
+		return ref_proc_zoneinfo(rp->mm, buf, len);
+	if (buf && len)
+		buf[0] = '\0';
+	return 0;
+}
+
+static void rp_trace_cb(void *ctx, const struct ref_trace_event *ev)
+{
+	struct ref_pages *rp = ctx;
+	struct mmt_event me;
+	char text[256];
+
+	if (!rp->fn)
+		return;
+	memset(&me, 0, sizeof(me));
+	switch (ev->type) {
+	case REF_TRACE_MM_PAGE_ALLOC:
+		me.type = MMT_EV_PAGE_ALLOC;
+		break;
+	case REF_TRACE_MM_PAGE_FREE:
+		me.type = MMT_EV_PAGE_FREE;
+		break;
+	default:
+		me.type = MMT_EV_OTHER;
+		break;
+	}
+	me.name = ev->name;
+	me.pfn = ev->page ? (uint64_t)ev->pfn : UINT64_MAX;
+	me.order = ev->order;
+	me.gfp = ev->gfp;
+	me.cpu = ev->cpu;
+	if (rp->flags & MMT_TRACE_TEXT) {
+		ref_trace_format(rp->mm, ev, text, sizeof(text));
+		me.text = text;
+	}
+	rp->fn(rp->ctx, &me);
+}
+
+static void rp_set_trace(void *state, unsigned int flags, mmt_event_fn fn,
+			 void *ctx)
+{
+	struct ref_pages *rp = state;
+
+	if (!fn) {
+		ref_trace_subscribe(rp->mm, NULL, NULL);
+		rp->fn = NULL;
+		rp->ctx = NULL;
+		return;
+	}
+	rp->fn = fn;
+	rp->ctx = ctx;
+	rp->flags = flags;
+	ref_trace_subscribe(rp->mm, rp_trace_cb, rp);
+}
+
+static void rp_cpu_enter(void *state, unsigned int cpu)
+{
+	struct ref_pages *rp = state;
+
+	ref_cpu_enter(rp->mm, cpu);
+}
+
+const struct mmt_adapter mmt_adapter_ref_pages = {
+	.abi_version = MMT_ADAPTER_ABI_VERSION,
+	.struct_size = sizeof(struct mmt_adapter),
+	.name = "ref-pages",
+	.description = "the reference Linux buddy page allocator (ref/)",
+	.caps = MMT_CAP_PAGES | MMT_CAP_ZONES | MMT_CAP_POLICY_BUDDY |
+		MMT_CAP_OWN_ARENA | MMT_CAP_CHECK | MMT_CAP_TRACE |
+		MMT_CAP_THREAD_SAFE,
+	.create = rp_create,
+	.destroy = rp_destroy,
+	.check = rp_check,
+	.dump = rp_dump,
+	.set_trace = rp_set_trace,
+	.cpu_enter = rp_cpu_enter,
+	.pages = {
+		.arena = rp_arena,
+		.alloc = rp_alloc,
+		.free = rp_free,
+	},
+};

@@ -1,0 +1,716 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * ops.c - op sequences, format v1: the binary form (docs/op-format.md).
+ *
+ * What fuzzers mutate. The decoder is TOTAL: every byte string, the empty
+ * one included, is a valid program. Values are reduced into range with
+ * modulo and tables, never rejected; a header cut short reads as zero
+ * bytes, an op cut short is dropped, and the decoder never reads past len.
+ *
+ * Layout:
+ *   byte 0       machine: 0..0xFE -> layout table[b % 8]; 0xFF -> escape:
+ *                u16 LE length, then that many bytes of a machine spec
+ *                (harness/text.c); a spec that does not parse gives the
+ *                default machine.
+ *   byte 1       (table form only) shape: bits 0-2 orders {11 x6, 9, 12},
+ *                bits 3-4 page (3 = 8K, else 4K), bits 5-7 profile/era
+ *                (0-4 x86_64 6.12, 5 x86_32 6.12, 6 x86_64 2.6, 7 x86_32
+ *                2.6). Orders are lowered until RAM holds one top block.
+ *   byte 2       (table form only) bits 0-1 cpus-1, bits 4-7 reserved
+ *                ranges table.
+ *   next byte    check_every: 0xFF -> u32 LE follows; else table[b & 7].
+ *   then ops     selector byte -> kind = set table[sel % size], then its
+ *                fields: slot (1 byte), order (1 byte: < 0xF0 -> b %
+ *                nr_orders, else nr_orders + (b & 15), an impossible order),
+ *                gfp (1 byte: table index; 0xFF -> u32 LE masked by
+ *                MMT_GFP_VALID_MASK), sizes (log-scale byte + raw bytes),
+ *                align (1 byte: 1 << (b % 24)).
+ *
+ * The encoder writes the canonical bytes: table forms where they give the
+ * same value, the escapes otherwise, so decode(encode(p)) == p for every
+ * decoded p. Nothing here is global and mutable.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <mmtorture/ops.h>
+
+#include "internal.h"
+
+#define MIB (1ULL << 20)
+#define GIB (1ULL << 30)
+
+/* ------------------------------------------------------------ names */
+
+static const char *const op_names[MMT_NR_OP_KINDS] = {
+	[MMT_OP_ALLOC_PAGES] = "alloc_pages",
+	[MMT_OP_ALLOC_PAGE] = "alloc_page",
+	[MMT_OP_GET_FREE_PAGES] = "get_free_pages",
+	[MMT_OP_GET_FREE_PAGE] = "get_free_page",
+	[MMT_OP_GET_ZEROED_PAGE] = "get_zeroed_page",
+	[MMT_OP_FREE_PAGES] = "free_pages",
+	[MMT_OP_FREE_PAGES_PAGE] = "free_pages_page",
+	[MMT_OP_FREE_PAGE] = "free_page",
+	[MMT_OP_CHECK] = "check",
+	[MMT_OP_MALLOC] = "malloc",
+	[MMT_OP_CALLOC] = "calloc",
+	[MMT_OP_REALLOC] = "realloc",
+	[MMT_OP_ALIGNED] = "aligned",
+	[MMT_OP_FREE] = "free",
+};
+
+const char *mmt_op_name(unsigned int kind)
+{
+	return kind < MMT_NR_OP_KINDS ? op_names[kind] : NULL;
+}
+
+int mmt_opset_for_target(const char *target)
+{
+	if (!target)
+		return -1;
+	if (strcmp(target, "fuzz_pages") == 0)
+		return MMT_OPSET_PAGES;
+	if (strcmp(target, "fuzz_objects") == 0)
+		return MMT_OPSET_OBJECTS;
+	return -1;
+}
+
+int mmt_op_in_set(unsigned int kind, enum mmt_opset set)
+{
+	if (kind == MMT_OP_CHECK)
+		return 1;
+	if (set == MMT_OPSET_PAGES)
+		return kind <= MMT_OP_FREE_PAGE;
+	if (set == MMT_OPSET_OBJECTS)
+		return kind >= MMT_OP_MALLOC && kind <= MMT_OP_FREE;
+	return 0;
+}
+
+/* ------------------------------------------------------------ tables */
+
+/*
+ * Kind tables: a selector byte picks kind = table[sel % size]. The weights
+ * keep allocations and frees roughly balanced and check rare. Adding a
+ * set appends a table; an existing table never changes.
+ */
+static const uint8_t pages_kinds[32] = {
+	MMT_OP_ALLOC_PAGES,	MMT_OP_ALLOC_PAGES,	MMT_OP_ALLOC_PAGES,
+	MMT_OP_ALLOC_PAGES,	MMT_OP_ALLOC_PAGES,	MMT_OP_ALLOC_PAGES,
+	MMT_OP_ALLOC_PAGE,	MMT_OP_ALLOC_PAGE,	MMT_OP_ALLOC_PAGE,
+	MMT_OP_GET_FREE_PAGES,	MMT_OP_GET_FREE_PAGES,	MMT_OP_GET_FREE_PAGES,
+	MMT_OP_GET_FREE_PAGE,	MMT_OP_GET_FREE_PAGE,	MMT_OP_GET_ZEROED_PAGE,
+	MMT_OP_GET_ZEROED_PAGE, MMT_OP_FREE_PAGES,	MMT_OP_FREE_PAGES,
+	MMT_OP_FREE_PAGES,	MMT_OP_FREE_PAGES,	MMT_OP_FREE_PAGES,
+	MMT_OP_FREE_PAGES,	MMT_OP_FREE_PAGES,	MMT_OP_FREE_PAGES_PAGE,
+	MMT_OP_FREE_PAGES_PAGE, MMT_OP_FREE_PAGES_PAGE, MMT_OP_FREE_PAGES_PAGE,
+	MMT_OP_FREE_PAGES_PAGE, MMT_OP_FREE_PAGE,	MMT_OP_FREE_PAGE,
+	MMT_OP_FREE_PAGE,	MMT_OP_CHECK,
+};
+
+static const uint8_t objects_kinds[16] = {
+	MMT_OP_MALLOC,	MMT_OP_MALLOC,	MMT_OP_MALLOC,	MMT_OP_MALLOC,
+	MMT_OP_CALLOC,	MMT_OP_CALLOC,	MMT_OP_REALLOC, MMT_OP_REALLOC,
+	MMT_OP_ALIGNED, MMT_OP_ALIGNED, MMT_OP_FREE,	MMT_OP_FREE,
+	MMT_OP_FREE,	MMT_OP_FREE,	MMT_OP_FREE,	MMT_OP_CHECK,
+};
+
+static const uint8_t *set_kinds(enum mmt_opset set, size_t *n)
+{
+	if (set == MMT_OPSET_OBJECTS) {
+		*n = sizeof(objects_kinds);
+		return objects_kinds;
+	}
+	*n = sizeof(pages_kinds);
+	return pages_kinds;
+}
+
+#define GFP_K MMT_GFP_KERNEL
+#define GFP_USER_ (MMT_GFP_RECLAIM | MMT_GFP_IO | MMT_GFP_FS | MMT_GFP_HARDWALL)
+#define GFP_HU (GFP_USER_ | MMT_GFP_HIGHMEM)
+#define GFP_NOWAIT_ (MMT_GFP_KSWAPD_RECLAIM | MMT_GFP_NOWARN)
+
+/* Common masks; index 0xFF is the raw escape. Duplicates weight a mask. */
+static const uint32_t gfp_table[] = {
+	GFP_K,
+	GFP_K,
+	GFP_K | MMT_GFP_ZERO,
+	MMT_GFP_ATOMIC,
+	GFP_NOWAIT_,
+	MMT_GFP_RECLAIM, /* GFP_NOIO */
+	MMT_GFP_RECLAIM | MMT_GFP_IO, /* GFP_NOFS */
+	GFP_USER_,
+	GFP_HU,
+	GFP_HU | MMT_GFP_MOVABLE,
+	MMT_GFP_DMA | GFP_K,
+	MMT_GFP_DMA32 | GFP_K,
+	MMT_GFP_DMA | GFP_K | MMT_GFP_ZERO,
+	MMT_GFP_DMA32 | GFP_K | MMT_GFP_ZERO,
+	GFP_HU | MMT_GFP_ZERO,
+	GFP_HU | MMT_GFP_MOVABLE | MMT_GFP_ZERO,
+	MMT_GFP_ATOMIC | MMT_GFP_ZERO,
+	MMT_GFP_ATOMIC | MMT_GFP_DMA,
+	GFP_K | MMT_GFP_COMP,
+	GFP_K | MMT_GFP_NOWARN | MMT_GFP_NORETRY,
+	GFP_K | MMT_GFP_MOVABLE,
+	MMT_GFP_DMA | MMT_GFP_DMA32 | GFP_K, /* forbidden: must fail */
+	MMT_GFP_DMA | MMT_GFP_HIGHMEM | GFP_K, /* forbidden */
+	MMT_GFP_DMA32 | MMT_GFP_HIGHMEM | GFP_K, /* forbidden */
+	0,
+	GFP_K | MMT_GFP_ACCOUNT,
+	MMT_GFP_DMA32 | MMT_GFP_MOVABLE | GFP_K,
+	GFP_K | MMT_GFP_COLD | MMT_GFP_REPEAT,
+};
+#define NR_GFP_TABLE (sizeof(gfp_table) / sizeof(gfp_table[0]))
+#define GFP_ESCAPE 0xFFu
+
+static const uint32_t check_every_table[8] = { 0, 64, 8, 0, 64, 1, 0, 8 };
+#define CHECK_EVERY_ESCAPE 0xFFu
+
+struct layout {
+	unsigned int nr;
+	uint64_t start[2], size[2]; /* bytes */
+};
+
+static const struct layout layouts[8] = {
+	{ 1, { 0 }, { 16 * MIB } },
+	{ 1, { 0 }, { 8 * MIB } },
+	{ 1, { 0 }, { 24 * MIB } },
+	{ 1, { 0 }, { 32 * MIB } },
+	{ 1, { 0 }, { 64 * MIB } },
+	{ 1, { 0 }, { 128 * MIB } },
+	{ 2, { 0, 4 * GIB }, { 32 * MIB, 32 * MIB } },
+	{ 2, { 0, 4 * GIB }, { 20 * MIB, 8 * MIB } },
+};
+#define MACHINE_ESCAPE 0xFFu
+
+struct reserve_choice {
+	unsigned int nr;
+	uint64_t start[2], size[2]; /* bytes; rounded outward to pages */
+};
+
+/* Indexed by byte 2 >> 4: 0..10 reserve nothing. */
+static const struct reserve_choice reserves[16] = {
+	[11] = { 1, { 0 }, { 4096 } },
+	[12] = { 1, { 0 }, { MIB } },
+	[13] = { 1, { MIB }, { 64 * 1024 } },
+	[14] = { 1, { 5 * MIB }, { 12 * 1024 } },
+	[15] = { 2, { 0, 2 * MIB }, { 4096, 256 * 1024 } },
+};
+
+/* ------------------------------------------------------------ programs */
+
+void mmt_machine_default(struct mmt_machine *m)
+{
+	memset(m, 0, sizeof(*m));
+	m->profile = 0;
+	m->era = 0;
+	m->page_shift = 12;
+	m->nr_orders = 11;
+	m->nr_cpus = 1;
+	m->nr_banks = 1;
+	m->banks[0].start_pfn = 0;
+	m->banks[0].nr_pages = (64 * MIB) >> 12;
+}
+
+void mmt_prog_init(struct mmt_prog *p, enum mmt_opset set)
+{
+	memset(p, 0, sizeof(*p));
+	mmt_machine_default(&p->machine);
+	p->opset = set;
+}
+
+void mmt_prog_free(struct mmt_prog *p)
+{
+	free(p->ops);
+	p->ops = NULL;
+	p->nr_ops = 0;
+	p->cap = 0;
+}
+
+int mmt_prog_push(struct mmt_prog *p, const struct mmt_op *op)
+{
+	if (p->nr_ops >= MMT_MAX_OPS)
+		return -1;
+	if (p->nr_ops == p->cap) {
+		size_t cap = p->cap ? p->cap * 2 : 64;
+		struct mmt_op *ops;
+
+		if (cap > MMT_MAX_OPS)
+			cap = MMT_MAX_OPS;
+		ops = realloc(p->ops, cap * sizeof(*ops));
+		if (!ops)
+			return -1;
+		p->ops = ops;
+		p->cap = cap;
+	}
+	p->ops[p->nr_ops++] = *op;
+	return 0;
+}
+
+uint64_t mmt_machine_present_pages(const struct mmt_machine *m)
+{
+	uint64_t n = 0;
+
+	for (uint32_t i = 0; i < m->nr_banks && i < MMT_MAX_RANGES; i++)
+		n += m->banks[i].nr_pages;
+	return n;
+}
+
+int mmt_machine_equal(const struct mmt_machine *a, const struct mmt_machine *b)
+{
+	if (a->profile != b->profile || a->era != b->era ||
+	    a->page_shift != b->page_shift || a->nr_orders != b->nr_orders ||
+	    a->nr_cpus != b->nr_cpus || a->nr_banks != b->nr_banks ||
+	    a->nr_reserved != b->nr_reserved)
+		return 0;
+	if (a->nr_banks > MMT_MAX_RANGES || a->nr_reserved > MMT_MAX_RANGES)
+		return 0;
+	for (uint32_t i = 0; i < a->nr_banks; i++)
+		if (a->banks[i].start_pfn != b->banks[i].start_pfn ||
+		    a->banks[i].nr_pages != b->banks[i].nr_pages)
+			return 0;
+	for (uint32_t i = 0; i < a->nr_reserved; i++)
+		if (a->reserved[i].start_pfn != b->reserved[i].start_pfn ||
+		    a->reserved[i].nr_pages != b->reserved[i].nr_pages)
+			return 0;
+	return 1;
+}
+
+int mmt_op_equal(const struct mmt_op *a, const struct mmt_op *b)
+{
+	return a->kind == b->kind && a->slot == b->slot &&
+	       a->order == b->order && a->gfp == b->gfp && a->size == b->size &&
+	       a->align == b->align;
+}
+
+int mmt_prog_equal(const struct mmt_prog *a, const struct mmt_prog *b)
+{
+	if (!mmt_machine_equal(&a->machine, &b->machine) ||
+	    a->check_every != b->check_every || a->opset != b->opset ||
+	    a->nr_ops != b->nr_ops)
+		return 0;
+	for (size_t i = 0; i < a->nr_ops; i++)
+		if (!mmt_op_equal(&a->ops[i], &b->ops[i]))
+			return 0;
+	return 1;
+}
+
+/* ------------------------------------------------------------ decoding */
+
+/* A bounded reader: reads past the end fail (or read 0 where allowed). */
+struct reader {
+	const uint8_t *data;
+	size_t len, pos;
+};
+
+static int rd_byte(struct reader *r, uint8_t *b)
+{
+	if (r->pos >= r->len)
+		return -1;
+	*b = r->data[r->pos++];
+	return 0;
+}
+
+/* Header bytes: a missing byte reads as 0 (the header is total). */
+static uint8_t rd_byte0(struct reader *r)
+{
+	uint8_t b = 0;
+
+	(void)rd_byte(r, &b);
+	return b;
+}
+
+/* Little-endian n bytes (n <= 8); -1 when fewer remain. */
+static int rd_le(struct reader *r, unsigned int n, uint64_t *v)
+{
+	uint64_t x = 0;
+
+	if (r->len - r->pos < n)
+		return -1;
+	for (unsigned int i = 0; i < n; i++)
+		x |= (uint64_t)r->data[r->pos + i] << (8 * i);
+	r->pos += n;
+	*v = x;
+	return 0;
+}
+
+static void add_range(struct mmt_pfn_range *ranges, uint32_t *nr,
+		      uint64_t start, uint64_t size, unsigned int shift)
+{
+	uint64_t ps = 1ULL << shift;
+	uint64_t first = start >> shift;
+	uint64_t end = (start + size + ps - 1) >> shift;
+
+	ranges[*nr].start_pfn = first;
+	ranges[*nr].nr_pages = end - first;
+	(*nr)++;
+}
+
+/* The machine of a table-form header. */
+static void table_machine(unsigned int layout, uint8_t shape, uint8_t misc,
+			  struct mmt_machine *m)
+{
+	static const uint32_t orders[8] = { 11, 11, 11, 11, 11, 11, 9, 12 };
+	const struct layout *l = &layouts[layout % 8];
+	const struct reserve_choice *rc = &reserves[misc >> 4];
+	unsigned int pe = (unsigned int)(shape >> 5) & 7u;
+	uint64_t pages;
+
+	memset(m, 0, sizeof(*m));
+	m->nr_orders = orders[shape & 7];
+	m->page_shift = ((shape >> 3) & 3) == 3 ? 13 : 12;
+	m->profile = (pe == 5 || pe == 7) ? 1 : 0;
+	m->era = pe >= 6 ? 1 : 0;
+	m->nr_cpus = (uint32_t)(misc & 3) + 1;
+	for (unsigned int i = 0; i < l->nr; i++)
+		add_range(m->banks, &m->nr_banks, l->start[i], l->size[i],
+			  m->page_shift);
+	for (unsigned int i = 0; i < rc->nr; i++)
+		add_range(m->reserved, &m->nr_reserved, rc->start[i],
+			  rc->size[i], m->page_shift);
+	pages = mmt_machine_present_pages(m);
+	while (m->nr_orders > 1 && pages < (1ULL << (m->nr_orders - 1)))
+		m->nr_orders--;
+}
+
+static unsigned int decode_order(uint8_t b, uint32_t nr_orders)
+{
+	if (b < 0xF0)
+		return b % nr_orders;
+	return nr_orders + (b & 0x0Fu);
+}
+
+static int decode_gfp(struct reader *r, uint32_t *gfp)
+{
+	uint8_t b;
+	uint64_t v;
+
+	if (rd_byte(r, &b))
+		return -1;
+	if (b != GFP_ESCAPE) {
+		*gfp = gfp_table[b % NR_GFP_TABLE];
+		return 0;
+	}
+	if (rd_le(r, 4, &v))
+		return -1;
+	*gfp = (uint32_t)v & MMT_GFP_VALID_MASK;
+	return 0;
+}
+
+/* Size: class byte c = b % 65; 0 -> 0, else e = c - 1 and the size is
+ * 2^e plus (e+7)/8 raw LE bytes masked to e bits. */
+static int decode_size(struct reader *r, uint64_t *size)
+{
+	uint8_t b;
+	unsigned int c, e;
+	uint64_t raw;
+
+	if (rd_byte(r, &b))
+		return -1;
+	c = b % 65u;
+	if (c == 0) {
+		*size = 0;
+		return 0;
+	}
+	e = c - 1;
+	if (rd_le(r, (e + 7) / 8, &raw))
+		return -1;
+	*size = (1ULL << e) | (e ? raw & ((1ULL << e) - 1) : 0);
+	return 0;
+}
+
+/* One op; -1 when the input ends inside it (the op is dropped). */
+static int decode_op(struct reader *r, const struct mmt_prog *p,
+		     struct mmt_op *op)
+{
+	size_t nk;
+	const uint8_t *kinds = set_kinds(p->opset, &nk);
+	uint8_t b;
+
+	memset(op, 0, sizeof(*op));
+	if (rd_byte(r, &b))
+		return -1;
+	op->kind = kinds[b % nk];
+	if (op->kind == MMT_OP_CHECK)
+		return 0;
+	if (rd_byte(r, &b))
+		return -1;
+	op->slot = b;
+	switch (op->kind) {
+	case MMT_OP_ALLOC_PAGES:
+	case MMT_OP_GET_FREE_PAGES:
+		if (rd_byte(r, &b))
+			return -1;
+		op->order = decode_order(b, p->machine.nr_orders);
+		return decode_gfp(r, &op->gfp);
+	case MMT_OP_ALLOC_PAGE:
+	case MMT_OP_GET_FREE_PAGE:
+	case MMT_OP_GET_ZEROED_PAGE:
+		return decode_gfp(r, &op->gfp);
+	case MMT_OP_MALLOC:
+	case MMT_OP_CALLOC:
+	case MMT_OP_REALLOC:
+		return decode_size(r, &op->size);
+	case MMT_OP_ALIGNED:
+		if (decode_size(r, &op->size) || rd_byte(r, &b))
+			return -1;
+		op->align = 1ULL << (b % 24u);
+		return 0;
+	default: /* frees: the slot is all */
+		return 0;
+	}
+}
+
+int mmt_prog_decode(const uint8_t *data, size_t len, enum mmt_opset set,
+		    struct mmt_prog *out)
+{
+	struct reader r = { data, data ? len : 0, 0 };
+	uint8_t b0, b;
+	uint64_t v;
+	struct mmt_op op;
+
+	mmt_prog_init(out, set == MMT_OPSET_OBJECTS ? MMT_OPSET_OBJECTS :
+						      MMT_OPSET_PAGES);
+	b0 = rd_byte0(&r);
+	if (b0 == MACHINE_ESCAPE) {
+		uint64_t n = rd_byte0(&r);
+		struct mmt_spec_error e;
+
+		n |= (uint64_t)rd_byte0(&r) << 8;
+		if (n > r.len - r.pos)
+			n = r.len - r.pos;
+		if (mmt_machine_parse_spec((const char *)r.data + r.pos,
+					   (size_t)n, &out->machine, &e))
+			mmt_machine_default(&out->machine);
+		r.pos += (size_t)n;
+	} else {
+		uint8_t shape = rd_byte0(&r);
+		uint8_t misc = rd_byte0(&r);
+
+		table_machine(b0, shape, misc, &out->machine);
+	}
+	b = rd_byte0(&r);
+	if (b == CHECK_EVERY_ESCAPE) {
+		/* A short value reads as its available low bytes. */
+		v = 0;
+		for (unsigned int i = 0; i < 4 && r.pos < r.len; i++)
+			v |= (uint64_t)r.data[r.pos++] << (8 * i);
+		out->check_every = (uint32_t)v;
+	} else {
+		out->check_every = check_every_table[b & 7];
+	}
+	while (out->nr_ops < MMT_MAX_OPS && decode_op(&r, out, &op) == 0) {
+		if (mmt_prog_push(out, &op)) {
+			mmt_prog_free(out);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------ encoding */
+
+struct writer {
+	uint8_t *buf;
+	size_t len, cap;
+	int oom;
+};
+
+static void wr_bytes(struct writer *w, const void *src, size_t n)
+{
+	if (w->oom)
+		return;
+	if (w->len + n > w->cap) {
+		size_t cap = w->cap ? w->cap : 256;
+		uint8_t *nb;
+
+		while (cap < w->len + n)
+			cap *= 2;
+		nb = realloc(w->buf, cap);
+		if (!nb) {
+			w->oom = 1;
+			return;
+		}
+		w->buf = nb;
+		w->cap = cap;
+	}
+	memcpy(w->buf + w->len, src, n);
+	w->len += n;
+}
+
+static void wr_byte(struct writer *w, unsigned int b)
+{
+	uint8_t x = (uint8_t)b;
+
+	wr_bytes(w, &x, 1);
+}
+
+static void wr_le(struct writer *w, uint64_t v, unsigned int n)
+{
+	for (unsigned int i = 0; i < n; i++)
+		wr_byte(w, (unsigned int)(v >> (8 * i)) & 0xFFu);
+}
+
+/* Find table-form header bytes giving m; 0 when found. */
+static int find_table_header(const struct mmt_machine *m, uint8_t hdr[3])
+{
+	static const uint8_t order_codes[3] = { 0, 6, 7 };
+	static const uint8_t res_codes[6] = { 0, 11, 12, 13, 14, 15 };
+	unsigned int pe;
+	struct mmt_machine t;
+
+	if (m->nr_cpus < 1 || m->nr_cpus > 4 || m->profile > 1 || m->era > 1 ||
+	    (m->page_shift != 12 && m->page_shift != 13))
+		return -1;
+	if (m->era == 0)
+		pe = m->profile ? 5 : 0;
+	else
+		pe = m->profile ? 7 : 6;
+	for (unsigned int l = 0; l < 8; l++) {
+		for (unsigned int oc = 0; oc < 3; oc++) {
+			for (unsigned int rc = 0; rc < 6; rc++) {
+				uint8_t shape =
+					(uint8_t)(order_codes[oc] | (pe << 5));
+				uint8_t misc =
+					(uint8_t)((m->nr_cpus - 1) |
+						  ((unsigned int)res_codes[rc]
+						   << 4));
+
+				if (m->page_shift == 13)
+					shape = (uint8_t)(shape | (3u << 3));
+				table_machine(l, shape, misc, &t);
+				if (mmt_machine_equal(&t, m)) {
+					hdr[0] = (uint8_t)l;
+					hdr[1] = shape;
+					hdr[2] = misc;
+					return 0;
+				}
+			}
+		}
+	}
+	return -1;
+}
+
+static void encode_gfp(struct writer *w, uint32_t gfp)
+{
+	for (size_t i = 0; i < NR_GFP_TABLE; i++) {
+		if (gfp_table[i] == gfp) {
+			wr_byte(w, (unsigned int)i);
+			return;
+		}
+	}
+	wr_byte(w, GFP_ESCAPE);
+	wr_le(w, gfp & MMT_GFP_VALID_MASK, 4);
+}
+
+static void encode_size(struct writer *w, uint64_t size)
+{
+	unsigned int e = 0;
+
+	if (size == 0) {
+		wr_byte(w, 0);
+		return;
+	}
+	while (e < 63 && (size >> (e + 1)) != 0)
+		e++;
+	wr_byte(w, e + 1);
+	wr_le(w, e ? size & ((1ULL << e) - 1) : 0, (e + 7) / 8);
+}
+
+static void encode_order(struct writer *w, uint32_t order, uint32_t nr_orders)
+{
+	if (order < nr_orders)
+		wr_byte(w, order);
+	else if (order - nr_orders < 16)
+		wr_byte(w, 0xF0u + (order - nr_orders));
+	else
+		wr_byte(w, 0xFF);
+}
+
+static void encode_op(struct writer *w, const struct mmt_prog *p,
+		      const struct mmt_op *op)
+{
+	size_t nk, sel;
+	const uint8_t *kinds = set_kinds(p->opset, &nk);
+	unsigned int a = 0;
+
+	for (sel = 0; sel < nk; sel++)
+		if (kinds[sel] == op->kind)
+			break;
+	if (sel == nk)
+		return; /* not in this op set: cannot be written */
+	wr_byte(w, (unsigned int)sel);
+	if (op->kind == MMT_OP_CHECK)
+		return;
+	wr_byte(w, op->slot & 0xFFu);
+	switch (op->kind) {
+	case MMT_OP_ALLOC_PAGES:
+	case MMT_OP_GET_FREE_PAGES:
+		encode_order(w, op->order, p->machine.nr_orders);
+		encode_gfp(w, op->gfp);
+		break;
+	case MMT_OP_ALLOC_PAGE:
+	case MMT_OP_GET_FREE_PAGE:
+	case MMT_OP_GET_ZEROED_PAGE:
+		encode_gfp(w, op->gfp);
+		break;
+	case MMT_OP_MALLOC:
+	case MMT_OP_CALLOC:
+	case MMT_OP_REALLOC:
+		encode_size(w, op->size);
+		break;
+	case MMT_OP_ALIGNED:
+		encode_size(w, op->size);
+		while (a < 23 && (1ULL << a) < op->align)
+			a++;
+		wr_byte(w, a);
+		break;
+	default:
+		break;
+	}
+}
+
+int mmt_prog_encode(const struct mmt_prog *p, uint8_t **out, size_t *len)
+{
+	struct writer w = { NULL, 0, 0, 0 };
+	uint8_t hdr[3];
+
+	if (find_table_header(&p->machine, hdr) == 0) {
+		wr_bytes(&w, hdr, 3);
+	} else {
+		char spec[1024];
+		size_t n = mmt_machine_format_spec(&p->machine, spec,
+						   sizeof(spec));
+
+		if (n >= sizeof(spec))
+			n = sizeof(spec) - 1;
+		wr_byte(&w, MACHINE_ESCAPE);
+		wr_le(&w, n, 2);
+		wr_bytes(&w, spec, n);
+	}
+	{
+		unsigned int i;
+
+		for (i = 0; i < 8; i++)
+			if (check_every_table[i] == p->check_every)
+				break;
+		if (i < 8) {
+			wr_byte(&w, i);
+		} else {
+			wr_byte(&w, CHECK_EVERY_ESCAPE);
+			wr_le(&w, p->check_every, 4);
+		}
+	}
+	for (size_t i = 0; i < p->nr_ops; i++)
+		encode_op(&w, p, &p->ops[i]);
+	if (w.oom || !w.buf) {
+		/* An empty program still has a header, so buf is set. */
+		free(w.buf);
+		*out = NULL;
+		*len = 0;
+		return -1;
+	}
+	*out = w.buf;
+	*len = w.len;
+	return 0;
+}

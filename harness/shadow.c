@@ -1,0 +1,824 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * shadow.c - the shadow model: an independent oracle for PAGES allocators.
+ *
+ * Written without ref/: it knows the arena (base, page size, orders,
+ * zones, present and reserved ranges), the adapter's capability bits and
+ * the op results. It models what any correct buddy allocator must do, so
+ * a wrong answer from the allocator shows up as a violation here even when
+ * the allocator's own checker is fooled.
+ *
+ * State: slots[256] (the live table: pfn, order, zone, gfp, fill seed)
+ * and an ownership map pfn -> slot + 1 (0 = not owned). The map is one
+ * calloc'd uint16_t array per present range (ranges sorted and merged
+ * first), so a sparse layout (32M at 0 and 32M at 4G) costs only its
+ * present pages; calloc of large arrays is lazily zeroed memory.
+ *
+ * Checks after an allocation: SHADOW-RANGE, SHADOW-ALIGN, SHADOW-ZONE
+ * (only MMT_CAP_ZONES), SHADOW-OVERLAP, SHADOW-ZERO, the capacity oracle
+ * and TRACE-ALLOC (only MMT_CAP_TRACE). At free: SHADOW-FILL, TRACE-FREE.
+ *
+ * Fill: a block gets 16-byte cookies at the start and at the end of some
+ * of its pages: every page for blocks of up to 8 pages, else the first,
+ * the last and 8 evenly spaced ones (page (k * (n - 1)) / 9, k = 1..8).
+ * Cookie bytes are a splitmix64 function of (seed, slot, op index, page,
+ * start/end), so a block that is handed out twice, or written by the
+ * allocator while live, is seen at free. Zero checks read every byte.
+ *
+ * Capacity oracle:
+ *   must fail    order >= nr_orders; with ZONES: a forbidden zone
+ *                combination, or no populated zone the mask allows.
+ *   strict only  (MMT_CAP_POLICY_BUDDY, full coalescing, no watermarks):
+ *                a failure while some aligned 2^order range lies wholly
+ *                inside one allowed zone, present, unreserved and unowned
+ *                is ORACLE-MUST-SUCCEED; a success when no such range
+ *                exists is ORACLE-MUST-FAIL. The scan runs only on a
+ *                failure, or on a success that already broke another
+ *                check (a correct block proves a range existed).
+ *   The scan skips whole owned blocks and reserved ranges, so its cost is
+ *   about the number of live blocks plus candidates in the allowed zones.
+ *
+ * Not thread safe; one shadow per executor run. Nothing global.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+#include "shadow.h"
+
+#define COOKIE_BYTES 16u
+#define MAX_TRACE 8u
+
+struct shadow_range {
+	uint64_t start, end; /* pfns, end exclusive */
+	uint16_t *owner; /* end - start entries: slot + 1, or 0 */
+};
+
+struct shadow_ev {
+	uint32_t type;
+	uint32_t order;
+	uint64_t pfn;
+};
+
+struct mmt_shadow {
+	struct mmt_arena a;
+	uint32_t caps;
+	int strict;
+	uint64_t seed;
+	unsigned int nr_ranges;
+	struct shadow_range ranges[MMT_MAX_RANGES];
+	struct mmt_shadow_block slots[MMT_NR_SLOTS];
+	uint8_t fill_ok[MMT_NR_SLOTS]; /* cookies were written */
+	size_t nr_live;
+	uint64_t live_pages;
+	unsigned int nr_ev, ev_lost;
+	struct shadow_ev ev[MAX_TRACE];
+};
+
+static const char *const zone_names[MMT_NR_ZONE_TYPES] = { "DMA", "DMA32",
+							   "Normal",
+							   "HighMem" };
+
+static const char *zname(int z)
+{
+	return z >= 0 && z < MMT_NR_ZONE_TYPES ? zone_names[z] : "none";
+}
+
+static uint64_t mix64(uint64_t x)
+{
+	x += 0x9e3779b97f4a7c15ULL;
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+	return x ^ (x >> 31);
+}
+
+/* ------------------------------------------------------------ arena */
+
+void mmt_arena_from_machine(const struct mmt_machine *m, void *base,
+			    struct mmt_arena *a)
+{
+	static const uint64_t x86_64_lim[3] = { 16ULL << 20, 4ULL << 30,
+						UINT64_MAX };
+	static const uint64_t x86_32_lim[3] = { 16ULL << 20, 896ULL << 20,
+						UINT64_MAX };
+	static const uint32_t x86_64_types[3] = { MMT_ZONE_DMA, MMT_ZONE_DMA32,
+						  MMT_ZONE_NORMAL };
+	static const uint32_t x86_32_types[3] = { MMT_ZONE_DMA, MMT_ZONE_NORMAL,
+						  MMT_ZONE_HIGHMEM };
+	const uint64_t *lim = m->profile ? x86_32_lim : x86_64_lim;
+	const uint32_t *types = m->profile ? x86_32_types : x86_64_types;
+	uint64_t lo = 0;
+
+	memset(a, 0, sizeof(*a));
+	a->base = base;
+	a->nr_pfns = mmt_machine_end_pfn(m);
+	a->page_size = 1ULL << m->page_shift;
+	a->nr_orders = m->nr_orders;
+	a->nr_zones = 3;
+	for (unsigned int z = 0; z < 3; z++) {
+		uint64_t hi = lim[z] == UINT64_MAX ? UINT64_MAX :
+						     lim[z] >> m->page_shift;
+		uint64_t first = UINT64_MAX, last = 0;
+		struct mmt_arena_zone *az = &a->zones[z];
+
+		for (uint32_t i = 0; i < m->nr_banks && i < MMT_MAX_RANGES;
+		     i++) {
+			uint64_t s = m->banks[i].start_pfn;
+			uint64_t e = s + m->banks[i].nr_pages;
+
+			if (s < lo)
+				s = lo;
+			if (e > hi)
+				e = hi;
+			if (s >= e)
+				continue;
+			if (s < first)
+				first = s;
+			if (e > last)
+				last = e;
+		}
+		az->type = types[z];
+		if (first == UINT64_MAX) {
+			az->present = 0;
+			az->start_pfn = az->end_pfn =
+				lo < a->nr_pfns ? lo : a->nr_pfns;
+		} else {
+			az->present = 1;
+			az->start_pfn = first;
+			az->end_pfn = last;
+		}
+		lo = hi;
+	}
+	a->nr_present = m->nr_banks < MMT_MAX_RANGES ? m->nr_banks :
+						       MMT_MAX_RANGES;
+	memcpy(a->present, m->banks, sizeof(a->present[0]) * a->nr_present);
+	a->nr_reserved = m->nr_reserved < MMT_MAX_RANGES ? m->nr_reserved :
+							   MMT_MAX_RANGES;
+	memcpy(a->reserved, m->reserved,
+	       sizeof(a->reserved[0]) * a->nr_reserved);
+}
+
+/* ------------------------------------------------------------ gfp zones */
+
+uint32_t mmt_shadow_effective_gfp(unsigned int kind, uint32_t gfp)
+{
+	switch (kind) {
+	case MMT_OP_GET_FREE_PAGES:
+	case MMT_OP_GET_FREE_PAGE:
+		return gfp & ~MMT_GFP_HIGHMEM;
+	case MMT_OP_GET_ZEROED_PAGE:
+		return (gfp & ~MMT_GFP_HIGHMEM) | MMT_GFP_ZERO;
+	default:
+		return gfp;
+	}
+}
+
+static int arena_has_type(const struct mmt_arena *a, uint32_t t)
+{
+	for (uint32_t i = 0; i < a->nr_zones && i < MMT_NR_ZONE_TYPES; i++)
+		if (a->zones[i].type == t)
+			return 1;
+	return 0;
+}
+
+unsigned int mmt_shadow_allowed_zones(const struct mmt_arena *a, uint32_t gfp)
+{
+	int dma = !!(gfp & MMT_GFP_DMA), dma32 = !!(gfp & MMT_GFP_DMA32);
+	int high = !!(gfp & MMT_GFP_HIGHMEM);
+	uint32_t top = MMT_ZONE_NORMAL;
+	unsigned int mask = 0;
+
+	if (dma + dma32 + high > 1)
+		return 0; /* GFP_ZONE_BAD */
+	if (a->nr_zones == 0)
+		return (1u << MMT_NR_ZONE_TYPES) - 1;
+	if (dma && arena_has_type(a, MMT_ZONE_DMA))
+		top = MMT_ZONE_DMA;
+	else if (dma32 && arena_has_type(a, MMT_ZONE_DMA32))
+		top = MMT_ZONE_DMA32;
+	else if (high && arena_has_type(a, MMT_ZONE_HIGHMEM))
+		top = MMT_ZONE_HIGHMEM;
+	for (uint32_t t = 0; t <= top; t++)
+		if (arena_has_type(a, t))
+			mask |= 1u << t;
+	return mask;
+}
+
+/* The populated zone holding pfn, or -1. */
+static int zone_of(const struct mmt_shadow *s, uint64_t pfn)
+{
+	for (uint32_t i = 0; i < s->a.nr_zones && i < MMT_NR_ZONE_TYPES; i++) {
+		const struct mmt_arena_zone *z = &s->a.zones[i];
+
+		if (z->present && pfn >= z->start_pfn && pfn < z->end_pfn)
+			return (int)z->type;
+	}
+	return -1;
+}
+
+/* ------------------------------------------------------------ ownership */
+
+static struct shadow_range *range_of(const struct mmt_shadow *s, uint64_t pfn)
+{
+	for (unsigned int i = 0; i < s->nr_ranges; i++)
+		if (pfn >= s->ranges[i].start && pfn < s->ranges[i].end)
+			return (struct shadow_range *)&s->ranges[i];
+	return NULL;
+}
+
+/* Slot + 1 owning pfn, 0 when none (or pfn not present). */
+static unsigned int owner_of(const struct mmt_shadow *s, uint64_t pfn)
+{
+	const struct shadow_range *r = range_of(s, pfn);
+
+	return r ? r->owner[pfn - r->start] : 0;
+}
+
+static int cmp_range(const void *x, const void *y)
+{
+	const struct mmt_pfn_range *a = x, *b = y;
+
+	return a->start_pfn < b->start_pfn ? -1 : a->start_pfn > b->start_pfn;
+}
+
+struct mmt_shadow *mmt_shadow_create(const struct mmt_arena *a, uint32_t caps,
+				     int strict, uint64_t seed)
+{
+	struct mmt_shadow *s = calloc(1, sizeof(*s));
+	struct mmt_pfn_range pr[MMT_MAX_RANGES];
+	uint32_t np;
+
+	if (!s)
+		return NULL;
+	s->a = *a;
+	if (s->a.nr_zones > MMT_NR_ZONE_TYPES)
+		s->a.nr_zones = MMT_NR_ZONE_TYPES;
+	if (s->a.nr_present > MMT_MAX_RANGES)
+		s->a.nr_present = MMT_MAX_RANGES;
+	if (s->a.nr_reserved > MMT_MAX_RANGES)
+		s->a.nr_reserved = MMT_MAX_RANGES;
+	if (s->a.page_size == 0)
+		s->a.page_size = 4096;
+	s->caps = caps;
+	s->strict = strict;
+	s->seed = mix64(seed);
+	np = s->a.nr_present;
+	memcpy(pr, s->a.present, sizeof(pr[0]) * np);
+	qsort(pr, np, sizeof(pr[0]), cmp_range);
+	/* Merge touching or overlapping ranges; clip to the arena. */
+	for (uint32_t i = 0; i < np; i++) {
+		uint64_t st = pr[i].start_pfn, en = st + pr[i].nr_pages;
+		struct shadow_range *last =
+			s->nr_ranges ? &s->ranges[s->nr_ranges - 1] : NULL;
+
+		if (en > s->a.nr_pfns)
+			en = s->a.nr_pfns;
+		if (st >= en)
+			continue;
+		if (last && st <= last->end) {
+			if (en > last->end)
+				last->end = en;
+			continue;
+		}
+		s->ranges[s->nr_ranges].start = st;
+		s->ranges[s->nr_ranges].end = en;
+		s->nr_ranges++;
+	}
+	for (unsigned int i = 0; i < s->nr_ranges; i++) {
+		struct shadow_range *r = &s->ranges[i];
+
+		r->owner =
+			calloc((size_t)(r->end - r->start), sizeof(uint16_t));
+		if (!r->owner) {
+			mmt_shadow_destroy(s);
+			return NULL;
+		}
+	}
+	return s;
+}
+
+void mmt_shadow_destroy(struct mmt_shadow *s)
+{
+	if (!s)
+		return;
+	for (unsigned int i = 0; i < s->nr_ranges; i++)
+		free(s->ranges[i].owner);
+	free(s);
+}
+
+const struct mmt_shadow_block *mmt_shadow_slot(const struct mmt_shadow *s,
+					       unsigned int slot)
+{
+	return slot < MMT_NR_SLOTS ? &s->slots[slot] : NULL;
+}
+
+size_t mmt_shadow_live_blocks(const struct mmt_shadow *s)
+{
+	return s->nr_live;
+}
+
+uint64_t mmt_shadow_live_pages(const struct mmt_shadow *s)
+{
+	return s->live_pages;
+}
+
+/* ------------------------------------------------------------ scan */
+
+/* First reserved range intersecting [pfn, end), or NULL. */
+static const struct mmt_pfn_range *reserved_hit(const struct mmt_shadow *s,
+						uint64_t pfn, uint64_t end)
+{
+	for (uint32_t i = 0; i < s->a.nr_reserved; i++) {
+		const struct mmt_pfn_range *r = &s->a.reserved[i];
+
+		if (r->start_pfn < end && pfn < r->start_pfn + r->nr_pages)
+			return r;
+	}
+	return NULL;
+}
+
+static uint64_t align_up(uint64_t x, uint64_t n)
+{
+	return (x + n - 1) & ~(n - 1);
+}
+
+/* Search [lo, hi) inside one present range for a free aligned block. */
+static int64_t scan_interval(const struct mmt_shadow *s,
+			     const struct shadow_range *r, uint64_t lo,
+			     uint64_t hi, uint64_t n)
+{
+	uint64_t c = align_up(lo, n);
+
+	while (c >= lo && c + n <= hi) {
+		const struct mmt_pfn_range *res = reserved_hit(s, c, c + n);
+		uint64_t next = 0;
+
+		if (res) {
+			next = align_up(res->start_pfn + res->nr_pages, n);
+		} else {
+			for (uint64_t p = c; p < c + n; p++) {
+				unsigned int o = r->owner[p - r->start];
+				const struct mmt_shadow_block *b;
+				uint64_t bend;
+
+				if (!o)
+					continue;
+				b = &s->slots[o - 1];
+				bend = b->pfn + (1ULL << b->order);
+				if (bend < p + 1)
+					bend = p + 1;
+				next = align_up(bend, n);
+				break;
+			}
+			if (!next)
+				return (int64_t)c;
+		}
+		if (next <= c)
+			next = c + n;
+		c = next;
+	}
+	return -1;
+}
+
+int64_t mmt_shadow_find_free(const struct mmt_shadow *s, uint32_t order,
+			     unsigned int allowed)
+{
+	uint64_t n;
+
+	if (order >= 63)
+		return -1;
+	n = 1ULL << order;
+	for (unsigned int i = 0; i < s->nr_ranges; i++) {
+		const struct shadow_range *r = &s->ranges[i];
+
+		if (s->a.nr_zones == 0) {
+			int64_t f = scan_interval(s, r, r->start, r->end, n);
+
+			if (f >= 0)
+				return f;
+			continue;
+		}
+		for (uint32_t z = 0; z < s->a.nr_zones; z++) {
+			const struct mmt_arena_zone *az = &s->a.zones[z];
+			uint64_t lo, hi;
+			int64_t f;
+
+			if (!az->present || az->type >= MMT_NR_ZONE_TYPES ||
+			    !(allowed & (1u << az->type)))
+				continue;
+			lo = az->start_pfn > r->start ? az->start_pfn :
+							r->start;
+			hi = az->end_pfn < r->end ? az->end_pfn : r->end;
+			if (lo >= hi)
+				continue;
+			f = scan_interval(s, r, lo, hi, n);
+			if (f >= 0)
+				return f;
+		}
+	}
+	return -1;
+}
+
+/* ------------------------------------------------------------ fill */
+
+static void cookie(const struct mmt_shadow_block *b, uint64_t page, int end,
+		   uint8_t out[COOKIE_BYTES])
+{
+	uint64_t x = mix64(b->fill ^ (page * 0x100000001b3ULL) ^
+			   (end ? 0xe7037ed1a0b428dbULL : 0));
+	uint64_t y = mix64(x);
+
+	memcpy(out, &x, 8);
+	memcpy(out + 8, &y, 8);
+}
+
+/* The i-th cookie page of an n-page block; *count set to how many. */
+static uint64_t cookie_page(uint64_t n, unsigned int i, unsigned int *count)
+{
+	if (n <= 8) {
+		*count = (unsigned int)n;
+		return i;
+	}
+	*count = 10;
+	if (i == 0)
+		return 0;
+	if (i == 9)
+		return n - 1;
+	return ((uint64_t)i * (n - 1)) / 9;
+}
+
+static uint8_t *page_addr(const struct mmt_shadow *s, uint64_t pfn)
+{
+	return (uint8_t *)s->a.base + pfn * s->a.page_size;
+}
+
+static void fill_write(struct mmt_shadow *s, const struct mmt_shadow_block *b)
+{
+	uint64_t n = 1ULL << b->order;
+	unsigned int count = 1;
+	uint8_t c[COOKIE_BYTES];
+
+	for (unsigned int i = 0; i < count; i++) {
+		uint64_t pg = cookie_page(n, i, &count);
+		uint8_t *p = page_addr(s, b->pfn + pg);
+
+		cookie(b, pg, 0, c);
+		memcpy(p, c, COOKIE_BYTES);
+		cookie(b, pg, 1, c);
+		memcpy(p + s->a.page_size - COOKIE_BYTES, c, COOKIE_BYTES);
+	}
+}
+
+void mmt_shadow_verify_fill(struct mmt_shadow *s, size_t op_index,
+			    unsigned int slot, struct mmt_report *r)
+{
+	const struct mmt_shadow_block *b;
+	uint64_t n;
+	unsigned int count = 1;
+	uint8_t c[COOKIE_BYTES];
+
+	if (slot >= MMT_NR_SLOTS || !s->slots[slot].live || !s->fill_ok[slot])
+		return;
+	b = &s->slots[slot];
+	n = 1ULL << b->order;
+	for (unsigned int i = 0; i < count; i++) {
+		uint64_t pg = cookie_page(n, i, &count);
+		const uint8_t *p = page_addr(s, b->pfn + pg);
+
+		for (int end = 0; end < 2; end++) {
+			const uint8_t *q =
+				end ? p + s->a.page_size - COOKIE_BYTES : p;
+
+			cookie(b, pg, end, c);
+			if (memcmp(q, c, COOKIE_BYTES) == 0)
+				continue;
+			mmt_report_add(
+				r, op_index, "shadow", "SHADOW-FILL",
+				"s%u pfn 0x%llx order %u: fill cookie at "
+				"the %s of page %llu of the block was "
+				"overwritten while the block was live",
+				slot, (unsigned long long)b->pfn, b->order,
+				end ? "end" : "start", (unsigned long long)pg);
+			return;
+		}
+	}
+}
+
+/* Offset of the first non-zero byte in [p, p + n), or n. */
+static uint64_t first_nonzero(const uint8_t *p, uint64_t n)
+{
+	uint64_t i = 0;
+
+	for (; i + 8 <= n; i += 8) {
+		uint64_t w;
+
+		memcpy(&w, p + i, 8);
+		if (w)
+			break;
+	}
+	for (; i < n; i++)
+		if (p[i])
+			return i;
+	return n;
+}
+
+/* ------------------------------------------------------------ trace */
+
+void mmt_shadow_trace_reset(struct mmt_shadow *s)
+{
+	s->nr_ev = 0;
+	s->ev_lost = 0;
+}
+
+void mmt_shadow_trace_event(void *shadow, const struct mmt_event *ev)
+{
+	struct mmt_shadow *s = shadow;
+
+	if (ev->type != MMT_EV_PAGE_ALLOC && ev->type != MMT_EV_PAGE_FREE)
+		return;
+	if (s->nr_ev == MAX_TRACE) {
+		s->ev_lost++;
+		return;
+	}
+	s->ev[s->nr_ev].type = ev->type;
+	s->ev[s->nr_ev].pfn = ev->pfn;
+	s->ev[s->nr_ev].order = ev->order;
+	s->nr_ev++;
+}
+
+/*
+ * Expect exactly one event of type with pfn/order (pfn UINT64_MAX: a
+ * failed allocation, which may emit one event without a page or none).
+ */
+static void trace_check(struct mmt_shadow *s, size_t op_index, uint32_t type,
+			uint64_t pfn, uint32_t order, struct mmt_report *r)
+{
+	const char *id = type == MMT_EV_PAGE_ALLOC ? "TRACE-ALLOC" :
+						     "TRACE-FREE";
+	const char *name = type == MMT_EV_PAGE_ALLOC ? "mm_page_alloc" :
+						       "mm_page_free";
+	unsigned int total = s->ev_lost, match = 0;
+
+	if (!(s->caps & MMT_CAP_TRACE))
+		return;
+	for (unsigned int i = 0; i < s->nr_ev; i++) {
+		if (s->ev[i].type != type)
+			continue;
+		total++;
+		if (s->ev[i].pfn == pfn &&
+		    (pfn == UINT64_MAX || s->ev[i].order == order))
+			match++;
+	}
+	if (pfn == UINT64_MAX) {
+		if (total != match)
+			mmt_report_add(r, op_index, "trace", id,
+				       "a failed allocation emitted %s with a "
+				       "page",
+				       name);
+	} else if (total != 1 || match != 1) {
+		mmt_report_add(r, op_index, "trace", id,
+			       "expected one %s for pfn 0x%llx order %u, saw "
+			       "%u event(s), %u matching",
+			       name, (unsigned long long)pfn, order, total,
+			       match);
+	}
+	mmt_shadow_trace_reset(s);
+}
+
+/* ------------------------------------------------------------ alloc/free */
+
+/* Why an allocation must fail, or NULL. */
+static const char *must_fail(const struct mmt_shadow *s, uint32_t order,
+			     uint32_t gfp, unsigned int allowed)
+{
+	if (order >= s->a.nr_orders)
+		return "the order is at or above nr_orders";
+	if (!(s->caps & MMT_CAP_ZONES))
+		return NULL;
+	if (!allowed)
+		return "the GFP zone modifiers are a forbidden combination";
+	for (uint32_t i = 0; i < s->a.nr_zones; i++)
+		if (s->a.zones[i].present &&
+		    (allowed & (1u << s->a.zones[i].type)))
+			return NULL;
+	(void)gfp;
+	return "no zone the GFP mask allows is populated";
+}
+
+/* Zones a scan may use: the allowed ones with ZONES, else all. */
+static unsigned int scan_zones(const struct mmt_shadow *s, unsigned int allowed)
+{
+	return (s->caps & MMT_CAP_ZONES) ? allowed :
+					   (1u << MMT_NR_ZONE_TYPES) - 1;
+}
+
+int mmt_shadow_alloc(struct mmt_shadow *s, size_t op_index, unsigned int slot,
+		     unsigned int kind, uint32_t order, uint32_t gfp,
+		     void *addr, struct mmt_report *r)
+{
+	uint32_t eff = mmt_shadow_effective_gfp(kind, gfp);
+	unsigned int allowed = mmt_shadow_allowed_zones(&s->a, eff);
+	const char *why = must_fail(s, order, eff, allowed);
+	unsigned long before = r->total;
+	uintptr_t base = (uintptr_t)s->a.base, at = (uintptr_t)addr;
+	struct mmt_shadow_block *b;
+	uint64_t pfn, n, off;
+	int present_ok = 1, z1, z2;
+	char g[200];
+
+	if (slot >= MMT_NR_SLOTS)
+		return 0;
+	if (kind == MMT_OP_ALLOC_PAGE || kind == MMT_OP_GET_FREE_PAGE ||
+	    kind == MMT_OP_GET_ZEROED_PAGE)
+		order = 0;
+	if (!addr) {
+		int64_t f;
+
+		trace_check(s, op_index, MMT_EV_PAGE_ALLOC, UINT64_MAX, order,
+			    r);
+		if (why || !s->strict)
+			return 0;
+		f = mmt_shadow_find_free(s, order, scan_zones(s, allowed));
+		if (f >= 0) {
+			mmt_gfp_format(eff, g, sizeof(g));
+			mmt_report_add(
+				r, op_index, "oracle", "ORACLE-MUST-SUCCEED",
+				"order-%u allocation (%s) failed, but "
+				"pfns 0x%llx-0x%llx in zone %s are free "
+				"and aligned",
+				order, g, (unsigned long long)f,
+				(unsigned long long)f + (1ULL << order) - 1,
+				zname(zone_of(s, (uint64_t)f)));
+		}
+		return 0;
+	}
+	if (why)
+		mmt_report_add(r, op_index, "oracle", "ORACLE-MUST-FAIL",
+			       "order-%u allocation succeeded at %p, but it "
+			       "must fail: %s",
+			       order, addr, why);
+	if (at < base || order >= 63) {
+		mmt_report_add(r, op_index, "shadow", "SHADOW-RANGE",
+			       "address %p lies outside the arena", addr);
+		return 0;
+	}
+	off = (uint64_t)(at - base);
+	if (off % s->a.page_size) {
+		mmt_report_add(r, op_index, "shadow", "SHADOW-ALIGN",
+			       "address %p is not page aligned (offset 0x%llx "
+			       "in the arena)",
+			       addr, (unsigned long long)off);
+		return 0;
+	}
+	pfn = off / s->a.page_size;
+	n = 1ULL << order;
+	if (pfn >= s->a.nr_pfns || n > s->a.nr_pfns - pfn) {
+		mmt_report_add(r, op_index, "shadow", "SHADOW-RANGE",
+			       "block pfn 0x%llx order %u ends beyond the "
+			       "arena (%llu pfns)",
+			       (unsigned long long)pfn, order,
+			       (unsigned long long)s->a.nr_pfns);
+		return 0;
+	}
+	{
+		const struct shadow_range *pr = range_of(s, pfn);
+		const struct mmt_pfn_range *res;
+
+		if (!pr || pfn + n > pr->end) {
+			present_ok = 0;
+			mmt_report_add(r, op_index, "shadow", "SHADOW-RANGE",
+				       "block pfn 0x%llx order %u covers a "
+				       "hole (pfns without RAM)",
+				       (unsigned long long)pfn, order);
+		}
+		res = reserved_hit(s, pfn, pfn + n);
+		if (res)
+			mmt_report_add(r, op_index, "shadow", "SHADOW-RANGE",
+				       "block pfn 0x%llx order %u overlaps "
+				       "reserved pfns 0x%llx-0x%llx",
+				       (unsigned long long)pfn, order,
+				       (unsigned long long)res->start_pfn,
+				       (unsigned long long)(res->start_pfn +
+							    res->nr_pages - 1));
+	}
+	if (pfn & (n - 1))
+		mmt_report_add(r, op_index, "shadow", "SHADOW-ALIGN",
+			       "block pfn 0x%llx is not aligned to its order "
+			       "%u (%llu pages)",
+			       (unsigned long long)pfn, order,
+			       (unsigned long long)n);
+	z1 = zone_of(s, pfn);
+	z2 = zone_of(s, pfn + n - 1);
+	if (s->caps & MMT_CAP_ZONES) {
+		if (z1 < 0 || z1 != z2) {
+			mmt_report_add(r, op_index, "shadow", "SHADOW-ZONE",
+				       "block pfn 0x%llx order %u is not "
+				       "inside one zone (%s .. %s)",
+				       (unsigned long long)pfn, order,
+				       zname(z1), zname(z2));
+		} else if (!(allowed & (1u << z1))) {
+			mmt_gfp_format(eff, g, sizeof(g));
+			mmt_report_add(r, op_index, "shadow", "SHADOW-ZONE",
+				       "block pfn 0x%llx order %u is in zone "
+				       "%s, which %s does not allow",
+				       (unsigned long long)pfn, order,
+				       zname(z1), g);
+		}
+	}
+	{
+		uint64_t clash = 0, first = 0;
+		unsigned int other = 0;
+
+		for (uint64_t p = pfn; p < pfn + n; p++) {
+			unsigned int o = owner_of(s, p);
+
+			if (!o)
+				continue;
+			if (!clash++) {
+				first = p;
+				other = o - 1;
+			}
+		}
+		if (clash) {
+			const struct mmt_shadow_block *ob = &s->slots[other];
+
+			mmt_report_add(
+				r, op_index, "shadow", "SHADOW-OVERLAP",
+				"block pfn 0x%llx order %u overlaps %llu "
+				"live page(s), first pfn 0x%llx of s%u "
+				"(pfn 0x%llx order %u)",
+				(unsigned long long)pfn, order,
+				(unsigned long long)clash,
+				(unsigned long long)first, other,
+				(unsigned long long)ob->pfn, ob->order);
+		}
+	}
+	/* A bad block proves nothing: is there any legitimate range? */
+	if (s->strict && !why && r->total != before &&
+	    mmt_shadow_find_free(s, order, scan_zones(s, allowed)) < 0)
+		mmt_report_add(r, op_index, "oracle", "ORACLE-MUST-FAIL",
+			       "order-%u allocation succeeded, but no free "
+			       "aligned block of that order exists in the "
+			       "zones the mask allows",
+			       order);
+	if ((eff & MMT_GFP_ZERO) && present_ok) {
+		uint64_t bytes = n * s->a.page_size;
+		uint64_t nz = first_nonzero(page_addr(s, pfn), bytes);
+
+		if (nz < bytes)
+			mmt_report_add(r, op_index, "shadow", "SHADOW-ZERO",
+				       "block pfn 0x%llx order %u asked zeroed "
+				       "has a non-zero byte at offset 0x%llx",
+				       (unsigned long long)pfn, order,
+				       (unsigned long long)nz);
+	}
+	trace_check(s, op_index, MMT_EV_PAGE_ALLOC, pfn, order, r);
+
+	b = &s->slots[slot];
+	memset(b, 0, sizeof(*b));
+	b->live = 1;
+	b->pfn = pfn;
+	b->order = order;
+	b->zone = z1;
+	b->gfp = eff;
+	b->addr = addr;
+	b->fill = mix64(s->seed ^ ((uint64_t)slot << 40) ^
+			mix64((uint64_t)op_index));
+	for (uint64_t p = pfn; p < pfn + n; p++) {
+		struct shadow_range *pr = range_of(s, p);
+
+		if (pr && pr->owner[p - pr->start] == 0)
+			pr->owner[p - pr->start] = (uint16_t)(slot + 1);
+	}
+	s->fill_ok[slot] = (uint8_t)present_ok;
+	if (present_ok)
+		fill_write(s, b);
+	s->nr_live++;
+	s->live_pages += n;
+	return 1;
+}
+
+void mmt_shadow_release(struct mmt_shadow *s, size_t op_index,
+			unsigned int slot, struct mmt_report *r)
+{
+	struct mmt_shadow_block *b;
+	uint64_t n;
+
+	if (slot >= MMT_NR_SLOTS || !s->slots[slot].live)
+		return;
+	b = &s->slots[slot];
+	n = 1ULL << b->order;
+	trace_check(s, op_index, MMT_EV_PAGE_FREE, b->pfn, b->order, r);
+	for (uint64_t p = b->pfn; p < b->pfn + n; p++) {
+		struct shadow_range *pr = range_of(s, p);
+
+		if (pr && pr->owner[p - pr->start] == slot + 1)
+			pr->owner[p - pr->start] = 0;
+	}
+	b->live = 0;
+	s->fill_ok[slot] = 0;
+	s->nr_live--;
+	s->live_pages -= n;
+}

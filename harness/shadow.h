@@ -1,0 +1,100 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * harness/shadow.h - the shadow model of a PAGES allocator (private).
+ *
+ * An independent oracle: it knows only the arena (struct mmt_arena), the
+ * adapter's capability bits and the ops, never ref/. It tracks every live
+ * block per slot and which slot owns each pfn, and after each op checks
+ * the result, adding violations (stable ids, docs/op-format.md):
+ *   SHADOW-RANGE   block inside the arena, in present RAM, not reserved
+ *   SHADOW-ZONE    block in one zone the GFP mask allows   (MMT_CAP_ZONES)
+ *   SHADOW-ALIGN   address page aligned and 2^order-page aligned
+ *   SHADOW-OVERLAP no page already owned by a live block
+ *   SHADOW-FILL    cookies written at allocation intact at free
+ *   SHADOW-ZERO    __GFP_ZERO / get_zeroed_page memory all zero
+ *   ORACLE-MUST-FAIL / ORACLE-MUST-SUCCEED   the capacity oracle
+ *   TRACE-ALLOC / TRACE-FREE   trace events match     (MMT_CAP_TRACE)
+ *
+ * Not thread safe: one shadow per executor run.
+ */
+#ifndef MMT_HARNESS_SHADOW_H
+#define MMT_HARNESS_SHADOW_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <mmtorture/adapter.h>
+#include <mmtorture/exec.h>
+
+struct mmt_shadow;
+
+/* A live block as the shadow sees it. */
+struct mmt_shadow_block {
+	int live;
+	uint64_t pfn;
+	uint32_t order;
+	int zone; /* enum mmt_zone_type, -1 outside every zone */
+	uint32_t gfp; /* effective mask the block was allocated with */
+	uint64_t fill; /* fill seed: derived from the seed, slot, op index */
+	void *addr; /* as returned by the adapter */
+};
+
+/* Build a shadow for arena a. NULL when out of memory. */
+struct mmt_shadow *mmt_shadow_create(const struct mmt_arena *a, uint32_t caps,
+				     int strict, uint64_t seed);
+void mmt_shadow_destroy(struct mmt_shadow *s);
+
+/* The slot's block (live == 0 when empty); NULL for a slot out of range. */
+const struct mmt_shadow_block *mmt_shadow_slot(const struct mmt_shadow *s,
+					       unsigned int slot);
+
+/*
+ * The GFP mask an op kind really asks with: get_free_page(s) and
+ * get_zeroed_page strip __GFP_HIGHMEM (6.12), get_zeroed_page adds
+ * __GFP_ZERO.
+ */
+uint32_t mmt_shadow_effective_gfp(unsigned int kind, uint32_t gfp);
+
+/*
+ * The zones a mask allows on arena a, as a bit mask of zone types (bit t =
+ * type t), following gfp_zone(): the highest zone from DMA/DMA32/HIGHMEM
+ * (a type the arena does not have becomes NORMAL) and every lower type.
+ * Returns 0 for a forbidden combination. Ignores whether zones are
+ * populated.
+ */
+unsigned int mmt_shadow_allowed_zones(const struct mmt_arena *a, uint32_t gfp);
+
+/*
+ * Record the result of an allocation op: kind (enum mmt_op_kind), order
+ * as asked (0 for the single-page kinds), gfp as in the op, addr (NULL
+ * when it failed). Checks, then tracks the block in slot (which must be
+ * empty) and writes its fill. Returns 1 when the block is tracked.
+ */
+int mmt_shadow_alloc(struct mmt_shadow *s, size_t op_index, unsigned int slot,
+		     unsigned int kind, uint32_t order, uint32_t gfp,
+		     void *addr, struct mmt_report *r);
+
+/* Before the adapter frees slot: verify the fill (SHADOW-FILL). */
+void mmt_shadow_verify_fill(struct mmt_shadow *s, size_t op_index,
+			    unsigned int slot, struct mmt_report *r);
+/* After the adapter freed slot: release its pages, check the trace. */
+void mmt_shadow_release(struct mmt_shadow *s, size_t op_index,
+			unsigned int slot, struct mmt_report *r);
+
+/* Trace events of the op in progress (the executor feeds them in). */
+void mmt_shadow_trace_reset(struct mmt_shadow *s);
+void mmt_shadow_trace_event(void *shadow, const struct mmt_event *ev);
+
+/*
+ * Capacity scan: the first pfn of an aligned 2^order range wholly inside
+ * one zone in allowed (bit mask), present, unreserved and unowned; -1
+ * when none exists.
+ */
+int64_t mmt_shadow_find_free(const struct mmt_shadow *s, uint32_t order,
+			     unsigned int allowed);
+
+/* Live blocks and pages owned now. */
+size_t mmt_shadow_live_blocks(const struct mmt_shadow *s);
+uint64_t mmt_shadow_live_pages(const struct mmt_shadow *s);
+
+#endif /* MMT_HARNESS_SHADOW_H */
