@@ -5,7 +5,10 @@
  *
  * Usage, a subset of libFuzzer's:
  *   fuzz_X [-seconds=N] [-runs=N] [-seed=S] [-max_len=N]
- *          [-artifact_prefix=DIR/] [FILE|DIR]...
+ *          [-max_crashes=N] [-artifact_prefix=DIR/] [FILE|DIR]...
+ *
+ * (-max_total_time is an alias of -seconds; -print_final_stats is
+ * accepted and ignored; other -name=value flags are ignored with a note.)
  *
  * Modes:
  *   replay  - only files or directories given: run each file once (the
@@ -13,8 +16,9 @@
  *             1 when any found a bug, 2 when one cannot be read.
  *   fuzz    - -seconds (or -max_total_time) or -runs given: run the given
  *             files once, then generate inputs until the budget is spent.
- *             Prints "fuzz_X: runs=N exec/s=M crashes=K" at the end and
- *             exits 1 when a crash was found.
+ *             Stops after -max_crashes crashes (default 1, as libFuzzer
+ *             stops at its first). Prints "fuzz_X: runs=N exec/s=M
+ *             crashes=K" at the end and exits 1 when a crash was found.
  *   stdin   - no argument: run one input read from standard input; under
  *             AFL++ (built by afl-clang-fast) this is a persistent loop.
  *
@@ -426,7 +430,8 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 		"usage: %s [-seconds=N] [-runs=N] [-seed=S] [-max_len=N]\n"
-		"       %*s [-artifact_prefix=DIR/] [FILE|DIR]...\n"
+		"       %*s [-max_crashes=N] [-artifact_prefix=DIR/] "
+		"[FILE|DIR]...\n"
 		"  files only: replay each once (exit 0 if all pass)\n"
 		"  -seconds/-runs: fuzz with random and mutated inputs\n"
 		"  no argument: run one input from stdin (AFL++ persistent)\n",
@@ -593,7 +598,8 @@ static int run_replay(const struct path_list *paths)
 }
 
 static int run_fuzz(const struct path_list *paths, uint64_t seed,
-		    double seconds, uint64_t runs, size_t max_len)
+		    double seconds, uint64_t runs, size_t max_len,
+		    uint64_t max_crashes)
 {
 	struct corpus_file *files = NULL;
 	size_t nfiles = 0, i;
@@ -635,7 +641,9 @@ static int run_fuzz(const struct path_list *paths, uint64_t seed,
 	fputc('\n', stderr);
 
 	/* The corpus runs first, as libFuzzer does. */
-	for (i = 0; i < nfiles && (!runs || done < runs); i++, done++) {
+	for (i = 0; i < nfiles && (!runs || done < runs) &&
+		    (!max_crashes || drv_bugs < max_crashes);
+	     i++, done++) {
 		uint8_t *copy = malloc(files[i].len ? files[i].len : 1);
 
 		if (!copy)
@@ -649,6 +657,8 @@ static int run_fuzz(const struct path_list *paths, uint64_t seed,
 
 		if (runs && done >= runs)
 			break;
+		if (max_crashes && drv_bugs >= max_crashes)
+			break; /* 0: no limit */
 		if ((done & 63) == 0) {
 			elapsed = now_seconds() - t0;
 			if (seconds > 0 && elapsed >= seconds)
@@ -712,7 +722,7 @@ int main(int argc, char **argv)
 {
 	struct path_list paths = { 0 };
 	uint64_t seed = 1, runs = 0, secs = 0, max_len = DRIVER_MAX_LEN_DEFAULT;
-	uint64_t ignored;
+	uint64_t ignored, max_crashes = 1;
 	const char *prefix = NULL;
 	char **files;
 	int nfiles = 0, i, rc, fuzz = 0;
@@ -749,6 +759,7 @@ int main(int argc, char **argv)
 			fuzz = 1;
 		} else if ((m = flag_u64(a, "-seed", &seed))) {
 		} else if ((m = flag_u64(a, "-max_len", &max_len))) {
+		} else if ((m = flag_u64(a, "-max_crashes", &max_crashes))) {
 		} else if ((m = flag_u64(a, "-print_final_stats", &ignored))) {
 		} else if (strncmp(a, "-artifact_prefix=", 17) == 0) {
 			prefix = a + 17;
@@ -803,8 +814,8 @@ int main(int argc, char **argv)
 	}
 	if (fuzz) {
 		drv_mode = MODE_FUZZ;
-		rc = run_fuzz(&paths, seed, (double)secs, runs,
-			      (size_t)max_len);
+		rc = run_fuzz(&paths, seed, (double)secs, runs, (size_t)max_len,
+			      max_crashes);
 	} else {
 		drv_mode = MODE_REPLAY;
 		rc = run_replay(&paths);
