@@ -35,7 +35,7 @@
 
 #include <mmtorture/exec.h>
 
-#include "internal.h"
+#include "mmt_internal.h"
 #include "shadow.h"
 
 #define FILL_SEED 0x6d6d74307274ULL /* "mmtort" */

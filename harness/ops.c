@@ -35,7 +35,7 @@
 
 #include <mmtorture/ops.h>
 
-#include "internal.h"
+#include "mmt_internal.h"
 
 #define MIB (1ULL << 20)
 #define GIB (1ULL << 30)

@@ -45,7 +45,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "mmt_internal.h"
 #include "shadow.h"
 
 #define COOKIE_BYTES 16u

@@ -30,7 +30,7 @@
 
 #include <mmtorture/ops.h>
 
-#include "internal.h"
+#include "mmt_internal.h"
 
 #define KIB (1ULL << 10)
 
@@ -480,7 +480,7 @@ static int machine_check_at(const struct mmt_machine *m,
 		end = b->start_pfn + b->nr_pages;
 		pages += b->nr_pages;
 	}
-	*which = -1;
+	*which = 0; /* point at the first bank */
 	if (pages < (1ULL << (m->nr_orders - 1))) {
 		char a[32], t[32];
 
@@ -828,7 +828,8 @@ char *mmt_prog_format_text(const struct mmt_prog *p)
 	char line[1200];
 	size_t n;
 
-	ds_putn(&d, "# mmtorture ops v1\nmachine ", 26);
+	ds_putn(&d, "# mmtorture ops v1\nmachine ",
+		strlen("# mmtorture ops v1\nmachine "));
 	n = mmt_machine_format_spec(&p->machine, line, sizeof(line));
 	ds_putn(&d, line, n < sizeof(line) ? n : sizeof(line) - 1);
 	n = (size_t)snprintf(line, sizeof(line), "\ncheck_every %u\n",
@@ -1172,6 +1173,11 @@ int mmt_prog_parse_text(const char *text, size_t len, const char *file,
 			}
 			seen_opset = 1;
 			opset_fixed = 1;
+			if (nt > 2) {
+				perr(&ps, t[2].col, "opset", "unexpected '%s'",
+				     tok_str(&t[2], tb, sizeof(tb)));
+				goto fail;
+			}
 			if (nt == 2 && tok_is(&t[1], "pages")) {
 				out->opset = MMT_OPSET_PAGES;
 			} else if (nt == 2 && tok_is(&t[1], "objects")) {
@@ -1179,11 +1185,6 @@ int mmt_prog_parse_text(const char *text, size_t len, const char *file,
 			} else {
 				perr(&ps, nt >= 2 ? t[1].col : t[0].col,
 				     "opset", "opset must be pages or objects");
-				goto fail;
-			}
-			if (nt > 2) {
-				perr(&ps, t[2].col, "opset", "unexpected '%s'",
-				     tok_str(&t[2], tb, sizeof(tb)));
 				goto fail;
 			}
 			continue;

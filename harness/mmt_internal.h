@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * harness/internal.h - helpers shared by the harness's own files (private).
+ * harness/mmt_internal.h - helpers shared by the harness's own files (private).
  *
  * Grouped by the file that defines them. Nothing here includes ref/.
  *

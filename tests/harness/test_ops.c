@@ -1,0 +1,539 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test_ops.c - op format v1: the total binary decoder, the canonical
+ * encoder, the strict text parser and formatter, GFP spelling.
+ */
+#include <criterion/criterion.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <mmtorture/ops.h>
+
+#include "mmt_internal.h"
+
+static uint64_t rng_next(uint64_t *s)
+{
+	uint64_t z = (*s += 0x9e3779b97f4a7c15ULL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+/* Every decoded program obeys the format's ranges. */
+static void assert_valid(const struct mmt_prog *p, enum mmt_opset set)
+{
+	struct mmt_spec_error e;
+
+	cr_assert_eq(mmt_machine_check(&p->machine, &e), 0,
+		     "decoded machine invalid: %s: %s", e.field, e.message);
+	cr_assert_eq(p->opset, set);
+	cr_assert_leq(p->nr_ops, MMT_MAX_OPS);
+	for (size_t i = 0; i < p->nr_ops; i++) {
+		const struct mmt_op *op = &p->ops[i];
+
+		cr_assert(mmt_op_in_set(op->kind, set), "op %zu kind %u", i,
+			  op->kind);
+		cr_assert_lt(op->slot, MMT_NR_SLOTS);
+		cr_assert_leq(op->order, p->machine.nr_orders + 15);
+		cr_assert_eq(op->gfp & ~MMT_GFP_VALID_MASK, 0u);
+		cr_assert_eq(op->line, 0u);
+		if (op->kind == MMT_OP_ALIGNED)
+			cr_assert(op->align && !(op->align & (op->align - 1)));
+	}
+}
+
+/* Decode from an exactly sized heap copy so ASan sees any overread. */
+static void decode_exact(const uint8_t *data, size_t len, enum mmt_opset set,
+			 struct mmt_prog *p)
+{
+	uint8_t *copy = malloc(len ? len : 1);
+
+	cr_assert_not_null(copy);
+	if (len)
+		memcpy(copy, data, len);
+	cr_assert_eq(mmt_prog_decode(copy, len, set, p), 0);
+	free(copy);
+}
+
+/* The round-trip property of docs/op-format.md for one input. */
+static void round_trip(const uint8_t *data, size_t len, enum mmt_opset set)
+{
+	struct mmt_prog p, q, t;
+	struct mmt_parse_error err;
+	uint8_t *e, *e2;
+	size_t elen, e2len;
+	char *text;
+
+	decode_exact(data, len, set, &p);
+	assert_valid(&p, set);
+	cr_assert_eq(mmt_prog_encode(&p, &e, &elen), 0);
+	decode_exact(e, elen, set, &q);
+	cr_assert(mmt_prog_equal(&p, &q), "decode(encode(p)) != p");
+	text = mmt_prog_format_text(&p);
+	cr_assert_not_null(text);
+	cr_assert_eq(mmt_prog_parse_text(text, strlen(text), "rt", &t, &err), 0,
+		     "parse(format(p)) failed: %u:%u %s: %s\n%s", err.line,
+		     err.column, err.field, err.message, text);
+	cr_assert(mmt_prog_equal(&p, &t), "parse(format(p)) != p:\n%s", text);
+	cr_assert_eq(mmt_prog_encode(&t, &e2, &e2len), 0);
+	cr_assert_eq(e2len, elen);
+	cr_assert_eq(memcmp(e, e2, elen), 0, "encode(parse(format(p))) != e");
+	free(text);
+	free(e);
+	free(e2);
+	mmt_prog_free(&p);
+	mmt_prog_free(&q);
+	mmt_prog_free(&t);
+}
+
+Test(decode, empty_input_is_a_program)
+{
+	struct mmt_prog p;
+
+	decode_exact(NULL, 0, MMT_OPSET_PAGES, &p);
+	assert_valid(&p, MMT_OPSET_PAGES);
+	cr_assert_eq(p.nr_ops, 0);
+	/* Layout 0 (16M at 0), 11 orders, 4K, x86_64, 1 CPU. */
+	cr_assert_eq(p.machine.nr_banks, 1);
+	cr_assert_eq(p.machine.banks[0].nr_pages, 4096);
+	cr_assert_eq(p.machine.nr_orders, 11);
+	cr_assert_eq(p.machine.page_shift, 12);
+	cr_assert_eq(p.machine.nr_cpus, 1);
+	cr_assert_eq(p.check_every, 0);
+	mmt_prog_free(&p);
+	round_trip(NULL, 0, MMT_OPSET_PAGES);
+	round_trip(NULL, 0, MMT_OPSET_OBJECTS);
+}
+
+Test(decode, every_single_byte)
+{
+	for (unsigned int b = 0; b < 256; b++) {
+		uint8_t d = (uint8_t)b;
+
+		round_trip(&d, 1, MMT_OPSET_PAGES);
+		round_trip(&d, 1, MMT_OPSET_OBJECTS);
+	}
+}
+
+Test(decode, all_ff_and_all_zero)
+{
+	uint8_t buf[600];
+
+	for (size_t n = 0; n <= sizeof(buf); n += 7) {
+		memset(buf, 0xFF, n);
+		round_trip(buf, n, MMT_OPSET_PAGES);
+		round_trip(buf, n, MMT_OPSET_OBJECTS);
+		memset(buf, 0, n);
+		round_trip(buf, n, MMT_OPSET_PAGES);
+		round_trip(buf, n, MMT_OPSET_OBJECTS);
+	}
+}
+
+Test(decode, known_bytes_decode_as_documented)
+{
+	/* layout 6 (32M@0 + 32M@4G), shape 0x1E (orders code 6 = 9, 8K
+	 * pages), misc 0xB1 (2 CPUs, reserve 4K@0), check_every code 2 (8),
+	 * then alloc_pages s3 order 2 gfp table[2], free_pages s3, check,
+	 * get_zeroed_page s7 gfp escape 0x00000101, an order 0xF3. */
+	static const uint8_t in[] = {
+		6,  0x1E, 0xB1, 2,    0,    3,	  2,	2, 16, 3,    31,
+		14, 7,	  0xFF, 0x01, 0x01, 0x00, 0x00, 0, 9,  0xF3, 0,
+	};
+	struct mmt_prog p;
+	char buf[200];
+
+	decode_exact(in, sizeof(in), MMT_OPSET_PAGES, &p);
+	cr_assert_eq(p.machine.nr_banks, 2);
+	cr_assert_eq(p.machine.page_shift, 13);
+	cr_assert_eq(p.machine.nr_orders, 9);
+	cr_assert_eq(p.machine.nr_cpus, 2);
+	cr_assert_eq(p.machine.banks[1].start_pfn, (4ULL << 30) >> 13);
+	cr_assert_eq(p.machine.nr_reserved, 1);
+	cr_assert_eq(p.machine.reserved[0].nr_pages, 1);
+	cr_assert_eq(p.check_every, 8);
+	cr_assert_eq(p.nr_ops, 5);
+	mmt_op_format(&p.ops[0], buf, sizeof(buf));
+	cr_assert_str_eq(buf,
+			 "alloc_pages s3 order=2 gfp=GFP_KERNEL|__GFP_ZERO");
+	mmt_op_format(&p.ops[1], buf, sizeof(buf));
+	cr_assert_str_eq(buf, "free_pages s3");
+	cr_assert_eq(p.ops[2].kind, MMT_OP_CHECK);
+	mmt_op_format(&p.ops[3], buf, sizeof(buf));
+	cr_assert_str_eq(buf, "get_zeroed_page s7 gfp=GFP_DMA|__GFP_ZERO");
+	/* order byte 0xF3 with 9 orders: 9 + 3 = 12, an impossible order */
+	cr_assert_eq(p.ops[4].kind, MMT_OP_ALLOC_PAGES);
+	cr_assert_eq(p.ops[4].order, 12);
+	mmt_prog_free(&p);
+	round_trip(in, sizeof(in), MMT_OPSET_PAGES);
+}
+
+Test(decode, truncated_op_is_dropped)
+{
+	/* header, then alloc_pages s1 with the gfp byte missing */
+	static const uint8_t in[] = { 0, 0, 0, 0, 0, 1, 2 };
+	struct mmt_prog p;
+
+	decode_exact(in, sizeof(in), MMT_OPSET_PAGES, &p);
+	cr_assert_eq(p.nr_ops, 0);
+	mmt_prog_free(&p);
+	/* gfp escape cut short: dropped too */
+	{
+		static const uint8_t in2[] = { 0, 0, 0, 0, 6, 1, 0xFF, 1, 2 };
+
+		decode_exact(in2, sizeof(in2), MMT_OPSET_PAGES, &p);
+		cr_assert_eq(p.nr_ops, 0);
+		mmt_prog_free(&p);
+	}
+}
+
+Test(decode, cap_at_max_ops)
+{
+	size_t n = MMT_MAX_OPS + 100 + 4;
+	uint8_t *in = malloc(n);
+	struct mmt_prog p;
+
+	memset(in, 31, n); /* selector 31 = check */
+	in[0] = in[1] = in[2] = in[3] = 0;
+	decode_exact(in, n, MMT_OPSET_PAGES, &p);
+	cr_assert_eq(p.nr_ops, MMT_MAX_OPS);
+	mmt_prog_free(&p);
+	free(in);
+}
+
+Test(decode, machine_escape_and_fallback)
+{
+	const char *spec = "profile=x86_32 era=2.6 page=4K orders=10 cpus=3 "
+			   "bank=20M@0 bank=8M@1G reserve=8K@64K";
+	size_t sl = strlen(spec);
+	uint8_t in[256];
+	struct mmt_prog p;
+
+	in[0] = 0xFF;
+	in[1] = (uint8_t)sl;
+	in[2] = 0;
+	memcpy(in + 3, spec, sl);
+	in[3 + sl] = 0xFF; /* check_every escape */
+	in[4 + sl] = 5;
+	in[5 + sl] = 0;
+	in[6 + sl] = 0;
+	in[7 + sl] = 0;
+	decode_exact(in, sl + 8, MMT_OPSET_PAGES, &p);
+	cr_assert_eq(p.machine.profile, 1);
+	cr_assert_eq(p.machine.era, 1);
+	cr_assert_eq(p.machine.nr_orders, 10);
+	cr_assert_eq(p.machine.nr_cpus, 3);
+	cr_assert_eq(p.machine.nr_banks, 2);
+	cr_assert_eq(p.machine.reserved[0].start_pfn, 16);
+	cr_assert_eq(p.check_every, 5);
+	mmt_prog_free(&p);
+	round_trip(in, sl + 8, MMT_OPSET_PAGES);
+
+	/* A spec that does not parse: the default machine. */
+	memcpy(in + 3, "bogus=1", 7);
+	in[1] = 7;
+	decode_exact(in, 10, MMT_OPSET_PAGES, &p);
+	{
+		struct mmt_machine d;
+
+		mmt_machine_default(&d);
+		cr_assert(mmt_machine_equal(&p.machine, &d));
+	}
+	mmt_prog_free(&p);
+	/* A length beyond the input: what remains is the spec. */
+	in[1] = 0xFF;
+	in[2] = 0xFF;
+	round_trip(in, 20, MMT_OPSET_PAGES);
+}
+
+Test(roundtrip, ten_thousand_random_inputs)
+{
+	uint64_t s = 42;
+	uint8_t buf[512];
+
+	for (int i = 0; i < 10000; i++) {
+		size_t n = (size_t)(rng_next(&s) % sizeof(buf));
+		enum mmt_opset set = (i & 1) ? MMT_OPSET_OBJECTS :
+					       MMT_OPSET_PAGES;
+
+		for (size_t k = 0; k < n; k += 8) {
+			uint64_t v = rng_next(&s);
+
+			memcpy(buf + k, &v, n - k < 8 ? n - k : 8);
+		}
+		/* Bias some inputs towards the escapes. */
+		if (n > 4 && (i % 7) == 0)
+			buf[3] = 0xFF;
+		if (n > 40 && (i % 11) == 0) {
+			static const char sp[] = "orders=12 page=8K bank=64M@0 "
+						 "bank=16M@5G cpus=9";
+
+			buf[0] = 0xFF;
+			buf[1] = sizeof(sp) - 1;
+			buf[2] = 0;
+			memcpy(buf + 3, sp,
+			       sizeof(sp) - 1 < n - 3 ? sizeof(sp) - 1 : n - 3);
+		}
+		round_trip(buf, n, set);
+	}
+}
+
+Test(roundtrip, hand_built_programs)
+{
+	struct mmt_prog p;
+	struct mmt_op op;
+	uint8_t *e;
+	size_t elen;
+	struct mmt_prog q;
+
+	mmt_prog_init(&p, MMT_OPSET_PAGES);
+	p.machine.nr_cpus = 17; /* not in the table: escape */
+	p.check_every = 1000;
+	memset(&op, 0, sizeof(op));
+	op.kind = MMT_OP_ALLOC_PAGES;
+	op.slot = 255;
+	op.order = 3;
+	op.gfp = 0x60000000u | MMT_GFP_THISNODE; /* not in the gfp table */
+	cr_assert_eq(mmt_prog_push(&p, &op), 0);
+	cr_assert_eq(mmt_prog_encode(&p, &e, &elen), 0);
+	cr_assert_eq(e[0], 0xFF, "expected the machine escape");
+	cr_assert_eq(mmt_prog_decode(e, elen, MMT_OPSET_PAGES, &q), 0);
+	cr_assert(mmt_prog_equal(&p, &q));
+	free(e);
+	mmt_prog_free(&q);
+	mmt_prog_free(&p);
+
+	/* The default machine is a table entry: 3 header bytes. */
+	mmt_prog_init(&p, MMT_OPSET_PAGES);
+	cr_assert_eq(mmt_prog_encode(&p, &e, &elen), 0);
+	cr_assert_eq(elen, 4);
+	cr_assert_eq(e[0], 4); /* layout 4 = 64M */
+	free(e);
+	mmt_prog_free(&p);
+}
+
+/* ------------------------------------------------------------ gfp */
+
+Test(gfp, format_in_kernel_spelling)
+{
+	char buf[256];
+
+	mmt_gfp_format(MMT_GFP_KERNEL | MMT_GFP_ZERO, buf, sizeof(buf));
+	cr_assert_str_eq(buf, "GFP_KERNEL|__GFP_ZERO");
+	mmt_gfp_format(0, buf, sizeof(buf));
+	cr_assert_str_eq(buf, "none");
+	mmt_gfp_format(MMT_GFP_KERNEL | MMT_GFP_HARDWALL | MMT_GFP_HIGHMEM |
+			       MMT_GFP_MOVABLE,
+		       buf, sizeof(buf));
+	cr_assert_str_eq(buf, "GFP_HIGHUSER_MOVABLE");
+	mmt_gfp_format(MMT_GFP_DMA32 | MMT_GFP_KERNEL, buf, sizeof(buf));
+	cr_assert_str_eq(buf, "GFP_KERNEL|GFP_DMA32");
+	mmt_gfp_format(MMT_GFP_ATOMIC | MMT_GFP_DMA, buf, sizeof(buf));
+	cr_assert_str_eq(buf, "GFP_ATOMIC|GFP_DMA");
+	mmt_gfp_format(MMT_GFP_DIRECT_RECLAIM, buf, sizeof(buf));
+	cr_assert_str_eq(buf, "__GFP_DIRECT_RECLAIM");
+	mmt_gfp_format(0x200u | MMT_GFP_IO, buf, sizeof(buf));
+	cr_assert_str_eq(buf, "__GFP_IO|0x200");
+	/* Length is reported even when the buffer is short. */
+	cr_assert_eq(mmt_gfp_format(MMT_GFP_KERNEL, buf, 4), 10);
+	cr_assert_str_eq(buf, "GFP");
+}
+
+Test(gfp, parse_names_aliases_and_hex)
+{
+	uint32_t g;
+
+	cr_assert_eq(mmt_gfp_parse("GFP_KERNEL|__GFP_ZERO", 21, &g), 0);
+	cr_assert_eq(g, MMT_GFP_KERNEL | MMT_GFP_ZERO);
+	cr_assert_eq(mmt_gfp_parse("__GFP_DMA32", 11, &g), 0);
+	cr_assert_eq(g, MMT_GFP_DMA32);
+	cr_assert_eq(mmt_gfp_parse("0x40|__GFP_FS", 13, &g), 0);
+	cr_assert_eq(g, MMT_GFP_IO | MMT_GFP_FS);
+	cr_assert_eq(mmt_gfp_parse("none", 4, &g), 0);
+	cr_assert_eq(g, 0);
+	cr_assert_eq(mmt_gfp_parse("GFP_KERNAL", 10, &g), -1);
+	cr_assert_eq(mmt_gfp_parse("GFP_KERNEL|", 11, &g), -1);
+	cr_assert_eq(mmt_gfp_parse("", 0, &g), -1);
+	/* Every valid mask formats and parses back. */
+	for (uint32_t bit = 0; bit < 32; bit++) {
+		uint32_t m = (1u << bit) & MMT_GFP_VALID_MASK;
+		char buf[300];
+
+		m |= MMT_GFP_KERNEL;
+		mmt_gfp_format(m, buf, sizeof(buf));
+		cr_assert_eq(mmt_gfp_parse(buf, strlen(buf), &g), 0, "%s", buf);
+		cr_assert_eq(g, m, "%s", buf);
+	}
+}
+
+/* ------------------------------------------------------------ text */
+
+static void expect_error(const char *text, unsigned int line, unsigned int col,
+			 const char *field)
+{
+	struct mmt_prog p;
+	struct mmt_parse_error err;
+
+	cr_assert_eq(mmt_prog_parse_text(text, strlen(text), "t.txt", &p, &err),
+		     -1, "parsed: %s", text);
+	cr_assert_eq(err.line, line, "line %u, expected %u: %s", err.line, line,
+		     err.message);
+	cr_assert_eq(err.column, col, "column %u, expected %u: %s", err.column,
+		     col, err.message);
+	cr_assert_str_eq(err.field, field, "%s", err.message);
+	cr_assert_str_eq(err.file, "t.txt");
+	cr_assert_neq(err.message[0], '\0');
+	cr_assert_null(p.ops);
+}
+
+Test(text, parses_the_documented_example)
+{
+	static const char txt[] =
+		"# mmtorture ops v1\n"
+		"machine profile=x86_64 era=6.12 page=4K orders=11 cpus=1 "
+		"bank=32M@0 bank=32M@4G reserve=4K@0\n"
+		"check_every 8\n"
+		"\n"
+		"alloc_pages s3 order=2 gfp=GFP_KERNEL|__GFP_ZERO  # a comment\n"
+		"get_zeroed_page s4 gfp=GFP_KERNEL\n"
+		"\tfree_pages s3\n"
+		"check\n";
+	struct mmt_prog p;
+	struct mmt_parse_error err;
+
+	cr_assert_eq(mmt_prog_parse_text(txt, strlen(txt), "x", &p, &err), 0,
+		     "%u:%u %s", err.line, err.column, err.message);
+	cr_assert_eq(p.machine.nr_banks, 2);
+	cr_assert_eq(p.machine.banks[1].start_pfn, 1ULL << 20);
+	cr_assert_eq(p.machine.nr_reserved, 1);
+	cr_assert_eq(p.check_every, 8);
+	cr_assert_eq(p.nr_ops, 4);
+	cr_assert_eq(p.ops[0].kind, MMT_OP_ALLOC_PAGES);
+	cr_assert_eq(p.ops[0].slot, 3);
+	cr_assert_eq(p.ops[0].order, 2);
+	cr_assert_eq(p.ops[0].gfp, MMT_GFP_KERNEL | MMT_GFP_ZERO);
+	cr_assert_eq(p.ops[0].line, 5);
+	cr_assert_eq(p.ops[1].kind, MMT_OP_GET_ZEROED_PAGE);
+	cr_assert_eq(p.ops[2].kind, MMT_OP_FREE_PAGES);
+	cr_assert_eq(p.ops[2].line, 7);
+	cr_assert_eq(p.ops[3].kind, MMT_OP_CHECK);
+	mmt_prog_free(&p);
+}
+
+Test(text, defaults_and_objects_inference)
+{
+	static const char txt[] = "alloc_pages s1\ncheck\n";
+	static const char obj[] = "check\nmalloc s1 size=100\n"
+				  "aligned s2 size=64 align=4096\nfree s1\n";
+	struct mmt_prog p;
+	struct mmt_parse_error err;
+	struct mmt_machine d;
+
+	cr_assert_eq(mmt_prog_parse_text(txt, strlen(txt), "x", &p, &err), 0);
+	mmt_machine_default(&d);
+	cr_assert(mmt_machine_equal(&p.machine, &d));
+	cr_assert_eq(p.ops[0].order, 0);
+	cr_assert_eq(p.ops[0].gfp, MMT_GFP_KERNEL);
+	cr_assert_eq(p.opset, MMT_OPSET_PAGES);
+	mmt_prog_free(&p);
+	cr_assert_eq(mmt_prog_parse_text(obj, strlen(obj), "x", &p, &err), 0,
+		     "%s", err.message);
+	cr_assert_eq(p.opset, MMT_OPSET_OBJECTS);
+	cr_assert_eq(p.ops[2].align, 4096);
+	mmt_prog_free(&p);
+	expect_error("malloc s1 size=1\nalloc_page s2\n", 2, 1, "op");
+}
+
+Test(text, error_unknown_op)
+{
+	expect_error("check\n  alloc_pagez s1\n", 2, 3, "op");
+}
+
+Test(text, error_bad_number)
+{
+	expect_error("alloc_pages s1 order=2x\n", 1, 22, "order");
+	expect_error("malloc s1 size=99999999999999999999999\n", 1, 16, "size");
+	expect_error("check_every eight\n", 1, 13, "check_every");
+}
+
+Test(text, error_bad_slot)
+{
+	expect_error("free_pages x1\n", 1, 12, "slot");
+	expect_error("free_pages s256\n", 1, 12, "slot");
+	expect_error("free_pages s-1\n", 1, 12, "slot");
+	expect_error("free_pages\n", 1, 12, "slot");
+}
+
+Test(text, error_bad_order)
+{
+	/* 11 orders: 0..26 allowed, 27 is out of range */
+	expect_error("alloc_pages s1 order=26\nalloc_pages s1 order=27\n", 2,
+		     22, "order");
+	expect_error("machine orders=9\nalloc_pages s1 order=25\n", 2, 22,
+		     "order");
+}
+
+Test(text, error_bad_gfp_name)
+{
+	expect_error("alloc_page s1 gfp=GFP_KERNEL|__GFP_ZERRO\n", 1, 30,
+		     "gfp");
+	expect_error("alloc_page s1 gfp=\n", 1, 19, "gfp");
+	expect_error("alloc_page s1 gfp=0x200\n", 1, 19, "gfp");
+}
+
+Test(text, error_unknown_machine_key)
+{
+	expect_error("machine page=4K rams=64M\n", 1, 17, "key");
+	expect_error("machine page=4K page=8K\n", 1, 17, "page");
+	expect_error("machine bank=5000@0\n", 1, 9, "bank");
+	expect_error("machine bank=1M@0\n", 1, 9, "bank"); /* < 4M block */
+	expect_error("machine bank=16M@0 bank=16M@8M\n", 1, 20, "bank");
+	expect_error("machine profile=arm\n", 1, 9, "profile");
+	expect_error("check\nmachine cpus=2\n", 2, 1, "machine");
+}
+
+Test(text, error_garbage)
+{
+	expect_error("free_pages s1 junk\n", 1, 15, "op");
+	expect_error("check now\n", 1, 7, "op");
+	expect_error("alloc_pages s1 size=3\n", 1, 16, "key");
+	expect_error("alloc_pages s1 order=1 order=2\n", 1, 24, "order");
+	expect_error("machine cpus=2 +\n", 1, 16, "key");
+	expect_error("opset pages extra\n", 1, 13, "opset");
+	expect_error("aligned s1 size=8 align=48\n", 1, 25, "align");
+	expect_error("malloc s1\n", 1, 1, "size");
+}
+
+Test(text, format_then_parse_is_identity)
+{
+	static const char txt[] =
+		"machine profile=x86_32 era=2.6 page=8K orders=12 cpus=4 "
+		"bank=64M@0 bank=1G@1G reserve=16K@8K\n"
+		"check_every 3\n"
+		"alloc_pages s0 order=26 gfp=GFP_DMA|GFP_DMA32\n"
+		"get_free_pages s9 order=1 gfp=GFP_HIGHUSER|__GFP_COLD\n"
+		"free_page s9\nfree_pages_page s0\n";
+	struct mmt_prog p, q;
+	struct mmt_parse_error err;
+	char *text;
+
+	cr_assert_eq(mmt_prog_parse_text(txt, strlen(txt), "x", &p, &err), 0,
+		     "%u:%u %s", err.line, err.column, err.message);
+	text = mmt_prog_format_text(&p);
+	cr_assert_not_null(strstr(text, "bank=1G@1G reserve=16K@8K"), "%s",
+			   text);
+	cr_assert_eq(mmt_prog_parse_text(text, strlen(text), "x", &q, &err), 0);
+	cr_assert(mmt_prog_equal(&p, &q));
+	free(text);
+	mmt_prog_free(&p);
+	mmt_prog_free(&q);
+}
+
+Test(names, op_names_and_targets)
+{
+	cr_assert_str_eq(mmt_op_name(MMT_OP_FREE_PAGES_PAGE),
+			 "free_pages_page");
+	cr_assert_null(mmt_op_name(MMT_NR_OP_KINDS));
+	cr_assert_eq(mmt_opset_for_target("fuzz_pages"), MMT_OPSET_PAGES);
+	cr_assert_eq(mmt_opset_for_target("fuzz_nothing"), -1);
+}
