@@ -718,7 +718,7 @@ int mmt_shadow_alloc(struct mmt_shadow *s, size_t op_index, unsigned int slot,
 				       "inside one zone (%s .. %s)",
 				       (unsigned long long)pfn, order,
 				       zname(z1), zname(z2));
-		} else if (!(allowed & (1u << z1))) {
+		} else if (allowed && !(allowed & (1u << z1))) {
 			mmt_gfp_format(eff, g, sizeof(g));
 			mmt_report_add(r, op_index, "shadow", "SHADOW-ZONE",
 				       "block pfn 0x%llx order %u is in zone "

@@ -9,6 +9,7 @@
 
 #include <mmtorture/ops.h>
 
+#include "leakcheck.h"
 #include "mmt_internal.h"
 
 static uint64_t rng_next(uint64_t *s)
@@ -87,7 +88,7 @@ static void round_trip(const uint8_t *data, size_t len, enum mmt_opset set)
 	mmt_prog_free(&t);
 }
 
-Test(decode, empty_input_is_a_program)
+MMT_TEST(decode, empty_input_is_a_program)
 {
 	struct mmt_prog p;
 
@@ -106,7 +107,7 @@ Test(decode, empty_input_is_a_program)
 	round_trip(NULL, 0, MMT_OPSET_OBJECTS);
 }
 
-Test(decode, every_single_byte)
+MMT_TEST(decode, every_single_byte)
 {
 	for (unsigned int b = 0; b < 256; b++) {
 		uint8_t d = (uint8_t)b;
@@ -116,7 +117,7 @@ Test(decode, every_single_byte)
 	}
 }
 
-Test(decode, all_ff_and_all_zero)
+MMT_TEST(decode, all_ff_and_all_zero)
 {
 	uint8_t buf[600];
 
@@ -130,7 +131,7 @@ Test(decode, all_ff_and_all_zero)
 	}
 }
 
-Test(decode, known_bytes_decode_as_documented)
+MMT_TEST(decode, known_bytes_decode_as_documented)
 {
 	/* layout 6 (32M@0 + 32M@4G), shape 0x1E (orders code 6 = 9, 8K
 	 * pages), misc 0xB1 (2 CPUs, reserve 4K@0), check_every code 2 (8),
@@ -168,7 +169,7 @@ Test(decode, known_bytes_decode_as_documented)
 	round_trip(in, sizeof(in), MMT_OPSET_PAGES);
 }
 
-Test(decode, truncated_op_is_dropped)
+MMT_TEST(decode, truncated_op_is_dropped)
 {
 	/* header, then alloc_pages s1 with the gfp byte missing */
 	static const uint8_t in[] = { 0, 0, 0, 0, 0, 1, 2 };
@@ -187,7 +188,7 @@ Test(decode, truncated_op_is_dropped)
 	}
 }
 
-Test(decode, cap_at_max_ops)
+MMT_TEST(decode, cap_at_max_ops)
 {
 	size_t n = MMT_MAX_OPS + 100 + 4;
 	uint8_t *in = malloc(n);
@@ -201,7 +202,7 @@ Test(decode, cap_at_max_ops)
 	free(in);
 }
 
-Test(decode, machine_escape_and_fallback)
+MMT_TEST(decode, machine_escape_and_fallback)
 {
 	const char *spec = "profile=x86_32 era=2.6 page=4K orders=10 cpus=3 "
 			   "bank=20M@0 bank=8M@1G reserve=8K@64K";
@@ -246,7 +247,7 @@ Test(decode, machine_escape_and_fallback)
 	round_trip(in, 20, MMT_OPSET_PAGES);
 }
 
-Test(roundtrip, ten_thousand_random_inputs)
+MMT_TEST(roundtrip, ten_thousand_random_inputs)
 {
 	uint64_t s = 42;
 	uint8_t buf[512];
@@ -278,7 +279,7 @@ Test(roundtrip, ten_thousand_random_inputs)
 	}
 }
 
-Test(roundtrip, hand_built_programs)
+MMT_TEST(roundtrip, hand_built_programs)
 {
 	struct mmt_prog p;
 	struct mmt_op op;
@@ -314,7 +315,7 @@ Test(roundtrip, hand_built_programs)
 
 /* ------------------------------------------------------------ gfp */
 
-Test(gfp, format_in_kernel_spelling)
+MMT_TEST(gfp, format_in_kernel_spelling)
 {
 	char buf[256];
 
@@ -339,7 +340,7 @@ Test(gfp, format_in_kernel_spelling)
 	cr_assert_str_eq(buf, "GFP");
 }
 
-Test(gfp, parse_names_aliases_and_hex)
+MMT_TEST(gfp, parse_names_aliases_and_hex)
 {
 	uint32_t g;
 
@@ -386,7 +387,7 @@ static void expect_error(const char *text, unsigned int line, unsigned int col,
 	cr_assert_null(p.ops);
 }
 
-Test(text, parses_the_documented_example)
+MMT_TEST(text, parses_the_documented_example)
 {
 	static const char txt[] =
 		"# mmtorture ops v1\n"
@@ -420,7 +421,7 @@ Test(text, parses_the_documented_example)
 	mmt_prog_free(&p);
 }
 
-Test(text, defaults_and_objects_inference)
+MMT_TEST(text, defaults_and_objects_inference)
 {
 	static const char txt[] = "alloc_pages s1\ncheck\n";
 	static const char obj[] = "check\nmalloc s1 size=100\n"
@@ -444,19 +445,19 @@ Test(text, defaults_and_objects_inference)
 	expect_error("malloc s1 size=1\nalloc_page s2\n", 2, 1, "op");
 }
 
-Test(text, error_unknown_op)
+MMT_TEST(text, error_unknown_op)
 {
 	expect_error("check\n  alloc_pagez s1\n", 2, 3, "op");
 }
 
-Test(text, error_bad_number)
+MMT_TEST(text, error_bad_number)
 {
 	expect_error("alloc_pages s1 order=2x\n", 1, 22, "order");
 	expect_error("malloc s1 size=99999999999999999999999\n", 1, 16, "size");
 	expect_error("check_every eight\n", 1, 13, "check_every");
 }
 
-Test(text, error_bad_slot)
+MMT_TEST(text, error_bad_slot)
 {
 	expect_error("free_pages x1\n", 1, 12, "slot");
 	expect_error("free_pages s256\n", 1, 12, "slot");
@@ -464,7 +465,7 @@ Test(text, error_bad_slot)
 	expect_error("free_pages\n", 1, 12, "slot");
 }
 
-Test(text, error_bad_order)
+MMT_TEST(text, error_bad_order)
 {
 	/* 11 orders: 0..26 allowed, 27 is out of range */
 	expect_error("alloc_pages s1 order=26\nalloc_pages s1 order=27\n", 2,
@@ -473,7 +474,7 @@ Test(text, error_bad_order)
 		     "order");
 }
 
-Test(text, error_bad_gfp_name)
+MMT_TEST(text, error_bad_gfp_name)
 {
 	expect_error("alloc_page s1 gfp=GFP_KERNEL|__GFP_ZERRO\n", 1, 30,
 		     "gfp");
@@ -481,7 +482,7 @@ Test(text, error_bad_gfp_name)
 	expect_error("alloc_page s1 gfp=0x200\n", 1, 19, "gfp");
 }
 
-Test(text, error_unknown_machine_key)
+MMT_TEST(text, error_unknown_machine_key)
 {
 	expect_error("machine page=4K rams=64M\n", 1, 17, "key");
 	expect_error("machine page=4K page=8K\n", 1, 17, "page");
@@ -492,7 +493,7 @@ Test(text, error_unknown_machine_key)
 	expect_error("check\nmachine cpus=2\n", 2, 1, "machine");
 }
 
-Test(text, error_garbage)
+MMT_TEST(text, error_garbage)
 {
 	expect_error("free_pages s1 junk\n", 1, 15, "op");
 	expect_error("check now\n", 1, 7, "op");
@@ -504,7 +505,7 @@ Test(text, error_garbage)
 	expect_error("malloc s1\n", 1, 1, "size");
 }
 
-Test(text, format_then_parse_is_identity)
+MMT_TEST(text, format_then_parse_is_identity)
 {
 	static const char txt[] =
 		"machine profile=x86_32 era=2.6 page=8K orders=12 cpus=4 "
@@ -529,7 +530,7 @@ Test(text, format_then_parse_is_identity)
 	mmt_prog_free(&q);
 }
 
-Test(names, op_names_and_targets)
+MMT_TEST(names, op_names_and_targets)
 {
 	cr_assert_str_eq(mmt_op_name(MMT_OP_FREE_PAGES_PAGE),
 			 "free_pages_page");
