@@ -644,6 +644,39 @@ env_fail:
 	return -2;
 }
 
+/* Small mem_maps are cleared in place (no faults once warm), large ones
+ * dropped back to lazily zero pages. */
+#define RESET_MEMSET_MAX (4UL << 20)
+
+int ref_mm_reset(struct ref_mm *mm)
+{
+	struct ref_zone *zone;
+	unsigned int o;
+
+	if (mm->mem_map_bytes <= RESET_MEMSET_MAX)
+		memset(mm->mem_map, 0, mm->mem_map_bytes);
+	else if (madvise(mm->mem_map, mm->mem_map_bytes, MADV_DONTNEED))
+		return -2;
+	for_each_zone(mm, zone) {
+		for (o = 0; o < REF_NR_ORDERS_MAX; o++) {
+			ref_list_init(&zone->free_area[o].free_list);
+			zone->free_area[o].nr_free = 0;
+		}
+		zone->nr_free_pages = 0;
+		zone->nr_alloc_pages = 0;
+		zone->pgalloc = 0;
+		zone->pgfree = 0;
+		zone->managed_pages = zone->present_pages;
+	}
+	mm->nr_reserved_pages = ref_memblock_reserve_pages(mm);
+	ref_memblock_free_all(mm);
+	atomic_store(&mm->nr_bad_page, 0);
+	pthread_mutex_lock(&mm->bad_lock);
+	mm->last_bad_page[0] = '\0';
+	pthread_mutex_unlock(&mm->bad_lock);
+	return 0;
+}
+
 void ref_mm_destroy(struct ref_mm *mm)
 {
 	if (mm)

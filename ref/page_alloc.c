@@ -86,10 +86,12 @@ void ref_add_boot_block_locked(struct ref_mm *mm, struct ref_zone *zone,
 	add_to_free_list_locked(zone, pfn_page(mm, pfn), order, 1);
 }
 
-#if REF_EXPENSIVE_CHECKS
-/* Pages after the head of a block hold no buddy or owner state. */
-static int block_tails_clean(struct ref_mm *mm, unsigned long pfn,
-			     unsigned int order)
+/*
+ * Pages after the head of a block hold no buddy or owner state. Used only
+ * by REF_ASSERT_EXPENSIVE, whose disabled form still names it.
+ */
+__attribute__((unused)) static int
+block_tails_clean(struct ref_mm *mm, unsigned long pfn, unsigned int order)
 {
 	unsigned long i;
 
@@ -102,7 +104,6 @@ static int block_tails_clean(struct ref_mm *mm, unsigned long pfn,
 	}
 	return 1;
 }
-#endif
 
 /*
  * Split a block of order high at pfn down to order low, returning the

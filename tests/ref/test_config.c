@@ -394,3 +394,31 @@ MMT_TEST(config, cpu_enter)
 	ref_mm_destroy(mm);
 	ref_mm_destroy(other);
 }
+
+MMT_TEST(config, reset_returns_to_boot_state)
+{
+	struct ref_mm *mm = make("bank=8M@0,bank=40M@24M,reserve=64K@1M");
+	char before[1024], after[1024];
+	struct ref_page *p;
+	unsigned long pfn;
+	int i;
+
+	ref_proc_buddyinfo(mm, before, sizeof(before));
+	for (i = 0; i < 100; i++)
+		cr_assert_not_null(ref_alloc_pages(mm, REF_GFP_KERNEL, 1));
+	p = ref_alloc_pages(mm, REF_GFP_DMA, 3);
+	pfn = ref_page_to_pfn(mm, p);
+	cr_assert_eq(pfn, 272); /* smallest fit: order 4 after the reserve */
+	cr_assert_eq(ref_free_pages_page(mm, p, 2), -1);
+	cr_assert_eq(ref_mm_reset(mm), 0);
+	ref_proc_buddyinfo(mm, after, sizeof(after));
+	cr_assert_str_eq(before, after);
+	cr_assert_eq(ref_bad_page_count(mm), 0);
+	cr_assert_eq(ref_nr_free_pages(mm), ref_totalram_pages(mm));
+	cr_assert_eq(mm->nr_reserved_pages, 16);
+	cr_assert_eq(mm->zones[REF_ZONE_DMA].nr_alloc_pages, 0);
+	expect_healthy(mm);
+	p = ref_alloc_pages(mm, REF_GFP_DMA, 3);
+	cr_assert_eq(ref_page_to_pfn(mm, p), pfn);
+	ref_mm_destroy(mm);
+}

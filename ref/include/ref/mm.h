@@ -58,6 +58,17 @@ int ref_mm_create(const struct ref_config *c, struct ref_mm **out, char *err,
 		  size_t errlen);
 void ref_mm_destroy(struct ref_mm *mm);
 
+/*
+ * Return a machine to the state ref_mm_create() left it in (free lists,
+ * counters, bad-page reports), reusing its mappings: RAM contents are kept
+ * (as across a reboot) and the trace subscriber stays. For callers that
+ * build many machines of one config (fuzzers): on hosts where a page fault
+ * costs microseconds, reset avoids the fresh mappings a create pays for.
+ * No other thread may use the machine meanwhile. Returns 0, or -2 with
+ * errno set when madvise() refuses (the machine is then unusable).
+ */
+int ref_mm_reset(struct ref_mm *mm);
+
 /* Simulated CPUs: the calling thread runs as cpu until it enters another. */
 void ref_cpu_enter(struct ref_mm *mm, unsigned int cpu);
 unsigned int ref_smp_processor_id(const struct ref_mm *mm);
