@@ -226,6 +226,39 @@ expect_exit 2 "$MMT" dump --machine frob=1
 expect_exit 2 "$MMT" dump --view slabinfo
 expect_stderr "unknown view 'slabinfo'"
 
+# ---------------------------------------------------------------- a bug found
+# The example plug-in built with its deliberate bug hands a block out twice:
+# replay must exit 1, name the op and the invariant, and print a command
+# that reproduces it.
+{
+	printf '%s\n' 'machine profile=x86_64 era=6.12 page=4K orders=11 cpus=1 ram=16M'
+	for o in 0 1 2 3 4 5 6 7 8 9 10; do
+		echo "alloc_pages s$o order=$o gfp=GFP_KERNEL"
+	done
+	echo check
+} >"$T/split.txt"
+if ${CC:-cc} -shared -fPIC -std=c11 -I"$SRC/include" \
+	'-DMMT_EXPORT=__attribute__((visibility("default")))' -DSIMPLE_BUDDY_BUG=1 \
+	"$SRC/adapters/examples/simple_buddy/simple_buddy.c" -o "$T/buggy.so" \
+	-lpthread 2>"$T/cc.err"; then
+	expect_exit 0 "$MMT" replay "$T/split.txt"
+	expect_exit 1 "$MMT" replay --allocator "$T/buggy.so" "$T/split.txt"
+	expect_stdout 'split.txt: FAIL: [0-9]+ violations?, first at op [0-9]+'
+	expect_stdout '^  op [0-9]+ \(line [0-9]+\): alloc_pages s[0-9]+ order='
+	expect_stdout '^  violation 1: op [0-9]+: (SHADOW|ORACLE)-[A-Z-]+ \[(shadow|oracle)\] '
+	expect_stdout '^reproduce: .*mmtorture replay --allocator .*buggy\.so .*split\.txt$'
+	repro=$(sed -n 's/^reproduce: //p' "$T/out")
+	expect_exit 1 sh -c "$repro"
+	expect_stdout 'split.txt: FAIL'
+	expect_exit 1 "$MMT" replay --allocator "$T/buggy.so" "$T/good.txt" "$T/split.txt"
+	expect_stdout '1 ok, 1 failed'
+	expect_exit 2 "$MMT" replay --allocator "$T/buggy.so" "$T/split.txt" "$T/missing.bin"
+	MMT_ALLOCATOR=$T/buggy.so expect_exit 1 "$MMT" replay "$T/split.txt"
+else
+	echo "skip: cannot build the example plug-in (${CC:-cc}); exit 1 not covered"
+	sed 's/^/  /' "$T/cc.err" | head -n 5
+fi
+
 # ---------------------------------------------------------------- bench
 expect_exit 0 "$MMT" bench --quick --iterations 2000
 expect_stdout 'ref alloc\+free order 0'
