@@ -151,7 +151,7 @@ expect_stderr "--iterations: 'abc' is not a number"
 expect_exit 2 "$MMT" list extra
 expect_exit 0 "$MMT" help replay
 expect_stdout 'usage: mmtorture replay'
-for cmd in replay trace compile list dump bench; do
+for cmd in replay trace compile list dump bench stress; do
 	expect_exit 0 "$MMT" "$cmd" --help
 done
 
