@@ -17,7 +17,8 @@
  * op and its result first.
  *
  * Exit status over all files: 2 if any file was bad input (or the usage
- * was), else 3 if the environment refused any, else 1 if any bug, else 0.
+ * was, or directories held no file at all), else 3 if the environment
+ * refused any, else 1 if any bug, else 0.
  */
 #include <dirent.h>
 #include <stdlib.h>
@@ -362,6 +363,11 @@ int mmt_cmd_replay(int argc, char **argv)
 	for (i = 0; i < nr_files; i++)
 		replay_path(&ctx, files[i], 0);
 	free(files);
+	if (ctx.nr_ok + ctx.nr_bug + ctx.nr_usage + ctx.nr_env == 0) {
+		mmt_cli_error("replay", "nothing to replay: the directories "
+					"given hold no files");
+		return MMT_EXIT_USAGE;
+	}
 
 	if (ctx.nr_ok + ctx.nr_bug + ctx.nr_usage + ctx.nr_env > 1)
 		printf("replay: %u ok, %u failed, %u bad input, %u "

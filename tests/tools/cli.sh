@@ -168,6 +168,8 @@ for seed in 1 2 3 4; do
 	expect_exit_in "0 1" "$MMT" replay "$T/random$seed.bin"
 done
 expect_exit_in "0 1" "$MMT" replay "$T/corpus"
+expect_exit 2 "$MMT" replay "$T/dir"
+expect_stderr 'nothing to replay'
 expect_exit_in "0 1" "$MMT" replay --binary "$T/random2.bin"
 expect_exit_in "0 1" "$MMT" trace "$T/random3.bin"
 expect_exit 2 "$MMT" replay "$T/unknown-op.txt"
