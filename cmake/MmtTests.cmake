@@ -17,8 +17,9 @@ foreach(src ${MMT_TEST_SOURCES})
   else()
     target_link_libraries(${tgt} PRIVATE mmt_harness PkgConfig::CRITERION mmt_flags)
   endif()
-  # Criterion forks a child per test; ASan leak checks run in each child and
-  # fail it, so a leak fails the test (tests/README.md).
+  # Criterion forks a child per test and LeakSanitizer's report at the
+  # child's exit does not fail the test: tests call mmt_leakcheck() (or use
+  # MMT_TEST from tests/leakcheck.h), which runs LSan inside the test body.
   add_test(NAME ${group}/${name} COMMAND ${tgt} --jobs=2 -q)
   set_tests_properties(${group}/${name} PROPERTIES
     ENVIRONMENT "ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=23;UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1"
