@@ -11,10 +11,10 @@
  *
  * arena: the harness window (ref_phys_window(): every pfn, highmem too,
  * at phys + pfn * page_size), the banks as present ranges, the profile's
- * zones with their spans, and as reserved the pages ref marked
- * PG_reserved inside present RAM (read from mem_map, so whatever memblock
- * kept back is covered; more than MMT_MAX_RANGES runs fall back to the
- * configured ranges rounded outward).
+ * zones with their spans, and as reserved the configured ranges (rounded
+ * outward to pages) when they account for every page ref kept from the
+ * buddy (present - managed, O(1)); otherwise the runs of PG_reserved pages
+ * read from mem_map (more than MMT_MAX_RANGES runs: the configured ones).
  *
  * Addresses: the harness speaks window addresses. alloc_pages returns a
  * page, turned into pfn and window address; get_free_pages returns a
@@ -129,6 +129,67 @@ static int reserved_runs(struct ref_pages *rp, struct mmt_arena *a)
 	return 0;
 }
 
+static int cmp_range(const void *x, const void *y)
+{
+	const struct mmt_pfn_range *p = x, *q = y;
+
+	return p->start_pfn < q->start_pfn ? -1 : p->start_pfn > q->start_pfn;
+}
+
+/*
+ * The configured reserved ranges in pfns (rounded outward, sorted,
+ * merged) into a; returns the present pages they cover.
+ */
+static uint64_t config_reserved(struct ref_mm *mm, struct mmt_arena *a)
+{
+	unsigned int shift = mm->config.page_shift, n = 0;
+	uint64_t ps = mm->page_size, pages = 0;
+	struct mmt_pfn_range r[MMT_MAX_RANGES];
+
+	for (unsigned int i = 0;
+	     i < mm->config.nr_reserved && i < MMT_MAX_RANGES; i++) {
+		const struct ref_mem_range *m = &mm->config.reserved[i];
+		uint64_t s = m->start >> shift;
+		uint64_t e = (m->start + m->size + ps - 1) >> shift;
+
+		if (e > s) {
+			r[n].start_pfn = s;
+			r[n].nr_pages = e - s;
+			n++;
+		}
+	}
+	qsort(r, n, sizeof(r[0]), cmp_range);
+	a->nr_reserved = 0;
+	for (unsigned int i = 0; i < n; i++) {
+		struct mmt_pfn_range *last =
+			a->nr_reserved ? &a->reserved[a->nr_reserved - 1] :
+					 NULL;
+		uint64_t e = r[i].start_pfn + r[i].nr_pages;
+
+		if (last &&
+		    r[i].start_pfn <= last->start_pfn + last->nr_pages) {
+			if (e > last->start_pfn + last->nr_pages)
+				last->nr_pages = e - last->start_pfn;
+			continue;
+		}
+		a->reserved[a->nr_reserved++] = r[i];
+	}
+	for (unsigned int i = 0; i < a->nr_reserved; i++) {
+		uint64_t s = a->reserved[i].start_pfn;
+		uint64_t e = s + a->reserved[i].nr_pages;
+
+		for (unsigned int b = 0; b < mm->nr_banks; b++) {
+			uint64_t lo = s > mm->bank_start[b] ? s :
+							      mm->bank_start[b];
+			uint64_t hi = e < mm->bank_end[b] ? e : mm->bank_end[b];
+
+			if (lo < hi)
+				pages += hi - lo;
+		}
+	}
+	return pages;
+}
+
 static int rp_arena(void *state, struct mmt_arena *a)
 {
 	static const uint32_t x86_64_types[3] = { MMT_ZONE_DMA, MMT_ZONE_DMA32,
@@ -141,6 +202,8 @@ static int rp_arena(void *state, struct mmt_arena *a)
 					x86_32_types :
 					x86_64_types;
 
+	uint64_t kept = 0;
+
 	memset(a, 0, sizeof(*a));
 	a->base = ref_phys_window(mm);
 	a->nr_pfns = mm->max_pfn;
@@ -150,6 +213,7 @@ static int rp_arena(void *state, struct mmt_arena *a)
 	for (unsigned int i = 0; i < 3; i++) {
 		const struct ref_zone *z = &mm->zones[types[i]];
 
+		kept += z->present_pages - z->managed_pages;
 		a->zones[i].type = types[i];
 		a->zones[i].present = z->populated ? 1 : 0;
 		a->zones[i].start_pfn = z->zone_start_pfn;
@@ -160,22 +224,13 @@ static int rp_arena(void *state, struct mmt_arena *a)
 		a->present[b].nr_pages = mm->bank_end[b] - mm->bank_start[b];
 		a->nr_present++;
 	}
-	if (reserved_runs(rp, a)) {
-		unsigned int shift = mm->config.page_shift;
-		uint64_t ps = mm->page_size;
-
-		a->nr_reserved = 0;
-		for (unsigned int i = 0;
-		     i < mm->config.nr_reserved && i < MMT_MAX_RANGES; i++) {
-			const struct ref_mem_range *r = &mm->config.reserved[i];
-			uint64_t s = r->start >> shift;
-			uint64_t e = (r->start + r->size + ps - 1) >> shift;
-
-			a->reserved[i].start_pfn = s;
-			a->reserved[i].nr_pages = e - s;
-			a->nr_reserved++;
-		}
-	}
+	/*
+	 * Cheap path: when the configured ranges account for every page
+	 * ref keeps from the buddy (present - managed), they are the
+	 * reserved set; otherwise read PG_reserved from mem_map.
+	 */
+	if (config_reserved(mm, a) != kept && reserved_runs(rp, a))
+		(void)config_reserved(mm, a);
 	return 0;
 }
 

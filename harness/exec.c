@@ -16,6 +16,11 @@
  *      order (op index SIZE_MAX) and the check runs again, so leaks and
  *      merges missed at teardown are seen.
  *
+ * GFP: the adapter gets the mask the entry point really uses
+ * (mmt_shadow_effective_gfp(): get_free_page(s) and get_zeroed_page drop
+ * __GFP_HIGHMEM, get_zeroed_page adds __GFP_ZERO), so an allocator that
+ * ignores the api argument still sees the right request.
+ *
  * Slot rules: an allocation into a live slot first frees the old block
  * (by address, as free_pages would), then allocates; a free of an empty
  * slot is skipped. free_page on a block of order > 0 frees it with
@@ -197,7 +202,9 @@ static void run_op(struct exec *ex, size_t i, const struct mmt_op *op)
 			free_slot(ex, i, slot, MMT_API_FREE_PAGES);
 		}
 		mmt_shadow_trace_reset(ex->sh);
-		ret = ex->ad->pages.alloc(ex->state, order, op->gfp,
+		ret = ex->ad->pages.alloc(ex->state, order,
+					  mmt_shadow_effective_gfp(op->kind,
+								   op->gfp),
 					  alloc_api(op->kind), &addr);
 		if (ret != 0) {
 			mmt_report_add(&ex->res->report, i, "adapter",

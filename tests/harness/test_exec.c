@@ -1,0 +1,649 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test_exec.c - the executor against ref-pages and against a tiny in-test
+ * allocator that can be broken on purpose (options string), each breakage
+ * caught with the right id; adapter validation and selection messages.
+ *
+ * The tiny allocator ("tiny"): first fit over the arena the harness maps,
+ * one byte per pfn (0 free), aligned blocks that stay inside one zone, the
+ * GFP zone rules of the shadow. Correct unless told otherwise:
+ *   overlap   hands out pfn 0 again and again (no bookkeeping)
+ *   noreuse   never reuses freed memory
+ *   misalign  returns blocks one page past their alignment
+ *   zone      ignores the GFP zone modifiers (and declares ZONES)
+ *   dirty     leaves a byte set in every block it hands out
+ *   scribble  writes into the first live block on each allocation
+ *   finding   its check() reports BUDDY-COALESCE
+ *   endonly   its check() reports ZONE-NRFREE once every page is free
+ */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <mmtorture/exec.h>
+#include <mmtorture/ops.h>
+
+#include "leakcheck.h"
+
+struct tiny {
+	struct mmt_arena a;
+	uint8_t *used; /* per pfn: 0 free, 1 + order at a block head, 0xFF tail */
+	uint64_t next; /* noreuse: first pfn never handed out */
+	int overlap, noreuse, misalign, zone, dirty, scribble, finding, endonly;
+	uint64_t first_live;
+};
+
+static int tiny_create(const struct mmt_adapter_env *env, void **state,
+		       char *err, size_t errlen)
+{
+	struct tiny *t;
+	const char *o = env->options;
+
+	if (strstr(o, "fail")) {
+		snprintf(err, errlen, "tiny: asked to fail");
+		return -EINVAL;
+	}
+	t = calloc(1, sizeof(*t));
+	if (!t)
+		return -ENOMEM;
+	t->a = env->arena;
+	t->used = calloc(t->a.nr_pfns, 1);
+	t->overlap = !!strstr(o, "overlap");
+	t->noreuse = !!strstr(o, "noreuse");
+	t->misalign = !!strstr(o, "misalign");
+	t->zone = !!strstr(o, "zone");
+	t->dirty = !!strstr(o, "dirty");
+	t->scribble = !!strstr(o, "scribble");
+	t->finding = !!strstr(o, "finding");
+	t->endonly = !!strstr(o, "endonly");
+	t->first_live = UINT64_MAX;
+	*state = t;
+	return 0;
+}
+
+static void tiny_destroy(void *state)
+{
+	struct tiny *t = state;
+
+	free(t->used);
+	free(t);
+}
+
+static int usable(const struct tiny *t, uint64_t pfn)
+{
+	for (uint32_t i = 0; i < t->a.nr_reserved; i++)
+		if (pfn >= t->a.reserved[i].start_pfn &&
+		    pfn < t->a.reserved[i].start_pfn +
+				    t->a.reserved[i].nr_pages)
+			return 0;
+	for (uint32_t i = 0; i < t->a.nr_present; i++)
+		if (pfn >= t->a.present[i].start_pfn &&
+		    pfn < t->a.present[i].start_pfn + t->a.present[i].nr_pages)
+			return !t->used[pfn];
+	return 0;
+}
+
+static int tiny_alloc(void *state, unsigned int order, uint32_t gfp,
+		      uint32_t api, void **addr)
+{
+	struct tiny *t = state;
+	uint64_t n = 1ULL << order;
+	unsigned int top = 2;
+	int zb = !!(gfp & MMT_GFP_DMA) + !!(gfp & MMT_GFP_DMA32) +
+		 !!(gfp & MMT_GFP_HIGHMEM);
+
+	*addr = NULL;
+	if (api == MMT_API_ALLOC_PAGE || api == MMT_API_GET_FREE_PAGE ||
+	    api == MMT_API_GET_ZEROED_PAGE) {
+		n = 1;
+		order = 0;
+	}
+	if (order >= t->a.nr_orders)
+		return 0;
+	if (t->overlap) {
+		*addr = t->a.base;
+		return 0;
+	}
+	if (zb > 1)
+		return 0;
+	if (!t->zone) {
+		int has32 = 0, hashigh = 0;
+
+		for (uint32_t z = 0; z < t->a.nr_zones; z++) {
+			has32 |= t->a.zones[z].type == MMT_ZONE_DMA32;
+			hashigh |= t->a.zones[z].type == MMT_ZONE_HIGHMEM;
+		}
+		if (gfp & MMT_GFP_DMA)
+			top = 0;
+		else if ((gfp & MMT_GFP_DMA32) && has32)
+			top = 1;
+		else if ((gfp & MMT_GFP_HIGHMEM) && hashigh)
+			top = 3;
+	}
+	for (uint32_t z = 0; z < t->a.nr_zones; z++) {
+		const struct mmt_arena_zone *az = &t->a.zones[z];
+		uint64_t start = (az->start_pfn + n - 1) & ~(n - 1);
+
+		if (!az->present || az->type > top)
+			continue;
+		if (t->noreuse && start < t->next)
+			start = (t->next + n - 1) & ~(n - 1);
+		for (uint64_t p = start; p + n <= az->end_pfn; p += n) {
+			uint64_t k;
+
+			for (k = 0; k < n && usable(t, p + k); k++)
+				;
+			if (k < n)
+				continue;
+			for (k = 0; k < n; k++)
+				t->used[p + k] = 0xFF;
+			t->used[p] = (uint8_t)(1 + order);
+			if (t->noreuse)
+				t->next = p + n;
+			if (t->scribble && t->first_live != UINT64_MAX)
+				((uint8_t *)t->a.base)[t->first_live *
+						       t->a.page_size] ^= 1;
+			if (t->first_live == UINT64_MAX)
+				t->first_live = p;
+			if ((gfp & MMT_GFP_ZERO) ||
+			    api == MMT_API_GET_ZEROED_PAGE)
+				memset((uint8_t *)t->a.base +
+					       p * t->a.page_size,
+				       0, n * t->a.page_size);
+			if (t->dirty)
+				((uint8_t *)t->a.base)[p * t->a.page_size + 99] =
+					1;
+			if (t->misalign && order > 0)
+				p++;
+			*addr = (uint8_t *)t->a.base + p * t->a.page_size;
+			return 0;
+		}
+	}
+	return 0;
+}
+
+static int tiny_free(void *state, void *addr, unsigned int order, uint32_t api)
+{
+	struct tiny *t = state;
+	uint64_t pfn = (uint64_t)((uint8_t *)addr - (uint8_t *)t->a.base) /
+		       t->a.page_size;
+
+	(void)api;
+	if (t->overlap)
+		return 0;
+	if (t->misalign && order > 0)
+		pfn--;
+	if (pfn >= t->a.nr_pfns || t->used[pfn] != 1 + order)
+		return -EINVAL;
+	if (pfn == t->first_live)
+		t->first_live = UINT64_MAX;
+	memset(t->used + pfn, 0, 1ULL << order);
+	return 0;
+}
+
+static long tiny_check(void *state, unsigned int level, mmt_finding_fn fn,
+		       void *ctx)
+{
+	struct tiny *t = state;
+
+	(void)level;
+	if (t->finding) {
+		fn(ctx, "BUDDY-COALESCE", "tiny: pretend a merge was missed");
+		return 1;
+	}
+	if (t->endonly) {
+		for (uint64_t p = 0; p < t->a.nr_pfns; p++)
+			if (t->used[p])
+				return 0;
+		fn(ctx, "ZONE-NRFREE", "tiny: everything is free");
+		return 1;
+	}
+	return 0;
+}
+
+static size_t tiny_dump(void *state, const char *view, char *buf, size_t len)
+{
+	(void)state;
+	return (size_t)snprintf(buf, len, "tiny %s view\n", view);
+}
+
+static const struct mmt_adapter tiny = {
+	.abi_version = MMT_ADAPTER_ABI_VERSION,
+	.struct_size = sizeof(struct mmt_adapter),
+	.name = "tiny",
+	.description = "first fit, breakable",
+	.caps = MMT_CAP_PAGES | MMT_CAP_ZONES | MMT_CAP_POLICY_BUDDY |
+		MMT_CAP_CHECK,
+	.create = tiny_create,
+	.destroy = tiny_destroy,
+	.check = tiny_check,
+	.dump = tiny_dump,
+	.pages = { .alloc = tiny_alloc, .free = tiny_free },
+};
+
+static void parse(const char *text, struct mmt_prog *p)
+{
+	struct mmt_parse_error err;
+
+	cr_assert_eq(mmt_prog_parse_text(text, strlen(text), "t", p, &err), 0,
+		     "%u:%u %s: %s", err.line, err.column, err.field,
+		     err.message);
+}
+
+static int run(const struct mmt_adapter *ad, const char *opts, const char *text,
+	       struct mmt_exec_result *res)
+{
+	struct mmt_prog p;
+	struct mmt_exec_opts o;
+	char err[256];
+	int ret;
+
+	parse(text, &p);
+	mmt_exec_opts_default(&o);
+	ret = mmt_exec_run(ad, opts, &p, &o, res, err, sizeof(err));
+	mmt_prog_free(&p);
+	return ret;
+}
+
+static const char churn[] =
+	"machine bank=32M@0 orders=6\n"
+	"alloc_pages s1 order=3\n"
+	"alloc_pages s2 order=0 gfp=GFP_DMA\n"
+	"get_zeroed_page s3\n"
+	"get_free_pages s4 order=2 gfp=GFP_KERNEL|GFP_DMA32\n"
+	"free_pages s1\n"
+	"alloc_page s5 gfp=GFP_KERNEL|__GFP_ZERO\n"
+	"alloc_pages s6 order=5 gfp=GFP_DMA\n"
+	"free_pages_page s2\n"
+	"check\n"
+	"alloc_pages s7 order=3\n";
+
+static void expect_first(const struct mmt_exec_result *res, const char *id)
+{
+	cr_assert_geq(res->report.nr, 1, "no violation, expected %s", id);
+	cr_assert_str_eq(res->report.v[0].id, id, "first is %s: %s",
+			 res->report.v[0].id, res->report.v[0].message);
+}
+
+MMT_TEST(exec, tiny_correct_runs_clean)
+{
+	struct mmt_exec_result res;
+
+	cr_assert_eq(run(&tiny, "", churn, &res), MMT_EXIT_OK, "%s: %s",
+		     res.report.v[0].id, res.report.v[0].message);
+	cr_assert_eq(res.ops_run, 10);
+	cr_assert_eq(res.allocs, 7);
+	cr_assert_eq(res.frees, 7); /* 2 by ops, 5 at teardown */
+	cr_assert_eq(res.checks, 3); /* check op, end, after teardown */
+}
+
+MMT_TEST(exec, tiny_random_programs_run_clean)
+{
+	uint64_t s = 7;
+
+	for (int i = 0; i < 100; i++) {
+		uint8_t buf[300];
+		struct mmt_prog p;
+		struct mmt_exec_opts o;
+		struct mmt_exec_result res;
+		char err[256];
+		int ret;
+
+		for (size_t k = 0; k < sizeof(buf); k++) {
+			s = s * 6364136223846793005ULL + 1442695040888963407ULL;
+			buf[k] = (uint8_t)(s >> 56);
+		}
+		buf[0] = (uint8_t)(i % 6); /* table layouts without a 4G bank */
+		buf[1] &= 0xF8u;
+		cr_assert_eq(mmt_prog_decode(buf, sizeof(buf), MMT_OPSET_PAGES,
+					     &p),
+			     0);
+		mmt_exec_opts_default(&o);
+		ret = mmt_exec_run(&tiny, "", &p, &o, &res, err, sizeof(err));
+		cr_assert_eq(ret, MMT_EXIT_OK, "input %d: op %zu %s: %s", i,
+			     res.report.v[0].op_index, res.report.v[0].id,
+			     res.report.v[0].message);
+		mmt_prog_free(&p);
+	}
+}
+
+MMT_TEST(exec, overlapping_blocks_caught)
+{
+	struct mmt_exec_result res;
+
+	cr_assert_eq(run(&tiny, "overlap", churn, &res), MMT_EXIT_BUG);
+	expect_first(&res, "SHADOW-OVERLAP");
+	cr_assert_eq(res.report.v[0].op_index, 1);
+	cr_assert_str_eq(res.report.v[0].layer, "shadow");
+	cr_assert_str_eq(res.state, "tiny buddyinfo view\n");
+}
+
+MMT_TEST(exec, never_reusing_memory_caught)
+{
+	struct mmt_exec_result res;
+	static const char txt[] = "machine bank=8M@0 orders=4\n"
+				  "alloc_pages s1 order=3 gfp=GFP_DMA\n"
+				  "free_pages s1\n"
+				  "alloc_pages s1 order=3 gfp=GFP_DMA\n"
+				  "free_pages s1\n";
+	char prog[16384];
+	size_t n = 0;
+
+	/* 8M = 2048 pages = 256 order-3 blocks: 300 rounds run out */
+	n += (size_t)snprintf(prog + n, sizeof(prog) - n, "%s", txt);
+	for (int i = 0; i < 300; i++)
+		n += (size_t)snprintf(
+			prog + n, sizeof(prog) - n,
+			"alloc_pages s1 order=3\nfree_pages s1\n");
+	cr_assert_eq(run(&tiny, "noreuse", prog, &res), MMT_EXIT_BUG);
+	expect_first(&res, "ORACLE-MUST-SUCCEED");
+	cr_assert_str_eq(res.report.v[0].layer, "oracle");
+}
+
+MMT_TEST(exec, misaligned_block_caught)
+{
+	struct mmt_exec_result res;
+
+	cr_assert_eq(run(&tiny, "misalign", churn, &res), MMT_EXIT_BUG);
+	expect_first(&res, "SHADOW-ALIGN");
+	cr_assert_eq(res.report.v[0].op_index, 0);
+}
+
+MMT_TEST(exec, wrong_zone_caught)
+{
+	struct mmt_exec_result res;
+
+	/* first fit uses DMA first: fill it, then ask for DMA */
+	cr_assert_eq(run(&tiny, "zone",
+			 "machine bank=32M@0\nalloc_pages s1 order=10\n"
+			 "alloc_pages s1 order=10\nalloc_pages s2 order=10\n"
+			 "alloc_pages s3 order=10\nalloc_pages s4 order=10\n"
+			 "alloc_pages s9 order=0 gfp=GFP_DMA\n",
+			 &res),
+		     MMT_EXIT_BUG);
+	expect_first(&res, "SHADOW-ZONE");
+	cr_assert_eq(res.report.v[0].op_index, 5);
+}
+
+MMT_TEST(exec, dirty_zeroed_page_caught)
+{
+	struct mmt_exec_result res;
+
+	cr_assert_eq(run(&tiny, "dirty",
+			 "alloc_pages s1\nfree_pages s1\nget_zeroed_page s2\n",
+			 &res),
+		     MMT_EXIT_BUG);
+	expect_first(&res, "SHADOW-ZERO");
+	cr_assert_eq(res.report.v[0].op_index, 2);
+}
+
+MMT_TEST(exec, scribbled_block_caught)
+{
+	struct mmt_exec_result res;
+
+	cr_assert_eq(run(&tiny, "scribble",
+			 "alloc_pages s1\nalloc_pages s2\nfree_pages s1\n",
+			 &res),
+		     MMT_EXIT_BUG);
+	expect_first(&res, "SHADOW-FILL");
+	cr_assert_eq(res.report.v[0].op_index, 2);
+}
+
+MMT_TEST(exec, adapter_findings_get_their_layer)
+{
+	struct mmt_exec_result res;
+
+	cr_assert_eq(run(&tiny, "finding", churn, &res), MMT_EXIT_BUG);
+	expect_first(&res, "BUDDY-COALESCE");
+	cr_assert_str_eq(res.report.v[0].layer, "buddy");
+	cr_assert_eq(res.report.v[0].op_index, 8); /* the check op */
+	/* the teardown check runs after every slot is freed */
+	cr_assert_eq(run(&tiny, "endonly", churn, &res), MMT_EXIT_BUG);
+	expect_first(&res, "ZONE-NRFREE");
+	cr_assert_str_eq(res.report.v[0].layer, "zone");
+	cr_assert_eq(res.report.v[0].op_index, SIZE_MAX);
+	cr_assert_eq(res.frees, 7);
+}
+
+MMT_TEST(exec, check_every_and_stop)
+{
+	struct mmt_prog p;
+	struct mmt_exec_opts o;
+	struct mmt_exec_result res;
+	char err[256];
+
+	parse(churn, &p);
+	p.check_every = 2;
+	mmt_exec_opts_default(&o);
+	cr_assert_eq(mmt_exec_run(&tiny, "", &p, &o, &res, err, sizeof(err)),
+		     MMT_EXIT_OK);
+	/* after ops 1, 3, 5, 7, 9, the check op, 2 at the end */
+	cr_assert_eq(res.checks, 8);
+	o.stop_on_violation = 0;
+	cr_assert_eq(mmt_exec_run(&tiny, "finding", &p, &o, &res, err,
+				  sizeof(err)),
+		     MMT_EXIT_BUG);
+	cr_assert_eq(res.ops_run, 10);
+	cr_assert_eq(res.report.total, 8);
+	o.stop_on_violation = 1;
+	cr_assert_eq(mmt_exec_run(&tiny, "finding", &p, &o, &res, err,
+				  sizeof(err)),
+		     MMT_EXIT_BUG);
+	cr_assert_eq(res.ops_run, 2);
+	mmt_prog_free(&p);
+}
+
+MMT_TEST(exec, ref_pages_runs_a_text_program)
+{
+	struct mmt_prog p;
+	struct mmt_exec_opts o;
+	struct mmt_exec_result res;
+	char err[256], *out = NULL;
+	size_t outlen = 0;
+	FILE *f = open_memstream(&out, &outlen);
+
+	parse("machine profile=x86_64 page=4K orders=11 cpus=2 bank=32M@0 "
+	      "bank=32M@4G reserve=4K@0\n"
+	      "check_every 3\n"
+	      "alloc_pages s1 order=10 gfp=GFP_DMA\n"
+	      "alloc_pages s2 order=9 gfp=GFP_DMA32|__GFP_ZERO\n"
+	      "get_zeroed_page s3 gfp=GFP_HIGHUSER\n"
+	      "get_free_pages s4 order=3 gfp=GFP_ATOMIC\n"
+	      "alloc_pages s5 order=11\n"
+	      "alloc_pages s6 order=0 gfp=GFP_DMA|GFP_DMA32\n"
+	      "free_pages s1\nfree_pages_page s2\nfree_page s3\nfree_page s4\n"
+	      "free_pages s40\n"
+	      "alloc_page s7 gfp=GFP_HIGHUSER_MOVABLE\n"
+	      "check\n",
+	      &p);
+	mmt_exec_opts_default(&o);
+	o.trace = f;
+	cr_assert_eq(mmt_exec_run(&mmt_adapter_ref_pages, "", &p, &o, &res, err,
+				  sizeof(err)),
+		     MMT_EXIT_OK, "%s: %s (%s)", res.report.v[0].id,
+		     res.report.v[0].message, err);
+	fclose(f);
+	cr_assert_eq(res.allocs, 5);
+	cr_assert_eq(res.alloc_fails, 2);
+	cr_assert_eq(res.frees, 5);
+	cr_assert_geq(res.checks, 5);
+	cr_assert_not_null(strstr(out, "     0  alloc_pages s1 order=10 "
+				       "gfp=GFP_DMA -> pfn 0x"),
+			   "%s", out);
+	cr_assert_not_null(strstr(out, "alloc_pages s5 order=11 gfp=GFP_KERNEL "
+				       "-> NULL"),
+			   "%s", out);
+	cr_assert_not_null(strstr(out, "free_pages s40 -> skipped"), "%s", out);
+	free(out);
+	mmt_prog_free(&p);
+}
+
+MMT_TEST(exec, ref_pages_random_programs_run_clean)
+{
+	uint64_t s = 99;
+
+	for (int i = 0; i < 80; i++) {
+		uint8_t buf[400];
+		struct mmt_prog p;
+		struct mmt_exec_opts o;
+		struct mmt_exec_result res;
+		char err[256];
+		int ret;
+
+		for (size_t k = 0; k < sizeof(buf); k++) {
+			s = s * 6364136223846793005ULL + 1442695040888963407ULL;
+			buf[k] = (uint8_t)(s >> 56);
+		}
+		cr_assert_eq(mmt_prog_decode(buf, sizeof(buf), MMT_OPSET_PAGES,
+					     &p),
+			     0);
+		mmt_exec_opts_default(&o);
+		ret = mmt_exec_run(&mmt_adapter_ref_pages, "", &p, &o, &res,
+				   err, sizeof(err));
+		cr_assert_eq(ret, MMT_EXIT_OK, "input %d: %s op %zu %s: %s", i,
+			     err, res.report.v[0].op_index, res.report.v[0].id,
+			     res.report.v[0].message);
+		mmt_prog_free(&p);
+	}
+}
+
+MMT_TEST(exec, alloc_into_live_slot_frees_first)
+{
+	struct mmt_exec_result res;
+
+	cr_assert_eq(run(&mmt_adapter_ref_pages, "",
+			 "alloc_pages s1 order=3\nalloc_pages s1 order=3\n"
+			 "free_page s9\n",
+			 &res),
+		     MMT_EXIT_OK);
+	cr_assert_eq(res.allocs, 2);
+	cr_assert_eq(res.frees,
+		     2); /* one before the second alloc, one at end */
+}
+
+MMT_TEST(exec, usage_and_environment_errors)
+{
+	struct mmt_prog p;
+	struct mmt_exec_opts o;
+	struct mmt_exec_result res;
+	char err[256];
+
+	mmt_exec_opts_default(&o);
+	mmt_prog_init(&p, MMT_OPSET_OBJECTS);
+	cr_assert_eq(mmt_exec_run(&tiny, "", &p, &o, &res, err, sizeof(err)),
+		     MMT_EXIT_USAGE);
+	cr_assert_not_null(strstr(err, "OBJECTS"), "%s", err);
+	mmt_prog_free(&p);
+	mmt_prog_init(&p, MMT_OPSET_PAGES);
+	cr_assert_eq(mmt_exec_run(&tiny, "fail", &p, &o, &res, err,
+				  sizeof(err)),
+		     MMT_EXIT_USAGE);
+	cr_assert_str_eq(err, "adapter 'tiny': create failed: tiny: asked to "
+			      "fail");
+	cr_assert_eq(mmt_exec_run(&mmt_adapter_ref_pages, "bogus=1", &p, &o,
+				  &res, err, sizeof(err)),
+		     MMT_EXIT_USAGE);
+	cr_assert_not_null(strstr(err, "adapter 'ref-pages': create failed"),
+			   "%s", err);
+	mmt_prog_free(&p);
+}
+
+static void expect_invalid(const struct mmt_adapter *ad, const char *msg)
+{
+	char err[256];
+
+	cr_assert_eq(mmt_adapter_validate(ad, err, sizeof(err)),
+		     MMT_EXIT_USAGE);
+	cr_assert_str_eq(err, msg);
+}
+
+MMT_TEST(validate, messages_name_what_is_wrong)
+{
+	struct mmt_adapter a = tiny;
+	char err[256];
+
+	cr_assert_eq(mmt_adapter_validate(&tiny, err, sizeof(err)), 0);
+	cr_assert_eq(mmt_adapter_validate(&mmt_adapter_ref_pages, err,
+					  sizeof(err)),
+		     0, "%s", err);
+	a.pages.free = NULL;
+	expect_invalid(&a, "adapter 'tiny': capability PAGES declared but "
+			   "pages.free is NULL");
+	a = tiny;
+	a.abi_version = 2;
+	expect_invalid(&a, "adapter 'tiny': ABI version 2, expected 1");
+	a = tiny;
+	a.struct_size = 16;
+	cr_assert_eq(mmt_adapter_validate(&a, err, sizeof(err)),
+		     MMT_EXIT_USAGE);
+	cr_assert_not_null(strstr(err, "struct_size 16"), "%s", err);
+	a = tiny;
+	a.name = "";
+	expect_invalid(&a, "adapter has no name");
+	a = tiny;
+	a.destroy = NULL;
+	expect_invalid(&a, "adapter 'tiny': destroy is NULL");
+	a = tiny;
+	a.caps |= MMT_CAP_OWN_ARENA;
+	expect_invalid(&a, "adapter 'tiny': capability OWN_ARENA declared but "
+			   "pages.arena is NULL");
+	a = tiny;
+	a.check = NULL;
+	expect_invalid(&a, "adapter 'tiny': capability CHECK declared but "
+			   "check is NULL");
+	a = tiny;
+	a.caps |= MMT_CAP_OBJECTS;
+	expect_invalid(&a, "adapter 'tiny': capability OBJECTS declared but "
+			   "objects.malloc is NULL");
+	a = tiny;
+	a.caps |= MMT_CAP_TRACE;
+	expect_invalid(&a, "adapter 'tiny': capability TRACE declared but "
+			   "set_trace is NULL");
+	/* the executor refuses it too */
+	{
+		struct mmt_prog p;
+		struct mmt_exec_result res;
+
+		mmt_prog_init(&p, MMT_OPSET_PAGES);
+		cr_assert_eq(mmt_exec_run(&a, "", &p, NULL, &res, err,
+					  sizeof(err)),
+			     MMT_EXIT_USAGE);
+		mmt_prog_free(&p);
+	}
+}
+
+MMT_TEST(registry, builtins_and_select)
+{
+	size_t n;
+	const struct mmt_adapter_info *b = mmt_adapters_builtin(&n);
+	const struct mmt_adapter *ad;
+	const char *opts;
+	char err[256];
+
+	cr_assert_geq(n, 1);
+	cr_assert_str_eq(b[0].adapter->name, "ref-pages");
+	cr_assert_eq(b[0].available, 1);
+	cr_assert_eq(mmt_adapter_select("ref-pages", &ad, &opts, err,
+					sizeof(err)),
+		     0);
+	cr_assert_eq(ad, &mmt_adapter_ref_pages);
+	cr_assert_str_eq(opts, "");
+	cr_assert_eq(mmt_adapter_select("ref-pages:cpus=2", &ad, &opts, err,
+					sizeof(err)),
+		     0);
+	cr_assert_str_eq(opts, "cpus=2");
+	cr_assert_eq(mmt_adapter_select("glibc-nope", &ad, &opts, err,
+					sizeof(err)),
+		     MMT_EXIT_USAGE);
+	cr_assert_not_null(strstr(err, "unknown allocator 'glibc-nope'"), "%s",
+			   err);
+	cr_assert_not_null(strstr(err, "ref-pages"), "%s", err);
+	cr_assert_eq(mmt_adapter_select("/no/such/plugin.so:x=1", &ad, &opts,
+					err, sizeof(err)),
+		     MMT_EXIT_USAGE);
+	cr_assert_not_null(strstr(err, "/no/such/plugin.so"), "%s", err);
+	cr_assert_eq(mmt_adapter_select("", &ad, &opts, err, sizeof(err)),
+		     MMT_EXIT_USAGE);
+}
