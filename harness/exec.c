@@ -302,9 +302,9 @@ static int run_pages(struct exec *ex, const struct mmt_prog *prog,
 	if (!o->check_at_end)
 		return 0;
 	before = r->total;
-	full_check(ex, SIZE_MAX);
 	if (o->trace)
 		fprintf(o->trace, "   end  check\n");
+	full_check(ex, SIZE_MAX);
 	print_new(ex, before);
 	capture_state(ex);
 	if (r->total && o->stop_on_violation)
@@ -322,9 +322,9 @@ static int run_pages(struct exec *ex, const struct mmt_prog *prog,
 				s, (unsigned long long)b->pfn, b->order);
 		free_slot(ex, SIZE_MAX, s, MMT_API_FREE_PAGES_PAGE);
 	}
-	full_check(ex, SIZE_MAX);
 	if (o->trace)
 		fprintf(o->trace, "   end  check after freeing every slot\n");
+	full_check(ex, SIZE_MAX);
 	print_new(ex, before);
 	capture_state(ex);
 	return 0;
