@@ -77,6 +77,58 @@ int mmt_exec_run(const struct mmt_adapter *ad, const char *options,
 		 const struct mmt_prog *prog, const struct mmt_exec_opts *opts,
 		 struct mmt_exec_result *res, char *err, size_t errlen);
 
+/*
+ * Step by step: the same run as mmt_exec_run(), one op at a time, so that
+ * a differential runner can drive two adapters in lockstep and compare
+ * what each op did. mmt_exec_run() is built on these.
+ *
+ *   mmt_exec_open()    validate, create the adapter, build the shadow;
+ *                      returns as mmt_exec_run() does (0, 2 or 3).
+ *   mmt_exec_step()    run op i (ops must be stepped in order 0..n-1),
+ *                      including the every-N check; fills *oc; returns the
+ *                      number of violations this op added.
+ *   mmt_exec_finish()  end of input: the full check, free every live slot,
+ *                      the check again (as mmt_exec_run() does).
+ *   mmt_exec_result()  the running totals and report.
+ *   mmt_exec_close()   destroy the adapter and free everything.
+ */
+struct mmt_exec;
+
+/* What one op did, in terms two different allocators can be compared on. */
+struct mmt_op_outcome {
+	uint32_t kind; /* enum mmt_op_kind */
+	uint32_t slot;
+	int is_alloc; /* the op allocates (pages, malloc, calloc, realloc...) */
+	int is_free; /* the op frees a live slot */
+	int skipped; /* nothing happened (free of an empty slot, ...) */
+	int ok; /* allocation: non-NULL; free: accepted */
+	int must_succeed; /* the capacity oracle required success */
+	int must_fail; /* the request was impossible (order, zone, size) */
+	/* PAGES: the block's pfn relative to the arena and its order. */
+	uint64_t pfn;
+	uint32_t order;
+	int zone; /* enum mmt_zone_type, -1 when not known */
+	/* OBJECTS: requested size, usable size (0 unless USABLE_SIZE) and
+	 * the largest power of two dividing the address (capped at 4096). */
+	uint64_t size;
+	uint64_t usable;
+	uint64_t addr_align;
+	/* Digest of the contents the op promises (calloc/zeroed: zeros;
+	 * realloc: the preserved prefix of the old fill), 0 when the op
+	 * promises none; equal for two correct allocators. */
+	uint64_t digest;
+	int has_digest;
+};
+
+int mmt_exec_open(const struct mmt_adapter *ad, const char *options,
+		  const struct mmt_prog *prog, const struct mmt_exec_opts *opts,
+		  struct mmt_exec **out, char *err, size_t errlen);
+unsigned long mmt_exec_step(struct mmt_exec *ex, size_t i,
+			    struct mmt_op_outcome *oc);
+void mmt_exec_finish(struct mmt_exec *ex);
+const struct mmt_exec_result *mmt_exec_result(const struct mmt_exec *ex);
+void mmt_exec_close(struct mmt_exec *ex);
+
 /* Built-in and plug-in adapters. */
 struct mmt_adapter_info {
 	const struct mmt_adapter *adapter;
