@@ -129,6 +129,16 @@ void mmt_exec_finish(struct mmt_exec *ex);
 const struct mmt_exec_result *mmt_exec_result(const struct mmt_exec *ex);
 void mmt_exec_close(struct mmt_exec *ex);
 
+/*
+ * Call first thing in every program's main() (and a fuzz target's
+ * LLVMFuzzerInitialize): makes the process able to host every built-in
+ * peer (jemalloc's initial-exec TLS needs surplus static TLS, which glibc
+ * only reserves at start-up when GLIBC_TUNABLES asks, so the process may
+ * re-execute itself once with the tunable set). argv may be NULL: then it
+ * only notes what it could not do. Returns 0; never exits on its own.
+ */
+int mmt_process_init(int argc, char **argv);
+
 /* Built-in and plug-in adapters. */
 struct mmt_adapter_info {
 	const struct mmt_adapter *adapter;
