@@ -98,11 +98,24 @@ static void peer_load(enum mmt_peer id)
 	struct peer_lib *l = &peer_libs[id];
 	void *handle, *p[6];
 
+	dlerror();
 	handle = dlopen(d->library, RTLD_NOW | RTLD_LOCAL);
 	if (!handle) {
-		snprintf(l->why, sizeof(l->why),
-			 "%s not found (apt-get install %s)", d->library,
-			 d->package);
+		const char *e = dlerror();
+
+		if (!e || strstr(e, "No such file"))
+			snprintf(l->why, sizeof(l->why),
+				 "%s not found (apt-get install %s)",
+				 d->library, d->package);
+		else if (strstr(e, "static TLS"))
+			snprintf(l->why, sizeof(l->why),
+				 "%s needs surplus static TLS: start the "
+				 "process with GLIBC_TUNABLES=%s (mmt_process_"
+				 "init() does this by re-executing once) (%s)",
+				 d->library, MMT_PEER_TLS_TUNABLE, e);
+		else
+			snprintf(l->why, sizeof(l->why),
+				 "%s cannot be loaded: %s", d->library, e);
 		l->loaded = -1;
 		return;
 	}

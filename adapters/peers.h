@@ -13,6 +13,15 @@ enum mmt_peer {
 	MMT_NR_PEERS
 };
 
+/*
+ * The glibc tunable that reserves enough surplus static TLS for a dlopen'ed
+ * libjemalloc.so.2 (its TLS block is about 2.6 KiB, initial-exec model);
+ * harness/process.c sets it before re-executing.
+ */
+#define MMT_PEER_TLS_NAME "glibc.rtld.optional_static_tls"
+#define MMT_PEER_TLS_BYTES "16384"
+#define MMT_PEER_TLS_TUNABLE MMT_PEER_TLS_NAME "=" MMT_PEER_TLS_BYTES
+
 /* NULL when the peer's library loads here, else why not (with the package). */
 const char *mmt_peer_unavailable(enum mmt_peer id);
 

@@ -7,25 +7,71 @@
  * a '/' or a name ending in ".so") for a plug-in, loaded by plugin.c.
  * The options text is handed to create() untouched.
  *
+ * Availability is probed lazily: the built-in peers (glibc, jemalloc,
+ * mimalloc, tcmalloc; adapters/peers.c) dlopen their library only when a
+ * caller first asks about them, mmt_adapters_builtin() (which `mmtorture
+ * list` uses) probes every entry, mmt_adapter_select() only the one named.
+ * Each entry's probe runs once per process (pthread_once in peers.c); the
+ * table entries are written once under probe_lock and never change after.
+ *
  * mmt_adapter_validate() is the one place that decides whether a table is
  * usable: ABI version, struct size, name, and for every declared
  * capability every function that capability needs.
  */
+#include <pthread.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
 #include <mmtorture/exec.h>
 
+#include "../adapters/peers.h"
 #include "plugin.h"
 
-static const struct mmt_adapter_info builtins[] = {
-	{ &mmt_adapter_ref_pages, 1, NULL },
+#define NO_PEER (-1)
+
+/* peer[i]: the enum mmt_peer behind builtins[i], or NO_PEER (always there). */
+static const int builtin_peer[] = {
+	NO_PEER,	   MMT_PEER_GLIBC,    MMT_PEER_JEMALLOC,
+	MMT_PEER_MIMALLOC, MMT_PEER_TCMALLOC,
 };
+
+#define NR_BUILTINS (sizeof(builtin_peer) / sizeof(builtin_peer[0]))
+
+/* available starts at 0 for the peers: probe() fills it. */
+static struct mmt_adapter_info builtins[NR_BUILTINS] = {
+	{ &mmt_adapter_ref_pages, 1, NULL },
+	{ &mmt_adapter_glibc, 0, "not probed" },
+	{ &mmt_adapter_jemalloc, 0, "not probed" },
+	{ &mmt_adapter_mimalloc, 0, "not probed" },
+	{ &mmt_adapter_tcmalloc, 0, "not probed" },
+};
+static int probed[NR_BUILTINS];
+static pthread_mutex_t probe_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* Find out once whether builtins[i] can be used in this process. */
+static void probe(size_t i)
+{
+	const char *why;
+
+	if (builtin_peer[i] == NO_PEER)
+		return;
+	/* Outside the lock: dlopen runs library constructors. */
+	why = mmt_peer_unavailable((enum mmt_peer)builtin_peer[i]);
+	pthread_mutex_lock(&probe_lock);
+	if (!probed[i]) {
+		builtins[i].available = why == NULL;
+		builtins[i].why_not = why;
+		probed[i] = 1;
+	}
+	pthread_mutex_unlock(&probe_lock);
+}
 
 const struct mmt_adapter_info *mmt_adapters_builtin(size_t *n)
 {
-	*n = sizeof(builtins) / sizeof(builtins[0]);
+	for (size_t i = 0; i < NR_BUILTINS; i++)
+		probe(i);
+	*n = NR_BUILTINS;
 	return builtins;
 }
 
@@ -53,8 +99,8 @@ static int is_plugin(const char *spec, size_t *name_len)
 int mmt_adapter_select(const char *spec, const struct mmt_adapter **ad,
 		       const char **options, char *err, size_t errlen)
 {
-	size_t n, nb;
-	const struct mmt_adapter_info *b = mmt_adapters_builtin(&nb);
+	size_t n, nb = NR_BUILTINS;
+	const struct mmt_adapter_info *b = builtins;
 	char known[256] = "";
 	size_t kl = 0;
 
@@ -84,6 +130,7 @@ int mmt_adapter_select(const char *spec, const struct mmt_adapter **ad,
 		const char *name = b[i].adapter->name;
 
 		if (strlen(name) == n && memcmp(name, spec, n) == 0) {
+			probe(i);
 			if (!b[i].available) {
 				snprintf(err, errlen,
 					 "allocator '%s' is not available: %s",
