@@ -211,6 +211,12 @@ static void stress_violation(struct stress *s, int thread, uint64_t op,
 
 /* ------------------------------------------------------ ownership bitmap */
 
+/* Index of the lowest set bit of x (x != 0). */
+static uint64_t ctz64(uint64_t x)
+{
+	return (uint64_t)(unsigned int)__builtin_ctzll(x);
+}
+
 /*
  * Set the bits of [pfn, pfn + n). Returns the first pfn that was already
  * set, or UINT64_MAX when none was (all bits are set either way).
@@ -229,8 +235,7 @@ static uint64_t owner_claim(struct stress *s, uint64_t pfn, uint64_t n)
 		old = atomic_fetch_or_explicit(&s->owner[p >> 6], mask,
 					       memory_order_acq_rel);
 		if ((old & mask) && first == UINT64_MAX)
-			first = (p & ~63ULL) +
-				(uint64_t)__builtin_ctzll(old & mask);
+			first = (p & ~(uint64_t)63) + ctz64(old & mask);
 		p += len;
 	}
 	return first;
@@ -251,8 +256,7 @@ static uint64_t owner_release(struct stress *s, uint64_t pfn, uint64_t n)
 		old = atomic_fetch_and_explicit(&s->owner[p >> 6], ~mask,
 						memory_order_acq_rel);
 		if ((old & mask) != mask && first == UINT64_MAX)
-			first = (p & ~63ULL) +
-				(uint64_t)__builtin_ctzll(~old & mask);
+			first = (p & ~(uint64_t)63) + ctz64(~old & mask);
 		p += len;
 	}
 	return first;
@@ -941,6 +945,13 @@ static int parse_args(int argc, char **argv, struct stress_args *a)
 		if (strncmp(opt, "--", 2) != 0) {
 			fprintf(stderr, "stress: unexpected argument '%s'\n",
 				opt);
+			usage(stderr);
+			return MMT_EXIT_USAGE;
+		}
+		if (strcmp(opt, "--allocator") && strcmp(opt, "--machine") &&
+		    strcmp(opt, "--scenario") && strcmp(opt, "--threads") &&
+		    strcmp(opt, "--seed") && strcmp(opt, "--seconds")) {
+			fprintf(stderr, "stress: unknown option '%s'\n", opt);
 			usage(stderr);
 			return MMT_EXIT_USAGE;
 		}
