@@ -15,6 +15,31 @@
  *   5. at the end: a full check, then every live slot is freed in slot
  *      order (op index SIZE_MAX) and the check runs again, so leaks and
  *      merges missed at teardown are seen.
+ * Steps 1-3 are mmt_exec_open(), 4 is mmt_exec_step() once per op, 5 is
+ * mmt_exec_finish(); mmt_exec_run() is exactly open, step every op (stop
+ * at the first op that reports when stop_on_violation), finish, close.
+ *
+ * Op outcomes (struct mmt_op_outcome, for differential runs), PAGES:
+ *   must_fail     order >= nr_orders; with MMT_CAP_ZONES also a forbidden
+ *                 zone combination or no populated allowed zone (the
+ *                 shadow's own must-fail rules, restated here);
+ *   must_succeed  only when the strict oracle applies (POLICY_BUDDY or
+ *                 opts->strict): not must_fail and mmt_shadow_find_free()
+ *                 finds a free aligned range of the order in an allowed
+ *                 zone, scanned after the slot's old block (if any) was
+ *                 freed and before the allocation is recorded. The scan
+ *                 runs only when the caller asks for an outcome;
+ *   pfn           block offset from the arena base in pages (UINT64_MAX
+ *                 when the allocation failed or the address lies outside
+ *                 the arena); order as allocated; zone from the shadow;
+ *   digest        for __GFP_ZERO (get_zeroed_page included): ZERO_DIGEST
+ *                 mixed with the block size when every byte reads zero,
+ *                 else a hash of the first non-zero byte and its offset;
+ *                 read before the shadow writes its fill (only when the
+ *                 caller asks for an outcome).
+ *   A free of a live slot: is_free, ok when the adapter accepted it, the
+ *   block's pfn/order/zone. An allocation into a live slot reports the
+ *   allocation only (is_free stays 0). Skipped ops set skipped.
  *
  * GFP: the adapter gets the mask the entry point really uses
  * (mmt_shadow_effective_gfp(): get_free_page(s) and get_zeroed_page drop
@@ -31,10 +56,12 @@
  * -> "buddy", ZONE- -> "zone", PAGE- -> "page", else "adapter"). On the
  * first violation res->state gets the adapter's "buddyinfo" view.
  *
- * Deterministic: no clock, no unseeded randomness. Single threaded.
+ * Deterministic: no clock, no unseeded randomness. Single threaded: one
+ * struct mmt_exec per thread, no locks.
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 
@@ -44,16 +71,33 @@
 #include "shadow.h"
 
 #define FILL_SEED 0x6d6d74307274ULL /* "mmtort" */
+#define ZERO_DIGEST 0x7a65726f7a65726fULL /* "zerozero" */
 
-struct exec {
+struct mmt_exec {
 	const struct mmt_adapter *ad;
 	void *state;
+	int created;
+	const struct mmt_prog *prog;
+	struct mmt_exec_opts o;
+	uint32_t every; /* check every N ops, 0 = never */
+	int strict;
+	struct mmt_arena arena;
+	void *map; /* our arena mapping, MAP_FAILED when none */
+	size_t map_len;
 	struct mmt_shadow *sh;
-	const struct mmt_exec_opts *o;
-	struct mmt_exec_result *res;
 	size_t cur_op; /* op index findings are filed under */
 	int dumped;
+	int finished;
+	struct mmt_exec_result res;
 };
+
+static uint64_t mix64(uint64_t x)
+{
+	x += 0x9e3779b97f4a7c15ULL;
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+	return x ^ (x >> 31);
+}
 
 void mmt_exec_opts_default(struct mmt_exec_opts *o)
 {
@@ -78,52 +122,54 @@ static const char *layer_of(const char *id)
 
 static void on_finding(void *ctx, const char *id, const char *message)
 {
-	struct exec *ex = ctx;
+	struct mmt_exec *ex = ctx;
 
 	if (!id)
 		id = "ADAPTER-CHECK";
-	mmt_report_add(&ex->res->report, ex->cur_op, layer_of(id), id, "%s",
+	mmt_report_add(&ex->res.report, ex->cur_op, layer_of(id), id, "%s",
 		       message ? message : "");
 }
 
 /* Keep the adapter's view of the first violation. */
-static void capture_state(struct exec *ex)
+static void capture_state(struct mmt_exec *ex)
 {
-	if (ex->dumped || ex->res->report.total == 0)
+	if (ex->dumped || ex->res.report.total == 0)
 		return;
 	ex->dumped = 1;
 	if (ex->ad->dump)
-		ex->ad->dump(ex->state, "buddyinfo", ex->res->state,
-			     sizeof(ex->res->state));
-	ex->res->state[sizeof(ex->res->state) - 1] = '\0';
+		ex->ad->dump(ex->state, "buddyinfo", ex->res.state,
+			     sizeof(ex->res.state));
+	ex->res.state[sizeof(ex->res.state) - 1] = '\0';
 }
 
-static void full_check(struct exec *ex, size_t op_index)
+static void full_check(struct mmt_exec *ex, size_t op_index)
 {
 	if (!(ex->ad->caps & MMT_CAP_CHECK) || !ex->ad->check)
 		return;
 	ex->cur_op = op_index;
-	ex->res->checks++;
+	ex->res.checks++;
 	ex->ad->check(ex->state, 2, on_finding, ex);
 }
 
-static void print_new(struct exec *ex, unsigned long before)
+static void print_new(struct mmt_exec *ex, unsigned long before)
 {
-	const struct mmt_report *r = &ex->res->report;
+	const struct mmt_report *r = &ex->res.report;
 
-	if (!ex->o->trace)
+	if (!ex->o.trace)
 		return;
 	for (unsigned long i = before; i < r->total && i < r->nr; i++)
-		fprintf(ex->o->trace, "        !! %s %s: %s\n", r->v[i].layer,
+		fprintf(ex->o.trace, "        !! %s %s: %s\n", r->v[i].layer,
 			r->v[i].id, r->v[i].message);
 	if (r->total > r->nr && before < r->total)
-		fprintf(ex->o->trace, "        !! (%lu violations so far)\n",
+		fprintf(ex->o.trace, "        !! (%lu violations so far)\n",
 			r->total);
 }
 
+/* ------------------------------------------------------------ PAGES */
+
 /* Free a live slot; api is the op's choice, adjusted as documented. */
-static void free_slot(struct exec *ex, size_t op_index, unsigned int slot,
-		      uint32_t api)
+static int free_slot(struct mmt_exec *ex, size_t op_index, unsigned int slot,
+		     uint32_t api)
 {
 	const struct mmt_shadow_block *b = mmt_shadow_slot(ex->sh, slot);
 	int ret;
@@ -132,17 +178,18 @@ static void free_slot(struct exec *ex, size_t op_index, unsigned int slot,
 		api = MMT_API_FREE_PAGES;
 	if (api != MMT_API_FREE_PAGES_PAGE && b->zone == MMT_ZONE_HIGHMEM)
 		api = MMT_API_FREE_PAGES_PAGE;
-	mmt_shadow_verify_fill(ex->sh, op_index, slot, &ex->res->report);
+	mmt_shadow_verify_fill(ex->sh, op_index, slot, &ex->res.report);
 	mmt_shadow_trace_reset(ex->sh);
 	ret = ex->ad->pages.free(ex->state, b->addr, b->order, api);
 	if (ret != 0)
-		mmt_report_add(&ex->res->report, op_index, "adapter",
+		mmt_report_add(&ex->res.report, op_index, "adapter",
 			       "ADAPTER-FREE",
 			       "free of s%u (pfn 0x%llx order %u) refused with "
 			       "%d",
 			       slot, (unsigned long long)b->pfn, b->order, ret);
-	ex->res->frees++;
-	mmt_shadow_release(ex->sh, op_index, slot, &ex->res->report);
+	ex->res.frees++;
+	mmt_shadow_release(ex->sh, op_index, slot, &ex->res.report);
+	return ret;
 }
 
 static uint32_t alloc_api(unsigned int kind)
@@ -167,98 +214,321 @@ static uint32_t alloc_api(unsigned int kind)
 	}
 }
 
-static void run_op(struct exec *ex, size_t i, const struct mmt_op *op)
+/* The request is impossible: the shadow's must-fail rules. */
+static int pages_must_fail(const struct mmt_exec *ex, uint32_t order,
+			   unsigned int allowed)
 {
-	FILE *t = ex->o->trace;
-	unsigned int slot = op->slot % MMT_NR_SLOTS;
-	const struct mmt_shadow_block *b = mmt_shadow_slot(ex->sh, slot);
-	char line[512];
+	if (order >= ex->arena.nr_orders)
+		return 1;
+	if (!(ex->ad->caps & MMT_CAP_ZONES))
+		return 0;
+	if (!allowed)
+		return 1;
+	for (uint32_t z = 0; z < ex->arena.nr_zones && z < MMT_NR_ZONE_TYPES;
+	     z++)
+		if (ex->arena.zones[z].present &&
+		    ex->arena.zones[z].type < MMT_NR_ZONE_TYPES &&
+		    (allowed & (1u << ex->arena.zones[z].type)))
+			return 0;
+	return 1;
+}
 
-	ex->cur_op = i;
-	if (t) {
-		mmt_op_format(op, line, sizeof(line));
-		fprintf(t, "%6zu  %s", i, line);
+/* pfn range [pfn, pfn + n) lies in one present range of the arena. */
+static int block_present(const struct mmt_arena *a, uint64_t pfn, uint64_t n)
+{
+	for (uint32_t i = 0; i < a->nr_present && i < MMT_MAX_RANGES; i++) {
+		const struct mmt_pfn_range *r = &a->present[i];
+
+		if (pfn >= r->start_pfn && pfn < r->start_pfn + r->nr_pages)
+			return n <= r->start_pfn + r->nr_pages - pfn;
 	}
+	return 0;
+}
+
+/* Arena-relative pfn of addr, UINT64_MAX outside the arena. */
+static uint64_t pfn_of(const struct mmt_arena *a, const void *addr)
+{
+	uintptr_t base = (uintptr_t)a->base, at = (uintptr_t)addr;
+	uint64_t pfn;
+
+	if (!addr || at < base || !a->page_size)
+		return UINT64_MAX;
+	pfn = (uint64_t)(at - base) / a->page_size;
+	return pfn < a->nr_pfns ? pfn : UINT64_MAX;
+}
+
+/*
+ * Digest of the zero promise of a block at addr, read before the shadow
+ * writes its fill: ZERO_DIGEST mixed with the size when every byte reads
+ * zero (the shadow's SHADOW-ZERO reads them all too), else a hash of the
+ * offset and value of the first non-zero byte.
+ */
+static uint64_t zero_digest(const struct mmt_arena *a, const void *addr,
+			    uint32_t order)
+{
+	uint64_t n = 1ULL << order, pfn = pfn_of(a, addr);
+	uint64_t bytes = n * a->page_size, i = 0;
+	const uint8_t *p = addr;
+
+	if (pfn == UINT64_MAX || (uintptr_t)addr % a->page_size ||
+	    !block_present(a, pfn, n))
+		return mix64(~ZERO_DIGEST ^ bytes);
+	for (; i + 8 <= bytes; i += 8) {
+		uint64_t w;
+
+		memcpy(&w, p + i, 8);
+		if (w)
+			break;
+	}
+	for (; i < bytes; i++)
+		if (p[i])
+			return mix64(mix64(i) ^ p[i] ^ bytes);
+	return mix64(ZERO_DIGEST ^ bytes);
+}
+
+static void pages_alloc_op(struct mmt_exec *ex, size_t i,
+			   const struct mmt_op *op, unsigned int slot,
+			   struct mmt_op_outcome *oc)
+{
+	FILE *t = ex->o.trace;
+	const struct mmt_shadow_block *b = mmt_shadow_slot(ex->sh, slot);
+	unsigned int order = (op->kind == MMT_OP_ALLOC_PAGES ||
+			      op->kind == MMT_OP_GET_FREE_PAGES) ?
+				     op->order :
+				     0;
+	uint32_t eff = mmt_shadow_effective_gfp(op->kind, op->gfp);
+	void *addr = NULL;
+	int ret;
+
+	if (b->live) {
+		if (t)
+			fprintf(t,
+				" (s%u held pfn 0x%llx order %u: freed first)",
+				slot, (unsigned long long)b->pfn, b->order);
+		free_slot(ex, i, slot, MMT_API_FREE_PAGES);
+	}
+	if (oc) {
+		unsigned int allowed =
+			mmt_shadow_allowed_zones(&ex->arena, eff);
+
+		oc->is_alloc = 1;
+		oc->order = order;
+		oc->must_fail = pages_must_fail(ex, order, allowed);
+		if (ex->strict && !oc->must_fail) {
+			unsigned int scan =
+				(ex->ad->caps & MMT_CAP_ZONES) ?
+					allowed :
+					(1u << MMT_NR_ZONE_TYPES) - 1;
+
+			oc->must_succeed =
+				mmt_shadow_find_free(ex->sh, order, scan) >= 0;
+		}
+	}
+	mmt_shadow_trace_reset(ex->sh);
+	ret = ex->ad->pages.alloc(ex->state, order, eff, alloc_api(op->kind),
+				  &addr);
+	if (ret != 0) {
+		mmt_report_add(&ex->res.report, i, "adapter", "ADAPTER-ALLOC",
+			       "alloc returned error %d", ret);
+		addr = NULL;
+	}
+	if (addr)
+		ex->res.allocs++;
+	else
+		ex->res.alloc_fails++;
+	if (oc) {
+		oc->ok = addr != NULL;
+		oc->pfn = pfn_of(&ex->arena, addr);
+		if (addr && (eff & MMT_GFP_ZERO) && order < 63) {
+			oc->has_digest = 1;
+			oc->digest = zero_digest(&ex->arena, addr, order);
+		}
+	}
+	mmt_shadow_alloc(ex->sh, i, slot, op->kind, order, op->gfp, addr,
+			 &ex->res.report);
+	if (oc && b->live)
+		oc->zone = b->zone;
+	if (t) {
+		if (!addr)
+			fprintf(t, " -> NULL\n");
+		else if (b->live)
+			fprintf(t, " -> pfn 0x%llx\n",
+				(unsigned long long)b->pfn);
+		else
+			fprintf(t, " -> %p (untracked)\n", addr);
+	}
+}
+
+static void pages_free_op(struct mmt_exec *ex, size_t i,
+			  const struct mmt_op *op, unsigned int slot,
+			  struct mmt_op_outcome *oc)
+{
+	FILE *t = ex->o.trace;
+	const struct mmt_shadow_block *b = mmt_shadow_slot(ex->sh, slot);
+	int ret;
+
+	if (!b->live) {
+		if (t)
+			fprintf(t, " -> skipped (s%u is empty)\n", slot);
+		if (oc)
+			oc->skipped = 1;
+		return;
+	}
+	if (t)
+		fprintf(t, " -> freed pfn 0x%llx order %u\n",
+			(unsigned long long)b->pfn, b->order);
+	if (oc) {
+		oc->is_free = 1;
+		oc->pfn = b->pfn;
+		oc->order = b->order;
+		oc->zone = b->zone;
+	}
+	ret = free_slot(ex, i, slot, alloc_api(op->kind));
+	if (oc)
+		oc->ok = ret == 0;
+}
+
+static void pages_op(struct mmt_exec *ex, size_t i, const struct mmt_op *op,
+		     unsigned int slot, struct mmt_op_outcome *oc)
+{
 	switch (op->kind) {
 	case MMT_OP_ALLOC_PAGES:
 	case MMT_OP_ALLOC_PAGE:
 	case MMT_OP_GET_FREE_PAGES:
 	case MMT_OP_GET_FREE_PAGE:
-	case MMT_OP_GET_ZEROED_PAGE: {
-		unsigned int order = (op->kind == MMT_OP_ALLOC_PAGES ||
-				      op->kind == MMT_OP_GET_FREE_PAGES) ?
-					     op->order :
-					     0;
-		void *addr = NULL;
-		int ret;
-
-		if (b->live) {
-			if (t)
-				fprintf(t,
-					" (s%u held pfn 0x%llx order %u: "
-					"freed first)",
-					slot, (unsigned long long)b->pfn,
-					b->order);
-			free_slot(ex, i, slot, MMT_API_FREE_PAGES);
-		}
-		mmt_shadow_trace_reset(ex->sh);
-		ret = ex->ad->pages.alloc(ex->state, order,
-					  mmt_shadow_effective_gfp(op->kind,
-								   op->gfp),
-					  alloc_api(op->kind), &addr);
-		if (ret != 0) {
-			mmt_report_add(&ex->res->report, i, "adapter",
-				       "ADAPTER-ALLOC",
-				       "alloc returned error %d", ret);
-			addr = NULL;
-		}
-		if (addr)
-			ex->res->allocs++;
-		else
-			ex->res->alloc_fails++;
-		mmt_shadow_alloc(ex->sh, i, slot, op->kind, order, op->gfp,
-				 addr, &ex->res->report);
-		if (t) {
-			if (!addr)
-				fprintf(t, " -> NULL\n");
-			else if (b->live)
-				fprintf(t, " -> pfn 0x%llx\n",
-					(unsigned long long)b->pfn);
-			else
-				fprintf(t, " -> %p (untracked)\n", addr);
-		}
+	case MMT_OP_GET_ZEROED_PAGE:
+		pages_alloc_op(ex, i, op, slot, oc);
 		break;
-	}
 	case MMT_OP_FREE_PAGES:
 	case MMT_OP_FREE_PAGES_PAGE:
 	case MMT_OP_FREE_PAGE:
-		if (!b->live) {
-			if (t)
-				fprintf(t, " -> skipped (s%u is empty)\n",
-					slot);
-			break;
-		}
-		if (t)
-			fprintf(t, " -> freed pfn 0x%llx order %u\n",
-				(unsigned long long)b->pfn, b->order);
-		free_slot(ex, i, slot, alloc_api(op->kind));
-		break;
-	case MMT_OP_CHECK:
-		if (t)
-			fprintf(t, "\n");
-		full_check(ex, i);
+		pages_free_op(ex, i, op, slot, oc);
 		break;
 	default:
-		if (t)
-			fprintf(t, " -> skipped (not a PAGES op)\n");
+		if (ex->o.trace)
+			fprintf(ex->o.trace, " -> skipped (not a PAGES op)\n");
+		if (oc)
+			oc->skipped = 1;
 		break;
 	}
 }
 
-/* Pick the arena: the adapter's own, or the one we mapped. */
-static int get_arena(struct exec *ex, const struct mmt_adapter_env *env,
-		     struct mmt_arena *a, char *err, size_t errlen)
+/* ------------------------------------------------------------ steps */
+
+unsigned long mmt_exec_step(struct mmt_exec *ex, size_t i,
+			    struct mmt_op_outcome *oc)
 {
+	struct mmt_report *r = &ex->res.report;
+	unsigned long before = r->total;
+	const struct mmt_op *op;
+	unsigned int slot;
+
+	if (oc) {
+		memset(oc, 0, sizeof(*oc));
+		oc->zone = -1;
+		oc->pfn = UINT64_MAX;
+	}
+	if (!ex || ex->finished || i >= ex->prog->nr_ops) {
+		if (oc)
+			oc->skipped = 1;
+		return 0;
+	}
+	op = &ex->prog->ops[i];
+	slot = op->slot % MMT_NR_SLOTS;
+	ex->cur_op = i;
+	if (oc) {
+		oc->kind = op->kind;
+		oc->slot = slot;
+	}
+	if (ex->o.trace) {
+		char line[512];
+
+		mmt_op_format(op, line, sizeof(line));
+		fprintf(ex->o.trace, "%6zu  %s", i, line);
+	}
+	if (op->kind == MMT_OP_CHECK) {
+		if (ex->o.trace)
+			fprintf(ex->o.trace, "\n");
+		full_check(ex, i);
+	} else {
+		pages_op(ex, i, op, slot, oc);
+	}
+	ex->res.ops_run++;
+	if (ex->every && (i + 1) % ex->every == 0 && op->kind != MMT_OP_CHECK)
+		full_check(ex, i);
+	if (r->total != before) {
+		capture_state(ex);
+		print_new(ex, before);
+	}
+	return r->total - before;
+}
+
+void mmt_exec_finish(struct mmt_exec *ex)
+{
+	struct mmt_report *r = &ex->res.report;
+	FILE *t = ex->o.trace;
+	unsigned long before;
+
+	if (ex->finished)
+		return;
+	ex->finished = 1;
+	if (!ex->o.check_at_end)
+		return;
+	before = r->total;
+	if (t)
+		fprintf(t, "   end  check\n");
+	full_check(ex, SIZE_MAX);
+	print_new(ex, before);
+	capture_state(ex);
+	if (r->total && ex->o.stop_on_violation)
+		return;
+	before = r->total;
+	for (unsigned int s = 0; s < MMT_NR_SLOTS; s++) {
+		const struct mmt_shadow_block *b = mmt_shadow_slot(ex->sh, s);
+
+		if (!b->live)
+			continue;
+		if (t)
+			fprintf(t,
+				"   end  free s%u -> freed pfn 0x%llx "
+				"order %u\n",
+				s, (unsigned long long)b->pfn, b->order);
+		free_slot(ex, SIZE_MAX, s, MMT_API_FREE_PAGES_PAGE);
+	}
+	if (t)
+		fprintf(t, "   end  check after freeing every slot\n");
+	full_check(ex, SIZE_MAX);
+	print_new(ex, before);
+	capture_state(ex);
+}
+
+const struct mmt_exec_result *mmt_exec_result(const struct mmt_exec *ex)
+{
+	return &ex->res;
+}
+
+void mmt_exec_close(struct mmt_exec *ex)
+{
+	if (!ex)
+		return;
+	if (ex->created && (ex->ad->caps & MMT_CAP_TRACE) && ex->ad->set_trace)
+		ex->ad->set_trace(ex->state, 0, NULL, NULL);
+	if (ex->sh)
+		mmt_shadow_destroy(ex->sh);
+	if (ex->created)
+		ex->ad->destroy(ex->state);
+	if (ex->map != MAP_FAILED)
+		munmap(ex->map, ex->map_len);
+	free(ex);
+}
+
+/* ------------------------------------------------------------ open */
+
+/* Pick the arena: the adapter's own, or the one we mapped. */
+static int get_arena(struct mmt_exec *ex, const struct mmt_adapter_env *env,
+		     char *err, size_t errlen)
+{
+	struct mmt_arena *a = &ex->arena;
 	int ret;
 
 	if (!(ex->ad->caps & MMT_CAP_OWN_ARENA)) {
@@ -278,82 +548,10 @@ static int get_arena(struct exec *ex, const struct mmt_adapter_env *env,
 	return 0;
 }
 
-static int run_pages(struct exec *ex, const struct mmt_prog *prog,
-		     const struct mmt_exec_opts *o)
+/* The capability check: 0, or MMT_EXIT_USAGE with err naming it. */
+static int needs_caps(const struct mmt_adapter *ad, const struct mmt_prog *prog,
+		      char *err, size_t errlen)
 {
-	struct mmt_report *r = &ex->res->report;
-	uint32_t every = o->check_every ? o->check_every : prog->check_every;
-	unsigned long before;
-
-	for (size_t i = 0; i < prog->nr_ops; i++) {
-		before = r->total;
-		run_op(ex, i, &prog->ops[i]);
-		ex->res->ops_run++;
-		if (every && (i + 1) % every == 0 &&
-		    prog->ops[i].kind != MMT_OP_CHECK)
-			full_check(ex, i);
-		if (r->total != before) {
-			capture_state(ex);
-			print_new(ex, before);
-			if (o->stop_on_violation)
-				return 1;
-		}
-	}
-	if (!o->check_at_end)
-		return 0;
-	before = r->total;
-	if (o->trace)
-		fprintf(o->trace, "   end  check\n");
-	full_check(ex, SIZE_MAX);
-	print_new(ex, before);
-	capture_state(ex);
-	if (r->total && o->stop_on_violation)
-		return 1;
-	before = r->total;
-	for (unsigned int s = 0; s < MMT_NR_SLOTS; s++) {
-		const struct mmt_shadow_block *b = mmt_shadow_slot(ex->sh, s);
-
-		if (!b->live)
-			continue;
-		if (o->trace)
-			fprintf(o->trace,
-				"   end  free s%u -> freed pfn 0x%llx "
-				"order %u\n",
-				s, (unsigned long long)b->pfn, b->order);
-		free_slot(ex, SIZE_MAX, s, MMT_API_FREE_PAGES_PAGE);
-	}
-	if (o->trace)
-		fprintf(o->trace, "   end  check after freeing every slot\n");
-	full_check(ex, SIZE_MAX);
-	print_new(ex, before);
-	capture_state(ex);
-	return 0;
-}
-
-int mmt_exec_run(const struct mmt_adapter *ad, const char *options,
-		 const struct mmt_prog *prog, const struct mmt_exec_opts *opts,
-		 struct mmt_exec_result *res, char *err, size_t errlen)
-{
-	struct mmt_exec_opts defo;
-	struct mmt_adapter_env env;
-	struct mmt_arena arena;
-	struct exec ex;
-	void *map = MAP_FAILED;
-	size_t map_len = 0;
-	int ret, strict;
-	char cerr[256] = "";
-
-	memset(res, 0, sizeof(*res));
-	mmt_report_init(&res->report);
-	if (err && errlen)
-		err[0] = '\0';
-	if (!opts) {
-		mmt_exec_opts_default(&defo);
-		opts = &defo;
-	}
-	ret = mmt_adapter_validate(ad, err, errlen);
-	if (ret)
-		return ret;
 	if (prog->opset != MMT_OPSET_PAGES) {
 		snprintf(err, errlen,
 			 "adapter '%s': the program uses the objects op set, "
@@ -373,6 +571,47 @@ int mmt_exec_run(const struct mmt_adapter *ad, const char *options,
 		snprintf(err, errlen, "the program's machine is not valid");
 		return MMT_EXIT_USAGE;
 	}
+	return 0;
+}
+
+int mmt_exec_open(const struct mmt_adapter *ad, const char *options,
+		  const struct mmt_prog *prog, const struct mmt_exec_opts *opts,
+		  struct mmt_exec **out, char *err, size_t errlen)
+{
+	struct mmt_adapter_env env;
+	struct mmt_exec *ex;
+	int ret;
+	char cerr[256] = "";
+	char dummy[1];
+
+	*out = NULL;
+	if (!err || !errlen) {
+		err = dummy;
+		errlen = sizeof(dummy);
+	}
+	err[0] = '\0';
+	ret = mmt_adapter_validate(ad, err, errlen);
+	if (ret)
+		return ret;
+	ret = needs_caps(ad, prog, err, errlen);
+	if (ret)
+		return ret;
+	ex = calloc(1, sizeof(*ex));
+	if (!ex) {
+		snprintf(err, errlen, "out of memory for the executor");
+		return MMT_EXIT_ENV;
+	}
+	ex->ad = ad;
+	ex->prog = prog;
+	ex->map = MAP_FAILED;
+	if (opts)
+		ex->o = *opts;
+	else
+		mmt_exec_opts_default(&ex->o);
+	ex->every = ex->o.check_every ? ex->o.check_every : prog->check_every;
+	ex->strict = ex->o.strict < 0 ? !!(ad->caps & MMT_CAP_POLICY_BUDDY) :
+					ex->o.strict;
+	mmt_report_init(&ex->res.report);
 	memset(&env, 0, sizeof(env));
 	env.abi_version = MMT_ADAPTER_ABI_VERSION;
 	env.struct_size = sizeof(env);
@@ -383,52 +622,68 @@ int mmt_exec_run(const struct mmt_adapter *ad, const char *options,
 		uint64_t bytes = mmt_machine_end_pfn(&prog->machine)
 				 << prog->machine.page_shift;
 
-		map_len = (size_t)bytes;
-		map = mmap(NULL, map_len, PROT_READ | PROT_WRITE,
-			   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-		if (map == MAP_FAILED) {
+		ex->map_len = (size_t)bytes;
+		ex->map = mmap(NULL, ex->map_len, PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1,
+			       0);
+		if (ex->map == MAP_FAILED) {
 			snprintf(err, errlen,
 				 "cannot map a %llu-byte arena: %s",
 				 (unsigned long long)bytes, strerror(errno));
+			mmt_exec_close(ex);
 			return MMT_EXIT_ENV;
 		}
-		mmt_arena_from_machine(&prog->machine, map, &env.arena);
+		mmt_arena_from_machine(&prog->machine, ex->map, &env.arena);
 	}
-	memset(&ex, 0, sizeof(ex));
-	ex.ad = ad;
-	ex.o = opts;
-	ex.res = res;
-	ret = ad->create(&env, &ex.state, cerr, sizeof(cerr));
+	ret = ad->create(&env, &ex->state, cerr, sizeof(cerr));
 	if (ret != 0) {
 		snprintf(err, errlen, "adapter '%s': create failed: %s",
 			 ad->name, cerr[0] ? cerr : strerror(-ret));
-		ret = ret == -ENOMEM ? MMT_EXIT_ENV : MMT_EXIT_USAGE;
-		goto out_unmap;
+		mmt_exec_close(ex);
+		return ret == -ENOMEM ? MMT_EXIT_ENV : MMT_EXIT_USAGE;
 	}
-	ret = get_arena(&ex, &env, &arena, err, errlen);
-	if (ret)
-		goto out_destroy;
-	strict = opts->strict < 0 ? !!(ad->caps & MMT_CAP_POLICY_BUDDY) :
-				    opts->strict;
-	ex.sh = mmt_shadow_create(&arena, ad->caps, strict, FILL_SEED);
-	if (!ex.sh) {
+	ex->created = 1;
+	ret = get_arena(ex, &env, err, errlen);
+	if (ret) {
+		mmt_exec_close(ex);
+		return ret;
+	}
+	ex->sh = mmt_shadow_create(&ex->arena, ad->caps, ex->strict, FILL_SEED);
+	if (!ex->sh) {
 		snprintf(err, errlen, "out of memory for the shadow model");
-		ret = MMT_EXIT_ENV;
-		goto out_destroy;
+		mmt_exec_close(ex);
+		return MMT_EXIT_ENV;
 	}
 	if ((ad->caps & MMT_CAP_TRACE) && ad->set_trace)
-		ad->set_trace(ex.state, 0, mmt_shadow_trace_event, ex.sh);
+		ad->set_trace(ex->state, 0, mmt_shadow_trace_event, ex->sh);
 	if (ad->cpu_enter)
-		ad->cpu_enter(ex.state, 0);
-	run_pages(&ex, prog, opts);
-	if ((ad->caps & MMT_CAP_TRACE) && ad->set_trace)
-		ad->set_trace(ex.state, 0, NULL, NULL);
+		ad->cpu_enter(ex->state, 0);
+	*out = ex;
+	return 0;
+}
+
+int mmt_exec_run(const struct mmt_adapter *ad, const char *options,
+		 const struct mmt_prog *prog, const struct mmt_exec_opts *opts,
+		 struct mmt_exec_result *res, char *err, size_t errlen)
+{
+	struct mmt_exec *ex;
+	int ret, stop = 0;
+
+	memset(res, 0, sizeof(*res));
+	mmt_report_init(&res->report);
+	ret = mmt_exec_open(ad, options, prog, opts, &ex, err, errlen);
+	if (ret)
+		return ret;
+	for (size_t i = 0; i < prog->nr_ops; i++) {
+		if (mmt_exec_step(ex, i, NULL) && ex->o.stop_on_violation) {
+			stop = 1;
+			break;
+		}
+	}
+	if (!stop)
+		mmt_exec_finish(ex);
+	*res = ex->res;
 	ret = res->report.total ? MMT_EXIT_BUG : MMT_EXIT_OK;
-	mmt_shadow_destroy(ex.sh);
-out_destroy:
-	ad->destroy(ex.state);
-out_unmap:
-	if (map != MAP_FAILED)
-		munmap(map, map_len);
+	mmt_exec_close(ex);
 	return ret;
 }

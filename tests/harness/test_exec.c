@@ -647,3 +647,271 @@ MMT_TEST(registry, builtins_and_select)
 	cr_assert_eq(mmt_adapter_select("", &ad, &opts, err, sizeof(err)),
 		     MMT_EXIT_USAGE);
 }
+
+/* ------------------------------------------------------------ step API */
+
+static struct mmt_exec *open_text(const struct mmt_adapter *ad,
+				  const char *opts, const char *text,
+				  struct mmt_prog *p)
+{
+	struct mmt_exec *ex = NULL;
+	char err[256];
+
+	parse(text, p);
+	cr_assert_eq(mmt_exec_open(ad, opts, p, NULL, &ex, err, sizeof(err)), 0,
+		     "%s", err);
+	cr_assert_not_null(ex);
+	return ex;
+}
+
+MMT_TEST(step, pages_outcomes)
+{
+	struct mmt_prog p;
+	struct mmt_op_outcome oc;
+	struct mmt_exec *ex =
+		open_text(&tiny, "",
+			  "machine bank=32M@0 orders=6\n"
+			  "alloc_pages s1 order=3\n" /* 0 */
+			  "alloc_pages s2 order=3 gfp=GFP_DMA\n" /* 1 */
+			  "alloc_pages s3 order=6\n" /* 2: impossible */
+			  "alloc_pages s4 order=0 gfp=GFP_DMA|GFP_DMA32\n"
+			  "free_pages s1\n" /* 4 */
+			  "free_page s1\n" /* 5: empty */
+			  "get_zeroed_page s5\n" /* 6 */
+			  "alloc_page s6 gfp=GFP_KERNEL|__GFP_ZERO\n"
+			  "alloc_pages s7 order=5 gfp=GFP_DMA32\n" /* 8 */
+			  "alloc_page s8\n" /* 9: no digest */
+			  "check\n",
+			  &p);
+
+	cr_assert_eq(mmt_exec_step(ex, 0, &oc), 0);
+	cr_assert(oc.is_alloc && oc.ok && !oc.is_free && !oc.skipped);
+	cr_assert_eq(oc.kind, MMT_OP_ALLOC_PAGES);
+	cr_assert_eq(oc.slot, 1);
+	cr_assert_eq(oc.pfn, 0);
+	cr_assert_eq(oc.order, 3);
+	cr_assert_eq(oc.zone, MMT_ZONE_DMA);
+	cr_assert_eq(oc.must_succeed, 1);
+	cr_assert_eq(oc.must_fail, 0);
+	cr_assert_eq(oc.has_digest, 0);
+	cr_assert_eq(mmt_exec_step(ex, 1, &oc), 0);
+	cr_assert_eq(oc.pfn, 8);
+	cr_assert_eq(oc.must_succeed, 1);
+	cr_assert_eq(mmt_exec_step(ex, 2, &oc), 0);
+	cr_assert(oc.is_alloc && !oc.ok && oc.must_fail && !oc.must_succeed);
+	cr_assert_eq(oc.pfn, UINT64_MAX);
+	cr_assert_eq(oc.order, 6);
+	cr_assert_eq(mmt_exec_step(ex, 3, &oc), 0);
+	cr_assert(oc.must_fail && !oc.ok, "forbidden zone combination");
+	cr_assert_eq(mmt_exec_step(ex, 4, &oc), 0);
+	cr_assert(oc.is_free && oc.ok && !oc.is_alloc);
+	cr_assert_eq(oc.pfn, 0);
+	cr_assert_eq(oc.order, 3);
+	cr_assert_eq(oc.zone, MMT_ZONE_DMA);
+	cr_assert_eq(mmt_exec_step(ex, 5, &oc), 0);
+	cr_assert(oc.skipped && !oc.is_free && !oc.ok);
+	{
+		struct mmt_op_outcome z1, z2;
+
+		cr_assert_eq(mmt_exec_step(ex, 6, &z1), 0);
+		cr_assert_eq(mmt_exec_step(ex, 7, &z2), 0);
+		cr_assert(z1.has_digest && z2.has_digest);
+		cr_assert_eq(z1.digest, z2.digest);
+		cr_assert_neq(z1.pfn, z2.pfn);
+	}
+	cr_assert_eq(mmt_exec_step(ex, 8, &oc), 0);
+	cr_assert_eq(oc.zone, MMT_ZONE_DMA); /* first fit: DMA is allowed */
+	cr_assert_eq(oc.pfn % 32, 0);
+	cr_assert_eq(mmt_exec_step(ex, 9, &oc), 0);
+	cr_assert_eq(oc.has_digest, 0);
+	cr_assert_eq(mmt_exec_step(ex, 10, &oc), 0);
+	cr_assert_eq(oc.kind, MMT_OP_CHECK);
+	cr_assert(!oc.is_alloc && !oc.is_free && !oc.skipped);
+	/* stepping past the end does nothing */
+	cr_assert_eq(mmt_exec_step(ex, 11, &oc), 0);
+	cr_assert(oc.skipped);
+	mmt_exec_finish(ex);
+	cr_assert_eq(mmt_exec_result(ex)->report.total, 0);
+	cr_assert_eq(mmt_exec_result(ex)->frees, 6); /* s1, then 5 live */
+	mmt_exec_close(ex);
+	mmt_prog_free(&p);
+}
+
+MMT_TEST(step, dirty_zero_digest_differs)
+{
+	static const char txt[] = "alloc_pages s1\nfree_pages s1\n"
+				  "get_zeroed_page s2\n";
+	struct mmt_prog p1, p2;
+	struct mmt_op_outcome a, b;
+	struct mmt_exec *good = open_text(&tiny, "", txt, &p1);
+	struct mmt_exec *bad = open_text(&tiny, "dirty", txt, &p2);
+
+	for (size_t i = 0; i < 3; i++) {
+		mmt_exec_step(good, i, &a);
+		mmt_exec_step(bad, i, &b);
+	}
+	cr_assert(a.has_digest && b.has_digest);
+	cr_assert_neq(a.digest, b.digest);
+	cr_assert_str_eq(mmt_exec_result(bad)->report.v[0].id, "SHADOW-ZERO");
+	mmt_exec_close(good);
+	mmt_exec_close(bad);
+	mmt_prog_free(&p1);
+	mmt_prog_free(&p2);
+}
+
+MMT_TEST(step, must_succeed_when_the_allocator_misses_space)
+{
+	char prog[16384];
+	size_t n = 0, i;
+	struct mmt_prog p;
+	struct mmt_op_outcome oc;
+	struct mmt_exec *ex;
+
+	n += (size_t)snprintf(prog + n, sizeof(prog) - n,
+			      "machine bank=8M@0 orders=4\n");
+	for (int k = 0; k < 300; k++)
+		n += (size_t)snprintf(
+			prog + n, sizeof(prog) - n,
+			"alloc_pages s1 order=3\nfree_pages s1\n");
+	ex = open_text(&tiny, "noreuse", prog, &p);
+	for (i = 0; i < p.nr_ops; i++)
+		if (mmt_exec_step(ex, i, &oc))
+			break;
+	cr_assert_lt(i, p.nr_ops);
+	cr_assert(oc.is_alloc && !oc.ok && oc.must_succeed && !oc.must_fail);
+	cr_assert_str_eq(mmt_exec_result(ex)->report.v[0].id,
+			 "ORACLE-MUST-SUCCEED");
+	mmt_exec_close(ex);
+	mmt_prog_free(&p);
+}
+
+MMT_TEST(step, ref_pages_pfn_is_arena_relative)
+{
+	struct mmt_prog p;
+	struct mmt_op_outcome oc;
+	struct mmt_exec *ex = open_text(&mmt_adapter_ref_pages, "",
+					"machine bank=32M@0 bank=32M@4G\n"
+					"alloc_pages s1 order=4\n"
+					"alloc_pages s2 order=10 gfp=GFP_DMA\n"
+					"free_pages s2\n",
+					&p);
+
+	cr_assert_eq(mmt_exec_step(ex, 0, &oc), 0);
+	cr_assert(oc.ok && oc.must_succeed);
+	cr_assert_eq(oc.pfn % 16, 0);
+	cr_assert_geq(oc.pfn, 0x100000); /* Normal: at 4G */
+	cr_assert_eq(oc.zone, MMT_ZONE_NORMAL);
+	cr_assert_eq(mmt_exec_step(ex, 1, &oc), 0);
+	cr_assert(oc.ok && oc.must_succeed);
+	cr_assert_lt(oc.pfn, 4096); /* DMA: below 16M */
+	cr_assert_eq(oc.pfn % 1024, 0);
+	cr_assert_eq(oc.zone, MMT_ZONE_DMA);
+	{
+		uint64_t pfn = oc.pfn;
+
+		cr_assert_eq(mmt_exec_step(ex, 2, &oc), 0);
+		cr_assert(oc.is_free && oc.ok);
+		cr_assert_eq(oc.pfn, pfn);
+	}
+	mmt_exec_close(ex); /* without finish: live blocks are not leaked */
+	mmt_prog_free(&p);
+}
+
+static void same_result(const struct mmt_exec_result *a,
+			const struct mmt_exec_result *b)
+{
+	cr_assert_eq(a->ops_run, b->ops_run);
+	cr_assert_eq(a->allocs, b->allocs);
+	cr_assert_eq(a->alloc_fails, b->alloc_fails);
+	cr_assert_eq(a->frees, b->frees);
+	cr_assert_eq(a->checks, b->checks);
+	cr_assert_eq(a->report.total, b->report.total);
+	cr_assert_eq(a->report.nr, b->report.nr);
+	for (unsigned int i = 0; i < a->report.nr; i++) {
+		cr_assert_eq(a->report.v[i].op_index, b->report.v[i].op_index);
+		cr_assert_str_eq(a->report.v[i].id, b->report.v[i].id);
+		cr_assert_str_eq(a->report.v[i].message,
+				 b->report.v[i].message);
+	}
+	cr_assert_str_eq(a->state, b->state);
+}
+
+/* open + step each op (stop at the first report) + finish == run */
+static void run_equals_steps(const struct mmt_adapter *ad, const char *opts,
+			     const struct mmt_prog *p)
+{
+	struct mmt_exec_result *r1 = malloc(sizeof(*r1));
+	struct mmt_exec *ex;
+	struct mmt_op_outcome oc;
+	char err[256];
+	int ret, stop = 0;
+
+	cr_assert_not_null(r1);
+	ret = mmt_exec_run(ad, opts, p, NULL, r1, err, sizeof(err));
+	cr_assert_eq(mmt_exec_open(ad, opts, p, NULL, &ex, err, sizeof(err)),
+		     0);
+	for (size_t i = 0; i < p->nr_ops && !stop; i++)
+		stop = mmt_exec_step(ex, i, &oc) != 0;
+	if (!stop)
+		mmt_exec_finish(ex);
+	same_result(r1, mmt_exec_result(ex));
+	cr_assert_eq(ret, mmt_exec_result(ex)->report.total ? MMT_EXIT_BUG :
+							      MMT_EXIT_OK);
+	mmt_exec_close(ex);
+	free(r1);
+}
+
+MMT_TEST(step, run_is_open_step_finish)
+{
+	static const char *const bugs[] = { "",		"overlap", "noreuse",
+					    "misalign", "dirty",   "scribble",
+					    "finding",	"endonly" };
+	uint64_t s = 11;
+	struct mmt_prog p;
+
+	for (size_t b = 0; b < sizeof(bugs) / sizeof(bugs[0]); b++) {
+		parse(churn, &p);
+		run_equals_steps(&tiny, bugs[b], &p);
+		mmt_prog_free(&p);
+	}
+	for (int i = 0; i < 40; i++) {
+		uint8_t buf[300];
+
+		for (size_t k = 0; k < sizeof(buf); k++) {
+			s = s * 6364136223846793005ULL + 1442695040888963407ULL;
+			buf[k] = (uint8_t)(s >> 56);
+		}
+		cr_assert_eq(mmt_prog_decode(buf, sizeof(buf), MMT_OPSET_PAGES,
+					     &p),
+			     0);
+		run_equals_steps(&mmt_adapter_ref_pages, "", &p);
+		buf[0] = (uint8_t)(i % 6);
+		buf[1] &= 0xF8u;
+		mmt_prog_free(&p);
+		cr_assert_eq(mmt_prog_decode(buf, sizeof(buf), MMT_OPSET_PAGES,
+					     &p),
+			     0);
+		run_equals_steps(&tiny, (i & 1) ? "scribble" : "", &p);
+		mmt_prog_free(&p);
+	}
+}
+
+MMT_TEST(step, open_refuses_like_run)
+{
+	struct mmt_prog p;
+	struct mmt_exec *ex = (struct mmt_exec *)&p;
+	char err[256];
+
+	mmt_prog_init(&p, MMT_OPSET_OBJECTS);
+	cr_assert_eq(mmt_exec_open(&tiny, "", &p, NULL, &ex, err, sizeof(err)),
+		     MMT_EXIT_USAGE);
+	cr_assert_null(ex);
+	cr_assert_not_null(strstr(err, "OBJECTS"), "%s", err);
+	mmt_prog_free(&p);
+	mmt_prog_init(&p, MMT_OPSET_PAGES);
+	cr_assert_eq(mmt_exec_open(&tiny, "fail", &p, NULL, &ex, err,
+				   sizeof(err)),
+		     MMT_EXIT_USAGE);
+	cr_assert_null(ex);
+	mmt_prog_free(&p);
+}
