@@ -1,0 +1,197 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * fuzz/fuzz_diff.c - the differential fuzz target: one program, two
+ * allocators, every op compared (harness/diff.c, docs/diff.md).
+ *
+ * Sides: A is $MMT_ALLOCATOR (default "ref-pages"), B is $MMT_AGAINST
+ * (default "ref-pages" when A has PAGES, else "glibc"); $MMT_STRICT=1
+ * compares PAGES block offsets exactly (both sides must be PAGES with
+ * POLICY_BUDDY, else the target refuses to start, exit 2). The op set the
+ * bytes decode to follows the pair: pages when both have PAGES, else
+ * objects when both have OBJECTS, else the target refuses to start.
+ *
+ * Every byte string is a program (the binary op format v1 is total). The
+ * input is copied into a buffer of exactly its size so an over-read by
+ * the decoder is seen by ASan. Each side runs under its own shadow model;
+ * mmt_diff_run() stops at the first op that reports anything.
+ *
+ * On a finding the target prints the program as text (the ops that ran,
+ * with their index), both outcomes of the first op that reported, every
+ * violation and divergence and the command that replays it, then calls
+ * mmt_fuzz_on_bug() and aborts unless the hook says return (fuzz/fuzz.h).
+ * Inputs a side cannot run (a machine it refuses) are counted and the
+ * first is reported once; they are not findings.
+ *
+ * State: the two adapters are resolved once in LLVMFuzzerInitialize;
+ * nothing else outlives an input. Single threaded.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <mmtorture/diff.h>
+#include <mmtorture/exec.h>
+#include <mmtorture/ops.h>
+
+#include "fuzz.h"
+
+static const struct mmt_adapter *fuzz_a, *fuzz_b;
+static const char *fuzz_opts_a, *fuzz_opts_b;
+static const char *fuzz_spec_a, *fuzz_spec_b;
+static enum mmt_opset fuzz_set;
+static int fuzz_strict;
+static int fuzz_ready;
+static unsigned long fuzz_nr_refused;
+
+static void select_side(const char *var, const char *spec,
+			const struct mmt_adapter **ad, const char **opts)
+{
+	char err[256] = "";
+
+	if (mmt_adapter_select(spec, ad, opts, err, sizeof(err)) != 0 || !*ad) {
+		fprintf(stderr, "fuzz_diff: %s='%s': %s\n", var, spec,
+			err[0] ? err : "cannot select this allocator");
+		exit(MMT_EXIT_USAGE);
+	}
+}
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	const char *strict = getenv("MMT_STRICT");
+	char err[400] = "";
+
+	mmt_process_init(argc ? *argc : 0, argv ? *argv : NULL);
+	fuzz_spec_a = getenv("MMT_ALLOCATOR");
+	if (!fuzz_spec_a || !*fuzz_spec_a)
+		fuzz_spec_a = "ref-pages";
+	select_side("MMT_ALLOCATOR", fuzz_spec_a, &fuzz_a, &fuzz_opts_a);
+	fuzz_spec_b = getenv("MMT_AGAINST");
+	if (!fuzz_spec_b || !*fuzz_spec_b)
+		fuzz_spec_b = (fuzz_a->caps & MMT_CAP_PAGES) ? "ref-pages" :
+							       "glibc";
+	select_side("MMT_AGAINST", fuzz_spec_b, &fuzz_b, &fuzz_opts_b);
+	if (mmt_diff_opset(fuzz_a, fuzz_b, &fuzz_set, err, sizeof(err))) {
+		fprintf(stderr, "fuzz_diff: %s\n", err);
+		exit(MMT_EXIT_USAGE);
+	}
+	fuzz_strict = strict && strcmp(strict, "1") == 0;
+	if (strict && *strict && strcmp(strict, "0") != 0 &&
+	    strcmp(strict, "1") != 0) {
+		fprintf(stderr, "fuzz_diff: MMT_STRICT='%s': want 0 or 1\n",
+			strict);
+		exit(MMT_EXIT_USAGE);
+	}
+	if (fuzz_strict &&
+	    mmt_diff_strict_ok(fuzz_a, fuzz_b, err, sizeof(err))) {
+		fprintf(stderr, "fuzz_diff: MMT_STRICT=1: %s\n", err);
+		exit(MMT_EXIT_USAGE);
+	}
+	fprintf(stderr, "fuzz_diff: A=%s B=%s op set %s%s\n", fuzz_a->name,
+		fuzz_b->name,
+		fuzz_set == MMT_OPSET_OBJECTS ? "objects" : "pages",
+		fuzz_strict ? " strict" : "");
+	fuzz_ready = 1;
+	return 0;
+}
+
+static void print_bug(FILE *out, const struct mmt_prog *prog,
+		      const struct mmt_diff_result *res)
+{
+	const struct mmt_report *r = &res->report;
+	char line[512], ta[200], tb[200];
+	size_t last = prog->nr_ops, n;
+	struct mmt_prog hdr = *prog;
+	unsigned int i;
+	char *text;
+
+	if (res->ops_run < last)
+		last = res->ops_run;
+	fprintf(out,
+		"==== fuzz_diff: finding: A '%s' vs B '%s'%s (%zu ops, %zu "
+		"ran)\n",
+		fuzz_a->name, fuzz_b->name, fuzz_strict ? " strict" : "",
+		prog->nr_ops, res->ops_run);
+	hdr.nr_ops = 0;
+	text = mmt_prog_format_text(&hdr);
+	if (text) {
+		fputs(text, out);
+		free(text);
+	}
+	for (n = 0; n < last; n++) {
+		mmt_op_format(&prog->ops[n], line, sizeof(line));
+		fprintf(out, "%s%-6zu %s\n", "#", n, line);
+	}
+	if (res->have_outcomes) {
+		mmt_diff_outcome_format(&res->a, ta, sizeof(ta));
+		mmt_diff_outcome_format(&res->b, tb, sizeof(tb));
+		fprintf(out, "==== op #%zu: A %s: %s\n              B %s: %s\n",
+			res->first_op, fuzz_a->name, ta, fuzz_b->name, tb);
+	}
+	fprintf(out, "==== %lu finding(s):\n", r->total);
+	for (i = 0; i < r->nr && i < MMT_REPORT_MAX; i++) {
+		const struct mmt_violation *v = &r->v[i];
+
+		if (v->op_index == SIZE_MAX)
+			fprintf(out, "  at end of input: ");
+		else
+			fprintf(out, "  op #%zu: ", v->op_index);
+		fprintf(out, "%s [%s] %s\n", v->id, v->layer, v->message);
+	}
+	for (i = 0; i < 2; i++) {
+		const char *st = res->side[i].state;
+
+		if (st[0])
+			fprintf(out, "==== state of %c:\n%s%s", 'A' + i, st,
+				st[strlen(st) - 1] == '\n' ? "" : "\n");
+	}
+	fprintf(out,
+		"==== reproduce: mmtorture diff --allocator '%s' "
+		"--against '%s'%s FILE\n",
+		fuzz_spec_a, fuzz_spec_b, fuzz_strict ? " --strict" : "");
+	fflush(out);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static struct mmt_diff_result res;
+	struct mmt_diff_opts opts;
+	struct mmt_prog prog;
+	uint8_t *copy;
+	char err[512];
+	int rc;
+
+	if (!fuzz_ready)
+		LLVMFuzzerInitialize(NULL, NULL);
+	copy = malloc(size ? size : 1);
+	if (!copy)
+		return 0;
+	if (size)
+		memcpy(copy, data, size);
+	if (mmt_prog_decode(copy, size, fuzz_set, &prog) != 0) {
+		free(copy);
+		return 0; /* out of memory: nothing to learn */
+	}
+	mmt_diff_opts_default(&opts);
+	opts.strict = fuzz_strict;
+	opts.stop_on_divergence = 1;
+	err[0] = '\0';
+	rc = mmt_diff_run(fuzz_a, fuzz_opts_a, fuzz_b, fuzz_opts_b, &prog,
+			  &opts, &res, err, sizeof(err));
+	if (rc == MMT_EXIT_BUG) {
+		print_bug(stderr, &prog, &res);
+		mmt_prog_free(&prog);
+		if (mmt_fuzz_on_bug && mmt_fuzz_on_bug(copy, size)) {
+			free(copy);
+			return 0;
+		}
+		abort();
+	}
+	if (rc != MMT_EXIT_OK && fuzz_nr_refused++ == 0)
+		fprintf(stderr,
+			"fuzz_diff: note: an input was refused (exit %d): %s "
+			"(reported once)\n",
+			rc, err[0] ? err : "no reason");
+	mmt_prog_free(&prog);
+	free(copy);
+	return 0;
+}

@@ -1,0 +1,496 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * diff.c - differential runs: the same program on two adapters in
+ * lockstep, every op compared (include/mmtorture/diff.h, docs/diff.md).
+ *
+ * Algorithm: open one step-by-step executor per side (mmt_exec_open), each
+ * with its own arena and shadow model. For op i: step A, step B, copy the
+ * violations each side's own checks added (id kept, layer "A:..."/"B:...",
+ * message naming the side and adapter), then compare the two outcomes:
+ *
+ *   both allocate, exactly one fails and its oracle said must succeed
+ *                                   -> DIFF-MUST-SUCCEED
+ *   both succeed with content digests that differ -> DIFF-CONTENT
+ *   a side's usable size (USABLE_SIZE) is below the request -> DIFF-USABLE
+ *   a side's address breaks the promised alignment -> DIFF-ALIGN
+ *       OBJECTS: min(16, largest power of two <= size), raised to the
+ *       requested alignment for aligned (capped at 4096, as addr_align
+ *       is); PAGES: 2^order pages (only when that side's shadow said
+ *       nothing about the op, which already reports SHADOW-ALIGN)
+ *   strict, both succeed, pfn or order differ -> DIFF-OFFSET
+ *
+ * After the last op both sides run their end of input (full check, free
+ * every live slot, check again) and what that finds is copied too, with
+ * op index SIZE_MAX.
+ *
+ * The slot tables of the two sides can drift apart legitimately (one side
+ * failed an allocation its oracle allowed to fail), so a free that is
+ * skipped on one side only is not compared.
+ *
+ * Invariants: a side violation is never dropped silently (it is copied or
+ * counted); the result holds both outcomes of the first op that reported.
+ * Single threaded, nothing global.
+ */
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <mmtorture/diff.h>
+
+#define DIFF_BASE_ALIGN 16u /* alignof(max_align_t) on the 64-bit ABIs */
+#define DIFF_ALIGN_CAP 4096u /* addr_align is capped here (exec.h) */
+
+struct diff_side {
+	const struct mmt_adapter *ad;
+	struct mmt_exec *ex;
+	char tag; /* 'A' or 'B' */
+	unsigned long seen; /* violations of its report copied so far */
+};
+
+void mmt_diff_opts_default(struct mmt_diff_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->strict = 0;
+	o->trace = NULL;
+	o->stop_on_divergence = 1;
+}
+
+int mmt_diff_opset(const struct mmt_adapter *a, const struct mmt_adapter *b,
+		   enum mmt_opset *set, char *err, size_t errlen)
+{
+	if ((a->caps & MMT_CAP_PAGES) && (b->caps & MMT_CAP_PAGES)) {
+		*set = MMT_OPSET_PAGES;
+		return 0;
+	}
+	if ((a->caps & MMT_CAP_OBJECTS) && (b->caps & MMT_CAP_OBJECTS)) {
+		*set = MMT_OPSET_OBJECTS;
+		return 0;
+	}
+	/* Name what is missing: the capability the other side does have. */
+	if (a->caps & MMT_CAP_PAGES)
+		snprintf(err, errlen,
+			 "'%s' has PAGES but '%s' does not, and they share "
+			 "no OBJECTS either: nothing to compare",
+			 a->name, b->name);
+	else if (b->caps & MMT_CAP_PAGES)
+		snprintf(err, errlen,
+			 "'%s' has PAGES but '%s' does not, and they share "
+			 "no OBJECTS either: nothing to compare",
+			 b->name, a->name);
+	else if (a->caps & MMT_CAP_OBJECTS)
+		snprintf(err, errlen,
+			 "'%s' has OBJECTS but '%s' does not: nothing to "
+			 "compare",
+			 a->name, b->name);
+	else if (b->caps & MMT_CAP_OBJECTS)
+		snprintf(err, errlen,
+			 "'%s' has OBJECTS but '%s' does not: nothing to "
+			 "compare",
+			 b->name, a->name);
+	else
+		snprintf(err, errlen,
+			 "neither '%s' nor '%s' has PAGES or OBJECTS: nothing "
+			 "to compare",
+			 a->name, b->name);
+	return MMT_EXIT_USAGE;
+}
+
+int mmt_diff_strict_ok(const struct mmt_adapter *a, const struct mmt_adapter *b,
+		       char *err, size_t errlen)
+{
+	const uint32_t need = MMT_CAP_PAGES | MMT_CAP_POLICY_BUDDY;
+	const struct mmt_adapter *bad = NULL;
+
+	if ((a->caps & need) != need)
+		bad = a;
+	else if ((b->caps & need) != need)
+		bad = b;
+	if (!bad)
+		return 0;
+	snprintf(err, errlen,
+		 "--strict compares block offsets, which only means something "
+		 "for two PAGES allocators of the same policy (both declaring "
+		 "PAGES and POLICY_BUDDY); '%s' lacks %s",
+		 bad->name,
+		 !(bad->caps & MMT_CAP_PAGES) ? "PAGES" : "POLICY_BUDDY");
+	return MMT_EXIT_USAGE;
+}
+
+static const char *zone_name(int zone)
+{
+	switch (zone) {
+	case MMT_ZONE_DMA:
+		return "DMA";
+	case MMT_ZONE_DMA32:
+		return "DMA32";
+	case MMT_ZONE_NORMAL:
+		return "Normal";
+	case MMT_ZONE_HIGHMEM:
+		return "HighMem";
+	default:
+		return "?";
+	}
+}
+
+static int is_pages_kind(uint32_t kind)
+{
+	return kind < MMT_OP_CHECK;
+}
+
+/* snprintf that appends at *pos and never overruns. */
+static void put(char *buf, size_t len, size_t *pos, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static void put(char *buf, size_t len, size_t *pos, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(*pos < len ? buf + *pos : NULL,
+		      *pos < len ? len - *pos : 0, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		*pos += (size_t)n;
+}
+
+size_t mmt_diff_outcome_format(const struct mmt_op_outcome *oc, char *buf,
+			       size_t len)
+{
+	size_t pos = 0;
+
+	if (len)
+		buf[0] = '\0';
+	if (oc->kind == MMT_OP_CHECK) {
+		put(buf, len, &pos, "check");
+		return pos;
+	}
+	if (oc->skipped) {
+		put(buf, len, &pos, "skipped");
+		return pos;
+	}
+	if (oc->is_alloc && !oc->ok) {
+		put(buf, len, &pos, "NULL");
+		if (oc->must_succeed)
+			put(buf, len, &pos, " (must succeed)");
+		else if (oc->must_fail)
+			put(buf, len, &pos, " (must fail)");
+		return pos;
+	}
+	if (oc->is_free)
+		put(buf, len, &pos, oc->ok ? "freed" : "free refused");
+	else if (oc->is_alloc)
+		put(buf, len, &pos, "ok");
+	else
+		put(buf, len, &pos, "done");
+	if (is_pages_kind(oc->kind)) {
+		put(buf, len, &pos, " pfn 0x%llx order %u",
+		    (unsigned long long)oc->pfn, oc->order);
+		if (oc->zone >= 0)
+			put(buf, len, &pos, " zone %s", zone_name(oc->zone));
+	} else if (oc->is_alloc) {
+		put(buf, len, &pos, " size %llu usable %llu align %llu",
+		    (unsigned long long)oc->size,
+		    (unsigned long long)oc->usable,
+		    (unsigned long long)oc->addr_align);
+	}
+	if (oc->is_alloc && oc->has_digest)
+		put(buf, len, &pos, " digest %016llx",
+		    (unsigned long long)oc->digest);
+	if (oc->is_alloc && oc->must_fail)
+		put(buf, len, &pos, " (must fail)");
+	return pos;
+}
+
+/* The alignment an OBJECTS allocation promises, capped like addr_align. */
+static uint64_t promised_align(const struct mmt_op *op,
+			       const struct mmt_op_outcome *oc)
+{
+	uint64_t size = oc->size ? oc->size : op->size;
+	uint64_t want = 1;
+
+	if (size == 0)
+		return 1;
+	while (want < DIFF_BASE_ALIGN && want * 2 <= size)
+		want *= 2;
+	if (op->kind == MMT_OP_ALIGNED && op->align > want)
+		want = op->align;
+	if (want > DIFF_ALIGN_CAP)
+		want = DIFF_ALIGN_CAP;
+	return want;
+}
+
+/* Copy the violations side s's own checks added since the last call. */
+static void copy_side(struct diff_side *s, struct mmt_report *out)
+{
+	const struct mmt_report *r = &mmt_exec_result(s->ex)->report;
+	char layer[16];
+
+	for (; s->seen < r->total; s->seen++) {
+		const struct mmt_violation *v;
+
+		if (s->seen >= r->nr) {
+			/* Counted by the side but not kept: count it too. */
+			mmt_report_add(out, SIZE_MAX, s->tag == 'A' ? "A" : "B",
+				       "DIFF-SIDE-LOST",
+				       "%c %s: a violation its report could "
+				       "not keep (%lu in all)",
+				       s->tag, s->ad->name, r->total);
+			continue;
+		}
+		v = &r->v[s->seen];
+		snprintf(layer, sizeof(layer), "%c:%.*s", s->tag,
+			 (int)sizeof(v->layer), v->layer);
+		mmt_report_add(out, v->op_index, layer, v->id, "%c %s: %.*s",
+			       s->tag, s->ad->name, (int)sizeof(v->message),
+			       v->message);
+	}
+}
+
+static void check_side(struct mmt_report *r, size_t i, const struct mmt_op *op,
+		       const struct diff_side *s,
+		       const struct mmt_op_outcome *oc, int side_reported)
+{
+	uint64_t want;
+
+	if (!oc->is_alloc || !oc->ok || oc->skipped)
+		return;
+	if (is_pages_kind(oc->kind)) {
+		if (!side_reported && oc->order < 64 &&
+		    (oc->pfn & ((1ULL << oc->order) - 1)) != 0)
+			mmt_report_add(r, i, "diff", "DIFF-ALIGN",
+				       "%c %s: order-%u block at pfn 0x%llx is "
+				       "not aligned to 2^%u pages",
+				       s->tag, s->ad->name, oc->order,
+				       (unsigned long long)oc->pfn, oc->order);
+		return;
+	}
+	if ((s->ad->caps & MMT_CAP_USABLE_SIZE) && oc->usable < oc->size)
+		mmt_report_add(r, i, "diff", "DIFF-USABLE",
+			       "%c %s: usable size %llu is below the %llu "
+			       "bytes asked for",
+			       s->tag, s->ad->name,
+			       (unsigned long long)oc->usable,
+			       (unsigned long long)oc->size);
+	want = promised_align(op, oc);
+	if (oc->addr_align < want)
+		mmt_report_add(r, i, "diff", "DIFF-ALIGN",
+			       "%c %s: %s of %llu bytes is aligned to %llu, "
+			       "below the %llu it promises",
+			       s->tag, s->ad->name, mmt_op_name(oc->kind),
+			       (unsigned long long)oc->size,
+			       (unsigned long long)oc->addr_align,
+			       (unsigned long long)want);
+}
+
+/* Compare the two outcomes of op i; adds divergences to r. */
+static void compare(struct mmt_report *r, size_t i, const struct mmt_op *op,
+		    const struct diff_side *sa, const struct mmt_op_outcome *a,
+		    int a_reported, const struct diff_side *sb,
+		    const struct mmt_op_outcome *b, int b_reported, int strict)
+{
+	char ta[160], tb[160];
+
+	check_side(r, i, op, sa, a, a_reported);
+	check_side(r, i, op, sb, b, b_reported);
+	if (!a->is_alloc || !b->is_alloc || a->skipped || b->skipped)
+		return;
+	if (a->ok != b->ok) {
+		const struct diff_side *fs = a->ok ? sb : sa;
+		const struct diff_side *os = a->ok ? sa : sb;
+		const struct mmt_op_outcome *f = a->ok ? b : a;
+		const struct mmt_op_outcome *o = a->ok ? a : b;
+
+		if (f->must_succeed) {
+			mmt_diff_outcome_format(o, ta, sizeof(ta));
+			mmt_report_add(r, i, "diff", "DIFF-MUST-SUCCEED",
+				       "%c %s failed where its oracle says it "
+				       "must succeed; %c %s: %s",
+				       fs->tag, fs->ad->name, os->tag,
+				       os->ad->name, ta);
+		}
+		return;
+	}
+	if (!a->ok)
+		return; /* both failed: never a divergence */
+	if (a->has_digest && b->has_digest && a->digest != b->digest)
+		mmt_report_add(r, i, "diff", "DIFF-CONTENT",
+			       "contents differ: A %s digest %016llx, B %s "
+			       "digest %016llx",
+			       sa->ad->name, (unsigned long long)a->digest,
+			       sb->ad->name, (unsigned long long)b->digest);
+	if (strict && is_pages_kind(a->kind) &&
+	    (a->pfn != b->pfn || a->order != b->order)) {
+		mmt_diff_outcome_format(a, ta, sizeof(ta));
+		mmt_diff_outcome_format(b, tb, sizeof(tb));
+		mmt_report_add(r, i, "diff", "DIFF-OFFSET",
+			       "strict: A %s %s; B %s %s", sa->ad->name, ta,
+			       sb->ad->name, tb);
+	}
+}
+
+static void trace_op(FILE *t, size_t i, const struct mmt_op *op,
+		     const struct mmt_op_outcome *a,
+		     const struct mmt_op_outcome *b)
+{
+	char line[256], ta[160], tb[160];
+
+	mmt_op_format(op, line, sizeof(line));
+	mmt_diff_outcome_format(a, ta, sizeof(ta));
+	mmt_diff_outcome_format(b, tb, sizeof(tb));
+	fprintf(t, "%6zu  %s\n        A: %s\n        B: %s\n", i, line, ta, tb);
+}
+
+static void trace_new(FILE *t, const struct mmt_report *r, unsigned long from)
+{
+	for (unsigned long k = from; k < r->total && k < r->nr; k++)
+		fprintf(t, "        !! %s %s: %s\n", r->v[k].layer, r->v[k].id,
+			r->v[k].message);
+}
+
+static int open_side(struct diff_side *s, const char *options,
+		     const struct mmt_prog *prog,
+		     const struct mmt_exec_opts *eo, char *err, size_t errlen)
+{
+	char e[400] = "";
+	int rc;
+
+	rc = mmt_exec_open(s->ad, options, prog, eo, &s->ex, e, sizeof(e));
+	if (rc != MMT_EXIT_OK) {
+		s->ex = NULL;
+		snprintf(err, errlen, "%c (%s): %s", s->tag, s->ad->name,
+			 e[0] ? e : "the executor refused the program");
+		return rc == MMT_EXIT_ENV ? MMT_EXIT_ENV : MMT_EXIT_USAGE;
+	}
+	return MMT_EXIT_OK;
+}
+
+static int check_pair(const struct mmt_adapter *a, const struct mmt_adapter *b,
+		      const struct mmt_prog *prog,
+		      const struct mmt_diff_opts *opts, char *err,
+		      size_t errlen)
+{
+	uint32_t need = prog->opset == MMT_OPSET_OBJECTS ? MMT_CAP_OBJECTS :
+							   MMT_CAP_PAGES;
+	const char *what = need == MMT_CAP_OBJECTS ? "OBJECTS" : "PAGES";
+	char e[256] = "";
+	int rc;
+
+	if (!a || !b) {
+		snprintf(err, errlen, "no adapter given for side %s",
+			 a ? "B" : "A");
+		return MMT_EXIT_USAGE;
+	}
+	if ((rc = mmt_adapter_validate(a, e, sizeof(e))) != 0 ||
+	    (rc = mmt_adapter_validate(b, e, sizeof(e))) != 0) {
+		snprintf(err, errlen, "%s", e);
+		return rc;
+	}
+	if (!(a->caps & need) || !(b->caps & need)) {
+		snprintf(err, errlen,
+			 "the program uses the %s op set, which needs %s; "
+			 "'%s' lacks it",
+			 need == MMT_CAP_OBJECTS ? "objects" : "pages", what,
+			 (a->caps & need) ? b->name : a->name);
+		return MMT_EXIT_USAGE;
+	}
+	if (opts->strict)
+		return mmt_diff_strict_ok(a, b, err, errlen);
+	return 0;
+}
+
+int mmt_diff_run(const struct mmt_adapter *a, const char *optsA,
+		 const struct mmt_adapter *b, const char *optsB,
+		 const struct mmt_prog *prog, const struct mmt_diff_opts *opts,
+		 struct mmt_diff_result *res, char *err, size_t errlen)
+{
+	struct mmt_diff_opts defo;
+	struct mmt_exec_opts eo;
+	struct diff_side sa = { a, NULL, 'A', 0 }, sb = { b, NULL, 'B', 0 };
+	struct mmt_report *r = &res->report;
+	char dummy[8];
+	int rc, stopped = 0;
+
+	memset(res, 0, sizeof(*res));
+	mmt_report_init(r);
+	res->first_op = SIZE_MAX;
+	if (!err || !errlen) {
+		err = dummy;
+		errlen = sizeof(dummy);
+	}
+	err[0] = '\0';
+	if (!opts) {
+		mmt_diff_opts_default(&defo);
+		opts = &defo;
+	}
+	rc = check_pair(a, b, prog, opts, err, errlen);
+	if (rc)
+		return rc;
+
+	mmt_exec_opts_default(&eo);
+	eo.check_every = 0; /* the program's own value */
+	eo.check_at_end = 1;
+	eo.strict = -1; /* each side's oracle from its own caps */
+	eo.trace = NULL; /* the diff prints its own trace */
+	eo.stop_on_violation = 0; /* the diff decides when to stop */
+	rc = open_side(&sa, optsA, prog, &eo, err, errlen);
+	if (rc)
+		return rc;
+	rc = open_side(&sb, optsB, prog, &eo, err, errlen);
+	if (rc) {
+		mmt_exec_close(sa.ex);
+		return rc;
+	}
+
+	for (size_t i = 0; i < prog->nr_ops; i++) {
+		struct mmt_op_outcome oa, ob;
+		unsigned long before = r->total, na, nb;
+
+		memset(&oa, 0, sizeof(oa));
+		memset(&ob, 0, sizeof(ob));
+		oa.zone = ob.zone = -1;
+		na = mmt_exec_step(sa.ex, i, &oa);
+		nb = mmt_exec_step(sb.ex, i, &ob);
+		res->ops_run++;
+		if (opts->trace)
+			trace_op(opts->trace, i, &prog->ops[i], &oa, &ob);
+		copy_side(&sa, r);
+		copy_side(&sb, r);
+		compare(r, i, &prog->ops[i], &sa, &oa, na != 0, &sb, &ob,
+			nb != 0, opts->strict);
+		if (r->total == before)
+			continue;
+		if (res->first_op == SIZE_MAX && !res->have_outcomes) {
+			res->first_op = i;
+			res->have_outcomes = 1;
+			res->a = oa;
+			res->b = ob;
+		}
+		if (opts->trace)
+			trace_new(opts->trace, r, before);
+		if (opts->stop_on_divergence) {
+			stopped = 1;
+			break;
+		}
+	}
+	if (!stopped) {
+		unsigned long before = r->total;
+
+		if (opts->trace)
+			fprintf(opts->trace, "   end  check, free every slot, "
+					     "check (both sides)\n");
+		mmt_exec_finish(sa.ex);
+		mmt_exec_finish(sb.ex);
+		copy_side(&sa, r);
+		copy_side(&sb, r);
+		res->finished = 1;
+		if (opts->trace)
+			trace_new(opts->trace, r, before);
+	}
+	res->side[0] = *mmt_exec_result(sa.ex);
+	res->side[1] = *mmt_exec_result(sb.ex);
+	mmt_exec_close(sa.ex);
+	mmt_exec_close(sb.ex);
+	return r->total ? MMT_EXIT_BUG : MMT_EXIT_OK;
+}
