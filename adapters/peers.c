@@ -74,7 +74,7 @@ static const struct peer_desc peer_descs[MMT_NR_PEERS] = {
 struct peer_lib {
 	pthread_once_t once;
 	int loaded; /* 1 ok, -1 failed */
-	char why[256];
+	char why[512];
 	struct peer_syms syms;
 };
 
@@ -90,6 +90,18 @@ static void *lookup(void *handle, const char *sym)
 {
 	dlerror();
 	return dlsym(handle, sym);
+}
+
+/* Why the static TLS surplus is missing, as far as this process knows. */
+static const char *tls_hint(void)
+{
+	const char *t = getenv("GLIBC_TUNABLES");
+
+	if (mmt_process_note())
+		return mmt_process_note();
+	if (t && strstr(t, MMT_PEER_TLS_NAME "="))
+		return "GLIBC_TUNABLES sets it, but too small";
+	return "the program did not call mmt_process_init()";
 }
 
 static void peer_load(enum mmt_peer id)
@@ -110,9 +122,8 @@ static void peer_load(enum mmt_peer id)
 		else if (strstr(e, "static TLS"))
 			snprintf(l->why, sizeof(l->why),
 				 "%s needs surplus static TLS: start the "
-				 "process with GLIBC_TUNABLES=%s (mmt_process_"
-				 "init() does this by re-executing once) (%s)",
-				 d->library, MMT_PEER_TLS_TUNABLE, e);
+				 "process with GLIBC_TUNABLES=%s (%s)",
+				 d->library, MMT_PEER_TLS_TUNABLE, tls_hint());
 		else
 			snprintf(l->why, sizeof(l->why),
 				 "%s cannot be loaded: %s", d->library, e);
@@ -168,7 +179,36 @@ const char *mmt_peer_unavailable(enum mmt_peer id)
 
 struct peer_state {
 	const struct peer_syms *s;
+	void *sync; /* this peer's TSan sync object (its peer_lib) */
 };
+
+/*
+ * ThreadSanitizer cannot see the locks inside an uninstrumented allocator:
+ * a block freed by one thread and handed to another by the next malloc
+ * would look like a race between the two owners' fill writes. Every free
+ * releases and every allocation acquires one sync object per peer, which
+ * stands for the allocator's own synchronisation.
+ */
+#ifdef MMT_TSAN
+#include <sanitizer/tsan_interface.h>
+static void peer_acquire(const struct peer_state *st)
+{
+	__tsan_acquire(st->sync);
+}
+static void peer_release(const struct peer_state *st)
+{
+	__tsan_release(st->sync);
+}
+#else
+static void peer_acquire(const struct peer_state *st)
+{
+	(void)st;
+}
+static void peer_release(const struct peer_state *st)
+{
+	(void)st;
+}
+#endif
 
 static int peer_create(enum mmt_peer id, void **state, char *err, size_t errlen)
 {
@@ -183,6 +223,7 @@ static int peer_create(enum mmt_peer id, void **state, char *err, size_t errlen)
 	if (!st)
 		return -ENOMEM;
 	st->s = &peer_libs[id].syms;
+	st->sync = &peer_libs[id];
 	*state = st;
 	return 0;
 }
@@ -210,6 +251,7 @@ static void *peer_malloc(void *state, size_t size, uint32_t gfp)
 	void *p;
 
 	p = st->s->malloc(size);
+	peer_acquire(st);
 	if (p && (gfp & MMT_GFP_ZERO))
 		memset(p, 0, size);
 	return p;
@@ -219,16 +261,25 @@ static void *peer_calloc(void *state, size_t nmemb, size_t size, uint32_t gfp)
 {
 	struct peer_state *st = state;
 
+	void *p;
+
 	(void)gfp;
-	return st->s->calloc(nmemb, size);
+	p = st->s->calloc(nmemb, size);
+	peer_acquire(st);
+	return p;
 }
 
 static void *peer_realloc(void *state, void *ptr, size_t size, uint32_t gfp)
 {
 	struct peer_state *st = state;
 
+	void *p;
+
 	(void)gfp;
-	return st->s->realloc(ptr, size);
+	peer_release(st);
+	p = st->s->realloc(ptr, size);
+	peer_acquire(st);
+	return p;
 }
 
 static void *peer_aligned(void *state, size_t align, size_t size, uint32_t gfp)
@@ -237,6 +288,7 @@ static void *peer_aligned(void *state, size_t align, size_t size, uint32_t gfp)
 	void *p;
 
 	p = st->s->memalign(align, size);
+	peer_acquire(st);
 	if (p && (gfp & MMT_GFP_ZERO))
 		memset(p, 0, size);
 	return p;
@@ -246,6 +298,7 @@ static void peer_free(void *state, void *ptr)
 {
 	struct peer_state *st = state;
 
+	peer_release(st);
 	st->s->free(ptr);
 }
 

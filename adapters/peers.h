@@ -22,6 +22,13 @@ enum mmt_peer {
 #define MMT_PEER_TLS_BYTES "16384"
 #define MMT_PEER_TLS_TUNABLE MMT_PEER_TLS_NAME "=" MMT_PEER_TLS_BYTES
 
+/*
+ * harness/process.c: why mmt_process_init() could not arrange the tunable
+ * above (no argv, AFL++, exec failed...), or NULL. peers.c appends it to
+ * jemalloc's reason.
+ */
+const char *mmt_process_note(void);
+
 /* NULL when the peer's library loads here, else why not (with the package). */
 const char *mmt_peer_unavailable(enum mmt_peer id);
 

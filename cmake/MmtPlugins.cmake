@@ -1,3 +1,62 @@
 # SPDX-License-Identifier: MIT
 # cmake/MmtPlugins.cmake - in-tree builds of the example plug-ins and of the
-# broken plug-ins the loader tests use (filled in by the plug-in work).
+# broken plug-ins the loader tests use. Everything lands in
+# ${CMAKE_BINARY_DIR}/plugins/NAME.so:
+#   simple_buddy.so, simple_buddy_buggy.so   adapters/examples/simple_buddy
+#   bad_abi.so no_entry.so missing_fn.so null_entry.so small_struct.so
+#   no_create.so no_name.so fussy.so         tests/plugins/*.c
+#   not_elf.so                               a text file (not a shared object)
+#
+# Plug-ins are MODULE libraries built like a user's would be: the adapter
+# header only, hidden visibility but for the entry symbol, no sanitizer
+# (a sanitizer-built host loads uninstrumented plug-ins fine; an
+# instrumented plug-in would need the host to be instrumented too).
+#
+# The loader test (harness_test_plugin, made by MmtTests.cmake, which is
+# included after this file) is wired to the plug-ins at the end of the
+# top directory (cmake_language DEFER): it gets MMT_PLUGIN_DIR and a
+# dependency on every plug-in target.
+
+set(MMT_PLUGIN_DIR ${CMAKE_BINARY_DIR}/plugins)
+set(MMT_PLUGIN_TARGETS "")
+
+# mmt_plugin(NAME SOURCE [DEFINITIONS...])
+function(mmt_plugin name src)
+  add_library(plugin_${name} MODULE ${src})
+  target_include_directories(plugin_${name} PRIVATE ${CMAKE_SOURCE_DIR}/include)
+  target_compile_options(plugin_${name} PRIVATE -Wall -Wextra -Werror)
+  target_compile_definitions(plugin_${name} PRIVATE
+    "MMT_EXPORT=__attribute__((visibility(\"default\")))" ${ARGN})
+  target_link_libraries(plugin_${name} PRIVATE Threads::Threads)
+  set_target_properties(plugin_${name} PROPERTIES
+    PREFIX "" OUTPUT_NAME ${name} SUFFIX ".so"
+    C_VISIBILITY_PRESET hidden
+    LIBRARY_OUTPUT_DIRECTORY ${MMT_PLUGIN_DIR})
+  set(MMT_PLUGIN_TARGETS ${MMT_PLUGIN_TARGETS} plugin_${name} PARENT_SCOPE)
+endfunction()
+
+set(_sb ${CMAKE_SOURCE_DIR}/adapters/examples/simple_buddy/simple_buddy.c)
+mmt_plugin(simple_buddy ${_sb})
+mmt_plugin(simple_buddy_buggy ${_sb} SIMPLE_BUDDY_BUG=1)
+
+foreach(_p bad_abi no_entry missing_fn null_entry small_struct no_create
+    no_name fussy)
+  mmt_plugin(${_p} ${CMAKE_SOURCE_DIR}/tests/plugins/${_p}.c)
+endforeach()
+
+file(MAKE_DIRECTORY ${MMT_PLUGIN_DIR})
+configure_file(${CMAKE_SOURCE_DIR}/tests/plugins/not_elf.so.in
+  ${MMT_PLUGIN_DIR}/not_elf.so COPYONLY)
+
+add_custom_target(mmt_plugins ALL DEPENDS ${MMT_PLUGIN_TARGETS})
+
+function(mmt_plugins_wire_tests)
+  foreach(_t harness_test_plugin harness_test_peers)
+    if(TARGET ${_t})
+      target_compile_definitions(${_t} PRIVATE
+        MMT_PLUGIN_DIR="${MMT_PLUGIN_DIR}")
+      add_dependencies(${_t} mmt_plugins)
+    endif()
+  endforeach()
+endfunction()
+cmake_language(DEFER DIRECTORY ${CMAKE_SOURCE_DIR} CALL mmt_plugins_wire_tests)

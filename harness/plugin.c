@@ -10,8 +10,18 @@
  * entry returns NULL, a different ABI version, a missing function for a
  * declared capability (mmt_adapter_validate).
  *
+ * A path without a '/' is taken relative to the current directory (as
+ * "./PATH"), never looked up in the library search path: `--allocator
+ * my.so` means the file my.so here.
+ *
+ * Every refusal is MMT_EXIT_USAGE (exit 2): the plug-in is bad input.
+ * Whether create() then accepts the options is decided later, when the
+ * executor creates an instance (mmt_exec_open: -ENOMEM is exit 3, any other
+ * error exit 2 with the adapter's own message).
+ *
  * Handles stay open for the life of the process: adapters hold pointers
- * into the object, and loading the same path twice returns the same table.
+ * into the object, and loading the same path twice returns the same table
+ * (dlopen counts references to one object).
  */
 #include <dlfcn.h>
 #include <errno.h>
@@ -35,18 +45,38 @@ int mmt_plugin_load(const char *path, const struct mmt_adapter **out, char *err,
 	const struct mmt_adapter *ad;
 	int ret;
 
+	char local[4096];
+	const char *file = path;
+
 	*out = NULL;
 	if (stat(path, &st) != 0) {
 		snprintf(err, errlen, "plug-in '%s': %s", path,
 			 strerror(errno));
 		return MMT_EXIT_USAGE;
 	}
+	if (!S_ISREG(st.st_mode)) {
+		snprintf(err, errlen,
+			 "plug-in '%s': not a regular file (a shared object "
+			 "is expected)",
+			 path);
+		return MMT_EXIT_USAGE;
+	}
+	if (!strchr(path, '/')) {
+		if ((size_t)snprintf(local, sizeof(local), "./%s", path) >=
+		    sizeof(local)) {
+			snprintf(err, errlen, "plug-in path is too long");
+			return MMT_EXIT_USAGE;
+		}
+		file = local;
+	}
 	dlerror();
-	handle = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+	handle = dlopen(file, RTLD_NOW | RTLD_LOCAL);
 	if (!handle) {
 		const char *why = dlerror();
-		snprintf(err, errlen, "plug-in '%s': cannot load: %s", path,
-			 why ? why : "unknown dlopen error");
+		snprintf(err, errlen,
+			 "plug-in '%s': cannot load (not a shared object for "
+			 "this machine?): %s",
+			 path, why ? why : "unknown dlopen error");
 		return MMT_EXIT_USAGE;
 	}
 	dlerror();
@@ -78,7 +108,7 @@ int mmt_plugin_load(const char *path, const struct mmt_adapter **out, char *err,
 	}
 	ret = mmt_adapter_validate(ad, err, errlen);
 	if (ret != 0) {
-		char why[256];
+		char why[512];
 
 		snprintf(why, sizeof(why), "%s", err);
 		snprintf(err, errlen, "plug-in '%s': %s", path, why);

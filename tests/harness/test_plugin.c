@@ -1,0 +1,261 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test_plugin.c - shared-object plug-ins through mmt_adapter_select():
+ * every broken plug-in in tests/plugins/ is refused with exit 2 and a
+ * message naming the problem; the example simple_buddy.so loads, runs a
+ * program under the shadow with no violation, and its buggy build is
+ * caught; create() refusing its options is exit 2 with its own words.
+ *
+ * The plug-ins are built by cmake/MmtPlugins.cmake into MMT_PLUGIN_DIR
+ * (a compile definition it adds to this target).
+ */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <mmtorture/exec.h>
+#include <mmtorture/ops.h>
+
+#include "leakcheck.h"
+
+#ifndef MMT_PLUGIN_DIR
+#error "MMT_PLUGIN_DIR is set by cmake/MmtPlugins.cmake"
+#endif
+
+static char err[1024];
+/* *options points into the spec: it must outlive the select. */
+static char spec[4096];
+
+/* Select "<plugin dir>/<name><suffix>"; returns the exit code. */
+static int select_plugin(const char *name, const char *suffix,
+			 const struct mmt_adapter **ad, const char **options)
+{
+	snprintf(spec, sizeof(spec), "%s/%s%s", MMT_PLUGIN_DIR, name, suffix);
+	err[0] = '\0';
+	return mmt_adapter_select(spec, ad, options, err, sizeof(err));
+}
+
+/* The plug-in is refused with exit 2 and err holds every word given. */
+static void expect_refused(const char *name, const char *w1, const char *w2)
+{
+	const struct mmt_adapter *ad = (const void *)1;
+	const char *options = NULL;
+	int ret = select_plugin(name, ".so", &ad, &options);
+
+	cr_assert_eq(ret, MMT_EXIT_USAGE, "%s: exit %d, message '%s'", name,
+		     ret, err);
+	cr_assert_null(ad, "%s: no adapter on a refusal", name);
+	cr_assert(strstr(err, name) != NULL, "%s: path not named in '%s'",
+		  name, err);
+	cr_assert(strstr(err, w1) != NULL, "%s: '%s' not in '%s'", name, w1,
+		  err);
+	if (w2)
+		cr_assert(strstr(err, w2) != NULL, "%s: '%s' not in '%s'",
+			  name, w2, err);
+}
+
+MMT_TEST(plugin, missing_file)
+{
+	expect_refused("does_not_exist", "No such file", NULL);
+}
+
+MMT_TEST(plugin, not_a_shared_object)
+{
+	expect_refused("not_elf", "cannot load", "not a shared object");
+}
+
+MMT_TEST(plugin, directory)
+{
+	const struct mmt_adapter *ad;
+	const char *options;
+	int ret = mmt_adapter_select(MMT_PLUGIN_DIR "/", &ad, &options, err,
+				     sizeof(err));
+
+	cr_assert_eq(ret, MMT_EXIT_USAGE, "exit %d: %s", ret, err);
+	cr_assert(strstr(err, "not a regular file"), "%s", err);
+}
+
+MMT_TEST(plugin, no_entry_symbol)
+{
+	expect_refused("no_entry", "no entry symbol 'mmt_adapter_entry'",
+		       NULL);
+}
+
+MMT_TEST(plugin, entry_returns_null)
+{
+	expect_refused("null_entry", "mmt_adapter_entry() returned NULL",
+		       NULL);
+}
+
+MMT_TEST(plugin, wrong_abi_version)
+{
+	expect_refused("bad_abi", "ABI version 99", "speaks version 1");
+}
+
+MMT_TEST(plugin, struct_size_too_small)
+{
+	expect_refused("small_struct", "struct_size 16", "smaller than the v1");
+}
+
+MMT_TEST(plugin, missing_function_for_capability)
+{
+	expect_refused("missing_fn",
+		       "capability PAGES declared but pages.free is NULL",
+		       "'missing-fn'");
+}
+
+MMT_TEST(plugin, missing_create)
+{
+	expect_refused("no_create", "create is NULL", NULL);
+}
+
+MMT_TEST(plugin, missing_name)
+{
+	expect_refused("no_name", "has no name", NULL);
+}
+
+/* A short PAGES program: splits, merges, a zone-restricted allocation. */
+static const char prog_text[] =
+	"machine profile=x86_64 era=6.12 page=4K orders=11 cpus=1 ram=32M\n"
+	"check_every 4\n"
+	"alloc_pages s0 order=0 gfp=GFP_KERNEL\n"
+	"alloc_pages s1 order=3 gfp=GFP_KERNEL\n"
+	"get_free_pages s2 order=2 gfp=GFP_KERNEL|GFP_DMA\n"
+	"free_pages_page s0\n"
+	"alloc_pages s3 order=10 gfp=GFP_KERNEL\n"
+	"get_zeroed_page s4 gfp=GFP_KERNEL\n"
+	"free_pages s2\n"
+	"free_pages_page s1\n"
+	"free_page s4\n"
+	"free_pages_page s3\n";
+
+/* The program of the example's bug: one block of each order 0..10. */
+static char *split_text(void)
+{
+	static char buf[2048];
+	size_t n = (size_t)snprintf(buf, sizeof(buf), "%s",
+				    "machine profile=x86_64 era=6.12 page=4K "
+				    "orders=11 cpus=1 ram=16M\n");
+
+	for (int o = 0; o <= 10; o++)
+		n += (size_t)snprintf(buf + n, sizeof(buf) - n,
+				      "alloc_pages s%d order=%d gfp=GFP_KERNEL\n",
+				      o, o);
+	return buf;
+}
+
+static int run_text(const struct mmt_adapter *ad, const char *options,
+		    const char *text, struct mmt_exec_result *res)
+{
+	struct mmt_prog prog;
+	struct mmt_parse_error perr;
+	struct mmt_exec_opts opts;
+	int ret;
+
+	cr_assert_eq(mmt_prog_parse_text(text, strlen(text), "test", &prog,
+					 &perr),
+		     0, "line %u col %u: %s", perr.line, perr.column,
+		     perr.message);
+	mmt_exec_opts_default(&opts);
+	err[0] = '\0';
+	ret = mmt_exec_run(ad, options, &prog, &opts, res, err, sizeof(err));
+	mmt_prog_free(&prog);
+	return ret;
+}
+
+MMT_TEST(plugin, example_loads_and_runs_clean)
+{
+	const struct mmt_adapter *ad;
+	const char *options;
+	static struct mmt_exec_result res;
+	int ret = select_plugin("simple_buddy", ".so", &ad, &options);
+
+	cr_assert_eq(ret, 0, "exit %d: %s", ret, err);
+	cr_assert_str_eq(ad->name, "simple-buddy");
+	cr_assert(ad->caps & MMT_CAP_PAGES);
+	cr_assert_str_eq(options, "");
+	ret = run_text(ad, options, prog_text, &res);
+	cr_assert_eq(ret, MMT_EXIT_OK, "exit %d (%s), %lu violations: %s %s",
+		     ret, err, res.report.total,
+		     res.report.nr ? res.report.v[0].id : "",
+		     res.report.nr ? res.report.v[0].message : "");
+	cr_assert_eq(res.allocs, 5);
+	cr_assert_eq(res.alloc_fails, 0);
+	ret = run_text(ad, options, split_text(), &res);
+	cr_assert_eq(ret, MMT_EXIT_OK, "split: exit %d, %lu violations", ret,
+		     res.report.total);
+}
+
+MMT_TEST(plugin, same_path_twice_same_table)
+{
+	const struct mmt_adapter *a, *b;
+	const char *options;
+
+	cr_assert_eq(select_plugin("simple_buddy", ".so", &a, &options), 0);
+	cr_assert_eq(select_plugin("simple_buddy", ".so:x", &b, &options), 0);
+	cr_assert_eq(a, b);
+	cr_assert_str_eq(options, "x");
+}
+
+MMT_TEST(plugin, example_bug_is_caught)
+{
+	const struct mmt_adapter *ad;
+	const char *options;
+	static struct mmt_exec_result res;
+	int ret = select_plugin("simple_buddy_buggy", ".so", &ad, &options);
+
+	cr_assert_eq(ret, 0, "exit %d: %s", ret, err);
+	cr_assert_str_eq(ad->name, "simple-buddy-buggy");
+	ret = run_text(ad, options, split_text(), &res);
+	cr_assert_eq(ret, MMT_EXIT_BUG, "exit %d: %s", ret, err);
+	cr_assert_gt(res.report.nr, 0);
+}
+
+MMT_TEST(plugin, options_reach_create)
+{
+	const struct mmt_adapter *ad;
+	const char *options;
+	static struct mmt_exec_result res;
+	int ret = select_plugin("fussy", ".so:ok", &ad, &options);
+
+	cr_assert_eq(ret, 0, "exit %d: %s", ret, err);
+	cr_assert_str_eq(options, "ok");
+	/* fussy never hands out memory: a run is clean or an oracle
+	 * finding, but create() accepted "ok". */
+	ret = run_text(ad, options, "alloc_pages s0 order=11 gfp=GFP_KERNEL\n",
+		       &res);
+	cr_assert_eq(ret, MMT_EXIT_OK, "exit %d: %s", ret, err);
+}
+
+MMT_TEST(plugin, options_refused_by_create_is_exit_2)
+{
+	const struct mmt_adapter *ad;
+	const char *options;
+	static struct mmt_exec_result res;
+	int ret = select_plugin("fussy", ".so:frobnicate", &ad, &options);
+
+	cr_assert_eq(ret, 0, "loading does not look at options: %s", err);
+	ret = run_text(ad, options, "alloc_pages s0 order=0 gfp=GFP_KERNEL\n",
+		       &res);
+	cr_assert_eq(ret, MMT_EXIT_USAGE, "exit %d: %s", ret, err);
+	cr_assert(strstr(err, "unknown option 'frobnicate'"), "%s", err);
+	cr_assert(strstr(err, "fussy"), "%s", err);
+}
+
+MMT_TEST(plugin, relative_path_without_slash)
+{
+	const struct mmt_adapter *ad;
+	const char *options;
+	char cwd[4096];
+	int ret;
+
+	cr_assert_not_null(getcwd(cwd, sizeof(cwd)));
+	cr_assert_eq(chdir(MMT_PLUGIN_DIR), 0);
+	ret = mmt_adapter_select("simple_buddy.so", &ad, &options, err,
+				 sizeof(err));
+	cr_assert_eq(chdir(cwd), 0);
+	cr_assert_eq(ret, 0, "exit %d: %s", ret, err);
+	cr_assert_str_eq(ad->name, "simple-buddy");
+}
