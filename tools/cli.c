@@ -432,6 +432,9 @@ int mmt_cli_load_prog(const char *cmd, const char *path, enum mmt_cli_form form,
 const struct mmt_cli_target mmt_cli_targets[] = {
 	{ "fuzz_pages", MMT_OPSET_PAGES,
 	  "page allocator: alloc/free by order and GFP mask, full checks" },
+	{ "fuzz_diff", MMT_OPSET_PAGES,
+	  "two allocators in lockstep ($MMT_ALLOCATOR vs $MMT_AGAINST); op "
+	  "set from their shared capabilities (pages, else objects)" },
 	{ NULL, MMT_OPSET_PAGES, NULL },
 };
 

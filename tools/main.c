@@ -4,12 +4,12 @@
  *
  *   mmtorture <command> [options] [operands]
  *
- * Commands live one per file (replay.c, trace.c, compile.c, list.c,
- * dump.c, bench.c); stress is stress/stress.c's mmt_stress_main(). Each
- * gets argv starting at its own name and returns an enum mmt_exit, which
- * becomes the process exit status: 0 every check held, 1 a bug was found,
- * 2 bad usage or bad input, 3 the environment refused (a resource or a
- * dependency is missing).
+ * Commands live one per file (replay.c, diff.c, trace.c, compile.c,
+ * list.c, dump.c, bench.c); stress is stress/stress.c's
+ * mmt_stress_main(). Each gets argv starting at its own name and returns
+ * an enum mmt_exit, which becomes the process exit status: 0 every check
+ * held, 1 a bug was found, 2 bad usage or bad input, 3 the environment
+ * refused (a resource or a dependency is missing).
  *
  * Single threaded; the only state kept is the program name for messages
  * and "reproduce:" lines.
@@ -26,6 +26,9 @@ struct command {
 	const char *synopsis;
 };
 
+/* tools/diff.c (declared here: tools/cli.h belongs to another file owner). */
+int mmt_cmd_diff(int argc, char **argv);
+
 static int run_stress(int argc, char **argv)
 {
 	return mmt_stress_main(argc, argv);
@@ -35,6 +38,10 @@ static const struct command commands[] = {
 	{ "replay", mmt_cmd_replay,
 	  "replay [--allocator SPEC] [--target NAME] [--text|--binary] [--trace] FILE...\n"
 	  "      run op sequences under every check; exit 1 names the op and invariant" },
+	{ "diff", mmt_cmd_diff,
+	  "diff --allocator A --against B [--strict] [--trace] FILE...\n"
+	  "      run op sequences on two allocators in lockstep; exit 1 names the\n"
+	  "      op where they diverge" },
 	{ "trace", mmt_cmd_trace,
 	  "trace FILE [--target NAME] [-o OUT]\n"
 	  "      print a binary op sequence as text" },
@@ -79,6 +86,8 @@ int main(int argc, char **argv)
 	const struct command *c;
 	const char *name;
 
+	/* Before anything else: it may re-execute the process (exec.h). */
+	mmt_process_init(argc, argv);
 	if (argc > 0 && argv[0] && argv[0][0])
 		mmt_cli_progname = argv[0];
 	if (argc < 2) {
