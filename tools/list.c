@@ -2,25 +2,40 @@
 /*
  * tools/list.c - `mmtorture list`: the adapters and the fuzz targets.
  *
- * Adapters come from the harness registry (mmt_adapters_builtin): name,
- * whether it can be used here (and why not), its capabilities as words,
- * and its description. Fuzz targets come from the table in cli.c, which
- * mirrors fuzz/fuzz_*.c; for each the op set its bytes decode to (as
- * mmt_opset_for_target() says) and the op kinds that set reads.
+ * Adapters come from the harness registry (mmt_adapters_builtin, which
+ * probes each peer's library): name, available yes/no, capabilities as
+ * words, description, and "not available: why". Fuzz targets come from the
+ * table in cli.c, which mirrors fuzz/fuzz_*.c; for each the op set its
+ * bytes decode to (as mmt_opset_for_target() says) and the op kinds that
+ * set reads.
+ *
+ * `mmtorture list SPEC` describes one adapter instead: a plug-in
+ * PATH.so[:options] (loaded and validated as --allocator would, so a bad
+ * plug-in is refused here with the same message and exit 2) or a built-in
+ * NAME (exit 3 when it is not available here).
  */
+#include <stddef.h>
 #include <string.h>
 
 #include "cli.h"
 
 static void list_usage(FILE *out)
 {
-	fputs("usage: mmtorture list\n"
+	fputs("usage: mmtorture list [NAME | PATH.so[:options]]\n"
 	      "\n"
 	      "Show the adapters (--allocator NAME) and the fuzz targets "
-	      "(--target NAME).\n",
+	      "(--target NAME);\n"
+	      "with an argument, describe that adapter or plug-in (exit 2 "
+	      "when a plug-in\nis refused, 3 when a built-in is not "
+	      "available here).\n",
 	      out);
 }
 
+/*
+ * The table: NAME, AVAILABLE (yes/no), CAPABILITIES, then the description
+ * and, for an unavailable one, "not available: why" (tests/tools/cli.sh
+ * reads the first line's columns).
+ */
 static void list_adapters(void)
 {
 	const struct mmt_adapter_info *info;
@@ -44,6 +59,67 @@ static void list_adapters(void)
 			printf("  %-14s %-10s not available: %s\n", "", "",
 			       info[i].why_not ? info[i].why_not : "unknown");
 	}
+	printf("  (a plug-in: --allocator PATH.so[:options]; describe one "
+	       "with `mmtorture list PATH.so`)\n");
+}
+
+/* One adapter, in detail: what `list SPEC` prints. */
+static void describe(const char *spec, const struct mmt_adapter *ad,
+		     const char *options)
+{
+	static const struct {
+		const char *what;
+		size_t offset;
+	} optional[] = {
+		{ "check", offsetof(struct mmt_adapter, check) },
+		{ "dump", offsetof(struct mmt_adapter, dump) },
+		{ "set_trace", offsetof(struct mmt_adapter, set_trace) },
+		{ "cpu_enter", offsetof(struct mmt_adapter, cpu_enter) },
+		{ "pages.arena", offsetof(struct mmt_adapter, pages.arena) },
+		{ "objects.usable_size",
+		  offsetof(struct mmt_adapter, objects.usable_size) },
+	};
+	char caps[256];
+	size_t i;
+	int any = 0;
+
+	mmt_cli_caps_format(ad->caps, caps, sizeof(caps));
+	printf("adapter:      %s\n", ad->name);
+	printf("spec:         %s\n", spec);
+	printf("description:  %s\n", ad->description ? ad->description : "");
+	printf("abi:          version %u, struct_size %u (this mmtorture: "
+	       "%u, %zu)\n",
+	       ad->abi_version, ad->struct_size, MMT_ADAPTER_ABI_VERSION,
+	       sizeof(struct mmt_adapter));
+	printf("capabilities: %s (0x%x)\n", caps, ad->caps);
+	printf("optional:    ");
+	for (i = 0; i < sizeof(optional) / sizeof(optional[0]); i++) {
+		void (*fn)(void);
+
+		memcpy(&fn, (const char *)ad + optional[i].offset, sizeof(fn));
+		if (fn) {
+			printf(" %s", optional[i].what);
+			any = 1;
+		}
+	}
+	printf("%s\n", any ? "" : " none");
+	printf("options:      \"%s\" (passed to create())\n", options);
+}
+
+static int list_one(const char *spec)
+{
+	const struct mmt_adapter *ad;
+	const char *options;
+	char err[1024];
+	int ret;
+
+	ret = mmt_adapter_select(spec, &ad, &options, err, sizeof(err));
+	if (ret) {
+		mmt_cli_error("list", "%s", err);
+		return ret;
+	}
+	describe(spec, ad, options);
+	return MMT_EXIT_OK;
 }
 
 static void list_targets(void)
@@ -79,7 +155,7 @@ int mmt_cmd_list(int argc, char **argv)
 {
 	static const struct mmt_cli_opt no_opts[] = { { NULL, 0, 0, 0 } };
 	struct mmt_cli_parser p;
-	const char *value;
+	const char *value, *spec = NULL;
 	int id;
 
 	mmt_cli_init(&p, "list", argc, argv, no_opts);
@@ -88,12 +164,18 @@ int mmt_cmd_list(int argc, char **argv)
 			list_usage(stdout);
 			return MMT_EXIT_OK;
 		}
+		if (id == MMT_CLI_OPERAND && !spec) {
+			spec = value;
+			continue;
+		}
 		if (id == MMT_CLI_OPERAND)
 			mmt_cli_error("list", "unexpected argument '%s'",
 				      value);
 		list_usage(stderr);
 		return MMT_EXIT_USAGE;
 	}
+	if (spec)
+		return list_one(spec);
 	list_adapters();
 	printf("\n");
 	list_targets();
