@@ -1,47 +1,47 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * stress/stress.c - many threads hammering one machine through the adapter
- * ABI: `mmtorture stress`.
+ * stress/stress.c - many threads hammering one allocator through the
+ * adapter ABI: `mmtorture stress`, and the comparison table.
  *
- *   mmtorture stress --allocator SPEC --threads N --seconds S --seed X
- *                    [--machine SPEC] [--scenario pages-mix]
+ *   mmtorture stress --allocator A[,B,...] [--scenario NAME] --threads N
+ *                    --seconds S --seed X [--machine SPEC]
  *
- * --machine takes the text op format's machine spec (docs/op-format.md:
- * the words after "machine", e.g. "profile=x86_64 bank=64M@0 bank=64M@4G");
- * it goes through the harness parser, so it means the same thing as in a
- * trace. The default machine is x86_64 with 64 MiB at 0 and 64 MiB at
- * 4 GiB, so ZONE_DMA, ZONE_DMA32 and ZONE_NORMAL all exist (32 + 32 MiB
- * under ThreadSanitizer). Its CPU count is raised to the thread count.
+ * Scenarios (pages.c, objects.c) are chosen by capability: pages-mix needs
+ * PAGES, kmalloc-mix needs OBJECTS. Without --scenario each allocator runs
+ * the first its capabilities allow; a --scenario an allocator cannot run
+ * is refused (exit 2) naming the missing capability, before anything runs.
+ * With a comma list the allocators run one after the other, each for
+ * --seconds with the same seed (so the same op sequences), and one table
+ * ends the output: allocator, scenario, threads, seconds, ops, ops/s,
+ * peak live, violations, verdict. Exit 1 when any run found a violation.
  *
- * Scenario pages-mix. One adapter instance is shared by all threads;
- * thread i enters simulated CPU i and loops with its own splitmix64 stream
- * seeded from seed + i:
- *   - allocate (orders mostly 0..3, sometimes up to the top order; a mix
- *     of GFP zone masks and of the kernel entry points) into a local table;
- *   - free a random block of the table, or hand it to another thread
- *     through that thread's inbox (a mutex-protected queue), which frees it;
- *   - free what others handed in.
- * Every page of a live block has its bit set in a global ownership bitmap
- * over the arena's pfns (atomic fetch-or; a bit found set means the
- * allocator handed a page out twice: STRESS-DOUBLE-ALLOC) and is cleared
- * (atomic fetch-and) just before the block is freed. A cookie (thread,
- * sequence number, seed, pfn, order) is written into the head of every
- * page at allocation and verified at free (STRESS-FILL). Other ids:
- * STRESS-RANGE (block outside the arena or misaligned), STRESS-ZONE (in a
- * zone the GFP mask forbids; adapters with ZONES), STRESS-ZERO (__GFP_ZERO
- * page heads not zero), STRESS-FREE (the adapter refused a valid free),
- * STRESS-OWNER (ownership bits lost: a harness bug). Findings of the
- * adapter's own check keep the adapter's ids (BUDDY-COALESCE, ...).
+ * One run: one adapter instance is shared by all threads. A PAGES adapter
+ * without OWN_ARENA gets an anonymous MAP_NORESERVE arena mapped here and
+ * described from the machine (--machine: the text op format's machine
+ * words, docs/op-format.md; default x86_64 with 64 MiB at 0 and 64 MiB at
+ * 4 GiB, 32 + 32 MiB under ThreadSanitizer, CPU count raised to the thread
+ * count). Thread i enters simulated CPU i and runs the scenario's step in
+ * a loop; every 16 steps it frees what other threads handed it. Thread i's
+ * stream is splitmix64 seeded from (seed, i); a step always takes the same
+ * draws, so the op sequence of a thread depends on the seed only; the
+ * clock decides when the run stops and the scheduler when handed-in blocks
+ * are freed.
+ *
+ * An adapter without THREAD_SAFE still runs with several threads: every
+ * call into it goes through one mutex (the progress lines say
+ * "serialized"), so it meets cross-thread frees without concurrent calls.
  *
  * Once a second the main thread parks every worker at a barrier, runs the
- * adapter's full check (level 2) and prints a progress line; at the end it
- * parks them a last time, checks, lets each free its blocks, joins them and
- * checks the now idle machine once more. SIGINT only sets a flag; the run
- * then ends the same way and prints its summary.
+ * adapter's full check (level 2) when it has one and prints a progress
+ * line; "ops" counts calls into the allocator (allocations, frees,
+ * reallocs). Peak live is the largest sum of the threads' live counts
+ * (pages or requested bytes) seen by the main thread, which samples them
+ * every 20 ms. At the end it parks them a last time, checks, lets each
+ * free what it holds, joins them and checks the idle allocator again.
+ * SIGINT only sets a flag: the current run ends the same way, no further
+ * allocator runs, and the table is printed.
  *
- * Locks: an inbox mutex is held only to push or pop a block, never across
- * an adapter call. The report mutex is a leaf. The adapter must declare
- * THREAD_SAFE to be run with more than one thread.
+ * Locks: see stress_int.h. The report mutex is a leaf.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -55,103 +55,22 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <mmtorture/adapter.h>
 #include <mmtorture/exec.h>
 #include <mmtorture/ops.h>
 
 #include "stress.h"
+#include "stress_int.h"
 
-#ifdef MMT_TSAN
-#define STRESS_BANK_MIB 32u /* per bank */
-#define STRESS_TABLE 64u /* live blocks per thread */
-#else
-#define STRESS_BANK_MIB 64u
-#define STRESS_TABLE 256u
-#endif
-#define STRESS_INBOX 1024u /* blocks waiting in one thread's inbox */
-#define STRESS_MAX_THREADS 64u
-#define STRESS_KEPT 16u /* violations kept for the report */
-#define STRESS_CHECK_LEVEL 2u /* the adapters' full level */
-#define STRESS_COOKIE_MAGIC 0x6d6d74537472734bULL
-#define STRESS_ZERO_BYTES 64u /* bytes of a page head checked for zero */
+#define MAX_ALLOCATORS 16u
 
-/* A live block. The cookie in each of its pages repeats these fields. */
-struct stress_block {
-	void *addr;
-	uint64_t pfn;
-	uint64_t seq; /* per-thread allocation number */
-	uint32_t order;
-	uint32_t thread; /* who allocated it */
-	uint32_t api; /* enum mmt_pages_api it was allocated with */
-	uint32_t gfp;
+static const struct stress_scenario *const scenarios[] = {
+	&mmt_stress_pages_mix,
+	&mmt_stress_kmalloc_mix,
 };
-
-/* Written at the head of every page of a live block. */
-struct stress_cookie {
-	uint64_t magic;
-	uint64_t seed;
-	uint64_t seq;
-	uint64_t pfn; /* of this page */
-	uint32_t thread;
-	uint32_t order;
-};
-
-struct stress_inbox {
-	pthread_mutex_t lock;
-	size_t n;
-	struct stress_block v[STRESS_INBOX];
-};
-
-struct stress_violation {
-	uint64_t op; /* operations done by the thread so far */
-	int thread; /* -1: the main thread (a self-check) */
-	uint64_t pfn; /* UINT64_MAX when none */
-	char id[32];
-	char message[200];
-};
-
-struct stress;
-
-struct stress_worker {
-	struct stress *s;
-	unsigned int id;
-	pthread_t tid;
-	uint64_t rng;
-	uint64_t seq;
-	size_t nlive;
-	struct stress_block live[STRESS_TABLE];
-	/* Counters, read by the main thread only while the worker is parked. */
-	uint64_t ops, allocs, fails, frees, handed;
-};
-
-struct stress {
-	const struct mmt_adapter *ad;
-	void *state;
-	struct mmt_arena arena;
-	uint64_t seed;
-	unsigned int nr_threads;
-	int has_dma32, has_highmem;
-
-	_Atomic uint64_t *owner; /* one bit per pfn of the arena */
-	size_t owner_words;
-
-	struct stress_inbox *inbox; /* one per thread */
-	struct stress_worker *workers;
-
-	atomic_int park; /* main asks the workers to park */
-	atomic_int stop; /* set before the last park */
-	atomic_int failed; /* a violation was recorded */
-	atomic_long live_pages;
-	pthread_barrier_t park_in, park_out;
-
-	const char *spec; /* --allocator as given */
-	pthread_mutex_t vlock;
-	unsigned long nr_violations;
-	unsigned long nr_reported; /* violations already printed */
-	struct stress_violation kept[STRESS_KEPT];
-	unsigned long checks;
-};
+#define NR_SCENARIOS (sizeof(scenarios) / sizeof(scenarios[0]))
 
 static volatile sig_atomic_t stress_interrupted;
 
@@ -161,7 +80,9 @@ static void stress_on_sigint(int sig)
 	stress_interrupted = 1;
 }
 
-static uint64_t splitmix64(uint64_t *state)
+/* ------------------------------------------------------ shared helpers */
+
+uint64_t mmt_stress_rand(uint64_t *state)
 {
 	uint64_t z = (*state += 0x9e3779b97f4a7c15ULL);
 
@@ -170,9 +91,16 @@ static uint64_t splitmix64(uint64_t *state)
 	return z ^ (z >> 31);
 }
 
-static uint32_t rnd_below(uint64_t *st, uint32_t n)
+uint32_t mmt_stress_below(uint64_t *state, uint32_t n)
 {
-	return (uint32_t)(splitmix64(st) % n);
+	return (uint32_t)(mmt_stress_rand(state) % n);
+}
+
+uint64_t mmt_stress_stream(uint64_t seed, unsigned int thread)
+{
+	uint64_t st = seed ^ ((uint64_t)thread * 0xd1b54a32d192ed03ULL);
+
+	return mmt_stress_rand(&st);
 }
 
 static double now_seconds(void)
@@ -183,12 +111,8 @@ static double now_seconds(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static void stress_violation(struct stress *s, int thread, uint64_t op,
-			     uint64_t pfn, const char *id, const char *fmt, ...)
-	__attribute__((format(printf, 6, 7)));
-
-static void stress_violation(struct stress *s, int thread, uint64_t op,
-			     uint64_t pfn, const char *id, const char *fmt, ...)
+void mmt_stress_violation(struct stress *s, int thread, uint64_t op,
+			  uint64_t where, const char *id, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -198,7 +122,7 @@ static void stress_violation(struct stress *s, int thread, uint64_t op,
 
 		v->op = op;
 		v->thread = thread;
-		v->pfn = pfn;
+		v->where = where;
 		snprintf(v->id, sizeof(v->id), "%s", id);
 		va_start(ap, fmt);
 		vsnprintf(v->message, sizeof(v->message), fmt, ap);
@@ -209,88 +133,97 @@ static void stress_violation(struct stress *s, int thread, uint64_t op,
 	atomic_store(&s->failed, 1);
 }
 
-/* ------------------------------------------------------ ownership bitmap */
-
-/* Index of the lowest set bit of x (x != 0). */
-static uint64_t ctz64(uint64_t x)
+void mmt_stress_lock(struct stress *s)
 {
-	return (uint64_t)(unsigned int)__builtin_ctzll(x);
+	if (s->serialize)
+		pthread_mutex_lock(&s->serial);
 }
 
-/*
- * Set the bits of [pfn, pfn + n). Returns the first pfn that was already
- * set, or UINT64_MAX when none was (all bits are set either way).
- */
-static uint64_t owner_claim(struct stress *s, uint64_t pfn, uint64_t n)
+void mmt_stress_unlock(struct stress *s)
 {
-	uint64_t p = pfn, end = pfn + n, first = UINT64_MAX;
+	if (s->serialize)
+		pthread_mutex_unlock(&s->serial);
+}
 
-	while (p < end) {
-		uint64_t bit = p & 63, len = 64 - bit;
-		uint64_t mask, old;
+int mmt_stress_hand_off(struct stress *s, unsigned int to, const void *item)
+{
+	struct stress_inbox *in = &s->inbox[to];
+	int rc = -1;
 
-		if (len > end - p)
-			len = end - p;
-		mask = (len == 64 ? ~0ULL : ((1ULL << len) - 1)) << bit;
-		old = atomic_fetch_or_explicit(&s->owner[p >> 6], mask,
-					       memory_order_acq_rel);
-		if ((old & mask) && first == UINT64_MAX)
-			first = (p & ~(uint64_t)63) + ctz64(old & mask);
-		p += len;
+	pthread_mutex_lock(&in->lock);
+	if (in->n < STRESS_INBOX) {
+		memcpy(in->v + in->n * in->item_size, item, in->item_size);
+		in->n++;
+		rc = 0;
 	}
-	return first;
+	pthread_mutex_unlock(&in->lock);
+	return rc;
 }
 
-/* Clear them; returns the first pfn whose bit was not set, or UINT64_MAX. */
-static uint64_t owner_release(struct stress *s, uint64_t pfn, uint64_t n)
+size_t mmt_stress_take(struct stress_worker *w, void *buf, size_t max)
 {
-	uint64_t p = pfn, end = pfn + n, first = UINT64_MAX;
+	struct stress_inbox *in = &w->s->inbox[w->id];
+	size_t n;
 
-	while (p < end) {
-		uint64_t bit = p & 63, len = 64 - bit;
-		uint64_t mask, old;
+	pthread_mutex_lock(&in->lock);
+	n = in->n < max ? in->n : max;
+	in->n -= n;
+	memcpy(buf, in->v + in->n * in->item_size, n * in->item_size);
+	pthread_mutex_unlock(&in->lock);
+	return n;
+}
 
-		if (len > end - p)
-			len = end - p;
-		mask = (len == 64 ? ~0ULL : ((1ULL << len) - 1)) << bit;
-		old = atomic_fetch_and_explicit(&s->owner[p >> 6], ~mask,
-						memory_order_acq_rel);
-		if ((old & mask) != mask && first == UINT64_MAX)
-			first = (p & ~(uint64_t)63) + ctz64(~old & mask);
-		p += len;
+const struct stress_scenario *mmt_stress_scenario(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < NR_SCENARIOS; i++)
+		if (!strcmp(scenarios[i]->name, name))
+			return scenarios[i];
+	return NULL;
+}
+
+const struct stress_scenario *mmt_stress_default_scenario(uint32_t caps)
+{
+	size_t i;
+
+	for (i = 0; i < NR_SCENARIOS; i++)
+		if ((scenarios[i]->needs & caps) == scenarios[i]->needs)
+			return scenarios[i];
+	return NULL;
+}
+
+void mmt_stress_missing_caps(uint32_t need, uint32_t caps, char *buf,
+			     size_t len)
+{
+	static const struct {
+		uint32_t cap;
+		const char *name;
+	} names[] = {
+		{ MMT_CAP_PAGES, "PAGES" },
+		{ MMT_CAP_OBJECTS, "OBJECTS" },
+		{ MMT_CAP_CACHES, "CACHES" },
+		{ MMT_CAP_VMALLOC, "VMALLOC" },
+		{ MMT_CAP_DMA, "DMA" },
+		{ MMT_CAP_THREAD_SAFE, "THREAD_SAFE" },
+		{ MMT_CAP_USABLE_SIZE, "USABLE_SIZE" },
+	};
+	size_t i, used = 0;
+
+	if (len)
+		buf[0] = '\0';
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		int n;
+
+		if (!(need & names[i].cap) || (caps & names[i].cap))
+			continue;
+		n = snprintf(buf + used, len > used ? len - used : 0, "%s%s",
+			     used ? ", " : "", names[i].name);
+		if (n > 0)
+			used += (size_t)n;
+		if (used >= len)
+			break;
 	}
-	return first;
-}
-
-/* ------------------------------------------------------ zones */
-
-static int zone_of_pfn(const struct mmt_arena *a, uint64_t pfn)
-{
-	uint32_t i;
-
-	for (i = 0; i < a->nr_zones && i < MMT_NR_ZONE_TYPES; i++) {
-		const struct mmt_arena_zone *z = &a->zones[i];
-
-		if (z->present && pfn >= z->start_pfn && pfn < z->end_pfn)
-			return (int)z->type;
-	}
-	return -1;
-}
-
-/*
- * The highest zone a mask may use (the kernel's gfp_zone(): DMA, else
- * DMA32, else HIGHMEM when movable-or-highmem allows it, else NORMAL),
- * mapped onto the zones this machine has. Lower zones are fallbacks.
- */
-static int highest_zone(const struct stress *s, uint32_t gfp)
-{
-	if (gfp & MMT_GFP_DMA)
-		return MMT_ZONE_DMA;
-	if (gfp & MMT_GFP_DMA32)
-		return s->has_dma32 ? MMT_ZONE_DMA32 : MMT_ZONE_NORMAL;
-	if ((gfp & MMT_GFP_HIGHMEM) && s->has_highmem)
-		return MMT_ZONE_HIGHMEM;
-	return MMT_ZONE_NORMAL;
 }
 
 /* ------------------------------------------------------ the machine */
@@ -427,333 +360,29 @@ static int parse_machine(const char *spec, struct mmt_machine *m)
 	return rc == 0 ? 0 : -1;
 }
 
+static void default_machine(struct mmt_machine *m)
+{
+	mmt_machine_default(m);
+	m->nr_banks = 2;
+	m->banks[0].start_pfn = 0;
+	m->banks[0].nr_pages = ((uint64_t)STRESS_BANK_MIB << 20) >>
+			       m->page_shift;
+	m->banks[1].start_pfn = (4ULL << 30) >> m->page_shift;
+	m->banks[1].nr_pages = m->banks[0].nr_pages;
+}
+
 /* ------------------------------------------------------ the workers */
-
-struct gfp_choice {
-	uint32_t gfp;
-	uint32_t weight;
-};
-
-static const struct gfp_choice stress_gfps[] = {
-	{ MMT_GFP_KERNEL, 8 },
-	{ MMT_GFP_KERNEL | MMT_GFP_DMA32, 3 },
-	{ MMT_GFP_KERNEL | MMT_GFP_DMA, 1 },
-	{ MMT_GFP_ATOMIC, 2 },
-	{ MMT_GFP_KERNEL | MMT_GFP_ZERO, 2 },
-	{ MMT_GFP_KERNEL | MMT_GFP_HARDWALL | MMT_GFP_HIGHMEM | MMT_GFP_MOVABLE,
-	  2 }, /* GFP_HIGHUSER_MOVABLE */
-	{ MMT_GFP_KSWAPD_RECLAIM | MMT_GFP_NOWARN, 1 }, /* GFP_NOWAIT */
-};
-
-static uint32_t pick_gfp(uint64_t *st)
-{
-	uint32_t total = 0, r, i;
-
-	for (i = 0; i < sizeof(stress_gfps) / sizeof(stress_gfps[0]); i++)
-		total += stress_gfps[i].weight;
-	r = rnd_below(st, total);
-	for (i = 0; i < sizeof(stress_gfps) / sizeof(stress_gfps[0]); i++) {
-		if (r < stress_gfps[i].weight)
-			return stress_gfps[i].gfp;
-		r -= stress_gfps[i].weight;
-	}
-	return MMT_GFP_KERNEL;
-}
-
-static void write_cookies(struct stress *s, const struct stress_block *b)
-{
-	uint64_t i, n = 1ULL << b->order;
-
-	for (i = 0; i < n; i++) {
-		struct stress_cookie c = {
-			.magic = STRESS_COOKIE_MAGIC,
-			.seed = s->seed,
-			.seq = b->seq,
-			.pfn = b->pfn + i,
-			.thread = b->thread,
-			.order = b->order,
-		};
-
-		memcpy((char *)b->addr + i * s->arena.page_size, &c, sizeof(c));
-	}
-}
-
-/* Verify every page head of b; reports the first bad one. 0 or -1. */
-static int verify_cookies(struct stress_worker *w, const struct stress_block *b)
-{
-	struct stress *s = w->s;
-	uint64_t i, n = 1ULL << b->order;
-
-	for (i = 0; i < n; i++) {
-		struct stress_cookie c;
-
-		memcpy(&c, (const char *)b->addr + i * s->arena.page_size,
-		       sizeof(c));
-		if (c.magic != STRESS_COOKIE_MAGIC || c.seed != s->seed ||
-		    c.seq != b->seq || c.pfn != b->pfn + i ||
-		    c.thread != b->thread || c.order != b->order) {
-			stress_violation(
-				s, (int)w->id, w->ops, b->pfn + i,
-				"STRESS-FILL",
-				"cookie of page %" PRIu64 " (page %" PRIu64
-				" of an order-%u block allocated by thread "
-				"%u as #%" PRIu64 ") was overwritten: magic "
-				"0x%016" PRIx64 " thread %u seq %" PRIu64,
-				b->pfn + i, i, b->order, b->thread, b->seq,
-				c.magic, c.thread, c.seq);
-			return -1;
-		}
-	}
-	return 0;
-}
-
-/* Checks on a block just handed out. 0 keeps it, -1 drops it. */
-static int accept_block(struct stress_worker *w, struct stress_block *b)
-{
-	struct stress *s = w->s;
-	const struct mmt_arena *a = &s->arena;
-	uintptr_t base = (uintptr_t)a->base, addr = (uintptr_t)b->addr;
-	uint64_t n = 1ULL << b->order, off, clash, i;
-
-	off = (uint64_t)(addr - base);
-	if (addr < base || off % a->page_size ||
-	    off / a->page_size + n > a->nr_pfns) {
-		stress_violation(s, (int)w->id, w->ops, UINT64_MAX,
-				 "STRESS-RANGE",
-				 "order-%u block at %p is outside the arena "
-				 "[%p, +%" PRIu64 " pages)",
-				 b->order, b->addr, a->base, a->nr_pfns);
-		return -1;
-	}
-	b->pfn = off / a->page_size;
-	if (b->pfn & (n - 1)) {
-		stress_violation(s, (int)w->id, w->ops, b->pfn, "STRESS-RANGE",
-				 "order-%u block at pfn %" PRIu64
-				 " is not aligned to %" PRIu64 " pages",
-				 b->order, b->pfn, n);
-		return -1;
-	}
-	clash = owner_claim(s, b->pfn, n);
-	if (clash != UINT64_MAX) {
-		stress_violation(s, (int)w->id, w->ops, clash,
-				 "STRESS-DOUBLE-ALLOC",
-				 "page %" PRIu64
-				 " handed out twice: it is in the order-%u "
-				 "block at pfn %" PRIu64
-				 " and already in a live block",
-				 clash, b->order, b->pfn);
-		return -1; /* leaked on purpose: the run is over */
-	}
-	if (s->ad->caps & MMT_CAP_ZONES) {
-		uint32_t gfp = b->gfp;
-		int zfirst = zone_of_pfn(a, b->pfn);
-		int zlast = zone_of_pfn(a, b->pfn + n - 1);
-
-		if (zfirst < 0 || zfirst != zlast ||
-		    zfirst > highest_zone(s, gfp))
-			stress_violation(s, (int)w->id, w->ops, b->pfn,
-					 "STRESS-ZONE",
-					 "order-%u block at pfn %" PRIu64
-					 " lies in zone %d..%d but gfp 0x%x "
-					 "allows zones up to %d",
-					 b->order, b->pfn, zfirst, zlast, gfp,
-					 highest_zone(s, gfp));
-	}
-	if ((b->gfp & MMT_GFP_ZERO) || b->api == MMT_API_GET_ZEROED_PAGE) {
-		for (i = 0; i < n; i++) {
-			const unsigned char *p =
-				(const unsigned char *)b->addr +
-				i * a->page_size;
-			unsigned int k;
-
-			for (k = 0; k < STRESS_ZERO_BYTES; k++)
-				if (p[k])
-					break;
-			if (k < STRESS_ZERO_BYTES) {
-				stress_violation(
-					s, (int)w->id, w->ops, b->pfn + i,
-					"STRESS-ZERO",
-					"byte %u of page %" PRIu64
-					" is 0x%02x in zeroed order-%u block",
-					k, b->pfn + i, p[k], b->order);
-				break;
-			}
-		}
-	}
-	write_cookies(s, b);
-	atomic_fetch_add_explicit(&s->live_pages, (long)n,
-				  memory_order_relaxed);
-	return 0;
-}
-
-static void do_alloc(struct stress_worker *w)
-{
-	struct stress *s = w->s;
-	uint32_t top = s->arena.nr_orders ? s->arena.nr_orders : 1;
-	struct stress_block b;
-	void *addr = NULL;
-	int rc;
-
-	memset(&b, 0, sizeof(b));
-	b.order = rnd_below(&w->rng, 8) ?
-			  rnd_below(&w->rng, top < 4 ? top : 4) :
-			  rnd_below(&w->rng, top);
-	b.gfp = pick_gfp(&w->rng);
-	switch (rnd_below(&w->rng, 8)) {
-	case 0:
-	case 1:
-	case 2:
-		b.api = MMT_API_ALLOC_PAGES;
-		break;
-	case 3:
-	case 4:
-		b.api = MMT_API_GET_FREE_PAGES;
-		break;
-	case 5:
-		b.api = MMT_API_ALLOC_PAGE;
-		b.order = 0;
-		break;
-	case 6:
-		b.api = MMT_API_GET_FREE_PAGE;
-		b.order = 0;
-		break;
-	default:
-		/* get_zeroed_page(gfp) is __get_free_page(gfp | __GFP_ZERO). */
-		b.api = MMT_API_GET_ZEROED_PAGE;
-		b.gfp |= MMT_GFP_ZERO;
-		b.order = 0;
-		break;
-	}
-	/*
-	 * The entry points' own rules, applied here so an adapter that
-	 * ignores api still gets the kernel's meaning: __get_free_pages()
-	 * drops __GFP_HIGHMEM (its result needs an address).
-	 */
-	if (b.api == MMT_API_GET_FREE_PAGES || b.api == MMT_API_GET_FREE_PAGE ||
-	    b.api == MMT_API_GET_ZEROED_PAGE)
-		b.gfp &= ~MMT_GFP_HIGHMEM;
-	b.thread = w->id;
-	b.seq = ++w->seq;
-	rc = s->ad->pages.alloc(s->state, b.order, b.gfp, b.api, &addr);
-	if (rc != 0 || !addr) {
-		w->fails++;
-		return;
-	}
-	w->allocs++;
-	b.addr = addr;
-	if (accept_block(w, &b) != 0)
-		return;
-	w->live[w->nlive++] = b;
-}
-
-/* Free a block this thread holds (its own or handed in). */
-static void free_block(struct stress_worker *w, const struct stress_block *b)
-{
-	struct stress *s = w->s;
-	uint64_t n = 1ULL << b->order, lost;
-	uint32_t api;
-	int rc;
-
-	if (verify_cookies(w, b) != 0)
-		return; /* leave it: the run is over */
-	lost = owner_release(s, b->pfn, n);
-	if (lost != UINT64_MAX)
-		stress_violation(s, (int)w->id, w->ops, lost, "STRESS-OWNER",
-				 "page %" PRIu64
-				 " of a live order-%u block was not marked "
-				 "owned at free",
-				 lost, b->order);
-	atomic_fetch_sub_explicit(&s->live_pages, (long)n,
-				  memory_order_relaxed);
-	/*
-	 * Kernel rules: a struct page from alloc_pages goes back through
-	 * __free_pages (a highmem page has no address to free by); an address
-	 * from __get_free_pages may use either.
-	 */
-	if (b->api == MMT_API_ALLOC_PAGES || b->api == MMT_API_ALLOC_PAGE)
-		api = MMT_API_FREE_PAGES_PAGE;
-	else if (b->order == 0 && rnd_below(&w->rng, 2))
-		api = MMT_API_FREE_PAGE;
-	else if (rnd_below(&w->rng, 4) == 0)
-		api = MMT_API_FREE_PAGES_PAGE;
-	else
-		api = MMT_API_FREE_PAGES;
-	rc = s->ad->pages.free(s->state, b->addr, b->order, api);
-	w->frees++;
-	if (rc != 0)
-		stress_violation(s, (int)w->id, w->ops, b->pfn, "STRESS-FREE",
-				 "the allocator refused to free the order-%u "
-				 "block at pfn %" PRIu64 " (error %d)",
-				 b->order, b->pfn, rc);
-}
-
-/* Give b to thread `to`; 0, or -1 when its inbox is full. */
-static int hand_off(struct stress *s, unsigned int to,
-		    const struct stress_block *b)
-{
-	struct stress_inbox *in = &s->inbox[to];
-	int rc = -1;
-
-	pthread_mutex_lock(&in->lock);
-	if (in->n < STRESS_INBOX) {
-		in->v[in->n++] = *b;
-		rc = 0;
-	}
-	pthread_mutex_unlock(&in->lock);
-	return rc;
-}
-
-/* Free up to max blocks others handed to w. */
-static void drain_inbox(struct stress_worker *w, size_t max)
-{
-	struct stress_inbox *in = &w->s->inbox[w->id];
-	struct stress_block batch[32];
-	size_t n, i;
-
-	while (max) {
-		pthread_mutex_lock(&in->lock);
-		n = in->n < 32 ? in->n : 32;
-		if (n > max)
-			n = max;
-		in->n -= n;
-		memcpy(batch, &in->v[in->n], n * sizeof(batch[0]));
-		pthread_mutex_unlock(&in->lock);
-		if (!n)
-			break;
-		for (i = 0; i < n; i++)
-			free_block(w, &batch[i]);
-		max -= n;
-	}
-}
-
-static void do_free(struct stress_worker *w)
-{
-	struct stress *s = w->s;
-	size_t i = rnd_below(&w->rng, (uint32_t)w->nlive);
-	struct stress_block b = w->live[i];
-
-	w->live[i] = w->live[--w->nlive];
-	if (s->nr_threads > 1 && rnd_below(&w->rng, 4) == 0) {
-		unsigned int to =
-			(w->id + 1 + rnd_below(&w->rng, s->nr_threads - 1)) %
-			s->nr_threads;
-
-		if (hand_off(s, to, &b) == 0) {
-			w->handed++;
-			return;
-		}
-	}
-	free_block(w, &b);
-}
 
 static void *worker_main(void *arg)
 {
 	struct stress_worker *w = arg;
 	struct stress *s = w->s;
-	size_t i;
 
-	if (s->ad->cpu_enter)
+	if (s->ad->cpu_enter) {
+		mmt_stress_lock(s);
 		s->ad->cpu_enter(s->state, w->id);
+		mmt_stress_unlock(s);
+	}
 	for (;;) {
 		if (atomic_load_explicit(&s->park, memory_order_acquire)) {
 			pthread_barrier_wait(&s->park_in);
@@ -762,20 +391,13 @@ static void *worker_main(void *arg)
 				break;
 			continue;
 		}
-		if ((w->ops & 15) == 0)
-			drain_inbox(w, 16);
-		if (w->nlive == 0 ||
-		    (w->nlive < STRESS_TABLE && rnd_below(&w->rng, 100) < 52))
-			do_alloc(w);
-		else
-			do_free(w);
-		w->ops++;
+		if ((w->step & 15) == 0)
+			s->sc->drain(w, 16);
+		s->sc->step(w);
+		w->step++;
 	}
-	/* Teardown: no more hand-offs, so the inbox only shrinks now. */
-	for (i = w->nlive; i > 0; i--)
-		free_block(w, &w->live[i - 1]);
-	w->nlive = 0;
-	drain_inbox(w, SIZE_MAX);
+	/* Teardown: no more hand-offs, so the inboxes only shrink now. */
+	s->sc->finish(w);
 	return NULL;
 }
 
@@ -790,8 +412,8 @@ static void on_finding(void *ctx, const char *id, const char *message)
 {
 	struct check_ctx *c = ctx;
 
-	stress_violation(c->s, -1, c->ops, UINT64_MAX, id ? id : "CHECK", "%s",
-			 message ? message : "(no message)");
+	mmt_stress_violation(c->s, -1, c->ops, UINT64_MAX, id ? id : "CHECK",
+			     "%s", message ? message : "(no message)");
 }
 
 static void run_check(struct stress *s, uint64_t ops)
@@ -800,7 +422,9 @@ static void run_check(struct stress *s, uint64_t ops)
 
 	if (!s->ad->check)
 		return;
+	mmt_stress_lock(s);
 	s->ad->check(s->state, STRESS_CHECK_LEVEL, on_finding, &c);
+	mmt_stress_unlock(s);
 	s->checks++;
 }
 
@@ -814,7 +438,18 @@ static uint64_t total_ops(const struct stress *s)
 	return t;
 }
 
-/* Print the violations not printed yet and the zone state. */
+static int64_t total_live(struct stress *s)
+{
+	int64_t t = 0;
+	unsigned int i;
+
+	for (i = 0; i < s->nr_threads; i++)
+		t += atomic_load_explicit(&s->workers[i].live,
+					  memory_order_relaxed);
+	return t;
+}
+
+/* Print the violations not printed yet and the allocator's state. */
 static void print_report(struct stress *s)
 {
 	char *buf;
@@ -823,42 +458,55 @@ static void print_report(struct stress *s)
 
 	if (s->nr_reported >= s->nr_violations)
 		return;
-	fprintf(stderr,
-		"stress: %lu violation(s); reproduce: mmtorture stress "
-		"--allocator %s --threads %u --seed %" PRIu64 "\n",
-		s->nr_violations - s->nr_reported, s->spec, s->nr_threads,
-		s->seed);
+	if (s->nr_reported >= STRESS_KEPT) {
+		/* Only violations past the kept ones are new: count them. */
+		fprintf(s->errf,
+			"stress: %lu more violation(s) on %s while it was "
+			"torn down (not kept)\n",
+			s->nr_violations - s->nr_reported, s->ad->name);
+		s->nr_reported = s->nr_violations;
+		return;
+	}
+	fprintf(s->errf, "stress: %lu violation(s) on %s; reproduce: %s\n",
+		s->nr_violations - s->nr_reported, s->ad->name, s->reproduce);
 	for (i = s->nr_reported; i < s->nr_violations && i < STRESS_KEPT; i++) {
 		const struct stress_violation *v = &s->kept[i];
 
 		if (v->thread < 0)
-			fprintf(stderr,
+			fprintf(s->errf,
 				"  self-check after %" PRIu64 " ops: ", v->op);
 		else
-			fprintf(stderr, "  thread %d op %" PRIu64 ": ",
+			fprintf(s->errf, "  thread %d op %" PRIu64 ": ",
 				v->thread, v->op);
-		fprintf(stderr, "%s", v->id);
-		if (v->pfn != UINT64_MAX)
-			fprintf(stderr, " pfn %" PRIu64 " (0x%" PRIx64 ")",
-				v->pfn, v->pfn);
-		fprintf(stderr, ": %s\n", v->message);
+		fprintf(s->errf, "%s", v->id);
+		if (v->where != UINT64_MAX && !strcmp(s->where_name, "pfn"))
+			fprintf(s->errf, " pfn %" PRIu64 " (0x%" PRIx64 ")",
+				v->where, v->where);
+		else if (v->where != UINT64_MAX)
+			fprintf(s->errf, " addr 0x%" PRIx64, v->where);
+		fprintf(s->errf, ": %s\n", v->message);
 	}
 	if (s->ad->dump && (buf = malloc(len)) != NULL) {
 		buf[0] = '\0';
+		mmt_stress_lock(s);
 		s->ad->dump(s->state, "buddyinfo", buf, len);
+		mmt_stress_unlock(s);
 		buf[len - 1] = '\0';
 		if (buf[0])
-			fprintf(stderr, "buddyinfo:\n%s%s", buf,
+			fprintf(s->errf, "buddyinfo:\n%s%s", buf,
 				buf[strlen(buf) - 1] == '\n' ? "" : "\n");
 		free(buf);
 	}
 	if (s->nr_violations > STRESS_KEPT)
-		fprintf(stderr, "  (%lu more not kept)\n",
-			s->nr_violations - STRESS_KEPT);
+		fprintf(s->errf, "  (%lu more not kept)\n",
+			s->nr_violations - (s->nr_reported > STRESS_KEPT ?
+						    s->nr_reported :
+						    STRESS_KEPT));
+	fflush(s->errf);
 	s->nr_reported = s->nr_violations;
 }
 
-/* Park every worker, check, print progress; they resume on return. */
+/* Park every worker, check, print progress; they resume on park_out. */
 static void park_and_check(struct stress *s, double t, uint64_t *last_ops,
 			   double *last_t, int quiet)
 {
@@ -870,35 +518,317 @@ static void park_and_check(struct stress *s, double t, uint64_t *last_ops,
 	ops = total_ops(s);
 	run_check(s, ops);
 	dt = t - *last_t;
-	if (!quiet)
-		printf("t=%.0fs ops/s=%.0f live_pages=%ld checks=%lu\n", t,
-		       dt > 0 ? (double)(ops - *last_ops) / dt : 0.0,
-		       atomic_load(&s->live_pages), s->checks);
-	fflush(stdout);
+	if (!quiet) {
+		fprintf(s->out,
+			"t=%.0fs %s %s ops/s=%.0f live_%s=%" PRId64
+			" checks=%lu%s\n",
+			t, s->ad->name, s->sc->name,
+			dt > 0 ? (double)(ops - *last_ops) / dt : 0.0,
+			s->sc->live_unit, total_live(s), s->checks,
+			s->serialize ? " serialized" : "");
+		fflush(s->out);
+	}
 	*last_ops = ops;
 	*last_t = t;
 	atomic_store_explicit(&s->park, 0, memory_order_release);
 }
 
+/* Run the threads; returns the elapsed seconds. Sets *peak. */
+static double run_workers(struct stress *s, double seconds, int64_t *peak)
+{
+	double t0 = now_seconds(), t = 0, next = 1, last_t = 0;
+	uint64_t last_ops = 0;
+	unsigned int i;
+	int64_t live;
+
+	*peak = 0;
+	for (;;) {
+		struct timespec nap = { 0, 20 * 1000 * 1000 };
+
+		nanosleep(&nap, NULL);
+		t = now_seconds() - t0;
+		live = total_live(s);
+		if (live > *peak)
+			*peak = live;
+		if (stress_interrupted || atomic_load(&s->failed) ||
+		    t >= seconds)
+			break;
+		if (t >= next) {
+			park_and_check(s, t, &last_ops, &last_t, 0);
+			pthread_barrier_wait(&s->park_out);
+			next += 1;
+		}
+	}
+	/* The last park: check, then let the workers free and leave. */
+	atomic_store(&s->stop, 1);
+	park_and_check(s, t, &last_ops, &last_t, 1);
+	/* Report while the allocator is as the failure left it. */
+	print_report(s);
+	pthread_barrier_wait(&s->park_out);
+	for (i = 0; i < s->nr_threads; i++)
+		pthread_join(s->workers[i].tid, NULL);
+	return t;
+}
+
+static void make_reproduce(struct stress *s, const struct mmt_stress_opts *o)
+{
+	int n = snprintf(s->reproduce, sizeof(s->reproduce),
+			 "mmtorture stress --allocator %s --scenario %s "
+			 "--threads %u --seed %" PRIu64,
+			 o->spec, o->sc->name, o->threads, o->seed);
+
+	if (o->machine_spec && n > 0 && (size_t)n < sizeof(s->reproduce))
+		snprintf(s->reproduce + n, sizeof(s->reproduce) - (size_t)n,
+			 " --machine '%s'", o->machine_spec);
+}
+
+int mmt_stress_run(const struct mmt_adapter *ad,
+		   const struct mmt_stress_opts *o, struct mmt_stress_row *row)
+{
+	struct stress *s;
+	struct mmt_adapter_env env;
+	struct mmt_machine machine;
+	void *map = NULL;
+	size_t map_len = 0;
+	char err[512];
+	double elapsed;
+	unsigned int i, created = 0, inited = 0;
+	int rc, barriers = 0;
+	int64_t peak = 0;
+	FILE *out = o->out ? o->out : stdout, *errf = o->err ? o->err : stderr;
+
+	memset(row, 0, sizeof(*row));
+	snprintf(row->allocator, sizeof(row->allocator), "%s", ad->name);
+	snprintf(row->scenario, sizeof(row->scenario), "%s", o->sc->name);
+	row->threads = o->threads;
+	row->live_unit = o->sc->live_unit;
+	row->rc = MMT_EXIT_ENV;
+	if ((ad->caps & o->sc->needs) != o->sc->needs) {
+		char miss[128];
+
+		mmt_stress_missing_caps(o->sc->needs, ad->caps, miss,
+					sizeof(miss));
+		fprintf(errf,
+			"stress: scenario %s needs %s, which allocator '%s' "
+			"does not declare\n",
+			o->sc->name, miss, ad->name);
+		return row->rc = MMT_EXIT_USAGE;
+	}
+	if (o->machine)
+		machine = *o->machine;
+	else
+		default_machine(&machine);
+	if (machine.nr_cpus < o->threads)
+		machine.nr_cpus = o->threads;
+
+	s = calloc(1, sizeof(*s));
+	if (!s) {
+		fprintf(errf, "stress: out of memory\n");
+		return row->rc = MMT_EXIT_ENV;
+	}
+	s->ad = ad;
+	s->sc = o->sc;
+	s->seed = o->seed;
+	s->nr_threads = o->threads;
+	s->serialize = !(ad->caps & MMT_CAP_THREAD_SAFE);
+	s->out = out;
+	s->errf = errf;
+	s->where_name = "pfn";
+	pthread_mutex_init(&s->vlock, NULL);
+	pthread_mutex_init(&s->serial, NULL);
+	make_reproduce(s, o);
+
+	memset(&env, 0, sizeof(env));
+	env.abi_version = MMT_ADAPTER_ABI_VERSION;
+	env.struct_size = (uint32_t)sizeof(env);
+	env.options = o->options ? o->options : "";
+	env.machine = machine;
+	env.nr_threads = s->nr_threads;
+	if ((ad->caps & MMT_CAP_PAGES) && !(ad->caps & MMT_CAP_OWN_ARENA)) {
+		rc = build_arena(&machine, &env.arena, &map, &map_len, err,
+				 sizeof(err));
+		if (rc != 0) {
+			fprintf(errf, "stress: %s\n", err);
+			rc = rc == -1 ? MMT_EXIT_USAGE : MMT_EXIT_ENV;
+			goto out_free;
+		}
+	}
+	err[0] = '\0';
+	rc = ad->create(&env, &s->state, err, sizeof(err));
+	if (rc != 0) {
+		fprintf(errf, "stress: allocator '%s' refused to start: %s\n",
+			ad->name, err[0] ? err : strerror(-rc));
+		rc = rc == -EINVAL ? MMT_EXIT_USAGE : MMT_EXIT_ENV;
+		goto out_unmap;
+	}
+	rc = 0;
+	if (ad->caps & MMT_CAP_PAGES) {
+		if (ad->caps & MMT_CAP_OWN_ARENA)
+			rc = ad->pages.arena(s->state, &s->arena);
+		else
+			s->arena = env.arena;
+		if (rc != 0 || !s->arena.base || !s->arena.page_size ||
+		    !s->arena.nr_pfns) {
+			fprintf(errf,
+				"stress: allocator '%s' gave no usable arena\n",
+				ad->name);
+			rc = MMT_EXIT_ENV;
+			goto out_destroy;
+		}
+		for (i = 0; i < s->arena.nr_zones && i < MMT_NR_ZONE_TYPES;
+		     i++) {
+			if (!s->arena.zones[i].present)
+				continue;
+			s->has_dma32 |= s->arena.zones[i].type ==
+					MMT_ZONE_DMA32;
+			s->has_highmem |= s->arena.zones[i].type ==
+					  MMT_ZONE_HIGHMEM;
+		}
+	}
+	s->inbox = calloc(s->nr_threads, sizeof(*s->inbox));
+	s->workers = calloc(s->nr_threads, sizeof(*s->workers));
+	if (!s->inbox || !s->workers || s->sc->setup(s, err, sizeof(err))) {
+		fprintf(errf, "stress: out of memory\n");
+		rc = MMT_EXIT_ENV;
+		goto out_destroy;
+	}
+	for (i = 0; i < s->nr_threads; i++) {
+		struct stress_inbox *in = &s->inbox[i];
+		struct stress_worker *w = &s->workers[i];
+
+		pthread_mutex_init(&in->lock, NULL);
+		in->item_size = s->sc->item_size;
+		in->v = calloc(STRESS_INBOX, in->item_size);
+		w->s = s;
+		w->id = i;
+		w->rng = mmt_stress_stream(s->seed, i);
+		atomic_init(&w->live, 0);
+		if (!in->v || s->sc->worker_init(w) != 0)
+			break;
+		inited++;
+	}
+	if (inited < s->nr_threads) {
+		fprintf(errf, "stress: out of memory\n");
+		rc = MMT_EXIT_ENV;
+		goto out_workers;
+	}
+	pthread_barrier_init(&s->park_in, NULL, s->nr_threads + 1);
+	pthread_barrier_init(&s->park_out, NULL, s->nr_threads + 1);
+	barriers = 1;
+
+	fprintf(out,
+		"stress: allocator=%s scenario=%s threads=%u seconds=%g "
+		"seed=%" PRIu64,
+		ad->name, s->sc->name, s->nr_threads, o->seconds, s->seed);
+	if (ad->caps & MMT_CAP_PAGES)
+		fprintf(out,
+			" arena=%" PRIu64 " pages of %" PRIu64
+			" bytes, %u orders",
+			s->arena.nr_pfns, s->arena.page_size,
+			s->arena.nr_orders);
+	fprintf(out, "\n");
+	if (s->serialize && s->nr_threads > 1)
+		fprintf(out,
+			"stress: '%s' is not THREAD_SAFE: its calls are "
+			"serialized through one mutex\n",
+			ad->name);
+	fflush(out);
+	for (i = 0; i < s->nr_threads; i++) {
+		if (pthread_create(&s->workers[i].tid, NULL, worker_main,
+				   &s->workers[i]) != 0)
+			break;
+		created++;
+	}
+	if (created < s->nr_threads) {
+		/* Cannot run short-handed: the barriers count every thread. */
+		fprintf(errf, "stress: pthread_create failed after %u\n",
+			created);
+		_exit(MMT_EXIT_ENV);
+	}
+	elapsed = run_workers(s, o->seconds, &peak);
+	run_check(s, total_ops(s)); /* the idle allocator, all freed */
+	print_report(s);
+
+	row->seconds = elapsed;
+	row->ops = total_ops(s);
+	row->ops_per_s = elapsed > 0 ? (double)row->ops / elapsed : 0.0;
+	row->peak_live = peak;
+	row->violations = s->nr_violations;
+	row->serialized = s->serialize;
+	row->interrupted = stress_interrupted != 0;
+	if (stress_interrupted)
+		fprintf(out, "stress: interrupted\n");
+	fprintf(out,
+		"stress: allocator=%s scenario=%s threads=%u seconds=%.0f "
+		"ops=%" PRIu64 " ops/s=%.0f peak_live_%s=%" PRId64
+		" checks=%lu violations=%lu\n",
+		ad->name, s->sc->name, s->nr_threads, elapsed, row->ops,
+		row->ops_per_s, s->sc->live_unit, peak, s->checks,
+		s->nr_violations);
+	fflush(out);
+	rc = s->nr_violations ? MMT_EXIT_BUG : MMT_EXIT_OK;
+out_workers:
+	if (barriers) {
+		pthread_barrier_destroy(&s->park_in);
+		pthread_barrier_destroy(&s->park_out);
+	}
+	for (i = 0; i < s->nr_threads; i++) {
+		if (i < inited)
+			s->sc->worker_fini(&s->workers[i]);
+		else
+			free(s->workers[i].priv);
+		free(s->inbox[i].v);
+		pthread_mutex_destroy(&s->inbox[i].lock);
+	}
+out_destroy:
+	if (s->priv)
+		s->sc->teardown(s);
+	ad->destroy(s->state);
+out_unmap:
+	if (map)
+		munmap(map, map_len);
+out_free:
+	free(s->inbox);
+	free(s->workers);
+	pthread_mutex_destroy(&s->vlock);
+	pthread_mutex_destroy(&s->serial);
+	free(s);
+	return row->rc = rc;
+}
+
+/* ------------------------------------------------------ the command */
+
 static void usage(FILE *out)
 {
+	size_t i;
+
 	fprintf(out,
-		"usage: mmtorture stress [--allocator SPEC] [--threads N] "
-		"[--seconds S]\n"
-		"                        [--seed X] [--machine SPEC] "
-		"[--scenario pages-mix]\n"
-		"  --allocator SPEC  adapter (default $MMT_ALLOCATOR or "
-		"ref-pages)\n"
+		"usage: mmtorture stress [--allocator SPEC[,SPEC...]] "
+		"[--scenario NAME]\n"
+		"                        [--threads N] [--seconds S] "
+		"[--seed X] [--machine SPEC]\n"
+		"  --allocator LIST  one adapter, or a comma list run one after "
+		"the other\n"
+		"                    and compared in a table (default "
+		"$MMT_ALLOCATOR or ref-pages)\n"
+		"  --scenario NAME   default: the first the allocator's "
+		"capabilities allow\n"
 		"  --threads N       1..%u worker threads, one simulated CPU "
 		"each (2)\n"
-		"  --seconds S       run time (10)\n"
-		"  --seed X          PRNG seed; thread i uses X + i (1)\n"
-		"  --machine SPEC    a text-format machine line without "
-		"'machine',\n"
+		"  --seconds S       run time per allocator (10)\n"
+		"  --seed X          PRNG seed; same seed, same op sequence per "
+		"thread (1)\n"
+		"  --machine SPEC    pages-mix: a text-format machine line "
+		"without 'machine',\n"
 		"                    e.g. \"profile=x86_64 bank=64M@0 "
 		"bank=64M@4G\" (default)\n"
-		"  --scenario NAME   pages-mix (default)\n",
+		"scenarios:\n",
 		STRESS_MAX_THREADS);
+	for (i = 0; i < NR_SCENARIOS; i++)
+		fprintf(out, "  %-12s %s\n", scenarios[i]->name,
+			scenarios[i]->summary);
+	fprintf(out, "exit: 0 held, 1 violation found, 2 bad usage, "
+		     "3 environment\n");
 }
 
 static int parse_u64(const char *s, uint64_t *out)
@@ -915,10 +845,14 @@ static int parse_u64(const char *s, uint64_t *out)
 struct stress_args {
 	const char *allocator;
 	const char *machine;
-	const char *scenario;
+	const char *scenario; /* NULL: by capability */
 	uint64_t threads, seed;
 	double seconds;
 };
+
+static const char *const value_options[] = { "--allocator", "--machine",
+					     "--scenario",  "--threads",
+					     "--seed",	    "--seconds" };
 
 /* Returns -1 to go on, else an exit code. */
 static int parse_args(int argc, char **argv, struct stress_args *a)
@@ -929,14 +863,14 @@ static int parse_args(int argc, char **argv, struct stress_args *a)
 	if (!a->allocator || !*a->allocator)
 		a->allocator = "ref-pages";
 	a->machine = NULL;
-	a->scenario = "pages-mix";
+	a->scenario = NULL;
 	a->threads = 2;
 	a->seed = 1;
 	a->seconds = 10;
 	for (i = 1; i < argc; i++) {
-		const char *opt = argv[i],
-			   *val = i + 1 < argc ? argv[i + 1] : NULL;
+		const char *opt = argv[i], *val;
 		char *end;
+		size_t k;
 
 		if (!strcmp(opt, "--help") || !strcmp(opt, "-h")) {
 			usage(stdout);
@@ -948,18 +882,20 @@ static int parse_args(int argc, char **argv, struct stress_args *a)
 			usage(stderr);
 			return MMT_EXIT_USAGE;
 		}
-		if (strcmp(opt, "--allocator") && strcmp(opt, "--machine") &&
-		    strcmp(opt, "--scenario") && strcmp(opt, "--threads") &&
-		    strcmp(opt, "--seed") && strcmp(opt, "--seconds")) {
+		for (k = 0;
+		     k < sizeof(value_options) / sizeof(value_options[0]); k++)
+			if (!strcmp(opt, value_options[k]))
+				break;
+		if (k == sizeof(value_options) / sizeof(value_options[0])) {
 			fprintf(stderr, "stress: unknown option '%s'\n", opt);
 			usage(stderr);
 			return MMT_EXIT_USAGE;
 		}
-		if (!val) {
+		if (i + 1 >= argc) {
 			fprintf(stderr, "stress: %s needs a value\n", opt);
 			return MMT_EXIT_USAGE;
 		}
-		i++;
+		val = argv[++i];
 		if (!strcmp(opt, "--allocator")) {
 			a->allocator = val;
 		} else if (!strcmp(opt, "--machine")) {
@@ -981,7 +917,7 @@ static int parse_args(int argc, char **argv, struct stress_args *a)
 					val);
 				return MMT_EXIT_USAGE;
 			}
-		} else if (!strcmp(opt, "--seconds")) {
+		} else {
 			errno = 0;
 			a->seconds = strtod(val, &end);
 			if (errno || *end || end == val ||
@@ -992,248 +928,199 @@ static int parse_args(int argc, char **argv, struct stress_args *a)
 					val);
 				return MMT_EXIT_USAGE;
 			}
-		} else {
-			fprintf(stderr, "stress: unknown option '%s'\n", opt);
-			usage(stderr);
-			return MMT_EXIT_USAGE;
 		}
 	}
-	if (strcmp(a->scenario, "pages-mix") != 0) {
+	if (a->scenario && !mmt_stress_scenario(a->scenario)) {
 		fprintf(stderr,
-			"stress: --scenario '%s': unknown (known: pages-mix)\n",
+			"stress: --scenario '%s': unknown (known: pages-mix, "
+			"kmalloc-mix)\n",
 			a->scenario);
 		return MMT_EXIT_USAGE;
 	}
 	return -1;
 }
 
-static void default_machine(struct mmt_machine *m)
+/* One --allocator list item, resolved. */
+struct stress_item {
+	char spec[512];
+	const struct mmt_adapter *ad;
+	const char *options;
+	const struct stress_scenario *sc;
+};
+
+/*
+ * Split the list and resolve every item before anything runs, so a typo
+ * or a scenario the caps forbid fails at once. 0, or an exit code.
+ */
+static int resolve_list(const struct stress_args *a, struct stress_item *it,
+			size_t *n)
 {
-	mmt_machine_default(m);
-	m->nr_banks = 2;
-	m->banks[0].start_pfn = 0;
-	m->banks[0].nr_pages = ((uint64_t)STRESS_BANK_MIB << 20) >>
-			       m->page_shift;
-	m->banks[1].start_pfn = (4ULL << 30) >> m->page_shift;
-	m->banks[1].nr_pages = m->banks[0].nr_pages;
-}
-
-/* Run the threads; returns the elapsed seconds. */
-static double run_workers(struct stress *s, double seconds)
-{
-	double t0 = now_seconds(), t = 0, next = 1, last_t = 0;
-	uint64_t last_ops = 0;
-	unsigned int i;
-
-	for (;;) {
-		struct timespec nap = { 0, 20 * 1000 * 1000 };
-
-		nanosleep(&nap, NULL);
-		t = now_seconds() - t0;
-		if (stress_interrupted || atomic_load(&s->failed) ||
-		    t >= seconds)
-			break;
-		if (t >= next) {
-			park_and_check(s, t, &last_ops, &last_t, 0);
-			pthread_barrier_wait(&s->park_out);
-			next += 1;
-		}
-	}
-	/* The last park: check, then let the workers free and leave. */
-	atomic_store(&s->stop, 1);
-	park_and_check(s, t, &last_ops, &last_t, 1);
-	/* Report while the machine is as the failure left it. */
-	print_report(s);
-	pthread_barrier_wait(&s->park_out);
-	for (i = 0; i < s->nr_threads; i++)
-		pthread_join(s->workers[i].tid, NULL);
-	return t;
-}
-
-static int stress_run(const struct stress_args *args)
-{
-	struct stress *s;
-	struct mmt_adapter_env env;
-	struct mmt_machine machine;
-	const struct mmt_adapter *ad = NULL;
-	const char *options = "";
-	struct sigaction sa, old_sa;
-	void *map = NULL;
-	size_t map_len = 0;
+	const char *p = a->allocator;
 	char err[512];
-	double elapsed;
-	unsigned int i, created = 0;
-	uint64_t ops;
-	int rc;
 
-	err[0] = '\0';
-	rc = mmt_adapter_select(args->allocator, &ad, &options, err,
-				sizeof(err));
-	if (rc != 0 || !ad) {
-		fprintf(stderr, "stress: --allocator '%s': %s\n",
-			args->allocator, err[0] ? err : "not available");
-		return rc ? rc : MMT_EXIT_USAGE;
-	}
-	if (mmt_adapter_validate(ad, err, sizeof(err)) != 0) {
-		fprintf(stderr, "stress: %s\n", err);
-		return MMT_EXIT_USAGE;
-	}
-	if (!(ad->caps & MMT_CAP_PAGES)) {
-		fprintf(stderr,
-			"stress: allocator '%s' has no PAGES capability; "
-			"scenario pages-mix needs it\n",
-			ad->name);
-		return MMT_EXIT_USAGE;
-	}
-	if (args->threads > 1 && !(ad->caps & MMT_CAP_THREAD_SAFE)) {
-		fprintf(stderr,
-			"stress: allocator '%s' is not THREAD_SAFE; run it "
-			"with --threads 1\n",
-			ad->name);
-		return MMT_EXIT_USAGE;
-	}
-	if (args->machine) {
-		if (parse_machine(args->machine, &machine) != 0)
+	*n = 0;
+	for (;;) {
+		size_t len = strcspn(p, ",");
+		struct stress_item *x;
+		int rc;
+
+		if (*n == MAX_ALLOCATORS) {
+			fprintf(stderr,
+				"stress: --allocator: more than %u allocators\n",
+				MAX_ALLOCATORS);
 			return MMT_EXIT_USAGE;
-	} else {
-		default_machine(&machine);
-	}
-	if (machine.nr_cpus < args->threads)
-		machine.nr_cpus = (uint32_t)args->threads;
-
-	s = calloc(1, sizeof(*s));
-	if (!s) {
-		fprintf(stderr, "stress: out of memory\n");
-		return MMT_EXIT_ENV;
-	}
-	s->ad = ad;
-	s->spec = args->allocator;
-	s->seed = args->seed;
-	s->nr_threads = (unsigned int)args->threads;
-	pthread_mutex_init(&s->vlock, NULL);
-
-	memset(&env, 0, sizeof(env));
-	env.abi_version = MMT_ADAPTER_ABI_VERSION;
-	env.struct_size = (uint32_t)sizeof(env);
-	env.options = options ? options : "";
-	env.machine = machine;
-	env.nr_threads = s->nr_threads;
-	if (!(ad->caps & MMT_CAP_OWN_ARENA)) {
-		rc = build_arena(&machine, &env.arena, &map, &map_len, err,
-				 sizeof(err));
-		if (rc != 0) {
-			fprintf(stderr, "stress: %s\n", err);
-			rc = rc == -1 ? MMT_EXIT_USAGE : MMT_EXIT_ENV;
-			goto out_free;
 		}
-	}
-	err[0] = '\0';
-	rc = ad->create(&env, &s->state, err, sizeof(err));
-	if (rc != 0) {
-		fprintf(stderr,
-			"stress: allocator '%s' refused the machine: %s\n",
-			ad->name, err[0] ? err : strerror(-rc));
-		rc = rc == -EINVAL ? MMT_EXIT_USAGE : MMT_EXIT_ENV;
-		goto out_unmap;
-	}
-	if (ad->caps & MMT_CAP_OWN_ARENA)
-		rc = ad->pages.arena(s->state, &s->arena);
-	else
-		s->arena = env.arena;
-	if (rc != 0 || !s->arena.base || !s->arena.page_size ||
-	    !s->arena.nr_pfns) {
-		fprintf(stderr, "stress: allocator '%s' gave no usable arena\n",
-			ad->name);
-		rc = MMT_EXIT_ENV;
-		goto out_destroy;
-	}
-	for (i = 0; i < s->arena.nr_zones && i < MMT_NR_ZONE_TYPES; i++) {
-		if (!s->arena.zones[i].present)
-			continue;
-		s->has_dma32 |= s->arena.zones[i].type == MMT_ZONE_DMA32;
-		s->has_highmem |= s->arena.zones[i].type == MMT_ZONE_HIGHMEM;
-	}
+		x = &it[*n];
+		if (len == 0 || len >= sizeof(x->spec)) {
+			fprintf(stderr,
+				"stress: --allocator '%s': empty or too long "
+				"item\n",
+				a->allocator);
+			return MMT_EXIT_USAGE;
+		}
+		memcpy(x->spec, p, len);
+		x->spec[len] = '\0';
+		err[0] = '\0';
+		rc = mmt_adapter_select(x->spec, &x->ad, &x->options, err,
+					sizeof(err));
+		if (rc != 0 || !x->ad) {
+			fprintf(stderr, "stress: --allocator '%s': %s\n",
+				x->spec, err[0] ? err : "not available");
+			return rc ? rc : MMT_EXIT_USAGE;
+		}
+		if (mmt_adapter_validate(x->ad, err, sizeof(err)) != 0) {
+			fprintf(stderr, "stress: %s\n", err);
+			return MMT_EXIT_USAGE;
+		}
+		if (a->scenario) {
+			x->sc = mmt_stress_scenario(a->scenario);
+			if ((x->ad->caps & x->sc->needs) != x->sc->needs) {
+				char miss[128];
 
-	s->owner_words = (size_t)((s->arena.nr_pfns + 63) / 64);
-	s->owner = calloc(s->owner_words, sizeof(*s->owner));
-	s->inbox = calloc(s->nr_threads, sizeof(*s->inbox));
-	s->workers = calloc(s->nr_threads, sizeof(*s->workers));
-	if (!s->owner || !s->inbox || !s->workers) {
-		fprintf(stderr, "stress: out of memory\n");
-		rc = MMT_EXIT_ENV;
-		goto out_destroy;
+				mmt_stress_missing_caps(x->sc->needs,
+							x->ad->caps, miss,
+							sizeof(miss));
+				fprintf(stderr,
+					"stress: --scenario %s needs the %s "
+					"capability, which allocator '%s' "
+					"lacks\n",
+					x->sc->name, miss, x->ad->name);
+				return MMT_EXIT_USAGE;
+			}
+		} else {
+			x->sc = mmt_stress_default_scenario(x->ad->caps);
+			if (!x->sc) {
+				fprintf(stderr,
+					"stress: allocator '%s' has neither "
+					"PAGES nor OBJECTS: no scenario can "
+					"run on it\n",
+					x->ad->name);
+				return MMT_EXIT_USAGE;
+			}
+		}
+		(*n)++;
+		if (p[len] == '\0')
+			break;
+		p += len + 1;
 	}
-	for (i = 0; i < s->nr_threads; i++)
-		pthread_mutex_init(&s->inbox[i].lock, NULL);
-	pthread_barrier_init(&s->park_in, NULL, s->nr_threads + 1);
-	pthread_barrier_init(&s->park_out, NULL, s->nr_threads + 1);
+	return 0;
+}
+
+static const char *verdict(const struct mmt_stress_row *r)
+{
+	if (r->violations)
+		return "FAIL";
+	if (r->rc != MMT_EXIT_OK)
+		return "error";
+	if (r->interrupted)
+		return "interrupted";
+	return "ok";
+}
+
+static void format_live(const struct mmt_stress_row *r, char *buf, size_t len)
+{
+	if (r->live_unit && !strcmp(r->live_unit, "bytes")) {
+		if (r->peak_live >= (int64_t)10 << 20)
+			snprintf(buf, len, "%.1f MiB",
+				 (double)r->peak_live / (1 << 20));
+		else
+			snprintf(buf, len, "%.1f KiB",
+				 (double)r->peak_live / 1024);
+	} else {
+		snprintf(buf, len, "%" PRId64 " %s", r->peak_live,
+			 r->live_unit ? r->live_unit : "");
+	}
+}
+
+static void print_table(const struct mmt_stress_row *rows, size_t n)
+{
+	size_t i;
+	int wa = 9;
+
+	for (i = 0; i < n; i++)
+		if ((int)strlen(rows[i].allocator) > wa)
+			wa = (int)strlen(rows[i].allocator);
+	printf("\n%-*s %-12s %7s %7s %12s %12s %14s %10s %s\n", wa, "allocator",
+	       "scenario", "threads", "seconds", "ops", "ops/s", "peak live",
+	       "violations", "verdict");
+	for (i = 0; i < n; i++) {
+		const struct mmt_stress_row *r = &rows[i];
+		char live[32];
+
+		format_live(r, live, sizeof(live));
+		printf("%-*s %-12s %7u %7.1f %12" PRIu64
+		       " %12.0f %14s %10lu %s%s\n",
+		       wa, r->allocator, r->scenario, r->threads, r->seconds,
+		       r->ops, r->ops_per_s, live, r->violations, verdict(r),
+		       r->serialized && r->threads > 1 ? " (serialized)" : "");
+	}
+	fflush(stdout);
+}
+
+int mmt_stress_main(int argc, char **argv)
+{
+	static struct stress_item items[MAX_ALLOCATORS];
+	struct mmt_stress_row rows[MAX_ALLOCATORS];
+	struct mmt_machine machine;
+	struct stress_args args;
+	struct sigaction sa, old_sa;
+	size_t n = 0, i, ran = 0;
+	int rc = parse_args(argc, argv, &args), worst = MMT_EXIT_OK;
+	int any_bug = 0;
+
+	if (rc >= 0)
+		return rc;
+	rc = resolve_list(&args, items, &n);
+	if (rc)
+		return rc;
+	if (args.machine && parse_machine(args.machine, &machine) != 0)
+		return MMT_EXIT_USAGE;
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = stress_on_sigint;
 	sigemptyset(&sa.sa_mask);
 	stress_interrupted = 0;
 	sigaction(SIGINT, &sa, &old_sa);
+	for (i = 0; i < n && !stress_interrupted; i++) {
+		struct mmt_stress_opts o = {
+			.spec = items[i].spec,
+			.options = items[i].options,
+			.sc = items[i].sc,
+			.machine = args.machine ? &machine : NULL,
+			.machine_spec = args.machine,
+			.threads = (unsigned int)args.threads,
+			.seconds = args.seconds,
+			.seed = args.seed,
+		};
 
-	printf("stress: allocator=%s threads=%u seconds=%g seed=%" PRIu64
-	       " arena=%" PRIu64 " pages of %" PRIu64 " bytes, %u orders\n",
-	       ad->name, s->nr_threads, args->seconds, s->seed,
-	       s->arena.nr_pfns, s->arena.page_size, s->arena.nr_orders);
-	fflush(stdout);
-	for (i = 0; i < s->nr_threads; i++) {
-		struct stress_worker *w = &s->workers[i];
-
-		w->s = s;
-		w->id = i;
-		w->rng = s->seed + i;
-		if (pthread_create(&w->tid, NULL, worker_main, w) != 0)
-			break;
-		created++;
+		rc = mmt_stress_run(items[i].ad, &o, &rows[ran]);
+		ran++;
+		if (rc == MMT_EXIT_BUG)
+			any_bug = 1;
+		else if (rc != MMT_EXIT_OK && worst == MMT_EXIT_OK)
+			worst = rc;
 	}
-	if (created < s->nr_threads) {
-		/* Cannot run short-handed: the barriers count every thread. */
-		fprintf(stderr, "stress: pthread_create failed after %u\n",
-			created);
-		_exit(MMT_EXIT_ENV);
-	}
-	elapsed = run_workers(s, args->seconds);
-	run_check(s, total_ops(s)); /* the idle machine, all freed */
-	print_report(s);
 	sigaction(SIGINT, &old_sa, NULL);
-
-	ops = total_ops(s);
-	if (stress_interrupted)
-		printf("stress: interrupted\n");
-	printf("stress: allocator=%s threads=%u seconds=%.0f ops=%" PRIu64
-	       " ops/s=%.0f checks=%lu violations=%lu\n",
-	       ad->name, s->nr_threads, elapsed, ops,
-	       elapsed > 0 ? (double)ops / elapsed : 0.0, s->checks,
-	       s->nr_violations);
-	fflush(stdout);
-	rc = s->nr_violations ? MMT_EXIT_BUG : MMT_EXIT_OK;
-	pthread_barrier_destroy(&s->park_in);
-	pthread_barrier_destroy(&s->park_out);
-	for (i = 0; i < s->nr_threads; i++)
-		pthread_mutex_destroy(&s->inbox[i].lock);
-out_destroy:
-	ad->destroy(s->state);
-out_unmap:
-	if (map)
-		munmap(map, map_len);
-out_free:
-	free(s->owner);
-	free(s->inbox);
-	free(s->workers);
-	pthread_mutex_destroy(&s->vlock);
-	free(s);
-	return rc;
-}
-
-int mmt_stress_main(int argc, char **argv)
-{
-	struct stress_args args;
-	int rc = parse_args(argc, argv, &args);
-
-	if (rc >= 0)
-		return rc;
-	return stress_run(&args);
+	print_table(rows, ran);
+	return any_bug ? MMT_EXIT_BUG : worst;
 }

@@ -1,0 +1,625 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * stress/objects.c - scenario kmalloc-mix: threads sharing one OBJECTS
+ * allocator (a malloc family) with the request sizes a kernel's kmalloc
+ * sees.
+ *
+ * Sizes: six in ten are exactly a kmalloc class (8, 16, 32, 64, 96, 128,
+ * 192, 256, 512, 1024, 2048, 4096, 8192, as in Linux's kmalloc caches),
+ * three in ten an odd size strictly between two classes (1..7 below the
+ * first), one in ten a larger one up to 64 KiB.
+ *
+ * Each thread has STRESS_OBJ_SLOTS slots. Step n of thread i draws from
+ * thread i's own stream only: a slot, an op (free 45%, malloc 25%,
+ * kzalloc = malloc with __GFP_ZERO 5%, calloc 8%, aligned 7% with an
+ * alignment of 16..4096, realloc 10%), a size, and whether and to whom a
+ * freed object is handed. The draws do not depend on results, so a seed
+ * gives the same op sequence on every run. Slot rules: an allocation into
+ * a live slot frees the old object first; realloc of a live slot resizes
+ * it (of an empty slot it is a malloc); a free of an empty slot does
+ * nothing. A quarter of frees (with more than one thread) hand the object
+ * to another thread, which checks and frees it.
+ *
+ * Checks:
+ *   STRESS-DOUBLE-ALLOC an address handed out while live: every live
+ *                       object's address is in a lock-striped hash set
+ *                       (liveset.c), inserted after the allocation and
+ *                       removed just before the free or realloc;
+ *   STRESS-COOKIE       the header (address, owner thread, sequence, size,
+ *                       fill key; its first min(size, 32) bytes) changed
+ *                       between allocation and free;
+ *   STRESS-FILL         the fill pattern changed: written over bytes
+ *                       32..255, the last 64 bytes and 8 bytes at every
+ *                       4 KiB of the object (all of a small object);
+ *   STRESS-REALLOC      realloc did not keep the old contents up to the
+ *                       smaller of the two sizes;
+ *   STRESS-ZERO         calloc or kzalloc memory not zero (all of it up to
+ *                       4 KiB, then 8 bytes every 4 KiB and the last 64);
+ *   STRESS-USABLE       (USABLE_SIZE) usable_size() below the request;
+ *   STRESS-ALIGN        aligned() result not aligned as asked, or any
+ *                       result below the C alignment for its size
+ *                       (min(_Alignof(max_align_t), largest power of two
+ *                       <= size));
+ *   STRESS-OWNER        an object's address missing from the set at free
+ *                       (a harness bug).
+ * A NULL result is counted as a failed allocation, not a violation.
+ */
+#include <inttypes.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <mmtorture/adapter.h>
+
+#include "stress_int.h"
+
+#define COOKIE_MAGIC 0x6b6d616c6c6f6321ULL
+#define FILL_HEAD 256u /* pattern over [cookie, FILL_HEAD) */
+#define FILL_TAIL 64u /* and over the last FILL_TAIL bytes */
+#define STRIDE 4096u /* and 8 bytes every STRIDE bytes */
+#define ZERO_FULL 4096u /* zero check of every byte up to this */
+#define TAIL_MAX 65536u /* largest request */
+
+enum obj_kind {
+	OBJ_FREE = 0,
+	OBJ_MALLOC,
+	OBJ_KZALLOC,
+	OBJ_CALLOC,
+	OBJ_ALIGNED,
+	OBJ_REALLOC,
+};
+
+static const char *const kind_names[] = { "free",   "malloc",  "kzalloc",
+					  "calloc", "aligned", "realloc" };
+
+static const uint32_t kmalloc_classes[] = { 8,	  16,	32,  64,  96,
+					    128,  192,	256, 512, 1024,
+					    2048, 4096, 8192 };
+#define NR_CLASSES (sizeof(kmalloc_classes) / sizeof(kmalloc_classes[0]))
+
+/* A live object. */
+struct oobj {
+	void *addr;
+	uintptr_t origin; /* address the cookie was written at */
+	uint64_t seq; /* the allocating thread's allocation number */
+	uint64_t key; /* fill key */
+	size_t size; /* requested bytes */
+	size_t align; /* asked alignment (aligned), else 0 */
+	uint32_t thread; /* who allocated it */
+	uint32_t kind; /* enum obj_kind */
+};
+
+/* At the start of every object (only its first `size` bytes if shorter). */
+struct ocookie {
+	uint64_t magic; /* COOKIE_MAGIC ^ address */
+	uint64_t seq;
+	uint32_t thread;
+	uint32_t size; /* low 32 bits */
+	uint64_t key;
+};
+
+struct oslot {
+	int live;
+	struct oobj o;
+};
+
+struct oworker {
+	struct oslot slot[STRESS_OBJ_SLOTS];
+};
+
+/* ------------------------------------------------------ the op sequence */
+
+struct oop {
+	uint32_t slot;
+	uint32_t kind;
+	size_t size;
+	size_t align; /* OBJ_ALIGNED */
+	size_t elem; /* OBJ_CALLOC: element size, divides size */
+	int hand;
+	unsigned int to;
+};
+
+static size_t gen_size(uint64_t r)
+{
+	uint32_t k = (uint32_t)(r % 10), idx;
+	uint64_t lo, hi;
+
+	r /= 10;
+	idx = (uint32_t)(r % NR_CLASSES);
+	r /= NR_CLASSES;
+	if (k < 6)
+		return kmalloc_classes[idx];
+	if (k < 9) {
+		lo = idx ? kmalloc_classes[idx - 1] + 1 : 1;
+		hi = kmalloc_classes[idx] - 1; /* strictly between */
+		return (size_t)(lo + r % (hi - lo + 1));
+	}
+	lo = kmalloc_classes[NR_CLASSES - 1] + 1;
+	return (size_t)(lo + r % (TAIL_MAX - lo + 1));
+}
+
+static void gen_oop(uint64_t *rng, unsigned int self, unsigned int nthreads,
+		    struct oop *op)
+{
+	uint64_t r1 = mmt_stress_rand(rng), r2 = mmt_stress_rand(rng);
+	uint64_t r3 = mmt_stress_rand(rng);
+	uint32_t k;
+
+	memset(op, 0, sizeof(*op));
+	op->slot = (uint32_t)(r1 % STRESS_OBJ_SLOTS);
+	k = (uint32_t)((r1 >> 32) % 100);
+	op->kind = k < 45 ? OBJ_FREE :
+		   k < 70 ? OBJ_MALLOC :
+		   k < 75 ? OBJ_KZALLOC :
+		   k < 83 ? OBJ_CALLOC :
+		   k < 90 ? OBJ_ALIGNED :
+			    OBJ_REALLOC;
+	op->size = gen_size(r2);
+	op->align = (size_t)16 << (r3 % 9); /* 16..4096 */
+	switch ((r3 >> 8) & 3) {
+	case 0:
+		op->elem = 1;
+		break;
+	case 1:
+		op->elem = op->size % 8 ? 1 : 8;
+		break;
+	case 2:
+		op->elem = op->size % 16 ? 1 : 16;
+		break;
+	default:
+		op->elem = op->size; /* calloc(1, size) */
+		break;
+	}
+	op->hand = nthreads > 1 && ((r3 >> 16) & 3) == 0;
+	op->to = nthreads > 1 ? (self + 1 +
+				 (unsigned int)((r3 >> 24) % (nthreads - 1))) %
+					nthreads :
+				self;
+}
+
+/* ------------------------------------------------------ contents */
+
+static uint8_t pattern_byte(uint64_t key, size_t i)
+{
+	return (uint8_t)((uint8_t)(key >> ((i & 7) * 8)) ^ (uint8_t)(i >> 3));
+}
+
+static void make_cookie(const struct oobj *o, struct ocookie *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->magic = COOKIE_MAGIC ^ (uint64_t)o->origin;
+	c->seq = o->seq;
+	c->thread = o->thread;
+	c->size = (uint32_t)o->size;
+	c->key = o->key;
+}
+
+/*
+ * Call fn on each patterned range [a, b) of an object of `size` bytes,
+ * clipped to [0, limit). fn returns nonzero to stop; that value is
+ * returned.
+ */
+typedef size_t (*range_fn)(unsigned char *p, size_t a, size_t b, uint64_t key);
+
+static size_t each_range(unsigned char *p, size_t size, size_t limit,
+			 uint64_t key, range_fn fn)
+{
+	size_t a = sizeof(struct ocookie), b, off, r;
+
+	if (limit > size)
+		limit = size;
+	b = size < FILL_HEAD ? size : FILL_HEAD;
+	if (a < b && a < limit && (r = fn(p, a, b < limit ? b : limit, key)))
+		return r;
+	if (size <= FILL_HEAD)
+		return 0;
+	for (off = STRIDE; off + 8 <= size - FILL_TAIL && off < limit;
+	     off += STRIDE)
+		if ((r = fn(p, off, off + 8 < limit ? off + 8 : limit, key)))
+			return r;
+	a = size - FILL_TAIL > FILL_HEAD ? size - FILL_TAIL : FILL_HEAD;
+	if (a < limit && (r = fn(p, a, limit, key)))
+		return r;
+	return 0;
+}
+
+static size_t fill_range(unsigned char *p, size_t a, size_t b, uint64_t key)
+{
+	for (; a < b; a++)
+		p[a] = pattern_byte(key, a);
+	return 0;
+}
+
+/* Returns 1 + the first bad offset, or 0. */
+static size_t check_range(unsigned char *p, size_t a, size_t b, uint64_t key)
+{
+	for (; a < b; a++)
+		if (p[a] != pattern_byte(key, a))
+			return a + 1;
+	return 0;
+}
+
+static void write_contents(struct oobj *o)
+{
+	struct ocookie c;
+	size_t n = o->size < sizeof(c) ? o->size : sizeof(c);
+
+	o->origin = (uintptr_t)o->addr;
+	make_cookie(o, &c);
+	memcpy(o->addr, &c, n);
+	each_range(o->addr, o->size, o->size, o->key, fill_range);
+}
+
+/*
+ * Check o's contents at p over [0, limit): the cookie, then the pattern.
+ * Returns 0, or reports under id (NULL: STRESS-COOKIE / STRESS-FILL) and
+ * returns -1.
+ */
+static int verify_contents(struct stress_worker *w, const struct oobj *o,
+			   const void *p, size_t limit, const char *id)
+{
+	struct ocookie c;
+	size_t n = o->size < sizeof(c) ? o->size : sizeof(c), bad;
+	const unsigned char *q = p, *e = (const unsigned char *)&c;
+
+	make_cookie(o, &c);
+	if (n > limit)
+		n = limit;
+	for (bad = 0; bad < n; bad++)
+		if (q[bad] != e[bad])
+			break;
+	if (bad < n) {
+		mmt_stress_violation(
+			w->s, (int)w->id, w->ops, (uint64_t)(uintptr_t)p,
+			id ? id : "STRESS-COOKIE",
+			"%zu-byte object from thread %u (#%" PRIu64
+			", %s) at %p: header byte %zu is 0x%02x, want 0x%02x",
+			o->size, o->thread, o->seq, kind_names[o->kind], p, bad,
+			q[bad], e[bad]);
+		return -1;
+	}
+	bad = each_range((unsigned char *)(uintptr_t)p, o->size, limit, o->key,
+			 check_range);
+	if (bad) {
+		bad--;
+		mmt_stress_violation(
+			w->s, (int)w->id, w->ops, (uint64_t)(uintptr_t)p,
+			id ? id : "STRESS-FILL",
+			"%zu-byte object from thread %u (#%" PRIu64
+			", %s) at %p: byte %zu is 0x%02x, want 0x%02x",
+			o->size, o->thread, o->seq, kind_names[o->kind], p, bad,
+			q[bad], pattern_byte(o->key, bad));
+		return -1;
+	}
+	return 0;
+}
+
+/* 1 + first nonzero offset of the checked bytes, or 0. */
+static size_t zero_probe(const unsigned char *p, size_t size)
+{
+	size_t i, full = size < ZERO_FULL ? size : ZERO_FULL;
+
+	for (i = 0; i < full; i++)
+		if (p[i])
+			return i + 1;
+	for (i = ZERO_FULL; i + 8 <= size; i += STRIDE) {
+		size_t k;
+
+		for (k = i; k < i + 8; k++)
+			if (p[k])
+				return k + 1;
+	}
+	for (i = size > FILL_TAIL ? size - FILL_TAIL : 0; i < size; i++)
+		if (p[i])
+			return i + 1;
+	return 0;
+}
+
+/* ------------------------------------------------------ objects */
+
+static uint64_t tag_of(const struct oobj *o)
+{
+	return ((uint64_t)o->thread << 48) | (o->seq & 0xffffffffffffULL);
+}
+
+static size_t c_align_for(size_t size)
+{
+	size_t a = _Alignof(max_align_t);
+
+	while (a > 1 && a > size)
+		a >>= 1;
+	return a;
+}
+
+/*
+ * Checks on an object just handed out; 0 keeps it (contents written),
+ * -1 drops it (the run is over: it stays allocated on purpose).
+ */
+static int accept_obj(struct stress_worker *w, struct oobj *o)
+{
+	struct stress *s = w->s;
+	uintptr_t a = (uintptr_t)o->addr;
+	uint64_t old = 0;
+	size_t want, bad;
+	int rc;
+
+	rc = mmt_liveset_insert(s->priv, a, tag_of(o), &old);
+	if (rc == 1) {
+		mmt_stress_violation(
+			s, (int)w->id, w->ops, (uint64_t)a,
+			"STRESS-DOUBLE-ALLOC",
+			"%s(%zu) returned %p, which is live: thread %u holds "
+			"it as its #%" PRIu64,
+			kind_names[o->kind], o->size, o->addr,
+			(unsigned int)(old >> 48),
+			(uint64_t)(old & 0xffffffffffffULL));
+		return -1;
+	}
+	if (rc < 0) {
+		mmt_stress_violation(s, (int)w->id, w->ops, (uint64_t)a,
+				     "STRESS-OOM",
+				     "the harness ran out of memory");
+		return -1;
+	}
+	want = c_align_for(o->size);
+	if (o->kind == OBJ_ALIGNED && o->align > want)
+		want = o->align;
+	if (a % want)
+		mmt_stress_violation(
+			s, (int)w->id, w->ops, (uint64_t)a, "STRESS-ALIGN",
+			"%s(%zu%s) returned %p, not aligned to %zu",
+			kind_names[o->kind], o->size,
+			o->kind == OBJ_ALIGNED ? ", aligned" : "", o->addr,
+			want);
+	if (s->ad->caps & MMT_CAP_USABLE_SIZE) {
+		size_t us;
+
+		mmt_stress_lock(s);
+		us = s->ad->objects.usable_size(s->state, o->addr);
+		mmt_stress_unlock(s);
+		if (us < o->size)
+			mmt_stress_violation(s, (int)w->id, w->ops, (uint64_t)a,
+					     "STRESS-USABLE",
+					     "usable_size(%p) is %zu after "
+					     "%s(%zu)",
+					     o->addr, us, kind_names[o->kind],
+					     o->size);
+	}
+	if ((o->kind == OBJ_CALLOC || o->kind == OBJ_KZALLOC) &&
+	    (bad = zero_probe(o->addr, o->size)) != 0)
+		mmt_stress_violation(s, (int)w->id, w->ops, (uint64_t)a,
+				     "STRESS-ZERO",
+				     "%s(%zu) at %p: byte %zu is 0x%02x, not 0",
+				     kind_names[o->kind], o->size, o->addr,
+				     bad - 1,
+				     ((const unsigned char *)o->addr)[bad - 1]);
+	write_contents(o);
+	mmt_stress_live_add(w, (int64_t)o->size);
+	return 0;
+}
+
+static uint64_t fill_key(const struct stress *s, uint32_t thread, uint64_t seq)
+{
+	uint64_t st = s->seed ^ ((uint64_t)thread << 40) ^ (seq * 0x9e37ULL);
+
+	return mmt_stress_rand(&st);
+}
+
+/* Free an object this thread holds (its own or handed in). */
+static void free_obj(struct stress_worker *w, const struct oobj *o)
+{
+	struct stress *s = w->s;
+
+	if (verify_contents(w, o, o->addr, o->size, NULL) != 0)
+		return; /* leave it: the run is over */
+	if (mmt_liveset_remove(s->priv, (uintptr_t)o->addr, NULL) != 0)
+		mmt_stress_violation(s, (int)w->id, w->ops,
+				     (uint64_t)(uintptr_t)o->addr,
+				     "STRESS-OWNER",
+				     "live object %p was not in the live set",
+				     o->addr);
+	mmt_stress_live_add(w, -(int64_t)o->size);
+	mmt_stress_lock(s);
+	s->ad->objects.free(s->state, o->addr);
+	mmt_stress_unlock(s);
+	w->ops++;
+	w->frees++;
+}
+
+/* Allocate into o (kind, size, align set); 0 when o is now live. */
+static int alloc_obj(struct stress_worker *w, struct oobj *o, size_t elem)
+{
+	struct stress *s = w->s;
+	const struct mmt_objects_ops *ob = &s->ad->objects;
+	void *p;
+
+	o->thread = w->id;
+	o->seq = ++w->seq;
+	o->key = fill_key(s, w->id, o->seq);
+	mmt_stress_lock(s);
+	switch (o->kind) {
+	case OBJ_KZALLOC:
+		p = ob->malloc(s->state, o->size,
+			       MMT_GFP_KERNEL | MMT_GFP_ZERO);
+		break;
+	case OBJ_CALLOC:
+		p = ob->calloc(s->state, o->size / elem, elem, MMT_GFP_KERNEL);
+		break;
+	case OBJ_ALIGNED:
+		p = ob->aligned(s->state, o->align, o->size, MMT_GFP_KERNEL);
+		break;
+	default:
+		o->kind = OBJ_MALLOC;
+		p = ob->malloc(s->state, o->size, MMT_GFP_KERNEL);
+		break;
+	}
+	mmt_stress_unlock(s);
+	w->ops++;
+	if (!p) {
+		w->fails++;
+		return -1;
+	}
+	w->allocs++;
+	o->addr = p;
+	return accept_obj(w, o);
+}
+
+/* Resize the live object in sl to size; sl->live says if it still is. */
+static void realloc_obj(struct stress_worker *w, struct oslot *sl, size_t size)
+{
+	struct stress *s = w->s;
+	struct oobj old = sl->o, *o = &sl->o;
+	size_t keep = old.size < size ? old.size : size;
+	uint64_t prev = 0;
+	void *p;
+
+	if (verify_contents(w, &old, old.addr, old.size, NULL) != 0) {
+		sl->live = 0;
+		return;
+	}
+	/* Out of the set first: once realloc moves, the old address may be
+	 * handed to another thread at once. */
+	mmt_liveset_remove(s->priv, (uintptr_t)old.addr, NULL);
+	mmt_stress_lock(s);
+	p = s->ad->objects.realloc(s->state, old.addr, size, MMT_GFP_KERNEL);
+	mmt_stress_unlock(s);
+	w->ops++;
+	if (!p) {
+		/* Failed: the old object is still ours and unchanged. */
+		w->fails++;
+		if (mmt_liveset_insert(s->priv, (uintptr_t)old.addr,
+				       tag_of(&old), &prev) == 1) {
+			mmt_stress_violation(
+				s, (int)w->id, w->ops,
+				(uint64_t)(uintptr_t)old.addr,
+				"STRESS-DOUBLE-ALLOC",
+				"realloc failed but %p was handed to thread "
+				"%u meanwhile",
+				old.addr, (unsigned int)(prev >> 48));
+			sl->live = 0;
+		}
+		return;
+	}
+	w->allocs++;
+	w->frees++;
+	mmt_stress_live_add(w, -(int64_t)old.size);
+	if (verify_contents(w, &old, p, keep, "STRESS-REALLOC") != 0) {
+		sl->live = 0;
+		return;
+	}
+	o->addr = p;
+	o->size = size;
+	o->align = 0;
+	o->kind = OBJ_REALLOC;
+	o->thread = w->id;
+	o->seq = ++w->seq;
+	o->key = fill_key(s, w->id, o->seq);
+	sl->live = accept_obj(w, o) == 0;
+}
+
+/* ------------------------------------------------------ scenario hooks */
+
+static int objects_setup(struct stress *s, char *err, size_t errlen)
+{
+	(void)err;
+	(void)errlen;
+	s->priv = mmt_liveset_create((size_t)s->nr_threads * STRESS_OBJ_SLOTS);
+	s->where_name = "addr";
+	return s->priv ? 0 : -1;
+}
+
+static void objects_teardown(struct stress *s)
+{
+	mmt_liveset_destroy(s->priv);
+	s->priv = NULL;
+}
+
+static int objects_worker_init(struct stress_worker *w)
+{
+	w->priv = calloc(1, sizeof(struct oworker));
+	return w->priv ? 0 : -1;
+}
+
+static void objects_worker_fini(struct stress_worker *w)
+{
+	free(w->priv);
+	w->priv = NULL;
+}
+
+static void objects_step(struct stress_worker *w)
+{
+	struct stress *s = w->s;
+	struct oworker *ow = w->priv;
+	struct oslot *sl;
+	struct oop op;
+
+	gen_oop(&w->rng, w->id, s->nr_threads, &op);
+	sl = &ow->slot[op.slot];
+	if (op.kind == OBJ_REALLOC && sl->live) {
+		realloc_obj(w, sl, op.size);
+		return;
+	}
+	if (sl->live) {
+		sl->live = 0;
+		if (op.kind == OBJ_FREE && op.hand &&
+		    mmt_stress_hand_off(s, op.to, &sl->o) == 0) {
+			w->handed++;
+			return;
+		}
+		free_obj(w, &sl->o);
+	}
+	if (op.kind == OBJ_FREE)
+		return;
+	memset(&sl->o, 0, sizeof(sl->o));
+	sl->o.kind = op.kind;
+	sl->o.size = op.size;
+	sl->o.align = op.kind == OBJ_ALIGNED ? op.align : 0;
+	sl->live = alloc_obj(w, &sl->o, op.elem) == 0;
+}
+
+static void objects_drain(struct stress_worker *w, size_t max)
+{
+	struct oobj batch[32];
+	size_t n, i;
+
+	while (max) {
+		n = mmt_stress_take(w, batch, max < 32 ? max : 32);
+		if (!n)
+			break;
+		for (i = 0; i < n; i++)
+			free_obj(w, &batch[i]);
+		max -= n;
+	}
+}
+
+static void objects_finish(struct stress_worker *w)
+{
+	struct oworker *ow = w->priv;
+	size_t i;
+
+	for (i = STRESS_OBJ_SLOTS; i > 0; i--) {
+		struct oslot *sl = &ow->slot[i - 1];
+
+		if (sl->live) {
+			sl->live = 0;
+			free_obj(w, &sl->o);
+		}
+	}
+	objects_drain(w, SIZE_MAX);
+}
+
+const struct stress_scenario mmt_stress_kmalloc_mix = {
+	.name = "kmalloc-mix",
+	.needs = MMT_CAP_OBJECTS,
+	.live_unit = "bytes",
+	.summary = "kmalloc-class sizes, malloc/calloc/realloc/aligned/free, "
+		   "cross-thread frees (OBJECTS)",
+	.item_size = sizeof(struct oobj),
+	.setup = objects_setup,
+	.teardown = objects_teardown,
+	.worker_init = objects_worker_init,
+	.step = objects_step,
+	.drain = objects_drain,
+	.finish = objects_finish,
+	.worker_fini = objects_worker_fini,
+};

@@ -1,0 +1,615 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * stress/pages.c - scenario pages-mix: threads allocating and freeing page
+ * blocks of a PAGES allocator that all of them share.
+ *
+ * Each thread is a simulated CPU (cpu_enter) with a table of
+ * STRESS_PAGE_SLOTS slots. Step n of thread i draws, from thread i's own
+ * stream only, a slot, alloc-or-free, an order (mostly 0..3, one in eight
+ * up to the top order), a GFP mask (GFP_KERNEL, DMA32, DMA, ATOMIC, ZERO,
+ * HIGHUSER_MOVABLE, NOWAIT), a kernel entry point (alloc_pages,
+ * __get_free_pages, alloc_page, __get_free_page, get_zeroed_page), the
+ * free entry point, and whether and to whom to hand the block. The draws
+ * do not depend on results, so the sequence of ops is the same for a seed
+ * on every run (the op format's slot rules: an allocation into a live slot
+ * frees the old block first, a free of an empty slot does nothing). A
+ * block handed to another thread goes to its inbox; that thread frees it
+ * with the entry point the block's own numbers choose.
+ *
+ * Checks on every block:
+ *   STRESS-RANGE        outside the arena, misaligned, or on a page that is
+ *                       not present or is reserved;
+ *   STRESS-DOUBLE-ALLOC a page already live: every page of a live block
+ *                       has its bit set in an ownership bitmap over the
+ *                       arena's pfns (atomic fetch-or at allocation,
+ *                       fetch-and just before the free);
+ *   STRESS-ZONE         (ZONES) the block crosses a zone or lies above the
+ *                       highest zone its mask allows; an allocator without
+ *                       ZONES treats the arena as one zone, so only
+ *                       STRESS-RANGE applies to it;
+ *   STRESS-ZERO         a __GFP_ZERO / get_zeroed_page page head not zero;
+ *   STRESS-FILL         the cookie (seed, thread, sequence, pfn, order)
+ *                       written at the head of every page at allocation was
+ *                       changed by the time of the free;
+ *   STRESS-FREE         the allocator refused a valid free;
+ *   STRESS-OWNER        ownership bits lost (a harness bug).
+ *
+ * An allocator without OWN_ARENA gets the arena stress.c mapped.
+ */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <mmtorture/adapter.h>
+
+#include "stress_int.h"
+
+#define COOKIE_MAGIC 0x6d6d74537472734bULL
+#define ZERO_BYTES 64u /* bytes of a page head checked for zero */
+
+/* A live block. The cookie in each of its pages repeats these fields. */
+struct pblock {
+	void *addr;
+	uint64_t pfn;
+	uint64_t seq; /* the allocating thread's allocation number */
+	uint32_t order;
+	uint32_t thread; /* who allocated it */
+	uint32_t api; /* enum mmt_pages_api it was allocated with */
+	uint32_t gfp;
+};
+
+/* Written at the head of every page of a live block. */
+struct pcookie {
+	uint64_t magic;
+	uint64_t seed;
+	uint64_t seq;
+	uint64_t pfn; /* of this page */
+	uint32_t thread;
+	uint32_t order;
+};
+
+struct pslot {
+	int live;
+	struct pblock b;
+};
+
+struct pworker {
+	struct pslot slot[STRESS_PAGE_SLOTS];
+};
+
+struct pshared {
+	_Atomic uint64_t *owner; /* one bit per pfn of the arena */
+	size_t owner_words;
+};
+
+/* ------------------------------------------------------ ownership bitmap */
+
+static uint64_t ctz64(uint64_t x)
+{
+	return (uint64_t)(unsigned int)__builtin_ctzll(x);
+}
+
+/*
+ * Set the bits of [pfn, pfn + n). Returns the first pfn that was already
+ * set, or UINT64_MAX when none was (all bits are set either way).
+ */
+static uint64_t owner_claim(struct pshared *ps, uint64_t pfn, uint64_t n)
+{
+	uint64_t p = pfn, end = pfn + n, first = UINT64_MAX;
+
+	while (p < end) {
+		uint64_t bit = p & 63, len = 64 - bit;
+		uint64_t mask, old;
+
+		if (len > end - p)
+			len = end - p;
+		mask = (len == 64 ? ~0ULL : ((1ULL << len) - 1)) << bit;
+		old = atomic_fetch_or_explicit(&ps->owner[p >> 6], mask,
+					       memory_order_acq_rel);
+		if ((old & mask) && first == UINT64_MAX)
+			first = (p & ~(uint64_t)63) + ctz64(old & mask);
+		p += len;
+	}
+	return first;
+}
+
+/* Clear them; returns the first pfn whose bit was not set, or UINT64_MAX. */
+static uint64_t owner_release(struct pshared *ps, uint64_t pfn, uint64_t n)
+{
+	uint64_t p = pfn, end = pfn + n, first = UINT64_MAX;
+
+	while (p < end) {
+		uint64_t bit = p & 63, len = 64 - bit;
+		uint64_t mask, old;
+
+		if (len > end - p)
+			len = end - p;
+		mask = (len == 64 ? ~0ULL : ((1ULL << len) - 1)) << bit;
+		old = atomic_fetch_and_explicit(&ps->owner[p >> 6], ~mask,
+						memory_order_acq_rel);
+		if ((old & mask) != mask && first == UINT64_MAX)
+			first = (p & ~(uint64_t)63) + ctz64(~old & mask);
+		p += len;
+	}
+	return first;
+}
+
+/* ------------------------------------------------------ zones */
+
+static int zone_of_pfn(const struct mmt_arena *a, uint64_t pfn)
+{
+	uint32_t i;
+
+	for (i = 0; i < a->nr_zones && i < MMT_NR_ZONE_TYPES; i++) {
+		const struct mmt_arena_zone *z = &a->zones[i];
+
+		if (z->present && pfn >= z->start_pfn && pfn < z->end_pfn)
+			return (int)z->type;
+	}
+	return -1;
+}
+
+/*
+ * The highest zone a mask may use (the kernel's gfp_zone(): DMA, else
+ * DMA32, else HIGHMEM when movable-or-highmem allows it, else NORMAL),
+ * mapped onto the zones this machine has. Lower zones are fallbacks.
+ */
+static int highest_zone(const struct stress *s, uint32_t gfp)
+{
+	if (gfp & MMT_GFP_DMA)
+		return MMT_ZONE_DMA;
+	if (gfp & MMT_GFP_DMA32)
+		return s->has_dma32 ? MMT_ZONE_DMA32 : MMT_ZONE_NORMAL;
+	if ((gfp & MMT_GFP_HIGHMEM) && s->has_highmem)
+		return MMT_ZONE_HIGHMEM;
+	return MMT_ZONE_NORMAL;
+}
+
+/* 1 when every pfn of [pfn, pfn + n) is present and not reserved. */
+static int pages_usable(const struct mmt_arena *a, uint64_t pfn, uint64_t n)
+{
+	uint64_t end = pfn + n;
+	uint32_t i;
+	int in = 0;
+
+	for (i = 0; i < a->nr_present && i < MMT_MAX_RANGES; i++) {
+		uint64_t s = a->present[i].start_pfn;
+		uint64_t e = s + a->present[i].nr_pages;
+
+		if (pfn >= s && end <= e)
+			in = 1;
+	}
+	if (!in && a->nr_present)
+		return 0;
+	for (i = 0; i < a->nr_reserved && i < MMT_MAX_RANGES; i++) {
+		uint64_t s = a->reserved[i].start_pfn;
+		uint64_t e = s + a->reserved[i].nr_pages;
+
+		if (pfn < e && s < end)
+			return 0;
+	}
+	return 1;
+}
+
+/* ------------------------------------------------------ the op sequence */
+
+struct gfp_choice {
+	uint32_t gfp;
+	uint32_t weight;
+};
+
+static const struct gfp_choice stress_gfps[] = {
+	{ MMT_GFP_KERNEL, 8 },
+	{ MMT_GFP_KERNEL | MMT_GFP_DMA32, 3 },
+	{ MMT_GFP_KERNEL | MMT_GFP_DMA, 1 },
+	{ MMT_GFP_ATOMIC, 2 },
+	{ MMT_GFP_KERNEL | MMT_GFP_ZERO, 2 },
+	{ MMT_GFP_KERNEL | MMT_GFP_HARDWALL | MMT_GFP_HIGHMEM | MMT_GFP_MOVABLE,
+	  2 }, /* GFP_HIGHUSER_MOVABLE */
+	{ MMT_GFP_KSWAPD_RECLAIM | MMT_GFP_NOWARN, 1 }, /* GFP_NOWAIT */
+};
+
+#define NR_GFPS (sizeof(stress_gfps) / sizeof(stress_gfps[0]))
+
+static uint32_t pick_gfp(uint32_t r)
+{
+	uint32_t total = 0, i;
+
+	for (i = 0; i < NR_GFPS; i++)
+		total += stress_gfps[i].weight;
+	r %= total;
+	for (i = 0; i < NR_GFPS; i++) {
+		if (r < stress_gfps[i].weight)
+			return stress_gfps[i].gfp;
+		r -= stress_gfps[i].weight;
+	}
+	return MMT_GFP_KERNEL;
+}
+
+/* One step's draws: always three numbers, whatever happens. */
+struct pop {
+	uint32_t slot;
+	int is_free;
+	struct pblock b; /* order, gfp, api of an allocation */
+	uint32_t free_api;
+	int hand; /* hand the freed block to thread `to` */
+	unsigned int to;
+};
+
+static void gen_pop(uint64_t *rng, unsigned int self, unsigned int nthreads,
+		    uint32_t top, struct pop *op)
+{
+	uint64_t r1 = mmt_stress_rand(rng), r2 = mmt_stress_rand(rng);
+	uint64_t r3 = mmt_stress_rand(rng);
+
+	memset(op, 0, sizeof(*op));
+	op->slot = (uint32_t)(r1 % STRESS_PAGE_SLOTS);
+	op->is_free = (r1 >> 20) % 100 >= 52;
+	op->b.order = ((r2 >> 0) & 7) ?
+			      (uint32_t)((r2 >> 3) % (top < 4 ? top : 4)) :
+			      (uint32_t)((r2 >> 3) % top);
+	op->b.gfp = pick_gfp((uint32_t)(r2 >> 16));
+	switch ((r2 >> 32) & 7) {
+	case 0:
+	case 1:
+	case 2:
+		op->b.api = MMT_API_ALLOC_PAGES;
+		break;
+	case 3:
+	case 4:
+		op->b.api = MMT_API_GET_FREE_PAGES;
+		break;
+	case 5:
+		op->b.api = MMT_API_ALLOC_PAGE;
+		op->b.order = 0;
+		break;
+	case 6:
+		op->b.api = MMT_API_GET_FREE_PAGE;
+		op->b.order = 0;
+		break;
+	default:
+		/* get_zeroed_page(gfp) is __get_free_page(gfp | __GFP_ZERO). */
+		op->b.api = MMT_API_GET_ZEROED_PAGE;
+		op->b.gfp |= MMT_GFP_ZERO;
+		op->b.order = 0;
+		break;
+	}
+	/*
+	 * The entry points' own rules, applied here so an adapter that
+	 * ignores api still gets the kernel's meaning: __get_free_pages()
+	 * drops __GFP_HIGHMEM (its result needs an address).
+	 */
+	if (op->b.api == MMT_API_GET_FREE_PAGES ||
+	    op->b.api == MMT_API_GET_FREE_PAGE ||
+	    op->b.api == MMT_API_GET_ZEROED_PAGE)
+		op->b.gfp &= ~MMT_GFP_HIGHMEM;
+	op->free_api = (uint32_t)(r3 & 7);
+	op->hand = nthreads > 1 && ((r3 >> 8) & 3) == 0;
+	op->to = nthreads > 1 ? (self + 1 +
+				 (unsigned int)((r3 >> 16) % (nthreads - 1))) %
+					nthreads :
+				self;
+}
+
+/*
+ * Kernel rules for the free: a struct page from alloc_pages goes back
+ * through __free_pages (a highmem page has no address to free by); an
+ * address from __get_free_pages may use either. r picks among the allowed.
+ */
+static uint32_t free_api_for(const struct pblock *b, uint32_t r)
+{
+	if (b->api == MMT_API_ALLOC_PAGES || b->api == MMT_API_ALLOC_PAGE)
+		return MMT_API_FREE_PAGES_PAGE;
+	if (b->order == 0 && (r & 1))
+		return MMT_API_FREE_PAGE;
+	if (((r >> 1) & 3) == 0)
+		return MMT_API_FREE_PAGES_PAGE;
+	return MMT_API_FREE_PAGES;
+}
+
+/* ------------------------------------------------------ blocks */
+
+static void write_cookies(struct stress *s, const struct pblock *b)
+{
+	uint64_t i, n = 1ULL << b->order;
+
+	for (i = 0; i < n; i++) {
+		struct pcookie c = {
+			.magic = COOKIE_MAGIC,
+			.seed = s->seed,
+			.seq = b->seq,
+			.pfn = b->pfn + i,
+			.thread = b->thread,
+			.order = b->order,
+		};
+
+		memcpy((char *)b->addr + i * s->arena.page_size, &c, sizeof(c));
+	}
+}
+
+/* Verify every page head of b; reports the first bad one. 0 or -1. */
+static int verify_cookies(struct stress_worker *w, const struct pblock *b)
+{
+	struct stress *s = w->s;
+	uint64_t i, n = 1ULL << b->order;
+
+	for (i = 0; i < n; i++) {
+		struct pcookie c;
+
+		memcpy(&c, (const char *)b->addr + i * s->arena.page_size,
+		       sizeof(c));
+		if (c.magic != COOKIE_MAGIC || c.seed != s->seed ||
+		    c.seq != b->seq || c.pfn != b->pfn + i ||
+		    c.thread != b->thread || c.order != b->order) {
+			mmt_stress_violation(
+				s, (int)w->id, w->ops, b->pfn + i,
+				"STRESS-FILL",
+				"cookie of page %" PRIu64 " (page %" PRIu64
+				" of an order-%u block allocated by thread "
+				"%u as #%" PRIu64 ") was overwritten: magic "
+				"0x%016" PRIx64 " thread %u seq %" PRIu64,
+				b->pfn + i, i, b->order, b->thread, b->seq,
+				c.magic, c.thread, c.seq);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Checks on a block just handed out. 0 keeps it, -1 drops it. */
+static int accept_block(struct stress_worker *w, struct pblock *b)
+{
+	struct stress *s = w->s;
+	struct pshared *ps = s->priv;
+	const struct mmt_arena *a = &s->arena;
+	uintptr_t base = (uintptr_t)a->base, addr = (uintptr_t)b->addr;
+	uint64_t n = 1ULL << b->order, off, clash, i;
+
+	off = (uint64_t)(addr - base);
+	if (addr < base || off % a->page_size ||
+	    off / a->page_size + n > a->nr_pfns) {
+		mmt_stress_violation(s, (int)w->id, w->ops, UINT64_MAX,
+				     "STRESS-RANGE",
+				     "order-%u block at %p is outside the "
+				     "arena [%p, +%" PRIu64 " pages)",
+				     b->order, b->addr, a->base, a->nr_pfns);
+		return -1;
+	}
+	b->pfn = off / a->page_size;
+	if (b->pfn & (n - 1)) {
+		mmt_stress_violation(s, (int)w->id, w->ops, b->pfn,
+				     "STRESS-RANGE",
+				     "order-%u block at pfn %" PRIu64
+				     " is not aligned to %" PRIu64 " pages",
+				     b->order, b->pfn, n);
+		return -1;
+	}
+	if (!pages_usable(a, b->pfn, n)) {
+		mmt_stress_violation(s, (int)w->id, w->ops, b->pfn,
+				     "STRESS-RANGE",
+				     "order-%u block at pfn %" PRIu64
+				     " covers a page that is not present or "
+				     "is reserved",
+				     b->order, b->pfn);
+		return -1;
+	}
+	clash = owner_claim(ps, b->pfn, n);
+	if (clash != UINT64_MAX) {
+		mmt_stress_violation(s, (int)w->id, w->ops, clash,
+				     "STRESS-DOUBLE-ALLOC",
+				     "page %" PRIu64
+				     " handed out twice: it is in the order-%u "
+				     "block at pfn %" PRIu64
+				     " and already in a live block",
+				     clash, b->order, b->pfn);
+		return -1; /* leaked on purpose: the run is over */
+	}
+	if (s->ad->caps & MMT_CAP_ZONES) {
+		int zfirst = zone_of_pfn(a, b->pfn);
+		int zlast = zone_of_pfn(a, b->pfn + n - 1);
+
+		if (zfirst < 0 || zfirst != zlast ||
+		    zfirst > highest_zone(s, b->gfp))
+			mmt_stress_violation(
+				s, (int)w->id, w->ops, b->pfn, "STRESS-ZONE",
+				"order-%u block at pfn %" PRIu64
+				" lies in zone %d..%d but gfp 0x%x allows "
+				"zones up to %d",
+				b->order, b->pfn, zfirst, zlast, b->gfp,
+				highest_zone(s, b->gfp));
+	}
+	if (b->gfp & MMT_GFP_ZERO) {
+		for (i = 0; i < n; i++) {
+			const unsigned char *p =
+				(const unsigned char *)b->addr +
+				i * a->page_size;
+			unsigned int k;
+
+			for (k = 0; k < ZERO_BYTES; k++)
+				if (p[k])
+					break;
+			if (k < ZERO_BYTES) {
+				mmt_stress_violation(
+					s, (int)w->id, w->ops, b->pfn + i,
+					"STRESS-ZERO",
+					"byte %u of page %" PRIu64
+					" is 0x%02x in zeroed order-%u block",
+					k, b->pfn + i, p[k], b->order);
+				break;
+			}
+		}
+	}
+	write_cookies(s, b);
+	mmt_stress_live_add(w, (int64_t)n);
+	return 0;
+}
+
+/* Free a block this thread holds (its own or handed in). */
+static void free_block(struct stress_worker *w, const struct pblock *b,
+		       uint32_t api)
+{
+	struct stress *s = w->s;
+	uint64_t n = 1ULL << b->order, lost;
+	int rc;
+
+	if (verify_cookies(w, b) != 0)
+		return; /* leave it: the run is over */
+	lost = owner_release(s->priv, b->pfn, n);
+	if (lost != UINT64_MAX)
+		mmt_stress_violation(s, (int)w->id, w->ops, lost,
+				     "STRESS-OWNER",
+				     "page %" PRIu64
+				     " of a live order-%u block was not marked "
+				     "owned at free",
+				     lost, b->order);
+	mmt_stress_live_add(w, -(int64_t)n);
+	mmt_stress_lock(s);
+	rc = s->ad->pages.free(s->state, b->addr, b->order, api);
+	mmt_stress_unlock(s);
+	w->ops++;
+	w->frees++;
+	if (rc != 0)
+		mmt_stress_violation(s, (int)w->id, w->ops, b->pfn,
+				     "STRESS-FREE",
+				     "the allocator refused to free the "
+				     "order-%u block at pfn %" PRIu64
+				     " (error %d)",
+				     b->order, b->pfn, rc);
+}
+
+/* ------------------------------------------------------ scenario hooks */
+
+static int pages_setup(struct stress *s, char *err, size_t errlen)
+{
+	struct pshared *ps = calloc(1, sizeof(*ps));
+
+	(void)err;
+	(void)errlen;
+	if (!ps)
+		return -1;
+	ps->owner_words = (size_t)((s->arena.nr_pfns + 63) / 64);
+	ps->owner = calloc(ps->owner_words, sizeof(*ps->owner));
+	if (!ps->owner) {
+		free(ps);
+		return -1;
+	}
+	s->priv = ps;
+	s->where_name = "pfn";
+	return 0;
+}
+
+static void pages_teardown(struct stress *s)
+{
+	struct pshared *ps = s->priv;
+
+	if (ps)
+		free(ps->owner);
+	free(ps);
+	s->priv = NULL;
+}
+
+static int pages_worker_init(struct stress_worker *w)
+{
+	w->priv = calloc(1, sizeof(struct pworker));
+	return w->priv ? 0 : -1;
+}
+
+static void pages_worker_fini(struct stress_worker *w)
+{
+	free(w->priv);
+	w->priv = NULL;
+}
+
+static void pages_step(struct stress_worker *w)
+{
+	struct stress *s = w->s;
+	struct pworker *pw = w->priv;
+	uint32_t top = s->arena.nr_orders ? s->arena.nr_orders : 1;
+	struct pslot *sl;
+	struct pop op;
+	void *addr = NULL;
+	int rc;
+
+	gen_pop(&w->rng, w->id, s->nr_threads, top, &op);
+	sl = &pw->slot[op.slot];
+	if (sl->live) {
+		/* A free, or an allocation into a live slot: free it first. */
+		sl->live = 0;
+		if (op.is_free && op.hand &&
+		    mmt_stress_hand_off(s, op.to, &sl->b) == 0) {
+			w->handed++;
+			return;
+		}
+		free_block(w, &sl->b, free_api_for(&sl->b, op.free_api));
+	}
+	if (op.is_free)
+		return;
+	op.b.thread = w->id;
+	op.b.seq = ++w->seq;
+	mmt_stress_lock(s);
+	rc = s->ad->pages.alloc(s->state, op.b.order, op.b.gfp, op.b.api,
+				&addr);
+	mmt_stress_unlock(s);
+	w->ops++;
+	if (rc != 0 || !addr) {
+		w->fails++;
+		return;
+	}
+	w->allocs++;
+	op.b.addr = addr;
+	if (accept_block(w, &op.b) != 0)
+		return;
+	sl->b = op.b;
+	sl->live = 1;
+}
+
+static void pages_drain(struct stress_worker *w, size_t max)
+{
+	struct pblock batch[32];
+	size_t n, i;
+
+	while (max) {
+		n = mmt_stress_take(w, batch, max < 32 ? max : 32);
+		if (!n)
+			break;
+		/* The block's own numbers pick the entry point: no draw. */
+		for (i = 0; i < n; i++)
+			free_block(w, &batch[i],
+				   free_api_for(&batch[i],
+						(uint32_t)batch[i].seq));
+		max -= n;
+	}
+}
+
+static void pages_finish(struct stress_worker *w)
+{
+	struct pworker *pw = w->priv;
+	size_t i;
+
+	for (i = STRESS_PAGE_SLOTS; i > 0; i--) {
+		struct pslot *sl = &pw->slot[i - 1];
+
+		if (sl->live) {
+			sl->live = 0;
+			free_block(w, &sl->b,
+				   free_api_for(&sl->b, (uint32_t)sl->b.seq));
+		}
+	}
+	pages_drain(w, SIZE_MAX);
+}
+
+const struct stress_scenario mmt_stress_pages_mix = {
+	.name = "pages-mix",
+	.needs = MMT_CAP_PAGES,
+	.live_unit = "pages",
+	.item_size = sizeof(struct pblock),
+	.summary = "page blocks of mixed orders, zones and entry points "
+		   "(PAGES)",
+	.setup = pages_setup,
+	.teardown = pages_teardown,
+	.worker_init = pages_worker_init,
+	.step = pages_step,
+	.drain = pages_drain,
+	.finish = pages_finish,
+	.worker_fini = pages_worker_fini,
+};
