@@ -38,6 +38,32 @@ foreach(t ${MMT_FUZZ_TARGETS})
   set_tests_properties(smoke/${t} PROPERTIES LABELS smoke TIMEOUT 120)
 endforeach()
 
+# fuzz_diff: the smoke above runs ref-pages against ref-pages (said
+# explicitly, so an MMT_ALLOCATOR in the caller's environment cannot change
+# it); the committed corpus/fuzz_diff is replayed through the target, and
+# its text traces through `mmtorture diff`: pages ones on two ref-pages
+# (--strict: same policy, same offsets), objects ones on two glibc.
+if(TARGET fuzz_diff)
+  set_tests_properties(smoke/fuzz_diff PROPERTIES
+    ENVIRONMENT "MMT_ALLOCATOR=ref-pages;MMT_AGAINST=ref-pages;MMT_STRICT=0")
+  add_test(NAME replay/fuzz_diff COMMAND $<TARGET_FILE:fuzz_diff>
+    ${CMAKE_SOURCE_DIR}/corpus/fuzz_diff)
+  set_tests_properties(replay/fuzz_diff PROPERTIES LABELS replay TIMEOUT 300
+    ENVIRONMENT "MMT_ALLOCATOR=ref-pages;MMT_AGAINST=ref-pages;MMT_STRICT=0")
+endif()
+file(GLOB MMT_DIFF_PAGES_TXT ${CMAKE_SOURCE_DIR}/corpus/fuzz_diff/pages_*.txt)
+file(GLOB MMT_DIFF_OBJECTS_TXT ${CMAKE_SOURCE_DIR}/corpus/fuzz_diff/objects_*.txt)
+if(MMT_DIFF_PAGES_TXT)
+  add_test(NAME replay/diff-pages COMMAND $<TARGET_FILE:mmtorture> diff
+    --allocator ref-pages --against ref-pages --strict ${MMT_DIFF_PAGES_TXT})
+  set_tests_properties(replay/diff-pages PROPERTIES LABELS replay TIMEOUT 300)
+endif()
+if(MMT_DIFF_OBJECTS_TXT)
+  add_test(NAME replay/diff-objects COMMAND $<TARGET_FILE:mmtorture> diff
+    --allocator glibc --against glibc ${MMT_DIFF_OBJECTS_TXT})
+  set_tests_properties(replay/diff-objects PROPERTIES LABELS replay TIMEOUT 300)
+endif()
+
 # Short stress smoke.
 add_test(NAME smoke/stress-ref-pages COMMAND $<TARGET_FILE:mmtorture> stress
   --allocator ref-pages --threads 2 --seconds 10 --seed 1)
