@@ -9,11 +9,17 @@
 #                          the exact command and exits 3 (DESIGN.md: 3 =
 #                          environment). Without dpkg-query (not Debian) it
 #                          checks the commands the build needs instead.
-#   MMT_BASE_PKGS          what every build needs.
+#   MMT_BASE_PKGS          what every build needs, including the runtime
+#                          libraries of the built-in peers (MMT_PEER_PKGS).
+#   MMT_PEER_PKGS          jemalloc, mimalloc, tcmalloc: dlopen'ed by soname
+#                          at run time (adapters/peers.c), so no -dev package
+#                          is needed; glibc's malloc comes with libc6.
 
 # shellcheck disable=SC2034 # used by the scripts that source this
+MMT_PEER_PKGS=(libjemalloc2 libmimalloc2.0 libtcmalloc-minimal4)
+# shellcheck disable=SC2034
 MMT_BASE_PKGS=(cmake make clang llvm libclang-rt-14-dev pkg-config
-	libcriterion-dev git)
+	libcriterion-dev git "${MMT_PEER_PKGS[@]}")
 
 mmt_cd_root() {
 	local here
