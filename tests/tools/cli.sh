@@ -267,6 +267,66 @@ expect_stdout 'ref alloc\+free order 0'
 expect_stdout 'adapter alloc\+free order 3'
 expect_stdout '^full check: 4 GiB, 50% allocated: [0-9.]+ ms \([0-9.]+ ms/GiB\)'
 
+# ---------------------------------------------------------------- diff
+# Two allocators in lockstep: 0 agree, 1 diverged, 2 bad usage or input.
+printf '%s\n' 'opset objects' 'malloc s0 size=24' 'calloc s1 size=100' \
+	'realloc s0 size=4000' 'aligned s2 size=64 align=64' 'free s1' >"$T/objects.txt"
+expect_exit 0 "$MMT" diff --help
+expect_stdout 'usage: mmtorture diff'
+expect_exit 0 "$MMT" help diff
+expect_stdout 'usage: mmtorture diff'
+expect_exit 0 "$MMT" --help
+expect_stdout '^  diff --allocator A --against B'
+expect_exit 0 "$MMT" list
+expect_stdout '^  fuzz_diff '
+expect_exit 0 "$MMT" diff --allocator ref-pages --against ref-pages "$T/good.txt"
+expect_stdout 'good.txt: ok: [0-9]+ ops agree'
+expect_exit 0 "$MMT" diff --allocator ref-pages --against ref-pages --strict "$T/good.txt" "$T/good.bin"
+expect_stdout '2 agree, 0 diverged'
+expect_exit 0 "$MMT" diff --allocator ref-pages --against ref-pages --trace "$T/good.txt"
+expect_stdout '^        A: ok pfn 0x[0-9a-f]+ order 2'
+expect_stdout '^        B: ok pfn 0x[0-9a-f]+ order 2'
+expect_exit 0 sh -c '"$1" diff --allocator ref-pages --against ref-pages - <"$2"' sh "$MMT" "$T/good.bin"
+expect_stdout '^-: ok'
+expect_exit_in "0 1" "$MMT" diff --allocator ref-pages --against ref-pages "$T/corpus"
+expect_exit_in "0 1" "$MMT" diff "$T/random1.bin" "$T/random2.bin"
+expect_exit 0 "$MMT" diff --allocator glibc --against glibc "$T/objects.txt"
+expect_stdout 'objects.txt: ok: 5 ops agree'
+expect_exit 2 "$MMT" diff --allocator ref-pages --against ref-pages
+expect_stderr 'no FILE given'
+expect_exit 2 "$MMT" diff --allocator no-such-allocator --against ref-pages "$T/good.txt"
+expect_stderr "diff: --allocator 'no-such-allocator'"
+expect_exit 2 "$MMT" diff --allocator ref-pages --against no-such-allocator "$T/good.txt"
+expect_stderr "diff: --against 'no-such-allocator'"
+expect_exit 2 "$MMT" diff --allocator ref-pages --against glibc "$T/good.txt"
+expect_stderr "'ref-pages' has PAGES but 'glibc' does not"
+expect_exit 2 "$MMT" diff --allocator glibc --against glibc --strict "$T/objects.txt"
+expect_stderr '--strict .*POLICY_BUDDY.*lacks PAGES'
+expect_exit 2 "$MMT" diff --allocator ref-pages --against ref-pages "$T/missing.bin"
+expect_stderr 'missing.bin: No such file'
+expect_exit 2 "$MMT" diff --allocator ref-pages --against ref-pages "$T/unknown-op.txt"
+expect_stderr 'unknown-op.txt:3:1: field '"'"'op'"'"
+expect_exit 2 "$MMT" diff --allocator ref-pages --against ref-pages "$T/bad-number.txt"
+expect_stderr 'bad-number.txt:3:(16|22): field '"'"'order'"'"
+expect_exit 2 "$MMT" diff --allocator ref-pages --against ref-pages "$T/objects.txt"
+expect_stderr "needs OBJECTS; 'ref-pages' lacks it"
+expect_exit 2 "$MMT" diff --allocator ref-pages --against ref-pages "$T/good.txt" "$T/missing.bin"
+expect_stdout '1 agree, 0 diverged, 1 bad input'
+if [ -e "$T/buggy.so" ]; then
+	expect_exit 1 "$MMT" diff --allocator "$T/buggy.so" --against ref-pages "$T/split.txt"
+	expect_stdout 'split.txt: DIVERGED: [0-9]+ findings?, first at op [0-9]+'
+	expect_stdout '^    A simple-buddy-buggy: '
+	expect_stdout '^    B ref-pages: '
+	expect_stdout '^  finding 1: op [0-9]+: [A-Z]+-[A-Z-]+ \[A:(shadow|oracle)\] A simple-buddy-buggy: '
+	expect_stdout '^reproduce: .*mmtorture diff --allocator .*buggy\.so --against ref-pages .*split\.txt$'
+	repro=$(sed -n 's/^reproduce: //p' "$T/out")
+	expect_exit 1 sh -c "$repro"
+	expect_stdout 'split.txt: DIVERGED'
+	expect_exit 1 "$MMT" diff --allocator ref-pages --against "$T/buggy.so" --strict "$T/good.txt" "$T/split.txt"
+	expect_stdout '0 agree, 2 diverged'
+	expect_stdout 'DIFF-OFFSET \[diff\] strict'
+fi
+
 last_cmd=
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
