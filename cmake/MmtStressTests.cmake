@@ -1,3 +1,30 @@
 # SPDX-License-Identifier: MIT
-# cmake/MmtStressTests.cmake - stress smoke tests per scenario and allocator
-# (filled in by the stress work).
+# cmake/MmtStressTests.cmake - stress smoke tests per scenario and allocator,
+# and the stress sources for the Criterion tests in tests/stress/.
+# Included inside the tests block of CMakeLists.txt (after MmtTests.cmake,
+# which creates one target stress_<name> per tests/stress/test_*.c).
+
+# tests/stress/ call the harness functions in stress/*.c directly.
+file(GLOB MMT_STRESS_SOURCES CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/stress/*.c)
+file(GLOB MMT_STRESS_TESTS CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/tests/stress/test_*.c)
+foreach(src ${MMT_STRESS_TESTS})
+  get_filename_component(name ${src} NAME_WE)
+  if(TARGET stress_${name})
+    target_sources(stress_${name} PRIVATE ${MMT_STRESS_SOURCES})
+    target_include_directories(stress_${name} PRIVATE ${CMAKE_SOURCE_DIR}/stress)
+  endif()
+endforeach()
+
+# kmalloc-mix on glibc: 5 s, 2 threads.
+add_test(NAME smoke/stress-kmalloc-mix-glibc COMMAND $<TARGET_FILE:mmtorture>
+  stress --allocator glibc --scenario kmalloc-mix --threads 2 --seconds 5 --seed 1)
+set_tests_properties(smoke/stress-kmalloc-mix-glibc PROPERTIES LABELS smoke TIMEOUT 120)
+
+# pages-mix on the example plug-in (no OWN_ARENA: the harness maps the
+# arena), built by cmake/MmtPlugins.cmake as target plugin_simple_buddy.
+if(TARGET plugin_simple_buddy)
+  add_test(NAME smoke/stress-pages-mix-simple-buddy COMMAND $<TARGET_FILE:mmtorture>
+    stress --allocator $<TARGET_FILE:plugin_simple_buddy> --scenario pages-mix
+    --threads 2 --seconds 5 --seed 1)
+  set_tests_properties(smoke/stress-pages-mix-simple-buddy PROPERTIES LABELS smoke TIMEOUT 120)
+endif()
