@@ -3,13 +3,17 @@
  * exec.c - run an op sequence on an adapter under the shadow model.
  *
  * The executor reaches the allocator only through struct mmt_adapter:
- *   1. validate the table; the program's op set needs PAGES (OBJECTS
- *      programs are refused with exit 2 until the plug-in issue runs them);
- *   2. build the env from prog->machine; an adapter without OWN_ARENA gets
- *      an anonymous MAP_NORESERVE mapping of nr_pfns pages (untouched
- *      pages cost nothing), described by mmt_arena_from_machine();
+ *   1. validate the table; a pages program needs PAGES, an objects
+ *      program OBJECTS (exit 2 naming the capability otherwise);
+ *   2. build the env from prog->machine; a PAGES adapter without OWN_ARENA
+ *      gets an anonymous MAP_NORESERVE mapping of nr_pfns pages (untouched
+ *      pages cost nothing), described by mmt_arena_from_machine(). An
+ *      objects program on an adapter without PAGES needs no machine: the
+ *      machine line is ignored and no arena is mapped;
  *   3. create, read the arena (pages.arena() for OWN_ARENA), build the
- *      shadow, subscribe to trace events (MMT_CAP_TRACE), enter CPU 0;
+ *      shadow (harness/shadow.c for pages, harness/shadow_objects.c for
+ *      objects), subscribe to trace events (MMT_CAP_TRACE, pages only),
+ *      enter CPU 0;
  *   4. run the ops; after every op the shadow checks the result, every
  *      check_every ops the adapter's own check() runs at full level;
  *   5. at the end: a full check, then every live slot is freed in slot
@@ -52,6 +56,20 @@
  * free_pages and the block's order; a by-address free of a block in
  * ZONE_HIGHMEM (no direct-map address) frees by page instead.
  *
+ * OBJECTS slot rules: malloc/calloc/aligned into a live slot free the old
+ * object first; realloc of an empty slot is malloc; realloc to size 0 is
+ * free of the slot (C23 made realloc(p, 0) undefined), skipped when the
+ * slot is empty; free of an empty slot is skipped. calloc is calloc(1, S).
+ * Caps, so a fuzzer cannot exhaust the host: a request above 64 MiB, one
+ * that would take the live total past 256 MiB, or an aligned request whose
+ * alignment is not a power of two up to 8 MiB is skipped (not run, the
+ * slot unchanged, "skipped" in the outcome and the trace). Every request
+ * run must succeed unless its size is 0 (OBJ-NULL; must_succeed). At the
+ * end live slots are freed in slot order; mmt_exec_close() of a run that
+ * stopped early frees the objects the shadow accepted, so host allocators
+ * do not leak. On the first violation res->state gets the shadow's live
+ * table (an OBJECTS adapter has no buddyinfo).
+ *
  * Violations from check() take their layer from the id's prefix (BUDDY-
  * -> "buddy", ZONE- -> "zone", PAGE- -> "page", else "adapter"). On the
  * first violation res->state gets the adapter's "buddyinfo" view.
@@ -69,9 +87,13 @@
 
 #include "mmt_internal.h"
 #include "shadow.h"
+#include "shadow_objects.h"
 
 #define FILL_SEED 0x6d6d74307274ULL /* "mmtort" */
 #define ZERO_DIGEST 0x7a65726f7a65726fULL /* "zerozero" */
+#define OBJ_SIZE_CAP (64ULL << 20) /* largest object run */
+#define OBJ_LIVE_CAP (256ULL << 20) /* most bytes live at once */
+#define OBJ_ALIGN_CAP (8ULL << 20) /* largest alignment run */
 
 struct mmt_exec {
 	const struct mmt_adapter *ad;
@@ -84,7 +106,9 @@ struct mmt_exec {
 	struct mmt_arena arena;
 	void *map; /* our arena mapping, MAP_FAILED when none */
 	size_t map_len;
-	struct mmt_shadow *sh;
+	struct mmt_shadow *sh; /* PAGES programs */
+	struct mmt_objshadow *osh; /* OBJECTS programs */
+	int objects; /* the program is an OBJECTS program */
 	size_t cur_op; /* op index findings are filed under */
 	int dumped;
 	int finished;
@@ -130,12 +154,45 @@ static void on_finding(void *ctx, const char *id, const char *message)
 		       message ? message : "");
 }
 
+/*
+ * An OBJECTS adapter has no buddyinfo: the state is the shadow's live
+ * table (slot, address, size, usable size, alignment asked).
+ */
+static void objects_state(struct mmt_exec *ex)
+{
+	char *buf = ex->res.state;
+	size_t len = sizeof(ex->res.state), n;
+
+	n = (size_t)snprintf(
+		buf, len, "live objects %zu, %llu bytes asked\n",
+		mmt_objshadow_live_objects(ex->osh),
+		(unsigned long long)mmt_objshadow_live_bytes(ex->osh));
+	for (unsigned int s = 0; s < MMT_NR_SLOTS && n < len; s++) {
+		const struct mmt_objshadow_obj *o =
+			mmt_objshadow_slot(ex->osh, s);
+
+		if (!o->live)
+			continue;
+		n += (size_t)snprintf(buf + n, len - n,
+				      "s%u %p size %llu usable %llu align "
+				      "%llu\n",
+				      s, o->addr, (unsigned long long)o->size,
+				      (unsigned long long)o->usable,
+				      (unsigned long long)o->align);
+	}
+	buf[len - 1] = '\0';
+}
+
 /* Keep the adapter's view of the first violation. */
 static void capture_state(struct mmt_exec *ex)
 {
 	if (ex->dumped || ex->res.report.total == 0)
 		return;
 	ex->dumped = 1;
+	if (ex->objects) {
+		objects_state(ex);
+		return;
+	}
 	if (ex->ad->dump)
 		ex->ad->dump(ex->state, "buddyinfo", ex->res.state,
 			     sizeof(ex->res.state));
@@ -413,6 +470,211 @@ static void pages_op(struct mmt_exec *ex, size_t i, const struct mmt_op *op,
 	}
 }
 
+/* ------------------------------------------------------------ OBJECTS */
+
+/* Why a request of size bytes replacing old bytes is not run, or NULL. */
+static const char *obj_over_cap(const struct mmt_exec *ex, uint64_t size,
+				uint64_t old)
+{
+	if (size > OBJ_SIZE_CAP)
+		return "size above the 64 MiB cap";
+	if (mmt_objshadow_live_bytes(ex->osh) - old + size > OBJ_LIVE_CAP)
+		return "live bytes would pass the 256 MiB cap";
+	return NULL;
+}
+
+static uint64_t obj_usable(const struct mmt_exec *ex, const void *addr)
+{
+	if (!addr || !(ex->ad->caps & MMT_CAP_USABLE_SIZE) ||
+	    !ex->ad->objects.usable_size)
+		return 0;
+	return ex->ad->objects.usable_size(ex->state, addr);
+}
+
+static void obj_free_slot(struct mmt_exec *ex, size_t op_index,
+			  unsigned int slot)
+{
+	const struct mmt_objshadow_obj *o = mmt_objshadow_slot(ex->osh, slot);
+
+	mmt_objshadow_verify_fill(ex->osh, op_index, slot, &ex->res.report);
+	ex->ad->objects.free(ex->state, o->addr);
+	ex->res.frees++;
+	mmt_objshadow_release(ex->osh, slot);
+}
+
+static void obj_trace_result(const struct mmt_exec *ex, void *addr,
+			     uint64_t usable)
+{
+	FILE *t = ex->o.trace;
+
+	if (!t)
+		return;
+	if (!addr)
+		fprintf(t, " -> NULL\n");
+	else if (ex->ad->caps & MMT_CAP_USABLE_SIZE)
+		fprintf(t, " -> %p usable %llu\n", addr,
+			(unsigned long long)usable);
+	else
+		fprintf(t, " -> %p\n", addr);
+}
+
+static void obj_skip(struct mmt_exec *ex, const char *why,
+		     struct mmt_op_outcome *oc)
+{
+	if (ex->o.trace)
+		fprintf(ex->o.trace, " -> skipped (%s)\n", why);
+	if (oc)
+		oc->skipped = 1;
+}
+
+/* malloc, calloc, aligned; and realloc of an empty slot (as malloc). */
+static void obj_alloc_op(struct mmt_exec *ex, size_t i, const struct mmt_op *op,
+			 unsigned int slot, struct mmt_op_outcome *oc)
+{
+	const struct mmt_objshadow_obj *o = mmt_objshadow_slot(ex->osh, slot);
+	const struct mmt_objects_ops *ops = &ex->ad->objects;
+	uint64_t size = op->size, align = op->align, usable;
+	const char *why = obj_over_cap(ex, size, o->live ? o->size : 0);
+	void *addr = NULL;
+
+	if (op->kind == MMT_OP_ALIGNED && !why &&
+	    (align == 0 || (align & (align - 1)) || align > OBJ_ALIGN_CAP))
+		why = "alignment not a power of two up to 8 MiB";
+	if (why) {
+		if (oc)
+			oc->size = size;
+		obj_skip(ex, why, oc);
+		return;
+	}
+	if (o->live) {
+		if (ex->o.trace)
+			fprintf(ex->o.trace,
+				" (s%u held %p, %llu bytes: freed first)", slot,
+				o->addr, (unsigned long long)o->size);
+		obj_free_slot(ex, i, slot);
+	}
+	if (oc) {
+		oc->is_alloc = 1;
+		oc->must_succeed = size > 0;
+	}
+	switch (op->kind) {
+	case MMT_OP_CALLOC:
+		addr = ops->calloc(ex->state, 1, (size_t)size, op->gfp);
+		break;
+	case MMT_OP_ALIGNED:
+		addr = ops->aligned(ex->state, (size_t)align, (size_t)size,
+				    op->gfp);
+		break;
+	default:
+		addr = ops->malloc(ex->state, (size_t)size, op->gfp);
+		break;
+	}
+	if (addr)
+		ex->res.allocs++;
+	else
+		ex->res.alloc_fails++;
+	usable = obj_usable(ex, addr);
+	if (oc)
+		oc->ok = addr != NULL;
+	mmt_objshadow_alloc(ex->osh, i, slot, op->kind, size, align, addr,
+			    usable, &ex->res.report, oc);
+	obj_trace_result(ex, addr, usable);
+}
+
+static void obj_realloc_op(struct mmt_exec *ex, size_t i,
+			   const struct mmt_op *op, unsigned int slot,
+			   struct mmt_op_outcome *oc)
+{
+	const struct mmt_objshadow_obj *o = mmt_objshadow_slot(ex->osh, slot);
+	uint64_t size = op->size, usable;
+	const char *why;
+	void *addr, *old;
+
+	if (!o->live) {
+		if (size == 0) {
+			obj_skip(ex, "realloc to 0 of an empty slot", oc);
+			return;
+		}
+		obj_alloc_op(ex, i, op, slot, oc);
+		return;
+	}
+	if (size == 0) {
+		/* realloc(p, 0) is undefined in C23: run as free(p) */
+		if (ex->o.trace)
+			fprintf(ex->o.trace,
+				" -> freed %p (realloc to 0 frees)\n", o->addr);
+		if (oc) {
+			oc->is_free = 1;
+			oc->ok = 1;
+			oc->size = o->size;
+		}
+		obj_free_slot(ex, i, slot);
+		return;
+	}
+	why = obj_over_cap(ex, size, o->size);
+	if (why) {
+		if (oc)
+			oc->size = size;
+		obj_skip(ex, why, oc);
+		return;
+	}
+	if (oc) {
+		oc->is_alloc = 1;
+		oc->must_succeed = 1;
+	}
+	if (ex->o.trace)
+		fprintf(ex->o.trace, " (s%u held %p, %llu bytes)", slot,
+			o->addr, (unsigned long long)o->size);
+	mmt_objshadow_verify_fill(ex->osh, i, slot, &ex->res.report);
+	old = o->addr;
+	addr = ex->ad->objects.realloc(ex->state, old, (size_t)size, op->gfp);
+	if (addr)
+		ex->res.allocs++;
+	else
+		ex->res.alloc_fails++;
+	usable = obj_usable(ex, addr);
+	if (oc)
+		oc->ok = addr != NULL;
+	mmt_objshadow_realloc(ex->osh, i, slot, size, addr, usable,
+			      &ex->res.report, oc);
+	obj_trace_result(ex, addr, usable);
+}
+
+static void objects_op(struct mmt_exec *ex, size_t i, const struct mmt_op *op,
+		       unsigned int slot, struct mmt_op_outcome *oc)
+{
+	const struct mmt_objshadow_obj *o = mmt_objshadow_slot(ex->osh, slot);
+
+	switch (op->kind) {
+	case MMT_OP_MALLOC:
+	case MMT_OP_CALLOC:
+	case MMT_OP_ALIGNED:
+		obj_alloc_op(ex, i, op, slot, oc);
+		break;
+	case MMT_OP_REALLOC:
+		obj_realloc_op(ex, i, op, slot, oc);
+		break;
+	case MMT_OP_FREE:
+		if (!o->live) {
+			obj_skip(ex, "the slot is empty", oc);
+			break;
+		}
+		if (ex->o.trace)
+			fprintf(ex->o.trace, " -> freed %p (%llu bytes)\n",
+				o->addr, (unsigned long long)o->size);
+		if (oc) {
+			oc->is_free = 1;
+			oc->ok = 1;
+			oc->size = o->size;
+		}
+		obj_free_slot(ex, i, slot);
+		break;
+	default:
+		obj_skip(ex, "not an OBJECTS op", oc);
+		break;
+	}
+}
+
 /* ------------------------------------------------------------ steps */
 
 unsigned long mmt_exec_step(struct mmt_exec *ex, size_t i,
@@ -450,6 +712,8 @@ unsigned long mmt_exec_step(struct mmt_exec *ex, size_t i,
 		if (ex->o.trace)
 			fprintf(ex->o.trace, "\n");
 		full_check(ex, i);
+	} else if (ex->objects) {
+		objects_op(ex, i, op, slot, oc);
 	} else {
 		pages_op(ex, i, op, slot, oc);
 	}
@@ -483,7 +747,19 @@ void mmt_exec_finish(struct mmt_exec *ex)
 	if (r->total && ex->o.stop_on_violation)
 		return;
 	before = r->total;
-	for (unsigned int s = 0; s < MMT_NR_SLOTS; s++) {
+	for (unsigned int s = 0; s < MMT_NR_SLOTS && ex->objects; s++) {
+		const struct mmt_objshadow_obj *o =
+			mmt_objshadow_slot(ex->osh, s);
+
+		if (!o->live)
+			continue;
+		if (t)
+			fprintf(t,
+				"   end  free s%u -> freed %p (%llu bytes)\n",
+				s, o->addr, (unsigned long long)o->size);
+		obj_free_slot(ex, SIZE_MAX, s);
+	}
+	for (unsigned int s = 0; s < MMT_NR_SLOTS && !ex->objects; s++) {
 		const struct mmt_shadow_block *b = mmt_shadow_slot(ex->sh, s);
 
 		if (!b->live)
@@ -511,10 +787,26 @@ void mmt_exec_close(struct mmt_exec *ex)
 {
 	if (!ex)
 		return;
-	if (ex->created && (ex->ad->caps & MMT_CAP_TRACE) && ex->ad->set_trace)
+	if (ex->sh && ex->created && (ex->ad->caps & MMT_CAP_TRACE) &&
+	    ex->ad->set_trace)
 		ex->ad->set_trace(ex->state, 0, NULL, NULL);
 	if (ex->sh)
 		mmt_shadow_destroy(ex->sh);
+	/*
+	 * A run stopped early leaves objects live: hand back the ones the
+	 * shadow accepted (never one that overlapped another: that could be
+	 * a double free), so a host allocator does not leak.
+	 */
+	for (unsigned int s = 0; ex->osh && ex->created && s < MMT_NR_SLOTS;
+	     s++) {
+		const struct mmt_objshadow_obj *o =
+			mmt_objshadow_slot(ex->osh, s);
+
+		if (o->live && o->indexed)
+			ex->ad->objects.free(ex->state, o->addr);
+	}
+	if (ex->osh)
+		mmt_objshadow_destroy(ex->osh);
 	if (ex->created)
 		ex->ad->destroy(ex->state);
 	if (ex->map != MAP_FAILED)
@@ -552,15 +844,22 @@ static int get_arena(struct mmt_exec *ex, const struct mmt_adapter_env *env,
 static int needs_caps(const struct mmt_adapter *ad, const struct mmt_prog *prog,
 		      char *err, size_t errlen)
 {
-	if (prog->opset != MMT_OPSET_PAGES) {
-		snprintf(err, errlen,
-			 "adapter '%s': the program uses the objects op set, "
-			 "which this executor does not run yet (it needs "
-			 "OBJECTS, the plug-in issue)",
-			 ad->name);
+	if (prog->opset == MMT_OPSET_OBJECTS) {
+		if (!(ad->caps & MMT_CAP_OBJECTS)) {
+			snprintf(err, errlen,
+				 "adapter '%s' has no OBJECTS capability; the "
+				 "program needs OBJECTS (malloc, calloc, "
+				 "realloc, aligned, free)",
+				 ad->name);
+			return MMT_EXIT_USAGE;
+		}
+		/* no machine needed unless the adapter also wants one */
+		if (!(ad->caps & MMT_CAP_PAGES))
+			return 0;
+	} else if (prog->opset != MMT_OPSET_PAGES) {
+		snprintf(err, errlen, "unknown op set %d", (int)prog->opset);
 		return MMT_EXIT_USAGE;
-	}
-	if (!(ad->caps & MMT_CAP_PAGES)) {
+	} else if (!(ad->caps & MMT_CAP_PAGES)) {
 		snprintf(err, errlen,
 			 "adapter '%s' has no PAGES capability; the program "
 			 "needs PAGES",
@@ -604,6 +903,7 @@ int mmt_exec_open(const struct mmt_adapter *ad, const char *options,
 	ex->ad = ad;
 	ex->prog = prog;
 	ex->map = MAP_FAILED;
+	ex->objects = prog->opset == MMT_OPSET_OBJECTS;
 	if (opts)
 		ex->o = *opts;
 	else
@@ -618,7 +918,7 @@ int mmt_exec_open(const struct mmt_adapter *ad, const char *options,
 	env.options = options ? options : "";
 	env.machine = prog->machine;
 	env.nr_threads = 1;
-	if (!(ad->caps & MMT_CAP_OWN_ARENA)) {
+	if ((ad->caps & MMT_CAP_PAGES) && !(ad->caps & MMT_CAP_OWN_ARENA)) {
 		uint64_t bytes = mmt_machine_end_pfn(&prog->machine)
 				 << prog->machine.page_shift;
 
@@ -643,18 +943,24 @@ int mmt_exec_open(const struct mmt_adapter *ad, const char *options,
 		return ret == -ENOMEM ? MMT_EXIT_ENV : MMT_EXIT_USAGE;
 	}
 	ex->created = 1;
-	ret = get_arena(ex, &env, err, errlen);
-	if (ret) {
-		mmt_exec_close(ex);
-		return ret;
+	if (ad->caps & MMT_CAP_PAGES) {
+		ret = get_arena(ex, &env, err, errlen);
+		if (ret) {
+			mmt_exec_close(ex);
+			return ret;
+		}
 	}
-	ex->sh = mmt_shadow_create(&ex->arena, ad->caps, ex->strict, FILL_SEED);
-	if (!ex->sh) {
+	if (ex->objects)
+		ex->osh = mmt_objshadow_create(ad->caps, FILL_SEED);
+	else
+		ex->sh = mmt_shadow_create(&ex->arena, ad->caps, ex->strict,
+					   FILL_SEED);
+	if (!ex->sh && !ex->osh) {
 		snprintf(err, errlen, "out of memory for the shadow model");
 		mmt_exec_close(ex);
 		return MMT_EXIT_ENV;
 	}
-	if ((ad->caps & MMT_CAP_TRACE) && ad->set_trace)
+	if (ex->sh && (ad->caps & MMT_CAP_TRACE) && ad->set_trace)
 		ad->set_trace(ex->state, 0, mmt_shadow_trace_event, ex->sh);
 	if (ad->cpu_enter)
 		ad->cpu_enter(ex->state, 0);

@@ -1,0 +1,503 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * shadow_objects.c - the shadow model of an OBJECTS (malloc family)
+ * allocator: an independent oracle for malloc/calloc/realloc/aligned/free.
+ *
+ * State: slots[256] ({addr, size, usable, align, fill seed}) and an index
+ * of the live objects sorted by address, each as [addr, addr + max(size,
+ * 1)). Objects in the index never overlap (an object that would is
+ * reported and left out of it), so their ends are sorted too and a new
+ * range [a, e) can only overlap the entry with the largest start below e:
+ * a binary search, O(log n); insert and remove move at most 255 entries.
+ *
+ * Alignment (OBJ-ALIGN): C11 7.22.3 promises memory "suitably aligned for
+ * any object type with fundamental alignment", which C17 (DR 445) and C23
+ * weakened to "any type that fits in the size asked". Allocators follow
+ * the weak form for tiny sizes: glibc aligns everything to 16 on x86_64
+ * (2 * sizeof(size_t)), but jemalloc, mimalloc and tcmalloc serve 1..8
+ * bytes from an 8-byte size class aligned only to 8. The rule checked is
+ * the weak one, min(16, largest power of two <= size) (size 0 counts as
+ * 1, so no constraint); aligned(size, A) must be A-aligned.
+ *
+ * Fill: at allocation the shadow writes a pattern over the first 4 KiB,
+ * the last 4 KiB and 64 evenly spaced 8-byte words in between (so a 64 MiB
+ * object costs about 8.5 KiB of writes and touches few pages). Byte i of
+ * an object with seed f is byte (i % 8) of mix64(f ^ (i / 8) * K): a pure
+ * function of the seed and the offset, never of the address, and the seed
+ * is a function of the run's seed, the slot and the op index, so two
+ * correct allocators give equal contents and equal digests.
+ * At free and before realloc the same positions are compared (OBJ-FILL);
+ * after realloc the old positions below min(old, new) are compared in the
+ * new object (OBJ-REALLOC) before the new fill is written; calloc memory
+ * is read at the same positions for zeros (OBJ-ZERO).
+ *
+ * Digests (struct mmt_op_outcome): calloc, the bytes read at the fill
+ * positions before the fill is written (zeros for a correct allocator);
+ * realloc, the bytes of the preserved prefix at the old fill positions.
+ * Both mixed with the length they cover.
+ *
+ * Not thread safe; one shadow per executor run. Nothing global.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "shadow_objects.h"
+
+#define FILL_HEAD 4096u /* bytes filled at the start */
+#define FILL_TAIL 4096u /* bytes filled at the end */
+#define FILL_WORDS 64u /* sampled 8-byte words in between */
+#define MAX_SPANS (FILL_WORDS + 2u)
+#define ADDR_ALIGN_CAP 4096u
+
+struct fill_span {
+	uint64_t off, len;
+};
+
+struct obj_range {
+	uintptr_t start, end; /* [start, end) */
+	unsigned int slot;
+};
+
+struct mmt_objshadow {
+	uint32_t caps;
+	uint64_t seed;
+	struct mmt_objshadow_obj slots[MMT_NR_SLOTS];
+	size_t nr_live;
+	uint64_t live_bytes;
+	unsigned int nr_index;
+	struct obj_range index[MMT_NR_SLOTS]; /* sorted by start */
+};
+
+static uint64_t mix64(uint64_t x)
+{
+	x += 0x9e3779b97f4a7c15ULL;
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+	return x ^ (x >> 31);
+}
+
+static const char *kind_name(unsigned int kind)
+{
+	const char *n = mmt_op_name(kind);
+
+	return n ? n : "?";
+}
+
+struct mmt_objshadow *mmt_objshadow_create(uint32_t caps, uint64_t seed)
+{
+	struct mmt_objshadow *s = calloc(1, sizeof(*s));
+
+	if (!s)
+		return NULL;
+	s->caps = caps;
+	s->seed = seed;
+	return s;
+}
+
+void mmt_objshadow_destroy(struct mmt_objshadow *s)
+{
+	free(s);
+}
+
+const struct mmt_objshadow_obj *
+mmt_objshadow_slot(const struct mmt_objshadow *s, unsigned int slot)
+{
+	return slot < MMT_NR_SLOTS ? &s->slots[slot] : NULL;
+}
+
+size_t mmt_objshadow_live_objects(const struct mmt_objshadow *s)
+{
+	return s->nr_live;
+}
+
+uint64_t mmt_objshadow_live_bytes(const struct mmt_objshadow *s)
+{
+	return s->live_bytes;
+}
+
+uint64_t mmt_objshadow_min_align(uint64_t size)
+{
+	uint64_t a = 1;
+
+	while (a < MMT_OBJ_MAX_ALIGN && a * 2 <= size)
+		a *= 2;
+	return a;
+}
+
+/* Largest power of two dividing addr, capped (0 counts as the cap). */
+static uint64_t addr_align(const void *addr)
+{
+	uint64_t a = (uint64_t)(uintptr_t)addr, p = 1;
+
+	while (p < ADDR_ALIGN_CAP && !(a & p))
+		p *= 2;
+	return p;
+}
+
+/* ------------------------------------------------------------ fill */
+
+/* The positions filled in an object of size bytes, in increasing order. */
+static unsigned int fill_spans(uint64_t size, struct fill_span *sp)
+{
+	unsigned int n = 0;
+	uint64_t tail;
+
+	if (size == 0)
+		return 0;
+	sp[n].off = 0;
+	sp[n++].len = size < FILL_HEAD ? size : FILL_HEAD;
+	if (size <= FILL_HEAD)
+		return n;
+	tail = size - FILL_TAIL > FILL_HEAD ? size - FILL_TAIL : FILL_HEAD;
+	if (tail > FILL_HEAD) {
+		uint64_t mid = tail - FILL_HEAD, prev_end = FILL_HEAD;
+
+		for (uint64_t k = 0; k < FILL_WORDS; k++) {
+			uint64_t off = FILL_HEAD +
+				       (mid * (2 * k + 1)) / (2 * FILL_WORDS);
+
+			off &= ~7ULL;
+			if (off < prev_end || off + 8 > tail)
+				continue;
+			sp[n].off = off;
+			sp[n++].len = 8;
+			prev_end = off + 8;
+		}
+	}
+	sp[n].off = tail;
+	sp[n++].len = size - tail;
+	return n;
+}
+
+static uint8_t pattern_byte(uint64_t fill, uint64_t i, uint64_t *cache_idx,
+			    uint64_t *cache)
+{
+	if (*cache_idx != i >> 3) {
+		*cache_idx = i >> 3;
+		*cache = mix64(fill ^ ((i >> 3) * 0x100000001b3ULL));
+	}
+	return (uint8_t)(*cache >> ((i & 7) * 8));
+}
+
+static void fill_write(uint8_t *p, uint64_t size, uint64_t fill)
+{
+	struct fill_span sp[MAX_SPANS];
+	unsigned int n = fill_spans(size, sp);
+	uint64_t ci = UINT64_MAX, c = 0;
+
+	for (unsigned int k = 0; k < n; k++)
+		for (uint64_t i = sp[k].off; i < sp[k].off + sp[k].len; i++)
+			p[i] = pattern_byte(fill, i, &ci, &c);
+}
+
+/*
+ * Compare p against the fill of an object of size bytes with seed fill,
+ * at the positions below limit. Returns the first bad offset, or
+ * UINT64_MAX when intact.
+ */
+static uint64_t fill_first_bad(const uint8_t *p, uint64_t size, uint64_t fill,
+			       uint64_t limit)
+{
+	struct fill_span sp[MAX_SPANS];
+	unsigned int n = fill_spans(size, sp);
+	uint64_t ci = UINT64_MAX, c = 0;
+
+	for (unsigned int k = 0; k < n; k++)
+		for (uint64_t i = sp[k].off;
+		     i < sp[k].off + sp[k].len && i < limit; i++)
+			if (p[i] != pattern_byte(fill, i, &ci, &c))
+				return i;
+	return UINT64_MAX;
+}
+
+/*
+ * Digest of p at the fill positions of an object of size bytes below
+ * limit; *first_nonzero gets the first non-zero offset (UINT64_MAX none).
+ */
+static uint64_t digest_positions(const uint8_t *p, uint64_t size,
+				 uint64_t limit, uint64_t *first_nonzero)
+{
+	struct fill_span sp[MAX_SPANS];
+	unsigned int n = fill_spans(size, sp);
+	uint64_t h = mix64(0x6f626a64ULL ^ (limit < size ? limit : size));
+
+	*first_nonzero = UINT64_MAX;
+	for (unsigned int k = 0; k < n; k++) {
+		uint64_t end = sp[k].off + sp[k].len;
+
+		if (end > limit)
+			end = limit;
+		for (uint64_t i = sp[k].off; i < end; i += 8) {
+			uint64_t w = 0, len = end - i < 8 ? end - i : 8;
+
+			memcpy(&w, p + i, (size_t)len);
+			if (w && *first_nonzero == UINT64_MAX)
+				for (uint64_t b = 0; b < len; b++)
+					if (p[i + b]) {
+						*first_nonzero = i + b;
+						break;
+					}
+			h = mix64(h ^ w ^ (i * 0x9e3779b97f4a7c15ULL));
+		}
+	}
+	return h;
+}
+
+/* ------------------------------------------------------------ index */
+
+/* Index position of the entry with the largest start below end, or -1. */
+static int index_below(const struct mmt_objshadow *s, uintptr_t end)
+{
+	int lo = 0, hi = (int)s->nr_index - 1, found = -1;
+
+	while (lo <= hi) {
+		int mid = lo + (hi - lo) / 2;
+
+		if (s->index[mid].start < end) {
+			found = mid;
+			lo = mid + 1;
+		} else {
+			hi = mid - 1;
+		}
+	}
+	return found;
+}
+
+static void obj_range(const void *addr, uint64_t size, uintptr_t *start,
+		      uintptr_t *end)
+{
+	uintptr_t a = (uintptr_t)addr;
+	uint64_t len = size ? size : 1;
+
+	*start = a;
+	*end = len > (uint64_t)(UINTPTR_MAX - a) ? UINTPTR_MAX :
+						   a + (uintptr_t)len;
+}
+
+/* The slot whose live object overlaps [start, end), or -1. */
+static int index_overlap(const struct mmt_objshadow *s, uintptr_t start,
+			 uintptr_t end)
+{
+	int i = index_below(s, end);
+
+	if (i >= 0 && s->index[i].end > start)
+		return (int)s->index[i].slot;
+	return -1;
+}
+
+static void index_insert(struct mmt_objshadow *s, uintptr_t start,
+			 uintptr_t end, unsigned int slot)
+{
+	int i = index_below(s, start) + 1;
+
+	memmove(&s->index[i + 1], &s->index[i],
+		(s->nr_index - (unsigned int)i) * sizeof(s->index[0]));
+	s->index[i].start = start;
+	s->index[i].end = end;
+	s->index[i].slot = slot;
+	s->nr_index++;
+}
+
+static void index_remove(struct mmt_objshadow *s, unsigned int slot)
+{
+	const struct mmt_objshadow_obj *o = &s->slots[slot];
+	uintptr_t start, end;
+	int i;
+
+	if (!o->indexed)
+		return;
+	obj_range(o->addr, o->size, &start, &end);
+	i = index_below(s, start + 1);
+	if (i < 0 || s->index[i].slot != slot)
+		return;
+	memmove(&s->index[i], &s->index[i + 1],
+		(s->nr_index - (unsigned int)i - 1) * sizeof(s->index[0]));
+	s->nr_index--;
+}
+
+/* ------------------------------------------------------------ checks */
+
+static void forget(struct mmt_objshadow *s, unsigned int slot)
+{
+	struct mmt_objshadow_obj *o = &s->slots[slot];
+
+	if (!o->live)
+		return;
+	index_remove(s, slot);
+	s->nr_live--;
+	s->live_bytes -= o->size;
+	memset(o, 0, sizeof(*o));
+}
+
+/*
+ * Check a non-NULL object and track it in slot (empty). Contents checks
+ * specific to the op (zero, prefix) are done by the caller first.
+ */
+static int track(struct mmt_objshadow *s, size_t op_index, unsigned int slot,
+		 unsigned int kind, uint64_t size, uint64_t align, void *addr,
+		 uint64_t usable, struct mmt_report *r)
+{
+	struct mmt_objshadow_obj *o = &s->slots[slot];
+	uint64_t want = kind == MMT_OP_ALIGNED ? align :
+						 mmt_objshadow_min_align(size);
+	uintptr_t start, end;
+	int other;
+
+	if (want && (uintptr_t)addr % want)
+		mmt_report_add(r, op_index, "shadow", "OBJ-ALIGN",
+			       "s%u: %s of %llu bytes returned %p, which is "
+			       "not %llu-byte aligned",
+			       slot, kind_name(kind), (unsigned long long)size,
+			       addr, (unsigned long long)want);
+	if ((s->caps & MMT_CAP_USABLE_SIZE) && usable < size)
+		mmt_report_add(r, op_index, "shadow", "OBJ-USABLE",
+			       "s%u: %s of %llu bytes at %p has usable size "
+			       "%llu",
+			       slot, kind_name(kind), (unsigned long long)size,
+			       addr, (unsigned long long)usable);
+	obj_range(addr, size, &start, &end);
+	other = index_overlap(s, start, end);
+	if (other >= 0) {
+		const struct mmt_objshadow_obj *ob = &s->slots[other];
+
+		mmt_report_add(r, op_index, "shadow", "OBJ-OVERLAP",
+			       "s%u: %s of %llu bytes at %p overlaps live s%d "
+			       "(%p, %llu bytes)",
+			       slot, kind_name(kind), (unsigned long long)size,
+			       addr, other, ob->addr,
+			       (unsigned long long)ob->size);
+	}
+	memset(o, 0, sizeof(*o));
+	o->live = 1;
+	o->addr = addr;
+	o->size = size;
+	o->usable = usable;
+	o->align = kind == MMT_OP_ALIGNED ? align : 0;
+	o->kind = kind;
+	o->fill = mix64(s->seed ^ ((uint64_t)slot << 40) ^
+			mix64((uint64_t)op_index));
+	if (other < 0) {
+		index_insert(s, start, end, slot);
+		o->indexed = 1;
+		/* writing over another live object would only blur reports */
+		fill_write(addr, size, o->fill);
+		o->fill_ok = 1;
+	}
+	s->nr_live++;
+	s->live_bytes += size;
+	return 1;
+}
+
+static void outcome(struct mmt_op_outcome *oc, uint64_t size, void *addr,
+		    uint64_t usable)
+{
+	if (!oc)
+		return;
+	oc->size = size;
+	oc->usable = usable;
+	oc->addr_align = addr ? addr_align(addr) : 0;
+}
+
+int mmt_objshadow_alloc(struct mmt_objshadow *s, size_t op_index,
+			unsigned int slot, unsigned int kind, uint64_t size,
+			uint64_t align, void *addr, uint64_t usable,
+			struct mmt_report *r, struct mmt_op_outcome *oc)
+{
+	if (slot >= MMT_NR_SLOTS)
+		return 0;
+	forget(s, slot);
+	outcome(oc, size, addr, usable);
+	if (!addr) {
+		/* malloc(0) may return NULL (C11 7.22.3) */
+		if (size > 0)
+			mmt_report_add(r, op_index, "oracle", "OBJ-NULL",
+				       "s%u: %s of %llu bytes returned NULL",
+				       slot, kind_name(kind),
+				       (unsigned long long)size);
+		return 0;
+	}
+	if (kind == MMT_OP_CALLOC) {
+		uint64_t nz, d = digest_positions(addr, size, size, &nz);
+
+		if (oc) {
+			oc->digest = d;
+			oc->has_digest = 1;
+		}
+		if (nz != UINT64_MAX)
+			mmt_report_add(r, op_index, "shadow", "OBJ-ZERO",
+				       "s%u: calloc of %llu bytes at %p has a "
+				       "non-zero byte at offset %llu",
+				       slot, (unsigned long long)size, addr,
+				       (unsigned long long)nz);
+	}
+	return track(s, op_index, slot, kind, size, align, addr, usable, r);
+}
+
+void mmt_objshadow_verify_fill(struct mmt_objshadow *s, size_t op_index,
+			       unsigned int slot, struct mmt_report *r)
+{
+	const struct mmt_objshadow_obj *o;
+	uint64_t bad;
+
+	if (slot >= MMT_NR_SLOTS || !s->slots[slot].live ||
+	    !s->slots[slot].fill_ok)
+		return;
+	o = &s->slots[slot];
+	bad = fill_first_bad(o->addr, o->size, o->fill, o->size);
+	if (bad != UINT64_MAX)
+		mmt_report_add(r, op_index, "shadow", "OBJ-FILL",
+			       "s%u: %llu-byte object at %p: fill byte at "
+			       "offset %llu was overwritten while the object "
+			       "was live",
+			       slot, (unsigned long long)o->size, o->addr,
+			       (unsigned long long)bad);
+}
+
+void mmt_objshadow_release(struct mmt_objshadow *s, unsigned int slot)
+{
+	if (slot < MMT_NR_SLOTS)
+		forget(s, slot);
+}
+
+int mmt_objshadow_realloc(struct mmt_objshadow *s, size_t op_index,
+			  unsigned int slot, uint64_t size, void *addr,
+			  uint64_t usable, struct mmt_report *r,
+			  struct mmt_op_outcome *oc)
+{
+	struct mmt_objshadow_obj old;
+	uint64_t keep, bad, nz;
+
+	if (slot >= MMT_NR_SLOTS || !s->slots[slot].live)
+		return 0;
+	outcome(oc, size, addr, usable);
+	if (!addr) {
+		/* the old object stays live and untouched */
+		if (size > 0)
+			mmt_report_add(r, op_index, "oracle", "OBJ-NULL",
+				       "s%u: realloc of %p (%llu bytes) to "
+				       "%llu bytes returned NULL",
+				       slot, s->slots[slot].addr,
+				       (unsigned long long)s->slots[slot].size,
+				       (unsigned long long)size);
+		return 0;
+	}
+	old = s->slots[slot];
+	forget(s, slot);
+	keep = old.size < size ? old.size : size;
+	if (oc) {
+		oc->digest = digest_positions(addr, old.size, keep, &nz);
+		oc->has_digest = 1;
+	}
+	bad = old.fill_ok ? fill_first_bad(addr, old.size, old.fill, keep) :
+			    UINT64_MAX;
+	if (bad != UINT64_MAX)
+		mmt_report_add(r, op_index, "shadow", "OBJ-REALLOC",
+			       "s%u: realloc of %p (%llu bytes) to %llu bytes "
+			       "at %p lost the old contents at offset %llu",
+			       slot, old.addr, (unsigned long long)old.size,
+			       (unsigned long long)size, addr,
+			       (unsigned long long)bad);
+	return track(s, op_index, slot, MMT_OP_REALLOC, size, 0, addr, usable,
+		     r);
+}
