@@ -12,9 +12,14 @@
  * runs every check_every ops (the program's value) and at the end.
  *
  * Output: one "FILE: ok ..." line per file, or on a bug the op index,
- * invariant id, layer and message of each violation, the zone state the
- * executor captured, and a "reproduce:" command line. --trace prints each
- * op and its result first.
+ * invariant id, layer and message of each violation, the state the
+ * executor captured (buddyinfo for a pages program; for an objects
+ * program, which has none, the object shadow's live table), and a
+ * "reproduce:" command line. --trace prints each op and its result first.
+ * An objects program (text with objects ops or "opset objects", binary
+ * under a fuzz_objects directory or --target fuzz_objects) needs an
+ * OBJECTS adapter (--allocator glibc, jemalloc, ...; the default
+ * ref-pages refuses it with exit 2).
  *
  * Exit status over all files: 2 if any file was bad input (or the usage
  * was, or directories held no file at all), else 3 if the environment
@@ -170,7 +175,12 @@ static void print_failure(const struct replay_ctx *ctx, const char *path,
 	if (res->state[0]) {
 		size_t n = strnlen(res->state, sizeof(res->state));
 
-		printf("zone state (buddyinfo):\n%.*s", (int)n, res->state);
+		/* an OBJECTS adapter has no buddyinfo: the shadow's table */
+		printf("%s:\n%.*s",
+		       prog->opset == MMT_OPSET_OBJECTS ?
+			       "object state (shadow)" :
+			       "zone state (buddyinfo)",
+		       (int)n, res->state);
 		if (res->state[n - 1] != '\n')
 			putchar('\n');
 	}
@@ -209,8 +219,8 @@ static int replay_file(struct replay_ctx *ctx, const char *path)
 	opts.trace = ctx->trace ? stdout : NULL;
 	if (ctx->trace)
 		printf("== %s (%s, op set %s, %zu ops)\n", path,
-		       is_text ? "text" : "binary", mmt_cli_opset_name(set),
-		       prog.nr_ops);
+		       is_text ? "text" : "binary",
+		       mmt_cli_opset_name(prog.opset), prog.nr_ops);
 	err[0] = 0;
 	rc = mmt_exec_run(ctx->ad, ctx->options, &prog, &opts, res, err,
 			  sizeof(err));
