@@ -41,6 +41,11 @@
  * SIGINT only sets a flag: the current run ends the same way, no further
  * allocator runs, and the table is printed.
  *
+ * mmt_process_init() (what makes jemalloc loadable) is called by the
+ * dispatcher, tools/main.c, with the process's own argv before it gets
+ * here; calling it again with argv starting at "stress" would re-execute
+ * the program with the command name missing in the one case it re-runs.
+ *
  * Locks: see stress_int.h. The report mutex is a leaf.
  */
 #include <errno.h>
