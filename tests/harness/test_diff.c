@@ -17,9 +17,18 @@
  *   scribble flips the first byte of the previous block it handed out
  * It copies ref-pages' capabilities but for TRACE (its choices are not
  * ref's events); "wrap-nobuddy" also drops POLICY_BUDDY.
+ *
+ * The OBJECTS pair: "libc" is the host malloc with USABLE_SIZE, correct
+ * unless its options say
+ *   null     allocations from number after=N on return NULL
+ *   short    usable_size() reports one byte less than asked
+ *   shift    every object starts 8 bytes into its malloc block
+ *   dirty    calloc memory is malloc memory with a byte set
+ *   nocopy   realloc allocates anew without keeping the contents
  */
 #include <criterion/criterion.h>
 #include <errno.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -541,6 +550,11 @@ MMT_TEST(diff, misaligned_block_is_reported_by_its_side)
 	cr_assert_eq(rc, MMT_EXIT_BUG);
 	cr_assert_not_null(v);
 	cr_assert_str_eq(v->layer, "B:shadow");
+	v = find(res, "DIFF-ALIGN");
+	cr_assert_not_null(v);
+	cr_assert_str_eq(v->layer, "diff");
+	cr_assert(strstr(v->message, "B wrap: order-2 block") != NULL, "%s",
+		  v->message);
 	free(res);
 }
 
@@ -675,6 +689,318 @@ MMT_TEST(diff, trace_prints_both_outcomes)
 	cr_assert(strstr(buf, "        B: NULL (must succeed)"), "%s", buf);
 	cr_assert(strstr(buf, "!! diff DIFF-MUST-SUCCEED"), "%s", buf);
 	free(buf);
+	mmt_prog_free(&p);
+	free(res);
+}
+
+/* ------------------------------------------------------------ OBJECTS */
+
+struct libc {
+	unsigned long after, nr_allocs;
+	int null, shortsz, shift, dirty, nocopy;
+};
+
+#define SHIFT 8u
+
+static int libc_create(const struct mmt_adapter_env *env, void **state,
+		       char *err, size_t errlen)
+{
+	const char *o = env->options;
+	const char *a = strstr(o, "after=");
+	struct libc *l = calloc(1, sizeof(*l));
+
+	(void)err;
+	(void)errlen;
+	if (!l)
+		return -ENOMEM;
+	l->after = a ? strtoul(a + 6, NULL, 10) : 0;
+	l->null = !!strstr(o, "null");
+	l->shortsz = !!strstr(o, "short");
+	l->shift = !!strstr(o, "shift");
+	l->dirty = !!strstr(o, "dirty");
+	l->nocopy = !!strstr(o, "nocopy");
+	*state = l;
+	return 0;
+}
+
+static void libc_destroy(void *state)
+{
+	free(state);
+}
+
+/* One more allocation: 0 when the null mode says fail. */
+static int libc_may(struct libc *l)
+{
+	if (l->null && l->nr_allocs >= l->after)
+		return 0;
+	l->nr_allocs++;
+	return 1;
+}
+
+static void *libc_out(struct libc *l, void *p)
+{
+	return p && l->shift ? (char *)p + SHIFT : p;
+}
+
+static void *libc_in(struct libc *l, void *p)
+{
+	return p && l->shift ? (char *)p - SHIFT : p;
+}
+
+static void *libc_malloc(void *state, size_t size, uint32_t gfp)
+{
+	struct libc *l = state;
+
+	(void)gfp;
+	if (!libc_may(l))
+		return NULL;
+	return libc_out(l, malloc(size + (l->shift ? SHIFT : 0)));
+}
+
+static void *libc_calloc(void *state, size_t nmemb, size_t size, uint32_t gfp)
+{
+	struct libc *l = state;
+	unsigned char *p;
+
+	(void)gfp;
+	if (!libc_may(l))
+		return NULL;
+	if (!l->dirty)
+		return libc_out(
+			l, calloc(1, nmemb * size + (l->shift ? SHIFT : 0)));
+	p = libc_out(l, malloc(nmemb * size + (l->shift ? SHIFT : 0)));
+	if (p && nmemb * size) {
+		memset(p, 0, nmemb * size);
+		p[nmemb * size - 1] = 0x5a;
+	}
+	return p;
+}
+
+static void *libc_realloc(void *state, void *ptr, size_t size, uint32_t gfp)
+{
+	struct libc *l = state;
+	void *n;
+
+	(void)gfp;
+	if (!libc_may(l))
+		return NULL;
+	if (!l->nocopy || !ptr)
+		return libc_out(l, realloc(libc_in(l, ptr),
+					   size + (l->shift ? SHIFT : 0)));
+	n = malloc(size + (l->shift ? SHIFT : 0));
+	if (n) {
+		memset(n, 0x77, size + (l->shift ? SHIFT : 0));
+		free(libc_in(l, ptr));
+	}
+	return libc_out(l, n);
+}
+
+static void *libc_aligned(void *state, size_t align, size_t size, uint32_t gfp)
+{
+	struct libc *l = state;
+
+	(void)gfp;
+	if (!libc_may(l))
+		return NULL;
+	if (l->shift)
+		return libc_out(l, malloc(size + SHIFT));
+	return aligned_alloc(align, (size + align - 1) / align * align);
+}
+
+static void libc_free(void *state, void *ptr)
+{
+	free(libc_in(state, ptr));
+}
+
+static size_t libc_usable(void *state, const void *ptr)
+{
+	struct libc *l = state;
+	size_t n;
+
+	if (!ptr)
+		return 0;
+	n = malloc_usable_size(libc_in(l, (void *)(uintptr_t)ptr)) -
+	    (l->shift ? SHIFT : 0);
+	/* short: claim less than any request could have asked for. */
+	return l->shortsz && n ? 0 : n;
+}
+
+static const struct mmt_adapter libc_ad = {
+	.abi_version = MMT_ADAPTER_ABI_VERSION,
+	.struct_size = sizeof(struct mmt_adapter),
+	.name = "libc",
+	.description = "host malloc, breakable",
+	.caps = MMT_CAP_OBJECTS | MMT_CAP_USABLE_SIZE,
+	.create = libc_create,
+	.destroy = libc_destroy,
+	.objects = { .malloc = libc_malloc,
+		     .calloc = libc_calloc,
+		     .realloc = libc_realloc,
+		     .aligned = libc_aligned,
+		     .free = libc_free,
+		     .usable_size = libc_usable },
+};
+
+static const char *const objects_prog = "opset objects\n"
+					"malloc s0 size=40\n"
+					"calloc s1 size=100\n"
+					"realloc s0 size=4000\n"
+					"aligned s2 size=64 align=64\n"
+					"malloc s3 size=1\n"
+					"free s1\n"
+					"calloc s1 size=5000\n"
+					"check\n";
+
+/* A random OBJECTS program of 10..49 ops on 16 slots. */
+static void random_objects_prog(uint64_t *st, struct mmt_prog *p)
+{
+	static const uint64_t sizes[] = { 0, 1, 7, 16, 24, 100, 4096, 70000 };
+	size_t n = 10 + splitmix64(st) % 40;
+
+	mmt_prog_init(p, MMT_OPSET_OBJECTS);
+	for (size_t i = 0; i < n; i++) {
+		struct mmt_op op;
+		uint64_t r = splitmix64(st);
+
+		memset(&op, 0, sizeof(op));
+		op.kind = (uint16_t)(r % 11 == 10 ?
+					     MMT_OP_CHECK :
+					     MMT_OP_MALLOC + (r % 11) % 5);
+		op.slot = (uint16_t)((r >> 8) % 16);
+		op.size = sizes[(r >> 16) % 8] + ((r >> 24) % 3);
+		op.align = 1ULL << ((r >> 32) % 13);
+		cr_assert_eq(mmt_prog_push(p, &op), 0);
+	}
+}
+
+MMT_TEST(diff, objects_pair_agrees_on_300_random_programs)
+{
+	struct mmt_diff_result *res = calloc(1, sizeof(*res));
+	uint64_t st = 7;
+	char err[512];
+
+	cr_assert_not_null(res);
+	for (int k = 0; k < 300; k++) {
+		struct mmt_prog p;
+		int rc;
+
+		random_objects_prog(&st, &p);
+		err[0] = 0;
+		rc = mmt_diff_run(&libc_ad, "", &libc_ad, "", &p, NULL, res,
+				  err, sizeof(err));
+		if (rc != MMT_EXIT_OK) {
+			char *t = mmt_prog_format_text(&p);
+
+			fprintf(stderr, "program %d (rc %d, %s):\n%s", k, rc,
+				err, t ? t : "");
+			free(t);
+			dump_report(res);
+		}
+		cr_assert_eq(rc, MMT_EXIT_OK, "program %d diverged", k);
+		cr_assert(res->finished);
+		mmt_prog_free(&p);
+	}
+	free(res);
+}
+
+MMT_TEST(diff, objects_null_is_must_succeed)
+{
+	int rc;
+	struct mmt_diff_result *res = run(&libc_ad, "", &libc_ad,
+					  "null after=2", objects_prog, 0, &rc);
+	const struct mmt_violation *v = find(res, "DIFF-MUST-SUCCEED");
+
+	dump_report(res);
+	cr_assert_eq(rc, MMT_EXIT_BUG);
+	cr_assert_not_null(v);
+	cr_assert_eq(v->op_index, 2, "the third allocation: realloc");
+	cr_assert(strstr(v->message, "B libc failed") != NULL, "%s",
+		  v->message);
+	v = find(res, "OBJ-NULL");
+	cr_assert_not_null(v);
+	cr_assert_eq(strncmp(v->layer, "B:", 2), 0, "%s", v->layer);
+	free(res);
+}
+
+MMT_TEST(diff, objects_short_usable_size)
+{
+	int rc;
+	struct mmt_diff_result *res =
+		run(&libc_ad, "short", &libc_ad, "", objects_prog, 0, &rc);
+	const struct mmt_violation *v = find(res, "DIFF-USABLE");
+
+	dump_report(res);
+	cr_assert_eq(rc, MMT_EXIT_BUG);
+	cr_assert_not_null(v);
+	cr_assert_eq(v->op_index, 0);
+	cr_assert(strstr(v->message, "A libc: usable size 0") != NULL, "%s",
+		  v->message);
+	cr_assert_eq(res->a.usable, 0);
+	cr_assert_geq(res->b.usable, 40);
+	free(res);
+}
+
+MMT_TEST(diff, objects_broken_alignment)
+{
+	int rc;
+	struct mmt_diff_result *res =
+		run(&libc_ad, "", &libc_ad, "shift", objects_prog, 0, &rc);
+	const struct mmt_violation *v = find(res, "DIFF-ALIGN");
+
+	dump_report(res);
+	cr_assert_eq(rc, MMT_EXIT_BUG);
+	cr_assert_not_null(v);
+	cr_assert_eq(v->op_index, 0);
+	cr_assert(strstr(v->message, "B libc: malloc of 40 bytes is aligned "
+				     "to 8, below the 16") != NULL,
+		  "%s", v->message);
+	free(res);
+}
+
+MMT_TEST(diff, objects_dirty_calloc_is_content)
+{
+	int rc;
+	struct mmt_diff_result *res =
+		run(&libc_ad, "dirty", &libc_ad, "", objects_prog, 0, &rc);
+	const struct mmt_violation *v = find(res, "DIFF-CONTENT");
+
+	dump_report(res);
+	cr_assert_eq(rc, MMT_EXIT_BUG);
+	cr_assert_not_null(v);
+	cr_assert_eq(v->op_index, 1);
+	cr_assert_not_null(find(res, "OBJ-ZERO"));
+	free(res);
+}
+
+MMT_TEST(diff, objects_lost_realloc_contents_is_content)
+{
+	int rc;
+	struct mmt_diff_result *res =
+		run(&libc_ad, "", &libc_ad, "nocopy", objects_prog, 0, &rc);
+	const struct mmt_violation *v = find(res, "DIFF-CONTENT");
+
+	dump_report(res);
+	cr_assert_eq(rc, MMT_EXIT_BUG);
+	cr_assert_not_null(v);
+	cr_assert_eq(v->op_index, 2);
+	cr_assert(res->a.has_digest && res->b.has_digest);
+	free(res);
+}
+
+MMT_TEST(diff, objects_strict_refused)
+{
+	struct mmt_diff_result *res = calloc(1, sizeof(*res));
+	struct mmt_diff_opts o;
+	struct mmt_prog p;
+	char err[512] = "";
+
+	parse(objects_prog, &p);
+	mmt_diff_opts_default(&o);
+	o.strict = 1;
+	cr_assert_eq(mmt_diff_run(&libc_ad, "", &libc_ad, "", &p, &o, res, err,
+				  sizeof(err)),
+		     MMT_EXIT_USAGE);
+	cr_assert(strstr(err, "lacks PAGES"), "%s", err);
 	mmt_prog_free(&p);
 	free(res);
 }
