@@ -25,6 +25,7 @@
 #include <mmtorture/ops.h>
 
 #include "leakcheck.h"
+#include "stress.h"
 #include "stress_int.h"
 
 /* ------------------------------------------------------ live set */
@@ -624,4 +625,38 @@ Test(pages_mix, page_handed_out_twice)
 			   text);
 	fclose(out);
 	fclose(err);
+}
+
+/* ------------------------------------------------------ the command line */
+
+static int stress_cmd(const char *a1, const char *a2, const char *a3,
+		      const char *a4)
+{
+	char *argv[6] = { "stress", NULL, NULL, NULL, NULL, NULL };
+	const char *in[4] = { a1, a2, a3, a4 };
+	int argc = 1;
+
+	for (int i = 0; i < 4 && in[i]; i++)
+		argv[argc++] = (char *)(uintptr_t)in[i];
+	return mmt_stress_main(argc, argv);
+}
+
+MMT_TEST(cli, usage_errors_exit_2)
+{
+	cr_assert_eq(stress_cmd("--bogus", NULL, NULL, NULL), 2);
+	cr_assert_eq(stress_cmd("--bogus", "1", NULL, NULL), 2);
+	cr_assert_eq(stress_cmd("--threads", NULL, NULL, NULL), 2);
+	cr_assert_eq(stress_cmd("--threads", "0", NULL, NULL), 2);
+	cr_assert_eq(stress_cmd("--seconds", "-1", NULL, NULL), 2);
+	cr_assert_eq(stress_cmd("--scenario", "nosuch", NULL, NULL), 2);
+	cr_assert_eq(stress_cmd("--allocator", "ref-pages", "--scenario",
+				"kmalloc-mix"),
+		     2);
+	cr_assert_eq(stress_cmd("--allocator", "glibc", "--scenario",
+				"pages-mix"),
+		     2);
+	cr_assert_eq(stress_cmd("--allocator", "ref-pages,nosuch", NULL, NULL),
+		     2, "the list is resolved before anything runs");
+	cr_assert_eq(stress_cmd("--allocator", "ref-pages,", NULL, NULL), 2);
+	cr_assert_eq(stress_cmd("--help", NULL, NULL, NULL), 0);
 }
