@@ -119,7 +119,7 @@ static void print_bug(FILE *out, const struct mmt_prog *prog,
 	}
 	for (n = 0; n < last; n++) {
 		mmt_op_format(&prog->ops[n], line, sizeof(line));
-		fprintf(out, "%s%-6zu %s\n", "#", n, line);
+		fprintf(out, "#%-6zu %s\n", n, line);
 	}
 	if (res->have_outcomes) {
 		mmt_diff_outcome_format(&res->a, ta, sizeof(ta));
