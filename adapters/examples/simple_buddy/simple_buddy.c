@@ -36,6 +36,7 @@
 
 #define NO_PFN UINT32_MAX
 #define MAX_ORDERS 32
+#define BOOT_ORDER 2 /* largest block handed to the lists at create */
 
 struct zone_lists {
 	uint32_t head[MAX_ORDERS]; /* first free block of each order */
@@ -119,6 +120,27 @@ static int is_reserved(const struct sb *sb, uint64_t pfn)
 	return 0;
 }
 
+/*
+ * May pfn start a free block of this order at boot? Aligned, below end
+ * (the bank's), below the top order, within one zone, nothing reserved.
+ */
+static int fits(const struct sb *sb, uint64_t pfn, unsigned int order,
+		uint64_t end)
+{
+	uint64_t n = 1ull << order;
+
+	if (order >= sb->arena.nr_orders || (pfn & (n - 1)) || pfn + n > end)
+		return 0;
+	if (zone_of(sb, pfn) != zone_of(sb, pfn + n - 1))
+		return 0;
+	for (uint32_t i = 0; i < sb->arena.nr_reserved; i++) {
+		const struct mmt_pfn_range *r = &sb->arena.reserved[i];
+		if (r->start_pfn < pfn + n && pfn < r->start_pfn + r->nr_pages)
+			return 0;
+	}
+	return 1;
+}
+
 static int sb_create(const struct mmt_adapter_env *env, void **state, char *err,
 		     size_t errlen)
 {
@@ -150,14 +172,27 @@ static int sb_create(const struct mmt_adapter_env *env, void **state, char *err,
 	for (int z = 0; z < MMT_NR_ZONE_TYPES; z++)
 		for (int o = 0; o < MAX_ORDERS; o++)
 			sb->zones[z].head[o] = NO_PFN;
-	/* Hand every usable page to the buddy one at a time; merging builds
-	 * the big blocks. Simple, and it exercises the merge path at once. */
+	/* Hand the usable pages to the buddy in aligned blocks of up to
+	 * BOOT_ORDER that fit; free_block_locked() merges neighbours, so the
+	 * lists end fully coalesced and boot already runs the merge path
+	 * from order BOOT_ORDER up (the buggy copy's order-2 merge too). */
 	for (uint32_t i = 0; i < a->nr_present; i++) {
 		const struct mmt_pfn_range *r = &a->present[i];
-		for (uint64_t pfn = r->start_pfn;
-		     pfn < r->start_pfn + r->nr_pages; pfn++)
-			if (zone_of(sb, pfn) >= 0 && !is_reserved(sb, pfn))
-				free_block_locked(sb, (uint32_t)pfn, 0);
+		uint64_t end = r->start_pfn + r->nr_pages;
+
+		for (uint64_t pfn = r->start_pfn; pfn < end;) {
+			unsigned int order = 0;
+
+			if (zone_of(sb, pfn) < 0 || is_reserved(sb, pfn)) {
+				pfn++;
+				continue;
+			}
+			while (order < BOOT_ORDER &&
+			       fits(sb, pfn, order + 1, end))
+				order++;
+			free_block_locked(sb, (uint32_t)pfn, order);
+			pfn += 1ull << order;
+		}
 	}
 	*state = sb;
 	return 0;
