@@ -22,10 +22,24 @@
  * through the page: by address via page_address() (free_pages,
  * free_page), by page via __free_pages.
  *
- * Locks: none of its own; ref/ locks per zone, so THREAD_SAFE holds. The
- * trace subscriber is set before threads start and read only by ref.
+ * Reuse: building a machine costs a memfd, two mappings and a page fault
+ * per page first touched (about 17 us each on a VM), far more than a
+ * fuzz input's ops. destroy therefore parks an idle machine of at most
+ * REUSE_MAX_BYTES of RAM in a small process-wide cache (REUSE_SLOTS
+ * entries, one mutex), and create takes a parked machine: one of an
+ * identical config is ref_mm_reset(), another is ref_mm_recreate()d with
+ * the new config. Either way it is the boot-time state again (mem_map
+ * cleared, free lists rebuilt from memblock) with RAM pages and mem_map
+ * already resident. RAM contents are not cleared, as on real hardware; GFP_ZERO
+ * zeroes. Parked machines are destroyed at exit. MMT_REF_REUSE=0 turns
+ * reuse off.
+ *
+ * Locks: none of its own but the cache mutex; ref/ locks per zone, so
+ * THREAD_SAFE holds. The trace subscriber is set before threads start and
+ * read only by ref.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,10 +52,129 @@
 
 struct ref_pages {
 	struct ref_mm *mm;
+	struct ref_config config; /* as built: the reuse key */
+	pthread_mutex_t report_lock; /* guards report */
+	struct ref_report report; /* check()'s, kept: no allocation per check */
 	mmt_event_fn fn;
 	void *ctx;
 	unsigned int flags;
 };
+
+/* ------------------------------------------------------------ reuse */
+
+#define REUSE_SLOTS 2
+#define REUSE_MAX_BYTES (1ULL << 30) /* present RAM of a parked machine */
+
+struct parked {
+	struct ref_mm *mm;
+	struct ref_config config;
+};
+
+static pthread_mutex_t reuse_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct parked reuse_cache[REUSE_SLOTS];
+static int reuse_state = -1; /* -1 unknown, 0 off, 1 on */
+
+static void reuse_drain(void)
+{
+	pthread_mutex_lock(&reuse_lock);
+	for (int i = 0; i < REUSE_SLOTS; i++) {
+		ref_mm_destroy(reuse_cache[i].mm);
+		reuse_cache[i].mm = NULL;
+	}
+	pthread_mutex_unlock(&reuse_lock);
+}
+
+/* Caller holds reuse_lock. */
+static int reuse_on_locked(void)
+{
+	if (reuse_state < 0) {
+		const char *v = getenv("MMT_REF_REUSE");
+
+		reuse_state = !(v && v[0] == '0');
+		if (reuse_state)
+			atexit(reuse_drain);
+	}
+	return reuse_state;
+}
+
+/* Present RAM of a config: what a parked machine may hold resident. */
+static uint64_t config_bytes(const struct ref_config *c)
+{
+	uint64_t sum = 0;
+
+	if (!c->nr_banks)
+		return c->ram;
+	for (unsigned int i = 0; i < c->nr_banks && i < REF_MAX_BANKS; i++)
+		sum += c->banks[i].size;
+	return sum;
+}
+
+/*
+ * A parked machine booted as config c (already validated by the caller's
+ * ref_config_validate()); NULL if none is parked or rebooting it failed.
+ */
+static struct ref_mm *reuse_take(const struct ref_config *c)
+{
+	struct ref_mm *mm = NULL;
+	int same = 0, pick = -1;
+	char err[256];
+
+	pthread_mutex_lock(&reuse_lock);
+	if (reuse_on_locked()) {
+		for (int i = REUSE_SLOTS - 1; i >= 0; i--) {
+			if (!reuse_cache[i].mm)
+				continue;
+			if (!memcmp(&reuse_cache[i].config, c, sizeof(*c))) {
+				pick = i;
+				same = 1;
+				break;
+			}
+			if (pick < 0)
+				pick = i; /* the most recently parked */
+		}
+		if (pick >= 0) {
+			mm = reuse_cache[pick].mm;
+			reuse_cache[pick].mm = NULL;
+		}
+	}
+	pthread_mutex_unlock(&reuse_lock);
+	if (mm && (same ? ref_mm_reset(mm) :
+			  ref_mm_recreate(mm, c, err, sizeof(err))) != 0) {
+		ref_mm_destroy(mm);
+		mm = NULL;
+	}
+	return mm;
+}
+
+/* Park mm (built from c) or destroy it. */
+static void reuse_put(struct ref_mm *mm, const struct ref_config *c)
+{
+	pthread_mutex_lock(&reuse_lock);
+	if (reuse_on_locked() && config_bytes(c) <= REUSE_MAX_BYTES) {
+		int victim = 0;
+
+		for (int i = 0; i < REUSE_SLOTS; i++) {
+			if (!reuse_cache[i].mm) {
+				victim = i;
+				break;
+			}
+			victim = REUSE_SLOTS - 1;
+		}
+		/* The oldest entry goes: slots shift down, the new one on top. */
+		if (reuse_cache[victim].mm) {
+			ref_mm_destroy(reuse_cache[0].mm);
+			memmove(&reuse_cache[0], &reuse_cache[1],
+				sizeof(reuse_cache[0]) * (REUSE_SLOTS - 1));
+		}
+		reuse_cache[victim].mm = mm;
+		reuse_cache[victim].config = *c;
+		mm = NULL;
+	}
+	pthread_mutex_unlock(&reuse_lock);
+	ref_mm_destroy(mm);
+}
+
+/* ------------------------------------------------------------ adapter */
 
 static int rp_create(const struct mmt_adapter_env *env, void **state, char *err,
 		     size_t errlen)
@@ -77,6 +210,17 @@ static int rp_create(const struct mmt_adapter_env *env, void **state, char *err,
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
+	rp->config = c;
+	pthread_mutex_init(&rp->report_lock, NULL);
+	if (ref_config_validate(&c, err, errlen)) {
+		free(rp);
+		return -EINVAL;
+	}
+	rp->mm = reuse_take(&c);
+	if (rp->mm) {
+		*state = rp;
+		return 0;
+	}
 	ret = ref_mm_create(&c, &rp->mm, err, errlen);
 	if (ret != 0) {
 		free(rp);
@@ -93,7 +237,8 @@ static void rp_destroy(void *state)
 	if (!rp)
 		return;
 	ref_trace_subscribe(rp->mm, NULL, NULL);
-	ref_mm_destroy(rp->mm);
+	reuse_put(rp->mm, &rp->config);
+	pthread_mutex_destroy(&rp->report_lock);
 	free(rp);
 }
 
@@ -328,23 +473,19 @@ static long rp_check(void *state, unsigned int level, mmt_finding_fn fn,
 		     void *ctx)
 {
 	struct ref_pages *rp = state;
-	struct ref_report *r = malloc(sizeof(*r));
+	struct ref_report *r = &rp->report;
 	enum ref_check_level lv = level >= 2 ? REF_CHECK_FULL :
 				  level == 1 ? REF_CHECK_CHEAP :
 					       REF_CHECK_NONE;
 	long total;
 
-	if (!r) {
-		if (fn)
-			fn(ctx, "ADAPTER-CHECK", "out of memory for a report");
-		return 1;
-	}
+	pthread_mutex_lock(&rp->report_lock);
 	ref_report_init(r);
 	ref_check(rp->mm, lv, r);
 	for (unsigned int i = 0; fn && i < r->nr; i++)
 		fn(ctx, r->findings[i].id, r->findings[i].message);
 	total = (long)r->total;
-	free(r);
+	pthread_mutex_unlock(&rp->report_lock);
 	return total;
 }
 

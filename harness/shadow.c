@@ -23,7 +23,8 @@
  * the last and 8 evenly spaced ones (page (k * (n - 1)) / 9, k = 1..8).
  * Cookie bytes are a splitmix64 function of (seed, slot, op index, page,
  * start/end), so a block that is handed out twice, or written by the
- * allocator while live, is seen at free. Zero checks read every byte.
+ * allocator while live, is seen at free. Zero checks read every byte of
+ * blocks up to 16 pages and the cookie positions of every page beyond.
  *
  * Capacity oracle:
  *   must fail    order >= nr_orders; with ZONES: a forbidden zone
@@ -40,6 +41,7 @@
  *
  * Not thread safe; one shadow per executor run. Nothing global.
  */
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -63,6 +65,9 @@ struct shadow_ev {
 };
 
 struct mmt_shadow {
+	/* owner arrays of every range, one buffer (kept when parked) */
+	uint16_t *owner_buf;
+	size_t owner_cap; /* entries */
 	struct mmt_arena a;
 	uint32_t caps;
 	int strict;
@@ -243,12 +248,54 @@ static int cmp_range(const void *x, const void *y)
 	return a->start_pfn < b->start_pfn ? -1 : a->start_pfn > b->start_pfn;
 }
 
+/*
+ * One destroyed shadow is parked for the next create, owner buffer and
+ * all: a fuzzer builds a shadow per input, and fresh memory for each (the
+ * sanitizers' quarantine makes every allocation fresh) costs page faults
+ * that dominate short inputs. Guarded by spare_lock; freed at exit.
+ */
+static pthread_mutex_t spare_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct mmt_shadow *spare;
+static int spare_registered;
+
+static void spare_free(void)
+{
+	pthread_mutex_lock(&spare_lock);
+	if (spare) {
+		free(spare->owner_buf);
+		free(spare);
+		spare = NULL;
+	}
+	pthread_mutex_unlock(&spare_lock);
+}
+
+static struct mmt_shadow *shadow_get(void)
+{
+	struct mmt_shadow *s;
+	uint16_t *buf = NULL;
+	size_t cap = 0;
+
+	pthread_mutex_lock(&spare_lock);
+	s = spare;
+	spare = NULL;
+	pthread_mutex_unlock(&spare_lock);
+	if (!s)
+		return calloc(1, sizeof(*s));
+	buf = s->owner_buf;
+	cap = s->owner_cap;
+	memset(s, 0, sizeof(*s));
+	s->owner_buf = buf;
+	s->owner_cap = cap;
+	return s;
+}
+
 struct mmt_shadow *mmt_shadow_create(const struct mmt_arena *a, uint32_t caps,
 				     int strict, uint64_t seed)
 {
-	struct mmt_shadow *s = calloc(1, sizeof(*s));
+	struct mmt_shadow *s = shadow_get();
 	struct mmt_pfn_range pr[MMT_MAX_RANGES];
 	uint32_t np;
+	size_t total = 0, off = 0;
 
 	if (!s)
 		return NULL;
@@ -286,15 +333,23 @@ struct mmt_shadow *mmt_shadow_create(const struct mmt_arena *a, uint32_t caps,
 		s->ranges[s->nr_ranges].end = en;
 		s->nr_ranges++;
 	}
-	for (unsigned int i = 0; i < s->nr_ranges; i++) {
-		struct shadow_range *r = &s->ranges[i];
-
-		r->owner =
-			calloc((size_t)(r->end - r->start), sizeof(uint16_t));
-		if (!r->owner) {
-			mmt_shadow_destroy(s);
+	for (unsigned int i = 0; i < s->nr_ranges; i++)
+		total += (size_t)(s->ranges[i].end - s->ranges[i].start);
+	if (total > s->owner_cap) {
+		free(s->owner_buf);
+		s->owner_cap = 0;
+		s->owner_buf = calloc(total ? total : 1, sizeof(uint16_t));
+		if (!s->owner_buf) {
+			free(s);
 			return NULL;
 		}
+		s->owner_cap = total;
+	} else if (total) {
+		memset(s->owner_buf, 0, total * sizeof(uint16_t));
+	}
+	for (unsigned int i = 0; i < s->nr_ranges; i++) {
+		s->ranges[i].owner = s->owner_buf + off;
+		off += (size_t)(s->ranges[i].end - s->ranges[i].start);
 	}
 	return s;
 }
@@ -303,9 +358,20 @@ void mmt_shadow_destroy(struct mmt_shadow *s)
 {
 	if (!s)
 		return;
-	for (unsigned int i = 0; i < s->nr_ranges; i++)
-		free(s->ranges[i].owner);
-	free(s);
+	pthread_mutex_lock(&spare_lock);
+	if (!spare_registered) {
+		spare_registered = 1;
+		atexit(spare_free);
+	}
+	if (!spare) {
+		spare = s;
+		s = NULL;
+	}
+	pthread_mutex_unlock(&spare_lock);
+	if (s) {
+		free(s->owner_buf);
+		free(s);
+	}
 }
 
 const struct mmt_shadow_block *mmt_shadow_slot(const struct mmt_shadow *s,
@@ -522,6 +588,35 @@ static uint64_t first_nonzero(const uint8_t *p, uint64_t n)
 		if (p[i])
 			return i;
 	return n;
+}
+
+/*
+ * Offset of a non-zero byte in a block asked zeroed, or its size. Blocks
+ * of up to ZERO_FULL_PAGES pages are read whole; larger ones (a 4 MiB
+ * read per allocation would dominate a fuzzer's time) have the first and
+ * last COOKIE_BYTES of every page read: every fill cookie a previous owner
+ * can have left lies there, so a block the allocator failed to zero is
+ * still seen whenever the harness dirtied it.
+ */
+#define ZERO_FULL_PAGES 16u
+
+static uint64_t zero_probe(const struct mmt_shadow *s, uint64_t pfn, uint64_t n)
+{
+	uint64_t ps = s->a.page_size;
+
+	if (n <= ZERO_FULL_PAGES)
+		return first_nonzero(page_addr(s, pfn), n * ps);
+	for (uint64_t i = 0; i < n; i++) {
+		const uint8_t *p = page_addr(s, pfn + i);
+		uint64_t nz = first_nonzero(p, COOKIE_BYTES);
+
+		if (nz < COOKIE_BYTES)
+			return i * ps + nz;
+		nz = first_nonzero(p + ps - COOKIE_BYTES, COOKIE_BYTES);
+		if (nz < COOKIE_BYTES)
+			return i * ps + ps - COOKIE_BYTES + nz;
+	}
+	return n * ps;
 }
 
 /* ------------------------------------------------------------ trace */
@@ -765,7 +860,7 @@ int mmt_shadow_alloc(struct mmt_shadow *s, size_t op_index, unsigned int slot,
 			       order);
 	if ((eff & MMT_GFP_ZERO) && present_ok) {
 		uint64_t bytes = n * s->a.page_size;
-		uint64_t nz = first_nonzero(page_addr(s, pfn), bytes);
+		uint64_t nz = zero_probe(s, pfn, n);
 
 		if (nz < bytes)
 			mmt_report_add(r, op_index, "shadow", "SHADOW-ZERO",

@@ -20,8 +20,9 @@
  *   ZONE-CONSERVE   free + allocated + reserved == present, and
  *                   managed == present - reserved
  *
- * Algorithm (FULL): one byte per spanned pfn of the zone (calloc'd per
- * check, freed after), 0 = not seen on a list, 1 = inside a listed block,
+ * Algorithm (FULL): one byte per spanned pfn of the zone (mm->check_mark,
+ * kept and grown across checks; only present pfns are ever marked and
+ * they are cleared after each zone), 0 = not seen on a list, 1 = inside a listed block,
  * 2 + o = head of a listed block of order o, IGNORE = head of a block that
  * lies out of range. (1) Walk each free list (bounded, every pointer
  * validated before it is followed): ALIGN, RANGE, FLAGS of the head, and
@@ -37,7 +38,7 @@
  * still balance, some overlap must exist and DISJOINT reports it.
  *
  * Locks: ref_check() takes each zone->lock in turn; ref_check_zone_locked()
- * expects it held. The checker never allocates from the machine and never
+ * expects it held and takes mm->check_lock inside it for the marks. The checker never allocates from the machine and never
  * aborts.
  */
 #include <stdarg.h>
@@ -174,7 +175,7 @@ static void check_listed_block(struct zone_walk *w, unsigned long pfn,
 		       w->zone->name, pfn, order,
 		       bank < 0 ? "present RAM (a hole)" : "its zone or bank",
 		       w->zs, w->ze);
-		if (w->mark && pfn >= w->zs && pfn < w->ze &&
+		if (w->mark && bank >= 0 && pfn >= w->zs && pfn < w->ze &&
 		    w->mark[pfn - w->zs] == MARK_NONE)
 			w->mark[pfn - w->zs] = MARK_IGNORE;
 		return;
@@ -372,30 +373,82 @@ static void walk_mem_map(struct zone_walk *w, unsigned long *walked_alloc,
 	}
 }
 
-/* Listed buddy pairs of one order below the top. */
+/* Is the listed head at span index i unmerged with its listed buddy? */
+static void check_coalesce_one(struct zone_walk *w, unsigned long i,
+			       unsigned int top)
+{
+	unsigned char m = w->mark[i];
+	unsigned int o;
+	unsigned long pfn, buddy;
+
+	if (m < MARK_HEAD || m == MARK_IGNORE)
+		return;
+	o = (unsigned int)(m - MARK_HEAD);
+	pfn = w->zs + i;
+	if (o >= top || (pfn & ((1UL << o) - 1)))
+		return;
+	buddy = pfn ^ (1UL << o);
+	if (buddy < pfn || buddy >= w->ze)
+		return;
+	if (w->mark[buddy - w->zs] == m)
+		report(w->r, "BUDDY-COALESCE", REF_COST_ON, pfn,
+		       "zone %s: free buddies pfn 0x%lx and 0x%lx of order %u are both listed, unmerged",
+		       w->zone->name, pfn, buddy, o);
+}
+
+/* Listed buddy pairs of one order below the top, in the present part of
+ * the span (a head listed in a hole is marked IGNORE, never HEAD). */
 static void check_coalesce(struct zone_walk *w)
 {
-	unsigned int top = w->mm->config.nr_orders - 1;
-	unsigned long n = w->ze - w->zs, i;
+	unsigned int top = w->mm->config.nr_orders - 1, b;
 
-	for (i = 0; i < n; i++) {
-		unsigned char m = w->mark[i];
-		unsigned int o;
-		unsigned long pfn, buddy;
+	for_each_bank(w->mm, b) {
+		unsigned long s = w->mm->bank_start[b], e = w->mm->bank_end[b];
 
-		if (m < MARK_HEAD || m == MARK_IGNORE)
-			continue;
-		o = (unsigned int)(m - MARK_HEAD);
-		pfn = w->zs + i;
-		if (o >= top || (pfn & ((1UL << o) - 1)))
-			continue;
-		buddy = pfn ^ (1UL << o);
-		if (buddy < pfn || buddy >= w->ze)
-			continue;
-		if (w->mark[buddy - w->zs] == m)
-			report(w->r, "BUDDY-COALESCE", REF_COST_ON, pfn,
-			       "zone %s: free buddies pfn 0x%lx and 0x%lx of order %u are both listed, unmerged",
-			       w->zone->name, pfn, buddy, o);
+		if (s < w->zs)
+			s = w->zs;
+		if (e > w->ze)
+			e = w->ze;
+		for (unsigned long pfn = s; pfn < e; pfn++)
+			check_coalesce_one(w, pfn - w->zs, top);
+	}
+}
+
+/*
+ * The zone's marks: mm->check_mark, grown to the span. Marks are only ever
+ * written at present pfns (a listed head in a hole is reported, not
+ * marked), and clear_marks() zeroes those after each zone, so the buffer
+ * is all zero between checks and a check pays for present pages, not for
+ * the holes of its span. Caller holds mm->check_lock. NULL when out of
+ * memory (the walks that need marks are then skipped).
+ */
+static unsigned char *zone_marks(struct ref_mm *mm, unsigned long span)
+{
+	if (mm->check_mark_len < span) {
+		unsigned char *m = realloc(mm->check_mark, span);
+
+		if (!m)
+			return NULL;
+		memset(m + mm->check_mark_len, 0, span - mm->check_mark_len);
+		mm->check_mark = m;
+		mm->check_mark_len = span;
+	}
+	return mm->check_mark;
+}
+
+static void clear_marks(struct zone_walk *w)
+{
+	unsigned int b;
+
+	for_each_bank(w->mm, b) {
+		unsigned long s = w->mm->bank_start[b], e = w->mm->bank_end[b];
+
+		if (s < w->zs)
+			s = w->zs;
+		if (e > w->ze)
+			e = w->ze;
+		if (s < e)
+			memset(w->mark + (s - w->zs), 0, e - s);
 	}
 }
 
@@ -419,14 +472,15 @@ unsigned long ref_check_zone_locked(struct ref_mm *mm, struct ref_zone *zone,
 	if (level < REF_CHECK_FULL)
 		return r->total - before;
 
+	pthread_mutex_lock(&mm->check_lock);
 	if (w.ze > w.zs)
-		w.mark = calloc(w.ze - w.zs, 1);
+		w.mark = zone_marks(mm, w.ze - w.zs);
 	for (o = 0; o < mm->config.nr_orders; o++)
 		walk_free_list(&w, o);
 	if (w.mark) {
 		walk_mem_map(&w, &walked_alloc, &walked_reserved);
 		check_coalesce(&w);
-		free(w.mark);
+		clear_marks(&w);
 		if (walked_alloc != zone->nr_alloc_pages)
 			report(r, "ZONE-CONSERVE", REF_COST_ON, ~0UL,
 			       "zone %s: nr_alloc_pages %lu != %lu pages in live allocations",
@@ -438,6 +492,7 @@ unsigned long ref_check_zone_locked(struct ref_mm *mm, struct ref_zone *zone,
 			       zone->name, zone->managed_pages,
 			       zone->present_pages, walked_reserved);
 	}
+	pthread_mutex_unlock(&mm->check_lock);
 	return r->total - before;
 }
 

@@ -563,11 +563,13 @@ static void mm_release(struct ref_mm *mm)
 	if (mm->mem_map && mm->mem_map != MAP_FAILED)
 		munmap(mm->mem_map, mm->mem_map_bytes);
 	if (mm->phys && mm->phys != MAP_FAILED)
-		munmap(mm->phys, (size_t)mm->max_pfn * mm->page_size);
+		munmap(mm->phys, mm->phys_bytes);
 	if (mm->memfd >= 0)
 		close(mm->memfd);
 	ref_zones_destroy(mm);
 	pthread_mutex_destroy(&mm->bad_lock);
+	pthread_mutex_destroy(&mm->check_lock);
+	free(mm->check_mark);
 	free(mm);
 }
 
@@ -596,6 +598,7 @@ int ref_mm_create(const struct ref_config *c, struct ref_mm **out, char *err,
 	mm->config = *c;
 	mm->page_size = (size_t)1 << c->page_shift;
 	pthread_mutex_init(&mm->bad_lock, NULL);
+	pthread_mutex_init(&mm->check_lock, NULL);
 	atomic_init(&mm->nr_bad_page, 0);
 
 	ref_memblock_layout(mm);
@@ -624,6 +627,7 @@ int ref_mm_create(const struct ref_config *c, struct ref_mm **out, char *err,
 			strerror(e));
 		goto env_fail;
 	}
+	mm->phys_bytes = bytes;
 	mm->mem_map_bytes = (size_t)mm->max_pfn * sizeof(struct ref_page);
 	mm->mem_map = mmap(NULL, mm->mem_map_bytes, PROT_READ | PROT_WRITE,
 			   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
@@ -644,18 +648,113 @@ env_fail:
 	return -2;
 }
 
-/* Small mem_maps are cleared in place (no faults once warm), large ones
- * dropped back to lazily zero pages. */
-#define RESET_MEMSET_MAX (4UL << 20)
+/* Present ranges of mem_map at most this large (a 16 GiB machine) are
+ * cleared in place: a memset runs at memory speed while a page fault costs
+ * microseconds on a VM. Larger ones are dropped back to lazily zero pages. */
+#define RESET_MEMSET_MAX (256UL << 20)
+
+/*
+ * Return mem_map to all zero. Only entries of present pfns are ever
+ * written (memblock, buddy and checker all test pfn_valid first), so
+ * clearing the banks' ranges is enough.
+ */
+static int clear_mem_map(struct ref_mm *mm)
+{
+	size_t present = 0;
+
+	for (unsigned int i = 0; i < mm->nr_banks; i++)
+		present += (mm->bank_end[i] - mm->bank_start[i]) *
+			   sizeof(struct ref_page);
+	if (present > RESET_MEMSET_MAX)
+		return madvise(mm->mem_map, mm->mem_map_bytes, MADV_DONTNEED) ?
+			       -2 :
+			       0;
+	for (unsigned int i = 0; i < mm->nr_banks; i++)
+		memset(&mm->mem_map[mm->bank_start[i]], 0,
+		       (mm->bank_end[i] - mm->bank_start[i]) *
+			       sizeof(struct ref_page));
+	return 0;
+}
+
+int ref_mm_recreate(struct ref_mm *mm, const struct ref_config *c, char *err,
+		    size_t errlen)
+{
+	size_t bytes, map_bytes;
+	int e;
+
+	if (!mm || !c) {
+		set_err(err, errlen, "no machine or config given");
+		return -1;
+	}
+	if (ref_config_validate(c, err, errlen))
+		return -1;
+	if (clear_mem_map(mm)) {
+		e = errno;
+		set_err(err, errlen, "madvise(mem_map): %s", strerror(e));
+		return -2;
+	}
+	ref_zones_destroy(mm);
+	memset(mm->zones, 0, sizeof(mm->zones));
+	mm->config = *c;
+	mm->page_size = (size_t)1 << c->page_shift;
+	mm->trace_fn = NULL;
+	mm->trace_ctx = NULL;
+	ref_memblock_layout(mm);
+	ref_zones_init(mm);
+
+	bytes = (size_t)mm->max_pfn * mm->page_size;
+	if (bytes > mm->phys_bytes) {
+		unsigned char *p;
+
+		if (ftruncate(mm->memfd, (off_t)bytes)) {
+			e = errno;
+			set_err(err, errlen, "ftruncate(memfd, %zu): %s", bytes,
+				strerror(e));
+			return -2;
+		}
+		p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_SHARED,
+			 mm->memfd, 0);
+		if (p == MAP_FAILED) {
+			e = errno;
+			set_err(err, errlen, "mmap(memfd, %zu): %s", bytes,
+				strerror(e));
+			return -2;
+		}
+		munmap(mm->phys, mm->phys_bytes);
+		mm->phys = p;
+		mm->phys_bytes = bytes;
+	}
+	map_bytes = (size_t)mm->max_pfn * sizeof(struct ref_page);
+	if (map_bytes > mm->mem_map_bytes) {
+		struct ref_page *p;
+
+		p = mmap(NULL, map_bytes, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+		if (p == MAP_FAILED) {
+			e = errno;
+			set_err(err, errlen, "mmap(mem_map, %zu): %s",
+				map_bytes, strerror(e));
+			return -2;
+		}
+		munmap(mm->mem_map, mm->mem_map_bytes);
+		mm->mem_map = p;
+		mm->mem_map_bytes = map_bytes;
+	}
+	atomic_store(&mm->nr_bad_page, 0);
+	pthread_mutex_lock(&mm->bad_lock);
+	mm->last_bad_page[0] = '\0';
+	pthread_mutex_unlock(&mm->bad_lock);
+	mm->nr_reserved_pages = ref_memblock_reserve_pages(mm);
+	ref_memblock_free_all(mm);
+	return 0;
+}
 
 int ref_mm_reset(struct ref_mm *mm)
 {
 	struct ref_zone *zone;
 	unsigned int o;
 
-	if (mm->mem_map_bytes <= RESET_MEMSET_MAX)
-		memset(mm->mem_map, 0, mm->mem_map_bytes);
-	else if (madvise(mm->mem_map, mm->mem_map_bytes, MADV_DONTNEED))
+	if (clear_mem_map(mm))
 		return -2;
 	for_each_zone(mm, zone) {
 		for (o = 0; o < REF_NR_ORDERS_MAX; o++) {

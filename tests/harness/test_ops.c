@@ -133,13 +133,16 @@ MMT_TEST(decode, all_ff_and_all_zero)
 
 MMT_TEST(decode, known_bytes_decode_as_documented)
 {
-	/* layout 6 (32M@0 + 32M@4G), shape 0x1E (orders code 6 = 9, 8K
-	 * pages), misc 0xB1 (2 CPUs, reserve 4K@0), check_every code 2 (8),
-	 * then alloc_pages s3 order 2 gfp table[2], free_pages s3, check,
-	 * get_zeroed_page s7 gfp escape 0x00000101, an order 0xF3. */
+	/* layout 6 (16M@0 + 16M@4G), shape 0x1E (orders code 6 = 9, 8K
+	 * pages), misc 0xB1 (2 CPUs, reserve 4K@0), check_every code 2 (64),
+	 * then alloc_pages s3 order 2 gfp table[2], free_pages s3, check
+	 * (selector 0x9C), get_zeroed_page s7 gfp escape 0x00000101, an
+	 * order 0xF3; then order bytes 0x5F (uniform: 0x5F % 9 = 5) and 0x67
+	 * (low four: 7 % 4 = 3). */
 	static const uint8_t in[] = {
-		6,  0x1E, 0xB1, 2,    0,    3,	  2,	2, 16, 3,    31,
-		14, 7,	  0xFF, 0x01, 0x01, 0x00, 0x00, 0, 9,  0xF3, 0,
+		6,    0x1E, 0xB1, 2,	0,    3,    2,	  2,	16,   3,
+		0x9C, 14,   7,	  0xFF, 0x01, 0x01, 0x00, 0x00, 0,    9,
+		0xF3, 0,    0,	  1,	0x5F, 0,    0,	  2,	0x67, 0,
 	};
 	struct mmt_prog p;
 	char buf[200];
@@ -152,8 +155,8 @@ MMT_TEST(decode, known_bytes_decode_as_documented)
 	cr_assert_eq(p.machine.banks[1].start_pfn, (4ULL << 30) >> 13);
 	cr_assert_eq(p.machine.nr_reserved, 1);
 	cr_assert_eq(p.machine.reserved[0].nr_pages, 1);
-	cr_assert_eq(p.check_every, 8);
-	cr_assert_eq(p.nr_ops, 5);
+	cr_assert_eq(p.check_every, 64);
+	cr_assert_eq(p.nr_ops, 7);
 	mmt_op_format(&p.ops[0], buf, sizeof(buf));
 	cr_assert_str_eq(buf,
 			 "alloc_pages s3 order=2 gfp=GFP_KERNEL|__GFP_ZERO");
@@ -165,6 +168,8 @@ MMT_TEST(decode, known_bytes_decode_as_documented)
 	/* order byte 0xF3 with 9 orders: 9 + 3 = 12, an impossible order */
 	cr_assert_eq(p.ops[4].kind, MMT_OP_ALLOC_PAGES);
 	cr_assert_eq(p.ops[4].order, 12);
+	cr_assert_eq(p.ops[5].order, 5);
+	cr_assert_eq(p.ops[6].order, 3);
 	mmt_prog_free(&p);
 	round_trip(in, sizeof(in), MMT_OPSET_PAGES);
 }
@@ -194,7 +199,7 @@ MMT_TEST(decode, cap_at_max_ops)
 	uint8_t *in = malloc(n);
 	struct mmt_prog p;
 
-	memset(in, 31, n); /* selector 31 = check */
+	memset(in, 0x9C, n); /* selector 0x9C = check */
 	in[0] = in[1] = in[2] = in[3] = 0;
 	decode_exact(in, n, MMT_OPSET_PAGES, &p);
 	cr_assert_eq(p.nr_ops, MMT_MAX_OPS);

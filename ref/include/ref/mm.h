@@ -69,6 +69,19 @@ void ref_mm_destroy(struct ref_mm *mm);
  */
 int ref_mm_reset(struct ref_mm *mm);
 
+/*
+ * Reboot a machine with another config, reusing its RAM and mem_map
+ * mappings where they are large enough (grown otherwise): the result is
+ * the state ref_mm_create(c) gives, but for RAM contents (kept, as across
+ * a reboot) and the trace subscriber (dropped). For callers that cycle
+ * through many configs (fuzzers). No other thread may use the machine.
+ * Returns 0; -1 for a bad config (the machine is unchanged); -2 when the
+ * environment refused (err says which call; the machine must then only
+ * be destroyed).
+ */
+int ref_mm_recreate(struct ref_mm *mm, const struct ref_config *c, char *err,
+		    size_t errlen);
+
 /* Simulated CPUs: the calling thread runs as cpu until it enters another. */
 void ref_cpu_enter(struct ref_mm *mm, unsigned int cpu);
 unsigned int ref_smp_processor_id(const struct ref_mm *mm);

@@ -166,6 +166,7 @@ struct ref_mm {
 	unsigned long max_pfn; /* one past the highest present pfn */
 	int memfd; /* the RAM: sparse file of max_pfn pages */
 	unsigned char *phys; /* whole memfd mapped: the harness's window */
+	size_t phys_bytes; /* mapped length of phys (>= max_pfn pages) */
 	unsigned long max_low_pfn; /* end of the direct map (lowmem) */
 	struct ref_page *mem_map; /* max_pfn entries, lazily zeroed mapping */
 	size_t mem_map_bytes;
@@ -179,6 +180,12 @@ struct ref_mm {
 	atomic_ulong nr_bad_page; /* bad_page() reports (invalid frees) */
 	char last_bad_page[256]; /* message of the latest bad_page() */
 	pthread_mutex_t bad_lock; /* guards last_bad_page */
+	/* The full checker's mark buffer, kept between checks so a check
+	 * does not pay a fresh mapping each time; guarded by check_lock
+	 * (taken inside a zone lock, never the other way round). */
+	pthread_mutex_t check_lock;
+	unsigned char *check_mark;
+	size_t check_mark_len;
 };
 
 #endif /* REF_TYPES_H */
