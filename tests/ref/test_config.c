@@ -422,3 +422,70 @@ MMT_TEST(config, reset_returns_to_boot_state)
 	cr_assert_eq(ref_page_to_pfn(mm, p), pfn);
 	ref_mm_destroy(mm);
 }
+
+/* Boot state of spec as /proc text, from a fresh machine. */
+static void boot_views(const char *spec, char *bi, size_t bl, char *zi,
+		       size_t zl)
+{
+	struct ref_mm *mm = make(spec);
+
+	ref_proc_buddyinfo(mm, bi, bl);
+	ref_proc_zoneinfo(mm, zi, zl);
+	ref_mm_destroy(mm);
+}
+
+MMT_TEST(config, recreate_boots_another_config)
+{
+	/* Small to big (the RAM and mem_map mappings grow), then big to
+	 * small with another page size and profile (they are reused). */
+	static const char *const specs[] = {
+		"ram=16M",
+		"bank=8M@0,bank=40M@24M,reserve=64K@1M",
+		"profile=x86_32,bank=16M@0,bank=32M@880M",
+		"page=8K,ram=32M,orders=9",
+		"ram=4M",
+	};
+	struct ref_mm *mm = make(specs[0]);
+	static char want_bi[4096], want_zi[16384], bi[4096], zi[16384];
+
+	for (size_t i = 1; i < sizeof(specs) / sizeof(specs[0]); i++) {
+		struct ref_config c;
+		char err[256] = "";
+
+		/* Dirty the machine first: live blocks and a bad free. */
+		for (int k = 0; k < 50; k++)
+			ref_alloc_pages(mm, REF_GFP_KERNEL,
+					(unsigned int)k % 4);
+		ref_config_init(&c);
+		cr_assert_eq(ref_config_parse(&c, specs[i], err, sizeof(err)),
+			     0);
+		cr_assert_eq(ref_mm_recreate(mm, &c, err, sizeof(err)), 0,
+			     "recreate '%s': %s", specs[i], err);
+		boot_views(specs[i], want_bi, sizeof(want_bi), want_zi,
+			   sizeof(want_zi));
+		ref_proc_buddyinfo(mm, bi, sizeof(bi));
+		ref_proc_zoneinfo(mm, zi, sizeof(zi));
+		cr_assert_str_eq(bi, want_bi, "buddyinfo after '%s'", specs[i]);
+		cr_assert_str_eq(zi, want_zi, "zoneinfo after '%s'", specs[i]);
+		cr_assert_eq(ref_bad_page_count(mm), 0);
+		expect_healthy(mm);
+	}
+	ref_mm_destroy(mm);
+}
+
+MMT_TEST(config, recreate_refuses_bad_config_unchanged)
+{
+	struct ref_mm *mm = make("ram=16M");
+	struct ref_config c;
+	char err[256] = "", before[1024], after[1024];
+
+	ref_proc_buddyinfo(mm, before, sizeof(before));
+	ref_config_init(&c);
+	c.page_shift = 11;
+	cr_assert_eq(ref_mm_recreate(mm, &c, err, sizeof(err)), -1);
+	cr_assert(strlen(err) > 0);
+	ref_proc_buddyinfo(mm, after, sizeof(after));
+	cr_assert_str_eq(before, after);
+	expect_healthy(mm);
+	ref_mm_destroy(mm);
+}
