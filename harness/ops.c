@@ -68,7 +68,10 @@ int mmt_opset_for_target(const char *target)
 {
 	if (!target)
 		return -1;
-	if (strcmp(target, "fuzz_pages") == 0)
+	/* fuzz_diff reads pages programs for its default pair (ref-pages
+	 * against ref-pages) and objects programs for OBJECTS pairs. */
+	if (strcmp(target, "fuzz_pages") == 0 ||
+	    strcmp(target, "fuzz_diff") == 0)
 		return MMT_OPSET_PAGES;
 	if (strcmp(target, "fuzz_objects") == 0)
 		return MMT_OPSET_OBJECTS;

@@ -9,6 +9,9 @@
 # bugs (REF_BUG builds), which must pass on a normal build. .txt files are
 # text traces, anything else is binary (the replay command infers the fuzz
 # target from the fuzz_<x> directory). Markdown notes are skipped.
+# fuzz_diff inputs are differential programs (objects ones need an OBJECTS
+# allocator on both sides): the replay/fuzz_diff and replay/diff-* ctests
+# run them through `mmtorture diff`, so they are left out here.
 #
 # Prints each failure with its command and output, ends with
 # "N passed, M failed", exits 1 on any failure, 2 on bad usage.
@@ -33,7 +36,8 @@ while IFS= read -r -d '' f; do
 		echo "FAIL (exit $rc): $mmt replay $f"
 		printf '%s\n' "$out" | sed 's/^/    /' | head -n 60
 	fi
-done < <(find "$src/corpus" "$src/crashes" -path "$src/crashes/new" -prune \
+done < <(find "$src/corpus" "$src/crashes" \( -path "$src/crashes/new" -o \
+	-path "$src/corpus/fuzz_diff" -o -path "$src/crashes/fuzz_diff" \) -prune \
 	-o -type f ! -name '*.md' ! -name '.*' -print0 2>/dev/null | sort -z)
 
 echo "$passed passed, $failed failed"

@@ -40,6 +40,7 @@ int mmt_cmd_compile(int argc, char **argv);
 int mmt_cmd_list(int argc, char **argv);
 int mmt_cmd_dump(int argc, char **argv);
 int mmt_cmd_bench(int argc, char **argv);
+int mmt_cmd_diff(int argc, char **argv);
 
 /* Print "mmtorture CMD: message\n" on stderr. */
 void mmt_cli_error(const char *cmd, const char *fmt, ...)

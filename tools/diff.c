@@ -33,9 +33,6 @@
 
 #define DIFF_MAX_DEPTH 8
 
-/* The dispatcher's entry (declared here: tools/cli.h is not this file's). */
-int mmt_cmd_diff(int argc, char **argv);
-
 enum {
 	OPT_ALLOCATOR = 1,
 	OPT_AGAINST,

@@ -27,7 +27,6 @@ struct command {
 };
 
 /* tools/diff.c (declared here: tools/cli.h belongs to another file owner). */
-int mmt_cmd_diff(int argc, char **argv);
 
 static int run_stress(int argc, char **argv)
 {
