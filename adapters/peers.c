@@ -32,6 +32,31 @@
 
 #include "peers.h"
 
+/*
+ * LeakSanitizer: a peer may allocate its own bookkeeping through the
+ * process malloc (libtcmalloc_minimal's C++ code calls operator new) and
+ * keep the pointer in memory LSan does not scan (the peer's own heap), so
+ * LSan would call it a leak of ours. Everything the process malloc hands
+ * out during a call into a peer (and while its library loads) is the
+ * peer's business: those calls run between __lsan_disable/__lsan_enable.
+ */
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define PEER_LSAN 1
+#endif
+#endif
+#if !defined(PEER_LSAN) && defined(__SANITIZE_ADDRESS__)
+#define PEER_LSAN 1
+#endif
+#ifdef PEER_LSAN
+#include <sanitizer/lsan_interface.h>
+#define LSAN_OFF() __lsan_disable()
+#define LSAN_ON() __lsan_enable()
+#else
+#define LSAN_OFF() ((void)0)
+#define LSAN_ON() ((void)0)
+#endif
+
 struct peer_syms {
 	void *(*malloc)(size_t);
 	void *(*calloc)(size_t, size_t);
@@ -111,7 +136,9 @@ static void peer_load(enum mmt_peer id)
 	void *handle, *p[6];
 
 	dlerror();
+	LSAN_OFF(); /* constructors may allocate for good */
 	handle = dlopen(d->library, RTLD_NOW | RTLD_LOCAL);
+	LSAN_ON();
 	if (!handle) {
 		const char *e = dlerror();
 
@@ -250,7 +277,9 @@ static void *peer_malloc(void *state, size_t size, uint32_t gfp)
 	struct peer_state *st = state;
 	void *p;
 
+	LSAN_OFF();
 	p = st->s->malloc(size);
+	LSAN_ON();
 	peer_acquire(st);
 	if (p && (gfp & MMT_GFP_ZERO))
 		memset(p, 0, size);
@@ -264,7 +293,9 @@ static void *peer_calloc(void *state, size_t nmemb, size_t size, uint32_t gfp)
 	void *p;
 
 	(void)gfp;
+	LSAN_OFF();
 	p = st->s->calloc(nmemb, size);
+	LSAN_ON();
 	peer_acquire(st);
 	return p;
 }
@@ -277,7 +308,9 @@ static void *peer_realloc(void *state, void *ptr, size_t size, uint32_t gfp)
 
 	(void)gfp;
 	peer_release(st);
+	LSAN_OFF();
 	p = st->s->realloc(ptr, size);
+	LSAN_ON();
 	peer_acquire(st);
 	return p;
 }
@@ -287,7 +320,9 @@ static void *peer_aligned(void *state, size_t align, size_t size, uint32_t gfp)
 	struct peer_state *st = state;
 	void *p;
 
+	LSAN_OFF();
 	p = st->s->memalign(align, size);
+	LSAN_ON();
 	peer_acquire(st);
 	if (p && (gfp & MMT_GFP_ZERO))
 		memset(p, 0, size);
@@ -299,14 +334,21 @@ static void peer_free(void *state, void *ptr)
 	struct peer_state *st = state;
 
 	peer_release(st);
+	LSAN_OFF();
 	st->s->free(ptr);
+	LSAN_ON();
 }
 
 static size_t peer_usable_size(void *state, const void *ptr)
 {
 	struct peer_state *st = state;
 
-	return st->s->usable_size(ptr);
+	size_t n;
+
+	LSAN_OFF();
+	n = st->s->usable_size(ptr);
+	LSAN_ON();
+	return n;
 }
 
 #define PEER_CAPS (MMT_CAP_OBJECTS | MMT_CAP_THREAD_SAFE | MMT_CAP_USABLE_SIZE)
