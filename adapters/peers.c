@@ -79,10 +79,13 @@ static const struct peer_desc peer_descs[MMT_NR_PEERS] = {
 	  "libc6",
 	  { "__libc_malloc", "__libc_calloc", "__libc_realloc",
 	    "__libc_memalign", "__libc_free", "malloc_usable_size" } },
+	/* jemalloc 5.3.0's memalign(a, 0) returns a block that is not
+	 * a-aligned (fixed upstream after 5.3.0); its aligned_alloc, the
+	 * C11 entry point, gets it right, so the peer is reached there. */
 	{ "jemalloc",
 	  "libjemalloc.so.2",
 	  "libjemalloc2",
-	  { "malloc", "calloc", "realloc", "memalign", "free",
+	  { "malloc", "calloc", "realloc", "aligned_alloc", "free",
 	    "malloc_usable_size" } },
 	{ "mimalloc",
 	  "libmimalloc.so.2",

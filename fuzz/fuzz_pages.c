@@ -41,8 +41,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	const char *spec = getenv("MMT_ALLOCATOR");
 	char err[256];
 
-	(void)argc;
-	(void)argv;
+	/* May re-execute the process once so any peer can be loaded. */
+	mmt_process_init(argc ? *argc : 0, argv ? *argv : NULL);
 	if (!spec || !*spec)
 		spec = "ref-pages";
 	err[0] = '\0';
