@@ -241,8 +241,9 @@ static void copy_side(struct diff_side *s, struct mmt_report *out)
 			continue;
 		}
 		v = &r->v[s->seen];
+		/* "A:" and the side's layer, cut to what the report keeps */
 		snprintf(layer, sizeof(layer), "%c:%.*s", s->tag,
-			 (int)sizeof(v->layer), v->layer);
+			 (int)sizeof(layer) - 3, v->layer);
 		mmt_report_add(out, v->op_index, layer, v->id, "%c %s: %.*s",
 			       s->tag, s->ad->name, (int)sizeof(v->message),
 			       v->message);
