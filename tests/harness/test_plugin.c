@@ -47,13 +47,13 @@ static void expect_refused(const char *name, const char *w1, const char *w2)
 	cr_assert_eq(ret, MMT_EXIT_USAGE, "%s: exit %d, message '%s'", name,
 		     ret, err);
 	cr_assert_null(ad, "%s: no adapter on a refusal", name);
-	cr_assert(strstr(err, name) != NULL, "%s: path not named in '%s'",
-		  name, err);
+	cr_assert(strstr(err, name) != NULL, "%s: path not named in '%s'", name,
+		  err);
 	cr_assert(strstr(err, w1) != NULL, "%s: '%s' not in '%s'", name, w1,
 		  err);
 	if (w2)
-		cr_assert(strstr(err, w2) != NULL, "%s: '%s' not in '%s'",
-			  name, w2, err);
+		cr_assert(strstr(err, w2) != NULL, "%s: '%s' not in '%s'", name,
+			  w2, err);
 }
 
 MMT_TEST(plugin, missing_file)
@@ -79,14 +79,12 @@ MMT_TEST(plugin, directory)
 
 MMT_TEST(plugin, no_entry_symbol)
 {
-	expect_refused("no_entry", "no entry symbol 'mmt_adapter_entry'",
-		       NULL);
+	expect_refused("no_entry", "no entry symbol 'mmt_adapter_entry'", NULL);
 }
 
 MMT_TEST(plugin, entry_returns_null)
 {
-	expect_refused("null_entry", "mmt_adapter_entry() returned NULL",
-		       NULL);
+	expect_refused("null_entry", "mmt_adapter_entry() returned NULL", NULL);
 }
 
 MMT_TEST(plugin, wrong_abi_version)
@@ -140,9 +138,9 @@ static char *split_text(void)
 				    "orders=11 cpus=1 ram=16M\n");
 
 	for (int o = 0; o <= 10; o++)
-		n += (size_t)snprintf(buf + n, sizeof(buf) - n,
-				      "alloc_pages s%d order=%d gfp=GFP_KERNEL\n",
-				      o, o);
+		n += (size_t)snprintf(
+			buf + n, sizeof(buf) - n,
+			"alloc_pages s%d order=%d gfp=GFP_KERNEL\n", o, o);
 	return buf;
 }
 
@@ -154,10 +152,9 @@ static int run_text(const struct mmt_adapter *ad, const char *options,
 	struct mmt_exec_opts opts;
 	int ret;
 
-	cr_assert_eq(mmt_prog_parse_text(text, strlen(text), "test", &prog,
-					 &perr),
-		     0, "line %u col %u: %s", perr.line, perr.column,
-		     perr.message);
+	cr_assert_eq(
+		mmt_prog_parse_text(text, strlen(text), "test", &prog, &perr),
+		0, "line %u col %u: %s", perr.line, perr.column, perr.message);
 	mmt_exec_opts_default(&opts);
 	err[0] = '\0';
 	ret = mmt_exec_run(ad, options, &prog, &opts, res, err, sizeof(err));
