@@ -171,6 +171,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		free(copy);
 		return 0; /* out of memory: nothing to learn */
 	}
+	if (mmt_fuzz_machine_too_big(&prog)) {
+		mmt_prog_free(&prog);
+		free(copy);
+		return -1; /* not worth its time: keep it out of the corpus */
+	}
 	mmt_diff_opts_default(&opts);
 	opts.strict = fuzz_strict;
 	opts.stop_on_divergence = 1;

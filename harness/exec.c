@@ -19,6 +19,8 @@
  *   5. at the end: a full check, then every live slot is freed in slot
  *      order (op index SIZE_MAX) and the check runs again, so leaks and
  *      merges missed at teardown are seen.
+ * A full check with no op run since the last one is skipped (counted in
+ * checks_skipped): it would find what the last one found.
  * Steps 1-3 are mmt_exec_open(), 4 is mmt_exec_step() once per op, 5 is
  * mmt_exec_finish(); mmt_exec_run() is exactly open, step every op (stop
  * at the first op that reports when stop_on_violation), finish, close.
@@ -112,6 +114,7 @@ struct mmt_exec {
 	size_t cur_op; /* op index findings are filed under */
 	int dumped;
 	int finished;
+	int dirty; /* an op ran since the last full check (1 at open) */
 	struct mmt_exec_result res;
 };
 
@@ -199,10 +202,25 @@ static void capture_state(struct mmt_exec *ex)
 	ex->res.state[sizeof(ex->res.state) - 1] = '\0';
 }
 
+/*
+ * The adapter's full check, unless no op ran since the last one: a check
+ * of an unchanged machine finds what the last one found, and check storms
+ * (runs of check ops, a check op right after a periodic check, the
+ * teardown check with no slot live) would otherwise cost a fuzz input most
+ * of its time. Skipped checks are counted in res.checks_skipped.
+ */
 static void full_check(struct mmt_exec *ex, size_t op_index)
 {
 	if (!(ex->ad->caps & MMT_CAP_CHECK) || !ex->ad->check)
 		return;
+	if (!ex->dirty) {
+		ex->res.checks_skipped++;
+		if (ex->o.trace)
+			fprintf(ex->o.trace, "        (check skipped: nothing "
+					     "ran since the last one)\n");
+		return;
+	}
+	ex->dirty = 0;
 	ex->cur_op = op_index;
 	ex->res.checks++;
 	ex->ad->check(ex->state, 2, on_finding, ex);
@@ -713,8 +731,10 @@ unsigned long mmt_exec_step(struct mmt_exec *ex, size_t i,
 			fprintf(ex->o.trace, "\n");
 		full_check(ex, i);
 	} else if (ex->objects) {
+		ex->dirty = 1;
 		objects_op(ex, i, op, slot, oc);
 	} else {
+		ex->dirty = 1;
 		pages_op(ex, i, op, slot, oc);
 	}
 	ex->res.ops_run++;
@@ -757,6 +777,7 @@ void mmt_exec_finish(struct mmt_exec *ex)
 			fprintf(t,
 				"   end  free s%u -> freed %p (%llu bytes)\n",
 				s, o->addr, (unsigned long long)o->size);
+		ex->dirty = 1;
 		obj_free_slot(ex, SIZE_MAX, s);
 	}
 	for (unsigned int s = 0; s < MMT_NR_SLOTS && !ex->objects; s++) {
@@ -769,6 +790,7 @@ void mmt_exec_finish(struct mmt_exec *ex)
 				"   end  free s%u -> freed pfn 0x%llx "
 				"order %u\n",
 				s, (unsigned long long)b->pfn, b->order);
+		ex->dirty = 1;
 		free_slot(ex, SIZE_MAX, s, MMT_API_FREE_PAGES_PAGE);
 	}
 	if (t)
@@ -902,6 +924,7 @@ int mmt_exec_open(const struct mmt_adapter *ad, const char *options,
 	}
 	ex->ad = ad;
 	ex->prog = prog;
+	ex->dirty = 1; /* the booted machine is checked once */
 	ex->map = MAP_FAILED;
 	ex->objects = prog->opset == MMT_OPSET_OBJECTS;
 	if (opts)

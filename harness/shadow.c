@@ -233,12 +233,22 @@ static struct shadow_range *range_of(const struct mmt_shadow *s, uint64_t pfn)
 	return NULL;
 }
 
-/* Slot + 1 owning pfn, 0 when none (or pfn not present). */
-static unsigned int owner_of(const struct mmt_shadow *s, uint64_t pfn)
+/*
+ * The part of [pfn, end) inside range r as owner indices [*lo, *hi) of
+ * r->owner; 0 when they do not meet. Block walks go range by range (the
+ * ranges are sorted and disjoint), not page by page through range_of().
+ */
+static int range_slice(const struct shadow_range *r, uint64_t pfn, uint64_t end,
+		       uint64_t *lo, uint64_t *hi)
 {
-	const struct shadow_range *r = range_of(s, pfn);
+	uint64_t a = pfn > r->start ? pfn : r->start;
+	uint64_t b = end < r->end ? end : r->end;
 
-	return r ? r->owner[pfn - r->start] : 0;
+	if (a >= b)
+		return 0;
+	*lo = a - r->start;
+	*hi = b - r->start;
+	return 1;
 }
 
 static int cmp_range(const void *x, const void *y)
@@ -826,14 +836,21 @@ int mmt_shadow_alloc(struct mmt_shadow *s, size_t op_index, unsigned int slot,
 		uint64_t clash = 0, first = 0;
 		unsigned int other = 0;
 
-		for (uint64_t p = pfn; p < pfn + n; p++) {
-			unsigned int o = owner_of(s, p);
+		for (unsigned int i = 0; i < s->nr_ranges; i++) {
+			const struct shadow_range *pr = &s->ranges[i];
+			uint64_t lo, hi;
 
-			if (!o)
+			if (!range_slice(pr, pfn, pfn + n, &lo, &hi))
 				continue;
-			if (!clash++) {
-				first = p;
-				other = o - 1;
+			for (uint64_t k = lo; k < hi; k++) {
+				unsigned int o = pr->owner[k];
+
+				if (!o)
+					continue;
+				if (!clash++) {
+					first = pr->start + k;
+					other = o - 1;
+				}
 			}
 		}
 		if (clash) {
@@ -881,11 +898,15 @@ int mmt_shadow_alloc(struct mmt_shadow *s, size_t op_index, unsigned int slot,
 	b->addr = addr;
 	b->fill = mix64(s->seed ^ ((uint64_t)slot << 40) ^
 			mix64((uint64_t)op_index));
-	for (uint64_t p = pfn; p < pfn + n; p++) {
-		struct shadow_range *pr = range_of(s, p);
+	for (unsigned int i = 0; i < s->nr_ranges; i++) {
+		struct shadow_range *pr = &s->ranges[i];
+		uint64_t lo, hi;
 
-		if (pr && pr->owner[p - pr->start] == 0)
-			pr->owner[p - pr->start] = (uint16_t)(slot + 1);
+		if (!range_slice(pr, pfn, pfn + n, &lo, &hi))
+			continue;
+		for (uint64_t k = lo; k < hi; k++)
+			if (pr->owner[k] == 0)
+				pr->owner[k] = (uint16_t)(slot + 1);
 	}
 	s->fill_ok[slot] = (uint8_t)present_ok;
 	if (present_ok)
@@ -906,11 +927,15 @@ void mmt_shadow_release(struct mmt_shadow *s, size_t op_index,
 	b = &s->slots[slot];
 	n = 1ULL << b->order;
 	trace_check(s, op_index, MMT_EV_PAGE_FREE, b->pfn, b->order, r);
-	for (uint64_t p = b->pfn; p < b->pfn + n; p++) {
-		struct shadow_range *pr = range_of(s, p);
+	for (unsigned int i = 0; i < s->nr_ranges; i++) {
+		struct shadow_range *pr = &s->ranges[i];
+		uint64_t lo, hi;
 
-		if (pr && pr->owner[p - pr->start] == slot + 1)
-			pr->owner[p - pr->start] = 0;
+		if (!range_slice(pr, b->pfn, b->pfn + n, &lo, &hi))
+			continue;
+		for (uint64_t k = lo; k < hi; k++)
+			if (pr->owner[k] == slot + 1)
+				pr->owner[k] = 0;
 	}
 	b->live = 0;
 	s->fill_ok[slot] = 0;

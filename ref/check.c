@@ -42,6 +42,7 @@
  * aborts.
  */
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -154,6 +155,24 @@ static void check_counters(struct zone_walk *w)
 		       reserved, zone->present_pages);
 }
 
+/* Are the n marks at m all MARK_NONE? A word at a time where it can. */
+static int marks_clear(const unsigned char *m, unsigned long n)
+{
+	unsigned long i = 0;
+
+	for (; i + sizeof(uint64_t) <= n; i += sizeof(uint64_t)) {
+		uint64_t v;
+
+		memcpy(&v, m + i, sizeof(v));
+		if (v)
+			return 0;
+	}
+	for (; i < n; i++)
+		if (m[i])
+			return 0;
+	return 1;
+}
+
 /* Check one listed block and mark its pages. */
 static void check_listed_block(struct zone_walk *w, unsigned long pfn,
 			       unsigned int order)
@@ -188,6 +207,12 @@ static void check_listed_block(struct zone_walk *w, unsigned long pfn,
 		       page->private);
 	if (!w->mark)
 		return;
+	if (marks_clear(&w->mark[pfn - w->zs], size)) {
+		/* The common case: nothing marked yet, mark it in one go. */
+		memset(&w->mark[pfn - w->zs], MARK_INSIDE, size);
+		w->mark[pfn - w->zs] = (unsigned char)(MARK_HEAD + order);
+		return;
+	}
 	for (i = 0; i < size; i++) {
 		unsigned char *m = &w->mark[pfn - w->zs + i];
 
@@ -409,8 +434,21 @@ static void check_coalesce(struct zone_walk *w)
 			s = w->zs;
 		if (e > w->ze)
 			e = w->ze;
-		for (unsigned long pfn = s; pfn < e; pfn++)
+		for (unsigned long pfn = s; pfn < e;) {
+			uint64_t v;
+
+			/* Skip 8 marks at once when none is a head: only
+			 * NONE (0) and INSIDE (1) have no bit above bit 0. */
+			if (e - pfn >= sizeof(v)) {
+				memcpy(&v, &w->mark[pfn - w->zs], sizeof(v));
+				if (!(v & 0xfefefefefefefefeULL)) {
+					pfn += sizeof(v);
+					continue;
+				}
+			}
 			check_coalesce_one(w, pfn - w->zs, top);
+			pfn++;
+		}
 	}
 }
 

@@ -227,9 +227,14 @@ static int replay_file(struct replay_ctx *ctx, const char *path)
 	switch (rc) {
 	case MMT_EXIT_OK:
 		printf("%s: ok: %zu ops, %zu allocs (%zu failed), %zu frees, "
-		       "%zu checks\n",
+		       "%zu checks",
 		       path, res->ops_run, res->allocs, res->alloc_fails,
 		       res->frees, res->checks);
+		if (res->checks_skipped)
+			printf(" (%zu more skipped: nothing ran since the "
+			       "last)",
+			       res->checks_skipped);
+		putchar('\n');
 		break;
 	case MMT_EXIT_BUG:
 		print_failure(ctx, path, &prog, res);

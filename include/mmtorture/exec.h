@@ -63,6 +63,7 @@ struct mmt_exec_result {
 	size_t alloc_fails; /* allocations that returned NULL */
 	size_t frees;
 	size_t checks; /* full checks run */
+	size_t checks_skipped; /* full checks of an unchanged machine skipped */
 	struct mmt_report report;
 	char state[4096]; /* on a violation: buddyinfo of the adapter, if any */
 };

@@ -419,20 +419,54 @@ MMT_TEST(exec, check_every_and_stop)
 	mmt_exec_opts_default(&o);
 	cr_assert_eq(mmt_exec_run(&tiny, "", &p, &o, &res, err, sizeof(err)),
 		     MMT_EXIT_OK);
-	/* after ops 1, 3, 5, 7, 9, the check op, 2 at the end */
-	cr_assert_eq(res.checks, 8);
+	/* after ops 1, 3, 5, 7, 9 and after the teardown frees; the check op
+	 * (right after op 7's check) and the end check (right after op 9's)
+	 * see an unchanged machine and are skipped */
+	cr_assert_eq(res.checks, 6);
+	cr_assert_eq(res.checks_skipped, 2);
 	o.stop_on_violation = 0;
 	cr_assert_eq(mmt_exec_run(&tiny, "finding", &p, &o, &res, err,
 				  sizeof(err)),
 		     MMT_EXIT_BUG);
 	cr_assert_eq(res.ops_run, 10);
-	cr_assert_eq(res.report.total, 8);
+	cr_assert_eq(res.report.total, 6); /* one per check run */
 	o.stop_on_violation = 1;
 	cr_assert_eq(mmt_exec_run(&tiny, "finding", &p, &o, &res, err,
 				  sizeof(err)),
 		     MMT_EXIT_BUG);
 	cr_assert_eq(res.ops_run, 2);
 	mmt_prog_free(&p);
+}
+
+MMT_TEST(exec, check_of_an_unchanged_machine_is_skipped)
+{
+	struct mmt_exec_result res;
+
+	/* boot check, then 4 more checks with nothing in between */
+	cr_assert_eq(run(&tiny, "",
+			 "machine bank=32M@0 orders=6\n"
+			 "check\ncheck\ncheck\n",
+			 &res),
+		     MMT_EXIT_OK);
+	cr_assert_eq(res.checks, 1);
+	cr_assert_eq(res.checks_skipped, 4); /* 2 ops, end, teardown */
+	/* any op in between makes the next check run */
+	cr_assert_eq(run(&tiny, "",
+			 "machine bank=32M@0 orders=6\n"
+			 "check\nalloc_pages s1 order=0\ncheck\n"
+			 "check\n",
+			 &res),
+		     MMT_EXIT_OK);
+	cr_assert_eq(res.checks, 3); /* op 0, op 2, after teardown */
+	cr_assert_eq(res.checks_skipped, 2); /* op 3, end */
+	/* and a finding there is still found by the one that runs */
+	cr_assert_eq(run(&tiny, "finding",
+			 "machine bank=32M@0 orders=6\n"
+			 "check\ncheck\n",
+			 &res),
+		     MMT_EXIT_BUG);
+	expect_first(&res, "BUDDY-COALESCE");
+	cr_assert_eq(res.report.v[0].op_index, 0);
 }
 
 MMT_TEST(exec, ref_pages_runs_a_text_program)

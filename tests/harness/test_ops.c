@@ -309,12 +309,23 @@ MMT_TEST(roundtrip, hand_built_programs)
 	mmt_prog_free(&q);
 	mmt_prog_free(&p);
 
-	/* The default machine is a table entry: 3 header bytes. */
+	/* A table machine: 3 header bytes and check_every. */
 	mmt_prog_init(&p, MMT_OPSET_PAGES);
+	p.machine.banks[0].nr_pages = (16u << 20) >> 12;
 	cr_assert_eq(mmt_prog_encode(&p, &e, &elen), 0);
 	cr_assert_eq(elen, 4);
-	cr_assert_eq(e[0], 4); /* layout 4 = 64M */
+	cr_assert_eq(e[0], 0); /* layout 0 = 16M */
 	free(e);
+	mmt_prog_free(&p);
+
+	/* The text default (64M) is bigger than any table machine. */
+	mmt_prog_init(&p, MMT_OPSET_PAGES);
+	cr_assert_eq(mmt_prog_encode(&p, &e, &elen), 0);
+	cr_assert_eq(e[0], 0xFF, "expected the machine escape");
+	cr_assert_eq(mmt_prog_decode(e, elen, MMT_OPSET_PAGES, &q), 0);
+	cr_assert(mmt_prog_equal(&p, &q));
+	free(e);
+	mmt_prog_free(&q);
 	mmt_prog_free(&p);
 }
 
