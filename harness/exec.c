@@ -332,6 +332,36 @@ static uint64_t pfn_of(const struct mmt_arena *a, const void *addr)
 	return pfn < a->nr_pfns ? pfn : UINT64_MAX;
 }
 
+void *mmt_arena_map(const struct mmt_machine *m, size_t *len)
+{
+	uint64_t bytes = mmt_machine_end_pfn(m) << m->page_shift;
+	uint64_t align = 1ULL << m->page_shift;
+	size_t span, head;
+	unsigned char *r;
+
+	*len = 0;
+	if (m->page_shift < 12 || m->page_shift > 20)
+		align = 4096;
+	else if (m->nr_orders >= 1 && m->nr_orders <= 32)
+		align <<= m->nr_orders - 1;
+	if (bytes == 0 || bytes > SIZE_MAX / 2 || align > SIZE_MAX / 2) {
+		errno = ENOMEM;
+		return MAP_FAILED;
+	}
+	span = (size_t)bytes + (size_t)align;
+	r = mmap(NULL, span, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (r == MAP_FAILED)
+		return MAP_FAILED;
+	head = (size_t)((align - (uintptr_t)r % align) % align);
+	if (head)
+		munmap(r, head);
+	if (span - head - bytes)
+		munmap(r + head + bytes, span - head - (size_t)bytes);
+	*len = (size_t)bytes;
+	return r + head;
+}
+
 /*
  * Digest of the zero promise of a block at addr, read before the shadow
  * writes its fill: ZERO_DIGEST mixed with the size when every byte reads
@@ -345,7 +375,10 @@ static uint64_t zero_digest(const struct mmt_arena *a, const void *addr,
 	uint64_t bytes = n * a->page_size, i = 0;
 	const uint8_t *p = addr;
 
-	if (pfn == UINT64_MAX || (uintptr_t)addr % a->page_size ||
+	/* Page alignment is relative to the arena base (pfn_of() checked
+	 * addr >= base): the base itself need not be page aligned. */
+	if (pfn == UINT64_MAX ||
+	    ((uintptr_t)addr - (uintptr_t)a->base) % a->page_size ||
 	    !block_present(a, pfn, n))
 		return mix64(~ZERO_DIGEST ^ bytes);
 	for (; i + 8 <= bytes; i += 8) {
@@ -945,10 +978,7 @@ int mmt_exec_open(const struct mmt_adapter *ad, const char *options,
 		uint64_t bytes = mmt_machine_end_pfn(&prog->machine)
 				 << prog->machine.page_shift;
 
-		ex->map_len = (size_t)bytes;
-		ex->map = mmap(NULL, ex->map_len, PROT_READ | PROT_WRITE,
-			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1,
-			       0);
+		ex->map = mmt_arena_map(&prog->machine, &ex->map_len);
 		if (ex->map == MAP_FAILED) {
 			snprintf(err, errlen,
 				 "cannot map a %llu-byte arena: %s",

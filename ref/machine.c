@@ -573,6 +573,44 @@ static void mm_release(struct ref_mm *mm)
 	free(mm);
 }
 
+/* Bytes of one top-order block: the direct map's alignment. */
+static size_t top_block_bytes(const struct ref_mm *mm)
+{
+	return mm->page_size << (mm->config.nr_orders - 1);
+}
+
+/*
+ * Map bytes of the memfd at an address aligned to align (a power of two),
+ * so that, as in the kernel's direct map, a block of order k starts at an
+ * address aligned to 2^k pages and not only at a pfn aligned so. A
+ * PROT_NONE reservation one alignment larger is trimmed to fit.
+ */
+static void *map_phys(int fd, size_t bytes, size_t align)
+{
+	size_t span = bytes + align, head;
+	unsigned char *r, *p;
+
+	r = mmap(NULL, span, PROT_NONE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (r == MAP_FAILED)
+		return MAP_FAILED;
+	head = (align - (uintptr_t)r % align) % align;
+	p = mmap(r + head, bytes, PROT_READ | PROT_WRITE,
+		 MAP_SHARED | MAP_FIXED, fd, 0);
+	if (p == MAP_FAILED) {
+		int e = errno;
+
+		munmap(r, span);
+		errno = e;
+		return MAP_FAILED;
+	}
+	if (head)
+		munmap(r, head);
+	if (span - head - bytes)
+		munmap(p + bytes, span - head - bytes);
+	return p;
+}
+
 int ref_mm_create(const struct ref_config *c, struct ref_mm **out, char *err,
 		  size_t errlen)
 {
@@ -618,8 +656,7 @@ int ref_mm_create(const struct ref_config *c, struct ref_mm **out, char *err,
 			strerror(e));
 		goto env_fail;
 	}
-	mm->phys = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_SHARED,
-			mm->memfd, 0);
+	mm->phys = map_phys(mm->memfd, bytes, top_block_bytes(mm));
 	if (mm->phys == MAP_FAILED) {
 		e = errno;
 		mm->phys = NULL;
@@ -703,17 +740,20 @@ int ref_mm_recreate(struct ref_mm *mm, const struct ref_config *c, char *err,
 	ref_zones_init(mm);
 
 	bytes = (size_t)mm->max_pfn * mm->page_size;
-	if (bytes > mm->phys_bytes) {
+	if (bytes > mm->phys_bytes ||
+	    (uintptr_t)mm->phys % top_block_bytes(mm)) {
 		unsigned char *p;
 
-		if (ftruncate(mm->memfd, (off_t)bytes)) {
+		if (bytes > mm->phys_bytes &&
+		    ftruncate(mm->memfd, (off_t)bytes)) {
 			e = errno;
 			set_err(err, errlen, "ftruncate(memfd, %zu): %s", bytes,
 				strerror(e));
 			return -2;
 		}
-		p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_SHARED,
-			 mm->memfd, 0);
+		if (bytes < mm->phys_bytes)
+			bytes = mm->phys_bytes;
+		p = map_phys(mm->memfd, bytes, top_block_bytes(mm));
 		if (p == MAP_FAILED) {
 			e = errno;
 			set_err(err, errlen, "mmap(memfd, %zu): %s", bytes,

@@ -69,6 +69,16 @@ struct mmt_exec_result {
 };
 
 /*
+ * The arena the harness maps for a PAGES adapter without OWN_ARENA (and for
+ * stress): anonymous, MAP_NORESERVE (untouched pages cost nothing), one
+ * page per pfn up to the machine's last present pfn, and aligned to one
+ * top-order block, so that a block of order k at a pfn aligned to 2^k
+ * pages lies at an address aligned to 2^k pages too, as in a direct map.
+ * *len gets the length to munmap(); MAP_FAILED with errno on failure.
+ */
+void *mmt_arena_map(const struct mmt_machine *m, size_t *len);
+
+/*
  * Create the adapter for prog->machine, run every op, destroy it.
  * Returns MMT_EXIT_OK, MMT_EXIT_BUG (see res->report), MMT_EXIT_USAGE (the
  * program needs a capability the adapter lacks; err says which), or

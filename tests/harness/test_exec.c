@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include <mmtorture/exec.h>
 #include <mmtorture/ops.h>
@@ -436,6 +437,42 @@ MMT_TEST(exec, check_every_and_stop)
 		     MMT_EXIT_BUG);
 	cr_assert_eq(res.ops_run, 2);
 	mmt_prog_free(&p);
+}
+
+/* The harness's arena is aligned to a top-order block, whatever mmap
+ * hands out, so an 8K-page machine's blocks are 8K-aligned addresses. */
+MMT_TEST(exec, arena_map_is_aligned_to_a_top_block)
+{
+	static const char *const specs[] = {
+		"machine page=4K orders=11 bank=16M@0\n",
+		"machine page=8K orders=11 bank=16M@0\n",
+		"machine page=8K orders=12 bank=8M@0 bank=8M@4G\n",
+		"machine page=4K orders=1 bank=1M@0\n",
+	};
+
+	for (size_t i = 0; i < sizeof(specs) / sizeof(specs[0]); i++) {
+		struct mmt_prog p;
+		size_t len, top;
+		void *map;
+
+		parse(specs[i], &p);
+		top = ((size_t)1 << p.machine.page_shift)
+		      << (p.machine.nr_orders - 1);
+		/* several maps, so an unaligned one would show up */
+		for (int k = 0; k < 4; k++) {
+			map = mmt_arena_map(&p.machine, &len);
+			cr_assert_neq(map, MAP_FAILED, "%s", specs[i]);
+			cr_assert_eq((uintptr_t)map % top, 0,
+				     "%s: arena %p not aligned to %zu",
+				     specs[i], map, top);
+			cr_assert_geq(len,
+				      (size_t)1
+					      << 20); /* the smallest machine */
+			((volatile char *)map)[len - 1] = 1; /* all mapped */
+			munmap(map, len);
+		}
+		mmt_prog_free(&p);
+	}
 }
 
 MMT_TEST(exec, check_of_an_unchanged_machine_is_skipped)

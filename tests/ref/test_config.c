@@ -5,6 +5,7 @@
  * holes, reserved ranges and mem=.
  */
 #include <criterion/criterion.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "leakcheck.h"
@@ -469,6 +470,45 @@ MMT_TEST(config, recreate_boots_another_config)
 		cr_assert_str_eq(zi, want_zi, "zoneinfo after '%s'", specs[i]);
 		cr_assert_eq(ref_bad_page_count(mm), 0);
 		expect_healthy(mm);
+	}
+	ref_mm_destroy(mm);
+}
+
+/* The direct map is aligned to one top-order block, before and after a
+ * recreate that needs a larger alignment (an 8K-page machine with 12
+ * orders wants 16 MiB), so block addresses are as aligned as their pfns. */
+MMT_TEST(config, direct_map_aligned_to_a_top_block)
+{
+	static const char *const specs[] = {
+		"ram=16M",
+		"page=8K,ram=32M",
+		"page=8K,ram=32M,orders=12",
+		"ram=8M,orders=9",
+	};
+	struct ref_mm *mm = make(specs[0]);
+
+	cr_assert_eq((uintptr_t)ref_phys_window(mm) % (4096UL << 10), 0);
+	for (size_t i = 1; i < sizeof(specs) / sizeof(specs[0]); i++) {
+		struct ref_config c;
+		char err[256] = "";
+		struct ref_mm *fresh;
+		size_t top;
+
+		ref_config_init(&c);
+		cr_assert_eq(ref_config_parse(&c, specs[i], err, sizeof(err)),
+			     0);
+		cr_assert_eq(ref_mm_recreate(mm, &c, err, sizeof(err)), 0,
+			     "recreate '%s': %s", specs[i], err);
+		top = ((size_t)1 << c.page_shift) << (c.nr_orders - 1);
+		cr_assert_eq((uintptr_t)ref_phys_window(mm) % top, 0,
+			     "recreated '%s': window %p not aligned to %zu",
+			     specs[i], ref_phys_window(mm), top);
+		fresh = make(specs[i]);
+		cr_assert_eq((uintptr_t)ref_phys_window(fresh) % top, 0,
+			     "created '%s': window %p not aligned to %zu",
+			     specs[i], ref_phys_window(fresh), top);
+		expect_healthy(mm);
+		ref_mm_destroy(fresh);
 	}
 	ref_mm_destroy(mm);
 }
