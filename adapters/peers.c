@@ -20,10 +20,31 @@
  * global state, so one instance per process is what they support. An
  * adapter instance only counts its live objects; destroy() does not free
  * what the harness left live (the executor frees every slot first).
+ *
+ * Aligned op: glibc and tcmalloc use their memalign; jemalloc its
+ * aligned_alloc (5.3.0's memalign(a, 0) is not a-aligned). mimalloc uses
+ * mi_memalign unless the library has microsoft/mimalloc#700: 2.0.9's
+ * mi_memalign/mi_malloc_aligned/mi_aligned_alloc hand a power-of-two size
+ * s with a <= s <= 1024 to the plain small-object path, whose pages start
+ * 0x180 bytes into their slice, so (256,256) (256,512) (256,1024) (512,512)
+ * (512,1024) (1024,1024) come back only 128-aligned. mi_malloc_aligned_at
+ * (size, a, 0) skips that shortcut and is right. When the library loads,
+ * mimalloc_probe() asks mi_memalign for every power-of-two a in 16..4096
+ * and power-of-two size a..4096; if one block is misaligned and
+ * mi_malloc_aligned_at passes the same probe, every instance calls
+ * mi_malloc_aligned_at, and the description (`mmtorture list`) says so.
+ * The probe decides, not mi_version(): the version only goes into the
+ * description. The adapter option "raw" (--allocator mimalloc:raw) keeps
+ * mi_memalign so the upstream bug can still be reproduced. Any other
+ * option, and any option for the other peers, is refused (-EINVAL).
+ *
+ * Locks: each library is loaded, probed and its description written once,
+ * under its pthread_once; afterwards all of peer_libs[] is read-only.
  */
 #include <dlfcn.h>
 #include <errno.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -64,6 +85,9 @@ struct peer_syms {
 	void *(*memalign)(size_t, size_t); /* (alignment, size) */
 	void (*free)(void *);
 	size_t (*usable_size)(const void *);
+	/* mimalloc only, both optional: the #700 workaround and the version. */
+	void *(*aligned_at)(size_t, size_t, size_t); /* (size, align, 0) */
+	int (*version)(void);
 };
 
 struct peer_desc {
@@ -102,16 +126,26 @@ static const struct peer_desc peer_descs[MMT_NR_PEERS] = {
 struct peer_lib {
 	pthread_once_t once;
 	int loaded; /* 1 ok, -1 failed */
+	int aligned_bug; /* the memalign form failed the probe (#700) */
+	int aligned_fix; /* ...and aligned_at passed it: use that */
 	char why[512];
 	struct peer_syms syms;
 };
 
 static struct peer_lib peer_libs[MMT_NR_PEERS] = {
-	{ PTHREAD_ONCE_INIT, 0, "", { 0 } },
-	{ PTHREAD_ONCE_INIT, 0, "", { 0 } },
-	{ PTHREAD_ONCE_INIT, 0, "", { 0 } },
-	{ PTHREAD_ONCE_INIT, 0, "", { 0 } },
+	{ PTHREAD_ONCE_INIT, 0, 0, 0, "", { 0 } },
+	{ PTHREAD_ONCE_INIT, 0, 0, 0, "", { 0 } },
+	{ PTHREAD_ONCE_INIT, 0, 0, 0, "", { 0 } },
+	{ PTHREAD_ONCE_INIT, 0, 0, 0, "", { 0 } },
 };
+
+/*
+ * mimalloc's one-line description: the table points here, and
+ * mimalloc_probe() rewrites it (version, workaround) when the library
+ * loads, before anyone can see the adapter as available.
+ */
+static char mimalloc_description[192] =
+	"mimalloc from libmimalloc.so.2 (mi_* API)";
 
 /* dlsym() returns void *; a union turns it into a function pointer. */
 static void *lookup(void *handle, const char *sym)
@@ -130,6 +164,67 @@ static const char *tls_hint(void)
 	if (t && strstr(t, MMT_PEER_TLS_NAME "="))
 		return "GLIBC_TUNABLES sets it, but too small";
 	return "the program did not call mmt_process_init()";
+}
+
+/* One aligned block from mimalloc, by the plain or the _at form. */
+static void *mi_aligned_call(const struct peer_syms *s, int at, size_t align,
+			     size_t size)
+{
+	return at ? s->aligned_at(size, align, 0) : s->memalign(align, size);
+}
+
+/*
+ * Does this form give a-aligned blocks of at least s usable bytes for
+ * every power-of-two a in 16..4096 and power-of-two s in a..4096? Two
+ * blocks per pair are held at once, then freed: the #700 blocks come from
+ * a misaligned page start, so every block of the pair is off.
+ */
+static int mi_aligned_form_ok(const struct peer_syms *s, int at)
+{
+	int ok = 1;
+
+	for (size_t align = 16; align <= 4096; align <<= 1) {
+		for (size_t size = align; size <= 4096; size <<= 1) {
+			void *p[2];
+
+			for (int i = 0; i < 2; i++) {
+				p[i] = mi_aligned_call(s, at, align, size);
+				if (!p[i] || (uintptr_t)p[i] % align ||
+				    s->usable_size(p[i]) < size)
+					ok = 0;
+			}
+			s->free(p[0]);
+			s->free(p[1]);
+		}
+	}
+	return ok;
+}
+
+/* Probe mimalloc's aligned op and write the description (see the top). */
+static void mimalloc_probe(struct peer_lib *l)
+{
+	const struct peer_syms *s = &l->syms;
+	const char *tail = "";
+	char ver[32] = "";
+
+	LSAN_OFF();
+	l->aligned_bug = !mi_aligned_form_ok(s, 0);
+	if (l->aligned_bug && s->aligned_at)
+		l->aligned_fix = mi_aligned_form_ok(s, 1);
+	LSAN_ON();
+	if (s->version) {
+		int v = s->version(); /* 209 is 2.0.9 */
+
+		snprintf(ver, sizeof(ver), " %d.%d.%d", v / 100, v / 10 % 10,
+			 v % 10);
+	}
+	if (l->aligned_fix)
+		tail = "; aligned via mi_malloc_aligned_at: mimalloc#700, "
+		       ":raw for mi_memalign";
+	else if (l->aligned_bug)
+		tail = "; mi_memalign misaligned: mimalloc#700, no workaround";
+	snprintf(mimalloc_description, sizeof(mimalloc_description),
+		 "mimalloc%s from libmimalloc.so.2 (mi_* API%s)", ver, tail);
 }
 
 static void peer_load(enum mmt_peer id)
@@ -175,6 +270,14 @@ static void peer_load(enum mmt_peer id)
 	memcpy(&l->syms.memalign, &p[3], sizeof(p[3]));
 	memcpy(&l->syms.free, &p[4], sizeof(p[4]));
 	memcpy(&l->syms.usable_size, &p[5], sizeof(p[5]));
+	if (id == MMT_PEER_MIMALLOC) {
+		void *at = lookup(handle, "mi_malloc_aligned_at");
+		void *ver = lookup(handle, "mi_version");
+
+		memcpy(&l->syms.aligned_at, &at, sizeof(at));
+		memcpy(&l->syms.version, &ver, sizeof(ver));
+		mimalloc_probe(l);
+	}
 	l->loaded = 1;
 }
 
@@ -210,6 +313,7 @@ const char *mmt_peer_unavailable(enum mmt_peer id)
 struct peer_state {
 	const struct peer_syms *s;
 	void *sync; /* this peer's TSan sync object (its peer_lib) */
+	int aligned_at; /* aligned op through s->aligned_at (mimalloc#700) */
 };
 
 /*
@@ -240,11 +344,50 @@ static void peer_release(const struct peer_state *st)
 }
 #endif
 
-static int peer_create(enum mmt_peer id, void **state, char *err, size_t errlen)
+/*
+ * The options string: words separated by blanks or commas. mimalloc knows
+ * "raw" (keep mi_memalign even where it is broken); nothing else is known.
+ */
+static int peer_options(enum mmt_peer id, const char *options, int *raw,
+			char *err, size_t errlen)
 {
-	const char *why = mmt_peer_unavailable(id);
-	struct peer_state *st;
+	const char *name = peer_descs[id].name;
+	const char *p = options ? options : "";
+	static const char seps[] = " \t,";
 
+	*raw = 0;
+	for (;;) {
+		size_t n;
+
+		p += strspn(p, seps);
+		if (!*p)
+			return 0;
+		n = strcspn(p, seps);
+		if (id == MMT_PEER_MIMALLOC && n == 3 && !memcmp(p, "raw", 3)) {
+			*raw = 1;
+		} else {
+			snprintf(err, errlen, "%s: unknown option '%.*s' (%s)",
+				 name, (int)(n > 64 ? 64 : n), p,
+				 id == MMT_PEER_MIMALLOC ?
+					 "known: raw" :
+					 "this peer takes no options");
+			return -EINVAL;
+		}
+		p += n;
+	}
+}
+
+static int peer_create(enum mmt_peer id, const char *options, void **state,
+		       char *err, size_t errlen)
+{
+	const char *why;
+	struct peer_state *st;
+	int raw, ret;
+
+	ret = peer_options(id, options, &raw, err, errlen);
+	if (ret)
+		return ret;
+	why = mmt_peer_unavailable(id);
 	if (why) {
 		snprintf(err, errlen, "%s: %s", peer_descs[id].name, why);
 		return -ENOENT;
@@ -254,16 +397,16 @@ static int peer_create(enum mmt_peer id, void **state, char *err, size_t errlen)
 		return -ENOMEM;
 	st->s = &peer_libs[id].syms;
 	st->sync = &peer_libs[id];
+	st->aligned_at = peer_libs[id].aligned_fix && !raw;
 	*state = st;
 	return 0;
 }
 
-#define PEER_CREATE(fn, id)                                            \
-	static int fn(const struct mmt_adapter_env *env, void **state, \
-		      char *err, size_t errlen)                        \
-	{                                                              \
-		(void)env;                                             \
-		return peer_create(id, state, err, errlen);            \
+#define PEER_CREATE(fn, id)                                               \
+	static int fn(const struct mmt_adapter_env *env, void **state,    \
+		      char *err, size_t errlen)                           \
+	{                                                                 \
+		return peer_create(id, env->options, state, err, errlen); \
 	}
 PEER_CREATE(glibc_create, MMT_PEER_GLIBC)
 PEER_CREATE(jemalloc_create, MMT_PEER_JEMALLOC)
@@ -324,7 +467,10 @@ static void *peer_aligned(void *state, size_t align, size_t size, uint32_t gfp)
 	void *p;
 
 	LSAN_OFF();
-	p = st->s->memalign(align, size);
+	if (st->aligned_at)
+		p = st->s->aligned_at(size, align, 0);
+	else
+		p = st->s->memalign(align, size);
 	LSAN_ON();
 	peer_acquire(st);
 	if (p && (gfp & MMT_GFP_ZERO))
@@ -388,7 +534,7 @@ const struct mmt_adapter mmt_adapter_mimalloc = {
 	.abi_version = MMT_ADAPTER_ABI_VERSION,
 	.struct_size = sizeof(struct mmt_adapter),
 	.name = "mimalloc",
-	.description = "mimalloc from libmimalloc.so.2 (mi_* API)",
+	.description = mimalloc_description,
 	.caps = PEER_CAPS,
 	.create = mimalloc_create,
 	.destroy = peer_destroy,

@@ -21,6 +21,7 @@
  */
 #include <criterion/criterion.h>
 #include <dlfcn.h>
+#include <errno.h>
 #include <malloc.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -163,6 +164,237 @@ MMT_TEST(peers, mimalloc_ops)
 MMT_TEST(peers, tcmalloc_ops)
 {
 	check_basic_ops("tcmalloc");
+}
+
+/* ------------------------------------------------- mimalloc#700 and options */
+
+/*
+ * Does the installed libmimalloc have microsoft/mimalloc#700? Asked of the
+ * library directly (its own mi_memalign), not through the peer: 2.0.9
+ * returns mi_memalign(256, 256) 128-aligned. Skips when it is not installed.
+ */
+static int mimalloc_has_700(void)
+{
+	void *h = dlopen("libmimalloc.so.2",
+			 RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE);
+	void *(*memalign_fn)(size_t, size_t);
+	void (*free_fn)(void *);
+	void *s, *p;
+	int bug;
+
+	if (!h)
+		cr_skip_test("libmimalloc.so.2 is not installed: %s",
+			     dlerror());
+	s = dlsym(h, "mi_memalign");
+	cr_assert_not_null(s);
+	memcpy(&memalign_fn, &s, sizeof(s));
+	s = dlsym(h, "mi_free");
+	cr_assert_not_null(s);
+	memcpy(&free_fn, &s, sizeof(s));
+	p = memalign_fn(256, 256);
+	cr_assert_not_null(p);
+	bug = (uintptr_t)p % 256 != 0;
+	free_fn(p);
+	dlclose(h);
+	return bug;
+}
+
+/* Every alignment 16..4096 with every size 0..2048: aligned, big enough. */
+static void check_aligned_grid(const char *spec)
+{
+	struct peer p;
+	const struct mmt_objects_ops *o;
+	unsigned long bad = 0;
+	size_t first_a = 0, first_s = 0;
+
+	peer_open(spec, &p);
+	o = &p.ad->objects;
+	for (size_t align = 16; align <= 4096; align <<= 1) {
+		for (size_t size = 0; size <= 2048; size++) {
+			unsigned char *c = o->aligned(p.state, align, size, 0);
+
+			cr_assert_not_null(c, "%s: aligned(%zu, %zu)", spec,
+					   align, size);
+			if ((uintptr_t)c % align ||
+			    o->usable_size(p.state, c) < size) {
+				if (!bad++) {
+					first_a = align;
+					first_s = size;
+				}
+			}
+			if (size)
+				c[size - 1] = 0x5a;
+			o->free(p.state, c);
+		}
+	}
+	peer_close(&p);
+	cr_assert_eq(bad, 0,
+		     "%s: %lu (align, size) pairs misaligned or short, first "
+		     "(%zu, %zu)",
+		     spec, bad, first_a, first_s);
+}
+
+MMT_TEST(peers, mimalloc_aligned_every_align_and_size)
+{
+	mimalloc_has_700(); /* skips without the library */
+	check_aligned_grid("mimalloc");
+}
+
+/* The other peers keep the same promise (jemalloc via aligned_alloc). */
+MMT_TEST(peers, other_peers_aligned_every_align_and_size)
+{
+	check_aligned_grid("glibc");
+	check_aligned_grid("tcmalloc");
+	check_aligned_grid("jemalloc");
+}
+
+/* `raw` is accepted and really calls mi_memalign: the bug shows iff present. */
+MMT_TEST(peers, mimalloc_raw_keeps_mi_memalign)
+{
+	int bug = mimalloc_has_700();
+	struct peer p;
+	const struct mmt_objects_ops *o;
+	int misaligned = 0;
+
+	peer_open("mimalloc:raw", &p);
+	o = &p.ad->objects;
+	for (size_t align = 256; align <= 1024; align <<= 1) {
+		for (size_t size = align; size <= 1024; size <<= 1) {
+			void *c = o->aligned(p.state, align, size, 0);
+
+			cr_assert_not_null(c);
+			misaligned += (uintptr_t)c % align != 0;
+			o->free(p.state, c);
+		}
+	}
+	peer_close(&p);
+	if (bug)
+		cr_assert_gt(misaligned, 0,
+			     "raw: none of the #700 pairs misaligned: the "
+			     "workaround is on");
+	else
+		cr_assert_eq(misaligned, 0);
+}
+
+/* The description says whether the workaround is on, and with what. */
+MMT_TEST(peers, mimalloc_description_names_the_workaround)
+{
+	int bug = mimalloc_has_700();
+	const struct mmt_adapter_info *b;
+	const char *d = NULL;
+	size_t n;
+
+	b = mmt_adapters_builtin(&n);
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(b[i].adapter->name, "mimalloc") == 0)
+			d = b[i].adapter->description;
+	cr_assert_not_null(d);
+	cr_assert(strncmp(d, "mimalloc ", 9) == 0 && d[9] >= '1' && d[9] <= '9',
+		  "no version: %s", d);
+	if (bug) {
+		cr_assert(strstr(d, "aligned via mi_malloc_aligned_at: "
+				    "mimalloc#700"),
+			  "%s", d);
+		cr_assert(strstr(d, ":raw"), "%s", d);
+	} else {
+		cr_assert_null(strstr(d, "#700"), "%s", d);
+	}
+}
+
+static int create_with(const char *name, const char *options, char *err,
+		       size_t errlen)
+{
+	const struct mmt_adapter *ad;
+	struct mmt_adapter_env env;
+	const char *opt;
+	void *state = NULL;
+	int ret = mmt_adapter_select(name, &ad, &opt, err, errlen);
+
+	if (ret == MMT_EXIT_ENV)
+		cr_skip_test("%s", err);
+	cr_assert_eq(ret, 0, "%s", err);
+	memset(&env, 0, sizeof(env));
+	env.abi_version = MMT_ADAPTER_ABI_VERSION;
+	env.struct_size = sizeof(env);
+	env.options = options;
+	env.nr_threads = 1;
+	err[0] = '\0';
+	ret = ad->create(&env, &state, err, errlen);
+	if (ret == 0)
+		ad->destroy(state);
+	return ret;
+}
+
+MMT_TEST(peers, options_known_accepted_unknown_refused)
+{
+	char err[512];
+
+	cr_assert_eq(create_with("mimalloc", "", err, sizeof(err)), 0, "%s",
+		     err);
+	cr_assert_eq(create_with("mimalloc", "raw", err, sizeof(err)), 0, "%s",
+		     err);
+	cr_assert_eq(create_with("mimalloc", " raw ", err, sizeof(err)), 0,
+		     "%s", err);
+	cr_assert_eq(create_with("mimalloc", "bogus", err, sizeof(err)),
+		     -EINVAL);
+	cr_assert(strstr(err, "unknown option 'bogus'"), "%s", err);
+	cr_assert(strstr(err, "known: raw"), "%s", err);
+	cr_assert_eq(create_with("mimalloc", "raw rawer", err, sizeof(err)),
+		     -EINVAL);
+	cr_assert(strstr(err, "'rawer'"), "%s", err);
+	cr_assert_eq(create_with("mimalloc", "ra", err, sizeof(err)), -EINVAL);
+	/* raw is mimalloc's: the other peers take no options at all. */
+	cr_assert_eq(create_with("glibc", "raw", err, sizeof(err)), -EINVAL);
+	cr_assert(strstr(err, "glibc: unknown option 'raw'"), "%s", err);
+	cr_assert_eq(create_with("tcmalloc", "x=1", err, sizeof(err)), -EINVAL);
+	cr_assert_eq(create_with("glibc", "", err, sizeof(err)), 0, "%s", err);
+}
+
+/* Through the executor: the spec's options reach create(); exit codes. */
+static int run_objects(const char *spec, const char *text,
+		       struct mmt_exec_result *res, char *err, size_t errlen)
+{
+	const struct mmt_adapter *ad;
+	const char *opt;
+	struct mmt_prog prog;
+	struct mmt_parse_error perr;
+	int ret = mmt_adapter_select(spec, &ad, &opt, err, errlen);
+
+	memset(res, 0, sizeof(*res));
+	if (ret == MMT_EXIT_ENV)
+		cr_skip_test("%s", err);
+	cr_assert_eq(ret, 0, "%s", err);
+	cr_assert_eq(mmt_prog_parse_text(text, strlen(text), "t", &prog, &perr),
+		     0, "%s", perr.message);
+	ret = mmt_exec_run(ad, opt, &prog, NULL, res, err, errlen);
+	mmt_prog_free(&prog);
+	return ret;
+}
+
+MMT_TEST(peers, mimalloc_exec_default_clean_raw_reproduces_bogus_exit_2)
+{
+	static const char text[] = "opset objects\n"
+				   "aligned s0 size=512 align=512\n"
+				   "aligned s1 size=256 align=256\n"
+				   "aligned s2 size=1024 align=1024\n"
+				   "free s0\nfree s1\nfree s2\n";
+	int bug = mimalloc_has_700();
+	struct mmt_exec_result res;
+	char err[512];
+
+	cr_assert_eq(run_objects("mimalloc", text, &res, err, sizeof(err)),
+		     MMT_EXIT_OK, "%s: %s", err,
+		     res.report.nr ? res.report.v[0].message : "");
+	if (bug) {
+		cr_assert_eq(run_objects("mimalloc:raw", text, &res, err,
+					 sizeof(err)),
+			     MMT_EXIT_BUG, "%s", err);
+		cr_assert_str_eq(res.report.v[0].id, "OBJ-ALIGN");
+	}
+	cr_assert_eq(run_objects("mimalloc:bogus", text, &res, err,
+				 sizeof(err)),
+		     MMT_EXIT_USAGE);
+	cr_assert(strstr(err, "unknown option 'bogus'"), "%s", err);
 }
 
 /* ---------------------------------------------------------------- isolation */
