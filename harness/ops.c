@@ -23,7 +23,8 @@
  *                fields: slot (1 byte), order (1 byte: < 0xF0 -> b %
  *                nr_orders, else nr_orders + (b & 15), an impossible order),
  *                gfp (1 byte: table index; 0xFF -> u32 LE masked by
- *                MMT_GFP_VALID_MASK), sizes (log-scale byte + raw bytes),
+ *                MMT_GFP_VALID_MASK), sizes (class byte weighted to
+ *                small sizes + raw bytes; 0xFE-0xFF: a raw u64),
  *                align (1 byte: 1 << (b % 24)).
  *
  * The encoder writes the canonical bytes: table forms where they give the
@@ -420,22 +421,53 @@ static int decode_gfp(struct reader *r, uint32_t *gfp)
 	return 0;
 }
 
-/* Size: class byte c = b % 65; 0 -> 0, else e = c - 1 and the size is
- * 2^e plus (e+7)/8 raw LE bytes masked to e bits. */
+/*
+ * Sizes (docs/op-format.md): a class byte b, then raw bytes. Real
+ * allocators see mostly small requests, and the executor skips any above
+ * its 64 MiB cap, so the classes put most of the mass on 0..4 KiB, a fair
+ * share up to 1 MiB and a little up to the cap; only the escape reaches
+ * beyond it (text traces may name any u64 size):
+ *
+ *   b <  156  c = b % 13: c == 0 -> size 0, else e = c - 1   (0..11)
+ *   b <  236  e = 12 + (b - 156) % 8                         (12..19)
+ *   b <  254  e = 20 + (b - 236) % 6                         (20..25)
+ *   b >= 254  escape: the size is a u64 LE
+ *
+ * With an exponent e the size is 2^e + (r mod 2^e), r the (e + 7) / 8 raw
+ * LE bytes that follow: 1..4095, 4 KiB..1 MiB-1, 1 MiB..64 MiB-1.
+ */
+#define SIZE_SMALL_END 156u /* 12 * 13 class bytes: sizes below 4 KiB */
+#define SIZE_MEDIUM_END 236u /* then 10 * 8: 4 KiB .. 1 MiB */
+#define SIZE_LARGE_END 254u /* then 3 * 6: 1 MiB .. 64 MiB */
+#define SIZE_ESCAPE 0xFFu /* what the encoder writes; 254 decodes alike */
+#define SIZE_SMALL_EXP 12u /* exponents of the small classes: 0..11 */
+#define SIZE_MEDIUM_EXP 8u /* 12..19 */
+#define SIZE_LARGE_EXP 6u /* 20..25 */
+
 static int decode_size(struct reader *r, uint64_t *size)
 {
 	uint8_t b;
-	unsigned int c, e;
+	unsigned int e;
 	uint64_t raw;
 
 	if (rd_byte(r, &b))
 		return -1;
-	c = b % 65u;
-	if (c == 0) {
-		*size = 0;
-		return 0;
+	if (b >= SIZE_LARGE_END)
+		return rd_le(r, 8, size);
+	if (b < SIZE_SMALL_END) {
+		unsigned int c = b % (SIZE_SMALL_EXP + 1);
+
+		if (c == 0) {
+			*size = 0;
+			return 0;
+		}
+		e = c - 1;
+	} else if (b < SIZE_MEDIUM_END) {
+		e = SIZE_SMALL_EXP + (b - SIZE_SMALL_END) % SIZE_MEDIUM_EXP;
+	} else {
+		e = SIZE_SMALL_EXP + SIZE_MEDIUM_EXP +
+		    (b - SIZE_MEDIUM_END) % SIZE_LARGE_EXP;
 	}
-	e = c - 1;
 	if (rd_le(r, (e + 7) / 8, &raw))
 		return -1;
 	*size = (1ULL << e) | (e ? raw & ((1ULL << e) - 1) : 0);
@@ -628,6 +660,8 @@ static void encode_gfp(struct writer *w, uint32_t gfp)
 	wr_le(w, gfp & MMT_GFP_VALID_MASK, 4);
 }
 
+/* The canonical class of decode_size(): the first class byte that gives
+ * the size's exponent, the escape above the last class. */
 static void encode_size(struct writer *w, uint64_t size)
 {
 	unsigned int e = 0;
@@ -638,7 +672,18 @@ static void encode_size(struct writer *w, uint64_t size)
 	}
 	while (e < 63 && (size >> (e + 1)) != 0)
 		e++;
-	wr_byte(w, e + 1);
+	if (e >= SIZE_SMALL_EXP + SIZE_MEDIUM_EXP + SIZE_LARGE_EXP) {
+		wr_byte(w, SIZE_ESCAPE);
+		wr_le(w, size, 8);
+		return;
+	}
+	if (e < SIZE_SMALL_EXP)
+		wr_byte(w, e + 1);
+	else if (e < SIZE_SMALL_EXP + SIZE_MEDIUM_EXP)
+		wr_byte(w, SIZE_SMALL_END + (e - SIZE_SMALL_EXP));
+	else
+		wr_byte(w, SIZE_MEDIUM_END +
+				   (e - SIZE_SMALL_EXP - SIZE_MEDIUM_EXP));
 	wr_le(w, e ? size & ((1ULL << e) - 1) : 0, (e + 7) / 8);
 }
 

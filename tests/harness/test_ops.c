@@ -329,6 +329,189 @@ MMT_TEST(roundtrip, hand_built_programs)
 	mmt_prog_free(&p);
 }
 
+/* ------------------------------------------------------------ sizes */
+
+#define OBJ_CAP (64ULL << 20) /* the executor's per-object cap */
+
+/* Decode one malloc whose size field is the class byte cls and the raw
+ * bytes raw[0..7] (the op takes as many as its class reads). */
+static uint64_t decode_malloc_size(uint8_t cls, const uint8_t raw[8],
+				   size_t *used)
+{
+	uint8_t in[4 + 3 + 8] = { 0, 0, 0, 0, 0 /* malloc */, 5, cls };
+	struct mmt_prog p;
+	uint8_t *e;
+	size_t elen;
+	uint64_t size;
+
+	memcpy(in + 7, raw, 8);
+	decode_exact(in, sizeof(in), MMT_OPSET_OBJECTS, &p);
+	cr_assert_geq(p.nr_ops, 1, "class 0x%02x", cls);
+	cr_assert_eq(p.ops[0].kind, MMT_OP_MALLOC);
+	size = p.ops[0].size;
+	/* unread raw bytes decode as further ops: drop them; the encoder's
+	 * bytes for the first op say how many the decoder read */
+	p.nr_ops = 1;
+	cr_assert_eq(mmt_prog_encode(&p, &e, &elen), 0);
+	*used = elen - 4;
+	free(e);
+	mmt_prog_free(&p);
+	return size;
+}
+
+MMT_TEST(sizes, class_bytes_decode_as_documented)
+{
+	static const uint8_t zero[8] = { 0 };
+	static const uint8_t ones[8] = { 0xFF, 0xFF, 0xFF, 0xFF,
+					 0xFF, 0xFF, 0xFF, 0xFF };
+	static const uint8_t esc[8] = { 0x01, 0x02, 0x03, 0x04,
+					0x05, 0x06, 0x07, 0x08 };
+	size_t used;
+
+	/* small: c = b % 13, 0 -> 0, else 2^(c-1) + raw */
+	cr_assert_eq(decode_malloc_size(0, ones, &used), 0);
+	cr_assert_eq(decode_malloc_size(13, ones, &used), 0);
+	cr_assert_eq(decode_malloc_size(1, ones, &used), 1);
+	cr_assert_eq(decode_malloc_size(2, ones, &used), 3);
+	cr_assert_eq(decode_malloc_size(12, zero, &used), 2048);
+	cr_assert_eq(decode_malloc_size(12, ones, &used), 4095);
+	cr_assert_eq(decode_malloc_size(155, ones, &used), 4095); /* 155%13 */
+	/* medium: e = 12 + (b - 156) % 8 */
+	cr_assert_eq(decode_malloc_size(156, zero, &used), 4096);
+	cr_assert_eq(decode_malloc_size(156, ones, &used), 8191);
+	cr_assert_eq(decode_malloc_size(163, ones, &used), (1u << 20) - 1);
+	cr_assert_eq(decode_malloc_size(164, zero, &used), 4096);
+	cr_assert_eq(decode_malloc_size(235, ones, &used), (1u << 20) - 1);
+	/* large: e = 20 + (b - 236) % 6 */
+	cr_assert_eq(decode_malloc_size(236, zero, &used), 1u << 20);
+	cr_assert_eq(decode_malloc_size(241, ones, &used), OBJ_CAP - 1);
+	cr_assert_eq(decode_malloc_size(253, ones, &used), OBJ_CAP - 1);
+	/* escape: a raw u64, either byte */
+	cr_assert_eq(decode_malloc_size(254, esc, &used),
+		     0x0807060504030201ULL);
+	cr_assert_eq(decode_malloc_size(255, ones, &used), UINT64_MAX);
+	cr_assert_eq(used, 3 + 8);
+}
+
+MMT_TEST(sizes, edge_sizes_round_trip_exactly)
+{
+	static const uint64_t sizes[] = {
+		0,
+		1,
+		2,
+		3,
+		8,
+		16,
+		4095,
+		4096,
+		4097,
+		65535,
+		65536,
+		(1u << 20) - 1,
+		1u << 20,
+		(1u << 20) + 1,
+		OBJ_CAP - 1,
+		OBJ_CAP,
+		OBJ_CAP + 1,
+		1ULL << 32,
+		(1ULL << 63) + 12345,
+		UINT64_MAX - 1,
+		UINT64_MAX,
+	};
+	static const unsigned int kinds[] = { MMT_OP_MALLOC, MMT_OP_CALLOC,
+					      MMT_OP_REALLOC, MMT_OP_ALIGNED };
+	struct mmt_prog p, q;
+	struct mmt_op op;
+	uint8_t *e;
+	size_t elen;
+
+	mmt_prog_init(&p, MMT_OPSET_OBJECTS);
+	p.machine.banks[0].nr_pages = (16u << 20) >> 12; /* table machine */
+	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		memset(&op, 0, sizeof(op));
+		op.kind = (uint16_t)kinds[i % 4];
+		op.slot = (uint16_t)i;
+		op.size = sizes[i];
+		op.align = op.kind == MMT_OP_ALIGNED ? 64 : 0;
+		cr_assert_eq(mmt_prog_push(&p, &op), 0);
+	}
+	cr_assert_eq(mmt_prog_encode(&p, &e, &elen), 0);
+	decode_exact(e, elen, MMT_OPSET_OBJECTS, &q);
+	cr_assert(mmt_prog_equal(&p, &q), "decode(encode(p)) != p");
+	for (size_t i = 0; i < q.nr_ops; i++)
+		cr_assert_eq(q.ops[i].size, sizes[i], "size %zu", i);
+	/* and the text form, through the full property */
+	round_trip(e, elen, MMT_OPSET_OBJECTS);
+	free(e);
+	mmt_prog_free(&q);
+	mmt_prog_free(&p);
+
+	/* Each size alone: canonical class and length. */
+	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		mmt_prog_init(&p, MMT_OPSET_OBJECTS);
+		p.machine.banks[0].nr_pages = (16u << 20) >> 12;
+		memset(&op, 0, sizeof(op));
+		op.kind = MMT_OP_MALLOC;
+		op.size = sizes[i];
+		cr_assert_eq(mmt_prog_push(&p, &op), 0);
+		cr_assert_eq(mmt_prog_encode(&p, &e, &elen), 0);
+		cr_assert_geq(elen, 4 + 3);
+		if (sizes[i] >= OBJ_CAP) {
+			cr_assert_eq(e[6], 0xFF, "size %llu: class 0x%02x",
+				     (unsigned long long)sizes[i], e[6]);
+			cr_assert_eq(elen, 4 + 3 + 8);
+		} else {
+			cr_assert_lt(e[6], 254, "size %llu: class 0x%02x",
+				     (unsigned long long)sizes[i], e[6]);
+			cr_assert_leq(elen, 4 + 3 + 4);
+		}
+		if (sizes[i] > 0 && sizes[i] < 4096)
+			cr_assert_lt(e[6], 13);
+		free(e);
+		mmt_prog_free(&p);
+	}
+}
+
+MMT_TEST(sizes, random_class_bytes_favour_small_sizes)
+{
+	uint64_t s = 4096, small = 0, medium = 0, large = 0, escaped = 0;
+	uint64_t above_cap = 0;
+
+	for (int i = 0; i < 10000; i++) {
+		uint64_t r = rng_next(&s), v = rng_next(&s), size;
+		uint8_t cls = (uint8_t)r, raw[8];
+		size_t used;
+
+		memcpy(raw, &v, 8);
+		size = decode_malloc_size(cls, raw, &used);
+		if (cls >= 254) {
+			escaped++;
+			continue;
+		}
+		if (size > OBJ_CAP)
+			above_cap++;
+		else if (size <= 4096)
+			small++;
+		else if (size <= (1u << 20))
+			medium++;
+		else
+			large++;
+	}
+	cr_assert_eq(above_cap, 0,
+		     "%llu sizes above the cap without the "
+		     "escape",
+		     (unsigned long long)above_cap);
+	cr_assert_gt(small, 5000, "only %llu of 10000 sizes <= 4 KiB",
+		     (unsigned long long)small);
+	cr_assert_gt(medium, 2000, "only %llu sizes in 4 KiB..1 MiB",
+		     (unsigned long long)medium);
+	cr_assert_gt(large, 200, "only %llu sizes in 1..64 MiB",
+		     (unsigned long long)large);
+	cr_assert_lt(large, 1500);
+	cr_assert_gt(escaped, 0);
+	cr_assert_lt(escaped, 200);
+}
+
 /* ------------------------------------------------------------ gfp */
 
 MMT_TEST(gfp, format_in_kernel_spelling)
