@@ -34,7 +34,10 @@
  * in 16 hex digits> (default crashes/new/<target>/) and asks the target to
  * return, so a run counts every crash. Sanitizer deaths (ASan death
  * callback) and SIGABRT (a failed assertion) write the current input the
- * same way before the process dies.
+ * same way before the process dies. Each saved artifact is followed by a
+ * "reproduce:" line: mmtorture, the target's mmt_fuzz_reproduce_args()
+ * ("replay --target fuzz_pages --allocator A", "diff --allocator A
+ * --against B"; "replay" for a target that defines none), the file.
  *
  * State: single threaded; the current input is kept in file-scope
  * variables only so that the death paths can save it.
@@ -195,6 +198,7 @@ static int write_file_raw(const char *path, const uint8_t *data, size_t len)
 static void save_artifact(const uint8_t *data, size_t len)
 {
 	char path[1200];
+	const char *args;
 
 	if (artifact_path(data, len, path, sizeof(path)) != 0) {
 		fprintf(stderr, "%s: artifact prefix too long\n", drv_target);
@@ -209,8 +213,9 @@ static void save_artifact(const uint8_t *data, size_t len)
 	drv_crashes_written++;
 	fprintf(stderr, "%s: artifact written to %s (%zu bytes)\n", drv_target,
 		path, len);
-	fprintf(stderr, "%s: reproduce: %smmtorture replay %s\n", drv_target,
-		drv_bindir, path);
+	args = mmt_fuzz_reproduce_args ? mmt_fuzz_reproduce_args() : NULL;
+	fprintf(stderr, "%s: reproduce: %smmtorture %s %s\n", drv_target,
+		drv_bindir, args ? args : "replay", path);
 }
 
 int mmt_fuzz_on_bug(const uint8_t *data, size_t size)

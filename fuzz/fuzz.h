@@ -7,19 +7,30 @@
  * the standalone main() used by every other preset (dev, tsan, release,
  * afl).
  *
- * When a target finds a bug it prints a readable trace, then calls the
- * weak hook mmt_fuzz_on_bug() if something defines it, and aborts unless
- * the hook returned non-zero. libFuzzer defines no hook, so the abort makes
- * it save the input; the driver defines the hook to write the artifact
- * itself, and asks the target to return so it can count the crash and go
- * on (under afl-fuzz it lets the abort happen, so AFL++ saves the input).
+ * When a target finds a bug it prints a readable trace (the helpers
+ * below, shared by every target: a title line, the program's header and
+ * each op that ran, the violations, the state, the reproduce command),
+ * then calls the weak hook mmt_fuzz_on_bug() if something defines it, and
+ * aborts unless the hook returned non-zero. libFuzzer defines no hook, so
+ * the abort makes it save the input; the driver defines the hook to write
+ * the artifact itself, and asks the target to return so it can count the
+ * crash and go on (under afl-fuzz it lets the abort happen, so AFL++ saves
+ * the input).
+ *
+ * How an input replays depends on the target (fuzz_pages: mmtorture
+ * replay; fuzz_diff: mmtorture diff with both sides): each target defines
+ * mmt_fuzz_reproduce_args(), which the driver's "reproduce:" line uses.
  */
 #ifndef MMT_FUZZ_H
 #define MMT_FUZZ_H
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
+#include <mmtorture/exec.h>
 #include <mmtorture/ops.h>
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
@@ -30,6 +41,124 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
  * Return 0 to let the target abort(), non-zero to make it return instead.
  */
 int mmt_fuzz_on_bug(const uint8_t *data, size_t size) __attribute__((weak));
+
+/*
+ * The mmtorture arguments that replay an input of this target, without the
+ * file: "replay --allocator ref-pages", "diff --allocator A --against B".
+ * Defined by each target (weak, so a driver linked with a target that
+ * lacks it falls back to "replay"); NULL before the target's set-up ran.
+ */
+const char *mmt_fuzz_reproduce_args(void) __attribute__((weak));
+
+/* Append str to buf at pos (at most len bytes in all, always terminated
+ * when len > 0); returns the new position, counting what did not fit. */
+static inline size_t mmt_fuzz_put(char *buf, size_t len, size_t pos,
+				  const char *str)
+{
+	for (; *str; str++, pos++)
+		if (pos + 1 < len)
+			buf[pos] = *str;
+	if (len)
+		buf[pos < len ? pos : len - 1] = '\0';
+	return pos;
+}
+
+/*
+ * Append " --NAME SPEC", SPEC in single quotes for a POSIX shell unless
+ * every character is one that needs none. Returns the new position.
+ */
+static inline size_t mmt_fuzz_put_arg(char *buf, size_t len, size_t pos,
+				      const char *name, const char *spec)
+{
+	static const char safe[] = "abcdefghijklmnopqrstuvwxyz"
+				   "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+				   "0123456789_-+./:=,@%";
+	char one[2] = { 0, 0 };
+
+	pos = mmt_fuzz_put(buf, len, pos, " --");
+	pos = mmt_fuzz_put(buf, len, pos, name);
+	pos = mmt_fuzz_put(buf, len, pos, " ");
+	if (spec[0] && strspn(spec, safe) == strlen(spec))
+		return mmt_fuzz_put(buf, len, pos, spec);
+	pos = mmt_fuzz_put(buf, len, pos, "'");
+	for (; *spec; spec++) {
+		one[0] = *spec;
+		pos = mmt_fuzz_put(buf, len, pos,
+				   *spec == '\'' ? "'\\''" : one);
+	}
+	return mmt_fuzz_put(buf, len, pos, "'");
+}
+
+/*
+ * Bug report, part 1: the title line ("==== TITLE (N ops, M ran)"), the
+ * program's header lines as text, then each op that ran as text with its
+ * index ("#12     alloc_pages s3 order=2 gfp=GFP_KERNEL"). Ops past the
+ * last that ran never executed and are left out.
+ */
+static inline void mmt_fuzz_print_program(FILE *out, const char *title,
+					  const struct mmt_prog *prog,
+					  size_t ops_run)
+{
+	struct mmt_prog hdr = *prog;
+	size_t last = prog->nr_ops < ops_run ? prog->nr_ops : ops_run;
+	char line[512];
+	char *text;
+
+	fprintf(out, "==== %s (%zu ops, %zu ran)\n", title, prog->nr_ops,
+		ops_run);
+	hdr.nr_ops = 0;
+	text = mmt_prog_format_text(&hdr);
+	if (text) {
+		fputs(text, out);
+		free(text);
+	}
+	for (size_t n = 0; n < last; n++) {
+		mmt_op_format(&prog->ops[n], line, sizeof(line));
+		fprintf(out, "#%-6zu %s\n", n, line);
+	}
+}
+
+/*
+ * Part 2: "==== N WHAT:" ("violation(s)", "finding(s)"), then each kept
+ * violation with its op index (or "at end of input"), id, layer, message.
+ */
+static inline void mmt_fuzz_print_report(FILE *out, const char *what,
+					 const struct mmt_report *r)
+{
+	fprintf(out, "==== %lu %s:\n", r->total, what);
+	for (unsigned int i = 0; i < r->nr && i < MMT_REPORT_MAX; i++) {
+		const struct mmt_violation *v = &r->v[i];
+
+		if (v->op_index == SIZE_MAX)
+			fprintf(out, "  at end of input: ");
+		else
+			fprintf(out, "  op #%zu: ", v->op_index);
+		fprintf(out, "%s [%s] %s\n", v->id, v->layer, v->message);
+	}
+}
+
+/* Part 3: "==== TITLE:" and a state dump (buddyinfo, a live table), when
+ * there is one; a missing final newline is added. */
+static inline void mmt_fuzz_print_state(FILE *out, const char *title,
+					const char *state)
+{
+	size_t n = strlen(state);
+
+	if (n)
+		fprintf(out, "==== %s:\n%s%s", title, state,
+			state[n - 1] == '\n' ? "" : "\n");
+}
+
+/* Part 4: the command that replays the input, then flush. */
+static inline void mmt_fuzz_print_reproduce(FILE *out)
+{
+	const char *args = mmt_fuzz_reproduce_args ? mmt_fuzz_reproduce_args() :
+						     NULL;
+
+	fprintf(out, "==== reproduce: mmtorture %s FILE\n",
+		args ? args : "replay");
+	fflush(out);
+}
 
 /*
  * Present RAM a fuzz input's machine may have. The table machines of the

@@ -42,6 +42,7 @@ static enum mmt_opset fuzz_set;
 static int fuzz_strict;
 static int fuzz_ready;
 static unsigned long fuzz_nr_refused;
+static char fuzz_repro[2400]; /* mmtorture arguments that replay an input */
 
 static void select_side(const char *var, const char *spec,
 			const struct mmt_adapter **ad, const char **opts)
@@ -86,6 +87,18 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 		fprintf(stderr, "fuzz_diff: MMT_STRICT=1: %s\n", err);
 		exit(MMT_EXIT_USAGE);
 	}
+	{
+		size_t pos =
+			mmt_fuzz_put(fuzz_repro, sizeof(fuzz_repro), 0, "diff");
+
+		pos = mmt_fuzz_put_arg(fuzz_repro, sizeof(fuzz_repro), pos,
+				       "allocator", fuzz_spec_a);
+		pos = mmt_fuzz_put_arg(fuzz_repro, sizeof(fuzz_repro), pos,
+				       "against", fuzz_spec_b);
+		if (fuzz_strict)
+			mmt_fuzz_put(fuzz_repro, sizeof(fuzz_repro), pos,
+				     " --strict");
+	}
 	fprintf(stderr, "fuzz_diff: A=%s B=%s op set %s%s\n", fuzz_a->name,
 		fuzz_b->name,
 		fuzz_set == MMT_OPSET_OBJECTS ? "objects" : "pages",
@@ -94,61 +107,29 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	return 0;
 }
 
+const char *mmt_fuzz_reproduce_args(void)
+{
+	return fuzz_ready ? fuzz_repro : NULL;
+}
+
 static void print_bug(FILE *out, const struct mmt_prog *prog,
 		      const struct mmt_diff_result *res)
 {
-	const struct mmt_report *r = &res->report;
-	char line[512], ta[200], tb[200];
-	size_t last = prog->nr_ops, n;
-	struct mmt_prog hdr = *prog;
-	unsigned int i;
-	char *text;
+	char title[300], ta[200], tb[200];
 
-	if (res->ops_run < last)
-		last = res->ops_run;
-	fprintf(out,
-		"==== fuzz_diff: finding: A '%s' vs B '%s'%s (%zu ops, %zu "
-		"ran)\n",
-		fuzz_a->name, fuzz_b->name, fuzz_strict ? " strict" : "",
-		prog->nr_ops, res->ops_run);
-	hdr.nr_ops = 0;
-	text = mmt_prog_format_text(&hdr);
-	if (text) {
-		fputs(text, out);
-		free(text);
-	}
-	for (n = 0; n < last; n++) {
-		mmt_op_format(&prog->ops[n], line, sizeof(line));
-		fprintf(out, "#%-6zu %s\n", n, line);
-	}
+	snprintf(title, sizeof(title), "fuzz_diff: finding: A '%s' vs B '%s'%s",
+		 fuzz_a->name, fuzz_b->name, fuzz_strict ? " strict" : "");
+	mmt_fuzz_print_program(out, title, prog, res->ops_run);
 	if (res->have_outcomes) {
 		mmt_diff_outcome_format(&res->a, ta, sizeof(ta));
 		mmt_diff_outcome_format(&res->b, tb, sizeof(tb));
 		fprintf(out, "==== op #%zu: A %s: %s\n              B %s: %s\n",
 			res->first_op, fuzz_a->name, ta, fuzz_b->name, tb);
 	}
-	fprintf(out, "==== %lu finding(s):\n", r->total);
-	for (i = 0; i < r->nr && i < MMT_REPORT_MAX; i++) {
-		const struct mmt_violation *v = &r->v[i];
-
-		if (v->op_index == SIZE_MAX)
-			fprintf(out, "  at end of input: ");
-		else
-			fprintf(out, "  op #%zu: ", v->op_index);
-		fprintf(out, "%s [%s] %s\n", v->id, v->layer, v->message);
-	}
-	for (i = 0; i < 2; i++) {
-		const char *st = res->side[i].state;
-
-		if (st[0])
-			fprintf(out, "==== state of %c:\n%s%s", 'A' + i, st,
-				st[strlen(st) - 1] == '\n' ? "" : "\n");
-	}
-	fprintf(out,
-		"==== reproduce: mmtorture diff --allocator '%s' "
-		"--against '%s'%s FILE\n",
-		fuzz_spec_a, fuzz_spec_b, fuzz_strict ? " --strict" : "");
-	fflush(out);
+	mmt_fuzz_print_report(out, "finding(s)", &res->report);
+	mmt_fuzz_print_state(out, "state of A", res->side[0].state);
+	mmt_fuzz_print_state(out, "state of B", res->side[1].state);
+	mmt_fuzz_print_reproduce(out);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

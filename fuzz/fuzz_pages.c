@@ -14,9 +14,11 @@
  * over-read by the decoder is seen by ASan.
  *
  * On a bug (MMT_EXIT_BUG) the target prints every op that ran, with its
- * index, then each violation (op index, id, layer, message) and the zone
- * state, and aborts so libFuzzer or AFL++ keeps the input (see fuzz/fuzz.h
- * for the driver's hook). Inputs the adapter cannot run (a machine it
+ * index, then each violation (op index, id, layer, message), the zone
+ * state and the command that replays it (mmtorture replay --target
+ * fuzz_pages --allocator SPEC FILE), with the helpers of fuzz/fuzz.h, and
+ * aborts so libFuzzer or AFL++ keeps the input (see fuzz/fuzz.h for the
+ * driver's hook). Inputs the adapter cannot run (a machine it
  * refuses, a missing capability) are not bugs: they are counted and the
  * first one is reported once.
  *
@@ -35,6 +37,7 @@
 static const struct mmt_adapter *fuzz_adapter;
 static const char *fuzz_options;
 static unsigned long fuzz_nr_refused;
+static char fuzz_repro[1200]; /* mmtorture arguments that replay an input */
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
@@ -53,58 +56,29 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 			err[0] ? err : "cannot select this allocator");
 		exit(MMT_EXIT_USAGE);
 	}
+	mmt_fuzz_put_arg(fuzz_repro, sizeof(fuzz_repro),
+			 mmt_fuzz_put(fuzz_repro, sizeof(fuzz_repro), 0,
+				      "replay --target fuzz_pages"),
+			 "allocator", spec);
 	return 0;
 }
 
-/* The machine and check_every lines of a program, as text. */
-static void print_header(FILE *out, const struct mmt_prog *prog)
+const char *mmt_fuzz_reproduce_args(void)
 {
-	struct mmt_prog hdr = *prog;
-	char *text;
-
-	hdr.nr_ops = 0;
-	text = mmt_prog_format_text(&hdr);
-	if (text) {
-		fputs(text, out);
-		free(text);
-	}
+	return fuzz_adapter ? fuzz_repro : NULL;
 }
 
 static void print_bug(FILE *out, const struct mmt_prog *prog,
 		      const struct mmt_exec_result *res)
 {
-	const struct mmt_report *r = &res->report;
-	char line[512];
-	size_t last = prog->nr_ops;
-	unsigned int i;
-	size_t n;
+	char title[200];
 
-	/* Ops past the last one that ran never executed: leave them out. */
-	if (res->ops_run < last)
-		last = res->ops_run;
-	fprintf(out,
-		"==== fuzz_pages: bug found by allocator '%s' "
-		"(%zu ops, %zu ran)\n",
-		fuzz_adapter->name, prog->nr_ops, res->ops_run);
-	print_header(out, prog);
-	for (n = 0; n < last; n++) {
-		mmt_op_format(&prog->ops[n], line, sizeof(line));
-		fprintf(out, "#%-6zu %s\n", n, line);
-	}
-	fprintf(out, "==== %lu violation(s):\n", r->total);
-	for (i = 0; i < r->nr && i < MMT_REPORT_MAX; i++) {
-		const struct mmt_violation *v = &r->v[i];
-
-		if (v->op_index == SIZE_MAX)
-			fprintf(out, "  at end of input: ");
-		else
-			fprintf(out, "  op #%zu: ", v->op_index);
-		fprintf(out, "%s [%s] %s\n", v->id, v->layer, v->message);
-	}
-	if (res->state[0])
-		fprintf(out, "==== state:\n%s%s", res->state,
-			res->state[strlen(res->state) - 1] == '\n' ? "" : "\n");
-	fflush(out);
+	snprintf(title, sizeof(title),
+		 "fuzz_pages: bug found by allocator '%s'", fuzz_adapter->name);
+	mmt_fuzz_print_program(out, title, prog, res->ops_run);
+	mmt_fuzz_print_report(out, "violation(s)", &res->report);
+	mmt_fuzz_print_state(out, "state", res->state);
+	mmt_fuzz_print_reproduce(out);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
