@@ -332,6 +332,23 @@ static uint64_t pfn_of(const struct mmt_arena *a, const void *addr)
 	return pfn < a->nr_pfns ? pfn : UINT64_MAX;
 }
 
+int mmt_exit_for_create(int ret)
+{
+	switch (ret) {
+	case 0:
+		return MMT_EXIT_OK;
+	case -ENOMEM:
+	case -ENOENT:
+	case -EAGAIN:
+	case -EMFILE:
+	case -ENFILE:
+	case -ENOSPC:
+		return MMT_EXIT_ENV;
+	default:
+		return MMT_EXIT_USAGE;
+	}
+}
+
 void *mmt_arena_map(const struct mmt_machine *m, size_t *len)
 {
 	uint64_t bytes = mmt_machine_end_pfn(m) << m->page_shift;
@@ -993,7 +1010,7 @@ int mmt_exec_open(const struct mmt_adapter *ad, const char *options,
 		snprintf(err, errlen, "adapter '%s': create failed: %s",
 			 ad->name, cerr[0] ? cerr : strerror(-ret));
 		mmt_exec_close(ex);
-		return ret == -ENOMEM ? MMT_EXIT_ENV : MMT_EXIT_USAGE;
+		return mmt_exit_for_create(ret);
 	}
 	ex->created = 1;
 	if (ad->caps & MMT_CAP_PAGES) {

@@ -16,8 +16,9 @@
  *
  * Every refusal is MMT_EXIT_USAGE (exit 2): the plug-in is bad input.
  * Whether create() then accepts the options is decided later, when the
- * executor creates an instance (mmt_exec_open: -ENOMEM is exit 3, any other
- * error exit 2 with the adapter's own message).
+ * executor creates an instance (mmt_exec_open, mmt_exit_for_create(): an
+ * environment errno is exit 3, any other error exit 2 with the adapter's
+ * own message).
  *
  * Handles stay open for the life of the process: adapters hold pointers
  * into the object, and loading the same path twice returns the same table

@@ -69,6 +69,15 @@ struct mmt_exec_result {
 };
 
 /*
+ * The exit code for an adapter's create() error, the same in every
+ * command: the environment (MMT_EXIT_ENV) for -ENOMEM, -ENOENT (a library
+ * or file the allocator needs is missing), -EAGAIN, -EMFILE, -ENFILE and
+ * -ENOSPC; bad input (MMT_EXIT_USAGE) for anything else, -EINVAL for an
+ * option or a machine the allocator does not support in particular.
+ */
+int mmt_exit_for_create(int ret);
+
+/*
  * The arena the harness maps for a PAGES adapter without OWN_ARENA (and for
  * stress): anonymous, MAP_NORESERVE (untouched pages cost nothing), one
  * page per pfn up to the machine's last present pfn, and aligned to one

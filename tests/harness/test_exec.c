@@ -42,6 +42,10 @@ static int tiny_create(const struct mmt_adapter_env *env, void **state,
 	struct tiny *t;
 	const char *o = env->options;
 
+	if (strstr(o, "nolib")) {
+		snprintf(err, errlen, "tiny: libtiny.so.1 is not installed");
+		return -ENOENT;
+	}
 	if (strstr(o, "fail")) {
 		snprintf(err, errlen, "tiny: asked to fail");
 		return -EINVAL;
@@ -613,12 +617,33 @@ MMT_TEST(exec, usage_and_environment_errors)
 		     MMT_EXIT_USAGE);
 	cr_assert_str_eq(err, "adapter 'tiny': create failed: tiny: asked to "
 			      "fail");
+	/* a missing library is the environment, not bad input */
+	cr_assert_eq(mmt_exec_run(&tiny, "nolib", &p, &o, &res, err,
+				  sizeof(err)),
+		     MMT_EXIT_ENV);
+	cr_assert_not_null(strstr(err, "libtiny.so.1 is not installed"), "%s",
+			   err);
 	cr_assert_eq(mmt_exec_run(&mmt_adapter_ref_pages, "bogus=1", &p, &o,
 				  &res, err, sizeof(err)),
 		     MMT_EXIT_USAGE);
 	cr_assert_not_null(strstr(err, "adapter 'ref-pages': create failed"),
 			   "%s", err);
 	mmt_prog_free(&p);
+}
+
+MMT_TEST(exec, create_errors_map_to_one_exit_code)
+{
+	cr_assert_eq(mmt_exit_for_create(0), MMT_EXIT_OK);
+	cr_assert_eq(mmt_exit_for_create(-ENOMEM), MMT_EXIT_ENV);
+	cr_assert_eq(mmt_exit_for_create(-ENOENT), MMT_EXIT_ENV);
+	cr_assert_eq(mmt_exit_for_create(-EAGAIN), MMT_EXIT_ENV);
+	cr_assert_eq(mmt_exit_for_create(-EMFILE), MMT_EXIT_ENV);
+	cr_assert_eq(mmt_exit_for_create(-ENFILE), MMT_EXIT_ENV);
+	cr_assert_eq(mmt_exit_for_create(-ENOSPC), MMT_EXIT_ENV);
+	cr_assert_eq(mmt_exit_for_create(-EINVAL), MMT_EXIT_USAGE);
+	cr_assert_eq(mmt_exit_for_create(-EPERM), MMT_EXIT_USAGE);
+	cr_assert_eq(mmt_exit_for_create(-1), MMT_EXIT_USAGE);
+	cr_assert_eq(mmt_exit_for_create(-12345), MMT_EXIT_USAGE);
 }
 
 static void expect_invalid(const struct mmt_adapter *ad, const char *msg)
