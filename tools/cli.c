@@ -14,11 +14,20 @@
  * over NAME, so a reader never sees a half-written file and a failure
  * leaves the old NAME (or nothing) in place.
  *
+ * File runs (replay, diff): an operand that is a directory stands for
+ * every file below it, walked depth first in alphasort order with dot
+ * files skipped and at most MMT_CLI_MAX_DEPTH levels, so a run over a
+ * corpus directory is the same run every time. Each file's exit code is
+ * tallied; the command ends with the worst by the order bad input, then
+ * environment, then bug (a bad file must not hide behind a bug found in
+ * another).
+ *
  * Invariants: every error path prints one message naming the file or flag
  * and returns an enum mmt_exit; nothing here exits or aborts.
  */
 #include "cli.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -168,6 +177,18 @@ int mmt_cli_next(struct mmt_cli_parser *p, const char **value)
 			return parse_long(p, arg, value);
 		return parse_short(p, arg, value);
 	}
+}
+
+int mmt_cli_single_operand(const char *cmd, const char **file,
+			   const char *value)
+{
+	if (*file) {
+		mmt_cli_error(cmd, "one FILE only ('%s' and '%s')", *file,
+			      value);
+		return MMT_EXIT_USAGE;
+	}
+	*file = value;
+	return MMT_EXIT_OK;
 }
 
 int mmt_cli_parse_u64(const char *cmd, const char *what, const char *s,
@@ -586,4 +607,290 @@ size_t mmt_cli_caps_format(uint32_t caps, char *buf, size_t len)
 	if (pos == 0)
 		pos = (size_t)snprintf(buf, len, "none");
 	return pos;
+}
+
+/* ------------------------------------------------------------ reports */
+
+void mmt_cli_cmdline_init(struct mmt_cli_cmdline *c, const char *cmd)
+{
+	c->buf[0] = 0;
+	c->pos = 0;
+	mmt_cli_cmdline_add(c, mmt_cli_progname);
+	mmt_cli_cmdline_add(c, cmd);
+}
+
+void mmt_cli_cmdline_add(struct mmt_cli_cmdline *c, const char *arg)
+{
+	mmt_cli_shell_append(c->buf, sizeof(c->buf), &c->pos, arg);
+}
+
+void mmt_cli_cmdline_add_form(struct mmt_cli_cmdline *c, enum mmt_cli_form form)
+{
+	if (form == MMT_FORM_TEXT)
+		mmt_cli_cmdline_add(c, "--text");
+	else if (form == MMT_FORM_BINARY)
+		mmt_cli_cmdline_add(c, "--binary");
+}
+
+void mmt_cli_cmdline_add_file(struct mmt_cli_cmdline *c, const char *path)
+{
+	if (path[0] == '-')
+		mmt_cli_cmdline_add(c, "--");
+	mmt_cli_cmdline_add(c, path);
+}
+
+void mmt_cli_print_headline(const char *path, const char *verdict,
+			    const char *noun, const struct mmt_prog *prog,
+			    const struct mmt_report *r, size_t ops_run)
+{
+	unsigned int nr = r->nr < MMT_REPORT_MAX ? r->nr : MMT_REPORT_MAX;
+	size_t first = nr ? r->v[0].op_index : SIZE_MAX;
+	const struct mmt_op *op;
+	char text[256];
+
+	if (first == SIZE_MAX)
+		printf("%s: %s: %lu %s%s, first at the end of input (after %zu "
+		       "ops)\n",
+		       path, verdict, r->total, noun, r->total == 1 ? "" : "s",
+		       ops_run);
+	else
+		printf("%s: %s: %lu %s%s, first at op %zu\n", path, verdict,
+		       r->total, noun, r->total == 1 ? "" : "s", first);
+	if (first >= prog->nr_ops)
+		return;
+	op = &prog->ops[first];
+	mmt_op_format(op, text, sizeof(text));
+	if (op->line)
+		printf("  op %zu (line %u): %s\n", first, op->line, text);
+	else
+		printf("  op %zu: %s\n", first, text);
+}
+
+void mmt_cli_print_violations(const struct mmt_report *r, const char *noun)
+{
+	unsigned int i, nr = r->nr < MMT_REPORT_MAX ? r->nr : MMT_REPORT_MAX;
+
+	for (i = 0; i < nr; i++) {
+		const struct mmt_violation *v = &r->v[i];
+
+		if (v->op_index == SIZE_MAX)
+			printf("  %s %u: end of input: %.*s [%.*s] %.*s\n",
+			       noun, i + 1, (int)sizeof(v->id), v->id,
+			       (int)sizeof(v->layer), v->layer,
+			       (int)sizeof(v->message), v->message);
+		else
+			printf("  %s %u: op %zu: %.*s [%.*s] %.*s\n", noun,
+			       i + 1, v->op_index, (int)sizeof(v->id), v->id,
+			       (int)sizeof(v->layer), v->layer,
+			       (int)sizeof(v->message), v->message);
+	}
+	if (r->total > nr)
+		printf("  ... and %lu more not kept\n", r->total - nr);
+}
+
+/* ------------------------------------------------------------ file runs */
+
+int mmt_cli_parse_run(const char *cmd, int argc, char **argv,
+		      const struct mmt_cli_opt *opts, void (*usage)(FILE *out),
+		      void (*own)(void *ctx, int id, const char *value),
+		      void *ctx, struct mmt_cli_run_args *a)
+{
+	struct mmt_cli_parser p;
+	const char *value;
+	int id;
+
+	memset(a, 0, sizeof(*a));
+	a->files = calloc((size_t)(argc > 0 ? argc : 1), sizeof(*a->files));
+	if (!a->files) {
+		mmt_cli_error(cmd, "out of memory");
+		return MMT_EXIT_ENV;
+	}
+	mmt_cli_init(&p, cmd, argc, argv, opts);
+	while ((id = mmt_cli_next(&p, &value)) != MMT_CLI_END) {
+		switch (id) {
+		case MMT_CLI_OPERAND:
+			a->files[a->nr_files++] = value;
+			break;
+		case MMT_CLI_HELP:
+			usage(stdout);
+			mmt_cli_run_args_free(a);
+			return MMT_EXIT_OK;
+		case MMT_CLI_ERROR:
+			usage(stderr);
+			mmt_cli_run_args_free(a);
+			return MMT_EXIT_USAGE;
+		case MMT_CLI_OPT_ALLOCATOR:
+			a->spec = value;
+			break;
+		case MMT_CLI_OPT_TEXT:
+			a->form = MMT_FORM_TEXT;
+			break;
+		case MMT_CLI_OPT_BINARY:
+			a->form = MMT_FORM_BINARY;
+			break;
+		case MMT_CLI_OPT_TRACE:
+			a->trace = 1;
+			break;
+		default:
+			own(ctx, id, value);
+			break;
+		}
+	}
+	if (a->nr_files == 0) {
+		mmt_cli_error(cmd, "no FILE given");
+		usage(stderr);
+		mmt_cli_run_args_free(a);
+		return MMT_EXIT_USAGE;
+	}
+	return -1;
+}
+
+void mmt_cli_run_args_free(struct mmt_cli_run_args *a)
+{
+	free(a->files);
+	a->files = NULL;
+	a->nr_files = 0;
+}
+
+const char *mmt_cli_default_allocator(void)
+{
+	const char *env = getenv("MMT_ALLOCATOR");
+
+	return env && *env ? env : "ref-pages";
+}
+
+int mmt_cli_select(const char *cmd, const char *flag, const char *spec,
+		   const struct mmt_adapter **ad, const char **options)
+{
+	char err[512] = "";
+	int rc = mmt_adapter_select(spec, ad, options, err, sizeof(err));
+
+	if (rc == 0 && *ad)
+		return MMT_EXIT_OK;
+	mmt_cli_error(cmd, "%s '%s': %s", flag, spec,
+		      err[0] ? err : "cannot be used");
+	return rc == MMT_EXIT_ENV ? MMT_EXIT_ENV : MMT_EXIT_USAGE;
+}
+
+int mmt_cli_check_target(const char *cmd, const char *target)
+{
+	if (mmt_opset_for_target(target) >= 0)
+		return MMT_EXIT_OK;
+	mmt_cli_error(cmd,
+		      "--target: unknown fuzz target '%s' (see "
+		      "'mmtorture list')",
+		      target);
+	return MMT_EXIT_USAGE;
+}
+
+enum mmt_opset mmt_cli_opset_for_file(const char *target, const char *path)
+{
+	char found[64];
+
+	if (!target)
+		target = mmt_cli_target_from_path(path, found, sizeof(found));
+	if (target && mmt_opset_for_target(target) >= 0)
+		return (enum mmt_opset)mmt_opset_for_target(target);
+	return MMT_OPSET_PAGES;
+}
+
+int mmt_cli_refused(const char *cmd, const char *path, int rc, const char *err,
+		    const char *env_default)
+{
+	if (rc == MMT_EXIT_ENV) {
+		mmt_cli_error(cmd, "%s: environment: %s", path,
+			      err[0] ? err : env_default);
+		return MMT_EXIT_ENV;
+	}
+	mmt_cli_error(cmd, "%s: %s", path,
+		      err[0] ? err : "refused by the executor");
+	return MMT_EXIT_USAGE;
+}
+
+void mmt_cli_tally_add(struct mmt_cli_tally *t, int rc)
+{
+	switch (rc) {
+	case MMT_EXIT_OK:
+		t->nr_ok++;
+		break;
+	case MMT_EXIT_BUG:
+		t->nr_bug++;
+		break;
+	case MMT_EXIT_ENV:
+		t->nr_env++;
+		break;
+	default:
+		t->nr_usage++;
+		break;
+	}
+}
+
+unsigned int mmt_cli_tally_total(const struct mmt_cli_tally *t)
+{
+	return t->nr_ok + t->nr_bug + t->nr_usage + t->nr_env;
+}
+
+int mmt_cli_tally_exit(const struct mmt_cli_tally *t)
+{
+	if (t->nr_usage)
+		return MMT_EXIT_USAGE;
+	if (t->nr_env)
+		return MMT_EXIT_ENV;
+	if (t->nr_bug)
+		return MMT_EXIT_BUG;
+	return MMT_EXIT_OK;
+}
+
+static int skip_dot(const struct dirent *d)
+{
+	return d->d_name[0] != '.';
+}
+
+static void walk(const char *cmd, const char *path,
+		 int (*fn)(void *ctx, const char *path), void *ctx,
+		 struct mmt_cli_tally *t, int depth)
+{
+	struct dirent **names;
+	struct stat st;
+	int i, n;
+
+	if (strcmp(path, "-") == 0 || stat(path, &st) != 0 ||
+	    !S_ISDIR(st.st_mode)) {
+		mmt_cli_tally_add(t, fn(ctx, path));
+		return;
+	}
+	if (depth >= MMT_CLI_MAX_DEPTH) {
+		mmt_cli_error(cmd, "%s: directories nested too deep", path);
+		mmt_cli_tally_add(t, MMT_EXIT_USAGE);
+		return;
+	}
+	n = scandir(path, &names, skip_dot, alphasort);
+	if (n < 0) {
+		mmt_cli_error(cmd, "%s: cannot list directory", path);
+		mmt_cli_tally_add(t, MMT_EXIT_USAGE);
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		size_t len = strlen(path) + strlen(names[i]->d_name) + 2;
+		char *child = malloc(len);
+
+		if (child) {
+			snprintf(child, len, "%s%s%s", path,
+				 path[strlen(path) - 1] == '/' ? "" : "/",
+				 names[i]->d_name);
+			walk(cmd, child, fn, ctx, t, depth + 1);
+			free(child);
+		} else {
+			mmt_cli_tally_add(t, MMT_EXIT_ENV);
+		}
+		free(names[i]);
+	}
+	free(names);
+}
+
+void mmt_cli_walk(const char *cmd, const char *path,
+		  int (*fn)(void *ctx, const char *path), void *ctx,
+		  struct mmt_cli_tally *t)
+{
+	walk(cmd, path, fn, ctx, t, 0);
 }

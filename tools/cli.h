@@ -7,7 +7,10 @@
  * single-letter short options, "--" ends options, options and operands may
  * mix), whole-file reading with a size limit, an atomic file writer
  * (temp file in the same directory, then rename), strict number parsing,
- * shell quoting for "reproduce:" lines, and the table of fuzz targets.
+ * shell quoting for "reproduce:" lines, the table of fuzz targets, and
+ * what the commands that run FILE operands share (replay, diff): their
+ * common options, adapter selection, the failure report's lines, the
+ * directory walk and the count of outcomes behind the exit code.
  *
  * Exit codes are enum mmt_exit (include/mmtorture/exec.h): 0 held, 1 bug,
  * 2 usage or input, 3 environment. Every helper that can fail prints its
@@ -83,6 +86,13 @@ void mmt_cli_init(struct mmt_cli_parser *p, const char *cmd, int argc,
  * an argument", "option '--list' takes no argument").
  */
 int mmt_cli_next(struct mmt_cli_parser *p, const char **value);
+
+/*
+ * Keep value as a command's one operand in *file. MMT_EXIT_OK, or
+ * MMT_EXIT_USAGE after "one FILE only ('A' and 'B')" when *file was set.
+ */
+int mmt_cli_single_operand(const char *cmd, const char **file,
+			   const char *value);
 
 /*
  * Parse a whole decimal number in [min, max]. 0, or -1 after printing a
@@ -171,5 +181,132 @@ void mmt_cli_shell_append(char *buf, size_t len, size_t *pos, const char *arg);
 
 /* Capability bits as words: "PAGES ZONES POLICY_BUDDY ...". */
 size_t mmt_cli_caps_format(uint32_t caps, char *buf, size_t len);
+
+/*
+ * A "reproduce:" command line under construction: mmt_cli_progname, the
+ * command, then the arguments added, each quoted for a POSIX shell.
+ */
+struct mmt_cli_cmdline {
+	char buf[4096];
+	size_t pos;
+};
+
+void mmt_cli_cmdline_init(struct mmt_cli_cmdline *c, const char *cmd);
+void mmt_cli_cmdline_add(struct mmt_cli_cmdline *c, const char *arg);
+/* "--text" or "--binary" when form forces one; nothing for MMT_FORM_AUTO. */
+void mmt_cli_cmdline_add_form(struct mmt_cli_cmdline *c,
+			      enum mmt_cli_form form);
+/* The FILE operand, after "--" when it starts with '-'. */
+void mmt_cli_cmdline_add_file(struct mmt_cli_cmdline *c, const char *path);
+
+/*
+ * The failed op's headline and the op itself, for a report of r over prog:
+ *   "PATH: VERDICT: N NOUNs, first at op I" and "  op I (line L): TEXT",
+ * or "..., first at the end of input (after OPS ops)" when no violation
+ * names an op.
+ */
+void mmt_cli_print_headline(const char *path, const char *verdict,
+			    const char *noun, const struct mmt_prog *prog,
+			    const struct mmt_report *r, size_t ops_run);
+
+/*
+ * Every kept violation of r, one line each
+ * ("  NOUN K: op I: ID [LAYER] MESSAGE"), then how many were not kept.
+ */
+void mmt_cli_print_violations(const struct mmt_report *r, const char *noun);
+
+/* ------------------------------------------------------------ file runs */
+
+/*
+ * What the commands that run FILE operands (replay, diff) share: options,
+ * the default allocator, walking directories, counting outcomes.
+ */
+
+/* Option ids of the shared options; a command numbers its own from
+ * MMT_CLI_OPT_OWN up. */
+enum {
+	MMT_CLI_OPT_ALLOCATOR = 1, /* --allocator SPEC */
+	MMT_CLI_OPT_TEXT, /* --text */
+	MMT_CLI_OPT_BINARY, /* --binary */
+	MMT_CLI_OPT_TRACE, /* --trace */
+	MMT_CLI_OPT_OWN,
+};
+
+struct mmt_cli_run_args {
+	const char *spec; /* --allocator, or NULL */
+	enum mmt_cli_form form; /* --text / --binary */
+	int trace; /* --trace */
+	const char **files; /* the operands, in order */
+	size_t nr_files;
+};
+
+/*
+ * Parse argv of command cmd: opts lists every option it takes (the shared
+ * ones with the MMT_CLI_OPT_* ids it wants); own(ctx, id, value) gets the
+ * others. Prints usage to stdout for --help, to stderr after a bad option
+ * or when no FILE is given. Returns -1 to go on (free a->files with
+ * mmt_cli_run_args_free), else the exit code to end with.
+ */
+int mmt_cli_parse_run(const char *cmd, int argc, char **argv,
+		      const struct mmt_cli_opt *opts, void (*usage)(FILE *out),
+		      void (*own)(void *ctx, int id, const char *value),
+		      void *ctx, struct mmt_cli_run_args *a);
+void mmt_cli_run_args_free(struct mmt_cli_run_args *a);
+
+/* $MMT_ALLOCATOR when set and not empty, else "ref-pages". */
+const char *mmt_cli_default_allocator(void);
+
+/*
+ * Resolve spec (as given to option flag) to an adapter and its options.
+ * MMT_EXIT_OK, or after "mmtorture CMD: FLAG 'SPEC': reason"
+ * MMT_EXIT_ENV when the environment refused it, else MMT_EXIT_USAGE.
+ */
+int mmt_cli_select(const char *cmd, const char *flag, const char *spec,
+		   const struct mmt_adapter **ad, const char **options);
+
+/*
+ * A --target value: MMT_EXIT_OK, or MMT_EXIT_USAGE after naming it as an
+ * unknown fuzz target.
+ */
+int mmt_cli_check_target(const char *cmd, const char *target);
+
+/*
+ * The op set binary FILE path decodes with: target's when given, else
+ * that of the innermost directory named after a target, else pages.
+ */
+enum mmt_opset mmt_cli_opset_for_file(const char *target, const char *path);
+
+/*
+ * An executor's refusal of FILE path (rc MMT_EXIT_ENV or anything but
+ * OK/BUG): prints "PATH: environment: ERR" (env_default when err is
+ * empty) or "PATH: ERR" ("refused by the executor") and returns
+ * MMT_EXIT_ENV or MMT_EXIT_USAGE.
+ */
+int mmt_cli_refused(const char *cmd, const char *path, int rc, const char *err,
+		    const char *env_default);
+
+/* Outcomes of the files of one command. */
+struct mmt_cli_tally {
+	unsigned int nr_ok, nr_bug, nr_usage, nr_env;
+};
+
+void mmt_cli_tally_add(struct mmt_cli_tally *t, int rc);
+unsigned int mmt_cli_tally_total(const struct mmt_cli_tally *t);
+/* Over all files: 2 if any was bad input, else 3, else 1, else 0. */
+int mmt_cli_tally_exit(const struct mmt_cli_tally *t);
+
+/* Deepest directory nesting mmt_cli_walk() follows. */
+#define MMT_CLI_MAX_DEPTH 8
+
+/*
+ * Run fn(ctx, path) and add its exit code to t; when path is a directory
+ * (never "-", which is stdin), do so for every file below it instead, in
+ * name order, skipping names that start with '.'. A directory nested too
+ * deep or that cannot be listed counts as bad input, a child path that
+ * cannot be built as the environment.
+ */
+void mmt_cli_walk(const char *cmd, const char *path,
+		  int (*fn)(void *ctx, const char *path), void *ctx,
+		  struct mmt_cli_tally *t);
 
 #endif /* MMT_TOOLS_CLI_H */

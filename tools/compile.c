@@ -48,13 +48,8 @@ int mmt_cmd_compile(int argc, char **argv)
 	while ((id = mmt_cli_next(&p, &value)) != MMT_CLI_END) {
 		switch (id) {
 		case MMT_CLI_OPERAND:
-			if (file) {
-				mmt_cli_error("compile",
-					      "one FILE only ('%s' and '%s')",
-					      file, value);
+			if (mmt_cli_single_operand("compile", &file, value))
 				return MMT_EXIT_USAGE;
-			}
-			file = value;
 			break;
 		case MMT_CLI_HELP:
 			compile_usage(stdout);

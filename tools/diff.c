@@ -22,33 +22,25 @@
  * common), else 3 if the environment refused one, else 1 if any diverged,
  * else 0.
  */
-#include <dirent.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include <mmtorture/diff.h>
 
 #include "cli.h"
 
-#define DIFF_MAX_DEPTH 8
-
 enum {
-	OPT_ALLOCATOR = 1,
-	OPT_AGAINST,
+	OPT_AGAINST = MMT_CLI_OPT_OWN,
 	OPT_STRICT,
-	OPT_TRACE,
-	OPT_TEXT,
-	OPT_BINARY,
 };
 
 static const struct mmt_cli_opt diff_opts[] = {
-	{ "allocator", 0, 1, OPT_ALLOCATOR },
+	{ "allocator", 0, 1, MMT_CLI_OPT_ALLOCATOR },
 	{ "against", 0, 1, OPT_AGAINST },
 	{ "strict", 0, 0, OPT_STRICT },
-	{ "trace", 0, 0, OPT_TRACE },
-	{ "text", 0, 0, OPT_TEXT },
-	{ "binary", 0, 0, OPT_BINARY },
+	{ "trace", 0, 0, MMT_CLI_OPT_TRACE },
+	{ "text", 0, 0, MMT_CLI_OPT_TEXT },
+	{ "binary", 0, 0, MMT_CLI_OPT_BINARY },
 	{ NULL, 0, 0, 0 },
 };
 
@@ -59,7 +51,7 @@ struct diff_ctx {
 	enum mmt_opset set; /* for binary files */
 	enum mmt_cli_form form;
 	int strict, trace;
-	unsigned int nr_ok, nr_bug, nr_usage, nr_env;
+	struct mmt_cli_tally tally;
 };
 
 static void diff_usage(FILE *out)
@@ -99,108 +91,44 @@ static void diff_usage(FILE *out)
 	      out);
 }
 
-static void count(struct diff_ctx *ctx, int rc)
-{
-	switch (rc) {
-	case MMT_EXIT_OK:
-		ctx->nr_ok++;
-		break;
-	case MMT_EXIT_BUG:
-		ctx->nr_bug++;
-		break;
-	case MMT_EXIT_ENV:
-		ctx->nr_env++;
-		break;
-	default:
-		ctx->nr_usage++;
-		break;
-	}
-}
-
 static void print_reproduce(const struct diff_ctx *ctx, const char *path)
 {
-	char cmd[4096];
-	size_t pos = 0;
+	struct mmt_cli_cmdline repro;
 
-	cmd[0] = 0;
-	mmt_cli_shell_append(cmd, sizeof(cmd), &pos, mmt_cli_progname);
-	mmt_cli_shell_append(cmd, sizeof(cmd), &pos, "diff");
-	mmt_cli_shell_append(cmd, sizeof(cmd), &pos, "--allocator");
-	mmt_cli_shell_append(cmd, sizeof(cmd), &pos, ctx->spec_a);
-	mmt_cli_shell_append(cmd, sizeof(cmd), &pos, "--against");
-	mmt_cli_shell_append(cmd, sizeof(cmd), &pos, ctx->spec_b);
+	mmt_cli_cmdline_init(&repro, "diff");
+	mmt_cli_cmdline_add(&repro, "--allocator");
+	mmt_cli_cmdline_add(&repro, ctx->spec_a);
+	mmt_cli_cmdline_add(&repro, "--against");
+	mmt_cli_cmdline_add(&repro, ctx->spec_b);
 	if (ctx->strict)
-		mmt_cli_shell_append(cmd, sizeof(cmd), &pos, "--strict");
-	if (ctx->form == MMT_FORM_TEXT)
-		mmt_cli_shell_append(cmd, sizeof(cmd), &pos, "--text");
-	else if (ctx->form == MMT_FORM_BINARY)
-		mmt_cli_shell_append(cmd, sizeof(cmd), &pos, "--binary");
+		mmt_cli_cmdline_add(&repro, "--strict");
+	mmt_cli_cmdline_add_form(&repro, ctx->form);
 	if (strcmp(path, "-") == 0) {
 		printf("reproduce: %s FILE   (the input came from stdin: "
 		       "save it as FILE)\n",
-		       cmd);
+		       repro.buf);
 		return;
 	}
-	if (path[0] == '-')
-		mmt_cli_shell_append(cmd, sizeof(cmd), &pos, "--");
-	mmt_cli_shell_append(cmd, sizeof(cmd), &pos, path);
-	printf("reproduce: %s\n", cmd);
-}
-
-static void print_op(const struct mmt_prog *prog, size_t index)
-{
-	char text[256];
-	const struct mmt_op *op;
-
-	if (index >= prog->nr_ops)
-		return;
-	op = &prog->ops[index];
-	mmt_op_format(op, text, sizeof(text));
-	if (op->line)
-		printf("  op %zu (line %u): %s\n", index, op->line, text);
-	else
-		printf("  op %zu: %s\n", index, text);
+	mmt_cli_cmdline_add_file(&repro, path);
+	printf("reproduce: %s\n", repro.buf);
 }
 
 static void print_failure(const struct diff_ctx *ctx, const char *path,
 			  const struct mmt_prog *prog,
 			  const struct mmt_diff_result *res)
 {
-	const struct mmt_report *r = &res->report;
-	unsigned int i, nr = r->nr < MMT_REPORT_MAX ? r->nr : MMT_REPORT_MAX;
-	size_t first = nr ? r->v[0].op_index : SIZE_MAX;
 	char text[256];
+	unsigned int i;
 
-	if (first == SIZE_MAX)
-		printf("%s: DIVERGED: %lu finding%s, first at the end of "
-		       "input (after %zu ops)\n",
-		       path, r->total, r->total == 1 ? "" : "s", res->ops_run);
-	else
-		printf("%s: DIVERGED: %lu finding%s, first at op %zu\n", path,
-		       r->total, r->total == 1 ? "" : "s", first);
-	print_op(prog, first);
+	mmt_cli_print_headline(path, "DIVERGED", "finding", prog, &res->report,
+			       res->ops_run);
 	if (res->have_outcomes) {
 		mmt_diff_outcome_format(&res->a, text, sizeof(text));
 		printf("    A %s: %s\n", ctx->a->name, text);
 		mmt_diff_outcome_format(&res->b, text, sizeof(text));
 		printf("    B %s: %s\n", ctx->b->name, text);
 	}
-	for (i = 0; i < nr; i++) {
-		const struct mmt_violation *v = &r->v[i];
-
-		if (v->op_index == SIZE_MAX)
-			printf("  finding %u: end of input: %.*s [%.*s] %.*s\n",
-			       i + 1, (int)sizeof(v->id), v->id,
-			       (int)sizeof(v->layer), v->layer,
-			       (int)sizeof(v->message), v->message);
-		else
-			printf("  finding %u: op %zu: %.*s [%.*s] %.*s\n",
-			       i + 1, v->op_index, (int)sizeof(v->id), v->id,
-			       (int)sizeof(v->layer), v->layer,
-			       (int)sizeof(v->message), v->message);
-	}
-	if (r->total > nr)
-		printf("  ... and %lu more not kept\n", r->total - nr);
+	mmt_cli_print_violations(&res->report, "finding");
 	for (i = 0; i < 2; i++) {
 		const char *st = res->side[i].state;
 		size_t n = strnlen(st, sizeof(res->side[i].state));
@@ -215,8 +143,9 @@ static void print_failure(const struct diff_ctx *ctx, const char *path,
 	print_reproduce(ctx, path);
 }
 
-static int diff_file(struct diff_ctx *ctx, const char *path)
+static int diff_file(void *arg, const char *path)
 {
+	struct diff_ctx *ctx = arg;
 	struct mmt_diff_result *res;
 	struct mmt_diff_opts opts;
 	struct mmt_prog prog;
@@ -246,200 +175,102 @@ static int diff_file(struct diff_ctx *ctx, const char *path)
 	err[0] = 0;
 	rc = mmt_diff_run(ctx->a, ctx->opts_a, ctx->b, ctx->opts_b, &prog,
 			  &opts, res, err, sizeof(err));
-	switch (rc) {
-	case MMT_EXIT_OK:
+	if (rc == MMT_EXIT_OK)
 		printf("%s: ok: %zu ops agree; A %s: %zu allocs (%zu failed), "
 		       "%zu frees; B %s: %zu allocs (%zu failed), %zu frees\n",
 		       path, res->ops_run, ctx->a->name, res->side[0].allocs,
 		       res->side[0].alloc_fails, res->side[0].frees,
 		       ctx->b->name, res->side[1].allocs,
 		       res->side[1].alloc_fails, res->side[1].frees);
-		break;
-	case MMT_EXIT_BUG:
+	else if (rc == MMT_EXIT_BUG)
 		print_failure(ctx, path, &prog, res);
-		break;
-	case MMT_EXIT_ENV:
-		mmt_cli_error("diff", "%s: environment: %s", path,
-			      err[0] ? err : "an adapter could not be created");
-		break;
-	default:
-		rc = MMT_EXIT_USAGE;
-		mmt_cli_error("diff", "%s: %s", path,
-			      err[0] ? err : "refused by the executor");
-		break;
-	}
+	else
+		rc = mmt_cli_refused("diff", path, rc, err,
+				     "an adapter could not be created");
 	fflush(stdout);
 	free(res);
 	mmt_prog_free(&prog);
 	return rc;
 }
 
-static int skip_dot(const struct dirent *d)
+static void diff_option(void *arg, int id, const char *value)
 {
-	return d->d_name[0] != '.';
+	struct diff_ctx *ctx = arg;
+
+	if (id == OPT_AGAINST)
+		ctx->spec_b = value;
+	else if (id == OPT_STRICT)
+		ctx->strict = 1;
 }
 
-static void diff_path(struct diff_ctx *ctx, const char *path, int depth)
+/* Both sides resolved, and what they can be compared on. */
+static int diff_setup(struct diff_ctx *ctx)
 {
-	struct dirent **names;
-	struct stat st;
-	int i, n;
+	const char *env;
+	char err[512];
+	int rc;
 
-	if (strcmp(path, "-") == 0 || stat(path, &st) != 0 ||
-	    !S_ISDIR(st.st_mode)) {
-		count(ctx, diff_file(ctx, path));
-		return;
+	rc = mmt_cli_select("diff", "--allocator", ctx->spec_a, &ctx->a,
+			    &ctx->opts_a);
+	if (rc)
+		return rc;
+	if (!ctx->spec_b) {
+		env = getenv("MMT_AGAINST");
+		if (env && *env)
+			ctx->spec_b = env;
+		else
+			ctx->spec_b = (ctx->a->caps & MMT_CAP_PAGES) ?
+					      "ref-pages" :
+					      "glibc";
 	}
-	if (depth >= DIFF_MAX_DEPTH) {
-		mmt_cli_error("diff", "%s: directories nested too deep", path);
-		count(ctx, MMT_EXIT_USAGE);
-		return;
+	rc = mmt_cli_select("diff", "--against", ctx->spec_b, &ctx->b,
+			    &ctx->opts_b);
+	if (rc)
+		return rc;
+	err[0] = 0;
+	if (mmt_diff_opset(ctx->a, ctx->b, &ctx->set, err, sizeof(err)) ||
+	    (ctx->strict &&
+	     mmt_diff_strict_ok(ctx->a, ctx->b, err, sizeof(err)))) {
+		mmt_cli_error("diff", "%s", err);
+		return MMT_EXIT_USAGE;
 	}
-	n = scandir(path, &names, skip_dot, alphasort);
-	if (n < 0) {
-		mmt_cli_error("diff", "%s: cannot list directory", path);
-		count(ctx, MMT_EXIT_USAGE);
-		return;
-	}
-	for (i = 0; i < n; i++) {
-		size_t len = strlen(path) + strlen(names[i]->d_name) + 2;
-		char *child = malloc(len);
-
-		if (child) {
-			snprintf(child, len, "%s%s%s", path,
-				 path[strlen(path) - 1] == '/' ? "" : "/",
-				 names[i]->d_name);
-			diff_path(ctx, child, depth + 1);
-			free(child);
-		} else {
-			count(ctx, MMT_EXIT_ENV);
-		}
-		free(names[i]);
-	}
-	free(names);
-}
-
-static int select_side(const char *flag, const char *spec,
-		       const struct mmt_adapter **ad, const char **opts)
-{
-	char err[512] = "";
-	int rc = mmt_adapter_select(spec, ad, opts, err, sizeof(err));
-
-	if (rc == 0 && *ad)
-		return MMT_EXIT_OK;
-	mmt_cli_error("diff", "%s '%s': %s", flag, spec,
-		      err[0] ? err : "cannot be used");
-	return rc == MMT_EXIT_ENV ? MMT_EXIT_ENV : MMT_EXIT_USAGE;
+	return MMT_EXIT_OK;
 }
 
 int mmt_cmd_diff(int argc, char **argv)
 {
+	struct mmt_cli_run_args args;
 	struct diff_ctx ctx;
-	struct mmt_cli_parser p;
-	const char **files;
-	const char *value, *env;
-	char err[512];
-	size_t nr_files = 0, i;
-	int id, rc;
+	size_t i;
+	int rc;
 
 	memset(&ctx, 0, sizeof(ctx));
-	files = calloc((size_t)(argc > 0 ? argc : 1), sizeof(*files));
-	if (!files) {
-		mmt_cli_error("diff", "out of memory");
-		return MMT_EXIT_ENV;
-	}
-	mmt_cli_init(&p, "diff", argc, argv, diff_opts);
-	while ((id = mmt_cli_next(&p, &value)) != MMT_CLI_END) {
-		switch (id) {
-		case MMT_CLI_OPERAND:
-			files[nr_files++] = value;
-			break;
-		case MMT_CLI_HELP:
-			diff_usage(stdout);
-			free(files);
-			return MMT_EXIT_OK;
-		case OPT_ALLOCATOR:
-			ctx.spec_a = value;
-			break;
-		case OPT_AGAINST:
-			ctx.spec_b = value;
-			break;
-		case OPT_STRICT:
-			ctx.strict = 1;
-			break;
-		case OPT_TRACE:
-			ctx.trace = 1;
-			break;
-		case OPT_TEXT:
-			ctx.form = MMT_FORM_TEXT;
-			break;
-		case OPT_BINARY:
-			ctx.form = MMT_FORM_BINARY;
-			break;
-		default:
-			diff_usage(stderr);
-			free(files);
-			return MMT_EXIT_USAGE;
-		}
-	}
-	if (nr_files == 0) {
-		mmt_cli_error("diff", "no FILE given");
-		diff_usage(stderr);
-		free(files);
-		return MMT_EXIT_USAGE;
-	}
-	if (!ctx.spec_a) {
-		env = getenv("MMT_ALLOCATOR");
-		ctx.spec_a = env && *env ? env : "ref-pages";
-	}
-	rc = select_side("--allocator", ctx.spec_a, &ctx.a, &ctx.opts_a);
-	if (rc) {
-		free(files);
+	rc = mmt_cli_parse_run("diff", argc, argv, diff_opts, diff_usage,
+			       diff_option, &ctx, &args);
+	if (rc >= 0)
 		return rc;
-	}
-	if (!ctx.spec_b) {
-		env = getenv("MMT_AGAINST");
-		if (env && *env)
-			ctx.spec_b = env;
-		else
-			ctx.spec_b = (ctx.a->caps & MMT_CAP_PAGES) ?
-					     "ref-pages" :
-					     "glibc";
-	}
-	rc = select_side("--against", ctx.spec_b, &ctx.b, &ctx.opts_b);
+	ctx.spec_a = args.spec ? args.spec : mmt_cli_default_allocator();
+	ctx.form = args.form;
+	ctx.trace = args.trace;
+	rc = diff_setup(&ctx);
 	if (rc) {
-		free(files);
+		mmt_cli_run_args_free(&args);
 		return rc;
-	}
-	err[0] = 0;
-	if (mmt_diff_opset(ctx.a, ctx.b, &ctx.set, err, sizeof(err))) {
-		mmt_cli_error("diff", "%s", err);
-		free(files);
-		return MMT_EXIT_USAGE;
-	}
-	if (ctx.strict && mmt_diff_strict_ok(ctx.a, ctx.b, err, sizeof(err))) {
-		mmt_cli_error("diff", "%s", err);
-		free(files);
-		return MMT_EXIT_USAGE;
 	}
 
-	for (i = 0; i < nr_files; i++)
-		diff_path(&ctx, files[i], 0);
-	free(files);
-	if (ctx.nr_ok + ctx.nr_bug + ctx.nr_usage + ctx.nr_env == 0) {
+	for (i = 0; i < args.nr_files; i++)
+		mmt_cli_walk("diff", args.files[i], diff_file, &ctx,
+			     &ctx.tally);
+	mmt_cli_run_args_free(&args);
+	if (mmt_cli_tally_total(&ctx.tally) == 0) {
 		mmt_cli_error("diff", "nothing to run: the directories given "
 				      "hold no files");
 		return MMT_EXIT_USAGE;
 	}
-	if (ctx.nr_ok + ctx.nr_bug + ctx.nr_usage + ctx.nr_env > 1)
+	if (mmt_cli_tally_total(&ctx.tally) > 1)
 		printf("diff: %u agree, %u diverged, %u bad input, %u "
 		       "environment\n",
-		       ctx.nr_ok, ctx.nr_bug, ctx.nr_usage, ctx.nr_env);
-	if (ctx.nr_usage)
-		return MMT_EXIT_USAGE;
-	if (ctx.nr_env)
-		return MMT_EXIT_ENV;
-	if (ctx.nr_bug)
-		return MMT_EXIT_BUG;
-	return MMT_EXIT_OK;
+		       ctx.tally.nr_ok, ctx.tally.nr_bug, ctx.tally.nr_usage,
+		       ctx.tally.nr_env);
+	return mmt_cli_tally_exit(&ctx.tally);
 }

@@ -26,8 +26,6 @@ struct command {
 	const char *synopsis;
 };
 
-/* tools/diff.c (declared here: tools/cli.h belongs to another file owner). */
-
 static int run_stress(int argc, char **argv)
 {
 	return mmt_stress_main(argc, argv);

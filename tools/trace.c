@@ -50,11 +50,9 @@ static void trace_usage(FILE *out)
 int mmt_cmd_trace(int argc, char **argv)
 {
 	enum mmt_cli_form form = MMT_FORM_AUTO;
-	enum mmt_opset set = MMT_OPSET_PAGES;
 	const char *file = NULL, *out = NULL, *target = NULL, *value;
 	struct mmt_cli_parser p;
 	struct mmt_prog prog;
-	char found[64];
 	char *text;
 	int id, rc;
 
@@ -62,13 +60,8 @@ int mmt_cmd_trace(int argc, char **argv)
 	while ((id = mmt_cli_next(&p, &value)) != MMT_CLI_END) {
 		switch (id) {
 		case MMT_CLI_OPERAND:
-			if (file) {
-				mmt_cli_error("trace",
-					      "one FILE only ('%s' and '%s')",
-					      file, value);
+			if (mmt_cli_single_operand("trace", &file, value))
 				return MMT_EXIT_USAGE;
-			}
-			file = value;
 			break;
 		case MMT_CLI_HELP:
 			trace_usage(stdout);
@@ -95,20 +88,13 @@ int mmt_cmd_trace(int argc, char **argv)
 		trace_usage(stderr);
 		return MMT_EXIT_USAGE;
 	}
-	if (target && mmt_opset_for_target(target) < 0) {
-		mmt_cli_error("trace",
-			      "--target: unknown fuzz target '%s' (see "
-			      "'mmtorture list')",
-			      target);
+	if (target && mmt_cli_check_target("trace", target))
 		return MMT_EXIT_USAGE;
-	}
-	if (!target)
-		target = mmt_cli_target_from_path(file, found, sizeof(found));
-	if (target)
-		set = (enum mmt_opset)mmt_opset_for_target(target);
 
 	memset(&prog, 0, sizeof(prog));
-	rc = mmt_cli_load_prog("trace", file, form, set, &prog, NULL);
+	rc = mmt_cli_load_prog("trace", file, form,
+			       mmt_cli_opset_for_file(target, file), &prog,
+			       NULL);
 	if (rc != MMT_EXIT_OK)
 		return rc;
 	text = mmt_prog_format_text(&prog);

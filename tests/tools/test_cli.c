@@ -7,9 +7,12 @@
  * option parser (every accepted spelling and every error), strict number
  * parsing, bounded whole-file reads, atomic writes (nothing left behind on
  * failure), target inference from paths, the target table against the
- * harness, shell quoting and capability words.
+ * harness, shell quoting and capability words; and what replay and diff
+ * share: their option parsing, "reproduce:" lines, the failure report's
+ * lines, the directory walk and the exit code over many files.
  */
 #include <criterion/criterion.h>
+#include <criterion/redirect.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -383,4 +386,300 @@ Test(cli_output, caps_as_words)
 	cr_assert_str_eq(buf, "bit31");
 	cr_assert_eq(mmt_cli_caps_format(MMT_CAP_PAGES, buf, 3), 5);
 	cr_assert_str_eq(buf, "PA");
+}
+
+/* ------------------------------------------------------------ file runs */
+
+Test(cli_runs, tally_exit_prefers_usage_then_env_then_bug)
+{
+	struct mmt_cli_tally t;
+
+	memset(&t, 0, sizeof(t));
+	cr_assert_eq(mmt_cli_tally_exit(&t), MMT_EXIT_OK);
+	cr_assert_eq(mmt_cli_tally_total(&t), 0);
+	mmt_cli_tally_add(&t, MMT_EXIT_OK);
+	cr_assert_eq(mmt_cli_tally_exit(&t), MMT_EXIT_OK);
+	mmt_cli_tally_add(&t, MMT_EXIT_BUG);
+	cr_assert_eq(mmt_cli_tally_exit(&t), MMT_EXIT_BUG);
+	mmt_cli_tally_add(&t, MMT_EXIT_ENV);
+	cr_assert_eq(mmt_cli_tally_exit(&t), MMT_EXIT_ENV);
+	mmt_cli_tally_add(&t, 42); /* anything else is bad input */
+	cr_assert_eq(mmt_cli_tally_exit(&t), MMT_EXIT_USAGE);
+	cr_assert_eq(t.nr_ok, 1);
+	cr_assert_eq(t.nr_bug, 1);
+	cr_assert_eq(t.nr_env, 1);
+	cr_assert_eq(t.nr_usage, 1);
+	cr_assert_eq(mmt_cli_tally_total(&t), 4);
+}
+
+/* Records the paths mmt_cli_walk() hands out; "b*" files are bugs. */
+struct walked {
+	int n;
+	char paths[16][160];
+};
+
+static int record_path(void *ctx, const char *path)
+{
+	struct walked *w = ctx;
+	const char *base = strrchr(path, '/');
+
+	if (w->n < 16)
+		snprintf(w->paths[w->n], sizeof(w->paths[0]), "%s", path);
+	w->n++;
+	base = base ? base + 1 : path;
+	return base[0] == 'b' ? MMT_EXIT_BUG : MMT_EXIT_OK;
+}
+
+Test(cli_runs, walk_in_name_order_skipping_dot_files, .init = make_tmpdir,
+     .fini = remove_tmpdir)
+{
+	struct mmt_cli_tally t;
+	struct walked w;
+	char path[160], want[160];
+
+	snprintf(path, sizeof(path), "%s/sub", tmpdir);
+	cr_assert_eq(mkdir(path, 0755), 0);
+	snprintf(path, sizeof(path), "%s/sub/b2", tmpdir);
+	put_file(path, "x", 1);
+	snprintf(path, sizeof(path), "%s/a1", tmpdir);
+	put_file(path, "x", 1);
+	snprintf(path, sizeof(path), "%s/c3", tmpdir);
+	put_file(path, "x", 1);
+	snprintf(path, sizeof(path), "%s/.hidden", tmpdir);
+	put_file(path, "x", 1);
+
+	memset(&t, 0, sizeof(t));
+	memset(&w, 0, sizeof(w));
+	mmt_cli_walk("t", tmpdir, record_path, &w, &t);
+	cr_assert_eq(w.n, 3, "three files, the dot file skipped");
+	snprintf(want, sizeof(want), "%s/a1", tmpdir);
+	cr_assert_str_eq(w.paths[0], want);
+	snprintf(want, sizeof(want), "%s/c3", tmpdir);
+	cr_assert_str_eq(w.paths[1], want);
+	snprintf(want, sizeof(want), "%s/sub/b2", tmpdir);
+	cr_assert_str_eq(w.paths[2], want);
+	cr_assert_eq(t.nr_ok, 2);
+	cr_assert_eq(t.nr_bug, 1);
+
+	/* A trailing slash is not doubled; a file or "-" is run as given. */
+	memset(&w, 0, sizeof(w));
+	snprintf(path, sizeof(path), "%s/sub/", tmpdir);
+	mmt_cli_walk("t", path, record_path, &w, &t);
+	cr_assert_eq(w.n, 1);
+	snprintf(want, sizeof(want), "%s/sub/b2", tmpdir);
+	cr_assert_str_eq(w.paths[0], want);
+	memset(&w, 0, sizeof(w));
+	mmt_cli_walk("t", "-", record_path, &w, &t);
+	mmt_cli_walk("t", "/nonexistent/x", record_path, &w, &t);
+	cr_assert_eq(w.n, 2);
+	cr_assert_str_eq(w.paths[0], "-");
+	cr_assert_str_eq(w.paths[1], "/nonexistent/x");
+}
+
+Test(cli_runs, walk_refuses_deep_nesting_and_counts_empty_as_nothing,
+     .init = make_tmpdir, .fini = remove_tmpdir)
+{
+	struct mmt_cli_tally t;
+	struct walked w;
+	char path[160];
+	size_t len;
+	int i;
+
+	memset(&t, 0, sizeof(t));
+	memset(&w, 0, sizeof(w));
+	mmt_cli_walk("t", tmpdir, record_path, &w, &t);
+	cr_assert_eq(mmt_cli_tally_total(&t), 0, "an empty directory");
+
+	len = (size_t)snprintf(path, sizeof(path), "%s", tmpdir);
+	for (i = 0; i < MMT_CLI_MAX_DEPTH; i++) {
+		len += (size_t)snprintf(path + len, sizeof(path) - len, "/d");
+		cr_assert_eq(mkdir(path, 0755), 0);
+	}
+	snprintf(path + len, sizeof(path) - len, "/a");
+	put_file(path, "x", 1);
+	mmt_cli_walk("t", tmpdir, record_path, &w, &t);
+	cr_assert_eq(w.n, 0, "the file below the limit is not reached");
+	cr_assert_eq(t.nr_usage, 1);
+	cr_assert_eq(mmt_cli_tally_exit(&t), MMT_EXIT_USAGE);
+}
+
+enum { T_OWN = MMT_CLI_OPT_OWN };
+
+static const struct mmt_cli_opt run_opts[] = {
+	{ "allocator", 0, 1, MMT_CLI_OPT_ALLOCATOR },
+	{ "text", 0, 0, MMT_CLI_OPT_TEXT },
+	{ "binary", 0, 0, MMT_CLI_OPT_BINARY },
+	{ "trace", 0, 0, MMT_CLI_OPT_TRACE },
+	{ "own", 0, 1, T_OWN },
+	{ NULL, 0, 0, 0 },
+};
+
+static int usage_calls;
+
+static void count_usage(FILE *out)
+{
+	(void)out;
+	usage_calls++;
+}
+
+static void take_own(void *ctx, int id, const char *value)
+{
+	cr_assert_eq(id, T_OWN);
+	*(const char **)ctx = value;
+}
+
+Test(cli_runs, parse_run_shared_and_own_options)
+{
+	char *argv[] = { "cmd",	    "--allocator", "glibc", "a",
+			 "--trace", "--own",	   "x",	    "--text",
+			 "--",	    "--binary",	   NULL };
+	struct mmt_cli_run_args a;
+	const char *own = NULL;
+
+	usage_calls = 0;
+	cr_assert_eq(mmt_cli_parse_run("t", 10, argv, run_opts, count_usage,
+				       take_own, &own, &a),
+		     -1);
+	cr_assert_str_eq(a.spec, "glibc");
+	cr_assert_eq(a.form, MMT_FORM_TEXT);
+	cr_assert_eq(a.trace, 1);
+	cr_assert_str_eq(own, "x");
+	cr_assert_eq(a.nr_files, 2);
+	cr_assert_str_eq(a.files[0], "a");
+	cr_assert_str_eq(a.files[1], "--binary", "an operand after --");
+	cr_assert_eq(usage_calls, 0);
+	mmt_cli_run_args_free(&a);
+	cr_assert_null(a.files);
+}
+
+Test(cli_runs, parse_run_help_errors_and_no_file)
+{
+	char *help[] = { "cmd", "x", "--help", NULL };
+	char *bad[] = { "cmd", "x", "--frob", NULL };
+	char *none[] = { "cmd", "--binary", NULL };
+	struct mmt_cli_run_args a;
+	const char *own = NULL;
+
+	usage_calls = 0;
+	cr_assert_eq(mmt_cli_parse_run("t", 3, help, run_opts, count_usage,
+				       take_own, &own, &a),
+		     MMT_EXIT_OK);
+	cr_assert_null(a.files);
+	cr_assert_eq(mmt_cli_parse_run("t", 3, bad, run_opts, count_usage,
+				       take_own, &own, &a),
+		     MMT_EXIT_USAGE);
+	cr_assert_eq(mmt_cli_parse_run("t", 2, none, run_opts, count_usage,
+				       take_own, &own, &a),
+		     MMT_EXIT_USAGE);
+	cr_assert_eq(usage_calls, 3, "usage printed each time");
+	cr_assert_null(own);
+}
+
+Test(cli_runs, allocator_default_target_and_opset)
+{
+	const struct mmt_adapter *ad = NULL;
+	const char *options = NULL;
+
+	cr_assert_eq(unsetenv("MMT_ALLOCATOR"), 0);
+	cr_assert_str_eq(mmt_cli_default_allocator(), "ref-pages");
+	cr_assert_eq(setenv("MMT_ALLOCATOR", "", 1), 0);
+	cr_assert_str_eq(mmt_cli_default_allocator(), "ref-pages");
+	cr_assert_eq(setenv("MMT_ALLOCATOR", "glibc", 1), 0);
+	cr_assert_str_eq(mmt_cli_default_allocator(), "glibc");
+	cr_assert_eq(unsetenv("MMT_ALLOCATOR"), 0);
+
+	cr_assert_eq(mmt_cli_select("t", "--allocator", "ref-pages", &ad,
+				    &options),
+		     MMT_EXIT_OK);
+	cr_assert_not_null(ad);
+	cr_assert_eq(mmt_cli_select("t", "--allocator", "no-such", &ad,
+				    &options),
+		     MMT_EXIT_USAGE);
+
+	cr_assert_eq(mmt_cli_check_target("t", "fuzz_pages"), MMT_EXIT_OK);
+	cr_assert_eq(mmt_cli_check_target("t", "fuzz_nosuch"), MMT_EXIT_USAGE);
+	cr_assert_eq(mmt_cli_opset_for_file(NULL, "a/b.bin"), MMT_OPSET_PAGES);
+	cr_assert_eq(mmt_cli_opset_for_file("fuzz_pages", "x"),
+		     MMT_OPSET_PAGES);
+	cr_assert_eq(mmt_cli_opset_for_file(NULL, "c/fuzz_pages/x.bin"),
+		     (enum mmt_opset)mmt_opset_for_target("fuzz_pages"));
+}
+
+Test(cli_runs, refusals_and_single_operand)
+{
+	const char *file = NULL;
+
+	cr_assert_eq(mmt_cli_refused("t", "f", MMT_EXIT_ENV, "", "dflt"),
+		     MMT_EXIT_ENV);
+	cr_assert_eq(mmt_cli_refused("t", "f", MMT_EXIT_USAGE, "why", "d"),
+		     MMT_EXIT_USAGE);
+	cr_assert_eq(mmt_cli_refused("t", "f", -7, "", "d"), MMT_EXIT_USAGE);
+	cr_assert_eq(mmt_cli_single_operand("t", &file, "a"), MMT_EXIT_OK);
+	cr_assert_str_eq(file, "a");
+	cr_assert_eq(mmt_cli_single_operand("t", &file, "b"), MMT_EXIT_USAGE);
+	cr_assert_str_eq(file, "a", "the first operand is kept");
+}
+
+Test(cli_runs, cmdline_quotes_and_guards_a_dash_file)
+{
+	struct mmt_cli_cmdline c;
+	const char *saved = mmt_cli_progname;
+
+	mmt_cli_progname = "bin/mmtorture";
+	mmt_cli_cmdline_init(&c, "replay");
+	mmt_cli_cmdline_add(&c, "--allocator");
+	mmt_cli_cmdline_add(&c, "a b.so");
+	mmt_cli_cmdline_add_form(&c, MMT_FORM_AUTO);
+	mmt_cli_cmdline_add_form(&c, MMT_FORM_BINARY);
+	mmt_cli_cmdline_add_file(&c, "-x.bin");
+	cr_assert_str_eq(c.buf, "bin/mmtorture replay --allocator 'a b.so' "
+				"--binary -- -x.bin");
+	mmt_cli_cmdline_init(&c, "diff");
+	mmt_cli_cmdline_add_form(&c, MMT_FORM_TEXT);
+	mmt_cli_cmdline_add_file(&c, "f.txt");
+	cr_assert_str_eq(c.buf, "bin/mmtorture diff --text f.txt");
+	cr_assert_eq(c.pos, strlen(c.buf));
+	mmt_cli_progname = saved;
+}
+
+static void fill_report(struct mmt_report *r, unsigned long total,
+			unsigned int nr, size_t first_op)
+{
+	unsigned int i;
+
+	memset(r, 0, sizeof(*r));
+	r->total = total;
+	r->nr = nr;
+	for (i = 0; i < nr && i < MMT_REPORT_MAX; i++) {
+		struct mmt_violation *v = &r->v[i];
+
+		v->op_index = i ? SIZE_MAX : first_op;
+		snprintf(v->id, sizeof(v->id), "ID-%u", i);
+		snprintf(v->layer, sizeof(v->layer), "shadow");
+		snprintf(v->message, sizeof(v->message), "m%u", i);
+	}
+}
+
+Test(cli_runs, report_lines, .init = cr_redirect_stdout)
+{
+	struct mmt_report *r = calloc(1, sizeof(*r));
+	struct mmt_prog prog;
+
+	cr_assert_not_null(r);
+	memset(&prog, 0, sizeof(prog));
+	fill_report(r, 3, 2, 5);
+	/* prog has no op 5: the headline alone. */
+	mmt_cli_print_headline("f", "FAIL", "violation", &prog, r, 9);
+	mmt_cli_print_violations(r, "violation");
+	fill_report(r, 1, 0, 0);
+	mmt_cli_print_headline("g", "DIVERGED", "finding", &prog, r, 9);
+	fflush(stdout);
+	cr_assert_stdout_eq_str(
+		"f: FAIL: 3 violations, first at op 5\n"
+		"  violation 1: op 5: ID-0 [shadow] m0\n"
+		"  violation 2: end of input: ID-1 [shadow] m1\n"
+		"  ... and 1 more not kept\n"
+		"g: DIVERGED: 1 finding, first at the end of input (after 9 "
+		"ops)\n");
+	free(r);
 }
