@@ -587,6 +587,17 @@ static uint64_t first_nonzero(const uint8_t *p, uint64_t n)
 {
 	uint64_t i = 0;
 
+	/* 64 bytes a step while they are all zero (the common case: the
+	 * compiler turns the OR of eight words into vector loads). */
+	for (; i + 64 <= n; i += 64) {
+		uint64_t w[8], any = 0;
+
+		memcpy(w, p + i, sizeof(w));
+		for (unsigned int k = 0; k < 8; k++)
+			any |= w[k];
+		if (any)
+			break;
+	}
 	for (; i + 8 <= n; i += 8) {
 		uint64_t w;
 

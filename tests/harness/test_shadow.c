@@ -243,6 +243,39 @@ MMT_TEST(shadow, fill_cookies_of_a_large_block)
 	mmt_shadow_destroy(s);
 }
 
+/* A small zeroed block is read whole: one dirty byte anywhere in it is
+ * found and named by its offset (the first and last byte, either side of
+ * each 64-byte step and of a page boundary). */
+MMT_TEST(shadow, zero_probe_names_the_dirty_offset)
+{
+	static const uint64_t offs[] = { 0,  7,	       8,	  63,
+					 64, 65,       1234,	  PS - 1,
+					 PS, PS + 640, 4 * PS - 1 };
+	struct mmt_shadow *s = mk(STRICT_CAPS, 1);
+
+	for (size_t i = 0; i < sizeof(offs) / sizeof(offs[0]); i++) {
+		char want[64];
+
+		memset(at(704), 0, 4 * PS);
+		mem[704 * PS + offs[i]] = 0x5a;
+		alloc(s, 1, 2, MMT_GFP_KERNEL | MMT_GFP_ZERO, at(704));
+		snprintf(want, sizeof(want), "offset 0x%llx",
+			 (unsigned long long)offs[i]);
+		cr_assert_str_eq(rep.v[0].id, "SHADOW-ZERO");
+		cr_assert_not_null(strstr(rep.v[0].message, want),
+				   "dirty at 0x%llx: %s",
+				   (unsigned long long)offs[i],
+				   rep.v[0].message);
+		expect_only("SHADOW-ZERO");
+		mmt_shadow_release(s, 9, 1, &rep);
+	}
+	memset(at(704), 0, 4 * PS);
+	alloc(s, 1, 2, MMT_GFP_KERNEL | MMT_GFP_ZERO, at(704));
+	expect_none();
+	mmt_shadow_release(s, 9, 1, &rep);
+	mmt_shadow_destroy(s);
+}
+
 MMT_TEST(shadow, zero_requested_but_dirty)
 {
 	struct mmt_shadow *s = mk(STRICT_CAPS, 1);
