@@ -36,8 +36,14 @@
  * realloc, the bytes of the preserved prefix at the old fill positions.
  * Both mixed with the length they cover.
  *
- * Not thread safe; one shadow per executor run. Nothing global.
+ * Fill and compare run a word (8 bytes) at a time where the offsets allow:
+ * the pattern of word w is mix64(f ^ w * K) stored little endian, which
+ * is the byte rule above.
+ *
+ * A shadow is not thread safe: one per executor run. The only global is
+ * the park of destroyed shadows kept for reuse (park_lock).
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -84,10 +90,44 @@ static const char *kind_name(unsigned int kind)
 	return n ? n : "?";
 }
 
+/*
+ * Destroyed shadows are parked for the next creates, PARK_MAX of them (a
+ * differential run has two sides): a fuzzer builds shadows for every
+ * input, and under the sanitizers each fresh ~22 KiB allocation is new
+ * memory (the quarantine), whose page faults showed in fuzz_diff's
+ * profile. A parked shadow is cleared on reuse, so nothing of a run
+ * survives into the next. Guarded by park_lock; freed at exit.
+ */
+#define PARK_MAX 2
+
+static pthread_mutex_t park_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct mmt_objshadow *parked[PARK_MAX];
+static int park_registered;
+
+static void park_free(void)
+{
+	pthread_mutex_lock(&park_lock);
+	for (unsigned int i = 0; i < PARK_MAX; i++) {
+		free(parked[i]);
+		parked[i] = NULL;
+	}
+	pthread_mutex_unlock(&park_lock);
+}
+
 struct mmt_objshadow *mmt_objshadow_create(uint32_t caps, uint64_t seed)
 {
-	struct mmt_objshadow *s = calloc(1, sizeof(*s));
+	struct mmt_objshadow *s = NULL;
 
+	pthread_mutex_lock(&park_lock);
+	for (unsigned int i = 0; i < PARK_MAX && !s; i++) {
+		s = parked[i];
+		parked[i] = NULL;
+	}
+	pthread_mutex_unlock(&park_lock);
+	if (s)
+		memset(s, 0, sizeof(*s));
+	else
+		s = calloc(1, sizeof(*s));
 	if (!s)
 		return NULL;
 	s->caps = caps;
@@ -97,6 +137,20 @@ struct mmt_objshadow *mmt_objshadow_create(uint32_t caps, uint64_t seed)
 
 void mmt_objshadow_destroy(struct mmt_objshadow *s)
 {
+	if (!s)
+		return;
+	pthread_mutex_lock(&park_lock);
+	if (!park_registered) {
+		park_registered = 1;
+		atexit(park_free);
+	}
+	for (unsigned int i = 0; i < PARK_MAX && s; i++) {
+		if (!parked[i]) {
+			parked[i] = s;
+			s = NULL;
+		}
+	}
+	pthread_mutex_unlock(&park_lock);
 	free(s);
 }
 
@@ -170,25 +224,88 @@ static unsigned int fill_spans(uint64_t size, struct fill_span *sp)
 	return n;
 }
 
-static uint8_t pattern_byte(uint64_t fill, uint64_t i, uint64_t *cache_idx,
-			    uint64_t *cache)
+/* The 8 pattern bytes of word w (offsets 8w..8w+7), byte k of the word
+ * in bits 8k..8k+7. */
+static uint64_t pattern_word(uint64_t fill, uint64_t w)
 {
-	if (*cache_idx != i >> 3) {
-		*cache_idx = i >> 3;
-		*cache = mix64(fill ^ ((i >> 3) * 0x100000001b3ULL));
+	return mix64(fill ^ (w * 0x100000001b3ULL));
+}
+
+/* Little-endian 8-byte store and load at any alignment, one move each
+ * (and one sanitizer check, where byte stores would cost eight). */
+static uint64_t to_le64(uint64_t v)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	return __builtin_bswap64(v);
+#else
+	return v;
+#endif
+}
+
+static void store_le64(uint8_t *p, uint64_t v)
+{
+	v = to_le64(v);
+	memcpy(p, &v, 8);
+}
+
+static uint64_t load_le64(const uint8_t *p)
+{
+	uint64_t v;
+
+	memcpy(&v, p, 8);
+	return to_le64(v);
+}
+
+/* Write the pattern over [off, end): whole words where the offset is a
+ * multiple of 8, bytes at the ragged edges. */
+static void fill_range(uint8_t *p, uint64_t off, uint64_t end, uint64_t fill)
+{
+	uint64_t i = off;
+
+	while (i < end) {
+		uint64_t w = pattern_word(fill, i >> 3), stop;
+
+		if (!(i & 7) && end - i >= 8) {
+			store_le64(p + i, w);
+			i += 8;
+			continue;
+		}
+		stop = (i | 7) + 1 < end ? (i | 7) + 1 : end;
+		for (; i < stop; i++)
+			p[i] = (uint8_t)(w >> ((i & 7) * 8));
 	}
-	return (uint8_t)(*cache >> ((i & 7) * 8));
+}
+
+/* First offset in [off, end) where p differs from the pattern, or
+ * UINT64_MAX. */
+static uint64_t range_first_bad(const uint8_t *p, uint64_t off, uint64_t end,
+				uint64_t fill)
+{
+	uint64_t i = off;
+
+	while (i < end) {
+		uint64_t w = pattern_word(fill, i >> 3), stop;
+
+		if (!(i & 7) && end - i >= 8 && load_le64(p + i) == w) {
+			i += 8;
+			continue;
+		}
+		/* a ragged edge, or a word that differs: find the byte */
+		stop = (i | 7) + 1 < end ? (i | 7) + 1 : end;
+		for (; i < stop; i++)
+			if (p[i] != (uint8_t)(w >> ((i & 7) * 8)))
+				return i;
+	}
+	return UINT64_MAX;
 }
 
 static void fill_write(uint8_t *p, uint64_t size, uint64_t fill)
 {
 	struct fill_span sp[MAX_SPANS];
 	unsigned int n = fill_spans(size, sp);
-	uint64_t ci = UINT64_MAX, c = 0;
 
 	for (unsigned int k = 0; k < n; k++)
-		for (uint64_t i = sp[k].off; i < sp[k].off + sp[k].len; i++)
-			p[i] = pattern_byte(fill, i, &ci, &c);
+		fill_range(p, sp[k].off, sp[k].off + sp[k].len, fill);
 }
 
 /*
@@ -201,13 +318,15 @@ static uint64_t fill_first_bad(const uint8_t *p, uint64_t size, uint64_t fill,
 {
 	struct fill_span sp[MAX_SPANS];
 	unsigned int n = fill_spans(size, sp);
-	uint64_t ci = UINT64_MAX, c = 0;
 
-	for (unsigned int k = 0; k < n; k++)
-		for (uint64_t i = sp[k].off;
-		     i < sp[k].off + sp[k].len && i < limit; i++)
-			if (p[i] != pattern_byte(fill, i, &ci, &c))
-				return i;
+	for (unsigned int k = 0; k < n && sp[k].off < limit; k++) {
+		uint64_t end = sp[k].off + sp[k].len, bad;
+
+		bad = range_first_bad(p, sp[k].off, end < limit ? end : limit,
+				      fill);
+		if (bad != UINT64_MAX)
+			return bad;
+	}
 	return UINT64_MAX;
 }
 
@@ -231,7 +350,10 @@ static uint64_t digest_positions(const uint8_t *p, uint64_t size,
 		for (uint64_t i = sp[k].off; i < end; i += 8) {
 			uint64_t w = 0, len = end - i < 8 ? end - i : 8;
 
-			memcpy(&w, p + i, (size_t)len);
+			if (len == 8)
+				memcpy(&w, p + i, 8);
+			else
+				memcpy(&w, p + i, (size_t)len);
 			if (w && *first_nonzero == UINT64_MAX)
 				for (uint64_t b = 0; b < len; b++)
 					if (p[i + b]) {

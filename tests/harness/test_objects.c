@@ -11,6 +11,7 @@
  *   nozero    calloc does not zero                      OBJ-ZERO
  *   null      NULL for sizes below 64                   OBJ-NULL
  *   scribble  each malloc writes into the previous one  OBJ-FILL
+ *             (byte 0, or byte N with "scribble@N")
  * and two correct ones: the default (libc) and "bump" (a bump allocator in
  * a private pool, 16-aligned, a size header before each object); "align8"
  * serves sizes <= 8 8-byte aligned, which the weak C17 rule allows.
@@ -37,6 +38,7 @@ struct lib {
 	uint8_t *pool;
 	size_t pool_used;
 	uint8_t *last; /* scribble: the previous malloc's object */
+	size_t last_size, scribble_at; /* its size; the byte to flip */
 };
 
 static int lib_create(const struct mmt_adapter_env *env, void **state,
@@ -56,6 +58,8 @@ static int lib_create(const struct mmt_adapter_env *env, void **state,
 	l->nozero = !!strstr(o, "nozero");
 	l->null = !!strstr(o, "null");
 	l->scribble = !!strstr(o, "scribble");
+	if (strstr(o, "scribble@"))
+		l->scribble_at = strtoul(strstr(o, "scribble@") + 9, NULL, 0);
 	l->bump = !!strstr(o, "bump");
 	l->align8 = !!strstr(o, "align8");
 	if (l->overlap || l->bump || l->align8) {
@@ -115,8 +119,8 @@ static void *lib_malloc(void *state, size_t size, uint32_t gfp)
 	(void)gfp;
 	if (l->null && size < 64)
 		return NULL;
-	if (l->scribble && l->last)
-		l->last[0] ^= 0x5a;
+	if (l->scribble && l->last && l->scribble_at < l->last_size)
+		l->last[l->scribble_at] ^= 0x5a;
 	if (l->overlap || l->bump)
 		p = pool_alloc(l, size);
 	else if (l->align8 && size <= 8)
@@ -125,8 +129,10 @@ static void *lib_malloc(void *state, size_t size, uint32_t gfp)
 		p = (uint8_t *)malloc(size + 16) + 8;
 	else
 		p = malloc(size);
-	if (l->scribble && size)
+	if (l->scribble && size) {
 		l->last = p;
+		l->last_size = size;
+	}
 	return p;
 }
 
@@ -450,6 +456,75 @@ MMT_TEST(objects, scribble_caught)
 		     MMT_EXIT_BUG);
 	cr_assert_str_eq(res.report.v[0].id, "OBJ-FILL");
 	cr_assert_eq(res.report.v[0].op_index, 2);
+}
+
+/*
+ * The fill is written and compared a word at a time where offsets allow
+ * and byte by byte at ragged edges: a flipped byte must be found at its
+ * exact offset wherever it lies among the filled positions: the first and
+ * last byte, inside a word, an odd-sized object's last word, the tail of
+ * an object whose size is not a multiple of 8 (it starts unaligned), and
+ * a sampled word in the middle of a large object.
+ */
+MMT_TEST(objects, scribble_found_at_its_exact_offset)
+{
+	static const struct {
+		unsigned int size, at;
+	} cases[] = {
+		{ 100, 0 },	    { 100, 99 },      { 100, 13 },
+		{ 13, 12 },	    { 1, 0 },	      { 8192, 4096 },
+		{ 10003, 4095 },    { 10003, 5907 },  { 10003, 5910 },
+		{ 10003, 10002 },   { 100003, 4811 }, /* sampled word 4808 */
+		{ 100003, 95184 }, /* the last sampled word */
+		{ 100003, 95907 }, /* the tail, unaligned */
+		{ 100003, 100002 },
+	};
+	struct mmt_exec_result res;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char opts[64], prog[128], want[64];
+
+		snprintf(opts, sizeof(opts), "scribble@%u", cases[i].at);
+		snprintf(prog, sizeof(prog),
+			 "malloc s1 size=%u\nmalloc s2 size=10\nfree s1\n",
+			 cases[i].size);
+		cr_assert_eq(run(&lib, opts, prog, &res), MMT_EXIT_BUG,
+			     "size %u, byte %u not seen", cases[i].size,
+			     cases[i].at);
+		expect_only(&res, "OBJ-FILL", 2);
+		snprintf(want, sizeof(want), "offset %u was", cases[i].at);
+		cr_assert_not_null(strstr(res.report.v[0].message, want),
+				   "size %u byte %u: %s", cases[i].size,
+				   cases[i].at, res.report.v[0].message);
+	}
+	/* a byte between sampled words is not a filled position */
+	cr_assert_eq(run(&lib, "scribble@5000",
+			 "malloc s1 size=100003\nmalloc s2 size=10\nfree s1\n",
+			 &res),
+		     MMT_EXIT_OK);
+}
+
+/* Shadows are parked and reused between runs: a run that stopped with
+ * live objects must leave nothing behind for the next one. */
+MMT_TEST(objects, reused_shadow_starts_empty)
+{
+	struct mmt_exec_result res;
+	char *out = NULL;
+
+	for (int k = 0; k < 3; k++) {
+		cr_assert_eq(run(&lib, "null",
+				 "malloc s1 size=100\naligned s7 size=64 "
+				 "align=64\nmalloc s2 size=10\n",
+				 &res),
+			     MMT_EXIT_BUG);
+		expect_only(&res, "OBJ-NULL", 2);
+	}
+	cr_assert_eq(run_trace(&lib, "", "free s1\nfree s7\nmalloc s1 size=8\n",
+			       &res, &out),
+		     MMT_EXIT_OK);
+	cr_assert_not_null(strstr(out, "skipped"), "%s", out);
+	cr_assert_eq(res.frees, 1, "%s", out); /* only s1 of op 2, at the end */
+	free(out);
 }
 
 MMT_TEST(objects, caps_skip_and_slots_stay)
