@@ -227,6 +227,13 @@ static void *o_realloc(void *state, void *ptr, size_t size, uint32_t gfp)
 	if (st->last == ptr)
 		st->last = NULL;
 	pthread_mutex_unlock(&st->lock);
+	if (obug == OBUG_ALIGN && ((uintptr_t)ptr & 4095) == 16) {
+		/* One of the misaligned ones: libc must not see it (ASan
+		 * aborts on malloc_usable_size of it); the realloc fails and
+		 * the caller keeps it, as o_free does. */
+		leave();
+		return NULL;
+	}
 	old = malloc_usable_size(ptr);
 	p = realloc(ptr, size);
 	if (p && obug == OBUG_REALLOC && every(20))
