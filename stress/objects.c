@@ -98,15 +98,6 @@ struct ocookie {
 	uint64_t key;
 };
 
-struct oslot {
-	int live;
-	struct oobj o;
-};
-
-struct oworker {
-	struct oslot slot[STRESS_OBJ_SLOTS];
-};
-
 /* ------------------------------------------------------ the op sequence */
 
 struct oop {
@@ -138,11 +129,10 @@ static size_t gen_size(uint64_t r)
 	return (size_t)(lo + r % (TAIL_MAX - lo + 1));
 }
 
-static void gen_oop(uint64_t *rng, unsigned int self, unsigned int nthreads,
-		    struct oop *op)
+static void gen_oop(struct stress_worker *w, struct oop *op)
 {
-	uint64_t r1 = mmt_stress_rand(rng), r2 = mmt_stress_rand(rng);
-	uint64_t r3 = mmt_stress_rand(rng);
+	uint64_t r1 = mmt_stress_rand(&w->rng), r2 = mmt_stress_rand(&w->rng);
+	uint64_t r3 = mmt_stress_rand(&w->rng);
 	uint32_t k;
 
 	memset(op, 0, sizeof(*op));
@@ -170,11 +160,7 @@ static void gen_oop(uint64_t *rng, unsigned int self, unsigned int nthreads,
 		op->elem = op->size; /* calloc(1, size) */
 		break;
 	}
-	op->hand = nthreads > 1 && ((r3 >> 16) & 3) == 0;
-	op->to = nthreads > 1 ? (self + 1 +
-				 (unsigned int)((r3 >> 24) % (nthreads - 1))) %
-					nthreads :
-				self;
+	op->hand = mmt_stress_pick_peer(w, r3 >> 16, &op->to);
 }
 
 /* ------------------------------------------------------ contents */
@@ -269,9 +255,8 @@ static int verify_contents(struct stress_worker *w, const struct oobj *o,
 		if (q[bad] != e[bad])
 			break;
 	if (bad < n) {
-		mmt_stress_violation(
-			w->s, (int)w->id, w->ops, (uint64_t)(uintptr_t)p,
-			id ? id : "STRESS-COOKIE",
+		mmt_stress_worker_violation(
+			w, (uint64_t)(uintptr_t)p, id ? id : "STRESS-COOKIE",
 			"%zu-byte object from thread %u (#%" PRIu64
 			", %s) at %p: header byte %zu is 0x%02x, want 0x%02x",
 			o->size, o->thread, o->seq, kind_names[o->kind], p, bad,
@@ -282,9 +267,8 @@ static int verify_contents(struct stress_worker *w, const struct oobj *o,
 			 check_range);
 	if (bad) {
 		bad--;
-		mmt_stress_violation(
-			w->s, (int)w->id, w->ops, (uint64_t)(uintptr_t)p,
-			id ? id : "STRESS-FILL",
+		mmt_stress_worker_violation(
+			w, (uint64_t)(uintptr_t)p, id ? id : "STRESS-FILL",
 			"%zu-byte object from thread %u (#%" PRIu64
 			", %s) at %p: byte %zu is 0x%02x, want 0x%02x",
 			o->size, o->thread, o->seq, kind_names[o->kind], p, bad,
@@ -345,9 +329,8 @@ static int accept_obj(struct stress_worker *w, struct oobj *o)
 
 	rc = mmt_liveset_insert(s->priv, a, tag_of(o), &old);
 	if (rc == 1) {
-		mmt_stress_violation(
-			s, (int)w->id, w->ops, (uint64_t)a,
-			"STRESS-DOUBLE-ALLOC",
+		mmt_stress_worker_violation(
+			w, (uint64_t)a, "STRESS-DOUBLE-ALLOC",
 			"%s(%zu) returned %p, which is live: thread %u holds "
 			"it as its #%" PRIu64,
 			kind_names[o->kind], o->size, o->addr,
@@ -356,17 +339,16 @@ static int accept_obj(struct stress_worker *w, struct oobj *o)
 		return -1;
 	}
 	if (rc < 0) {
-		mmt_stress_violation(s, (int)w->id, w->ops, (uint64_t)a,
-				     "STRESS-OOM",
-				     "the harness ran out of memory");
+		mmt_stress_worker_violation(w, (uint64_t)a, "STRESS-OOM",
+					    "the harness ran out of memory");
 		return -1;
 	}
 	want = c_align_for(o->size);
 	if (o->kind == OBJ_ALIGNED && o->align > want)
 		want = o->align;
 	if (a % want)
-		mmt_stress_violation(
-			s, (int)w->id, w->ops, (uint64_t)a, "STRESS-ALIGN",
+		mmt_stress_worker_violation(
+			w, (uint64_t)a, "STRESS-ALIGN",
 			"%s(%zu%s) returned %p, not aligned to %zu",
 			kind_names[o->kind], o->size,
 			o->kind == OBJ_ALIGNED ? ", aligned" : "", o->addr,
@@ -378,21 +360,19 @@ static int accept_obj(struct stress_worker *w, struct oobj *o)
 		us = s->ad->objects.usable_size(s->state, o->addr);
 		mmt_stress_unlock(s);
 		if (us < o->size)
-			mmt_stress_violation(s, (int)w->id, w->ops, (uint64_t)a,
-					     "STRESS-USABLE",
-					     "usable_size(%p) is %zu after "
-					     "%s(%zu)",
-					     o->addr, us, kind_names[o->kind],
-					     o->size);
+			mmt_stress_worker_violation(
+				w, (uint64_t)a, "STRESS-USABLE",
+				"usable_size(%p) is %zu after "
+				"%s(%zu)",
+				o->addr, us, kind_names[o->kind], o->size);
 	}
 	if ((o->kind == OBJ_CALLOC || o->kind == OBJ_KZALLOC) &&
 	    (bad = zero_probe(o->addr, o->size)) != 0)
-		mmt_stress_violation(s, (int)w->id, w->ops, (uint64_t)a,
-				     "STRESS-ZERO",
-				     "%s(%zu) at %p: byte %zu is 0x%02x, not 0",
-				     kind_names[o->kind], o->size, o->addr,
-				     bad - 1,
-				     ((const unsigned char *)o->addr)[bad - 1]);
+		mmt_stress_worker_violation(
+			w, (uint64_t)a, "STRESS-ZERO",
+			"%s(%zu) at %p: byte %zu is 0x%02x, not 0",
+			kind_names[o->kind], o->size, o->addr, bad - 1,
+			((const unsigned char *)o->addr)[bad - 1]);
 	write_contents(o);
 	mmt_stress_live_add(w, (int64_t)o->size);
 	return 0;
@@ -413,11 +393,9 @@ static void free_obj(struct stress_worker *w, const struct oobj *o)
 	if (verify_contents(w, o, o->addr, o->size, NULL) != 0)
 		return; /* leave it: the run is over */
 	if (mmt_liveset_remove(s->priv, (uintptr_t)o->addr, NULL) != 0)
-		mmt_stress_violation(s, (int)w->id, w->ops,
-				     (uint64_t)(uintptr_t)o->addr,
-				     "STRESS-OWNER",
-				     "live object %p was not in the live set",
-				     o->addr);
+		mmt_stress_worker_violation(
+			w, (uint64_t)(uintptr_t)o->addr, "STRESS-OWNER",
+			"live object %p was not in the live set", o->addr);
 	mmt_stress_live_add(w, -(int64_t)o->size);
 	mmt_stress_lock(s);
 	s->ad->objects.free(s->state, o->addr);
@@ -464,19 +442,17 @@ static int alloc_obj(struct stress_worker *w, struct oobj *o, size_t elem)
 	return accept_obj(w, o);
 }
 
-/* Resize the live object in sl to size; sl->live says if it still is. */
-static void realloc_obj(struct stress_worker *w, struct oslot *sl, size_t size)
+/* Resize the live object o to size; returns 1 while it is still live. */
+static int realloc_obj(struct stress_worker *w, struct oobj *o, size_t size)
 {
 	struct stress *s = w->s;
-	struct oobj old = sl->o, *o = &sl->o;
+	struct oobj old = *o;
 	size_t keep = old.size < size ? old.size : size;
 	uint64_t prev = 0;
 	void *p;
 
-	if (verify_contents(w, &old, old.addr, old.size, NULL) != 0) {
-		sl->live = 0;
-		return;
-	}
+	if (verify_contents(w, &old, old.addr, old.size, NULL) != 0)
+		return 0;
 	/* Out of the set first: once realloc moves, the old address may be
 	 * handed to another thread at once. */
 	mmt_liveset_remove(s->priv, (uintptr_t)old.addr, NULL);
@@ -489,24 +465,21 @@ static void realloc_obj(struct stress_worker *w, struct oslot *sl, size_t size)
 		w->fails++;
 		if (mmt_liveset_insert(s->priv, (uintptr_t)old.addr,
 				       tag_of(&old), &prev) == 1) {
-			mmt_stress_violation(
-				s, (int)w->id, w->ops,
-				(uint64_t)(uintptr_t)old.addr,
+			mmt_stress_worker_violation(
+				w, (uint64_t)(uintptr_t)old.addr,
 				"STRESS-DOUBLE-ALLOC",
 				"realloc failed but %p was handed to thread "
 				"%u meanwhile",
 				old.addr, (unsigned int)(prev >> 48));
-			sl->live = 0;
+			return 0;
 		}
-		return;
+		return 1;
 	}
 	w->allocs++;
 	w->frees++;
 	mmt_stress_live_add(w, -(int64_t)old.size);
-	if (verify_contents(w, &old, p, keep, "STRESS-REALLOC") != 0) {
-		sl->live = 0;
-		return;
-	}
+	if (verify_contents(w, &old, p, keep, "STRESS-REALLOC") != 0)
+		return 0;
 	o->addr = p;
 	o->size = size;
 	o->align = 0;
@@ -514,7 +487,7 @@ static void realloc_obj(struct stress_worker *w, struct oslot *sl, size_t size)
 	o->thread = w->id;
 	o->seq = ++w->seq;
 	o->key = fill_key(s, w->id, o->seq);
-	sl->live = accept_obj(w, o) == 0;
+	return accept_obj(w, o) == 0;
 }
 
 /* ------------------------------------------------------ scenario hooks */
@@ -534,78 +507,36 @@ static void objects_teardown(struct stress *s)
 	s->priv = NULL;
 }
 
-static int objects_worker_init(struct stress_worker *w)
-{
-	w->priv = calloc(1, sizeof(struct oworker));
-	return w->priv ? 0 : -1;
-}
-
-static void objects_worker_fini(struct stress_worker *w)
-{
-	free(w->priv);
-	w->priv = NULL;
-}
-
 static void objects_step(struct stress_worker *w)
 {
-	struct stress *s = w->s;
-	struct oworker *ow = w->priv;
-	struct oslot *sl;
+	struct oobj *o;
 	struct oop op;
 
-	gen_oop(&w->rng, w->id, s->nr_threads, &op);
-	sl = &ow->slot[op.slot];
-	if (op.kind == OBJ_REALLOC && sl->live) {
-		realloc_obj(w, sl, op.size);
+	gen_oop(w, &op);
+	o = mmt_stress_slot(w, op.slot);
+	if (op.kind == OBJ_REALLOC && w->held[op.slot]) {
+		w->held[op.slot] = realloc_obj(w, o, op.size);
 		return;
 	}
-	if (sl->live) {
-		sl->live = 0;
-		if (op.kind == OBJ_FREE && op.hand &&
-		    mmt_stress_hand_off(s, op.to, &sl->o) == 0) {
-			w->handed++;
+	if (w->held[op.slot]) {
+		w->held[op.slot] = false;
+		if (op.kind == OBJ_FREE &&
+		    mmt_stress_pass_on(w, op.hand, op.to, o))
 			return;
-		}
-		free_obj(w, &sl->o);
+		free_obj(w, o);
 	}
 	if (op.kind == OBJ_FREE)
 		return;
-	memset(&sl->o, 0, sizeof(sl->o));
-	sl->o.kind = op.kind;
-	sl->o.size = op.size;
-	sl->o.align = op.kind == OBJ_ALIGNED ? op.align : 0;
-	sl->live = alloc_obj(w, &sl->o, op.elem) == 0;
+	memset(o, 0, sizeof(*o));
+	o->kind = op.kind;
+	o->size = op.size;
+	o->align = op.kind == OBJ_ALIGNED ? op.align : 0;
+	w->held[op.slot] = alloc_obj(w, o, op.elem) == 0;
 }
 
-static void objects_drain(struct stress_worker *w, size_t max)
+static void objects_release(struct stress_worker *w, const void *item)
 {
-	struct oobj batch[32];
-	size_t n, i;
-
-	while (max) {
-		n = mmt_stress_take(w, batch, max < 32 ? max : 32);
-		if (!n)
-			break;
-		for (i = 0; i < n; i++)
-			free_obj(w, &batch[i]);
-		max -= n;
-	}
-}
-
-static void objects_finish(struct stress_worker *w)
-{
-	struct oworker *ow = w->priv;
-	size_t i;
-
-	for (i = STRESS_OBJ_SLOTS; i > 0; i--) {
-		struct oslot *sl = &ow->slot[i - 1];
-
-		if (sl->live) {
-			sl->live = 0;
-			free_obj(w, &sl->o);
-		}
-	}
-	objects_drain(w, SIZE_MAX);
+	free_obj(w, item);
 }
 
 const struct stress_scenario mmt_stress_kmalloc_mix = {
@@ -615,11 +546,9 @@ const struct stress_scenario mmt_stress_kmalloc_mix = {
 	.summary = "kmalloc-class sizes, malloc/calloc/realloc/aligned/free, "
 		   "cross-thread frees (OBJECTS)",
 	.item_size = sizeof(struct oobj),
+	.nr_slots = STRESS_OBJ_SLOTS,
 	.setup = objects_setup,
 	.teardown = objects_teardown,
-	.worker_init = objects_worker_init,
 	.step = objects_step,
-	.drain = objects_drain,
-	.finish = objects_finish,
-	.worker_fini = objects_worker_fini,
+	.release = objects_release,
 };

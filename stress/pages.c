@@ -68,15 +68,6 @@ struct pcookie {
 	uint32_t order;
 };
 
-struct pslot {
-	int live;
-	struct pblock b;
-};
-
-struct pworker {
-	struct pslot slot[STRESS_PAGE_SLOTS];
-};
-
 struct pshared {
 	_Atomic uint64_t *owner; /* one bit per pfn of the arena */
 	size_t owner_words;
@@ -90,45 +81,34 @@ static uint64_t ctz64(uint64_t x)
 }
 
 /*
- * Set the bits of [pfn, pfn + n). Returns the first pfn that was already
- * set, or UINT64_MAX when none was (all bits are set either way).
+ * Set (claim) or clear (release) the bits of [pfn, pfn + n), a word at a
+ * time. Returns the first pfn whose bit was already set (claim) or was not
+ * set (release), or UINT64_MAX when none was; every bit is changed either
+ * way.
  */
-static uint64_t owner_claim(struct pshared *ps, uint64_t pfn, uint64_t n)
+static uint64_t owner_update(struct pshared *ps, uint64_t pfn, uint64_t n,
+			     bool claim)
 {
 	uint64_t p = pfn, end = pfn + n, first = UINT64_MAX;
 
 	while (p < end) {
+		_Atomic uint64_t *word = &ps->owner[p >> 6];
 		uint64_t bit = p & 63, len = 64 - bit;
-		uint64_t mask, old;
+		uint64_t mask, bad;
 
 		if (len > end - p)
 			len = end - p;
 		mask = (len == 64 ? ~0ULL : ((1ULL << len) - 1)) << bit;
-		old = atomic_fetch_or_explicit(&ps->owner[p >> 6], mask,
-					       memory_order_acq_rel);
-		if ((old & mask) && first == UINT64_MAX)
-			first = (p & ~(uint64_t)63) + ctz64(old & mask);
-		p += len;
-	}
-	return first;
-}
-
-/* Clear them; returns the first pfn whose bit was not set, or UINT64_MAX. */
-static uint64_t owner_release(struct pshared *ps, uint64_t pfn, uint64_t n)
-{
-	uint64_t p = pfn, end = pfn + n, first = UINT64_MAX;
-
-	while (p < end) {
-		uint64_t bit = p & 63, len = 64 - bit;
-		uint64_t mask, old;
-
-		if (len > end - p)
-			len = end - p;
-		mask = (len == 64 ? ~0ULL : ((1ULL << len) - 1)) << bit;
-		old = atomic_fetch_and_explicit(&ps->owner[p >> 6], ~mask,
-						memory_order_acq_rel);
-		if ((old & mask) != mask && first == UINT64_MAX)
-			first = (p & ~(uint64_t)63) + ctz64(~old & mask);
+		/* bad: the bits of mask that were already as asked. */
+		if (claim)
+			bad = atomic_fetch_or_explicit(word, mask,
+						       memory_order_acq_rel);
+		else
+			bad = ~atomic_fetch_and_explicit(word, ~mask,
+							 memory_order_acq_rel);
+		bad &= mask;
+		if (bad && first == UINT64_MAX)
+			first = (p & ~(uint64_t)63) + ctz64(bad);
 		p += len;
 	}
 	return first;
@@ -236,11 +216,10 @@ struct pop {
 	unsigned int to;
 };
 
-static void gen_pop(uint64_t *rng, unsigned int self, unsigned int nthreads,
-		    uint32_t top, struct pop *op)
+static void gen_pop(struct stress_worker *w, uint32_t top, struct pop *op)
 {
-	uint64_t r1 = mmt_stress_rand(rng), r2 = mmt_stress_rand(rng);
-	uint64_t r3 = mmt_stress_rand(rng);
+	uint64_t r1 = mmt_stress_rand(&w->rng), r2 = mmt_stress_rand(&w->rng);
+	uint64_t r3 = mmt_stress_rand(&w->rng);
 
 	memset(op, 0, sizeof(*op));
 	op->slot = (uint32_t)(r1 % STRESS_PAGE_SLOTS);
@@ -284,11 +263,7 @@ static void gen_pop(uint64_t *rng, unsigned int self, unsigned int nthreads,
 	    op->b.api == MMT_API_GET_ZEROED_PAGE)
 		op->b.gfp &= ~MMT_GFP_HIGHMEM;
 	op->free_api = (uint32_t)(r3 & 7);
-	op->hand = nthreads > 1 && ((r3 >> 8) & 3) == 0;
-	op->to = nthreads > 1 ? (self + 1 +
-				 (unsigned int)((r3 >> 16) % (nthreads - 1))) %
-					nthreads :
-				self;
+	op->hand = mmt_stress_pick_peer(w, r3 >> 8, &op->to);
 }
 
 /*
@@ -341,9 +316,8 @@ static int verify_cookies(struct stress_worker *w, const struct pblock *b)
 		if (c.magic != COOKIE_MAGIC || c.seed != s->seed ||
 		    c.seq != b->seq || c.pfn != b->pfn + i ||
 		    c.thread != b->thread || c.order != b->order) {
-			mmt_stress_violation(
-				s, (int)w->id, w->ops, b->pfn + i,
-				"STRESS-FILL",
+			mmt_stress_worker_violation(
+				w, b->pfn + i, "STRESS-FILL",
 				"cookie of page %" PRIu64 " (page %" PRIu64
 				" of an order-%u block allocated by thread "
 				"%u as #%" PRIu64 ") was overwritten: magic "
@@ -368,40 +342,39 @@ static int accept_block(struct stress_worker *w, struct pblock *b)
 	off = (uint64_t)(addr - base);
 	if (addr < base || off % a->page_size ||
 	    off / a->page_size + n > a->nr_pfns) {
-		mmt_stress_violation(s, (int)w->id, w->ops, UINT64_MAX,
-				     "STRESS-RANGE",
-				     "order-%u block at %p is outside the "
-				     "arena [%p, +%" PRIu64 " pages)",
-				     b->order, b->addr, a->base, a->nr_pfns);
+		mmt_stress_worker_violation(
+			w, UINT64_MAX, "STRESS-RANGE",
+			"order-%u block at %p is outside the "
+			"arena [%p, +%" PRIu64 " pages)",
+			b->order, b->addr, a->base, a->nr_pfns);
 		return -1;
 	}
 	b->pfn = off / a->page_size;
 	if (b->pfn & (n - 1)) {
-		mmt_stress_violation(s, (int)w->id, w->ops, b->pfn,
-				     "STRESS-RANGE",
-				     "order-%u block at pfn %" PRIu64
-				     " is not aligned to %" PRIu64 " pages",
-				     b->order, b->pfn, n);
+		mmt_stress_worker_violation(w, b->pfn, "STRESS-RANGE",
+					    "order-%u block at pfn %" PRIu64
+					    " is not aligned to %" PRIu64
+					    " pages",
+					    b->order, b->pfn, n);
 		return -1;
 	}
 	if (!pages_usable(a, b->pfn, n)) {
-		mmt_stress_violation(s, (int)w->id, w->ops, b->pfn,
-				     "STRESS-RANGE",
-				     "order-%u block at pfn %" PRIu64
-				     " covers a page that is not present or "
-				     "is reserved",
-				     b->order, b->pfn);
+		mmt_stress_worker_violation(
+			w, b->pfn, "STRESS-RANGE",
+			"order-%u block at pfn %" PRIu64
+			" covers a page that is not present or "
+			"is reserved",
+			b->order, b->pfn);
 		return -1;
 	}
-	clash = owner_claim(ps, b->pfn, n);
+	clash = owner_update(ps, b->pfn, n, true);
 	if (clash != UINT64_MAX) {
-		mmt_stress_violation(s, (int)w->id, w->ops, clash,
-				     "STRESS-DOUBLE-ALLOC",
-				     "page %" PRIu64
-				     " handed out twice: it is in the order-%u "
-				     "block at pfn %" PRIu64
-				     " and already in a live block",
-				     clash, b->order, b->pfn);
+		mmt_stress_worker_violation(
+			w, clash, "STRESS-DOUBLE-ALLOC",
+			"page %" PRIu64
+			" handed out twice: it is in the order-%u "
+			"block at pfn %" PRIu64 " and already in a live block",
+			clash, b->order, b->pfn);
 		return -1; /* leaked on purpose: the run is over */
 	}
 	if (s->ad->caps & MMT_CAP_ZONES) {
@@ -410,8 +383,8 @@ static int accept_block(struct stress_worker *w, struct pblock *b)
 
 		if (zfirst < 0 || zfirst != zlast ||
 		    zfirst > highest_zone(s, b->gfp))
-			mmt_stress_violation(
-				s, (int)w->id, w->ops, b->pfn, "STRESS-ZONE",
+			mmt_stress_worker_violation(
+				w, b->pfn, "STRESS-ZONE",
 				"order-%u block at pfn %" PRIu64
 				" lies in zone %d..%d but gfp 0x%x allows "
 				"zones up to %d",
@@ -429,9 +402,8 @@ static int accept_block(struct stress_worker *w, struct pblock *b)
 				if (p[k])
 					break;
 			if (k < ZERO_BYTES) {
-				mmt_stress_violation(
-					s, (int)w->id, w->ops, b->pfn + i,
-					"STRESS-ZERO",
+				mmt_stress_worker_violation(
+					w, b->pfn + i, "STRESS-ZERO",
 					"byte %u of page %" PRIu64
 					" is 0x%02x in zeroed order-%u block",
 					k, b->pfn + i, p[k], b->order);
@@ -454,14 +426,14 @@ static void free_block(struct stress_worker *w, const struct pblock *b,
 
 	if (verify_cookies(w, b) != 0)
 		return; /* leave it: the run is over */
-	lost = owner_release(s->priv, b->pfn, n);
+	lost = owner_update(s->priv, b->pfn, n, false);
 	if (lost != UINT64_MAX)
-		mmt_stress_violation(s, (int)w->id, w->ops, lost,
-				     "STRESS-OWNER",
-				     "page %" PRIu64
-				     " of a live order-%u block was not marked "
-				     "owned at free",
-				     lost, b->order);
+		mmt_stress_worker_violation(
+			w, lost, "STRESS-OWNER",
+			"page %" PRIu64
+			" of a live order-%u block was not marked "
+			"owned at free",
+			lost, b->order);
 	mmt_stress_live_add(w, -(int64_t)n);
 	mmt_stress_lock(s);
 	rc = s->ad->pages.free(s->state, b->addr, b->order, api);
@@ -469,12 +441,11 @@ static void free_block(struct stress_worker *w, const struct pblock *b,
 	w->ops++;
 	w->frees++;
 	if (rc != 0)
-		mmt_stress_violation(s, (int)w->id, w->ops, b->pfn,
-				     "STRESS-FREE",
-				     "the allocator refused to free the "
-				     "order-%u block at pfn %" PRIu64
-				     " (error %d)",
-				     b->order, b->pfn, rc);
+		mmt_stress_worker_violation(w, b->pfn, "STRESS-FREE",
+					    "the allocator refused to free the "
+					    "order-%u block at pfn %" PRIu64
+					    " (error %d)",
+					    b->order, b->pfn, rc);
 }
 
 /* ------------------------------------------------------ scenario hooks */
@@ -508,39 +479,23 @@ static void pages_teardown(struct stress *s)
 	s->priv = NULL;
 }
 
-static int pages_worker_init(struct stress_worker *w)
-{
-	w->priv = calloc(1, sizeof(struct pworker));
-	return w->priv ? 0 : -1;
-}
-
-static void pages_worker_fini(struct stress_worker *w)
-{
-	free(w->priv);
-	w->priv = NULL;
-}
-
 static void pages_step(struct stress_worker *w)
 {
 	struct stress *s = w->s;
-	struct pworker *pw = w->priv;
 	uint32_t top = s->arena.nr_orders ? s->arena.nr_orders : 1;
-	struct pslot *sl;
+	struct pblock *b;
 	struct pop op;
 	void *addr = NULL;
 	int rc;
 
-	gen_pop(&w->rng, w->id, s->nr_threads, top, &op);
-	sl = &pw->slot[op.slot];
-	if (sl->live) {
+	gen_pop(w, top, &op);
+	b = mmt_stress_slot(w, op.slot);
+	if (w->held[op.slot]) {
 		/* A free, or an allocation into a live slot: free it first. */
-		sl->live = 0;
-		if (op.is_free && op.hand &&
-		    mmt_stress_hand_off(s, op.to, &sl->b) == 0) {
-			w->handed++;
+		w->held[op.slot] = false;
+		if (op.is_free && mmt_stress_pass_on(w, op.hand, op.to, b))
 			return;
-		}
-		free_block(w, &sl->b, free_api_for(&sl->b, op.free_api));
+		free_block(w, b, free_api_for(b, op.free_api));
 	}
 	if (op.is_free)
 		return;
@@ -559,43 +514,17 @@ static void pages_step(struct stress_worker *w)
 	op.b.addr = addr;
 	if (accept_block(w, &op.b) != 0)
 		return;
-	sl->b = op.b;
-	sl->live = 1;
+	*b = op.b;
+	w->held[op.slot] = true;
 }
 
-static void pages_drain(struct stress_worker *w, size_t max)
+/* A block handed in or left in a slot: its own numbers pick the entry
+ * point, no draw. */
+static void pages_release(struct stress_worker *w, const void *item)
 {
-	struct pblock batch[32];
-	size_t n, i;
+	const struct pblock *b = item;
 
-	while (max) {
-		n = mmt_stress_take(w, batch, max < 32 ? max : 32);
-		if (!n)
-			break;
-		/* The block's own numbers pick the entry point: no draw. */
-		for (i = 0; i < n; i++)
-			free_block(w, &batch[i],
-				   free_api_for(&batch[i],
-						(uint32_t)batch[i].seq));
-		max -= n;
-	}
-}
-
-static void pages_finish(struct stress_worker *w)
-{
-	struct pworker *pw = w->priv;
-	size_t i;
-
-	for (i = STRESS_PAGE_SLOTS; i > 0; i--) {
-		struct pslot *sl = &pw->slot[i - 1];
-
-		if (sl->live) {
-			sl->live = 0;
-			free_block(w, &sl->b,
-				   free_api_for(&sl->b, (uint32_t)sl->b.seq));
-		}
-	}
-	pages_drain(w, SIZE_MAX);
+	free_block(w, b, free_api_for(b, (uint32_t)b->seq));
 }
 
 const struct stress_scenario mmt_stress_pages_mix = {
@@ -603,13 +532,11 @@ const struct stress_scenario mmt_stress_pages_mix = {
 	.needs = MMT_CAP_PAGES,
 	.live_unit = "pages",
 	.item_size = sizeof(struct pblock),
+	.nr_slots = STRESS_PAGE_SLOTS,
 	.summary = "page blocks of mixed orders, zones and entry points "
 		   "(PAGES)",
 	.setup = pages_setup,
 	.teardown = pages_teardown,
-	.worker_init = pages_worker_init,
 	.step = pages_step,
-	.drain = pages_drain,
-	.finish = pages_finish,
-	.worker_fini = pages_worker_fini,
+	.release = pages_release,
 };

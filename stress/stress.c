@@ -116,11 +116,14 @@ static double now_seconds(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-void mmt_stress_violation(struct stress *s, int thread, uint64_t op,
-			  uint64_t where, const char *id, const char *fmt, ...)
-{
-	va_list ap;
+static void record_violation(struct stress *s, int thread, uint64_t op,
+			     uint64_t where, const char *id, const char *fmt,
+			     va_list ap) __attribute__((format(printf, 6, 0)));
 
+static void record_violation(struct stress *s, int thread, uint64_t op,
+			     uint64_t where, const char *id, const char *fmt,
+			     va_list ap)
+{
 	pthread_mutex_lock(&s->vlock);
 	if (s->nr_violations < STRESS_KEPT) {
 		struct stress_violation *v = &s->kept[s->nr_violations];
@@ -129,13 +132,31 @@ void mmt_stress_violation(struct stress *s, int thread, uint64_t op,
 		v->thread = thread;
 		v->where = where;
 		snprintf(v->id, sizeof(v->id), "%s", id);
-		va_start(ap, fmt);
 		vsnprintf(v->message, sizeof(v->message), fmt, ap);
-		va_end(ap);
 	}
 	s->nr_violations++;
 	pthread_mutex_unlock(&s->vlock);
 	atomic_store(&s->failed, 1);
+}
+
+void mmt_stress_violation(struct stress *s, int thread, uint64_t op,
+			  uint64_t where, const char *id, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	record_violation(s, thread, op, where, id, fmt, ap);
+	va_end(ap);
+}
+
+void mmt_stress_worker_violation(struct stress_worker *w, uint64_t where,
+				 const char *id, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	record_violation(w->s, (int)w->id, w->ops, where, id, fmt, ap);
+	va_end(ap);
 }
 
 void mmt_stress_lock(struct stress *s)
@@ -150,7 +171,21 @@ void mmt_stress_unlock(struct stress *s)
 		pthread_mutex_unlock(&s->serial);
 }
 
-int mmt_stress_hand_off(struct stress *s, unsigned int to, const void *item)
+int mmt_stress_pick_peer(const struct stress_worker *w, uint64_t r,
+			 unsigned int *to)
+{
+	unsigned int n = w->s->nr_threads;
+
+	if (n < 2) {
+		*to = w->id;
+		return 0;
+	}
+	*to = (w->id + 1 + (unsigned int)((r >> 8) % (n - 1))) % n;
+	return (r & 3) == 0;
+}
+
+/* Queue an item for thread `to`; 0, or -1 when its inbox is full. */
+static int hand_off(struct stress *s, unsigned int to, const void *item)
 {
 	struct stress_inbox *in = &s->inbox[to];
 	int rc = -1;
@@ -165,7 +200,17 @@ int mmt_stress_hand_off(struct stress *s, unsigned int to, const void *item)
 	return rc;
 }
 
-size_t mmt_stress_take(struct stress_worker *w, void *buf, size_t max)
+int mmt_stress_pass_on(struct stress_worker *w, int hand, unsigned int to,
+		       const void *item)
+{
+	if (!hand || hand_off(w->s, to, item) != 0)
+		return 0;
+	w->handed++;
+	return 1;
+}
+
+/* Take up to max items from w's inbox into buf; their number. */
+static size_t take(struct stress_worker *w, void *buf, size_t max)
 {
 	struct stress_inbox *in = &w->s->inbox[w->id];
 	size_t n;
@@ -378,6 +423,56 @@ static void default_machine(struct mmt_machine *m)
 
 /* ------------------------------------------------------ the workers */
 
+/* Free up to max items others handed to w, the latest queued batch first. */
+static void worker_drain(struct stress_worker *w, size_t max)
+{
+	const struct stress_scenario *sc = w->s->sc;
+	size_t n, i;
+
+	while (max) {
+		n = take(w, w->batch, max < STRESS_BATCH ? max : STRESS_BATCH);
+		if (!n)
+			break;
+		for (i = 0; i < n; i++)
+			sc->release(w, w->batch + i * sc->item_size);
+		max -= n;
+	}
+}
+
+/* After the last park: free what the slots hold, then the inbox. */
+static void worker_finish(struct stress_worker *w)
+{
+	size_t i;
+
+	for (i = w->s->sc->nr_slots; i > 0; i--) {
+		if (w->held[i - 1]) {
+			w->held[i - 1] = false;
+			w->s->sc->release(w, mmt_stress_slot(w, i - 1));
+		}
+	}
+	worker_drain(w, SIZE_MAX);
+}
+
+/* The slot table and the batch buffer of worker w; 0 or -1. */
+static int worker_alloc(struct stress_worker *w)
+{
+	const struct stress_scenario *sc = w->s->sc;
+
+	w->slots = calloc(sc->nr_slots, sc->item_size);
+	w->held = calloc(sc->nr_slots, sizeof(*w->held));
+	w->batch = calloc(STRESS_BATCH, sc->item_size);
+	return w->slots && w->held && w->batch ? 0 : -1;
+}
+
+static void worker_free(struct stress_worker *w)
+{
+	free(w->slots);
+	free(w->held);
+	free(w->batch);
+	w->slots = w->batch = NULL;
+	w->held = NULL;
+}
+
 static void *worker_main(void *arg)
 {
 	struct stress_worker *w = arg;
@@ -397,12 +492,12 @@ static void *worker_main(void *arg)
 			continue;
 		}
 		if ((w->step & 15) == 0)
-			s->sc->drain(w, 16);
+			worker_drain(w, 16);
 		s->sc->step(w);
 		w->step++;
 	}
 	/* Teardown: no more hand-offs, so the inboxes only shrink now. */
-	s->sc->finish(w);
+	worker_finish(w);
 	return NULL;
 }
 
@@ -708,7 +803,7 @@ int mmt_stress_run(const struct mmt_adapter *ad,
 		w->id = i;
 		w->rng = mmt_stress_stream(s->seed, i);
 		atomic_init(&w->live, 0);
-		if (!in->v || s->sc->worker_init(w) != 0)
+		if (!in->v || worker_alloc(w) != 0)
 			break;
 		inited++;
 	}
@@ -778,10 +873,7 @@ out_workers:
 		pthread_barrier_destroy(&s->park_out);
 	}
 	for (i = 0; i < s->nr_threads; i++) {
-		if (i < inited)
-			s->sc->worker_fini(&s->workers[i]);
-		else
-			free(s->workers[i].priv);
+		worker_free(&s->workers[i]);
 		free(s->inbox[i].v);
 		pthread_mutex_destroy(&s->inbox[i].lock);
 	}

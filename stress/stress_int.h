@@ -5,9 +5,16 @@
  * to another thread, violations, the seeded PRNG and the lock that
  * serializes calls into an adapter that is not THREAD_SAFE.
  *
- * Files: stress.c (CLI, the run loop, parking, checks, the table),
- * pages.c (pages-mix), objects.c (kmalloc-mix), liveset.c (the
- * lock-striped set of live object addresses).
+ * Files: stress.c (CLI, the run loop, parking, checks, the table, and
+ * what every scenario's workers share: the slot table, hand-offs, the
+ * drain of the inbox, the final release), pages.c (pages-mix), objects.c
+ * (kmalloc-mix), liveset.c (the lock-striped set of live object
+ * addresses).
+ *
+ * A scenario supplies the step and how to free one of its items; the
+ * worker loop around them is stress.c's: every 16 steps a worker frees up
+ * to 16 items others handed it, and after the last park it frees what its
+ * slots hold (last slot first), then everything left in its inbox.
  *
  * Locks, in order: the serial lock (only around one adapter call), then
  * an inbox lock or a live-set stripe lock (never both), then the report
@@ -18,6 +25,7 @@
 
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -34,6 +42,7 @@
 #define STRESS_OBJ_SLOTS 1024u
 #endif
 #define STRESS_INBOX 1024u /* items waiting in one thread's inbox */
+#define STRESS_BATCH 32u /* items taken from an inbox at once */
 #define STRESS_MAX_THREADS 64u
 #define STRESS_KEPT 16u /* violations kept for the report */
 #define STRESS_CHECK_LEVEL 2u /* the adapters' full level */
@@ -47,19 +56,19 @@ struct stress_scenario {
 	uint32_t needs; /* MMT_CAP_* the allocator must declare */
 	const char *live_unit; /* "pages" or "bytes" */
 	const char *summary; /* one line for --help */
-	size_t item_size; /* bytes of an item handed to another thread */
+	size_t item_size; /* bytes of an item (a slot's, a hand-off's) */
+	size_t nr_slots; /* items one worker holds at most */
 	/* After create(): scenario-wide state. 0, or an exit code (err). */
 	int (*setup)(struct stress *s, char *err, size_t errlen);
 	void (*teardown)(struct stress *s);
-	/* Per worker, in the worker thread before its first step. */
-	int (*worker_init)(struct stress_worker *w);
 	/* One op of the thread's deterministic sequence. */
 	void (*step)(struct stress_worker *w);
-	/* Free up to max items others handed to w. */
-	void (*drain)(struct stress_worker *w, size_t max);
-	/* Free everything w holds (after the last park). */
-	void (*finish)(struct stress_worker *w);
-	void (*worker_fini)(struct stress_worker *w);
+	/*
+	 * Free an item w holds: one handed in, or one left in a slot at the
+	 * end. Any choice (which entry point) comes from the item's own
+	 * numbers, not from w's stream.
+	 */
+	void (*release)(struct stress_worker *w, const void *item);
 };
 
 extern const struct stress_scenario mmt_stress_pages_mix;
@@ -85,7 +94,11 @@ struct stress_worker {
 	/* Live units this thread added minus those it removed (may go below
 	 * zero when it frees what others allocated). One writer. */
 	_Atomic int64_t live;
-	void *priv; /* the scenario's per-worker state */
+	/* The slot table: sc->nr_slots items of sc->item_size bytes, and
+	 * which of them hold a live item. This thread's only. */
+	unsigned char *slots;
+	bool *held;
+	unsigned char *batch; /* STRESS_BATCH items taken from the inbox */
 };
 
 struct stress_violation {
@@ -139,15 +152,35 @@ uint64_t mmt_stress_stream(uint64_t seed, unsigned int thread);
 void mmt_stress_violation(struct stress *s, int thread, uint64_t op,
 			  uint64_t where, const char *id, const char *fmt, ...)
 	__attribute__((format(printf, 6, 7)));
+/* The same, found by worker w after its w->ops calls. */
+void mmt_stress_worker_violation(struct stress_worker *w, uint64_t where,
+				 const char *id, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
 
 /* Around every adapter call: a no-op unless s->serialize. */
 void mmt_stress_lock(struct stress *s);
 void mmt_stress_unlock(struct stress *s);
 
-/* Queue an item for thread `to`; 0, or -1 when its inbox is full. */
-int mmt_stress_hand_off(struct stress *s, unsigned int to, const void *item);
-/* Take up to max items (max <= 32) from w's inbox into buf; their number. */
-size_t mmt_stress_take(struct stress_worker *w, void *buf, size_t max);
+/*
+ * From the draw r: whether a freed item goes to another thread (one in
+ * four, never with one thread) and to which (*to, never self). Uses the
+ * low 2 bits of r for the first and the bits above 8 for the second.
+ */
+int mmt_stress_pick_peer(const struct stress_worker *w, uint64_t r,
+			 unsigned int *to);
+/*
+ * When hand is set, queue the item for thread `to` and count it in
+ * w->handed: 1. 0 when hand is not set or the inbox is full (the caller
+ * frees the item itself).
+ */
+int mmt_stress_pass_on(struct stress_worker *w, int hand, unsigned int to,
+		       const void *item);
+
+/* Slot i of w's table (sc->item_size bytes); w->held[i] says if live. */
+static inline void *mmt_stress_slot(struct stress_worker *w, size_t i)
+{
+	return w->slots + i * w->s->sc->item_size;
+}
 
 /* Adjust w's live count (w's thread only). */
 static inline void mmt_stress_live_add(struct stress_worker *w, int64_t d)
