@@ -894,3 +894,29 @@ void mmt_cli_walk(const char *cmd, const char *path,
 {
 	walk(cmd, path, fn, ctx, t, 0);
 }
+
+int mmt_cli_run_files(const char *cmd, struct mmt_cli_run_args *a,
+		      int (*fn)(void *ctx, const char *path), void *ctx,
+		      const char *nothing, const char *ok_word,
+		      const char *bug_word)
+{
+	struct mmt_cli_tally t;
+	size_t i;
+
+	memset(&t, 0, sizeof(t));
+	for (i = 0; i < a->nr_files; i++)
+		mmt_cli_walk(cmd, a->files[i], fn, ctx, &t);
+	mmt_cli_run_args_free(a);
+	if (mmt_cli_tally_total(&t) == 0) {
+		mmt_cli_error(cmd,
+			      "nothing to %s: the directories given hold no "
+			      "files",
+			      nothing);
+		return MMT_EXIT_USAGE;
+	}
+	if (mmt_cli_tally_total(&t) > 1)
+		printf("%s: %u %s, %u %s, %u bad input, %u environment\n", cmd,
+		       t.nr_ok, ok_word, t.nr_bug, bug_word, t.nr_usage,
+		       t.nr_env);
+	return mmt_cli_tally_exit(&t);
+}

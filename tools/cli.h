@@ -309,4 +309,16 @@ void mmt_cli_walk(const char *cmd, const char *path,
 		  int (*fn)(void *ctx, const char *path), void *ctx,
 		  struct mmt_cli_tally *t);
 
+/*
+ * Run fn over every FILE of a (mmt_cli_walk) and free a->files. Then end
+ * the command: when no file ran, "nothing to NOTHING: the directories
+ * given hold no files" and MMT_EXIT_USAGE; when more than one did, the
+ * line "CMD: N OK_WORD, N BUG_WORD, N bad input, N environment"; and the
+ * exit code over all of them (mmt_cli_tally_exit).
+ */
+int mmt_cli_run_files(const char *cmd, struct mmt_cli_run_args *a,
+		      int (*fn)(void *ctx, const char *path), void *ctx,
+		      const char *nothing, const char *ok_word,
+		      const char *bug_word);
+
 #endif /* MMT_TOOLS_CLI_H */

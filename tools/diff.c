@@ -51,7 +51,6 @@ struct diff_ctx {
 	enum mmt_opset set; /* for binary files */
 	enum mmt_cli_form form;
 	int strict, trace;
-	struct mmt_cli_tally tally;
 };
 
 static void diff_usage(FILE *out)
@@ -241,7 +240,6 @@ int mmt_cmd_diff(int argc, char **argv)
 {
 	struct mmt_cli_run_args args;
 	struct diff_ctx ctx;
-	size_t i;
 	int rc;
 
 	memset(&ctx, 0, sizeof(ctx));
@@ -258,19 +256,6 @@ int mmt_cmd_diff(int argc, char **argv)
 		return rc;
 	}
 
-	for (i = 0; i < args.nr_files; i++)
-		mmt_cli_walk("diff", args.files[i], diff_file, &ctx,
-			     &ctx.tally);
-	mmt_cli_run_args_free(&args);
-	if (mmt_cli_tally_total(&ctx.tally) == 0) {
-		mmt_cli_error("diff", "nothing to run: the directories given "
-				      "hold no files");
-		return MMT_EXIT_USAGE;
-	}
-	if (mmt_cli_tally_total(&ctx.tally) > 1)
-		printf("diff: %u agree, %u diverged, %u bad input, %u "
-		       "environment\n",
-		       ctx.tally.nr_ok, ctx.tally.nr_bug, ctx.tally.nr_usage,
-		       ctx.tally.nr_env);
-	return mmt_cli_tally_exit(&ctx.tally);
+	return mmt_cli_run_files("diff", &args, diff_file, &ctx, "run", "agree",
+				 "diverged");
 }

@@ -50,7 +50,6 @@ struct replay_ctx {
 	const char *target; /* --target, or NULL */
 	enum mmt_cli_form form;
 	int trace;
-	struct mmt_cli_tally tally;
 };
 
 static void replay_usage(FILE *out)
@@ -175,7 +174,6 @@ int mmt_cmd_replay(int argc, char **argv)
 {
 	struct mmt_cli_run_args args;
 	struct replay_ctx ctx;
-	size_t i;
 	int rc;
 
 	memset(&ctx, 0, sizeof(ctx));
@@ -198,19 +196,6 @@ int mmt_cmd_replay(int argc, char **argv)
 		return rc;
 	}
 
-	for (i = 0; i < args.nr_files; i++)
-		mmt_cli_walk("replay", args.files[i], replay_file, &ctx,
-			     &ctx.tally);
-	mmt_cli_run_args_free(&args);
-	if (mmt_cli_tally_total(&ctx.tally) == 0) {
-		mmt_cli_error("replay", "nothing to replay: the directories "
-					"given hold no files");
-		return MMT_EXIT_USAGE;
-	}
-	if (mmt_cli_tally_total(&ctx.tally) > 1)
-		printf("replay: %u ok, %u failed, %u bad input, %u "
-		       "environment\n",
-		       ctx.tally.nr_ok, ctx.tally.nr_bug, ctx.tally.nr_usage,
-		       ctx.tally.nr_env);
-	return mmt_cli_tally_exit(&ctx.tally);
+	return mmt_cli_run_files("replay", &args, replay_file, &ctx, "replay",
+				 "ok", "failed");
 }

@@ -683,3 +683,55 @@ Test(cli_runs, report_lines, .init = cr_redirect_stdout)
 		"ops)\n");
 	free(r);
 }
+
+/* Operands as mmt_cli_parse_run leaves them: a malloc'd array. */
+static void set_files(struct mmt_cli_run_args *a, const char *f1,
+		      const char *f2)
+{
+	memset(a, 0, sizeof(*a));
+	a->files = calloc(2, sizeof(*a->files));
+	cr_assert_not_null(a->files);
+	a->files[a->nr_files++] = f1;
+	if (f2)
+		a->files[a->nr_files++] = f2;
+}
+
+static void run_files_setup(void)
+{
+	make_tmpdir();
+	cr_redirect_stdout();
+}
+
+Test(cli_runs, run_files_summary_and_exit, .init = run_files_setup,
+     .fini = remove_tmpdir)
+{
+	struct mmt_cli_run_args a;
+	struct walked w;
+	char ok[160], bug[160], empty[160];
+
+	snprintf(ok, sizeof(ok), "%s/a1", tmpdir);
+	put_file(ok, "x", 1);
+	snprintf(bug, sizeof(bug), "%s/b2", tmpdir);
+	put_file(bug, "x", 1);
+	snprintf(empty, sizeof(empty), "%s/empty", tmpdir);
+	cr_assert_eq(mkdir(empty, 0755), 0);
+
+	memset(&w, 0, sizeof(w));
+	set_files(&a, ok, NULL);
+	cr_assert_eq(mmt_cli_run_files("t", &a, record_path, &w, "test", "ok",
+				       "failed"),
+		     MMT_EXIT_OK, "one file: no summary line");
+	cr_assert_null(a.files);
+	set_files(&a, ok, bug);
+	cr_assert_eq(mmt_cli_run_files("t", &a, record_path, &w, "test",
+				       "agree", "diverged"),
+		     MMT_EXIT_BUG);
+	set_files(&a, empty, NULL);
+	cr_assert_eq(mmt_cli_run_files("t", &a, record_path, &w, "test", "ok",
+				       "failed"),
+		     MMT_EXIT_USAGE, "directories that hold no file");
+	cr_assert_eq(w.n, 3);
+	fflush(stdout);
+	cr_assert_stdout_eq_str(
+		"t: 1 agree, 1 diverged, 0 bad input, 0 environment\n");
+}
