@@ -25,6 +25,9 @@
  *   shift    every object starts 8 bytes into its malloc block
  *   dirty    calloc memory is malloc memory with a byte set
  *   nocopy   realloc allocates anew without keeping the contents
+ *
+ * Also the bug printing fuzz_diff and fuzz_pages share (fuzz/fuzz.h):
+ * program, findings, state, reproduce command and its shell quoting.
  */
 #include <criterion/criterion.h>
 #include <errno.h>
@@ -37,6 +40,7 @@
 #include <mmtorture/exec.h>
 #include <mmtorture/ops.h>
 
+#include "../../fuzz/fuzz.h"
 #include "leakcheck.h"
 
 struct wrap {
@@ -1003,4 +1007,92 @@ MMT_TEST(diff, objects_strict_refused)
 	cr_assert(strstr(err, "lacks PAGES"), "%s", err);
 	mmt_prog_free(&p);
 	free(res);
+}
+
+/* ------------------------------------------------------ fuzz/fuzz.h */
+
+MMT_TEST(fuzz_print, reproduce_args_are_quoted_for_the_shell)
+{
+	char buf[256], tiny[8];
+	size_t pos;
+
+	pos = mmt_fuzz_put(buf, sizeof(buf), 0, "diff");
+	pos = mmt_fuzz_put_arg(buf, sizeof(buf), pos, "allocator",
+			       "/p/simple_buddy.so:seed=1,x=2");
+	pos = mmt_fuzz_put_arg(buf, sizeof(buf), pos, "against", "ref-pages");
+	cr_assert_str_eq(buf, "diff --allocator /p/simple_buddy.so:seed=1,x=2 "
+			      "--against ref-pages");
+	cr_assert_eq(pos, strlen(buf));
+	pos = mmt_fuzz_put_arg(buf, sizeof(buf), 0, "allocator",
+			       "/tmp/my lib.so");
+	cr_assert_str_eq(buf, " --allocator '/tmp/my lib.so'");
+	mmt_fuzz_put_arg(buf, sizeof(buf), 0, "allocator", "it's;$(x)");
+	cr_assert_str_eq(buf, " --allocator 'it'\\''s;$(x)'");
+	mmt_fuzz_put_arg(buf, sizeof(buf), 0, "allocator", "");
+	cr_assert_str_eq(buf, " --allocator ''");
+	/* a short buffer is cut and terminated; the length still counts */
+	pos = mmt_fuzz_put_arg(tiny, sizeof(tiny), 0, "allocator", "glibc");
+	cr_assert_str_eq(tiny, " --allo");
+	cr_assert_eq(pos, strlen(" --allocator glibc"));
+}
+
+static char *print_to_string(const struct mmt_prog *p, size_t ran,
+			     const struct mmt_report *r, const char *state)
+{
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&out, &len);
+
+	cr_assert_not_null(f);
+	mmt_fuzz_print_program(f, "fuzz_x: bug found", p, ran);
+	mmt_fuzz_print_report(f, "finding(s)", r);
+	mmt_fuzz_print_state(f, "state of A", state);
+	mmt_fuzz_print_reproduce(f);
+	fclose(f);
+	return out;
+}
+
+MMT_TEST(fuzz_print, program_findings_state_and_command)
+{
+	struct mmt_parse_error err;
+	struct mmt_report r;
+	struct mmt_prog p;
+	static const char text[] = "machine ram=16M\n"
+				   "alloc_pages s1 order=2 gfp=GFP_KERNEL\n"
+				   "free_pages s1\n"
+				   "alloc_page s2 gfp=GFP_KERNEL\n";
+	char *out;
+
+	cr_assert_eq(mmt_prog_parse_text(text, strlen(text), "t", &p, &err), 0);
+	mmt_report_init(&r);
+	mmt_report_add(&r, 1, "A:shadow", "SHADOW-FILL", "A x: cookie");
+	mmt_report_add(&r, SIZE_MAX, "diff", "DIFF-ZZZ", "at the end");
+	out = print_to_string(&p, 2, &r, "Node 0, zone DMA 1 2 3");
+	cr_assert_not_null(strstr(out, "==== fuzz_x: bug found (3 ops, 2 "
+				       "ran)\n# mmtorture ops v1\nmachine "),
+			   "%s", out);
+	cr_assert_not_null(strstr(out, "\n#0      alloc_pages s1 order=2 "
+				       "gfp=GFP_KERNEL\n#1      free_pages "
+				       "s1\n==== 2 finding(s):\n"),
+			   "%s", out);
+	cr_assert_null(strstr(out, "alloc_page s2"), "op 2 never ran: %s", out);
+	cr_assert_not_null(strstr(out, "  op #1: SHADOW-FILL [A:shadow] A x: "
+				       "cookie\n  at end of input: DIFF-ZZZ "
+				       "[diff] at the end\n"),
+			   "%s", out);
+	/* the missing newline after the state is added */
+	cr_assert_not_null(strstr(out, "==== state of A:\nNode 0, zone DMA 1 "
+				       "2 3\n==== reproduce: "),
+			   "%s", out);
+	/* this test binary defines no mmt_fuzz_reproduce_args: "replay" */
+	cr_assert_not_null(strstr(out, "==== reproduce: mmtorture replay "
+				       "FILE\n"),
+			   "%s", out);
+	free(out);
+	/* no state: no state section; more ops run than exist: all shown */
+	out = print_to_string(&p, 99, &r, "");
+	cr_assert_null(strstr(out, "==== state"), "%s", out);
+	cr_assert_not_null(strstr(out, "#2      alloc_page s2"), "%s", out);
+	free(out);
+	mmt_prog_free(&p);
 }
