@@ -742,6 +742,8 @@ int mmt_cli_parse_run(const char *cmd, int argc, char **argv,
 		mmt_cli_run_args_free(a);
 		return MMT_EXIT_USAGE;
 	}
+	if (!a->spec)
+		a->spec = mmt_cli_default_allocator();
 	return -1;
 }
 

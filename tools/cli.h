@@ -233,7 +233,7 @@ enum {
 };
 
 struct mmt_cli_run_args {
-	const char *spec; /* --allocator, or NULL */
+	const char *spec; /* --allocator, else mmt_cli_default_allocator() */
 	enum mmt_cli_form form; /* --text / --binary */
 	int trace; /* --trace */
 	const char **files; /* the operands, in order */
@@ -241,9 +241,9 @@ struct mmt_cli_run_args {
 };
 
 /*
- * Parse argv of command cmd: opts lists every option it takes (the shared
- * ones with the MMT_CLI_OPT_* ids it wants); own(ctx, id, value) gets the
- * others. Prints usage to stdout for --help, to stderr after a bad option
+ * Parse argv of command cmd into *a: opts lists every option it takes (the
+ * shared ones with the MMT_CLI_OPT_* ids it wants); own(ctx, id, value)
+ * gets the others. Prints usage to stdout for --help, to stderr after a bad option
  * or when no FILE is given. Returns -1 to go on (free a->files with
  * mmt_cli_run_args_free), else the exit code to end with.
  */

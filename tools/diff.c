@@ -45,12 +45,12 @@ static const struct mmt_cli_opt diff_opts[] = {
 };
 
 struct diff_ctx {
+	struct mmt_cli_run_args run; /* run.spec is side A */
 	const struct mmt_adapter *a, *b;
-	const char *spec_a, *spec_b; /* as given (or the defaults) */
+	const char *spec_b; /* --against, or the default */
 	const char *opts_a, *opts_b;
 	enum mmt_opset set; /* for binary files */
-	enum mmt_cli_form form;
-	int strict, trace;
+	int strict;
 };
 
 static void diff_usage(FILE *out)
@@ -96,12 +96,12 @@ static void print_reproduce(const struct diff_ctx *ctx, const char *path)
 
 	mmt_cli_cmdline_init(&repro, "diff");
 	mmt_cli_cmdline_add(&repro, "--allocator");
-	mmt_cli_cmdline_add(&repro, ctx->spec_a);
+	mmt_cli_cmdline_add(&repro, ctx->run.spec);
 	mmt_cli_cmdline_add(&repro, "--against");
 	mmt_cli_cmdline_add(&repro, ctx->spec_b);
 	if (ctx->strict)
 		mmt_cli_cmdline_add(&repro, "--strict");
-	mmt_cli_cmdline_add_form(&repro, ctx->form);
+	mmt_cli_cmdline_add_form(&repro, ctx->run.form);
 	if (strcmp(path, "-") == 0) {
 		printf("reproduce: %s FILE   (the input came from stdin: "
 		       "save it as FILE)\n",
@@ -152,7 +152,7 @@ static int diff_file(void *arg, const char *path)
 	int rc, is_text = 0;
 
 	memset(&prog, 0, sizeof(prog));
-	rc = mmt_cli_load_prog("diff", path, ctx->form, ctx->set, &prog,
+	rc = mmt_cli_load_prog("diff", path, ctx->run.form, ctx->set, &prog,
 			       &is_text);
 	if (rc != MMT_EXIT_OK)
 		return rc;
@@ -164,9 +164,9 @@ static int diff_file(void *arg, const char *path)
 	}
 	mmt_diff_opts_default(&opts);
 	opts.strict = ctx->strict;
-	opts.trace = ctx->trace ? stdout : NULL;
+	opts.trace = ctx->run.trace ? stdout : NULL;
 	opts.stop_on_divergence = 1;
-	if (ctx->trace)
+	if (ctx->run.trace)
 		printf("== %s (%s, op set %s, %zu ops): A %s, B %s\n", path,
 		       is_text ? "text" : "binary",
 		       mmt_cli_opset_name(prog.opset), prog.nr_ops,
@@ -209,7 +209,7 @@ static int diff_setup(struct diff_ctx *ctx)
 	char err[512];
 	int rc;
 
-	rc = mmt_cli_select("diff", "--allocator", ctx->spec_a, &ctx->a,
+	rc = mmt_cli_select("diff", "--allocator", ctx->run.spec, &ctx->a,
 			    &ctx->opts_a);
 	if (rc)
 		return rc;
@@ -238,24 +238,19 @@ static int diff_setup(struct diff_ctx *ctx)
 
 int mmt_cmd_diff(int argc, char **argv)
 {
-	struct mmt_cli_run_args args;
 	struct diff_ctx ctx;
 	int rc;
 
 	memset(&ctx, 0, sizeof(ctx));
 	rc = mmt_cli_parse_run("diff", argc, argv, diff_opts, diff_usage,
-			       diff_option, &ctx, &args);
+			       diff_option, &ctx, &ctx.run);
 	if (rc >= 0)
 		return rc;
-	ctx.spec_a = args.spec ? args.spec : mmt_cli_default_allocator();
-	ctx.form = args.form;
-	ctx.trace = args.trace;
 	rc = diff_setup(&ctx);
 	if (rc) {
-		mmt_cli_run_args_free(&args);
+		mmt_cli_run_args_free(&ctx.run);
 		return rc;
 	}
-
-	return mmt_cli_run_files("diff", &args, diff_file, &ctx, "run", "agree",
-				 "diverged");
+	return mmt_cli_run_files("diff", &ctx.run, diff_file, &ctx, "run",
+				 "agree", "diverged");
 }

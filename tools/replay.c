@@ -44,12 +44,10 @@ static const struct mmt_cli_opt replay_opts[] = {
 };
 
 struct replay_ctx {
+	struct mmt_cli_run_args run; /* --allocator, --text/--binary, --trace */
 	const struct mmt_adapter *ad;
-	const char *spec; /* as the user gave it (or the default) */
-	const char *options; /* adapter options from the spec */
+	const char *options; /* adapter options from run.spec */
 	const char *target; /* --target, or NULL */
-	enum mmt_cli_form form;
-	int trace;
 };
 
 static void replay_usage(FILE *out)
@@ -98,12 +96,12 @@ static void print_failure(const struct replay_ctx *ctx, const char *path,
 	}
 	mmt_cli_cmdline_init(&repro, "replay");
 	mmt_cli_cmdline_add(&repro, "--allocator");
-	mmt_cli_cmdline_add(&repro, ctx->spec);
+	mmt_cli_cmdline_add(&repro, ctx->run.spec);
 	if (ctx->target) {
 		mmt_cli_cmdline_add(&repro, "--target");
 		mmt_cli_cmdline_add(&repro, ctx->target);
 	}
-	mmt_cli_cmdline_add_form(&repro, ctx->form);
+	mmt_cli_cmdline_add_form(&repro, ctx->run.form);
 	mmt_cli_cmdline_add_file(&repro, path);
 	printf("reproduce: %s\n", repro.buf);
 }
@@ -119,7 +117,8 @@ static int replay_file(void *arg, const char *path)
 	int rc, is_text = 0;
 
 	memset(&prog, 0, sizeof(prog));
-	rc = mmt_cli_load_prog("replay", path, ctx->form, set, &prog, &is_text);
+	rc = mmt_cli_load_prog("replay", path, ctx->run.form, set, &prog,
+			       &is_text);
 	if (rc != MMT_EXIT_OK)
 		return rc;
 
@@ -132,8 +131,8 @@ static int replay_file(void *arg, const char *path)
 	mmt_exec_opts_default(&opts);
 	opts.check_every = 0; /* the program's own value */
 	opts.check_at_end = 1;
-	opts.trace = ctx->trace ? stdout : NULL;
-	if (ctx->trace)
+	opts.trace = ctx->run.trace ? stdout : NULL;
+	if (ctx->run.trace)
 		printf("== %s (%s, op set %s, %zu ops)\n", path,
 		       is_text ? "text" : "binary",
 		       mmt_cli_opset_name(prog.opset), prog.nr_ops);
@@ -172,30 +171,25 @@ static void replay_option(void *arg, int id, const char *value)
 
 int mmt_cmd_replay(int argc, char **argv)
 {
-	struct mmt_cli_run_args args;
 	struct replay_ctx ctx;
 	int rc;
 
 	memset(&ctx, 0, sizeof(ctx));
 	rc = mmt_cli_parse_run("replay", argc, argv, replay_opts, replay_usage,
-			       replay_option, &ctx, &args);
+			       replay_option, &ctx, &ctx.run);
 	if (rc >= 0)
 		return rc;
-	ctx.spec = args.spec ? args.spec : mmt_cli_default_allocator();
-	ctx.form = args.form;
-	ctx.trace = args.trace;
 	if (ctx.target)
 		rc = mmt_cli_check_target("replay", ctx.target);
 	else
 		rc = MMT_EXIT_OK;
 	if (rc == MMT_EXIT_OK)
-		rc = mmt_cli_select("replay", "--allocator", ctx.spec, &ctx.ad,
-				    &ctx.options);
+		rc = mmt_cli_select("replay", "--allocator", ctx.run.spec,
+				    &ctx.ad, &ctx.options);
 	if (rc != MMT_EXIT_OK) {
-		mmt_cli_run_args_free(&args);
+		mmt_cli_run_args_free(&ctx.run);
 		return rc;
 	}
-
-	return mmt_cli_run_files("replay", &args, replay_file, &ctx, "replay",
-				 "ok", "failed");
+	return mmt_cli_run_files("replay", &ctx.run, replay_file, &ctx,
+				 "replay", "ok", "failed");
 }

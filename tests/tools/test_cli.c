@@ -575,6 +575,22 @@ Test(cli_runs, parse_run_help_errors_and_no_file)
 	cr_assert_null(own);
 }
 
+Test(cli_runs, parse_run_defaults)
+{
+	char *argv[] = { "cmd", "f", NULL };
+	struct mmt_cli_run_args a;
+
+	cr_assert_eq(unsetenv("MMT_ALLOCATOR"), 0);
+	cr_assert_eq(mmt_cli_parse_run("t", 2, argv, run_opts, count_usage,
+				       take_own, NULL, &a),
+		     -1);
+	cr_assert_str_eq(a.spec, "ref-pages", "the default allocator");
+	cr_assert_eq(a.form, MMT_FORM_AUTO);
+	cr_assert_eq(a.trace, 0);
+	cr_assert_eq(a.nr_files, 1);
+	mmt_cli_run_args_free(&a);
+}
+
 Test(cli_runs, allocator_default_target_and_opset)
 {
 	const struct mmt_adapter *ad = NULL;
