@@ -326,9 +326,8 @@ static int build_arena(const struct mmt_machine *m, struct mmt_arena *a,
 		snprintf(err, errlen, "machine has no memory");
 		return -1;
 	}
-	*map_len = (size_t)(end * page);
-	*map = mmap(NULL, *map_len, PROT_READ | PROT_WRITE,
-		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	/* aligned to a top-order block, as the executor's arena */
+	*map = mmt_arena_map(m, map_len);
 	if (*map == MAP_FAILED) {
 		*map = NULL;
 		snprintf(err, errlen, "mmap of a %" PRIu64 " MiB arena: %s",
@@ -758,7 +757,7 @@ int mmt_stress_run(const struct mmt_adapter *ad,
 	if (rc != 0) {
 		fprintf(errf, "stress: allocator '%s' refused to start: %s\n",
 			ad->name, err[0] ? err : strerror(-rc));
-		rc = rc == -EINVAL ? MMT_EXIT_USAGE : MMT_EXIT_ENV;
+		rc = mmt_exit_for_create(rc);
 		goto out_unmap;
 	}
 	rc = 0;
