@@ -398,11 +398,13 @@ static uint64_t zero_digest(const struct mmt_arena *a, const void *addr,
 	    ((uintptr_t)addr - (uintptr_t)a->base) % a->page_size ||
 	    !block_present(a, pfn, n))
 		return mix64(~ZERO_DIGEST ^ bytes);
-	for (; i + 8 <= bytes; i += 8) {
-		uint64_t w;
+	for (; i + 64 <= bytes; i += 64) {
+		uint64_t w[8], any = 0;
 
-		memcpy(&w, p + i, 8);
-		if (w)
+		memcpy(w, p + i, sizeof(w));
+		for (unsigned int k = 0; k < 8; k++)
+			any |= w[k];
+		if (any)
 			break;
 	}
 	for (; i < bytes; i++)

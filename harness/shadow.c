@@ -265,16 +265,19 @@ static int cmp_range(const void *x, const void *y)
  * that dominate short inputs. Guarded by spare_lock; freed at exit.
  */
 static pthread_mutex_t spare_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct mmt_shadow *spare;
+#define SPARE_MAX 2 /* a differential run has two sides */
+static struct mmt_shadow *spare[SPARE_MAX];
 static int spare_registered;
 
 static void spare_free(void)
 {
 	pthread_mutex_lock(&spare_lock);
-	if (spare) {
-		free(spare->owner_buf);
-		free(spare);
-		spare = NULL;
+	for (unsigned int i = 0; i < SPARE_MAX; i++) {
+		if (spare[i]) {
+			free(spare[i]->owner_buf);
+			free(spare[i]);
+			spare[i] = NULL;
+		}
 	}
 	pthread_mutex_unlock(&spare_lock);
 }
@@ -285,9 +288,12 @@ static struct mmt_shadow *shadow_get(void)
 	uint16_t *buf = NULL;
 	size_t cap = 0;
 
+	s = NULL;
 	pthread_mutex_lock(&spare_lock);
-	s = spare;
-	spare = NULL;
+	for (unsigned int i = 0; i < SPARE_MAX && !s; i++) {
+		s = spare[i];
+		spare[i] = NULL;
+	}
 	pthread_mutex_unlock(&spare_lock);
 	if (!s)
 		return calloc(1, sizeof(*s));
@@ -373,9 +379,11 @@ void mmt_shadow_destroy(struct mmt_shadow *s)
 		spare_registered = 1;
 		atexit(spare_free);
 	}
-	if (!spare) {
-		spare = s;
-		s = NULL;
+	for (unsigned int i = 0; i < SPARE_MAX && s; i++) {
+		if (!spare[i]) {
+			spare[i] = s;
+			s = NULL;
+		}
 	}
 	pthread_mutex_unlock(&spare_lock);
 	if (s) {
