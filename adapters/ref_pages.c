@@ -74,6 +74,11 @@ static pthread_mutex_t reuse_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct parked reuse_cache[REUSE_SLOTS];
 static int reuse_state = -1; /* -1 unknown, 0 off, 1 on */
 
+/* One destroyed adapter state kept with the machines: a fresh one per
+ * input is ~5 KB of new memory (the check report), which the sanitizers'
+ * quarantine makes page faults. Guarded by reuse_lock. */
+static struct ref_pages *spare_rp;
+
 static void reuse_drain(void)
 {
 	pthread_mutex_lock(&reuse_lock);
@@ -81,6 +86,8 @@ static void reuse_drain(void)
 		ref_mm_destroy(reuse_cache[i].mm);
 		reuse_cache[i].mm = NULL;
 	}
+	free(spare_rp);
+	spare_rp = NULL;
 	pthread_mutex_unlock(&reuse_lock);
 }
 
@@ -146,6 +153,33 @@ static struct ref_mm *reuse_take(const struct ref_config *c)
 	return mm;
 }
 
+/* A zeroed adapter state: the spare one, or a new one. */
+static struct ref_pages *rp_state_alloc(void)
+{
+	struct ref_pages *rp;
+
+	pthread_mutex_lock(&reuse_lock);
+	rp = spare_rp;
+	spare_rp = NULL;
+	pthread_mutex_unlock(&reuse_lock);
+	if (!rp)
+		return calloc(1, sizeof(*rp));
+	memset(rp, 0, sizeof(*rp));
+	return rp;
+}
+
+/* Keep rp as the spare (when reuse is on and none is kept) or free it. */
+static void rp_state_free(struct ref_pages *rp)
+{
+	pthread_mutex_lock(&reuse_lock);
+	if (reuse_on_locked() && !spare_rp) {
+		spare_rp = rp;
+		rp = NULL;
+	}
+	pthread_mutex_unlock(&reuse_lock);
+	free(rp);
+}
+
 /* Park mm (built from c) or destroy it. */
 static void reuse_put(struct ref_mm *mm, const struct ref_config *c)
 {
@@ -205,17 +239,15 @@ static int rp_create(const struct mmt_adapter_env *env, void **state, char *err,
 	if (env->options && env->options[0] &&
 	    ref_config_parse(&c, env->options, err, errlen))
 		return -EINVAL;
-	rp = calloc(1, sizeof(*rp));
+	if (ref_config_validate(&c, err, errlen))
+		return -EINVAL;
+	rp = rp_state_alloc();
 	if (!rp) {
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
 	rp->config = c;
 	pthread_mutex_init(&rp->report_lock, NULL);
-	if (ref_config_validate(&c, err, errlen)) {
-		free(rp);
-		return -EINVAL;
-	}
 	rp->mm = reuse_take(&c);
 	if (rp->mm) {
 		*state = rp;
@@ -223,7 +255,8 @@ static int rp_create(const struct mmt_adapter_env *env, void **state, char *err,
 	}
 	ret = ref_mm_create(&c, &rp->mm, err, errlen);
 	if (ret != 0) {
-		free(rp);
+		pthread_mutex_destroy(&rp->report_lock);
+		rp_state_free(rp);
 		return ret == -2 ? -ENOMEM : -EINVAL;
 	}
 	*state = rp;
@@ -239,7 +272,7 @@ static void rp_destroy(void *state)
 	ref_trace_subscribe(rp->mm, NULL, NULL);
 	reuse_put(rp->mm, &rp->config);
 	pthread_mutex_destroy(&rp->report_lock);
-	free(rp);
+	rp_state_free(rp);
 }
 
 /* Runs of PG_reserved pages inside present RAM; -1 when too many. */

@@ -80,6 +80,7 @@
  * struct mmt_exec per thread, no locks.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -857,6 +858,53 @@ const struct mmt_exec_result *mmt_exec_result(const struct mmt_exec *ex)
 	return &ex->res;
 }
 
+/*
+ * One closed executor is kept for the next open: a fuzzer opens one per
+ * input, and ~9 KB of fresh memory each time (the result, its report and
+ * state text) is page faults under the sanitizers' quarantine. Guarded by
+ * spare_lock; freed at exit.
+ */
+static pthread_mutex_t spare_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct mmt_exec *spare_ex;
+static int spare_registered;
+
+static void spare_free(void)
+{
+	pthread_mutex_lock(&spare_lock);
+	free(spare_ex);
+	spare_ex = NULL;
+	pthread_mutex_unlock(&spare_lock);
+}
+
+static struct mmt_exec *exec_state_alloc(void)
+{
+	struct mmt_exec *ex;
+
+	pthread_mutex_lock(&spare_lock);
+	ex = spare_ex;
+	spare_ex = NULL;
+	pthread_mutex_unlock(&spare_lock);
+	if (!ex)
+		return calloc(1, sizeof(*ex));
+	memset(ex, 0, sizeof(*ex));
+	return ex;
+}
+
+static void exec_state_free(struct mmt_exec *ex)
+{
+	pthread_mutex_lock(&spare_lock);
+	if (!spare_registered) {
+		spare_registered = 1;
+		atexit(spare_free);
+	}
+	if (!spare_ex) {
+		spare_ex = ex;
+		ex = NULL;
+	}
+	pthread_mutex_unlock(&spare_lock);
+	free(ex);
+}
+
 void mmt_exec_close(struct mmt_exec *ex)
 {
 	if (!ex)
@@ -885,7 +933,7 @@ void mmt_exec_close(struct mmt_exec *ex)
 		ex->ad->destroy(ex->state);
 	if (ex->map != MAP_FAILED)
 		munmap(ex->map, ex->map_len);
-	free(ex);
+	exec_state_free(ex);
 }
 
 /* ------------------------------------------------------------ open */
@@ -969,7 +1017,7 @@ int mmt_exec_open(const struct mmt_adapter *ad, const char *options,
 	ret = needs_caps(ad, prog, err, errlen);
 	if (ret)
 		return ret;
-	ex = calloc(1, sizeof(*ex));
+	ex = exec_state_alloc();
 	if (!ex) {
 		snprintf(err, errlen, "out of memory for the executor");
 		return MMT_EXIT_ENV;

@@ -188,13 +188,13 @@ struct layout {
 /* Small on purpose: a full check walks every present page, and splits,
  * merges and exhaustion are reached sooner on a small machine. */
 static const struct layout layouts[8] = {
-	{ 1, { 0 }, { 16 * MIB } },
 	{ 1, { 0 }, { 8 * MIB } },
-	{ 1, { 0 }, { 24 * MIB } },
+	{ 1, { 0 }, { 4 * MIB } },
 	{ 1, { 0 }, { 20 * MIB } },
 	{ 1, { 0 }, { 12 * MIB } },
 	{ 1, { 0 }, { 6 * MIB } },
-	{ 2, { 0, 4 * GIB }, { 16 * MIB, 8 * MIB } },
+	{ 1, { 0 }, { 16 * MIB } },
+	{ 2, { 0, 4 * GIB }, { 8 * MIB, 4 * MIB } },
 	{ 2, { 0, 4 * GIB }, { 20 * MIB, 4 * MIB } },
 };
 #define MACHINE_ESCAPE 0xFFu
@@ -381,26 +381,30 @@ static void table_machine(unsigned int layout, uint8_t shape, uint8_t misc,
 	for (unsigned int i = 0; i < l->nr; i++)
 		add_range(m->banks, &m->nr_banks, l->start[i], l->size[i],
 			  m->page_shift);
+	/* A reserved range past the end of RAM (12K@5M on the 4M layout)
+	 * is left out: the machine must stay valid. */
 	for (unsigned int i = 0; i < rc->nr; i++)
-		add_range(m->reserved, &m->nr_reserved, rc->start[i],
-			  rc->size[i], m->page_shift);
+		if (rc->start[i] + rc->size[i] <=
+		    l->start[l->nr - 1] + l->size[l->nr - 1])
+			add_range(m->reserved, &m->nr_reserved, rc->start[i],
+				  rc->size[i], m->page_shift);
 	pages = mmt_machine_present_pages(m);
 	while (m->nr_orders > 1 && pages < (1ULL << (m->nr_orders - 1)))
 		m->nr_orders--;
 }
 
 /*
- * Orders: 0x00-0x5F uniform over the machine's orders; 0x60-0xEF the four
+ * Orders: 0x00-0x3F uniform over the machine's orders; 0x40-0xEF the four
  * lowest (most kernel allocations are small, and every high-order block a
  * fuzz input zeroes or fills costs it time); 0xF0-0xFF beyond the top
  * (impossible requests).
  */
 static unsigned int decode_order(uint8_t b, uint32_t nr_orders)
 {
-	if (b < 0x60)
+	if (b < 0x40)
 		return b % nr_orders;
 	if (b < 0xF0)
-		return (b - 0x60u) % (nr_orders < 4 ? nr_orders : 4u);
+		return (b - 0x40u) % (nr_orders < 4 ? nr_orders : 4u);
 	return nr_orders + (b & 0x0Fu);
 }
 

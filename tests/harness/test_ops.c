@@ -95,9 +95,9 @@ MMT_TEST(decode, empty_input_is_a_program)
 	decode_exact(NULL, 0, MMT_OPSET_PAGES, &p);
 	assert_valid(&p, MMT_OPSET_PAGES);
 	cr_assert_eq(p.nr_ops, 0);
-	/* Layout 0 (16M at 0), 11 orders, 4K, x86_64, 1 CPU. */
+	/* Layout 0 (8M at 0), 11 orders, 4K, x86_64, 1 CPU. */
 	cr_assert_eq(p.machine.nr_banks, 1);
-	cr_assert_eq(p.machine.banks[0].nr_pages, 4096);
+	cr_assert_eq(p.machine.banks[0].nr_pages, 2048);
 	cr_assert_eq(p.machine.nr_orders, 11);
 	cr_assert_eq(p.machine.page_shift, 12);
 	cr_assert_eq(p.machine.nr_cpus, 1);
@@ -131,18 +131,46 @@ MMT_TEST(decode, all_ff_and_all_zero)
 	}
 }
 
+/* Every table header (layout x shape x misc) decodes to a valid machine:
+ * a reserved range past the end of a small layout is left out. */
+MMT_TEST(decode, every_table_header_is_a_valid_machine)
+{
+	for (unsigned int layout = 0; layout < 8; layout++)
+		for (unsigned int shape = 0; shape < 256; shape += 3)
+			for (unsigned int misc = 0; misc < 256; misc += 5) {
+				uint8_t in[4] = { (uint8_t)layout,
+						  (uint8_t)shape, (uint8_t)misc,
+						  0 };
+				struct mmt_prog p;
+
+				decode_exact(in, sizeof(in), MMT_OPSET_PAGES,
+					     &p);
+				assert_valid(&p, MMT_OPSET_PAGES);
+				mmt_prog_free(&p);
+			}
+	/* 4M (layout 1) with reserve choice 14 (12K@5M): left out */
+	{
+		static const uint8_t in[] = { 1, 0, 14 << 4, 0 };
+		struct mmt_prog p;
+
+		decode_exact(in, sizeof(in), MMT_OPSET_PAGES, &p);
+		cr_assert_eq(p.machine.nr_reserved, 0);
+		mmt_prog_free(&p);
+	}
+}
+
 MMT_TEST(decode, known_bytes_decode_as_documented)
 {
-	/* layout 6 (16M@0 + 16M@4G), shape 0x1E (orders code 6 = 9, 8K
+	/* layout 6 (8M@0 + 4M@4G), shape 0x1E (orders code 6 = 9, 8K
 	 * pages), misc 0xB1 (2 CPUs, reserve 4K@0), check_every code 2 (64),
 	 * then alloc_pages s3 order 2 gfp table[2], free_pages s3, check
 	 * (selector 0x9C), get_zeroed_page s7 gfp escape 0x00000101, an
-	 * order 0xF3; then order bytes 0x5F (uniform: 0x5F % 9 = 5) and 0x67
-	 * (low four: 7 % 4 = 3). */
+	 * order 0xF3; then order bytes 0x32 (uniform: 50 % 9 = 5) and 0x67
+	 * (low four: (0x67 - 0x40) % 4 = 3). */
 	static const uint8_t in[] = {
 		6,    0x1E, 0xB1, 2,	0,    3,    2,	  2,	16,   3,
 		0x9C, 14,   7,	  0xFF, 0x01, 0x01, 0x00, 0x00, 0,    9,
-		0xF3, 0,    0,	  1,	0x5F, 0,    0,	  2,	0x67, 0,
+		0xF3, 0,    0,	  1,	0x32, 0,    0,	  2,	0x67, 0,
 	};
 	struct mmt_prog p;
 	char buf[200];
@@ -314,7 +342,7 @@ MMT_TEST(roundtrip, hand_built_programs)
 	p.machine.banks[0].nr_pages = (16u << 20) >> 12;
 	cr_assert_eq(mmt_prog_encode(&p, &e, &elen), 0);
 	cr_assert_eq(elen, 4);
-	cr_assert_eq(e[0], 0); /* layout 0 = 16M */
+	cr_assert_eq(e[0], 5); /* layout 5 = 16M */
 	free(e);
 	mmt_prog_free(&p);
 
