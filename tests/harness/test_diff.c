@@ -773,7 +773,7 @@ static void *libc_calloc(void *state, size_t nmemb, size_t size, uint32_t gfp)
 		return libc_out(
 			l, calloc(1, nmemb * size + (l->shift ? SHIFT : 0)));
 	p = libc_out(l, malloc(nmemb * size + (l->shift ? SHIFT : 0)));
-	if (p && nmemb * size) {
+	if (p && nmemb * size != 0) {
 		memset(p, 0, nmemb * size);
 		p[nmemb * size - 1] = 0x5a;
 	}
