@@ -162,7 +162,7 @@ MMT_TEST(decode, every_table_header_is_a_valid_machine)
 MMT_TEST(decode, known_bytes_decode_as_documented)
 {
 	/* layout 6 (8M@0 + 4M@4G), shape 0x1E (orders code 6 = 9, 8K
-	 * pages), misc 0xB1 (2 CPUs, reserve 4K@0), check_every code 2 (64),
+	 * pages), misc 0xB1 (2 CPUs, reserve 4K@0), check_every code 2 (128),
 	 * then alloc_pages s3 order 2 gfp table[2], free_pages s3, check
 	 * (selector 0x9C), get_zeroed_page s7 gfp escape 0x00000101, an
 	 * order 0xF3; then order bytes 0x32 (uniform: 50 % 9 = 5) and 0x67
@@ -183,7 +183,7 @@ MMT_TEST(decode, known_bytes_decode_as_documented)
 	cr_assert_eq(p.machine.banks[1].start_pfn, (4ULL << 30) >> 13);
 	cr_assert_eq(p.machine.nr_reserved, 1);
 	cr_assert_eq(p.machine.reserved[0].nr_pages, 1);
-	cr_assert_eq(p.check_every, 64);
+	cr_assert_eq(p.check_every, 128);
 	cr_assert_eq(p.nr_ops, 7);
 	mmt_op_format(&p.ops[0], buf, sizeof(buf));
 	cr_assert_str_eq(buf,
