@@ -177,7 +177,9 @@ static const uint32_t gfp_table[] = {
 
 /* Sparse on purpose: a full check walks every page, and a fuzzer that
  * checks after every op runs at a few execs per second. */
-static const uint32_t check_every_table[8] = { 0, 256, 128, 0, 1024, 64, 0, 512 };
+static const uint32_t check_every_table[8] = {
+	0, 256, 128, 0, 1024, 64, 0, 512
+};
 #define CHECK_EVERY_ESCAPE 0xFFu
 
 struct layout {
