@@ -182,4 +182,31 @@ static inline int mmt_fuzz_machine_too_big(const struct mmt_prog *prog)
 	return bytes > MMT_FUZZ_MAX_RAM;
 }
 
+/*
+ * The start every target shares: copy the input into a buffer of exactly
+ * its size (so a decoder over-read is seen by ASan), decode it with set.
+ * Returns 0 with *copy and *prog to free, 1 when out of memory (nothing to
+ * learn: return 0), -1 when the machine is too big (return -1).
+ */
+static inline int mmt_fuzz_decode(const uint8_t *data, size_t size,
+				  enum mmt_opset set, uint8_t **copy,
+				  struct mmt_prog *prog)
+{
+	*copy = malloc(size ? size : 1);
+	if (!*copy)
+		return 1;
+	if (size)
+		memcpy(*copy, data, size);
+	if (mmt_prog_decode(*copy, size, set, prog) != 0) {
+		free(*copy);
+		return 1;
+	}
+	if (mmt_fuzz_machine_too_big(prog)) {
+		mmt_prog_free(prog);
+		free(*copy);
+		return -1;
+	}
+	return 0;
+}
+
 #endif /* MMT_FUZZ_H */

@@ -92,20 +92,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (!fuzz_adapter)
 		LLVMFuzzerInitialize(NULL, NULL);
-	copy = malloc(size ? size : 1);
-	if (!copy)
-		return 0;
-	if (size)
-		memcpy(copy, data, size);
-	if (mmt_prog_decode(copy, size, MMT_OPSET_PAGES, &prog) != 0) {
-		free(copy);
-		return 0; /* out of memory: nothing to learn */
-	}
-	if (mmt_fuzz_machine_too_big(&prog)) {
-		mmt_prog_free(&prog);
-		free(copy);
-		return -1; /* not worth its time: keep it out of the corpus */
-	}
+	rc = mmt_fuzz_decode(data, size, MMT_OPSET_PAGES, &copy, &prog);
+	if (rc)
+		return rc < 0 ? -1 : 0; /* -1 keeps it out of the corpus */
 
 	mmt_exec_opts_default(&opts);
 	opts.check_at_end = 1;

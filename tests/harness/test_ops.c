@@ -9,6 +9,7 @@
 
 #include <mmtorture/ops.h>
 
+#include "../../fuzz/fuzz.h"
 #include "leakcheck.h"
 #include "mmt_internal.h"
 
@@ -764,4 +765,55 @@ MMT_TEST(names, op_names_and_targets)
 	cr_assert_null(mmt_op_name(MMT_NR_OP_KINDS));
 	cr_assert_eq(mmt_opset_for_target("fuzz_pages"), MMT_OPSET_PAGES);
 	cr_assert_eq(mmt_opset_for_target("fuzz_nothing"), -1);
+}
+
+/* ------------------------------------------------------------ fuzz */
+
+/* A binary program whose machine is the escape form of spec. */
+static size_t escape_program(const char *spec, uint8_t *buf, size_t cap)
+{
+	size_t n = strlen(spec);
+
+	cr_assert_lt(n + 4, cap);
+	buf[0] = 0xFF;
+	buf[1] = (uint8_t)(n & 0xFF);
+	buf[2] = (uint8_t)(n >> 8);
+	memcpy(buf + 3, spec, n);
+	buf[3 + n] = 0; /* check_every */
+	return n + 4;
+}
+
+/* The fuzz targets skip (-1) a machine of more than 256 MiB of RAM, and
+ * only for pages programs. */
+MMT_TEST(fuzz, big_machines_are_kept_out)
+{
+	static const struct {
+		const char *spec;
+		int want;
+	} cases[] = {
+		{ "bank=256M@0", 0 },
+		{ "bank=128M@0 bank=128M@4G", 0 },
+		{ "bank=257M@0", -1 },
+		{ "bank=32G@880M", -1 },
+		{ "bank=200M@0 bank=64M@4G", -1 },
+	};
+	uint8_t buf[128], *copy;
+	struct mmt_prog p;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		size_t n = escape_program(cases[i].spec, buf, sizeof(buf));
+		int rc = mmt_fuzz_decode(buf, n, MMT_OPSET_PAGES, &copy, &p);
+
+		cr_assert_eq(rc, cases[i].want, "%s: %d", cases[i].spec, rc);
+		if (rc == 0) {
+			mmt_prog_free(&p);
+			free(copy);
+		}
+		/* an objects program ignores the machine: never skipped */
+		cr_assert_eq(mmt_fuzz_decode(buf, n, MMT_OPSET_OBJECTS, &copy,
+					     &p),
+			     0, "%s", cases[i].spec);
+		mmt_prog_free(&p);
+		free(copy);
+	}
 }
