@@ -697,7 +697,10 @@ int mmt_stress_run(const struct mmt_adapter *ad,
 	FILE *out = o->out ? o->out : stdout, *errf = o->err ? o->err : stderr;
 
 	memset(row, 0, sizeof(*row));
-	snprintf(row->allocator, sizeof(row->allocator), "%s", ad->name);
+	/* name:options, so mimalloc and mimalloc:raw are told apart */
+	snprintf(row->allocator, sizeof(row->allocator), "%s%s%s", ad->name,
+		 o->options && o->options[0] ? ":" : "",
+		 o->options ? o->options : "");
 	snprintf(row->scenario, sizeof(row->scenario), "%s", o->sc->name);
 	row->threads = o->threads;
 	row->live_unit = o->sc->live_unit;

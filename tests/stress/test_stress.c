@@ -603,6 +603,7 @@ MMT_TEST(pages_mix, harness_arena_allocator_holds)
 	cr_assert_eq(row.violations, 0);
 	cr_assert_gt(row.ops, 1000);
 	cr_assert_gt(row.peak_live, 0);
+	cr_assert_str_eq(row.allocator, "test-pages"); /* no options */
 }
 
 Test(pages_mix, page_handed_out_twice)
@@ -625,6 +626,8 @@ Test(pages_mix, page_handed_out_twice)
 	o.out = out;
 	o.err = err;
 	cr_assert_eq(mmt_stress_run(&test_pages, &o, &row), 1);
+	/* the table row names the options too, so A and A:opt differ */
+	cr_assert_str_eq(row.allocator, "test-pages:bug");
 	rewind(err);
 	n = fread(text, 1, sizeof(text) - 1, err);
 	text[n] = '\0';
