@@ -209,4 +209,21 @@ static inline int mmt_fuzz_decode(const uint8_t *data, size_t size,
 	return 0;
 }
 
+/*
+ * The end every target shares once a bug's report is printed: free the
+ * program, let the driver's hook keep the input (it returns non-zero to
+ * go on), else abort so libFuzzer or AFL++ saves it. Returns 0 for the
+ * target to return.
+ */
+static inline int mmt_fuzz_bug_end(struct mmt_prog *prog, uint8_t *copy,
+				   size_t size)
+{
+	mmt_prog_free(prog);
+	if (mmt_fuzz_on_bug && mmt_fuzz_on_bug(copy, size)) {
+		free(copy);
+		return 0;
+	}
+	abort();
+}
+
 #endif /* MMT_FUZZ_H */

@@ -105,12 +105,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			  sizeof(err));
 	if (rc == MMT_EXIT_BUG) {
 		print_bug(stderr, &prog, &res);
-		mmt_prog_free(&prog);
-		if (mmt_fuzz_on_bug && mmt_fuzz_on_bug(copy, size)) {
-			free(copy);
-			return 0;
-		}
-		abort();
+		return mmt_fuzz_bug_end(&prog, copy, size);
 	}
 	if (rc != MMT_EXIT_OK && fuzz_nr_refused++ == 0)
 		fprintf(stderr,
