@@ -29,10 +29,11 @@
  * entries, one mutex), and create takes a parked machine: one of an
  * identical config is ref_mm_reset(), another is ref_mm_recreate()d with
  * the new config. Either way it is the boot-time state again (mem_map
- * cleared, free lists rebuilt from memblock) with RAM pages and mem_map
- * already resident. RAM contents are not cleared, as on real hardware; GFP_ZERO
- * zeroes. Parked machines are destroyed at exit. MMT_REF_REUSE=0 turns
- * reuse off.
+ * cleared, free lists rebuilt from memblock, the pages handed out
+ * since boot zeroed) with RAM pages and mem_map already resident, so an
+ * input observes the RAM a new machine would give it, whatever ran
+ * before it in the process. Parked machines are destroyed at exit.
+ * MMT_REUSE=0 (or MMT_REF_REUSE=0) turns reuse off.
  *
  * Locks: none of its own but the cache mutex; ref/ locks per zone, so
  * THREAD_SAFE holds. The trace subscriber is set before threads start and
@@ -46,6 +47,8 @@
 
 #include <mmtorture/adapter.h>
 #include <mmtorture/exec.h>
+
+#include "mmt_internal.h"
 
 #include <ref/check.h>
 #include <ref/mm.h>
@@ -95,9 +98,7 @@ static void reuse_drain(void)
 static int reuse_on_locked(void)
 {
 	if (reuse_state < 0) {
-		const char *v = getenv("MMT_REF_REUSE");
-
-		reuse_state = !(v && v[0] == '0');
+		reuse_state = mmt_reuse_enabled();
 		if (reuse_state)
 			atexit(reuse_drain);
 	}

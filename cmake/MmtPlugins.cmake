@@ -3,6 +3,7 @@
 # broken plug-ins the loader tests use. Everything lands in
 # ${CMAKE_BINARY_DIR}/plugins/NAME.so:
 #   simple_buddy.so, simple_buddy_buggy.so   adapters/examples/simple_buddy
+#   simple_buddy_nozero.so                   the same, ignoring __GFP_ZERO
 #   bad_abi.so no_entry.so missing_fn.so null_entry.so small_struct.so
 #   no_create.so no_name.so fussy.so         tests/plugins/*.c
 #   not_elf.so                               a text file (not a shared object)
@@ -38,6 +39,7 @@ endfunction()
 set(_sb ${CMAKE_SOURCE_DIR}/adapters/examples/simple_buddy/simple_buddy.c)
 mmt_plugin(simple_buddy ${_sb})
 mmt_plugin(simple_buddy_buggy ${_sb} SIMPLE_BUDDY_BUG=1)
+mmt_plugin(simple_buddy_nozero ${_sb} SIMPLE_BUDDY_BUG=2)
 
 foreach(_p bad_abi no_entry missing_fn null_entry small_struct no_create
     no_name fussy)

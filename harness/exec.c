@@ -6,8 +6,10 @@
  *   1. validate the table; a pages program needs PAGES, an objects
  *      program OBJECTS (exit 2 naming the capability otherwise);
  *   2. build the env from prog->machine; a PAGES adapter without OWN_ARENA
- *      gets an anonymous MAP_NORESERVE mapping of nr_pfns pages (untouched
- *      pages cost nothing), described by mmt_arena_from_machine(). An
+ *      gets an arena leased from harness/arena.c (anonymous, reading zero
+ *      as a fresh mapping would: a parked one is scrubbed first; every
+ *      block the adapter hands out is marked so that scrub is cheap),
+ *      described by mmt_arena_from_machine(). An
  *      objects program on an adapter without PAGES needs no machine: the
  *      machine line is ignored and no arena is mapped;
  *   3. create, read the arena (pages.arena() for OWN_ARENA), build the
@@ -84,7 +86,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 
 #include <mmtorture/exec.h>
 
@@ -107,8 +108,7 @@ struct mmt_exec {
 	uint32_t every; /* check every N ops, 0 = never */
 	int strict;
 	struct mmt_arena arena;
-	void *map; /* our arena mapping, MAP_FAILED when none */
-	size_t map_len;
+	struct mmt_arena_lease lease; /* ours (no OWN_ARENA); base NULL else */
 	struct mmt_shadow *sh; /* PAGES programs */
 	struct mmt_objshadow *osh; /* OBJECTS programs */
 	int objects; /* the program is an OBJECTS program */
@@ -350,36 +350,6 @@ int mmt_exit_for_create(int ret)
 	}
 }
 
-void *mmt_arena_map(const struct mmt_machine *m, size_t *len)
-{
-	uint64_t bytes = mmt_machine_end_pfn(m) << m->page_shift;
-	uint64_t align = 1ULL << m->page_shift;
-	size_t span, head;
-	unsigned char *r;
-
-	*len = 0;
-	if (m->page_shift < 12 || m->page_shift > 20)
-		align = 4096;
-	else if (m->nr_orders >= 1 && m->nr_orders <= 32)
-		align <<= m->nr_orders - 1;
-	if (bytes == 0 || bytes > SIZE_MAX / 2 || align > SIZE_MAX / 2) {
-		errno = ENOMEM;
-		return MAP_FAILED;
-	}
-	span = (size_t)bytes + (size_t)align;
-	r = mmap(NULL, span, PROT_READ | PROT_WRITE,
-		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (r == MAP_FAILED)
-		return MAP_FAILED;
-	head = (size_t)((align - (uintptr_t)r % align) % align);
-	if (head)
-		munmap(r, head);
-	if (span - head - bytes)
-		munmap(r + head + bytes, span - head - (size_t)bytes);
-	*len = (size_t)bytes;
-	return r + head;
-}
-
 /*
  * Digest of the zero promise of a block at addr, read before the shadow
  * writes its fill: ZERO_DIGEST mixed with the size when every byte reads
@@ -390,7 +360,7 @@ static uint64_t zero_digest(const struct mmt_arena *a, const void *addr,
 			    uint32_t order)
 {
 	uint64_t n = 1ULL << order, pfn = pfn_of(a, addr);
-	uint64_t bytes = n * a->page_size, i = 0;
+	uint64_t bytes = n * a->page_size, i;
 	const uint8_t *p = addr;
 
 	/* Page alignment is relative to the arena base (pfn_of() checked
@@ -399,18 +369,9 @@ static uint64_t zero_digest(const struct mmt_arena *a, const void *addr,
 	    ((uintptr_t)addr - (uintptr_t)a->base) % a->page_size ||
 	    !block_present(a, pfn, n))
 		return mix64(~ZERO_DIGEST ^ bytes);
-	for (; i + 64 <= bytes; i += 64) {
-		uint64_t w[8], any = 0;
-
-		memcpy(w, p + i, sizeof(w));
-		for (unsigned int k = 0; k < 8; k++)
-			any |= w[k];
-		if (any)
-			break;
-	}
-	for (; i < bytes; i++)
-		if (p[i])
-			return mix64(mix64(i) ^ p[i] ^ bytes);
+	i = mmt_first_nonzero(p, bytes);
+	if (i < bytes)
+		return mix64(mix64(i) ^ p[i] ^ bytes);
 	return mix64(ZERO_DIGEST ^ bytes);
 }
 
@@ -460,10 +421,13 @@ static void pages_alloc_op(struct mmt_exec *ex, size_t i,
 			       "alloc returned error %d", ret);
 		addr = NULL;
 	}
-	if (addr)
+	if (addr) {
 		ex->res.allocs++;
-	else
+		mmt_arena_touch(&ex->lease, addr,
+				order < 40 ? ex->arena.page_size << order : 0);
+	} else {
 		ex->res.alloc_fails++;
+	}
 	if (oc) {
 		oc->ok = addr != NULL;
 		oc->pfn = pfn_of(&ex->arena, addr);
@@ -931,8 +895,7 @@ void mmt_exec_close(struct mmt_exec *ex)
 		mmt_objshadow_destroy(ex->osh);
 	if (ex->created)
 		ex->ad->destroy(ex->state);
-	if (ex->map != MAP_FAILED)
-		munmap(ex->map, ex->map_len);
+	mmt_arena_release(&ex->lease);
 	exec_state_free(ex);
 }
 
@@ -1025,7 +988,6 @@ int mmt_exec_open(const struct mmt_adapter *ad, const char *options,
 	ex->ad = ad;
 	ex->prog = prog;
 	ex->dirty = 1; /* the booted machine is checked once */
-	ex->map = MAP_FAILED;
 	ex->objects = prog->opset == MMT_OPSET_OBJECTS;
 	if (opts)
 		ex->o = *opts;
@@ -1045,15 +1007,15 @@ int mmt_exec_open(const struct mmt_adapter *ad, const char *options,
 		uint64_t bytes = mmt_machine_end_pfn(&prog->machine)
 				 << prog->machine.page_shift;
 
-		ex->map = mmt_arena_map(&prog->machine, &ex->map_len);
-		if (ex->map == MAP_FAILED) {
+		if (mmt_arena_lease(&prog->machine, &ex->lease)) {
 			snprintf(err, errlen,
 				 "cannot map a %llu-byte arena: %s",
 				 (unsigned long long)bytes, strerror(errno));
 			mmt_exec_close(ex);
 			return MMT_EXIT_ENV;
 		}
-		mmt_arena_from_machine(&prog->machine, ex->map, &env.arena);
+		mmt_arena_from_machine(&prog->machine, ex->lease.base,
+				       &env.arena);
 	}
 	ret = ad->create(&env, &ex->state, cerr, sizeof(cerr));
 	if (ret != 0) {

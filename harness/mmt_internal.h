@@ -10,6 +10,8 @@
  * ops.c: program equality (tests and the round-trip property).
  * shadow.c: zone layout of a machine (the arena of an adapter that does
  *   not build its own).
+ * arena.c: arenas leased and parked across runs, reuse on/off, the
+ *   zero scan.
  */
 #ifndef MMT_HARNESS_INTERNAL_H
 #define MMT_HARNESS_INTERNAL_H
@@ -77,5 +79,34 @@ void mmt_arena_from_machine(const struct mmt_machine *m, void *base,
 			    struct mmt_arena *a);
 /* One past the highest present pfn. */
 uint64_t mmt_machine_end_pfn(const struct mmt_machine *m);
+
+/* ---------------------------------------------------------------- arena.c */
+
+/*
+ * An arena leased for one run (PAGES adapters without OWN_ARENA). base is
+ * aligned to one top-order block; [base, base + len) is the machine's,
+ * readable and writable and reading zero at lease; [base + len, base +
+ * cap) is PROT_NONE (a parked arena larger than the machine).
+ */
+struct mmt_arena_lease {
+	unsigned char *base; /* NULL when none */
+	size_t len; /* bytes of the machine */
+	size_t cap; /* bytes mapped */
+	size_t page; /* host page size: the unit of touched[] */
+	uint64_t *touched; /* bit per host page the run handed out */
+	size_t touched_lo, touched_hi; /* words of touched[] that may be set */
+};
+
+/* Lease an arena for machine m: a parked one made to fit, else a fresh
+ * mapping. Returns 0, or -1 with errno set. */
+int mmt_arena_lease(const struct mmt_machine *m, struct mmt_arena_lease *l);
+/* Mark [addr, addr + bytes) as handed out (clipped to the machine). */
+void mmt_arena_touch(struct mmt_arena_lease *l, const void *addr, size_t bytes);
+/* End the lease: zero what the run touched and park it, or unmap it. */
+void mmt_arena_release(struct mmt_arena_lease *l);
+/* 0 when MMT_REUSE=0 (or MMT_REF_REUSE=0): no machine or arena reuse. */
+int mmt_reuse_enabled(void);
+/* Offset of the first non-zero byte of [p, p + n), or n. */
+uint64_t mmt_first_nonzero(const void *p, uint64_t n);
 
 #endif /* MMT_HARNESS_INTERNAL_H */

@@ -590,35 +590,6 @@ void mmt_shadow_verify_fill(struct mmt_shadow *s, size_t op_index,
 	}
 }
 
-/* Offset of the first non-zero byte in [p, p + n), or n. */
-static uint64_t first_nonzero(const uint8_t *p, uint64_t n)
-{
-	uint64_t i = 0;
-
-	/* 64 bytes a step while they are all zero (the common case: the
-	 * compiler turns the OR of eight words into vector loads). */
-	for (; i + 64 <= n; i += 64) {
-		uint64_t w[8], any = 0;
-
-		memcpy(w, p + i, sizeof(w));
-		for (unsigned int k = 0; k < 8; k++)
-			any |= w[k];
-		if (any)
-			break;
-	}
-	for (; i + 8 <= n; i += 8) {
-		uint64_t w;
-
-		memcpy(&w, p + i, 8);
-		if (w)
-			break;
-	}
-	for (; i < n; i++)
-		if (p[i])
-			return i;
-	return n;
-}
-
 /*
  * Offset of a non-zero byte in a block asked zeroed, or its size. Blocks
  * of up to ZERO_FULL_PAGES pages are read whole; larger ones (a 4 MiB
@@ -634,14 +605,14 @@ static uint64_t zero_probe(const struct mmt_shadow *s, uint64_t pfn, uint64_t n)
 	uint64_t ps = s->a.page_size;
 
 	if (n <= ZERO_FULL_PAGES)
-		return first_nonzero(page_addr(s, pfn), n * ps);
+		return mmt_first_nonzero(page_addr(s, pfn), n * ps);
 	for (uint64_t i = 0; i < n; i++) {
 		const uint8_t *p = page_addr(s, pfn + i);
-		uint64_t nz = first_nonzero(p, COOKIE_BYTES);
+		uint64_t nz = mmt_first_nonzero(p, COOKIE_BYTES);
 
 		if (nz < COOKIE_BYTES)
 			return i * ps + nz;
-		nz = first_nonzero(p + ps - COOKIE_BYTES, COOKIE_BYTES);
+		nz = mmt_first_nonzero(p + ps - COOKIE_BYTES, COOKIE_BYTES);
 		if (nz < COOKIE_BYTES)
 			return i * ps + ps - COOKIE_BYTES + nz;
 	}

@@ -34,7 +34,9 @@
  * mm_page_alloc runs after it is dropped.
  *
  * Injected bugs (REF_BUG, compile time only): 1 "nomerge" never merges,
- * 2 "buddy-order" computes the buddy with order + 1 in the merge loop.
+ * 2 "buddy-order" computes the buddy with order + 1 in the merge loop,
+ * 3 "nozero" ignores __GFP_ZERO (a block comes back with whatever its
+ * last owner left in it).
  */
 #include <stdio.h>
 #include <string.h>
@@ -187,9 +189,13 @@ struct ref_page *ref_alloc_pages(struct ref_mm *mm, ref_gfp_t gfp,
 		if (page)
 			break;
 	}
+	if (page)
+		ref_ram_mark_used(mm, pfn, 1UL << order);
+#if REF_BUG != 3
 	if (page && (gfp & REF_GFP_ZERO))
 		memset(mm->phys + (size_t)pfn * mm->page_size, 0,
 		       mm->page_size << order);
+#endif
 	ref_trace_emit(mm, REF_TRACE_MM_PAGE_ALLOC, page, pfn, order, gfp);
 	return page;
 }

@@ -19,7 +19,10 @@
  * Locking: one mutex around everything, so it declares THREAD_SAFE.
  *
  * Build with -DSIMPLE_BUDDY_BUG=1 to get the deliberately broken copy used to
- * show that fuzz_diff catches a block handed out twice.
+ * show that fuzz_diff catches a block handed out twice; -DSIMPLE_BUDDY_BUG=2
+ * gives one that ignores __GFP_ZERO (a block keeps what its last owner
+ * wrote), which the tests use to show that a content-dependent finding
+ * replays the same in a fresh process.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -95,7 +98,7 @@ static void free_block_locked(struct sb *sb, uint32_t pfn, unsigned int order)
 		if (buddy >= sb->arena.nr_pfns || zone_of(sb, buddy) != zone ||
 		    sb->head_order[buddy] != order + 1)
 			break;
-#if SIMPLE_BUDDY_BUG
+#if SIMPLE_BUDDY_BUG == 1
 		/* The bug: at order 2 the buddy stays on its list. */
 		if (order != 2)
 			list_del(sb, zone, buddy, order);
@@ -258,7 +261,7 @@ static int sb_alloc(void *state, unsigned int order, uint32_t gfp, uint32_t api,
 			pthread_mutex_unlock(&sb->lock);
 			*addr = (char *)sb->arena.base +
 				(uint64_t)pfn * sb->arena.page_size;
-			if (gfp & MMT_GFP_ZERO)
+			if ((gfp & MMT_GFP_ZERO) && SIMPLE_BUDDY_BUG != 2)
 				memset(*addr, 0,
 				       (size_t)sb->arena.page_size << order);
 			return 0;
@@ -292,9 +295,12 @@ static int sb_free(void *state, void *addr, unsigned int order, uint32_t api)
 static const struct mmt_adapter simple_buddy = {
 	.abi_version = MMT_ADAPTER_ABI_VERSION,
 	.struct_size = sizeof(struct mmt_adapter),
-#if SIMPLE_BUDDY_BUG
+#if SIMPLE_BUDDY_BUG == 1
 	.name = "simple-buddy-buggy",
 	.description = "example page buddy with a deliberate double hand-out",
+#elif SIMPLE_BUDDY_BUG == 2
+	.name = "simple-buddy-nozero",
+	.description = "example page buddy that ignores __GFP_ZERO",
 #else
 	.name = "simple-buddy",
 	.description = "example page buddy, one free list per zone and order",

@@ -1,0 +1,39 @@
+# SPDX-License-Identifier: MIT
+# cmake/MmtBugVariants.cmake - the tools built against a ref/ with an
+# injected bug, for the tests that need a reference that misbehaves in a
+# known way inside an ordinary test build (included in the tests block of
+# CMakeLists.txt, after MmtTests.cmake).
+#
+#   mmt_ref_nozero        ref/ with REF_BUG=3: __GFP_ZERO is ignored
+#   mmtorture_nozero      the CLI on it (the same harness and tool objects)
+#   fuzz_pages_nozero     the fuzz_pages target on it (standalone driver)
+#
+# tests/fresh.sh uses them: a reproducer whose violation depends on RAM
+# contents must give the same report after a thousand inputs in one
+# process as in a fresh one. Only built when the build itself has no
+# injected bug (REF_BUG=none), so the two definitions never meet.
+
+if(NOT REF_BUG STREQUAL "none" OR MMT_FUZZ STREQUAL "libfuzzer")
+  return()
+endif()
+
+add_library(mmt_ref_nozero STATIC ${REF_SOURCES})
+target_include_directories(mmt_ref_nozero PUBLIC ${CMAKE_SOURCE_DIR}/ref/include
+  PRIVATE ${CMAKE_SOURCE_DIR}/ref)
+target_compile_definitions(mmt_ref_nozero PRIVATE REF_BUG=3)
+target_link_libraries(mmt_ref_nozero PUBLIC Threads::Threads PRIVATE mmt_flags)
+
+add_executable(mmtorture_nozero $<TARGET_OBJECTS:mmt_tools_objs>
+  $<TARGET_OBJECTS:mmt_harness_objs>)
+target_link_libraries(mmtorture_nozero PRIVATE mmt_ref_nozero mmt_flags m
+  Threads::Threads ${CMAKE_DL_LIBS})
+
+add_executable(fuzz_pages_nozero ${CMAKE_SOURCE_DIR}/fuzz/fuzz_pages.c
+  ${CMAKE_SOURCE_DIR}/fuzz/driver.c $<TARGET_OBJECTS:mmt_harness_objs>)
+target_include_directories(fuzz_pages_nozero PRIVATE ${CMAKE_SOURCE_DIR}/include)
+target_link_libraries(fuzz_pages_nozero PRIVATE mmt_ref_nozero mmt_flags
+  Threads::Threads ${CMAKE_DL_LIBS})
+
+add_test(NAME replay/fresh-process COMMAND ${CMAKE_SOURCE_DIR}/tests/fresh.sh
+  ${CMAKE_BINARY_DIR}/bin ${MMT_PLUGIN_DIR})
+set_tests_properties(replay/fresh-process PROPERTIES LABELS replay TIMEOUT 300)
