@@ -343,28 +343,34 @@ static int accept_obj(struct stress_worker *w, struct oobj *o)
 					    "the harness ran out of memory");
 		return -1;
 	}
+	/* An object that is ours but wrong is kept (and freed at the end);
+	 * the first thing found wrong with it is the one reported. */
 	want = c_align_for(o->size);
 	if (o->kind == OBJ_ALIGNED && o->align > want)
 		want = o->align;
-	if (a % want)
+	if (a % want) {
 		mmt_stress_worker_violation(
 			w, (uint64_t)a, "STRESS-ALIGN",
 			"%s(%zu%s) returned %p, not aligned to %zu",
 			kind_names[o->kind], o->size,
 			o->kind == OBJ_ALIGNED ? ", aligned" : "", o->addr,
 			want);
+		goto keep;
+	}
 	if (s->ad->caps & MMT_CAP_USABLE_SIZE) {
 		size_t us;
 
 		mmt_stress_lock(s);
 		us = s->ad->objects.usable_size(s->state, o->addr);
 		mmt_stress_unlock(s);
-		if (us < o->size)
+		if (us < o->size) {
 			mmt_stress_worker_violation(
 				w, (uint64_t)a, "STRESS-USABLE",
 				"usable_size(%p) is %zu after "
 				"%s(%zu)",
 				o->addr, us, kind_names[o->kind], o->size);
+			goto keep;
+		}
 	}
 	if ((o->kind == OBJ_CALLOC || o->kind == OBJ_KZALLOC) &&
 	    (bad = zero_probe(o->addr, o->size)) != 0)
@@ -373,6 +379,7 @@ static int accept_obj(struct stress_worker *w, struct oobj *o)
 			"%s(%zu) at %p: byte %zu is 0x%02x, not 0",
 			kind_names[o->kind], o->size, o->addr, bad - 1,
 			((const unsigned char *)o->addr)[bad - 1]);
+keep:
 	write_contents(o);
 	mmt_stress_live_add(w, (int64_t)o->size);
 	return 0;
@@ -525,8 +532,8 @@ static void objects_step(struct stress_worker *w)
 			return;
 		free_obj(w, o);
 	}
-	if (op.kind == OBJ_FREE)
-		return;
+	if (op.kind == OBJ_FREE || mmt_stress_failed(w->s))
+		return; /* a free, or the run stopped at a violation */
 	memset(o, 0, sizeof(*o));
 	o->kind = op.kind;
 	o->size = op.size;

@@ -377,12 +377,14 @@ static int accept_block(struct stress_worker *w, struct pblock *b)
 			clash, b->order, b->pfn);
 		return -1; /* leaked on purpose: the run is over */
 	}
+	/* A block that is ours but wrong is kept (and freed at the end);
+	 * the first thing found wrong with it is the one reported. */
 	if (s->ad->caps & MMT_CAP_ZONES) {
 		int zfirst = zone_of_pfn(a, b->pfn);
 		int zlast = zone_of_pfn(a, b->pfn + n - 1);
 
 		if (zfirst < 0 || zfirst != zlast ||
-		    zfirst > highest_zone(s, b->gfp))
+		    zfirst > highest_zone(s, b->gfp)) {
 			mmt_stress_worker_violation(
 				w, b->pfn, "STRESS-ZONE",
 				"order-%u block at pfn %" PRIu64
@@ -390,6 +392,8 @@ static int accept_block(struct stress_worker *w, struct pblock *b)
 				"zones up to %d",
 				b->order, b->pfn, zfirst, zlast, b->gfp,
 				highest_zone(s, b->gfp));
+			goto keep;
+		}
 	}
 	if (b->gfp & MMT_GFP_ZERO) {
 		for (i = 0; i < n; i++) {
@@ -411,6 +415,7 @@ static int accept_block(struct stress_worker *w, struct pblock *b)
 			}
 		}
 	}
+keep:
 	write_cookies(s, b);
 	mmt_stress_live_add(w, (int64_t)n);
 	return 0;
@@ -440,7 +445,7 @@ static void free_block(struct stress_worker *w, const struct pblock *b,
 	mmt_stress_unlock(s);
 	w->ops++;
 	w->frees++;
-	if (rc != 0)
+	if (rc != 0 && lost == UINT64_MAX) /* one violation per op */
 		mmt_stress_worker_violation(w, b->pfn, "STRESS-FREE",
 					    "the allocator refused to free the "
 					    "order-%u block at pfn %" PRIu64
@@ -497,8 +502,8 @@ static void pages_step(struct stress_worker *w)
 			return;
 		free_block(w, b, free_api_for(b, op.free_api));
 	}
-	if (op.is_free)
-		return;
+	if (op.is_free || mmt_stress_failed(s))
+		return; /* a free, or the run stopped at a violation */
 	op.b.thread = w->id;
 	op.b.seq = ++w->seq;
 	mmt_stress_lock(s);

@@ -41,6 +41,14 @@
  * SIGINT only sets a flag: the current run ends the same way, no further
  * allocator runs, and the table is printed.
  *
+ * A run stops at its first violation: recording it raises s->failed; a
+ * worker asks it before every op and starts no more, an op ends at its own
+ * first violation, so besides the first at most one per other thread is
+ * recorded (or the findings of the one check that found it). The main
+ * thread sees it within 20 ms and ends the run as above, without checks;
+ * what the workers find while freeing after that is counted apart
+ * (nr_late), not recorded.
+ *
  * mmt_process_init() (what makes jemalloc loadable) is called by the
  * dispatcher, tools/main.c, with the process's own argv before it gets
  * here; calling it again with argv starting at "stress" would re-execute
@@ -125,6 +133,16 @@ static void record_violation(struct stress *s, int thread, uint64_t op,
 			     va_list ap)
 {
 	pthread_mutex_lock(&s->vlock);
+	if (s->sealed && s->nr_violations && thread >= 0) {
+		/* The run stopped at a violation and the workers are freeing
+		 * what they hold: the allocator is known broken, and this is
+		 * not a finding of the run. */
+		s->nr_late++;
+		pthread_mutex_unlock(&s->vlock);
+		return;
+	}
+	if (!s->nr_violations)
+		s->first_at = now_seconds() - s->t0;
 	if (s->nr_violations < STRESS_KEPT) {
 		struct stress_violation *v = &s->kept[s->nr_violations];
 
@@ -422,19 +440,29 @@ static void default_machine(struct mmt_machine *m)
 
 /* ------------------------------------------------------ the workers */
 
-/* Free up to max items others handed to w, the latest queued batch first. */
-static void worker_drain(struct stress_worker *w, size_t max)
+/*
+ * Free up to max items others handed to w, the latest queued batch first.
+ * With stoppable, stop before an item once the run has failed; the rest of
+ * the batch stays in w->batch for worker_finish.
+ */
+static void worker_drain(struct stress_worker *w, size_t max, int stoppable)
 {
 	const struct stress_scenario *sc = w->s->sc;
-	size_t n, i;
 
 	while (max) {
-		n = take(w, w->batch, max < STRESS_BATCH ? max : STRESS_BATCH);
-		if (!n)
-			break;
-		for (i = 0; i < n; i++)
-			sc->release(w, w->batch + i * sc->item_size);
-		max -= n;
+		if (w->batch_pos == w->batch_n) {
+			w->batch_n =
+				take(w, w->batch,
+				     max < STRESS_BATCH ? max : STRESS_BATCH);
+			w->batch_pos = 0;
+			if (!w->batch_n)
+				break;
+		}
+		if (stoppable && mmt_stress_failed(w->s))
+			return;
+		sc->release(w, w->batch + w->batch_pos * sc->item_size);
+		w->batch_pos++;
+		max--;
 	}
 }
 
@@ -449,7 +477,7 @@ static void worker_finish(struct stress_worker *w)
 			w->s->sc->release(w, mmt_stress_slot(w, i - 1));
 		}
 	}
-	worker_drain(w, SIZE_MAX);
+	worker_drain(w, SIZE_MAX, 0);
 }
 
 /* The slot table and the batch buffer of worker w; 0 or -1. */
@@ -490,8 +518,19 @@ static void *worker_main(void *arg)
 				break;
 			continue;
 		}
-		if ((w->step & 15) == 0)
-			worker_drain(w, 16);
+		if (mmt_stress_failed(s)) {
+			/* Stopped at a violation: no more ops, wait for the
+			 * main thread's last park (it polls every 20 ms). */
+			struct timespec nap = { 0, 1000 * 1000 };
+
+			nanosleep(&nap, NULL);
+			continue;
+		}
+		if ((w->step & 15) == 0) {
+			worker_drain(w, 16, 1);
+			if (mmt_stress_failed(s))
+				continue;
+		}
 		s->sc->step(w);
 		w->step++;
 	}
@@ -605,6 +644,33 @@ static void print_report(struct stress *s)
 	s->nr_reported = s->nr_violations;
 }
 
+/*
+ * After a run that found something: where it stopped and how many were
+ * recorded before the threads stopped.
+ */
+static void print_stop(struct stress *s, double elapsed, double seconds)
+{
+	if (!s->nr_violations)
+		return;
+	fprintf(s->errf,
+		"stress: stopped at the first violation, %.2f s into the "
+		"run (of %g s; threads parked at %.2f s)",
+		s->first_at, seconds, elapsed);
+	if (s->nr_violations > 1)
+		fprintf(s->errf,
+			"; %lu violations recorded before the threads "
+			"stopped: the first and %lu from ops (or the check) "
+			"already under way",
+			s->nr_violations, s->nr_violations - 1);
+	fprintf(s->errf, "\n");
+	if (s->nr_late)
+		fprintf(s->errf,
+			"stress: %lu more seen while freeing what the threads "
+			"held, not counted\n",
+			s->nr_late);
+	fflush(s->errf);
+}
+
 /* Park every worker, check, print progress; they resume on park_out. */
 static void park_and_check(struct stress *s, double t, uint64_t *last_ops,
 			   double *last_t, int quiet)
@@ -615,7 +681,8 @@ static void park_and_check(struct stress *s, double t, uint64_t *last_ops,
 	atomic_store_explicit(&s->park, 1, memory_order_release);
 	pthread_barrier_wait(&s->park_in);
 	ops = total_ops(s);
-	run_check(s, ops);
+	if (!atomic_load(&s->failed)) /* stopped: nothing runs after it */
+		run_check(s, ops);
 	dt = t - *last_t;
 	if (!quiet) {
 		fprintf(s->out,
@@ -635,7 +702,7 @@ static void park_and_check(struct stress *s, double t, uint64_t *last_ops,
 /* Run the threads; returns the elapsed seconds. Sets *peak. */
 static double run_workers(struct stress *s, double seconds, int64_t *peak)
 {
-	double t0 = now_seconds(), t = 0, next = 1, last_t = 0;
+	double t0 = s->t0, t = 0, next = 1, last_t = 0;
 	uint64_t last_ops = 0;
 	unsigned int i;
 	int64_t live;
@@ -661,6 +728,9 @@ static double run_workers(struct stress *s, double seconds, int64_t *peak)
 	/* The last park: check, then let the workers free and leave. */
 	atomic_store(&s->stop, 1);
 	park_and_check(s, t, &last_ops, &last_t, 1);
+	pthread_mutex_lock(&s->vlock);
+	s->sealed = 1;
+	pthread_mutex_unlock(&s->vlock);
 	/* Report while the allocator is as the failure left it. */
 	print_report(s);
 	pthread_barrier_wait(&s->park_out);
@@ -835,6 +905,7 @@ int mmt_stress_run(const struct mmt_adapter *ad,
 			"serialized through one mutex\n",
 			ad->name);
 	fflush(out);
+	s->t0 = now_seconds(); /* before any worker can record a violation */
 	for (i = 0; i < s->nr_threads; i++) {
 		if (pthread_create(&s->workers[i].tid, NULL, worker_main,
 				   &s->workers[i]) != 0)
@@ -848,8 +919,10 @@ int mmt_stress_run(const struct mmt_adapter *ad,
 		_exit(MMT_EXIT_ENV);
 	}
 	elapsed = run_workers(s, o->seconds, &peak);
-	run_check(s, total_ops(s)); /* the idle allocator, all freed */
+	if (!s->nr_violations)
+		run_check(s, total_ops(s)); /* the idle allocator, all freed */
 	print_report(s);
+	print_stop(s, elapsed, o->seconds);
 
 	row->seconds = elapsed;
 	row->ops = total_ops(s);

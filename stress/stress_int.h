@@ -99,6 +99,7 @@ struct stress_worker {
 	unsigned char *slots;
 	bool *held;
 	unsigned char *batch; /* STRESS_BATCH items taken from the inbox */
+	size_t batch_n, batch_pos; /* taken, and released so far */
 };
 
 struct stress_violation {
@@ -129,13 +130,21 @@ struct stress {
 
 	atomic_int park; /* main asks the workers to park */
 	atomic_int stop; /* set before the last park */
-	atomic_int failed; /* a violation was recorded */
+	atomic_int failed; /* a violation was recorded: the run stops */
 	pthread_barrier_t park_in, park_out;
 
 	FILE *out, *errf; /* progress and reports */
 	pthread_mutex_t vlock;
+	double t0, first_at; /* start, and when the first violation came */
 	unsigned long nr_violations;
 	unsigned long nr_reported; /* violations already printed */
+	/*
+	 * Set (under vlock) once the workers are parked for the last time:
+	 * after a violation, what they find while freeing what they hold is
+	 * counted in nr_late, not recorded.
+	 */
+	int sealed;
+	unsigned long nr_late;
 	struct stress_violation kept[STRESS_KEPT];
 	unsigned long checks;
 	char reproduce[512]; /* the command that reruns this */
@@ -156,6 +165,16 @@ void mmt_stress_violation(struct stress *s, int thread, uint64_t op,
 void mmt_stress_worker_violation(struct stress_worker *w, uint64_t where,
 				 const char *id, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
+
+/*
+ * A violation has been recorded, so the run is stopping: a worker starts no
+ * further op (it asks before each step, each item of its inbox and each op
+ * of a step), and a step ends at its own first violation.
+ */
+static inline int mmt_stress_failed(struct stress *s)
+{
+	return atomic_load_explicit(&s->failed, memory_order_relaxed);
+}
 
 /* Around every adapter call: a no-op unless s->serialize. */
 void mmt_stress_lock(struct stress *s);

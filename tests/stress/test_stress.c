@@ -101,6 +101,7 @@ enum obug {
 	OBUG_REALLOC, /* realloc loses a byte of the old contents */
 	OBUG_SCRIBBLE, /* malloc writes into the previous object */
 	OBUG_RACE, /* none: counts concurrent entries */
+	OBUG_ALWAYS_SHORT, /* usable_size 0 on every call */
 };
 
 static enum obug obug;
@@ -439,7 +440,7 @@ static size_t o_usable(void *state, const void *ptr)
 		n = malloc_usable_size(b->base) -
 		    (size_t)((char *)b->p - (char *)b->base);
 	pthread_mutex_unlock(&st->lock);
-	if (obug == OBUG_USABLE && every(20))
+	if ((obug == OBUG_USABLE && every(20)) || obug == OBUG_ALWAYS_SHORT)
 		n = 0;
 	leave();
 	return n;
@@ -475,16 +476,20 @@ static void reset_objects(enum obug b)
 			    MMT_CAP_USABLE_SIZE;
 }
 
-/* Run a scenario; returns its exit code and its stderr text in buf. */
-static int run(const struct mmt_adapter *ad, const struct stress_scenario *sc,
-	       unsigned int threads, double seconds, uint64_t seed,
-	       const struct mmt_machine *m, struct mmt_stress_row *row,
-	       char *buf, size_t len)
+/*
+ * Run a scenario on ad created with options; returns its exit code and its
+ * stderr text in buf.
+ */
+static int run_with(const struct mmt_adapter *ad, const char *options,
+		    const struct stress_scenario *sc, unsigned int threads,
+		    double seconds, uint64_t seed, const struct mmt_machine *m,
+		    struct mmt_stress_row *row, char *buf, size_t len)
 {
 	FILE *out = fopen("/dev/null", "w"), *err = tmpfile();
+	char spec[128];
 	struct mmt_stress_opts o = {
-		.spec = ad->name,
-		.options = "",
+		.spec = spec,
+		.options = options,
 		.sc = sc,
 		.machine = m,
 		.threads = threads,
@@ -496,6 +501,8 @@ static int run(const struct mmt_adapter *ad, const struct stress_scenario *sc,
 	size_t n;
 	int rc;
 
+	snprintf(spec, sizeof(spec), "%s%s%s", ad->name, options[0] ? ":" : "",
+		 options);
 	cr_assert(out && err);
 	rc = mmt_stress_run(ad, &o, row);
 	rewind(err);
@@ -504,6 +511,14 @@ static int run(const struct mmt_adapter *ad, const struct stress_scenario *sc,
 	fclose(out);
 	fclose(err);
 	return rc;
+}
+
+static int run(const struct mmt_adapter *ad, const struct stress_scenario *sc,
+	       unsigned int threads, double seconds, uint64_t seed,
+	       const struct mmt_machine *m, struct mmt_stress_row *row,
+	       char *buf, size_t len)
+{
+	return run_with(ad, "", sc, threads, seconds, seed, m, row, buf, len);
 }
 
 static char text[1 << 16];
@@ -569,6 +584,31 @@ MMT_TEST(kmalloc_mix, realloc_loses_contents)
 MMT_TEST(kmalloc_mix, write_into_live_object)
 {
 	expect_id(OBUG_SCRIBBLE, "STRESS-FILL");
+}
+
+/*
+ * A run stops at its first violation: with an allocator wrong on every
+ * call, four threads and 10 s asked, it ends within a second, and besides
+ * the first at most one violation per other thread is recorded (an op
+ * already under way when the first was; an op stops at its own first).
+ */
+MMT_TEST(kmalloc_mix, stops_at_the_first_violation)
+{
+	struct mmt_stress_row row;
+
+	reset_objects(OBUG_ALWAYS_SHORT);
+	cr_assert_eq(run(&test_objects, &mmt_stress_kmalloc_mix, 4, 10, 1, NULL,
+			 &row, text, sizeof(text)),
+		     1, "%s", text);
+	cr_assert_lt(row.seconds, 1.0, "ran %.2f s", row.seconds);
+	cr_assert_geq(row.violations, 1);
+	cr_assert_leq(row.violations, 4, "%lu violations:\n%s", row.violations,
+		      text);
+	cr_assert_not_null(strstr(text, "STRESS-USABLE"), "%s", text);
+	cr_assert_not_null(strstr(text, "reproduce: mmtorture stress"), "%s",
+			   text);
+	cr_assert_not_null(strstr(text, "stopped at the first violation"), "%s",
+			   text);
 }
 
 MMT_TEST(kmalloc_mix, not_thread_safe_is_serialized)
@@ -655,6 +695,7 @@ struct pstate {
 	struct mmt_arena a;
 	unsigned char *used; /* per pfn */
 	int bug; /* hand out pfn 0's block again every 100th call */
+	int badfree; /* refuse every free */
 	unsigned int order0; /* order of the block at pfn 0, while used */
 	long calls;
 };
@@ -675,6 +716,7 @@ static int p_create(const struct mmt_adapter_env *env, void **state, char *err,
 		return -ENOMEM;
 	}
 	st->bug = env->options && !strcmp(env->options, "bug");
+	st->badfree = env->options && !strcmp(env->options, "badfree");
 	pthread_mutex_init(&st->lock, NULL);
 	*state = st;
 	return 0;
@@ -731,6 +773,8 @@ static int p_free(void *state, void *addr, unsigned int order, uint32_t api)
 		(uint64_t)((char *)addr - (char *)st->a.base) / st->a.page_size;
 
 	(void)api;
+	if (st->badfree)
+		return -EBUSY;
 	if ((char *)addr < (char *)st->a.base || pfn >= st->a.nr_pfns ||
 	    (1ULL << order) > st->a.nr_pfns - pfn)
 		return -EINVAL; /* not in the arena: nothing of ours to clear */
@@ -804,6 +848,25 @@ MMT_TEST(pages_mix, page_handed_out_twice)
 			   text);
 	fclose(out);
 	fclose(err);
+}
+
+/* The same stop with pages-mix: every free refused. */
+MMT_TEST(pages_mix, stops_at_the_first_violation)
+{
+	struct mmt_machine m;
+	struct mmt_stress_row row;
+
+	small_machine(&m);
+	cr_assert_eq(run_with(&test_pages, "badfree", &mmt_stress_pages_mix, 4,
+			      10, 1, &m, &row, text, sizeof(text)),
+		     1, "%s", text);
+	cr_assert_lt(row.seconds, 1.0, "ran %.2f s", row.seconds);
+	cr_assert_geq(row.violations, 1);
+	cr_assert_leq(row.violations, 4, "%lu violations:\n%s", row.violations,
+		      text);
+	cr_assert_not_null(strstr(text, "STRESS-FREE"), "%s", text);
+	cr_assert_not_null(strstr(text, "stopped at the first violation"), "%s",
+			   text);
 }
 
 /* ------------------------------------------------------ the test allocators themselves */
