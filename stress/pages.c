@@ -129,6 +129,18 @@ static int zone_of_pfn(const struct mmt_arena *a, uint64_t pfn)
 	return -1;
 }
 
+static const char *zone_name(int z)
+{
+	static const char *const names[MMT_NR_ZONE_TYPES] = {
+		[MMT_ZONE_DMA] = "DMA",
+		[MMT_ZONE_DMA32] = "DMA32",
+		[MMT_ZONE_NORMAL] = "NORMAL",
+		[MMT_ZONE_HIGHMEM] = "HIGHMEM",
+	};
+
+	return z >= 0 && z < MMT_NR_ZONE_TYPES && names[z] ? names[z] : "none";
+}
+
 /*
  * The highest zone a mask may use (the kernel's gfp_zone(): DMA, else
  * DMA32, else HIGHMEM when movable-or-highmem allows it, else NORMAL),
@@ -319,11 +331,12 @@ static int verify_cookies(struct stress_worker *w, const struct pblock *b)
 			mmt_stress_worker_violation(
 				w, b->pfn + i, "STRESS-FILL",
 				"cookie of page %" PRIu64 " (page %" PRIu64
-				" of an order-%u block allocated by thread "
-				"%u as #%" PRIu64 ") was overwritten: magic "
-				"0x%016" PRIx64 " thread %u seq %" PRIu64,
-				b->pfn + i, i, b->order, b->thread, b->seq,
-				c.magic, c.thread, c.seq);
+				" of the order-%u block at pfn %" PRIu64
+				", thread %u's allocation #%" PRIu64
+				") was overwritten: magic 0x%016" PRIx64
+				", thread %u, allocation #%" PRIu64,
+				b->pfn + i, i, b->order, b->pfn, b->thread,
+				b->seq, c.magic, c.thread, c.seq);
 			return -1;
 		}
 	}
@@ -383,15 +396,24 @@ static int accept_block(struct stress_worker *w, struct pblock *b)
 		int zfirst = zone_of_pfn(a, b->pfn);
 		int zlast = zone_of_pfn(a, b->pfn + n - 1);
 
-		if (zfirst < 0 || zfirst != zlast ||
-		    zfirst > highest_zone(s, b->gfp)) {
+		if (zfirst < 0 || zfirst != zlast) {
 			mmt_stress_worker_violation(
 				w, b->pfn, "STRESS-ZONE",
 				"order-%u block at pfn %" PRIu64
-				" lies in zone %d..%d but gfp 0x%x allows "
-				"zones up to %d",
-				b->order, b->pfn, zfirst, zlast, b->gfp,
-				highest_zone(s, b->gfp));
+				" is not inside one zone: its first page is "
+				"in zone %s, its last in zone %s",
+				b->order, b->pfn, zone_name(zfirst),
+				zone_name(zlast));
+			goto keep;
+		}
+		if (zfirst > highest_zone(s, b->gfp)) {
+			mmt_stress_worker_violation(
+				w, b->pfn, "STRESS-ZONE",
+				"order-%u block at pfn %" PRIu64
+				" lies in zone %s, but gfp 0x%x allows zones "
+				"up to %s",
+				b->order, b->pfn, zone_name(zfirst), b->gfp,
+				zone_name(highest_zone(s, b->gfp)));
 			goto keep;
 		}
 	}
@@ -409,8 +431,11 @@ static int accept_block(struct stress_worker *w, struct pblock *b)
 				mmt_stress_worker_violation(
 					w, b->pfn + i, "STRESS-ZERO",
 					"byte %u of page %" PRIu64
-					" is 0x%02x in zeroed order-%u block",
-					k, b->pfn + i, p[k], b->order);
+					" is 0x%02x, not 0, in the order-%u "
+					"block at pfn %" PRIu64
+					" asked zeroed (gfp 0x%x)",
+					k, b->pfn + i, p[k], b->order, b->pfn,
+					b->gfp);
 				break;
 			}
 		}

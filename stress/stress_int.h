@@ -107,7 +107,7 @@ struct stress_violation {
 	int thread; /* -1: the main thread (a self-check) */
 	uint64_t where; /* pfn or address; UINT64_MAX when none */
 	char id[32];
-	char message[200];
+	char message[256];
 };
 
 struct stress {

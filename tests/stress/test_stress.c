@@ -559,6 +559,10 @@ static void expect_id(enum obug b, const char *id)
 MMT_TEST(kmalloc_mix, double_hand_out)
 {
 	expect_id(OBUG_DOUBLE, "STRESS-DOUBLE-ALLOC");
+	cr_assert_not_null(strstr(text, "malloc(size "), "%s", text);
+	cr_assert_not_null(strstr(text, ", which is live: thread 0 holds it "
+					"as its allocation #"),
+			   "%s", text);
 }
 
 MMT_TEST(kmalloc_mix, calloc_not_zero)
@@ -571,9 +575,27 @@ MMT_TEST(kmalloc_mix, usable_size_short)
 	expect_id(OBUG_USABLE, "STRESS-USABLE");
 }
 
+/* The message names the size and the alignment as such. */
 MMT_TEST(kmalloc_mix, aligned_ignores_alignment)
 {
+	const char *m;
+	size_t size = 0, align = 0, to = 0;
+	void *p = NULL;
+
 	expect_id(OBUG_ALIGN, "STRESS-ALIGN");
+	m = strstr(text, "STRESS-ALIGN addr ");
+	cr_assert_not_null(m, "%s", text);
+	m = strstr(m, ": aligned(size ");
+	cr_assert_not_null(m, "%s", text);
+	cr_assert_eq(sscanf(m,
+			    ": aligned(size %zu, align %zu) returned %p, not "
+			    "aligned to %zu",
+			    &size, &align, &p, &to),
+		     4, "%s", m);
+	cr_assert_gt(align, 16, "%s", m);
+	cr_assert_eq(to, align, "%s", m);
+	cr_assert_neq((uintptr_t)p % align, 0, "%s", m);
+	cr_assert_geq(size, 1, "%s", m);
 }
 
 MMT_TEST(kmalloc_mix, realloc_loses_contents)
@@ -605,6 +627,7 @@ MMT_TEST(kmalloc_mix, stops_at_the_first_violation)
 	cr_assert_leq(row.violations, 4, "%lu violations:\n%s", row.violations,
 		      text);
 	cr_assert_not_null(strstr(text, "STRESS-USABLE"), "%s", text);
+	cr_assert_not_null(strstr(text, "is 0, below the "), "%s", text);
 	cr_assert_not_null(strstr(text, "reproduce: mmtorture stress"), "%s",
 			   text);
 	cr_assert_not_null(strstr(text, "stopped at the first violation"), "%s",
