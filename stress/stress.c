@@ -13,7 +13,10 @@
  * With a comma list the allocators run one after the other, each for
  * --seconds with the same seed (so the same op sequences), and one table
  * ends the output: allocator, scenario, threads, seconds, ops, ops/s,
- * peak live, violations, verdict. Exit 1 when any run found a violation.
+ * failed allocations, peak live, violations, verdict. Exit 1 when any run
+ * found a violation; a run whose allocation calls mostly failed (more than
+ * half) gets the verdict mostly-fail and a warning, and still exits 0:
+ * an allocator may run out of memory legitimately.
  *
  * One run: one adapter instance is shared by all threads. A PAGES adapter
  * without OWN_ARENA gets an anonymous MAP_NORESERVE arena mapped here and
@@ -566,14 +569,39 @@ static void run_check(struct stress *s, uint64_t ops)
 	s->checks++;
 }
 
-static uint64_t total_ops(const struct stress *s)
+/* The workers' counters, summed (read while they are parked or done). */
+struct stress_totals {
+	uint64_t ops; /* calls into the allocator */
+	uint64_t calls; /* allocation calls: succeeded + failed */
+	uint64_t fails; /* allocation calls that failed */
+};
+
+static struct stress_totals totals(const struct stress *s)
 {
-	uint64_t t = 0;
+	struct stress_totals t = { 0, 0, 0 };
 	unsigned int i;
 
-	for (i = 0; i < s->nr_threads; i++)
-		t += s->workers[i].ops;
+	for (i = 0; i < s->nr_threads; i++) {
+		t.ops += s->workers[i].ops;
+		t.calls += s->workers[i].allocs + s->workers[i].fails;
+		t.fails += s->workers[i].fails;
+	}
 	return t;
+}
+
+static uint64_t total_ops(const struct stress *s)
+{
+	return totals(s).ops;
+}
+
+static double percent(uint64_t part, uint64_t whole)
+{
+	return whole ? 100.0 * (double)part / (double)whole : 0.0;
+}
+
+int mmt_stress_mostly_failed(uint64_t fails, uint64_t calls)
+{
+	return fails <= calls && fails > calls - fails; /* more than half */
 }
 
 static int64_t total_live(struct stress *s)
@@ -672,29 +700,32 @@ static void print_stop(struct stress *s, double elapsed, double seconds)
 }
 
 /* Park every worker, check, print progress; they resume on park_out. */
-static void park_and_check(struct stress *s, double t, uint64_t *last_ops,
-			   double *last_t, int quiet)
+static void park_and_check(struct stress *s, double t,
+			   struct stress_totals *last, double *last_t,
+			   int quiet)
 {
-	uint64_t ops;
+	struct stress_totals now;
 	double dt;
 
 	atomic_store_explicit(&s->park, 1, memory_order_release);
 	pthread_barrier_wait(&s->park_in);
-	ops = total_ops(s);
+	now = totals(s);
 	if (!atomic_load(&s->failed)) /* stopped: nothing runs after it */
-		run_check(s, ops);
+		run_check(s, now.ops);
 	dt = t - *last_t;
 	if (!quiet) {
+		/* failed: allocation calls of this second that failed */
 		fprintf(s->out,
-			"t=%.0fs %s %s ops/s=%.0f live_%s=%" PRId64
-			" checks=%lu%s\n",
+			"t=%.0fs %s %s ops/s=%.0f failed=%" PRIu64 "/%" PRIu64
+			" live_%s=%" PRId64 " checks=%lu%s\n",
 			t, s->ad->name, s->sc->name,
-			dt > 0 ? (double)(ops - *last_ops) / dt : 0.0,
+			dt > 0 ? (double)(now.ops - last->ops) / dt : 0.0,
+			now.fails - last->fails, now.calls - last->calls,
 			s->sc->live_unit, total_live(s), s->checks,
 			s->serialize ? " serialized" : "");
 		fflush(s->out);
 	}
-	*last_ops = ops;
+	*last = now;
 	*last_t = t;
 	atomic_store_explicit(&s->park, 0, memory_order_release);
 }
@@ -703,7 +734,7 @@ static void park_and_check(struct stress *s, double t, uint64_t *last_ops,
 static double run_workers(struct stress *s, double seconds, int64_t *peak)
 {
 	double t0 = s->t0, t = 0, next = 1, last_t = 0;
-	uint64_t last_ops = 0;
+	struct stress_totals last = { 0, 0, 0 };
 	unsigned int i;
 	int64_t live;
 
@@ -720,14 +751,14 @@ static double run_workers(struct stress *s, double seconds, int64_t *peak)
 		    t >= seconds)
 			break;
 		if (t >= next) {
-			park_and_check(s, t, &last_ops, &last_t, 0);
+			park_and_check(s, t, &last, &last_t, 0);
 			pthread_barrier_wait(&s->park_out);
 			next += 1;
 		}
 	}
 	/* The last park: check, then let the workers free and leave. */
 	atomic_store(&s->stop, 1);
-	park_and_check(s, t, &last_ops, &last_t, 1);
+	park_and_check(s, t, &last, &last_t, 1);
 	pthread_mutex_lock(&s->vlock);
 	s->sealed = 1;
 	pthread_mutex_unlock(&s->vlock);
@@ -764,6 +795,7 @@ int mmt_stress_run(const struct mmt_adapter *ad,
 	unsigned int i, created = 0, inited = 0;
 	int rc, barriers = 0;
 	int64_t peak = 0;
+	struct stress_totals tot;
 	FILE *out = o->out ? o->out : stdout, *errf = o->err ? o->err : stderr;
 
 	memset(row, 0, sizeof(*row));
@@ -924,9 +956,12 @@ int mmt_stress_run(const struct mmt_adapter *ad,
 	print_report(s);
 	print_stop(s, elapsed, o->seconds);
 
+	tot = totals(s);
 	row->seconds = elapsed;
-	row->ops = total_ops(s);
+	row->ops = tot.ops;
 	row->ops_per_s = elapsed > 0 ? (double)row->ops / elapsed : 0.0;
+	row->alloc_calls = tot.calls;
+	row->alloc_fails = tot.fails;
 	row->peak_live = peak;
 	row->violations = s->nr_violations;
 	row->serialized = s->serialize;
@@ -935,12 +970,21 @@ int mmt_stress_run(const struct mmt_adapter *ad,
 		fprintf(out, "stress: interrupted\n");
 	fprintf(out,
 		"stress: allocator=%s scenario=%s threads=%u seconds=%.0f "
-		"ops=%" PRIu64 " ops/s=%.0f peak_live_%s=%" PRId64
+		"ops=%" PRIu64 " ops/s=%.0f failed=%" PRIu64 "/%" PRIu64
+		" (%.1f%%) peak_live_%s=%" PRId64
 		" checks=%lu violations=%lu\n",
 		ad->name, s->sc->name, s->nr_threads, elapsed, row->ops,
-		row->ops_per_s, s->sc->live_unit, peak, s->checks,
-		s->nr_violations);
+		row->ops_per_s, tot.fails, tot.calls,
+		percent(tot.fails, tot.calls), s->sc->live_unit, peak,
+		s->checks, s->nr_violations);
 	fflush(out);
+	if (mmt_stress_mostly_failed(tot.fails, tot.calls))
+		fprintf(errf,
+			"stress: warning: %.1f%% of the allocation calls on "
+			"%s failed (%" PRIu64 " of %" PRIu64
+			"): ops/s counts mostly failures, not allocations\n",
+			percent(tot.fails, tot.calls), row->allocator,
+			tot.fails, tot.calls);
 	rc = s->nr_violations ? MMT_EXIT_BUG : MMT_EXIT_OK;
 out_workers:
 	if (barriers) {
@@ -1198,12 +1242,14 @@ static int resolve_list(const struct stress_args *a, struct stress_item *it,
 	return 0;
 }
 
-static const char *verdict(const struct mmt_stress_row *r)
+const char *mmt_stress_verdict(const struct mmt_stress_row *r)
 {
 	if (r->violations)
 		return "FAIL";
 	if (r->rc != MMT_EXIT_OK)
 		return "error";
+	if (mmt_stress_mostly_failed(r->alloc_fails, r->alloc_calls))
+		return "mostly-fail";
 	if (r->interrupted)
 		return "interrupted";
 	return "ok";
@@ -1224,7 +1270,8 @@ static void format_live(const struct mmt_stress_row *r, char *buf, size_t len)
 	}
 }
 
-static void print_table(const struct mmt_stress_row *rows, size_t n)
+void mmt_stress_print_table(FILE *f, const struct mmt_stress_row *rows,
+			    size_t n)
 {
 	size_t i;
 	int wa = 9;
@@ -1232,21 +1279,26 @@ static void print_table(const struct mmt_stress_row *rows, size_t n)
 	for (i = 0; i < n; i++)
 		if ((int)strlen(rows[i].allocator) > wa)
 			wa = (int)strlen(rows[i].allocator);
-	printf("\n%-*s %-12s %7s %7s %12s %12s %14s %10s %s\n", wa, "allocator",
-	       "scenario", "threads", "seconds", "ops", "ops/s", "peak live",
-	       "violations", "verdict");
+	fprintf(f, "\n%-*s %-12s %7s %7s %12s %12s %18s %14s %10s %s\n", wa,
+		"allocator", "scenario", "threads", "seconds", "ops", "ops/s",
+		"failed", "peak live", "violations", "verdict");
 	for (i = 0; i < n; i++) {
 		const struct mmt_stress_row *r = &rows[i];
-		char live[32];
+		char live[32], failed[40];
 
 		format_live(r, live, sizeof(live));
-		printf("%-*s %-12s %7u %7.1f %12" PRIu64
-		       " %12.0f %14s %10lu %s%s\n",
-		       wa, r->allocator, r->scenario, r->threads, r->seconds,
-		       r->ops, r->ops_per_s, live, r->violations, verdict(r),
-		       r->serialized && r->threads > 1 ? " (serialized)" : "");
+		snprintf(failed, sizeof(failed), "%" PRIu64 " (%.1f%%)",
+			 r->alloc_fails,
+			 percent(r->alloc_fails, r->alloc_calls));
+		fprintf(f,
+			"%-*s %-12s %7u %7.1f %12" PRIu64
+			" %12.0f %18s %14s %10lu %s%s\n",
+			wa, r->allocator, r->scenario, r->threads, r->seconds,
+			r->ops, r->ops_per_s, failed, live, r->violations,
+			mmt_stress_verdict(r),
+			r->serialized && r->threads > 1 ? " (serialized)" : "");
 	}
-	fflush(stdout);
+	fflush(f);
 }
 
 int mmt_stress_main(int argc, char **argv)
@@ -1293,6 +1345,6 @@ int mmt_stress_main(int argc, char **argv)
 			worst = rc;
 	}
 	sigaction(SIGINT, &old_sa, NULL);
-	print_table(rows, ran);
+	mmt_stress_print_table(stdout, rows, ran);
 	return any_bug ? MMT_EXIT_BUG : worst;
 }

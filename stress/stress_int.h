@@ -249,6 +249,8 @@ struct mmt_stress_row {
 	double seconds;
 	uint64_t ops;
 	double ops_per_s;
+	uint64_t alloc_calls; /* allocation calls, failed ones too */
+	uint64_t alloc_fails; /* of which failed (NULL for a size > 0) */
 	int64_t peak_live;
 	const char *live_unit;
 	unsigned long violations;
@@ -260,6 +262,14 @@ struct mmt_stress_row {
 /* Run one scenario on one adapter; fills row; returns an exit code. */
 int mmt_stress_run(const struct mmt_adapter *ad,
 		   const struct mmt_stress_opts *o, struct mmt_stress_row *row);
+
+/* More than half of the `calls` allocation calls failed (`fails`). */
+int mmt_stress_mostly_failed(uint64_t fails, uint64_t calls);
+/* "ok", "FAIL", "error", "mostly-fail" or "interrupted". */
+const char *mmt_stress_verdict(const struct mmt_stress_row *r);
+/* The comparison table of n runs. */
+void mmt_stress_print_table(FILE *f, const struct mmt_stress_row *rows,
+			    size_t n);
 
 /* The first scenario the caps allow, or NULL. */
 const struct stress_scenario *mmt_stress_default_scenario(uint32_t caps);

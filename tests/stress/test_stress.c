@@ -15,6 +15,7 @@
  */
 #include <criterion/criterion.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <malloc.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -102,6 +103,7 @@ enum obug {
 	OBUG_SCRIBBLE, /* malloc writes into the previous object */
 	OBUG_RACE, /* none: counts concurrent entries */
 	OBUG_ALWAYS_SHORT, /* usable_size 0 on every call */
+	OBUG_NULL, /* every allocation fails */
 };
 
 static enum obug obug;
@@ -290,6 +292,10 @@ static void *o_malloc(void *state, size_t size, uint32_t gfp)
 
 	enter();
 	record(1000000 + size);
+	if (obug == OBUG_NULL) {
+		leave();
+		return NULL;
+	}
 	pthread_mutex_lock(&st->lock);
 	/* The double hand-out only when the live block is big enough for
 	 * the request: the memset below and the caller's writes stay in it,
@@ -328,7 +334,7 @@ static void *o_calloc(void *state, size_t n, size_t size, uint32_t gfp)
 	(void)gfp;
 	enter();
 	record(2000000 + n * size);
-	p = calloc(n, size); /* NULL when n * size overflows */
+	p = obug == OBUG_NULL ? NULL : calloc(n, size); /* NULL on overflow */
 	if (p)
 		p = otrack(state, p, p, n * size);
 	/* an empty block has no byte to dirty */
@@ -365,7 +371,7 @@ static void *o_realloc(void *state, void *ptr, size_t size, uint32_t gfp)
 			return NULL; /* not ours */
 		}
 	}
-	p = malloc(size ? size : 1);
+	p = obug == OBUG_NULL ? NULL : malloc(size ? size : 1);
 	if (p)
 		p = otrack(st, p, p, size);
 	if (!p) {
@@ -401,10 +407,12 @@ static void *o_aligned(void *state, size_t align, size_t size, uint32_t gfp)
 		if (posix_memalign(&base, 4096, size + 4096) != 0)
 			base = NULL;
 		p = base ? (char *)base + 16 : NULL;
-	} else {
+	} else if (obug != OBUG_NULL) {
 		if (posix_memalign(&base, align, size) != 0)
 			base = NULL;
 		p = base;
+	} else {
+		p = NULL;
 	}
 	if (p)
 		p = otrack(state, p, base, size);
@@ -476,16 +484,18 @@ static void reset_objects(enum obug b)
 			    MMT_CAP_USABLE_SIZE;
 }
 
+static char out_text[1 << 16]; /* the last run's stdout */
+
 /*
  * Run a scenario on ad created with options; returns its exit code and its
- * stderr text in buf.
+ * stderr text in buf, its stdout text in out_text.
  */
 static int run_with(const struct mmt_adapter *ad, const char *options,
 		    const struct stress_scenario *sc, unsigned int threads,
 		    double seconds, uint64_t seed, const struct mmt_machine *m,
 		    struct mmt_stress_row *row, char *buf, size_t len)
 {
-	FILE *out = fopen("/dev/null", "w"), *err = tmpfile();
+	FILE *out = tmpfile(), *err = tmpfile();
 	char spec[128];
 	struct mmt_stress_opts o = {
 		.spec = spec,
@@ -508,6 +518,9 @@ static int run_with(const struct mmt_adapter *ad, const char *options,
 	rewind(err);
 	n = fread(buf, 1, len - 1, err);
 	buf[n] = '\0';
+	rewind(out);
+	n = fread(out_text, 1, sizeof(out_text) - 1, out);
+	out_text[n] = '\0';
 	fclose(out);
 	fclose(err);
 	return rc;
@@ -634,6 +647,71 @@ MMT_TEST(kmalloc_mix, stops_at_the_first_violation)
 			   text);
 }
 
+/* The comparison table of one row, as text. */
+static void table_of(const struct mmt_stress_row *row, char *buf, size_t len)
+{
+	FILE *f = tmpfile();
+	size_t n;
+
+	cr_assert_not_null(f);
+	mmt_stress_print_table(f, row, 1);
+	rewind(f);
+	n = fread(buf, 1, len - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+}
+
+/*
+ * Failed allocations are counted, shown beside ops/s in the progress line,
+ * the summary and the table, and a run whose allocation calls mostly fail
+ * is flagged (verdict mostly-fail, a warning with the fraction) without
+ * changing the exit code; the clean allocator is not flagged.
+ */
+MMT_TEST(kmalloc_mix, failed_allocations_counted_and_flagged)
+{
+	struct mmt_stress_row row;
+	unsigned long long f = 0, c = 0;
+	char table[1024];
+	const char *m;
+
+	reset_objects(OBUG_NULL);
+	cr_assert_eq(run(&test_objects, &mmt_stress_kmalloc_mix, 2, 1.2, 1,
+			 NULL, &row, text, sizeof(text)),
+		     0, "%s", text);
+	cr_assert_gt(row.alloc_calls, 1000);
+	cr_assert_eq(row.alloc_fails, row.alloc_calls);
+	cr_assert_str_eq(mmt_stress_verdict(&row), "mostly-fail");
+	cr_assert_not_null(strstr(text, "stress: warning: 100.0% of the "
+					"allocation calls on test-objects "
+					"failed ("),
+			   "%s", text);
+	m = strstr(out_text, "t=1s test-objects kmalloc-mix ops/s=");
+	cr_assert_not_null(m, "%s", out_text);
+	m = strstr(m, " failed=");
+	cr_assert_not_null(m, "%s", out_text);
+	cr_assert_eq(sscanf(m, " failed=%llu/%llu", &f, &c), 2, "%s", m);
+	cr_assert(f > 0 && f == c, "%s", m);
+	cr_assert_not_null(strstr(out_text, " (100.0%) peak_live_bytes="), "%s",
+			   out_text);
+	table_of(&row, table, sizeof(table));
+	cr_assert_not_null(strstr(table, "failed"), "%s", table);
+	cr_assert_not_null(strstr(table, " (100.0%) "), "%s", table);
+	cr_assert_not_null(strstr(table, " mostly-fail"), "%s", table);
+
+	reset_objects(OBUG_NONE);
+	cr_assert_eq(run(&test_objects, &mmt_stress_kmalloc_mix, 2, 0.5, 1,
+			 NULL, &row, text, sizeof(text)),
+		     0, "%s", text);
+	cr_assert_gt(row.alloc_calls, 1000);
+	cr_assert_eq(row.alloc_fails, 0);
+	cr_assert_str_eq(mmt_stress_verdict(&row), "ok");
+	cr_assert_null(strstr(text, "warning"), "%s", text);
+	cr_assert_not_null(strstr(out_text, " failed=0/"), "%s", out_text);
+	table_of(&row, table, sizeof(table));
+	cr_assert_not_null(strstr(table, " 0 (0.0%) "), "%s", table);
+	cr_assert_not_null(strstr(table, " ok"), "%s", table);
+}
+
 MMT_TEST(kmalloc_mix, not_thread_safe_is_serialized)
 {
 	struct mmt_stress_row row;
@@ -719,6 +797,7 @@ struct pstate {
 	unsigned char *used; /* per pfn */
 	int bug; /* hand out pfn 0's block again every 100th call */
 	int badfree; /* refuse every free */
+	int nomem; /* fail every allocation */
 	unsigned int order0; /* order of the block at pfn 0, while used */
 	long calls;
 };
@@ -740,6 +819,7 @@ static int p_create(const struct mmt_adapter_env *env, void **state, char *err,
 	}
 	st->bug = env->options && !strcmp(env->options, "bug");
 	st->badfree = env->options && !strcmp(env->options, "badfree");
+	st->nomem = env->options && !strcmp(env->options, "nomem");
 	pthread_mutex_init(&st->lock, NULL);
 	*state = st;
 	return 0;
@@ -762,6 +842,8 @@ static int p_alloc(void *state, unsigned int order, uint32_t gfp, uint32_t api,
 
 	(void)api;
 	*addr = NULL;
+	if (st->nomem)
+		return -ENOMEM;
 	pthread_mutex_lock(&st->lock);
 	st->calls++;
 	/* pfn 0's block again, only for an order it covers: the block the
@@ -840,6 +922,29 @@ MMT_TEST(pages_mix, harness_arena_allocator_holds)
 	cr_assert_gt(row.ops, 1000);
 	cr_assert_gt(row.peak_live, 0);
 	cr_assert_str_eq(row.allocator, "test-pages"); /* no options */
+	cr_assert_gt(row.alloc_calls, 1000);
+	cr_assert_str_eq(mmt_stress_verdict(&row), "ok",
+			 "%" PRIu64 " of %" PRIu64 " failed", row.alloc_fails,
+			 row.alloc_calls);
+}
+
+/* An allocator out of memory from the start: flagged, exit still 0. */
+MMT_TEST(pages_mix, failed_allocations_counted_and_flagged)
+{
+	struct mmt_machine m;
+	struct mmt_stress_row row;
+
+	small_machine(&m);
+	cr_assert_eq(run_with(&test_pages, "nomem", &mmt_stress_pages_mix, 2,
+			      0.3, 1, &m, &row, text, sizeof(text)),
+		     0, "%s", text);
+	cr_assert_gt(row.alloc_calls, 100);
+	cr_assert_eq(row.alloc_fails, row.alloc_calls);
+	cr_assert_str_eq(mmt_stress_verdict(&row), "mostly-fail");
+	cr_assert_not_null(strstr(text, "stress: warning: 100.0% of the "
+					"allocation calls on test-pages:nomem "
+					"failed"),
+			   "%s", text);
 }
 
 MMT_TEST(pages_mix, page_handed_out_twice)
