@@ -40,7 +40,8 @@
  * reallocs). Peak live is the largest sum of the threads' live counts
  * (pages or requested bytes) seen by the main thread, which samples them
  * every 20 ms. At the end it parks them a last time, checks, lets each
- * free what it holds, joins them and checks the idle allocator again.
+ * free what it holds, joins them and checks the idle allocator again (no
+ * checks once a violation has stopped the run).
  * SIGINT only sets a flag: the current run ends the same way, no further
  * allocator runs, and the table is printed.
  *
