@@ -145,8 +145,10 @@ static void record_violation(struct stress *s, int thread, uint64_t op,
 		pthread_mutex_unlock(&s->vlock);
 		return;
 	}
-	if (!s->nr_violations)
+	if (!s->nr_violations) {
 		s->first_at = now_seconds() - s->t0;
+		s->first_sealed = s->sealed;
+	}
 	if (s->nr_violations < STRESS_KEPT) {
 		struct stress_violation *v = &s->kept[s->nr_violations];
 
@@ -681,10 +683,17 @@ static void print_stop(struct stress *s, double elapsed, double seconds)
 {
 	if (!s->nr_violations)
 		return;
-	fprintf(s->errf,
-		"stress: stopped at the first violation, %.2f s into the "
-		"run (of %g s; threads parked at %.2f s)",
-		s->first_at, seconds, elapsed);
+	if (s->first_sealed)
+		fprintf(s->errf,
+			"stress: the first violation was found at the end of "
+			"the run (%g s), while the threads freed what they "
+			"held",
+			seconds);
+	else
+		fprintf(s->errf,
+			"stress: stopped at the first violation, %.2f s into "
+			"the run (of %g s; threads parked at %.2f s)",
+			s->first_at, seconds, elapsed);
 	if (s->nr_violations > 1)
 		fprintf(s->errf,
 			"; %lu violations recorded before the threads "

@@ -144,6 +144,7 @@ struct stress {
 	 * counted in nr_late, not recorded.
 	 */
 	int sealed;
+	int first_sealed; /* the first violation came after sealed */
 	unsigned long nr_late;
 	struct stress_violation kept[STRESS_KEPT];
 	unsigned long checks;
