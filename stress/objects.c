@@ -42,7 +42,8 @@
  *                       <= size));
  *   STRESS-OWNER        an object's address missing from the set at free
  *                       (a harness bug).
- * A NULL result is counted as a failed allocation, not a violation.
+ * A NULL result is counted as a failed allocation (the sizes are never 0),
+ * not a violation.
  */
 #include <inttypes.h>
 #include <stddef.h>
@@ -85,6 +86,7 @@ struct oobj {
 	uint64_t key; /* fill key */
 	size_t size; /* requested bytes */
 	size_t align; /* asked alignment (aligned), else 0 */
+	size_t elem; /* element size (calloc), else 0 */
 	uint32_t thread; /* who allocated it */
 	uint32_t kind; /* enum obj_kind */
 };
@@ -165,6 +167,31 @@ static void gen_oop(struct stress_worker *w, struct oop *op)
 
 /* ------------------------------------------------------ contents */
 
+/*
+ * The call that made o, every argument named, for messages:
+ * "aligned(size 512, align 256)", "calloc(nmemb 64, size 8)",
+ * "malloc(size 100)".
+ */
+struct ocall {
+	char s[64];
+};
+
+static struct ocall call_of(const struct oobj *o)
+{
+	struct ocall c;
+
+	if (o->kind == OBJ_ALIGNED)
+		snprintf(c.s, sizeof(c.s), "aligned(size %zu, align %zu)",
+			 o->size, o->align);
+	else if (o->kind == OBJ_CALLOC && o->elem)
+		snprintf(c.s, sizeof(c.s), "calloc(nmemb %zu, size %zu)",
+			 o->size / o->elem, o->elem);
+	else
+		snprintf(c.s, sizeof(c.s), "%s(size %zu)", kind_names[o->kind],
+			 o->size);
+	return c;
+}
+
 static uint8_t pattern_byte(uint64_t key, size_t i)
 {
 	return (uint8_t)((uint8_t)(key >> ((i & 7) * 8)) ^ (uint8_t)(i >> 3));
@@ -238,15 +265,19 @@ static void write_contents(struct oobj *o)
 
 /*
  * Check o's contents at p over [0, limit): the cookie, then the pattern.
- * Returns 0, or reports under id (NULL: STRESS-COOKIE / STRESS-FILL) and
- * returns -1.
+ * new_size: SIZE_MAX, or the size o was realloc'd to (to p). Returns 0,
+ * or reports under id (NULL: STRESS-COOKIE / STRESS-FILL) and returns -1.
  */
 static int verify_contents(struct stress_worker *w, const struct oobj *o,
-			   const void *p, size_t limit, const char *id)
+			   const void *p, size_t limit, size_t new_size,
+			   const char *id)
 {
 	struct ocookie c;
 	size_t n = o->size < sizeof(c) ? o->size : sizeof(c), bad;
 	const unsigned char *q = p, *e = (const unsigned char *)&c;
+	unsigned char want;
+	char what[192];
+	int len;
 
 	make_cookie(o, &c);
 	if (n > limit)
@@ -255,27 +286,29 @@ static int verify_contents(struct stress_worker *w, const struct oobj *o,
 		if (q[bad] != e[bad])
 			break;
 	if (bad < n) {
-		mmt_stress_worker_violation(
-			w, (uint64_t)(uintptr_t)p, id ? id : "STRESS-COOKIE",
-			"%zu-byte object from thread %u (#%" PRIu64
-			", %s) at %p: header byte %zu is 0x%02x, want 0x%02x",
-			o->size, o->thread, o->seq, kind_names[o->kind], p, bad,
-			q[bad], e[bad]);
-		return -1;
-	}
-	bad = each_range((unsigned char *)(uintptr_t)p, o->size, limit, o->key,
-			 check_range);
-	if (bad) {
+		want = e[bad];
+	} else {
+		bad = each_range((unsigned char *)(uintptr_t)p, o->size, limit,
+				 o->key, check_range);
+		if (!bad)
+			return 0;
 		bad--;
-		mmt_stress_worker_violation(
-			w, (uint64_t)(uintptr_t)p, id ? id : "STRESS-FILL",
-			"%zu-byte object from thread %u (#%" PRIu64
-			", %s) at %p: byte %zu is 0x%02x, want 0x%02x",
-			o->size, o->thread, o->seq, kind_names[o->kind], p, bad,
-			q[bad], pattern_byte(o->key, bad));
-		return -1;
+		want = pattern_byte(o->key, bad);
 	}
-	return 0;
+	len = snprintf(what, sizeof(what),
+		       "%zu-byte object at %p (%s, thread %u's allocation "
+		       "#%" PRIu64 ")",
+		       o->size, o->addr, call_of(o).s, o->thread, o->seq);
+	if (new_size != SIZE_MAX && len > 0 && (size_t)len < sizeof(what))
+		snprintf(what + len, sizeof(what) - (size_t)len,
+			 " realloc'd to size %zu at %p", new_size, p);
+	if (!id)
+		id = bad < sizeof(c) ? "STRESS-COOKIE" : "STRESS-FILL";
+	mmt_stress_worker_violation(w, (uint64_t)(uintptr_t)p, id,
+				    "%s: %s %zu is 0x%02x, want 0x%02x", what,
+				    bad < sizeof(c) ? "header byte" : "byte",
+				    bad, q[bad], want);
+	return -1;
 }
 
 /* 1 + first nonzero offset of the checked bytes, or 0. */
@@ -331,10 +364,9 @@ static int accept_obj(struct stress_worker *w, struct oobj *o)
 	if (rc == 1) {
 		mmt_stress_worker_violation(
 			w, (uint64_t)a, "STRESS-DOUBLE-ALLOC",
-			"%s(%zu) returned %p, which is live: thread %u holds "
-			"it as its #%" PRIu64,
-			kind_names[o->kind], o->size, o->addr,
-			(unsigned int)(old >> 48),
+			"%s returned %p, which is live: thread %u holds it "
+			"as its allocation #%" PRIu64,
+			call_of(o).s, o->addr, (unsigned int)(old >> 48),
 			(uint64_t)(old & 0xffffffffffffULL));
 		return -1;
 	}
@@ -343,36 +375,48 @@ static int accept_obj(struct stress_worker *w, struct oobj *o)
 					    "the harness ran out of memory");
 		return -1;
 	}
+	/* An object that is ours but wrong is kept (and freed at the end);
+	 * the first thing found wrong with it is the one reported. */
 	want = c_align_for(o->size);
 	if (o->kind == OBJ_ALIGNED && o->align > want)
 		want = o->align;
-	if (a % want)
-		mmt_stress_worker_violation(
-			w, (uint64_t)a, "STRESS-ALIGN",
-			"%s(%zu%s) returned %p, not aligned to %zu",
-			kind_names[o->kind], o->size,
-			o->kind == OBJ_ALIGNED ? ", aligned" : "", o->addr,
-			want);
+	if (a % want) {
+		if (o->kind == OBJ_ALIGNED)
+			mmt_stress_worker_violation(
+				w, (uint64_t)a, "STRESS-ALIGN",
+				"%s returned %p, not aligned to %zu",
+				call_of(o).s, o->addr, want);
+		else
+			mmt_stress_worker_violation(
+				w, (uint64_t)a, "STRESS-ALIGN",
+				"%s returned %p, not aligned to %zu (the C "
+				"alignment of a %zu-byte object)",
+				call_of(o).s, o->addr, want, o->size);
+		goto keep;
+	}
 	if (s->ad->caps & MMT_CAP_USABLE_SIZE) {
 		size_t us;
 
 		mmt_stress_lock(s);
 		us = s->ad->objects.usable_size(s->state, o->addr);
 		mmt_stress_unlock(s);
-		if (us < o->size)
+		if (us < o->size) {
 			mmt_stress_worker_violation(
 				w, (uint64_t)a, "STRESS-USABLE",
-				"usable_size(%p) is %zu after "
-				"%s(%zu)",
-				o->addr, us, kind_names[o->kind], o->size);
+				"usable_size(%p) is %zu, below the %zu bytes "
+				"%s asked for",
+				o->addr, us, o->size, call_of(o).s);
+			goto keep;
+		}
 	}
 	if ((o->kind == OBJ_CALLOC || o->kind == OBJ_KZALLOC) &&
 	    (bad = zero_probe(o->addr, o->size)) != 0)
 		mmt_stress_worker_violation(
 			w, (uint64_t)a, "STRESS-ZERO",
-			"%s(%zu) at %p: byte %zu is 0x%02x, not 0",
-			kind_names[o->kind], o->size, o->addr, bad - 1,
+			"%s returned %p: byte %zu is 0x%02x, not 0",
+			call_of(o).s, o->addr, bad - 1,
 			((const unsigned char *)o->addr)[bad - 1]);
+keep:
 	write_contents(o);
 	mmt_stress_live_add(w, (int64_t)o->size);
 	return 0;
@@ -390,7 +434,7 @@ static void free_obj(struct stress_worker *w, const struct oobj *o)
 {
 	struct stress *s = w->s;
 
-	if (verify_contents(w, o, o->addr, o->size, NULL) != 0)
+	if (verify_contents(w, o, o->addr, o->size, SIZE_MAX, NULL) != 0)
 		return; /* leave it: the run is over */
 	if (mmt_liveset_remove(s->priv, (uintptr_t)o->addr, NULL) != 0)
 		mmt_stress_worker_violation(
@@ -414,6 +458,7 @@ static int alloc_obj(struct stress_worker *w, struct oobj *o, size_t elem)
 	o->thread = w->id;
 	o->seq = ++w->seq;
 	o->key = fill_key(s, w->id, o->seq);
+	o->elem = o->kind == OBJ_CALLOC ? elem : 0;
 	mmt_stress_lock(s);
 	switch (o->kind) {
 	case OBJ_KZALLOC:
@@ -434,7 +479,8 @@ static int alloc_obj(struct stress_worker *w, struct oobj *o, size_t elem)
 	mmt_stress_unlock(s);
 	w->ops++;
 	if (!p) {
-		w->fails++;
+		if (o->size) /* a NULL for nothing asked is no failure */
+			w->fails++;
 		return -1;
 	}
 	w->allocs++;
@@ -451,7 +497,7 @@ static int realloc_obj(struct stress_worker *w, struct oobj *o, size_t size)
 	uint64_t prev = 0;
 	void *p;
 
-	if (verify_contents(w, &old, old.addr, old.size, NULL) != 0)
+	if (verify_contents(w, &old, old.addr, old.size, SIZE_MAX, NULL) != 0)
 		return 0;
 	/* Out of the set first: once realloc moves, the old address may be
 	 * handed to another thread at once. */
@@ -462,15 +508,19 @@ static int realloc_obj(struct stress_worker *w, struct oobj *o, size_t size)
 	w->ops++;
 	if (!p) {
 		/* Failed: the old object is still ours and unchanged. */
-		w->fails++;
+		if (size)
+			w->fails++;
 		if (mmt_liveset_insert(s->priv, (uintptr_t)old.addr,
 				       tag_of(&old), &prev) == 1) {
 			mmt_stress_worker_violation(
 				w, (uint64_t)(uintptr_t)old.addr,
 				"STRESS-DOUBLE-ALLOC",
-				"realloc failed but %p was handed to thread "
-				"%u meanwhile",
-				old.addr, (unsigned int)(prev >> 48));
+				"realloc(%p, size %zu) failed, but %p was "
+				"handed to thread %u meanwhile (its "
+				"allocation #%" PRIu64 ")",
+				old.addr, size, old.addr,
+				(unsigned int)(prev >> 48),
+				(uint64_t)(prev & 0xffffffffffffULL));
 			return 0;
 		}
 		return 1;
@@ -478,11 +528,12 @@ static int realloc_obj(struct stress_worker *w, struct oobj *o, size_t size)
 	w->allocs++;
 	w->frees++;
 	mmt_stress_live_add(w, -(int64_t)old.size);
-	if (verify_contents(w, &old, p, keep, "STRESS-REALLOC") != 0)
+	if (verify_contents(w, &old, p, keep, size, "STRESS-REALLOC") != 0)
 		return 0;
 	o->addr = p;
 	o->size = size;
 	o->align = 0;
+	o->elem = 0;
 	o->kind = OBJ_REALLOC;
 	o->thread = w->id;
 	o->seq = ++w->seq;
@@ -525,8 +576,8 @@ static void objects_step(struct stress_worker *w)
 			return;
 		free_obj(w, o);
 	}
-	if (op.kind == OBJ_FREE)
-		return;
+	if (op.kind == OBJ_FREE || mmt_stress_failed(w->s))
+		return; /* a free, or the run stopped at a violation */
 	memset(o, 0, sizeof(*o));
 	o->kind = op.kind;
 	o->size = op.size;

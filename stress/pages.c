@@ -129,6 +129,18 @@ static int zone_of_pfn(const struct mmt_arena *a, uint64_t pfn)
 	return -1;
 }
 
+static const char *zone_name(int z)
+{
+	static const char *const names[MMT_NR_ZONE_TYPES] = {
+		[MMT_ZONE_DMA] = "DMA",
+		[MMT_ZONE_DMA32] = "DMA32",
+		[MMT_ZONE_NORMAL] = "NORMAL",
+		[MMT_ZONE_HIGHMEM] = "HIGHMEM",
+	};
+
+	return z >= 0 && z < MMT_NR_ZONE_TYPES && names[z] ? names[z] : "none";
+}
+
 /*
  * The highest zone a mask may use (the kernel's gfp_zone(): DMA, else
  * DMA32, else HIGHMEM when movable-or-highmem allows it, else NORMAL),
@@ -319,11 +331,12 @@ static int verify_cookies(struct stress_worker *w, const struct pblock *b)
 			mmt_stress_worker_violation(
 				w, b->pfn + i, "STRESS-FILL",
 				"cookie of page %" PRIu64 " (page %" PRIu64
-				" of an order-%u block allocated by thread "
-				"%u as #%" PRIu64 ") was overwritten: magic "
-				"0x%016" PRIx64 " thread %u seq %" PRIu64,
-				b->pfn + i, i, b->order, b->thread, b->seq,
-				c.magic, c.thread, c.seq);
+				" of the order-%u block at pfn %" PRIu64
+				", thread %u's allocation #%" PRIu64
+				") was overwritten: magic 0x%016" PRIx64
+				", thread %u, allocation #%" PRIu64,
+				b->pfn + i, i, b->order, b->pfn, b->thread,
+				b->seq, c.magic, c.thread, c.seq);
 			return -1;
 		}
 	}
@@ -377,19 +390,32 @@ static int accept_block(struct stress_worker *w, struct pblock *b)
 			clash, b->order, b->pfn);
 		return -1; /* leaked on purpose: the run is over */
 	}
+	/* A block that is ours but wrong is kept (and freed at the end);
+	 * the first thing found wrong with it is the one reported. */
 	if (s->ad->caps & MMT_CAP_ZONES) {
 		int zfirst = zone_of_pfn(a, b->pfn);
 		int zlast = zone_of_pfn(a, b->pfn + n - 1);
 
-		if (zfirst < 0 || zfirst != zlast ||
-		    zfirst > highest_zone(s, b->gfp))
+		if (zfirst < 0 || zfirst != zlast) {
 			mmt_stress_worker_violation(
 				w, b->pfn, "STRESS-ZONE",
 				"order-%u block at pfn %" PRIu64
-				" lies in zone %d..%d but gfp 0x%x allows "
-				"zones up to %d",
-				b->order, b->pfn, zfirst, zlast, b->gfp,
-				highest_zone(s, b->gfp));
+				" is not inside one zone: its first page is "
+				"in zone %s, its last in zone %s",
+				b->order, b->pfn, zone_name(zfirst),
+				zone_name(zlast));
+			goto keep;
+		}
+		if (zfirst > highest_zone(s, b->gfp)) {
+			mmt_stress_worker_violation(
+				w, b->pfn, "STRESS-ZONE",
+				"order-%u block at pfn %" PRIu64
+				" lies in zone %s, but gfp 0x%x allows zones "
+				"up to %s",
+				b->order, b->pfn, zone_name(zfirst), b->gfp,
+				zone_name(highest_zone(s, b->gfp)));
+			goto keep;
+		}
 	}
 	if (b->gfp & MMT_GFP_ZERO) {
 		for (i = 0; i < n; i++) {
@@ -405,12 +431,16 @@ static int accept_block(struct stress_worker *w, struct pblock *b)
 				mmt_stress_worker_violation(
 					w, b->pfn + i, "STRESS-ZERO",
 					"byte %u of page %" PRIu64
-					" is 0x%02x in zeroed order-%u block",
-					k, b->pfn + i, p[k], b->order);
+					" is 0x%02x, not 0, in the order-%u "
+					"block at pfn %" PRIu64
+					" asked zeroed (gfp 0x%x)",
+					k, b->pfn + i, p[k], b->order, b->pfn,
+					b->gfp);
 				break;
 			}
 		}
 	}
+keep:
 	write_cookies(s, b);
 	mmt_stress_live_add(w, (int64_t)n);
 	return 0;
@@ -440,7 +470,7 @@ static void free_block(struct stress_worker *w, const struct pblock *b,
 	mmt_stress_unlock(s);
 	w->ops++;
 	w->frees++;
-	if (rc != 0)
+	if (rc != 0 && lost == UINT64_MAX) /* one violation per op */
 		mmt_stress_worker_violation(w, b->pfn, "STRESS-FREE",
 					    "the allocator refused to free the "
 					    "order-%u block at pfn %" PRIu64
@@ -497,8 +527,8 @@ static void pages_step(struct stress_worker *w)
 			return;
 		free_block(w, b, free_api_for(b, op.free_api));
 	}
-	if (op.is_free)
-		return;
+	if (op.is_free || mmt_stress_failed(s))
+		return; /* a free, or the run stopped at a violation */
 	op.b.thread = w->id;
 	op.b.seq = ++w->seq;
 	mmt_stress_lock(s);

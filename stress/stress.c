@@ -13,7 +13,10 @@
  * With a comma list the allocators run one after the other, each for
  * --seconds with the same seed (so the same op sequences), and one table
  * ends the output: allocator, scenario, threads, seconds, ops, ops/s,
- * peak live, violations, verdict. Exit 1 when any run found a violation.
+ * failed allocations, peak live, violations, verdict. Exit 1 when any run
+ * found a violation; a run whose allocation calls mostly failed (more than
+ * half) gets the verdict mostly-fail and a warning, and still exits 0:
+ * an allocator may run out of memory legitimately.
  *
  * One run: one adapter instance is shared by all threads. A PAGES adapter
  * without OWN_ARENA gets an anonymous MAP_NORESERVE arena mapped here and
@@ -37,9 +40,18 @@
  * reallocs). Peak live is the largest sum of the threads' live counts
  * (pages or requested bytes) seen by the main thread, which samples them
  * every 20 ms. At the end it parks them a last time, checks, lets each
- * free what it holds, joins them and checks the idle allocator again.
+ * free what it holds, joins them and checks the idle allocator again (no
+ * checks once a violation has stopped the run).
  * SIGINT only sets a flag: the current run ends the same way, no further
  * allocator runs, and the table is printed.
+ *
+ * A run stops at its first violation: recording it raises s->failed; a
+ * worker asks it before every op and starts no more, an op ends at its own
+ * first violation, so besides the first at most one per other thread is
+ * recorded (or the findings of the one check that found it). The main
+ * thread sees it within 20 ms and ends the run as above, without checks;
+ * what the workers find while freeing after that is counted apart
+ * (nr_late), not recorded.
  *
  * mmt_process_init() (what makes jemalloc loadable) is called by the
  * dispatcher, tools/main.c, with the process's own argv before it gets
@@ -125,6 +137,18 @@ static void record_violation(struct stress *s, int thread, uint64_t op,
 			     va_list ap)
 {
 	pthread_mutex_lock(&s->vlock);
+	if (s->sealed && s->nr_violations && thread >= 0) {
+		/* The run stopped at a violation and the workers are freeing
+		 * what they hold: the allocator is known broken, and this is
+		 * not a finding of the run. */
+		s->nr_late++;
+		pthread_mutex_unlock(&s->vlock);
+		return;
+	}
+	if (!s->nr_violations) {
+		s->first_at = now_seconds() - s->t0;
+		s->first_sealed = s->sealed;
+	}
 	if (s->nr_violations < STRESS_KEPT) {
 		struct stress_violation *v = &s->kept[s->nr_violations];
 
@@ -422,19 +446,29 @@ static void default_machine(struct mmt_machine *m)
 
 /* ------------------------------------------------------ the workers */
 
-/* Free up to max items others handed to w, the latest queued batch first. */
-static void worker_drain(struct stress_worker *w, size_t max)
+/*
+ * Free up to max items others handed to w, the latest queued batch first.
+ * With stoppable, stop before an item once the run has failed; the rest of
+ * the batch stays in w->batch for worker_finish.
+ */
+static void worker_drain(struct stress_worker *w, size_t max, int stoppable)
 {
 	const struct stress_scenario *sc = w->s->sc;
-	size_t n, i;
 
 	while (max) {
-		n = take(w, w->batch, max < STRESS_BATCH ? max : STRESS_BATCH);
-		if (!n)
-			break;
-		for (i = 0; i < n; i++)
-			sc->release(w, w->batch + i * sc->item_size);
-		max -= n;
+		if (w->batch_pos == w->batch_n) {
+			w->batch_n =
+				take(w, w->batch,
+				     max < STRESS_BATCH ? max : STRESS_BATCH);
+			w->batch_pos = 0;
+			if (!w->batch_n)
+				break;
+		}
+		if (stoppable && mmt_stress_failed(w->s))
+			return;
+		sc->release(w, w->batch + w->batch_pos * sc->item_size);
+		w->batch_pos++;
+		max--;
 	}
 }
 
@@ -449,7 +483,7 @@ static void worker_finish(struct stress_worker *w)
 			w->s->sc->release(w, mmt_stress_slot(w, i - 1));
 		}
 	}
-	worker_drain(w, SIZE_MAX);
+	worker_drain(w, SIZE_MAX, 0);
 }
 
 /* The slot table and the batch buffer of worker w; 0 or -1. */
@@ -490,8 +524,19 @@ static void *worker_main(void *arg)
 				break;
 			continue;
 		}
-		if ((w->step & 15) == 0)
-			worker_drain(w, 16);
+		if (mmt_stress_failed(s)) {
+			/* Stopped at a violation: no more ops, wait for the
+			 * main thread's last park (it polls every 20 ms). */
+			struct timespec nap = { 0, 1000 * 1000 };
+
+			nanosleep(&nap, NULL);
+			continue;
+		}
+		if ((w->step & 15) == 0) {
+			worker_drain(w, 16, 1);
+			if (mmt_stress_failed(s))
+				continue;
+		}
 		s->sc->step(w);
 		w->step++;
 	}
@@ -527,14 +572,39 @@ static void run_check(struct stress *s, uint64_t ops)
 	s->checks++;
 }
 
-static uint64_t total_ops(const struct stress *s)
+/* The workers' counters, summed (read while they are parked or done). */
+struct stress_totals {
+	uint64_t ops; /* calls into the allocator */
+	uint64_t calls; /* allocation calls: succeeded + failed */
+	uint64_t fails; /* allocation calls that failed */
+};
+
+static struct stress_totals totals(const struct stress *s)
 {
-	uint64_t t = 0;
+	struct stress_totals t = { 0, 0, 0 };
 	unsigned int i;
 
-	for (i = 0; i < s->nr_threads; i++)
-		t += s->workers[i].ops;
+	for (i = 0; i < s->nr_threads; i++) {
+		t.ops += s->workers[i].ops;
+		t.calls += s->workers[i].allocs + s->workers[i].fails;
+		t.fails += s->workers[i].fails;
+	}
 	return t;
+}
+
+static uint64_t total_ops(const struct stress *s)
+{
+	return totals(s).ops;
+}
+
+static double percent(uint64_t part, uint64_t whole)
+{
+	return whole ? 100.0 * (double)part / (double)whole : 0.0;
+}
+
+int mmt_stress_mostly_failed(uint64_t fails, uint64_t calls)
+{
+	return fails <= calls && fails > calls - fails; /* more than half */
 }
 
 static int64_t total_live(struct stress *s)
@@ -605,29 +675,67 @@ static void print_report(struct stress *s)
 	s->nr_reported = s->nr_violations;
 }
 
-/* Park every worker, check, print progress; they resume on park_out. */
-static void park_and_check(struct stress *s, double t, uint64_t *last_ops,
-			   double *last_t, int quiet)
+/*
+ * After a run that found something: where it stopped and how many were
+ * recorded before the threads stopped.
+ */
+static void print_stop(struct stress *s, double elapsed, double seconds)
 {
-	uint64_t ops;
+	if (!s->nr_violations)
+		return;
+	if (s->first_sealed)
+		fprintf(s->errf,
+			"stress: the first violation was found at the end of "
+			"the run (%g s), while the threads freed what they "
+			"held",
+			seconds);
+	else
+		fprintf(s->errf,
+			"stress: stopped at the first violation, %.2f s into "
+			"the run (of %g s; threads parked at %.2f s)",
+			s->first_at, seconds, elapsed);
+	if (s->nr_violations > 1)
+		fprintf(s->errf,
+			"; %lu violations recorded before the threads "
+			"stopped: the first and %lu from ops (or the check) "
+			"already under way",
+			s->nr_violations, s->nr_violations - 1);
+	fprintf(s->errf, "\n");
+	if (s->nr_late)
+		fprintf(s->errf,
+			"stress: %lu more seen while freeing what the threads "
+			"held, not counted\n",
+			s->nr_late);
+	fflush(s->errf);
+}
+
+/* Park every worker, check, print progress; they resume on park_out. */
+static void park_and_check(struct stress *s, double t,
+			   struct stress_totals *last, double *last_t,
+			   int quiet)
+{
+	struct stress_totals now;
 	double dt;
 
 	atomic_store_explicit(&s->park, 1, memory_order_release);
 	pthread_barrier_wait(&s->park_in);
-	ops = total_ops(s);
-	run_check(s, ops);
+	now = totals(s);
+	if (!atomic_load(&s->failed)) /* stopped: nothing runs after it */
+		run_check(s, now.ops);
 	dt = t - *last_t;
 	if (!quiet) {
+		/* failed: allocation calls of this second that failed */
 		fprintf(s->out,
-			"t=%.0fs %s %s ops/s=%.0f live_%s=%" PRId64
-			" checks=%lu%s\n",
+			"t=%.0fs %s %s ops/s=%.0f failed=%" PRIu64 "/%" PRIu64
+			" live_%s=%" PRId64 " checks=%lu%s\n",
 			t, s->ad->name, s->sc->name,
-			dt > 0 ? (double)(ops - *last_ops) / dt : 0.0,
+			dt > 0 ? (double)(now.ops - last->ops) / dt : 0.0,
+			now.fails - last->fails, now.calls - last->calls,
 			s->sc->live_unit, total_live(s), s->checks,
 			s->serialize ? " serialized" : "");
 		fflush(s->out);
 	}
-	*last_ops = ops;
+	*last = now;
 	*last_t = t;
 	atomic_store_explicit(&s->park, 0, memory_order_release);
 }
@@ -635,8 +743,8 @@ static void park_and_check(struct stress *s, double t, uint64_t *last_ops,
 /* Run the threads; returns the elapsed seconds. Sets *peak. */
 static double run_workers(struct stress *s, double seconds, int64_t *peak)
 {
-	double t0 = now_seconds(), t = 0, next = 1, last_t = 0;
-	uint64_t last_ops = 0;
+	double t0 = s->t0, t = 0, next = 1, last_t = 0;
+	struct stress_totals last = { 0, 0, 0 };
 	unsigned int i;
 	int64_t live;
 
@@ -653,14 +761,17 @@ static double run_workers(struct stress *s, double seconds, int64_t *peak)
 		    t >= seconds)
 			break;
 		if (t >= next) {
-			park_and_check(s, t, &last_ops, &last_t, 0);
+			park_and_check(s, t, &last, &last_t, 0);
 			pthread_barrier_wait(&s->park_out);
 			next += 1;
 		}
 	}
 	/* The last park: check, then let the workers free and leave. */
 	atomic_store(&s->stop, 1);
-	park_and_check(s, t, &last_ops, &last_t, 1);
+	park_and_check(s, t, &last, &last_t, 1);
+	pthread_mutex_lock(&s->vlock);
+	s->sealed = 1;
+	pthread_mutex_unlock(&s->vlock);
 	/* Report while the allocator is as the failure left it. */
 	print_report(s);
 	pthread_barrier_wait(&s->park_out);
@@ -694,6 +805,7 @@ int mmt_stress_run(const struct mmt_adapter *ad,
 	unsigned int i, created = 0, inited = 0;
 	int rc, barriers = 0;
 	int64_t peak = 0;
+	struct stress_totals tot;
 	FILE *out = o->out ? o->out : stdout, *errf = o->err ? o->err : stderr;
 
 	memset(row, 0, sizeof(*row));
@@ -835,6 +947,7 @@ int mmt_stress_run(const struct mmt_adapter *ad,
 			"serialized through one mutex\n",
 			ad->name);
 	fflush(out);
+	s->t0 = now_seconds(); /* before any worker can record a violation */
 	for (i = 0; i < s->nr_threads; i++) {
 		if (pthread_create(&s->workers[i].tid, NULL, worker_main,
 				   &s->workers[i]) != 0)
@@ -848,12 +961,17 @@ int mmt_stress_run(const struct mmt_adapter *ad,
 		_exit(MMT_EXIT_ENV);
 	}
 	elapsed = run_workers(s, o->seconds, &peak);
-	run_check(s, total_ops(s)); /* the idle allocator, all freed */
+	if (!s->nr_violations)
+		run_check(s, total_ops(s)); /* the idle allocator, all freed */
 	print_report(s);
+	print_stop(s, elapsed, o->seconds);
 
+	tot = totals(s);
 	row->seconds = elapsed;
-	row->ops = total_ops(s);
+	row->ops = tot.ops;
 	row->ops_per_s = elapsed > 0 ? (double)row->ops / elapsed : 0.0;
+	row->alloc_calls = tot.calls;
+	row->alloc_fails = tot.fails;
 	row->peak_live = peak;
 	row->violations = s->nr_violations;
 	row->serialized = s->serialize;
@@ -862,12 +980,21 @@ int mmt_stress_run(const struct mmt_adapter *ad,
 		fprintf(out, "stress: interrupted\n");
 	fprintf(out,
 		"stress: allocator=%s scenario=%s threads=%u seconds=%.0f "
-		"ops=%" PRIu64 " ops/s=%.0f peak_live_%s=%" PRId64
+		"ops=%" PRIu64 " ops/s=%.0f failed=%" PRIu64 "/%" PRIu64
+		" (%.1f%%) peak_live_%s=%" PRId64
 		" checks=%lu violations=%lu\n",
 		ad->name, s->sc->name, s->nr_threads, elapsed, row->ops,
-		row->ops_per_s, s->sc->live_unit, peak, s->checks,
-		s->nr_violations);
+		row->ops_per_s, tot.fails, tot.calls,
+		percent(tot.fails, tot.calls), s->sc->live_unit, peak,
+		s->checks, s->nr_violations);
 	fflush(out);
+	if (mmt_stress_mostly_failed(tot.fails, tot.calls))
+		fprintf(errf,
+			"stress: warning: %.1f%% of the allocation calls on "
+			"%s failed (%" PRIu64 " of %" PRIu64
+			"): ops/s counts mostly failures, not allocations\n",
+			percent(tot.fails, tot.calls), row->allocator,
+			tot.fails, tot.calls);
 	rc = s->nr_violations ? MMT_EXIT_BUG : MMT_EXIT_OK;
 out_workers:
 	if (barriers) {
@@ -1125,12 +1252,14 @@ static int resolve_list(const struct stress_args *a, struct stress_item *it,
 	return 0;
 }
 
-static const char *verdict(const struct mmt_stress_row *r)
+const char *mmt_stress_verdict(const struct mmt_stress_row *r)
 {
 	if (r->violations)
 		return "FAIL";
 	if (r->rc != MMT_EXIT_OK)
 		return "error";
+	if (mmt_stress_mostly_failed(r->alloc_fails, r->alloc_calls))
+		return "mostly-fail";
 	if (r->interrupted)
 		return "interrupted";
 	return "ok";
@@ -1151,7 +1280,8 @@ static void format_live(const struct mmt_stress_row *r, char *buf, size_t len)
 	}
 }
 
-static void print_table(const struct mmt_stress_row *rows, size_t n)
+void mmt_stress_print_table(FILE *f, const struct mmt_stress_row *rows,
+			    size_t n)
 {
 	size_t i;
 	int wa = 9;
@@ -1159,21 +1289,26 @@ static void print_table(const struct mmt_stress_row *rows, size_t n)
 	for (i = 0; i < n; i++)
 		if ((int)strlen(rows[i].allocator) > wa)
 			wa = (int)strlen(rows[i].allocator);
-	printf("\n%-*s %-12s %7s %7s %12s %12s %14s %10s %s\n", wa, "allocator",
-	       "scenario", "threads", "seconds", "ops", "ops/s", "peak live",
-	       "violations", "verdict");
+	fprintf(f, "\n%-*s %-12s %7s %7s %12s %12s %18s %14s %10s %s\n", wa,
+		"allocator", "scenario", "threads", "seconds", "ops", "ops/s",
+		"failed", "peak live", "violations", "verdict");
 	for (i = 0; i < n; i++) {
 		const struct mmt_stress_row *r = &rows[i];
-		char live[32];
+		char live[32], failed[40];
 
 		format_live(r, live, sizeof(live));
-		printf("%-*s %-12s %7u %7.1f %12" PRIu64
-		       " %12.0f %14s %10lu %s%s\n",
-		       wa, r->allocator, r->scenario, r->threads, r->seconds,
-		       r->ops, r->ops_per_s, live, r->violations, verdict(r),
-		       r->serialized && r->threads > 1 ? " (serialized)" : "");
+		snprintf(failed, sizeof(failed), "%" PRIu64 " (%.1f%%)",
+			 r->alloc_fails,
+			 percent(r->alloc_fails, r->alloc_calls));
+		fprintf(f,
+			"%-*s %-12s %7u %7.1f %12" PRIu64
+			" %12.0f %18s %14s %10lu %s%s\n",
+			wa, r->allocator, r->scenario, r->threads, r->seconds,
+			r->ops, r->ops_per_s, failed, live, r->violations,
+			mmt_stress_verdict(r),
+			r->serialized && r->threads > 1 ? " (serialized)" : "");
 	}
-	fflush(stdout);
+	fflush(f);
 }
 
 int mmt_stress_main(int argc, char **argv)
@@ -1220,6 +1355,6 @@ int mmt_stress_main(int argc, char **argv)
 			worst = rc;
 	}
 	sigaction(SIGINT, &old_sa, NULL);
-	print_table(rows, ran);
+	mmt_stress_print_table(stdout, rows, ran);
 	return any_bug ? MMT_EXIT_BUG : worst;
 }

@@ -99,6 +99,7 @@ struct stress_worker {
 	unsigned char *slots;
 	bool *held;
 	unsigned char *batch; /* STRESS_BATCH items taken from the inbox */
+	size_t batch_n, batch_pos; /* taken, and released so far */
 };
 
 struct stress_violation {
@@ -106,7 +107,7 @@ struct stress_violation {
 	int thread; /* -1: the main thread (a self-check) */
 	uint64_t where; /* pfn or address; UINT64_MAX when none */
 	char id[32];
-	char message[200];
+	char message[256];
 };
 
 struct stress {
@@ -129,13 +130,22 @@ struct stress {
 
 	atomic_int park; /* main asks the workers to park */
 	atomic_int stop; /* set before the last park */
-	atomic_int failed; /* a violation was recorded */
+	atomic_int failed; /* a violation was recorded: the run stops */
 	pthread_barrier_t park_in, park_out;
 
 	FILE *out, *errf; /* progress and reports */
 	pthread_mutex_t vlock;
+	double t0, first_at; /* start, and when the first violation came */
 	unsigned long nr_violations;
 	unsigned long nr_reported; /* violations already printed */
+	/*
+	 * Set (under vlock) once the workers are parked for the last time:
+	 * after a violation, what they find while freeing what they hold is
+	 * counted in nr_late, not recorded.
+	 */
+	int sealed;
+	int first_sealed; /* the first violation came after sealed */
+	unsigned long nr_late;
 	struct stress_violation kept[STRESS_KEPT];
 	unsigned long checks;
 	char reproduce[512]; /* the command that reruns this */
@@ -156,6 +166,16 @@ void mmt_stress_violation(struct stress *s, int thread, uint64_t op,
 void mmt_stress_worker_violation(struct stress_worker *w, uint64_t where,
 				 const char *id, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
+
+/*
+ * A violation has been recorded, so the run is stopping: a worker starts no
+ * further op (it asks before each step, each item of its inbox and each op
+ * of a step), and a step ends at its own first violation.
+ */
+static inline int mmt_stress_failed(struct stress *s)
+{
+	return atomic_load_explicit(&s->failed, memory_order_relaxed);
+}
 
 /* Around every adapter call: a no-op unless s->serialize. */
 void mmt_stress_lock(struct stress *s);
@@ -230,6 +250,8 @@ struct mmt_stress_row {
 	double seconds;
 	uint64_t ops;
 	double ops_per_s;
+	uint64_t alloc_calls; /* allocation calls, failed ones too */
+	uint64_t alloc_fails; /* of which failed (NULL for a size > 0) */
 	int64_t peak_live;
 	const char *live_unit;
 	unsigned long violations;
@@ -241,6 +263,14 @@ struct mmt_stress_row {
 /* Run one scenario on one adapter; fills row; returns an exit code. */
 int mmt_stress_run(const struct mmt_adapter *ad,
 		   const struct mmt_stress_opts *o, struct mmt_stress_row *row);
+
+/* More than half of the `calls` allocation calls failed (`fails`). */
+int mmt_stress_mostly_failed(uint64_t fails, uint64_t calls);
+/* "ok", "FAIL", "error", "mostly-fail" or "interrupted". */
+const char *mmt_stress_verdict(const struct mmt_stress_row *r);
+/* The comparison table of n runs. */
+void mmt_stress_print_table(FILE *f, const struct mmt_stress_row *rows,
+			    size_t n);
 
 /* The first scenario the caps allow, or NULL. */
 const struct stress_scenario *mmt_stress_default_scenario(uint32_t caps);

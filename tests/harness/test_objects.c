@@ -90,9 +90,12 @@ static int in_pool(const struct lib *l, const void *p)
 /* Pool object: a 16-byte header holding the size, then the object. */
 static void *pool_alloc(struct lib *l, size_t size)
 {
-	size_t need = HDR + ((size + 15) & ~(size_t)15);
+	size_t need;
 	uint8_t *p;
 
+	if (size > POOL_BYTES)
+		return NULL; /* and need cannot wrap */
+	need = HDR + ((size + 15) & ~(size_t)15);
 	if (l->overlap)
 		l->pool_used = 0;
 	if (need > POOL_BYTES - l->pool_used)
@@ -119,16 +122,20 @@ static void *lib_malloc(void *state, size_t size, uint32_t gfp)
 	(void)gfp;
 	if (l->null && size < 64)
 		return NULL;
+	/* last is live (free and realloc forget it) and the byte inside it */
 	if (l->scribble && l->last && l->scribble_at < l->last_size)
 		l->last[l->scribble_at] ^= 0x5a;
-	if (l->overlap || l->bump)
+	if (l->overlap || l->bump) {
 		p = pool_alloc(l, size);
-	else if (l->align8 && size <= 8)
-		p = (uint8_t *)pool_alloc(l, 8) + 8; /* 8- not 16-aligned */
-	else if (l->misalign)
-		p = (uint8_t *)malloc(size + 16) + 8;
-	else
+	} else if (l->align8 && size <= 8) {
+		p = pool_alloc(l, 8); /* 16 bytes: 8 in is 8-, not 16-aligned */
+		p = p ? p + 8 : NULL;
+	} else if (l->misalign) {
+		p = malloc(size + 16); /* 8 in, the size bytes still inside */
+		p = p ? p + 8 : NULL;
+	} else {
 		p = malloc(size);
+	}
 	if (l->scribble && size) {
 		l->last = p;
 		l->last_size = size;
@@ -152,6 +159,8 @@ static void *lib_calloc(void *state, size_t nmemb, size_t size, uint32_t gfp)
 	struct lib *l = state;
 	void *p;
 
+	if (size && nmemb > SIZE_MAX / size)
+		return NULL; /* as calloc: the product does not wrap */
 	if (l->null && nmemb * size < 64)
 		return NULL;
 	p = lib_malloc(state, nmemb * size, gfp);
@@ -171,7 +180,9 @@ static size_t lib_usable(void *state, const void *ptr)
 		u = malloc_usable_size((uint8_t *)ptr - 8) - 8;
 	else
 		u = malloc_usable_size((void *)ptr);
-	return l->usable ? u - 16 : u;
+	if (l->usable) /* 16 short, never wrapping to a huge size */
+		u = u > 16 ? u - 16 : 0;
+	return u;
 }
 
 static void *lib_realloc(void *state, void *ptr, size_t size, uint32_t gfp)
@@ -182,21 +193,37 @@ static void *lib_realloc(void *state, void *ptr, size_t size, uint32_t gfp)
 
 	if (l->null && size < 64)
 		return NULL;
+	/* a realloc'd object moves or shrinks: no more the scribble's */
+	if (ptr && ptr == l->last)
+		l->last = NULL;
 	if (l->lossy || in_pool(l, ptr)) {
-		old = in_pool(l, ptr) ? (l->align8 ? 8 : pool_size(ptr)) :
-					malloc_usable_size(ptr);
 		p = lib_malloc(state, size, gfp);
 		if (!p)
 			return NULL;
-		if (l->lossy)
+		if (l->lossy) {
 			memset(p, 0xee, size);
-		else
-			memcpy(p, ptr, old < size ? old : size);
+		} else {
+			/*
+			 * Pool objects: under overlap the new one may overlap
+			 * the old (memmove) and the old one's header may have
+			 * been written over, so the copy stops at the pool's
+			 * end whatever size it reads there.
+			 */
+			old = l->align8 ? 8 : pool_size(ptr);
+			if (old >
+			    (size_t)(l->pool + POOL_BYTES - (uint8_t *)ptr))
+				old = (size_t)(l->pool + POOL_BYTES -
+					       (uint8_t *)ptr);
+			memmove(p, ptr, old < size ? old : size);
+		}
 		lib_free(state, ptr);
 		return p;
 	}
-	if (l->misalign)
-		return (uint8_t *)realloc((uint8_t *)ptr - 8, size + 16) + 8;
+	if (l->misalign) {
+		p = ptr ? realloc((uint8_t *)ptr - 8, size + 16) :
+			  malloc(size + 16);
+		return p ? (uint8_t *)p + 8 : NULL;
+	}
 	return realloc(ptr, size);
 }
 
@@ -210,8 +237,11 @@ static void *lib_aligned(void *state, size_t align, size_t size, uint32_t gfp)
 		return NULL;
 	if ((l->bump && align <= 4096) || l->overlap) {
 		/* pool objects are 16-aligned: pad, move the header along */
-		uint8_t *q = pool_alloc(l, size + align), *a;
+		uint8_t *q, *a;
 
+		if (size > POOL_BYTES || align > POOL_BYTES)
+			return NULL; /* size + align cannot wrap */
+		q = pool_alloc(l, size + align);
 		if (!q)
 			return NULL;
 		a = q + ((align - (uintptr_t)q % align) % align);

@@ -4,15 +4,18 @@
  * address set, each kmalloc-mix and pages-mix check against an in-test
  * allocator broken in exactly that way, serialization of an allocator that
  * is not THREAD_SAFE, capability refusal, and determinism of the op
- * sequence per thread.
+ * sequence per thread; and that the broken allocators commit no memory
+ * error of their own.
  *
  * The in-test OBJECTS allocator is the C library's malloc behind the
- * adapter ABI; its "bug" knob makes one call in `every` misbehave. The
- * in-test PAGES allocator is a first-fit bitmap over the arena the harness
- * maps (no OWN_ARENA, no ZONES), one mutex around it.
+ * adapter ABI, with a record of the blocks it has out; its "bug" knob
+ * makes one call in `every` misbehave. The in-test PAGES allocator is a
+ * first-fit bitmap over the arena the harness maps (no OWN_ARENA, no
+ * ZONES), one mutex around it.
  */
 #include <criterion/criterion.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <malloc.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -99,6 +102,8 @@ enum obug {
 	OBUG_REALLOC, /* realloc loses a byte of the old contents */
 	OBUG_SCRIBBLE, /* malloc writes into the previous object */
 	OBUG_RACE, /* none: counts concurrent entries */
+	OBUG_ALWAYS_SHORT, /* usable_size 0 on every call */
+	OBUG_NULL, /* every allocation fails */
 };
 
 static enum obug obug;
@@ -139,11 +144,108 @@ static int every(long n)
 	return atomic_load(&ocalls) % n == 0;
 }
 
+/*
+ * The test OBJECTS allocator keeps a record of every block it has handed
+ * out, so that its bugs stay bugs of the allocator it pretends to be and
+ * never become memory errors of its own, whatever the harness asks and in
+ * whatever order the threads run:
+ *   - a free or realloc of an address it does not hold is ignored (NULL
+ *     for realloc), so nothing reaches libc twice;
+ *   - a block handed out twice (OBUG_DOUBLE) counts its hand-outs and goes
+ *     back to libc when the last is freed, so the holder freeing it while
+ *     the harness looks at the second hand-out is not a use after free;
+ *   - every write of a bug lies inside the block it names;
+ *   - destroy frees what the harness left out (it keeps what it found
+ *     corrupted), so the tests can check for leaks.
+ */
+struct oblock {
+	void *p; /* what the caller got */
+	void *base; /* what libc returned: p, or below it (OBUG_ALIGN) */
+	size_t size; /* asked */
+	unsigned int refs; /* hand-outs not freed yet */
+	struct oblock *next;
+};
+
+#define OBUCKETS 4096u
+
 struct ostate {
-	pthread_mutex_t lock;
-	void *last; /* last object malloc returned (OBUG_DOUBLE/SCRIBBLE) */
+	pthread_mutex_t lock; /* the record and last */
+	struct oblock *bucket[OBUCKETS];
+	void *last; /* last block malloc returned, while out (DOUBLE/SCRIBBLE) */
 	size_t last_size;
 };
+
+static struct oblock **oslot(struct ostate *st, const void *p)
+{
+	uintptr_t h = (uintptr_t)p;
+
+	h ^= h >> 17;
+	h *= 0xed5ad4bbu;
+	return &st->bucket[(h >> 11) % OBUCKETS];
+}
+
+/* The record of the block at p, or NULL; st->lock held. */
+static struct oblock *ofind(struct ostate *st, const void *p)
+{
+	struct oblock *b;
+
+	for (b = *oslot(st, p); b; b = b->next)
+		if (b->p == p)
+			return b;
+	return NULL;
+}
+
+/* Record a block libc just gave (base, handed out as p); p, or NULL after
+ * giving it back when the record cannot be made. */
+static void *otrack(struct ostate *st, void *p, void *base, size_t size)
+{
+	struct oblock *b = calloc(1, sizeof(*b)), **head;
+
+	if (!b) {
+		free(base);
+		return NULL;
+	}
+	b->p = p;
+	b->base = base;
+	b->size = size;
+	b->refs = 1;
+	pthread_mutex_lock(&st->lock);
+	head = oslot(st, p);
+	b->next = *head;
+	*head = b;
+	pthread_mutex_unlock(&st->lock);
+	return p;
+}
+
+/*
+ * Drop one hand-out of p; st->lock held. Returns the record when that was
+ * the last one (unlinked: the caller frees it and its base outside the
+ * lock), else NULL (p unknown, or still out to another holder).
+ */
+static struct oblock *ountrack(struct ostate *st, const void *p)
+{
+	struct oblock **pp, *b;
+
+	for (pp = oslot(st, p); (b = *pp) != NULL; pp = &b->next)
+		if (b->p == p)
+			break;
+	if (!b)
+		return NULL;
+	if (st->last == p)
+		st->last = NULL; /* freed by its holder: no more a live block */
+	if (--b->refs)
+		return NULL;
+	*pp = b->next;
+	return b;
+}
+
+static void orelease(struct oblock *b)
+{
+	if (b) {
+		free(b->base);
+		free(b);
+	}
+}
 
 static int o_create(const struct mmt_adapter_env *env, void **state, char *err,
 		    size_t errlen)
@@ -163,7 +265,16 @@ static int o_create(const struct mmt_adapter_env *env, void **state, char *err,
 static void o_destroy(void *state)
 {
 	struct ostate *st = state;
+	unsigned int i;
 
+	for (i = 0; i < OBUCKETS; i++) {
+		while (st->bucket[i]) {
+			struct oblock *b = st->bucket[i];
+
+			st->bucket[i] = b->next;
+			orelease(b);
+		}
+	}
 	pthread_mutex_destroy(&st->lock);
 	free(st);
 }
@@ -177,22 +288,39 @@ static void o_cpu_enter(void *state, unsigned int cpu)
 static void *o_malloc(void *state, size_t size, uint32_t gfp)
 {
 	struct ostate *st = state;
-	void *p;
+	void *p = NULL;
 
 	enter();
 	record(1000000 + size);
+	if (obug == OBUG_NULL) {
+		leave();
+		return NULL;
+	}
 	pthread_mutex_lock(&st->lock);
-	if (obug == OBUG_DOUBLE && st->last && every(50)) {
+	/* The double hand-out only when the live block is big enough for
+	 * the request: the memset below and the caller's writes stay in it,
+	 * and its extra reference keeps it allocated until both hand-outs
+	 * are freed. */
+	if (obug == OBUG_DOUBLE && st->last && st->last_size >= size &&
+	    every(50)) {
+		ofind(st, st->last)->refs++;
 		p = st->last;
-	} else {
-		if (obug == OBUG_SCRIBBLE && st->last && st->last_size > 40 &&
-		    every(50))
-			((unsigned char *)st->last)[st->last_size - 1] ^= 0x5a;
-		p = malloc(size);
-		st->last = p;
-		st->last_size = size;
+	} else if (obug == OBUG_SCRIBBLE && st->last && st->last_size > 40 &&
+		   every(50)) {
+		/* last is out (a free or realloc of it clears it under this
+		 * lock before libc sees it), and the byte is inside it */
+		((unsigned char *)st->last)[st->last_size - 1] ^= 0x5a;
 	}
 	pthread_mutex_unlock(&st->lock);
+	if (!p) {
+		p = malloc(size);
+		if (p && otrack(st, p, p, size)) {
+			pthread_mutex_lock(&st->lock);
+			st->last = p;
+			st->last_size = size;
+			pthread_mutex_unlock(&st->lock);
+		}
+	}
 	if (p && (gfp & MMT_GFP_ZERO))
 		memset(p, 0, size);
 	leave();
@@ -203,60 +331,91 @@ static void *o_calloc(void *state, size_t n, size_t size, uint32_t gfp)
 {
 	void *p;
 
-	(void)state;
 	(void)gfp;
 	enter();
 	record(2000000 + n * size);
-	p = calloc(n, size);
-	if (p && obug == OBUG_CALLOC_DIRTY && every(20))
+	p = obug == OBUG_NULL ? NULL : calloc(n, size); /* NULL on overflow */
+	if (p)
+		p = otrack(state, p, p, n * size);
+	/* an empty block has no byte to dirty */
+	if (p && n * size && obug == OBUG_CALLOC_DIRTY && every(20))
 		((unsigned char *)p)[n * size / 2] = 1;
 	leave();
 	return p;
 }
 
+/*
+ * A new block, the old contents copied, the old hand-out dropped: never
+ * libc's realloc, which would free a block that a double hand-out still
+ * has out. ptr stays allocated while it is copied: this caller holds one
+ * of its hand-outs.
+ */
 static void *o_realloc(void *state, void *ptr, size_t size, uint32_t gfp)
 {
 	struct ostate *st = state;
-	size_t old;
-	void *p;
+	struct oblock *b;
+	size_t old = 0, keep;
+	unsigned char *p;
 
 	(void)gfp;
 	enter();
 	record(3000000 + size);
-	pthread_mutex_lock(&st->lock);
-	if (st->last == ptr)
-		st->last = NULL;
-	pthread_mutex_unlock(&st->lock);
-	if (obug == OBUG_ALIGN && ((uintptr_t)ptr & 4095) == 16) {
-		/* One of the misaligned ones: libc must not see it (ASan
-		 * aborts on malloc_usable_size of it); the realloc fails and
-		 * the caller keeps it, as o_free does. */
-		leave();
-		return NULL;
+	if (ptr) {
+		pthread_mutex_lock(&st->lock);
+		b = ofind(st, ptr);
+		if (b)
+			old = b->size;
+		pthread_mutex_unlock(&st->lock);
+		if (!b) {
+			leave();
+			return NULL; /* not ours */
+		}
 	}
-	old = malloc_usable_size(ptr);
-	p = realloc(ptr, size);
-	if (p && obug == OBUG_REALLOC && every(20))
-		((unsigned char *)p)[(old < size ? old : size) - 1] ^= 0xff;
+	p = obug == OBUG_NULL ? NULL : malloc(size ? size : 1);
+	if (p)
+		p = otrack(st, p, p, size);
+	if (!p) {
+		leave();
+		return NULL; /* the old block stays out, unchanged */
+	}
+	keep = old < size ? old : size;
+	if (keep)
+		memcpy(p, ptr, keep);
+	/* the lost byte lies in the part that was to be kept */
+	if (keep && obug == OBUG_REALLOC && every(20))
+		p[keep - 1] ^= 0xff;
+	if (ptr) {
+		pthread_mutex_lock(&st->lock);
+		b = ountrack(st, ptr);
+		pthread_mutex_unlock(&st->lock);
+		orelease(b);
+	}
 	leave();
 	return p;
 }
 
 static void *o_aligned(void *state, size_t align, size_t size, uint32_t gfp)
 {
-	void *p = NULL;
+	void *base = NULL, *p;
 
-	(void)state;
 	(void)gfp;
 	enter();
 	record(4000000 + size);
 	if (obug == OBUG_ALIGN && align > 16 && every(5)) {
-		/* 16 bytes past an aligned block: never 32-aligned. */
-		if (posix_memalign(&p, 4096, size + 4096) == 0)
-			p = (char *)p + 16;
-	} else if (posix_memalign(&p, align, size) != 0) {
+		/* 16 bytes into a 4096-aligned block of size + 4096 bytes:
+		 * never 32-aligned, and all of [p, p + size) inside it. */
+		if (posix_memalign(&base, 4096, size + 4096) != 0)
+			base = NULL;
+		p = base ? (char *)base + 16 : NULL;
+	} else if (obug != OBUG_NULL) {
+		if (posix_memalign(&base, align, size) != 0)
+			base = NULL;
+		p = base;
+	} else {
 		p = NULL;
 	}
+	if (p)
+		p = otrack(state, p, base, size);
 	leave();
 	return p;
 }
@@ -264,28 +423,32 @@ static void *o_aligned(void *state, size_t align, size_t size, uint32_t gfp)
 static void o_free(void *state, void *ptr)
 {
 	struct ostate *st = state;
+	struct oblock *b;
 
 	enter();
 	pthread_mutex_lock(&st->lock);
-	if (st->last == ptr)
-		st->last = NULL;
+	b = ountrack(st, ptr);
 	pthread_mutex_unlock(&st->lock);
-	if (obug != OBUG_ALIGN || ((uintptr_t)ptr & 4095) != 16)
-		free(ptr);
+	orelease(b);
 	leave();
 }
 
 static size_t o_usable(void *state, const void *ptr)
 {
-	size_t n;
+	struct ostate *st = state;
+	struct oblock *b;
+	size_t n = 0;
 
-	(void)state;
 	enter();
-	if (obug == OBUG_ALIGN && ((uintptr_t)ptr & 4095) == 16)
-		n = SIZE_MAX; /* one of the misaligned ones: not ours to ask */
-	else
-		n = malloc_usable_size((void *)(uintptr_t)ptr);
-	if (obug == OBUG_USABLE && every(20))
+	pthread_mutex_lock(&st->lock);
+	b = ofind(st, ptr);
+	/* libc is asked about the block it returned; a misaligned block
+	 * reaches from p to the end of that */
+	if (b)
+		n = malloc_usable_size(b->base) -
+		    (size_t)((char *)b->p - (char *)b->base);
+	pthread_mutex_unlock(&st->lock);
+	if ((obug == OBUG_USABLE && every(20)) || obug == OBUG_ALWAYS_SHORT)
 		n = 0;
 	leave();
 	return n;
@@ -321,16 +484,22 @@ static void reset_objects(enum obug b)
 			    MMT_CAP_USABLE_SIZE;
 }
 
-/* Run a scenario; returns its exit code and its stderr text in buf. */
-static int run(const struct mmt_adapter *ad, const struct stress_scenario *sc,
-	       unsigned int threads, double seconds, uint64_t seed,
-	       const struct mmt_machine *m, struct mmt_stress_row *row,
-	       char *buf, size_t len)
+static char out_text[1 << 16]; /* the last run's stdout */
+
+/*
+ * Run a scenario on ad created with options; returns its exit code and its
+ * stderr text in buf, its stdout text in out_text.
+ */
+static int run_with(const struct mmt_adapter *ad, const char *options,
+		    const struct stress_scenario *sc, unsigned int threads,
+		    double seconds, uint64_t seed, const struct mmt_machine *m,
+		    struct mmt_stress_row *row, char *buf, size_t len)
 {
-	FILE *out = fopen("/dev/null", "w"), *err = tmpfile();
+	FILE *out = tmpfile(), *err = tmpfile();
+	char spec[128];
 	struct mmt_stress_opts o = {
-		.spec = ad->name,
-		.options = "",
+		.spec = spec,
+		.options = options,
 		.sc = sc,
 		.machine = m,
 		.threads = threads,
@@ -342,14 +511,27 @@ static int run(const struct mmt_adapter *ad, const struct stress_scenario *sc,
 	size_t n;
 	int rc;
 
+	snprintf(spec, sizeof(spec), "%s%s%s", ad->name, options[0] ? ":" : "",
+		 options);
 	cr_assert(out && err);
 	rc = mmt_stress_run(ad, &o, row);
 	rewind(err);
 	n = fread(buf, 1, len - 1, err);
 	buf[n] = '\0';
+	rewind(out);
+	n = fread(out_text, 1, sizeof(out_text) - 1, out);
+	out_text[n] = '\0';
 	fclose(out);
 	fclose(err);
 	return rc;
+}
+
+static int run(const struct mmt_adapter *ad, const struct stress_scenario *sc,
+	       unsigned int threads, double seconds, uint64_t seed,
+	       const struct mmt_machine *m, struct mmt_stress_row *row,
+	       char *buf, size_t len)
+{
+	return run_with(ad, "", sc, threads, seconds, seed, m, row, buf, len);
 }
 
 static char text[1 << 16];
@@ -369,8 +551,10 @@ MMT_TEST(kmalloc_mix, clean_allocator_holds)
 }
 
 /*
- * Each bug must be reported under its own id. One thread, so the broken
- * allocator's writes race with nothing. Bugs leak on purpose.
+ * Each bug must be reported under its own id. One thread, so which call
+ * the bug hits depends on how far the run gets only. What the harness
+ * keeps back (a block it found corrupted) the allocator frees at destroy,
+ * so the leak check holds.
  */
 static void expect_id(enum obug b, const char *id)
 {
@@ -385,34 +569,147 @@ static void expect_id(enum obug b, const char *id)
 	cr_assert_not_null(strstr(text, "reproduce: mmtorture stress"));
 }
 
-Test(kmalloc_mix, double_hand_out)
+MMT_TEST(kmalloc_mix, double_hand_out)
 {
 	expect_id(OBUG_DOUBLE, "STRESS-DOUBLE-ALLOC");
+	cr_assert_not_null(strstr(text, "malloc(size "), "%s", text);
+	cr_assert_not_null(strstr(text, ", which is live: thread 0 holds it "
+					"as its allocation #"),
+			   "%s", text);
 }
 
-Test(kmalloc_mix, calloc_not_zero)
+MMT_TEST(kmalloc_mix, calloc_not_zero)
 {
 	expect_id(OBUG_CALLOC_DIRTY, "STRESS-ZERO");
 }
 
-Test(kmalloc_mix, usable_size_short)
+MMT_TEST(kmalloc_mix, usable_size_short)
 {
 	expect_id(OBUG_USABLE, "STRESS-USABLE");
 }
 
-Test(kmalloc_mix, aligned_ignores_alignment)
+/* The message names the size and the alignment as such. */
+MMT_TEST(kmalloc_mix, aligned_ignores_alignment)
 {
+	const char *m;
+	size_t size = 0, align = 0, to = 0;
+	void *p = NULL;
+
 	expect_id(OBUG_ALIGN, "STRESS-ALIGN");
+	m = strstr(text, "STRESS-ALIGN addr ");
+	cr_assert_not_null(m, "%s", text);
+	m = strstr(m, ": aligned(size ");
+	cr_assert_not_null(m, "%s", text);
+	cr_assert_eq(sscanf(m,
+			    ": aligned(size %zu, align %zu) returned %p, not "
+			    "aligned to %zu",
+			    &size, &align, &p, &to),
+		     4, "%s", m);
+	cr_assert_gt(align, 16, "%s", m);
+	cr_assert_eq(to, align, "%s", m);
+	cr_assert_neq((uintptr_t)p % align, 0, "%s", m);
+	cr_assert_geq(size, 1, "%s", m);
 }
 
-Test(kmalloc_mix, realloc_loses_contents)
+MMT_TEST(kmalloc_mix, realloc_loses_contents)
 {
 	expect_id(OBUG_REALLOC, "STRESS-REALLOC");
 }
 
-Test(kmalloc_mix, write_into_live_object)
+MMT_TEST(kmalloc_mix, write_into_live_object)
 {
 	expect_id(OBUG_SCRIBBLE, "STRESS-FILL");
+}
+
+/*
+ * A run stops at its first violation: with an allocator wrong on every
+ * call, four threads and 10 s asked, it ends within a second, and besides
+ * the first at most one violation per other thread is recorded (an op
+ * already under way when the first was; an op stops at its own first).
+ */
+MMT_TEST(kmalloc_mix, stops_at_the_first_violation)
+{
+	struct mmt_stress_row row;
+
+	reset_objects(OBUG_ALWAYS_SHORT);
+	cr_assert_eq(run(&test_objects, &mmt_stress_kmalloc_mix, 4, 10, 1, NULL,
+			 &row, text, sizeof(text)),
+		     1, "%s", text);
+	cr_assert_lt(row.seconds, 1.0, "ran %.2f s", row.seconds);
+	cr_assert_geq(row.violations, 1);
+	cr_assert_leq(row.violations, 4, "%lu violations:\n%s", row.violations,
+		      text);
+	cr_assert_not_null(strstr(text, "STRESS-USABLE"), "%s", text);
+	cr_assert_not_null(strstr(text, "is 0, below the "), "%s", text);
+	cr_assert_not_null(strstr(text, "reproduce: mmtorture stress"), "%s",
+			   text);
+	cr_assert_not_null(strstr(text, "stopped at the first violation"), "%s",
+			   text);
+}
+
+/* The comparison table of one row, as text. */
+static void table_of(const struct mmt_stress_row *row, char *buf, size_t len)
+{
+	FILE *f = tmpfile();
+	size_t n;
+
+	cr_assert_not_null(f);
+	mmt_stress_print_table(f, row, 1);
+	rewind(f);
+	n = fread(buf, 1, len - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+}
+
+/*
+ * Failed allocations are counted, shown beside ops/s in the progress line,
+ * the summary and the table, and a run whose allocation calls mostly fail
+ * is flagged (verdict mostly-fail, a warning with the fraction) without
+ * changing the exit code; the clean allocator is not flagged.
+ */
+MMT_TEST(kmalloc_mix, failed_allocations_counted_and_flagged)
+{
+	struct mmt_stress_row row;
+	unsigned long long f = 0, c = 0;
+	char table[1024];
+	const char *m;
+
+	reset_objects(OBUG_NULL);
+	cr_assert_eq(run(&test_objects, &mmt_stress_kmalloc_mix, 2, 1.2, 1,
+			 NULL, &row, text, sizeof(text)),
+		     0, "%s", text);
+	cr_assert_gt(row.alloc_calls, 1000);
+	cr_assert_eq(row.alloc_fails, row.alloc_calls);
+	cr_assert_str_eq(mmt_stress_verdict(&row), "mostly-fail");
+	cr_assert_not_null(strstr(text, "stress: warning: 100.0% of the "
+					"allocation calls on test-objects "
+					"failed ("),
+			   "%s", text);
+	m = strstr(out_text, "t=1s test-objects kmalloc-mix ops/s=");
+	cr_assert_not_null(m, "%s", out_text);
+	m = strstr(m, " failed=");
+	cr_assert_not_null(m, "%s", out_text);
+	cr_assert_eq(sscanf(m, " failed=%llu/%llu", &f, &c), 2, "%s", m);
+	cr_assert(f > 0 && f == c, "%s", m);
+	cr_assert_not_null(strstr(out_text, " (100.0%) peak_live_bytes="), "%s",
+			   out_text);
+	table_of(&row, table, sizeof(table));
+	cr_assert_not_null(strstr(table, "failed"), "%s", table);
+	cr_assert_not_null(strstr(table, " (100.0%) "), "%s", table);
+	cr_assert_not_null(strstr(table, " mostly-fail"), "%s", table);
+
+	reset_objects(OBUG_NONE);
+	cr_assert_eq(run(&test_objects, &mmt_stress_kmalloc_mix, 2, 0.5, 1,
+			 NULL, &row, text, sizeof(text)),
+		     0, "%s", text);
+	cr_assert_gt(row.alloc_calls, 1000);
+	cr_assert_eq(row.alloc_fails, 0);
+	cr_assert_str_eq(mmt_stress_verdict(&row), "ok");
+	cr_assert_null(strstr(text, "warning"), "%s", text);
+	cr_assert_not_null(strstr(out_text, " failed=0/"), "%s", out_text);
+	table_of(&row, table, sizeof(table));
+	cr_assert_not_null(strstr(table, " 0 (0.0%) "), "%s", table);
+	cr_assert_not_null(strstr(table, " ok"), "%s", table);
 }
 
 MMT_TEST(kmalloc_mix, not_thread_safe_is_serialized)
@@ -499,6 +796,9 @@ struct pstate {
 	struct mmt_arena a;
 	unsigned char *used; /* per pfn */
 	int bug; /* hand out pfn 0's block again every 100th call */
+	int badfree; /* refuse every free */
+	int nomem; /* fail every allocation */
+	unsigned int order0; /* order of the block at pfn 0, while used */
 	long calls;
 };
 
@@ -513,7 +813,13 @@ static int p_create(const struct mmt_adapter_env *env, void **state, char *err,
 		return -ENOMEM;
 	st->a = env->arena;
 	st->used = calloc(st->a.nr_pfns, 1);
+	if (!st->used) {
+		free(st);
+		return -ENOMEM;
+	}
 	st->bug = env->options && !strcmp(env->options, "bug");
+	st->badfree = env->options && !strcmp(env->options, "badfree");
+	st->nomem = env->options && !strcmp(env->options, "nomem");
 	pthread_mutex_init(&st->lock, NULL);
 	*state = st;
 	return 0;
@@ -536,10 +842,15 @@ static int p_alloc(void *state, unsigned int order, uint32_t gfp, uint32_t api,
 
 	(void)api;
 	*addr = NULL;
+	if (st->nomem)
+		return -ENOMEM;
 	pthread_mutex_lock(&st->lock);
 	st->calls++;
-	if (st->bug && st->calls % 100 == 0 && st->used[0]) {
-		*addr = st->a.base; /* pfn 0 again */
+	/* pfn 0's block again, only for an order it covers: the block the
+	 * harness gets is one this allocator handed out, all in the arena */
+	if (st->bug && st->calls % 100 == 0 && st->used[0] &&
+	    order <= st->order0) {
+		*addr = st->a.base;
 		pthread_mutex_unlock(&st->lock);
 		return 0;
 	}
@@ -548,6 +859,8 @@ static int p_alloc(void *state, unsigned int order, uint32_t gfp, uint32_t api,
 			;
 		if (i == n) {
 			memset(st->used + pfn, 1, n);
+			if (pfn == 0)
+				st->order0 = order;
 			*addr = (char *)st->a.base + pfn * st->a.page_size;
 			break;
 		}
@@ -565,6 +878,11 @@ static int p_free(void *state, void *addr, unsigned int order, uint32_t api)
 		(uint64_t)((char *)addr - (char *)st->a.base) / st->a.page_size;
 
 	(void)api;
+	if (st->badfree)
+		return -EBUSY;
+	if ((char *)addr < (char *)st->a.base || pfn >= st->a.nr_pfns ||
+	    (1ULL << order) > st->a.nr_pfns - pfn)
+		return -EINVAL; /* not in the arena: nothing of ours to clear */
 	pthread_mutex_lock(&st->lock);
 	memset(st->used + pfn, 0, 1ULL << order);
 	pthread_mutex_unlock(&st->lock);
@@ -604,9 +922,32 @@ MMT_TEST(pages_mix, harness_arena_allocator_holds)
 	cr_assert_gt(row.ops, 1000);
 	cr_assert_gt(row.peak_live, 0);
 	cr_assert_str_eq(row.allocator, "test-pages"); /* no options */
+	cr_assert_gt(row.alloc_calls, 1000);
+	cr_assert_str_eq(mmt_stress_verdict(&row), "ok",
+			 "%" PRIu64 " of %" PRIu64 " failed", row.alloc_fails,
+			 row.alloc_calls);
 }
 
-Test(pages_mix, page_handed_out_twice)
+/* An allocator out of memory from the start: flagged, exit still 0. */
+MMT_TEST(pages_mix, failed_allocations_counted_and_flagged)
+{
+	struct mmt_machine m;
+	struct mmt_stress_row row;
+
+	small_machine(&m);
+	cr_assert_eq(run_with(&test_pages, "nomem", &mmt_stress_pages_mix, 2,
+			      0.3, 1, &m, &row, text, sizeof(text)),
+		     0, "%s", text);
+	cr_assert_gt(row.alloc_calls, 100);
+	cr_assert_eq(row.alloc_fails, row.alloc_calls);
+	cr_assert_str_eq(mmt_stress_verdict(&row), "mostly-fail");
+	cr_assert_not_null(strstr(text, "stress: warning: 100.0% of the "
+					"allocation calls on test-pages:nomem "
+					"failed"),
+			   "%s", text);
+}
+
+MMT_TEST(pages_mix, page_handed_out_twice)
 {
 	struct mmt_machine m;
 	struct mmt_stress_row row;
@@ -635,6 +976,138 @@ Test(pages_mix, page_handed_out_twice)
 			   text);
 	fclose(out);
 	fclose(err);
+}
+
+/* The same stop with pages-mix: every free refused. */
+MMT_TEST(pages_mix, stops_at_the_first_violation)
+{
+	struct mmt_machine m;
+	struct mmt_stress_row row;
+
+	small_machine(&m);
+	cr_assert_eq(run_with(&test_pages, "badfree", &mmt_stress_pages_mix, 4,
+			      10, 1, &m, &row, text, sizeof(text)),
+		     1, "%s", text);
+	cr_assert_lt(row.seconds, 1.0, "ran %.2f s", row.seconds);
+	cr_assert_geq(row.violations, 1);
+	cr_assert_leq(row.violations, 4, "%lu violations:\n%s", row.violations,
+		      text);
+	cr_assert_not_null(strstr(text, "STRESS-FREE"), "%s", text);
+	cr_assert_not_null(strstr(text, "stopped at the first violation"), "%s",
+			   text);
+}
+
+/* ------------------------------------------------------ the test allocators themselves */
+
+/*
+ * A broken test allocator must misbehave only in the way it names and never
+ * commit a memory error of its own, whatever the harness asks and in
+ * whatever order, or a test of the harness fails (or passes) by the luck
+ * of the schedule. Each mode is driven here straight at its hazard, on the
+ * bug's call, under ASan; MMT_TEST's leak check covers what stays out.
+ */
+static void *objects_start(enum obug b)
+{
+	struct mmt_adapter_env env;
+	void *st = NULL;
+
+	memset(&env, 0, sizeof(env));
+	reset_objects(b);
+	cr_assert_eq(o_create(&env, &st, NULL, 0), 0);
+	return st;
+}
+
+/* Make the next call into the test OBJECTS allocator its call number n. */
+static void next_call_is(long n)
+{
+	atomic_store(&ocalls, n - 1);
+}
+
+/* A live 64-byte block is not the answer to a zeroed 119-byte request (its
+ * memset would run past it), but is to a 32-byte one; freeing both
+ * hand-outs frees it once; a free of what is not live is ignored. */
+MMT_TEST(test_allocators, double_only_when_the_block_fits)
+{
+	void *st = objects_start(OBUG_DOUBLE), *a, *b, *c;
+
+	a = o_malloc(st, 64, MMT_GFP_KERNEL);
+	cr_assert_not_null(a);
+	next_call_is(50);
+	b = o_malloc(st, 119, MMT_GFP_KERNEL | MMT_GFP_ZERO);
+	cr_assert(b && b != a, "a 64-byte block handed out for 119 bytes");
+	next_call_is(100);
+	c = o_malloc(st, 32, MMT_GFP_KERNEL | MMT_GFP_ZERO);
+	cr_assert_eq(c, b, "the double hand-out happens when the block fits");
+	o_free(st, b);
+	o_free(st, c);
+	o_free(st, a);
+	o_free(st, a);
+	o_destroy(st);
+}
+
+/* A realloc to size 0 or from NULL has no byte to lose, and a NULL result
+ * leaves the old block live. */
+MMT_TEST(test_allocators, realloc_lossy_to_zero_and_from_null)
+{
+	void *st = objects_start(OBUG_REALLOC), *a, *b;
+
+	a = o_malloc(st, 100, MMT_GFP_KERNEL);
+	next_call_is(20);
+	b = o_realloc(st, a, 0, MMT_GFP_KERNEL);
+	o_free(st, b ? b : a);
+	next_call_is(40);
+	b = o_realloc(st, NULL, 10, MMT_GFP_KERNEL);
+	o_free(st, b);
+	o_destroy(st);
+}
+
+/* A misaligned block can be sized, resized and freed; what is still out at
+ * destroy is freed then. */
+MMT_TEST(test_allocators, misaligned_blocks_are_freed)
+{
+	void *st = objects_start(OBUG_ALIGN), *a, *b;
+
+	next_call_is(5);
+	a = o_aligned(st, 64, 100, MMT_GFP_KERNEL);
+	cr_assert_not_null(a);
+	cr_assert_neq((uintptr_t)a % 64, 0, "the bug's call misaligns");
+	cr_assert_geq(o_usable(st, a), 100);
+	b = o_realloc(st, a, 200, MMT_GFP_KERNEL);
+	cr_assert_not_null(b);
+	o_free(st, b);
+	next_call_is(10);
+	a = o_aligned(st, 64, 100, MMT_GFP_KERNEL);
+	o_destroy(st);
+}
+
+/* The page allocator's bug hands pfn 0's block out again only for an
+ * order it covers. */
+MMT_TEST(test_allocators, pages_bug_only_when_the_block_fits)
+{
+	struct mmt_adapter_env env;
+	struct pstate *st;
+	void *state, *a = NULL, *b = NULL;
+
+	memset(&env, 0, sizeof(env));
+	env.options = "bug";
+	env.arena.nr_pfns = 64;
+	env.arena.page_size = 4096;
+	env.arena.nr_orders = 4;
+	env.arena.base = calloc(64, 4096);
+	cr_assert_not_null(env.arena.base);
+	cr_assert_eq(p_create(&env, &state, NULL, 0), 0);
+	st = state;
+	cr_assert_eq(p_alloc(state, 0, MMT_GFP_KERNEL, 0, &a), 0);
+	cr_assert_eq(a, env.arena.base);
+	st->calls = 99; /* the next call is the bug's */
+	cr_assert_eq(p_alloc(state, 3, MMT_GFP_KERNEL | MMT_GFP_ZERO, 0, &b),
+		     0);
+	cr_assert_neq(b, a, "the order-0 block at pfn 0 handed out as order 3");
+	st->calls = 199;
+	cr_assert_eq(p_alloc(state, 0, MMT_GFP_KERNEL, 0, &b), 0);
+	cr_assert_eq(b, a, "the double hand-out happens when the block fits");
+	p_destroy(state);
+	free(env.arena.base);
 }
 
 /* ------------------------------------------------------ the command line */
