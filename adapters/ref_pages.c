@@ -29,10 +29,11 @@
  * entries, one mutex), and create takes a parked machine: one of an
  * identical config is ref_mm_reset(), another is ref_mm_recreate()d with
  * the new config. Either way it is the boot-time state again (mem_map
- * cleared, free lists rebuilt from memblock, the pages handed out
- * since boot zeroed) with RAM pages and mem_map already resident, so an
- * input observes the RAM a new machine would give it, whatever ran
- * before it in the process. Parked machines are destroyed at exit.
+ * cleared, free lists rebuilt from memblock) with RAM pages and mem_map
+ * already resident. RAM is kept as it was; since ref/ writes RAM only to
+ * zero it and the executor clears the fill cookies it wrote before the
+ * machine is parked, the next input observes the RAM a new machine would
+ * give it, whatever ran before it. Parked machines are destroyed at exit.
  * MMT_REUSE=0 (or MMT_REF_REUSE=0) turns reuse off.
  *
  * Locks: none of its own but the cache mutex; ref/ locks per zone, so

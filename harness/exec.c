@@ -876,6 +876,10 @@ void mmt_exec_close(struct mmt_exec *ex)
 	if (ex->sh && ex->created && (ex->ad->caps & MMT_CAP_TRACE) &&
 	    ex->ad->set_trace)
 		ex->ad->set_trace(ex->state, 0, NULL, NULL);
+	/* The arena (a parked machine's RAM, a leased arena) outlives the
+	 * run: the shadow's cookies go, so the next run sees fresh RAM. */
+	if (ex->sh && ex->created)
+		mmt_shadow_clear_fills(ex->sh);
 	if (ex->sh)
 		mmt_shadow_destroy(ex->sh);
 	/*

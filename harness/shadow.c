@@ -64,10 +64,20 @@ struct shadow_ev {
 	uint64_t pfn;
 };
 
+struct shadow_filled {
+	uint64_t pfn;
+	uint32_t order;
+};
+
 struct mmt_shadow {
 	/* owner arrays of every range, one buffer (kept when parked) */
 	uint16_t *owner_buf;
 	size_t owner_cap; /* entries */
+	/* every block cookies were written into this run, for
+	 * mmt_shadow_clear_fills() (buffer kept when parked) */
+	struct shadow_filled *filled;
+	size_t nr_filled, filled_cap;
+	int filled_lost; /* a record could not be kept (out of memory) */
 	struct mmt_arena a;
 	uint32_t caps;
 	int strict;
@@ -275,6 +285,7 @@ static void spare_free(void)
 	for (unsigned int i = 0; i < SPARE_MAX; i++) {
 		if (spare[i]) {
 			free(spare[i]->owner_buf);
+			free(spare[i]->filled);
 			free(spare[i]);
 			spare[i] = NULL;
 		}
@@ -286,7 +297,8 @@ static struct mmt_shadow *shadow_get(void)
 {
 	struct mmt_shadow *s;
 	uint16_t *buf = NULL;
-	size_t cap = 0;
+	struct shadow_filled *filled = NULL;
+	size_t cap = 0, fcap = 0;
 
 	s = NULL;
 	pthread_mutex_lock(&spare_lock);
@@ -299,9 +311,13 @@ static struct mmt_shadow *shadow_get(void)
 		return calloc(1, sizeof(*s));
 	buf = s->owner_buf;
 	cap = s->owner_cap;
+	filled = s->filled;
+	fcap = s->filled_cap;
 	memset(s, 0, sizeof(*s));
 	s->owner_buf = buf;
 	s->owner_cap = cap;
+	s->filled = filled;
+	s->filled_cap = fcap;
 	return s;
 }
 
@@ -388,6 +404,7 @@ void mmt_shadow_destroy(struct mmt_shadow *s)
 	pthread_mutex_unlock(&spare_lock);
 	if (s) {
 		free(s->owner_buf);
+		free(s->filled);
 		free(s);
 	}
 }
@@ -538,12 +555,32 @@ static uint8_t *page_addr(const struct mmt_shadow *s, uint64_t pfn)
 	return (uint8_t *)s->a.base + pfn * s->a.page_size;
 }
 
+/* Remember that b's cookies were written (mmt_shadow_clear_fills()). */
+static void fill_record(struct mmt_shadow *s, const struct mmt_shadow_block *b)
+{
+	if (s->nr_filled == s->filled_cap) {
+		size_t cap = s->filled_cap ? 2 * s->filled_cap : 64;
+		struct shadow_filled *f = realloc(s->filled, cap * sizeof(*f));
+
+		if (!f) {
+			s->filled_lost = 1;
+			return;
+		}
+		s->filled = f;
+		s->filled_cap = cap;
+	}
+	s->filled[s->nr_filled].pfn = b->pfn;
+	s->filled[s->nr_filled].order = b->order;
+	s->nr_filled++;
+}
+
 static void fill_write(struct mmt_shadow *s, const struct mmt_shadow_block *b)
 {
 	uint64_t n = 1ULL << b->order;
 	unsigned int count = 1;
 	uint8_t c[COOKIE_BYTES];
 
+	fill_record(s, b);
 	for (unsigned int i = 0; i < count; i++) {
 		uint64_t pg = cookie_page(n, i, &count);
 		uint8_t *p = page_addr(s, b->pfn + pg);
@@ -553,6 +590,26 @@ static void fill_write(struct mmt_shadow *s, const struct mmt_shadow_block *b)
 		cookie(b, pg, 1, c);
 		memcpy(p + s->a.page_size - COOKIE_BYTES, c, COOKIE_BYTES);
 	}
+}
+
+int mmt_shadow_clear_fills(struct mmt_shadow *s)
+{
+	for (size_t f = 0; f < s->nr_filled; f++) {
+		uint64_t n = 1ULL << s->filled[f].order;
+		unsigned int count = 1;
+
+		for (unsigned int i = 0; i < count; i++) {
+			uint8_t *p =
+				page_addr(s, s->filled[f].pfn +
+						     cookie_page(n, i, &count));
+
+			memset(p, 0, COOKIE_BYTES);
+			memset(p + s->a.page_size - COOKIE_BYTES, 0,
+			       COOKIE_BYTES);
+		}
+	}
+	s->nr_filled = 0;
+	return s->filled_lost ? -1 : 0;
 }
 
 void mmt_shadow_verify_fill(struct mmt_shadow *s, size_t op_index,

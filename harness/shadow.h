@@ -43,6 +43,15 @@ struct mmt_shadow_block {
 struct mmt_shadow *mmt_shadow_create(const struct mmt_arena *a, uint32_t caps,
 				     int strict, uint64_t seed);
 void mmt_shadow_destroy(struct mmt_shadow *s);
+/*
+ * Zero the cookie bytes of every block this shadow filled since it was
+ * created (live or freed), so the arena holds no byte the shadow wrote:
+ * with an allocator that writes only zeroes into RAM (ref-pages), the next
+ * run on the same arena sees the RAM a new machine would give it. The
+ * arena must still be mapped. -1 when a record was lost (out of memory):
+ * the arena then cannot be trusted to read zero.
+ */
+int mmt_shadow_clear_fills(struct mmt_shadow *s);
 
 /* The slot's block (live == 0 when empty); NULL for a slot out of range. */
 const struct mmt_shadow_block *mmt_shadow_slot(const struct mmt_shadow *s,

@@ -90,10 +90,6 @@ void ref_bad_page(struct ref_mm *mm, unsigned long pfn, const char *reason);
 unsigned long ref_page_pfn_checked(const struct ref_mm *mm,
 				   const struct ref_page *page);
 
-/* Note that pfns [pfn, pfn + n) left the buddy: RAM a reset must clear
- * (ref_mm_reset() and ref_mm_recreate() zero it). Any thread. */
-void ref_ram_mark_used(struct ref_mm *mm, unsigned long pfn, unsigned long n);
-
 /* Bytes -> "4K", "16M", "1G" when exact, else plain bytes. */
 size_t ref_format_size(uint64_t bytes, char *buf, size_t len);
 

@@ -14,10 +14,6 @@
  *   - RAM is a memfd of max_pfn pages mapped once MAP_SHARED (mm->phys).
  *     The direct map is phys itself for pfn < max_low_pfn; highmem pfns are
  *     only reachable through the harness window.
- *   - Every block that leaves the buddy is marked in ram_used; reset and
- *     recreate zero the marked pages, so a rebooted machine's RAM reads
- *     zero as a new one's does (what a run observes never depends on the
- *     runs before it on the same machine).
  *   - mem_map is an anonymous MAP_NORESERVE mapping, zero until written.
  *     The zero struct page means "inside a free block, not its head", so
  *     creation writes only block heads and reserved pages: creation cost is
@@ -574,7 +570,6 @@ static void mm_release(struct ref_mm *mm)
 	pthread_mutex_destroy(&mm->bad_lock);
 	pthread_mutex_destroy(&mm->check_lock);
 	free(mm->check_mark);
-	free((void *)mm->ram_used);
 	free(mm);
 }
 
@@ -582,105 +577,6 @@ static void mm_release(struct ref_mm *mm)
 static size_t top_block_bytes(const struct ref_mm *mm)
 {
 	return mm->page_size << (mm->config.nr_orders - 1);
-}
-
-/* ------------------------------------------------------------ RAM use */
-
-/*
- * RAM reads zero when a machine is built (a fresh memfd). Pages the
- * buddy handed out since may hold anything: their owners' data, what
- * __GFP_ZERO wrote. A reset must give the next run the RAM a new machine
- * would, or what that run observes (a block that should have been
- * zeroed, say) depends on the runs before it. So every block that leaves
- * the buddy is marked in ram_used, and the scrub zeroes the marked pages
- * the memfd holds (mincore: a page never touched is not there and
- * already reads zero, and writing it would only fault it in). Nothing
- * else in ref/ writes RAM, so unmarked pages still read zero.
- */
-
-static int ram_used_fit(struct ref_mm *mm)
-{
-	size_t words = (mm->max_pfn + 63) / 64;
-	_Atomic uint64_t *p;
-
-	if (words <= mm->ram_used_words)
-		return 0;
-	p = calloc(words, sizeof(*p));
-	if (!p)
-		return -1;
-	free((void *)mm->ram_used);
-	mm->ram_used = p;
-	mm->ram_used_words = words;
-	return 0;
-}
-
-void ref_ram_mark_used(struct ref_mm *mm, unsigned long pfn, unsigned long n)
-{
-	unsigned long end = pfn + n;
-
-	if (end > mm->ram_used_words * 64)
-		end = mm->ram_used_words * 64;
-	while (pfn < end) {
-		unsigned int bit = (unsigned int)(pfn % 64);
-		unsigned long run = 64 - bit;
-		uint64_t m;
-
-		if (run > end - pfn)
-			run = end - pfn;
-		m = run == 64 ? ~0ULL : ((1ULL << run) - 1) << bit;
-		atomic_fetch_or_explicit(&mm->ram_used[pfn / 64], m,
-					 memory_order_relaxed);
-		pfn += run;
-	}
-}
-
-/* Zero the resident bytes of [off, off + len) of the window (host pages). */
-static int ram_zero_resident(struct ref_mm *mm, size_t off, size_t len)
-{
-	size_t hp = (size_t)sysconf(_SC_PAGESIZE);
-	unsigned char vec[1024];
-
-	for (size_t done = 0; done < len;) {
-		size_t n = (len - done) / hp;
-
-		if (n > sizeof(vec))
-			n = sizeof(vec);
-		if (mincore(mm->phys + off + done, n * hp, vec))
-			return -1;
-		for (size_t i = 0; i < n; i++)
-			if (vec[i] & 1)
-				memset(mm->phys + off + done + i * hp, 0, hp);
-		done += n * hp;
-	}
-	return 0;
-}
-
-/* Zero every marked page and clear the marks. Single threaded. */
-static int ram_scrub(struct ref_mm *mm)
-{
-	size_t w = 0, words = mm->ram_used_words;
-
-	while (w < words) {
-		size_t first, end;
-
-		if (!atomic_load_explicit(&mm->ram_used[w],
-					  memory_order_relaxed)) {
-			w++;
-			continue;
-		}
-		/* a run of words with marks: zero it as one range */
-		first = w;
-		while (w < words && atomic_load_explicit(&mm->ram_used[w],
-							 memory_order_relaxed))
-			atomic_store_explicit(&mm->ram_used[w++], 0,
-					      memory_order_relaxed);
-		end = w * 64 < mm->max_pfn ? w * 64 : mm->max_pfn;
-		if (first * 64 < end &&
-		    ram_zero_resident(mm, first * 64 * mm->page_size,
-				      (end - first * 64) * mm->page_size))
-			return -1;
-	}
-	return 0;
 }
 
 /*
@@ -779,11 +675,6 @@ int ref_mm_create(const struct ref_config *c, struct ref_mm **out, char *err,
 			mm->mem_map_bytes, strerror(e));
 		goto env_fail;
 	}
-	if (ram_used_fit(mm)) {
-		e = errno;
-		set_err(err, errlen, "calloc(ram_used): %s", strerror(e));
-		goto env_fail;
-	}
 	mm->nr_reserved_pages = ref_memblock_reserve_pages(mm);
 	ref_memblock_free_all(mm);
 	*out = mm;
@@ -834,11 +725,6 @@ int ref_mm_recreate(struct ref_mm *mm, const struct ref_config *c, char *err,
 	}
 	if (ref_config_validate(c, err, errlen))
 		return -1;
-	if (ram_scrub(mm)) {
-		e = errno;
-		set_err(err, errlen, "mincore(RAM): %s", strerror(e));
-		return -2;
-	}
 	if (clear_mem_map(mm)) {
 		e = errno;
 		set_err(err, errlen, "madvise(mem_map): %s", strerror(e));
@@ -894,11 +780,6 @@ int ref_mm_recreate(struct ref_mm *mm, const struct ref_config *c, char *err,
 		mm->mem_map = p;
 		mm->mem_map_bytes = map_bytes;
 	}
-	if (ram_used_fit(mm)) {
-		e = errno;
-		set_err(err, errlen, "calloc(ram_used): %s", strerror(e));
-		return -2;
-	}
 	atomic_store(&mm->nr_bad_page, 0);
 	pthread_mutex_lock(&mm->bad_lock);
 	mm->last_bad_page[0] = '\0';
@@ -913,7 +794,7 @@ int ref_mm_reset(struct ref_mm *mm)
 	struct ref_zone *zone;
 	unsigned int o;
 
-	if (ram_scrub(mm) || clear_mem_map(mm))
+	if (clear_mem_map(mm))
 		return -2;
 	for_each_zone(mm, zone) {
 		for (o = 0; o < REF_NR_ORDERS_MAX; o++) {

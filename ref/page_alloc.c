@@ -33,6 +33,9 @@
  * lock is held at a time. The mm_page_free trace runs under zone->lock;
  * mm_page_alloc runs after it is dropped.
  *
+ * RAM: the only bytes of RAM ref/ writes are the zeroes of __GFP_ZERO
+ * (ref_mm_reset() relies on it: see mm.h).
+ *
  * Injected bugs (REF_BUG, compile time only): 1 "nomerge" never merges,
  * 2 "buddy-order" computes the buddy with order + 1 in the merge loop,
  * 3 "nozero" ignores __GFP_ZERO (a block comes back with whatever its
@@ -189,8 +192,6 @@ struct ref_page *ref_alloc_pages(struct ref_mm *mm, ref_gfp_t gfp,
 		if (page)
 			break;
 	}
-	if (page)
-		ref_ram_mark_used(mm, pfn, 1UL << order);
 #if REF_BUG != 3
 	if (page && (gfp & REF_GFP_ZERO))
 		memset(mm->phys + (size_t)pfn * mm->page_size, 0,

@@ -525,3 +525,29 @@ MMT_TEST(shadow, sparse_layout_is_cheap)
 		     (int64_t)((1016ULL << 30) >> 12));
 	mmt_shadow_destroy(s);
 }
+
+/* Every cookie written this run goes: live blocks, freed ones, blocks of
+ * more than 8 pages (sampled cookie pages), one filled twice. */
+MMT_TEST(shadow, clear_fills_leaves_no_byte_written)
+{
+	struct mmt_shadow *s = mk(STRICT_CAPS, 1);
+	size_t bytes = (size_t)NR_PFNS * PS;
+	int written = 0;
+
+	cr_assert_eq(alloc(s, 1, 3, MMT_GFP_KERNEL, at(800)), 1);
+	cr_assert_eq(alloc(s, 2, 0, MMT_GFP_KERNEL, at(33)), 1);
+	release(s, 2);
+	cr_assert_eq(alloc(s, 2, 0, MMT_GFP_KERNEL | MMT_GFP_ZERO, at(34)), 1);
+	cr_assert_eq(alloc(s, 3, 3, MMT_GFP_KERNEL, at(640)), 1);
+	release(s, 3);
+	for (size_t i = 0; i < bytes && !written; i++)
+		written = mem[i] != 0;
+	cr_assert(written, "the cookies are in the arena");
+	cr_assert_eq(mmt_shadow_clear_fills(s), 0);
+	for (size_t i = 0; i < bytes; i++)
+		cr_assert_eq(mem[i], 0, "byte %zu (pfn %zu) left non-zero", i,
+			     i / PS);
+	/* nothing recorded twice: a second clear has nothing to do */
+	cr_assert_eq(mmt_shadow_clear_fills(s), 0);
+	mmt_shadow_destroy(s);
+}

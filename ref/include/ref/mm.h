@@ -60,22 +60,23 @@ void ref_mm_destroy(struct ref_mm *mm);
 
 /*
  * Return a machine to the state ref_mm_create() left it in (free lists,
- * counters, bad-page reports, RAM reading zero), reusing its mappings:
- * only the pages handed out since boot are cleared, and the trace
- * subscriber stays. For callers that
+ * counters, bad-page reports), reusing its mappings: RAM contents are kept
+ * (as across a reboot) and the trace subscriber stays. ref/ itself writes
+ * RAM only to zero it (__GFP_ZERO), so RAM reads zero again, as a new
+ * machine's does, once each user of the machine has cleared what it wrote
+ * (the harness clears its fill cookies at the end of every run). For callers that
  * build many machines of one config (fuzzers): on hosts where a page fault
  * costs microseconds, reset avoids the fresh mappings a create pays for.
  * No other thread may use the machine meanwhile. Returns 0, or -2 with
- * errno set when mincore() or madvise() refuses (the machine is then
- * unusable).
+ * errno set when madvise() refuses (the machine is then unusable).
  */
 int ref_mm_reset(struct ref_mm *mm);
 
 /*
  * Reboot a machine with another config, reusing its RAM and mem_map
  * mappings where they are large enough (grown otherwise): the result is
- * the state ref_mm_create(c) gives (RAM reading zero included), but for
- * the trace subscriber (dropped). For callers that cycle
+ * the state ref_mm_create(c) gives, but for RAM contents (kept, as across
+ * a reboot) and the trace subscriber (dropped). For callers that cycle
  * through many configs (fuzzers). No other thread may use the machine.
  * Returns 0; -1 for a bad config (the machine is unchanged); -2 when the
  * environment refused (err says which call; the machine must then only

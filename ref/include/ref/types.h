@@ -186,11 +186,6 @@ struct ref_mm {
 	pthread_mutex_t check_lock;
 	unsigned char *check_mark;
 	size_t check_mark_len;
-	/* RAM handed out since boot: one bit per pfn, set when a block
-	 * leaves the buddy (any thread: atomic), cleared by the scrub at
-	 * reset. ram_used_words words cover max_pfn pfns or more. */
-	_Atomic uint64_t *ram_used;
-	size_t ram_used_words;
 };
 
 #endif /* REF_TYPES_H */
