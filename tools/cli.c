@@ -767,8 +767,14 @@ int mmt_cli_select(const char *cmd, const char *flag, const char *spec,
 	char err[512] = "";
 	int rc = mmt_adapter_select(spec, ad, options, err, sizeof(err));
 
+	/* options create() refuses end the command before any file runs */
 	if (rc == 0 && *ad)
+		rc = mmt_adapter_try_create(*ad, *options, err, sizeof(err));
+	else if (rc == 0)
+		rc = MMT_EXIT_USAGE;
+	if (rc == 0)
 		return MMT_EXIT_OK;
+	*ad = NULL;
 	mmt_cli_error(cmd, "%s '%s': %s", flag, spec,
 		      err[0] ? err : "cannot be used");
 	return rc == MMT_EXIT_ENV ? MMT_EXIT_ENV : MMT_EXIT_USAGE;

@@ -257,9 +257,12 @@ void mmt_cli_run_args_free(struct mmt_cli_run_args *a);
 const char *mmt_cli_default_allocator(void);
 
 /*
- * Resolve spec (as given to option flag) to an adapter and its options.
- * MMT_EXIT_OK, or after "mmtorture CMD: FLAG 'SPEC': reason"
- * MMT_EXIT_ENV when the environment refused it, else MMT_EXIT_USAGE.
+ * Resolve spec (as given to option flag) to an adapter and its options,
+ * and create it once on the default machine (mmt_adapter_try_create), so
+ * options its create() refuses end the command before any file runs.
+ * MMT_EXIT_OK, or after "mmtorture CMD: FLAG 'SPEC': reason" (for a
+ * refusal: "adapter 'NAME': create failed: MESSAGE") MMT_EXIT_ENV when
+ * the environment refused it, else MMT_EXIT_USAGE.
  */
 int mmt_cli_select(const char *cmd, const char *flag, const char *spec,
 		   const struct mmt_adapter **ad, const char **options);

@@ -6,8 +6,9 @@
 # One check per line. expect_exit CODE CMD... runs CMD (stdout and stderr
 # kept in $T/out and $T/err); expect_exit_in "CODES" CMD... accepts any of
 # CODES; expect_stderr / expect_stdout REGEX look at the last command's
-# output; expect_same A B compares two files byte for byte; expect_absent
-# PATH checks that nothing was written. Ends with "N passed, M failed" and
+# output, expect_no_stdout / expect_no_stderr REGEX that it does not
+# match, expect_lines N FILE WHY counts lines; expect_same A B compares two
+# files byte for byte; expect_absent PATH checks that nothing was written. Ends with "N passed, M failed" and
 # exits non-zero when M > 0.
 set -u
 
@@ -77,6 +78,21 @@ expect_stdout() {
 
 expect_same() {
 	if cmp -s -- "$1" "$2"; then ok; else bad "$1 and $2 differ"; diff -- "$1" "$2" | head -n 10; fi
+}
+
+expect_no_stdout() {
+	if grep -Eq -- "$1" "$T/out"; then bad "stdout matches /$1/"; else ok; fi
+}
+
+expect_no_stderr() {
+	if grep -Eq -- "$1" "$T/err"; then bad "stderr matches /$1/"; else ok; fi
+}
+
+# expect_lines N FILE WHY: FILE has exactly N lines
+expect_lines() {
+	local n
+	n=$(wc -l <"$2")
+	if [ "$n" -eq "$1" ]; then ok; else bad "$2 has $n lines, want $1: $3"; fi
 }
 
 expect_absent() {
@@ -325,6 +341,64 @@ if [ -e "$T/buggy.so" ]; then
 	expect_exit 1 "$MMT" diff --allocator ref-pages --against "$T/buggy.so" --strict "$T/good.txt" "$T/split.txt"
 	expect_stdout '0 agree, 2 diverged'
 	expect_stdout 'DIFF-OFFSET \[diff\] strict'
+fi
+
+# ---------------------------------------------------------------- create() refusals
+# A spec whose create() refuses its options is exit 2 before anything runs,
+# once, in every command and in both fuzz targets (mmt_adapter_try_create);
+# good options still work. fussy.so refuses any option but "ok".
+BIN=$(dirname "$MMT")
+if ${CC:-cc} -shared -fPIC -std=c11 -I"$SRC/include" -I"$SRC/tests/plugins" \
+	"$SRC/tests/plugins/fussy.c" -o "$T/fussy.so" 2>"$T/cc.err"; then
+	FUSSY=$T/fussy.so
+	refused="adapter 'fussy': create failed: unknown option 'bogus'"
+	expect_exit 2 "$MMT" list "$FUSSY:bogus"
+	expect_stderr "^mmtorture list: $refused"
+	expect_exit 0 "$MMT" list "$FUSSY:ok"
+	expect_stdout '^options: +"ok"'
+	expect_exit 0 "$MMT" list "$FUSSY"
+	expect_exit 2 "$MMT" replay --allocator "$FUSSY:bogus" "$T/good.txt" "$T/good.bin"
+	expect_stderr "^mmtorture replay: --allocator '.*fussy.so:bogus': $refused"
+	expect_lines 1 "$T/err" 'the refusal is said once, before any file'
+	expect_exit 0 "$MMT" replay --allocator "$FUSSY:ok" "$T/good.txt"
+	MMT_ALLOCATOR=$FUSSY:bogus expect_exit 2 "$MMT" replay "$T/dir"
+	expect_stderr "$refused"
+	expect_exit 2 "$MMT" diff --allocator "$FUSSY:bogus" --against ref-pages "$T/good.txt"
+	expect_stderr "^mmtorture diff: --allocator '.*fussy.so:bogus': $refused"
+	expect_exit 2 "$MMT" diff --allocator ref-pages --against "$FUSSY:bogus" "$T/good.txt"
+	expect_stderr "^mmtorture diff: --against '.*fussy.so:bogus': $refused"
+	expect_exit 0 "$MMT" diff --allocator "$FUSSY:ok" --against ref-pages "$T/good.txt"
+	expect_exit 2 "$MMT" stress --allocator "$FUSSY:bogus" --threads 1 --seconds 1
+	expect_stderr "unknown option 'bogus'"
+	for fz in fuzz_pages fuzz_diff; do
+		if [ ! -x "$BIN/$fz" ]; then
+			echo "skip: no $BIN/$fz; its start-up refusal not covered"
+			continue
+		fi
+		MMT_ALLOCATOR=$FUSSY:bogus expect_exit 2 "$BIN/$fz" -runs=10
+		expect_stderr "^$fz: MMT_ALLOCATOR='.*fussy.so:bogus': $refused"
+		expect_no_stderr 'fuzzing|runs='
+	done
+	if [ -x "$BIN/fuzz_diff" ]; then
+		MMT_AGAINST=$FUSSY:bogus expect_exit 2 "$BIN/fuzz_diff" -runs=10
+		expect_stderr "^fuzz_diff: MMT_AGAINST='.*fussy.so:bogus': $refused"
+		MMT_ALLOCATOR=$FUSSY:ok MMT_AGAINST=ref-pages expect_exit 0 "$BIN/fuzz_diff" -runs=10
+	fi
+else
+	echo "skip: cannot build tests/plugins/fussy.c (${CC:-cc}); plug-in refusals not covered"
+	sed 's/^/  /' "$T/cc.err" | head -n 5
+fi
+# The built-ins refuse options too: ref-pages' are a machine spec.
+expect_exit 2 "$MMT" list ref-pages:bogus
+expect_stderr "adapter 'ref-pages': create failed: "
+expect_exit 0 "$MMT" list ref-pages:cpus=2
+expect_exit 2 "$MMT" replay --allocator glibc:x "$T/objects.txt"
+expect_stderr "adapter 'glibc': create failed: .*unknown option 'x'"
+expect_exit 2 "$MMT" diff --allocator glibc --against glibc:x "$T/objects.txt"
+expect_stderr "^mmtorture diff: --against 'glibc:x': adapter 'glibc': create failed"
+if [ -x "$BIN/fuzz_pages" ]; then
+	MMT_ALLOCATOR=ref-pages:bogus expect_exit 2 "$BIN/fuzz_pages" -runs=10
+	expect_stderr "^fuzz_pages: MMT_ALLOCATOR='ref-pages:bogus': adapter 'ref-pages': create failed"
 fi
 
 last_cmd=

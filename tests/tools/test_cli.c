@@ -611,6 +611,18 @@ Test(cli_runs, allocator_default_target_and_opset)
 	cr_assert_eq(mmt_cli_select("t", "--allocator", "no-such", &ad,
 				    &options),
 		     MMT_EXIT_USAGE);
+	/* created once: options create() refuses are refused here */
+	cr_assert_eq(mmt_cli_select("t", "--allocator", "ref-pages:bogus", &ad,
+				    &options),
+		     MMT_EXIT_USAGE);
+	cr_assert_null(ad);
+	cr_assert_eq(mmt_cli_select("t", "--allocator", "glibc:x", &ad,
+				    &options),
+		     MMT_EXIT_USAGE);
+	cr_assert_eq(mmt_cli_select("t", "--allocator", "ref-pages:cpus=2", &ad,
+				    &options),
+		     MMT_EXIT_OK);
+	cr_assert_str_eq(options, "cpus=2");
 
 	cr_assert_eq(mmt_cli_check_target("t", "fuzz_pages"), MMT_EXIT_OK);
 	cr_assert_eq(mmt_cli_check_target("t", "fuzz_nosuch"), MMT_EXIT_USAGE);
