@@ -7,9 +7,10 @@
 # kept in $T/out and $T/err); expect_exit_in "CODES" CMD... accepts any of
 # CODES; expect_stderr / expect_stdout REGEX look at the last command's
 # output, expect_no_stdout / expect_no_stderr REGEX that it does not
-# match, expect_lines N FILE WHY counts lines; expect_same A B compares two
-# files byte for byte; expect_absent PATH checks that nothing was written. Ends with "N passed, M failed" and
-# exits non-zero when M > 0.
+# match; expect_lines N FILE WHY counts lines, expect_empty FILE wants
+# nothing in it; expect_same A B compares two files byte for byte;
+# expect_absent PATH checks that nothing was written. Ends with "N passed,
+# M failed" and exits non-zero when M > 0.
 set -u
 
 if [ $# -ne 2 ]; then
@@ -97,6 +98,10 @@ expect_lines() {
 
 expect_absent() {
 	if [ ! -e "$1" ]; then ok; else bad "$1 exists but should not"; fi
+}
+
+expect_empty() {
+	if [ ! -s "$1" ]; then ok; else bad "$1 is not empty: $(head -n 3 -- "$1")"; fi
 }
 
 expect_empty_dir() {
@@ -258,7 +263,11 @@ expect_stderr "unknown view 'slabinfo'"
 if ${CC:-cc} -shared -fPIC -std=c11 -I"$SRC/include" \
 	'-DMMT_EXPORT=__attribute__((visibility("default")))' -DSIMPLE_BUDDY_BUG=1 \
 	"$SRC/adapters/examples/simple_buddy/simple_buddy.c" -o "$T/buggy.so" \
-	-lpthread 2>"$T/cc.err"; then
+	-lpthread 2>"$T/cc.err" &&
+	${CC:-cc} -shared -fPIC -std=c11 -I"$SRC/include" \
+	'-DMMT_EXPORT=__attribute__((visibility("default")))' \
+	"$SRC/adapters/examples/simple_buddy/simple_buddy.c" -o "$T/simple.so" \
+	-lpthread 2>>"$T/cc.err"; then
 	expect_exit 0 "$MMT" replay "$T/split.txt"
 	expect_exit 1 "$MMT" replay --allocator "$T/buggy.so" "$T/split.txt"
 	expect_stdout 'split.txt: FAIL: [0-9]+ violations?, first at op [0-9]+'
@@ -342,6 +351,46 @@ if [ -e "$T/buggy.so" ]; then
 	expect_stdout '0 agree, 2 diverged'
 	expect_stdout 'DIFF-OFFSET \[diff\] strict'
 fi
+
+# ---------------------------------------------------------------- directories of mixed op sets
+# corpus/fuzz_diff holds pages_* and objects_* programs, each NAME.txt beside
+# its compiled NAME.bin: a directory runs each with the op set it was
+# written for (a .bin's from the .txt beside it) and skips, with a word,
+# what the allocators cannot run; exit 0 when nothing is wrong.
+CORPUS_DIFF=$SRC/corpus/fuzz_diff
+if [ -e "$T/simple.so" ]; then
+	expect_exit 0 "$MMT" diff --allocator "$T/simple.so" --against ref-pages "$CORPUS_DIFF/"
+	expect_stdout '/objects_basic\.bin: skipped: needs OBJECTS \('"'simple-buddy' and 'ref-pages' lack it"'\)$'
+	expect_stdout '/objects_basic\.txt: skipped: needs OBJECTS '
+	expect_stdout '/pages_basic\.bin: ok: [0-9]+ ops agree'
+	expect_stdout '^diff: ([0-9]+) agree, 0 diverged, 0 bad input, 0 environment; [0-9]+ ran, [0-9]+ skipped \(needs OBJECTS\)$'
+	expect_no_stdout 'objects_[a-z]+\.bin: ok'
+	expect_empty "$T/err"
+fi
+expect_exit 0 "$MMT" diff --allocator glibc --against glibc "$CORPUS_DIFF"
+expect_stdout '/objects_basic\.bin: ok: [0-9]+ ops agree; A glibc: [0-9]+ allocs'
+expect_stdout '/pages_basic\.bin: skipped: needs PAGES \('"'glibc'"' lacks it\)$'
+expect_stdout '^diff: [0-9]+ agree, 0 diverged, 0 bad input, 0 environment; [0-9]+ ran, [0-9]+ skipped \(needs PAGES\)$'
+expect_exit 0 "$MMT" replay "$CORPUS_DIFF"
+expect_stdout '/objects_realloc\.bin: skipped: needs OBJECTS \('"'ref-pages'"' lacks it\)$'
+expect_stdout '/pages_zones\.bin: ok: '
+expect_stdout '^replay: [0-9]+ ok, 0 failed, 0 bad input, 0 environment; [0-9]+ ran, [0-9]+ skipped \(needs OBJECTS\)$'
+expect_exit 0 "$MMT" replay --allocator glibc "$CORPUS_DIFF"
+expect_stdout '/objects_realloc\.bin: ok: '
+# the .bin is the .txt compiled: the same program
+expect_exit 0 "$MMT" trace "$CORPUS_DIFF/objects_basic.bin" -o "$T/objects_basic.trace.txt"
+expect_exit 0 "$MMT" trace "$CORPUS_DIFF/objects_basic.txt" -o "$T/objects_basic.canon.txt"
+expect_same "$T/objects_basic.canon.txt" "$T/objects_basic.trace.txt"
+# a file named that the allocators cannot run is still bad input
+expect_exit 2 "$MMT" diff --allocator ref-pages --against ref-pages "$CORPUS_DIFF/objects_basic.bin"
+expect_stderr "objects_basic.bin: the program uses the objects op set, which needs OBJECTS; 'ref-pages' lacks it"
+expect_exit 2 "$MMT" replay "$CORPUS_DIFF/objects_basic.bin"
+expect_stderr "no OBJECTS capability"
+# --target with one op set beats the .txt beside it
+expect_exit_in "0 1" "$MMT" replay --target fuzz_pages "$CORPUS_DIFF/objects_basic.bin"
+# nothing that could run: nothing was tested
+expect_exit 2 "$MMT" diff --allocator glibc --against glibc "$SRC/corpus/fuzz_pages"
+expect_stderr 'nothing to run: every file found was skipped \(needs PAGES\)'
 
 # ---------------------------------------------------------------- create() refusals
 # A spec whose create() refuses its options is exit 2 before anything runs,
