@@ -719,6 +719,20 @@ void mmt_cli_print_violations(const struct mmt_report *r, const char *noun)
 		printf("  ... and %lu more not kept\n", r->total - nr);
 }
 
+void mmt_cli_print_state(const char *title, enum mmt_opset set,
+			 const char *state, size_t len)
+{
+	size_t n = strnlen(state, len);
+
+	if (!n)
+		return;
+	printf("%s (%s):\n%.*s", title,
+	       set == MMT_OPSET_OBJECTS ? "live objects" : "buddyinfo", (int)n,
+	       state);
+	if (state[n - 1] != '\n')
+		putchar('\n');
+}
+
 /* ------------------------------------------------------------ file runs */
 
 /* Is option id the command's "--target"? (Its value also picks the op set

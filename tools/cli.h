@@ -219,6 +219,15 @@ void mmt_cli_print_headline(const char *path, const char *verdict,
  */
 void mmt_cli_print_violations(const struct mmt_report *r, const char *noun);
 
+/*
+ * A side's state after a failure, under "TITLE (WHAT):" where WHAT names
+ * what the executor captured: "live objects" for an objects program (the
+ * shadow's table: an OBJECTS adapter has no buddyinfo), "buddyinfo" for a
+ * pages one. Nothing when state is empty; a missing last newline is added.
+ */
+void mmt_cli_print_state(const char *title, enum mmt_opset set,
+			 const char *state, size_t len);
+
 /* ------------------------------------------------------------ file runs */
 
 /*

@@ -19,8 +19,9 @@
  * named that the pair cannot run is bad input.
  *
  * Output: "FILE: ok ..." per file, or the first op that diverged with
- * both sides' outcomes, every finding (op index, id, layer, message) and
- * a "reproduce:" command line. --trace prints every op with both outcomes.
+ * both sides' outcomes, every finding (op index, id, layer, message), the
+ * state of each side that reported (its buddyinfo for a pages program, its
+ * live objects for an objects one) and a "reproduce:" command line. --trace prints every op with both outcomes.
  *
  * Exit over all files: 2 if any was bad input or the usage was (unknown
  * allocator, --strict on a pair it does not apply to, no op set in
@@ -138,15 +139,12 @@ static void print_failure(const struct diff_ctx *ctx, const char *path,
 	}
 	mmt_cli_print_violations(&res->report, "finding");
 	for (i = 0; i < 2; i++) {
-		const char *st = res->side[i].state;
-		size_t n = strnlen(st, sizeof(res->side[i].state));
+		char title[160];
 
-		if (!n)
-			continue;
-		printf("state of %c %s (buddyinfo):\n%.*s", 'A' + i,
-		       i ? ctx->b->name : ctx->a->name, (int)n, st);
-		if (st[n - 1] != '\n')
-			putchar('\n');
+		snprintf(title, sizeof(title), "state of %c %s", 'A' + i,
+			 i ? ctx->b->name : ctx->a->name);
+		mmt_cli_print_state(title, prog->opset, res->side[i].state,
+				    sizeof(res->side[i].state));
 	}
 	print_reproduce(ctx, path);
 }

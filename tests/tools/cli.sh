@@ -392,6 +392,30 @@ expect_exit_in "0 1" "$MMT" replay --target fuzz_pages "$CORPUS_DIFF/objects_bas
 expect_exit 2 "$MMT" diff --allocator glibc --against glibc "$SRC/corpus/fuzz_pages"
 expect_stderr 'nothing to run: every file found was skipped \(needs PAGES\)'
 
+# ---------------------------------------------------------------- diff of an OBJECTS pair
+# bad_align.so's aligned op keeps only 16 bytes: the diff names what each
+# side's state is (its live objects, not buddyinfo) and every live object
+# shows the alignment its address has, as the outcome line does.
+if ${CC:-cc} -shared -fPIC -std=c11 -I"$SRC/include" \
+	"$SRC/tests/plugins/bad_align.c" -o "$T/bad_align.so" 2>"$T/cc.err"; then
+	printf '%s\n' 'opset objects' 'malloc s0 size=24' 'calloc s1 size=100' \
+		'aligned s2 size=64 align=64' 'free s1' >"$T/objects-align.txt"
+	expect_exit 1 "$MMT" diff --allocator "$T/bad_align.so" --against glibc "$T/objects-align.txt"
+	expect_stdout '^    A bad-align: ok size 64 usable 64 align 16$'
+	expect_stdout '^  finding [0-9]: op 2: DIFF-ALIGN \[diff\] A bad-align: aligned of 64 bytes is aligned to 16, below the 64'
+	expect_stdout '^state of A bad-align \(live objects\):$'
+	expect_no_stdout 'buddyinfo'
+	expect_stdout '^live objects 3, 188 bytes asked$'
+	expect_stdout '^s0 0x[0-9a-f]+ size 24 usable 24 align (64|128|256|512|1024|2048|4096)$'
+	expect_stdout '^s1 0x[0-9a-f]+ size 100 usable 100 align (64|128|256|512|1024|2048|4096)$'
+	expect_stdout '^s2 0x[0-9a-f]+ size 64 usable 64 align 16 \(asked 64\)$'
+	expect_no_stdout ' align 0'
+	expect_no_stdout '^state of B'
+else
+	echo "skip: cannot build tests/plugins/bad_align.c (${CC:-cc}); objects diff state not covered"
+	sed 's/^/  /' "$T/cc.err" | head -n 5
+fi
+
 # ---------------------------------------------------------------- create() refusals
 # A spec whose create() refuses its options is exit 2 before anything runs,
 # once, in every command and in both fuzz targets (mmt_adapter_try_create);

@@ -951,3 +951,24 @@ Test(cli_runs, nothing_ran_when_every_file_was_skipped, .init = make_tmpdir,
 		     MMT_EXIT_USAGE, "nothing was tested");
 	cr_assert_eq(ran, 0);
 }
+
+Test(cli_runs, state_titled_by_what_it_shows, .init = cr_redirect_stdout)
+{
+	static const char objs[] = "live objects 1, 8 bytes asked\n"
+				   "s0 0x1000 size 8 usable 8 align 4096";
+	static const char buddy[] = "Node 0, zone      DMA      1\n";
+
+	mmt_cli_print_state("state of A glibc", MMT_OPSET_OBJECTS, objs,
+			    sizeof(objs));
+	mmt_cli_print_state("state of B ref-pages", MMT_OPSET_PAGES, buddy,
+			    sizeof(buddy));
+	mmt_cli_print_state("state of B none", MMT_OPSET_PAGES, "", 1);
+	mmt_cli_print_state("cut", MMT_OPSET_PAGES, buddy, 4);
+	fflush(stdout);
+	cr_assert_stdout_eq_str("state of A glibc (live objects):\n"
+				"live objects 1, 8 bytes asked\n"
+				"s0 0x1000 size 8 usable 8 align 4096\n"
+				"state of B ref-pages (buddyinfo):\n"
+				"Node 0, zone      DMA      1\n"
+				"cut (buddyinfo):\nNode\n");
+}
