@@ -917,20 +917,20 @@ Test(cli_runs, directory_programs_the_allocators_cannot_run_are_skipped,
 	cr_assert_eq(ran, 9, "bad.txt, o.bin, o.txt, q.bin");
 	fflush(stdout);
 	snprintf(out, sizeof(out),
-		 "%1$s/o.bin: skipped: needs OBJECTS ('ref-pages' lacks it)\n"
-		 "%1$s/o.txt: skipped: needs OBJECTS ('ref-pages' lacks it)\n"
+		 "%s/o.bin: skipped: needs OBJECTS ('ref-pages' lacks it)\n"
+		 "%s/o.txt: skipped: needs OBJECTS ('ref-pages' lacks it)\n"
 		 "t: 3 ok, 0 failed, 0 bad input, 0 environment; 3 ran, 2 "
 		 "skipped (needs OBJECTS)\n"
-		 "%1$s/o.bin: skipped: needs OBJECTS ('ref-pages' lacks it)\n"
-		 "%1$s/o.txt: skipped: needs OBJECTS ('ref-pages' lacks it)\n"
-		 "%1$s/p.txt: skipped: needs PAGES ('glibc' lacks it)\n"
-		 "%1$s/q.bin: skipped: needs OBJECTS ('ref-pages' lacks it)\n"
+		 "%s/o.bin: skipped: needs OBJECTS ('ref-pages' lacks it)\n"
+		 "%s/o.txt: skipped: needs OBJECTS ('ref-pages' lacks it)\n"
+		 "%s/p.txt: skipped: needs PAGES ('glibc' lacks it)\n"
+		 "%s/q.bin: skipped: needs OBJECTS ('ref-pages' lacks it)\n"
 		 "t: 1 agree, 0 diverged, 0 bad input, 0 environment; 1 ran, "
 		 "4 skipped (1 needs PAGES, 3 need OBJECTS)\n"
-		 "%1$s/p.txt: skipped: needs PAGES ('glibc' lacks it)\n"
+		 "%s/p.txt: skipped: needs PAGES ('glibc' lacks it)\n"
 		 "t: 4 agree, 0 diverged, 0 bad input, 0 environment; 4 ran, "
 		 "1 skipped (needs PAGES)\n",
-		 tmpdir);
+		 tmpdir, tmpdir, tmpdir, tmpdir, tmpdir, tmpdir, tmpdir);
 	cr_assert_stdout_eq_str(out);
 }
 
