@@ -6,6 +6,7 @@
 #   simple_buddy_nozero.so                   the same, ignoring __GFP_ZERO
 #   bad_abi.so no_entry.so missing_fn.so null_entry.so small_struct.so
 #   no_create.so no_name.so fussy.so         tests/plugins/*.c
+#   bad_align.so (an OBJECTS malloc with a misaligned aligned op)
 #   not_elf.so                               a text file (not a shared object)
 #
 # Plug-ins are MODULE libraries built like a user's would be: the adapter
@@ -42,7 +43,7 @@ mmt_plugin(simple_buddy_buggy ${_sb} SIMPLE_BUDDY_BUG=1)
 mmt_plugin(simple_buddy_nozero ${_sb} SIMPLE_BUDDY_BUG=2)
 
 foreach(_p bad_abi no_entry missing_fn null_entry small_struct no_create
-    no_name fussy)
+    no_name fussy bad_align)
   mmt_plugin(${_p} ${CMAKE_SOURCE_DIR}/tests/plugins/${_p}.c)
 endforeach()
 

@@ -71,6 +71,20 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 		fuzz_spec_b = (fuzz_a->caps & MMT_CAP_PAGES) ? "ref-pages" :
 							       "glibc";
 	select_side("MMT_AGAINST", fuzz_spec_b, &fuzz_b, &fuzz_opts_b);
+	/* options create() refuses: exit now, not one refusal per input */
+	for (int side = 0; side < 2; side++) {
+		int rc = mmt_adapter_try_create(
+			side ? fuzz_b : fuzz_a,
+			side ? fuzz_opts_b : fuzz_opts_a, err, sizeof(err));
+
+		if (rc != 0) {
+			fprintf(stderr, "fuzz_diff: %s='%s': %s\n",
+				side ? "MMT_AGAINST" : "MMT_ALLOCATOR",
+				side ? fuzz_spec_b : fuzz_spec_a, err);
+			exit(rc == MMT_EXIT_ENV ? MMT_EXIT_ENV :
+						  MMT_EXIT_USAGE);
+		}
+	}
 	if (mmt_diff_opset(fuzz_a, fuzz_b, &fuzz_set, err, sizeof(err))) {
 		fprintf(stderr, "fuzz_diff: %s\n", err);
 		exit(MMT_EXIT_USAGE);

@@ -42,7 +42,8 @@ static char fuzz_repro[1200]; /* mmtorture arguments that replay an input */
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	const char *spec = getenv("MMT_ALLOCATOR");
-	char err[256];
+	char err[512];
+	int rc;
 
 	/* May re-execute the process once so any peer can be loaded. */
 	mmt_process_init(argc ? *argc : 0, argv ? *argv : NULL);
@@ -55,6 +56,14 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 		fprintf(stderr, "fuzz_pages: MMT_ALLOCATOR='%s': %s\n", spec,
 			err[0] ? err : "cannot select this allocator");
 		exit(MMT_EXIT_USAGE);
+	}
+	/* options create() refuses: exit now, not one refusal per input */
+	rc = mmt_adapter_try_create(fuzz_adapter, fuzz_options, err,
+				    sizeof(err));
+	if (rc != 0) {
+		fprintf(stderr, "fuzz_pages: MMT_ALLOCATOR='%s': %s\n", spec,
+			err);
+		exit(rc == MMT_EXIT_ENV ? MMT_EXIT_ENV : MMT_EXIT_USAGE);
 	}
 	mmt_fuzz_put_arg(fuzz_repro, sizeof(fuzz_repro),
 			 mmt_fuzz_put(fuzz_repro, sizeof(fuzz_repro), 0,

@@ -15,10 +15,12 @@
  * my.so` means the file my.so here.
  *
  * Every refusal is MMT_EXIT_USAGE (exit 2): the plug-in is bad input.
- * Whether create() then accepts the options is decided later, when the
- * executor creates an instance (mmt_exec_open, mmt_exit_for_create(): an
- * environment errno is exit 3, any other error exit 2 with the adapter's
- * own message).
+ * Whether create() then accepts the options is not decided here: every
+ * command and fuzz target next creates one instance on the default machine
+ * (mmt_adapter_try_create() in registry.c) before any input runs, and the
+ * executor creates one per program (mmt_exec_open); both map the error
+ * with mmt_exit_for_create(): an environment errno is exit 3, any other
+ * error exit 2 with the adapter's own message.
  *
  * Handles stay open for the life of the process: adapters hold pointers
  * into the object, and loading the same path twice returns the same table

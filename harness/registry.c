@@ -17,15 +17,27 @@
  * mmt_adapter_validate() is the one place that decides whether a table is
  * usable: ABI version, struct size, name, and for every declared
  * capability every function that capability needs.
+ *
+ * mmt_adapter_try_create() is the one place that decides, before any input
+ * runs, whether a spec's options are accepted: it creates one instance on
+ * the default machine (an arena mapped as the executor maps it, for PAGES
+ * without OWN_ARENA) and destroys it at once. Every command and fuzz
+ * target calls it right after selecting, so options create() refuses end
+ * the run at start-up (exit 2, or 3 for the environment) instead of
+ * failing every input one by one.
  */
+#include <errno.h>
 #include <pthread.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include <mmtorture/exec.h>
+#include <mmtorture/ops.h>
 
 #include "../adapters/peers.h"
+#include "mmt_internal.h"
 #include "plugin.h"
 
 #define NO_PEER (-1)
@@ -241,4 +253,52 @@ int mmt_adapter_validate(const struct mmt_adapter *ad, char *err, size_t errlen)
 		}
 	}
 	return 0;
+}
+
+int mmt_adapter_try_create(const struct mmt_adapter *ad, const char *options,
+			   char *err, size_t errlen)
+{
+	struct mmt_adapter_env env;
+	char cerr[256] = "";
+	void *state = NULL, *map = MAP_FAILED;
+	size_t map_len = 0;
+	char dummy[1];
+	int ret;
+
+	if (!err || !errlen) {
+		err = dummy;
+		errlen = sizeof(dummy);
+	}
+	err[0] = '\0';
+	ret = mmt_adapter_validate(ad, err, errlen);
+	if (ret)
+		return ret;
+	memset(&env, 0, sizeof(env));
+	env.abi_version = MMT_ADAPTER_ABI_VERSION;
+	env.struct_size = sizeof(env);
+	env.options = options ? options : "";
+	mmt_machine_default(&env.machine);
+	env.nr_threads = 1;
+	if ((ad->caps & MMT_CAP_PAGES) && !(ad->caps & MMT_CAP_OWN_ARENA)) {
+		map = mmt_arena_map(&env.machine, &map_len);
+		if (map == MAP_FAILED) {
+			snprintf(err, errlen,
+				 "adapter '%s': cannot map the arena of the "
+				 "default machine: %s",
+				 ad->name, strerror(errno));
+			return MMT_EXIT_ENV;
+		}
+		mmt_arena_from_machine(&env.machine, map, &env.arena);
+	}
+	ret = ad->create(&env, &state, cerr, sizeof(cerr));
+	if (ret == 0) {
+		ad->destroy(state);
+	} else {
+		cerr[sizeof(cerr) - 1] = '\0';
+		snprintf(err, errlen, "adapter '%s': create failed: %s",
+			 ad->name, cerr[0] ? cerr : strerror(-ret));
+	}
+	if (map != MAP_FAILED)
+		munmap(map, map_len);
+	return mmt_exit_for_create(ret);
 }

@@ -17,10 +17,16 @@
  * File runs (replay, diff): an operand that is a directory stands for
  * every file below it, walked depth first in alphasort order with dot
  * files skipped and at most MMT_CLI_MAX_DEPTH levels, so a run over a
- * corpus directory is the same run every time. Each file's exit code is
+ * corpus directory is the same run every time. A file found in a
+ * directory whose program needs a capability the command's allocators lack
+ * (corpus/fuzz_diff mixes pages and objects programs) is skipped with a
+ * line saying so, before it is run; its op set is read as the command
+ * will read it (a text's own; a binary's by mmt_cli_binary_opset: target,
+ * directory, the NAME.txt beside NAME.bin, the command's default). A file
+ * named on the command line is always run. Each run file's exit code is
  * tallied; the command ends with the worst by the order bad input, then
  * environment, then bug (a bad file must not hide behind a bug found in
- * another).
+ * another); skipped files are counted apart.
  *
  * Invariants: every error path prints one message naming the file or flag
  * and returns an enum mmt_exit; nothing here exits or aborts.
@@ -226,8 +232,25 @@ int mmt_cli_parse_u64(const char *cmd, const char *what, const char *s,
 
 /* ------------------------------------------------------------ files */
 
-int mmt_cli_read_file(const char *cmd, const char *path, size_t limit,
-		      uint8_t **data, size_t *len)
+/* mmt_cli_error() unless quiet (a peek at a file must not say a word). */
+static void read_error(int quiet, const char *cmd, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void read_error(int quiet, const char *cmd, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	if (quiet)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	mmt_cli_error(cmd, "%s", msg);
+}
+
+static int read_file(const char *cmd, int quiet, const char *path, size_t limit,
+		     uint8_t **data, size_t *len)
 {
 	struct stat st;
 	uint8_t *buf = NULL;
@@ -239,20 +262,20 @@ int mmt_cli_read_file(const char *cmd, const char *path, size_t limit,
 	fd = strcmp(path, "-") == 0 ? dup(STDIN_FILENO) :
 				      open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
-		mmt_cli_error(cmd, "%s: %s", path, strerror(errno));
+		read_error(quiet, cmd, "%s: %s", path, strerror(errno));
 		return MMT_EXIT_USAGE;
 	}
 	if (fstat(fd, &st) != 0) {
-		mmt_cli_error(cmd, "%s: %s", path, strerror(errno));
+		read_error(quiet, cmd, "%s: %s", path, strerror(errno));
 		goto out;
 	}
 	if (S_ISDIR(st.st_mode)) {
-		mmt_cli_error(cmd, "%s: is a directory", path);
+		read_error(quiet, cmd, "%s: is a directory", path);
 		goto out;
 	}
 	if (S_ISREG(st.st_mode) && (uint64_t)st.st_size > limit) {
-		mmt_cli_error(cmd, "%s: too large (%lld bytes, limit %zu)",
-			      path, (long long)st.st_size, limit);
+		read_error(quiet, cmd, "%s: too large (%lld bytes, limit %zu)",
+			   path, (long long)st.st_size, limit);
 		goto out;
 	}
 	for (;;) {
@@ -268,14 +291,15 @@ int mmt_cli_read_file(const char *cmd, const char *path, size_t limit,
 			if (ncap > limit + 2)
 				ncap = limit + 2;
 			if (ncap <= cap) {
-				mmt_cli_error(cmd,
-					      "%s: too large (limit %zu bytes)",
-					      path, limit);
+				read_error(quiet, cmd,
+					   "%s: too large (limit %zu bytes)",
+					   path, limit);
 				goto out;
 			}
 			nbuf = realloc(buf, ncap);
 			if (!nbuf) {
-				mmt_cli_error(cmd, "%s: out of memory", path);
+				read_error(quiet, cmd, "%s: out of memory",
+					   path);
 				rc = MMT_EXIT_ENV;
 				goto out;
 			}
@@ -286,15 +310,16 @@ int mmt_cli_read_file(const char *cmd, const char *path, size_t limit,
 		if (got < 0 && errno == EINTR)
 			continue;
 		if (got < 0) {
-			mmt_cli_error(cmd, "%s: %s", path, strerror(errno));
+			read_error(quiet, cmd, "%s: %s", path, strerror(errno));
 			goto out;
 		}
 		if (got == 0)
 			break;
 		used += (size_t)got;
 		if (used > limit) {
-			mmt_cli_error(cmd, "%s: too large (limit %zu bytes)",
-				      path, limit);
+			read_error(quiet, cmd,
+				   "%s: too large (limit %zu bytes)", path,
+				   limit);
 			goto out;
 		}
 	}
@@ -314,6 +339,12 @@ out:
 	free(buf);
 	close(fd);
 	return rc;
+}
+
+int mmt_cli_read_file(const char *cmd, const char *path, size_t limit,
+		      uint8_t **data, size_t *len)
+{
+	return read_file(cmd, 0, path, limit, data, len);
 }
 
 static int write_all(int fd, const void *data, size_t len)
@@ -451,12 +482,12 @@ int mmt_cli_load_prog(const char *cmd, const char *path, enum mmt_cli_form form,
 
 /* Keep in step with fuzz/fuzz_*.c: one row per target fuzz/ builds. */
 const struct mmt_cli_target mmt_cli_targets[] = {
-	{ "fuzz_pages", MMT_OPSET_PAGES,
+	{ "fuzz_pages", MMT_OPSET_PAGES, 0,
 	  "page allocator: alloc/free by order and GFP mask, full checks" },
-	{ "fuzz_diff", MMT_OPSET_PAGES,
+	{ "fuzz_diff", MMT_OPSET_PAGES, 1,
 	  "two allocators in lockstep ($MMT_ALLOCATOR vs $MMT_AGAINST); op "
 	  "set from their shared capabilities (pages, else objects)" },
-	{ NULL, MMT_OPSET_PAGES, NULL },
+	{ NULL, MMT_OPSET_PAGES, 0, NULL },
 };
 
 const struct mmt_cli_target *mmt_cli_find_target(const char *name)
@@ -688,7 +719,32 @@ void mmt_cli_print_violations(const struct mmt_report *r, const char *noun)
 		printf("  ... and %lu more not kept\n", r->total - nr);
 }
 
+void mmt_cli_print_state(const char *title, enum mmt_opset set,
+			 const char *state, size_t len)
+{
+	size_t n = strnlen(state, len);
+
+	if (!n)
+		return;
+	printf("%s (%s):\n%.*s", title,
+	       set == MMT_OPSET_OBJECTS ? "live objects" : "buddyinfo", (int)n,
+	       state);
+	if (state[n - 1] != '\n')
+		putchar('\n');
+}
+
 /* ------------------------------------------------------------ file runs */
+
+/* Is option id the command's "--target"? (Its value also picks the op set
+ * of the binary files mmt_cli_run_files() finds in directories.) */
+static int is_target_option(const struct mmt_cli_opt *opts, int id)
+{
+	for (; opts->name; opts++) {
+		if (opts->id == id)
+			return strcmp(opts->name, "target") == 0;
+	}
+	return 0;
+}
 
 int mmt_cli_parse_run(const char *cmd, int argc, char **argv,
 		      const struct mmt_cli_opt *opts, void (*usage)(FILE *out),
@@ -732,6 +788,8 @@ int mmt_cli_parse_run(const char *cmd, int argc, char **argv,
 			a->trace = 1;
 			break;
 		default:
+			if (is_target_option(opts, id))
+				a->target = value;
 			own(ctx, id, value);
 			break;
 		}
@@ -767,8 +825,14 @@ int mmt_cli_select(const char *cmd, const char *flag, const char *spec,
 	char err[512] = "";
 	int rc = mmt_adapter_select(spec, ad, options, err, sizeof(err));
 
+	/* options create() refuses end the command before any file runs */
 	if (rc == 0 && *ad)
+		rc = mmt_adapter_try_create(*ad, *options, err, sizeof(err));
+	else if (rc == 0)
+		rc = MMT_EXIT_USAGE;
+	if (rc == 0)
 		return MMT_EXIT_OK;
+	*ad = NULL;
 	mmt_cli_error(cmd, "%s '%s': %s", flag, spec,
 		      err[0] ? err : "cannot be used");
 	return rc == MMT_EXIT_ENV ? MMT_EXIT_ENV : MMT_EXIT_USAGE;
@@ -785,15 +849,86 @@ int mmt_cli_check_target(const char *cmd, const char *target)
 	return MMT_EXIT_USAGE;
 }
 
+/* The op set a target's name decides, or -1 (unknown, or it follows the
+ * allocators: fuzz_diff). */
+static int fixed_opset(const char *target)
+{
+	const struct mmt_cli_target *t = mmt_cli_find_target(target);
+
+	if (t && t->by_allocators)
+		return -1;
+	return mmt_opset_for_target(target);
+}
+
+/* The op set of the text program at path: 0 with *set, or -1 (unreadable,
+ * or it does not parse). Nothing is printed. */
+static int text_opset(const char *path, enum mmt_opset *set)
+{
+	struct mmt_parse_error perr;
+	struct mmt_prog prog;
+	uint8_t *data;
+	size_t len;
+	int rc;
+
+	if (strcmp(path, "-") == 0 ||
+	    read_file(NULL, 1, path, MMT_CLI_MAX_FILE, &data, &len))
+		return -1;
+	memset(&perr, 0, sizeof(perr));
+	rc = mmt_prog_parse_text((const char *)data, len, path, &prog, &perr);
+	free(data);
+	if (rc != 0)
+		return -1;
+	*set = prog.opset;
+	mmt_prog_free(&prog);
+	return 0;
+}
+
+/* For "NAME.bin": the op set of "NAME.txt" beside it. 0, or -1. */
+static int beside_opset(const char *path, enum mmt_opset *set)
+{
+	size_t n = strlen(path);
+	struct stat st;
+	char *txt;
+	int rc = -1;
+
+	if (n < 4 || strcmp(path + n - 4, ".bin") != 0)
+		return -1;
+	txt = malloc(n + 1);
+	if (!txt)
+		return -1;
+	memcpy(txt, path, n - 4);
+	memcpy(txt + n - 4, ".txt", 5);
+	if (stat(txt, &st) == 0 && S_ISREG(st.st_mode))
+		rc = text_opset(txt, set);
+	free(txt);
+	return rc;
+}
+
+enum mmt_opset mmt_cli_binary_opset(const char *target, const char *path,
+				    enum mmt_opset fallback)
+{
+	enum mmt_opset set;
+	char found[64];
+	int fixed;
+
+	if (target && (fixed = fixed_opset(target)) >= 0)
+		return (enum mmt_opset)fixed;
+	target = mmt_cli_target_from_path(path, found, sizeof(found));
+	if (target && (fixed = fixed_opset(target)) >= 0)
+		return (enum mmt_opset)fixed;
+	if (beside_opset(path, &set) == 0)
+		return set;
+	return fallback;
+}
+
 enum mmt_opset mmt_cli_opset_for_file(const char *target, const char *path)
 {
-	char found[64];
+	return mmt_cli_binary_opset(target, path, MMT_OPSET_PAGES);
+}
 
-	if (!target)
-		target = mmt_cli_target_from_path(path, found, sizeof(found));
-	if (target && mmt_opset_for_target(target) >= 0)
-		return (enum mmt_opset)mmt_opset_for_target(target);
-	return MMT_OPSET_PAGES;
+uint32_t mmt_cli_opset_needs(enum mmt_opset set)
+{
+	return set == MMT_OPSET_OBJECTS ? MMT_CAP_OBJECTS : MMT_CAP_PAGES;
 }
 
 int mmt_cli_refused(const char *cmd, const char *path, int rc, const char *err,
@@ -832,6 +967,15 @@ unsigned int mmt_cli_tally_total(const struct mmt_cli_tally *t)
 	return t->nr_ok + t->nr_bug + t->nr_usage + t->nr_env;
 }
 
+unsigned int mmt_cli_tally_skipped(const struct mmt_cli_tally *t)
+{
+	unsigned int n = 0;
+
+	for (int i = 0; i < MMT_NR_OPSETS; i++)
+		n += t->nr_skipped[i];
+	return n;
+}
+
 int mmt_cli_tally_exit(const struct mmt_cli_tally *t)
 {
 	if (t->nr_usage)
@@ -848,9 +992,61 @@ static int skip_dot(const struct dirent *d)
 	return d->d_name[0] != '.';
 }
 
+/* What the files of a run are checked against before they run. */
+struct skip_rule {
+	const struct mmt_cli_run_args *a;
+	const struct mmt_adapter *ad[2]; /* the allocators; NULL: none */
+};
+
+/* The op set of the program at path, as the command will read it: 0 with
+ * *set, or -1 when it cannot be told (the run itself will say why). */
+static int file_opset(const struct mmt_cli_run_args *a, const char *path,
+		      enum mmt_opset *set)
+{
+	int text = a->form == MMT_FORM_AUTO ? mmt_cli_is_text_name(path) :
+					      a->form == MMT_FORM_TEXT;
+
+	if (text)
+		return text_opset(path, set);
+	*set = mmt_cli_binary_opset(a->target, path, a->fallback);
+	return 0;
+}
+
+/* 1 (after "PATH: skipped: ...") when the allocators cannot run path. */
+static int skip_file(const struct skip_rule *sr, const char *path,
+		     struct mmt_cli_tally *t)
+{
+	const char *lack[2];
+	enum mmt_opset set;
+	uint32_t need;
+	char caps[32];
+	int n = 0;
+
+	if (!sr || !sr->ad[0] || file_opset(sr->a, path, &set) != 0)
+		return 0;
+	need = mmt_cli_opset_needs(set);
+	for (int i = 0; i < 2; i++) {
+		if (sr->ad[i] && !(sr->ad[i]->caps & need))
+			lack[n++] = sr->ad[i]->name;
+	}
+	if (n == 0)
+		return 0;
+	mmt_cli_caps_format(need, caps, sizeof(caps));
+	if (n == 2 && strcmp(lack[0], lack[1]) != 0)
+		printf("%s: skipped: needs %s ('%s' and '%s' lack it)\n", path,
+		       caps, lack[0], lack[1]);
+	else
+		printf("%s: skipped: needs %s ('%s' lacks it)\n", path, caps,
+		       lack[0]);
+	fflush(stdout);
+	if ((unsigned int)set < MMT_NR_OPSETS)
+		t->nr_skipped[set]++;
+	return 1;
+}
+
 static void walk(const char *cmd, const char *path,
 		 int (*fn)(void *ctx, const char *path), void *ctx,
-		 struct mmt_cli_tally *t, int depth)
+		 struct mmt_cli_tally *t, int depth, const struct skip_rule *sr)
 {
 	struct dirent **names;
 	struct stat st;
@@ -858,7 +1054,9 @@ static void walk(const char *cmd, const char *path,
 
 	if (strcmp(path, "-") == 0 || stat(path, &st) != 0 ||
 	    !S_ISDIR(st.st_mode)) {
-		mmt_cli_tally_add(t, fn(ctx, path));
+		/* a file given by name always runs */
+		if (depth == 0 || !skip_file(sr, path, t))
+			mmt_cli_tally_add(t, fn(ctx, path));
 		return;
 	}
 	if (depth >= MMT_CLI_MAX_DEPTH) {
@@ -880,7 +1078,7 @@ static void walk(const char *cmd, const char *path,
 			snprintf(child, len, "%s%s%s", path,
 				 path[strlen(path) - 1] == '/' ? "" : "/",
 				 names[i]->d_name);
-			walk(cmd, child, fn, ctx, t, depth + 1);
+			walk(cmd, child, fn, ctx, t, depth + 1, sr);
 			free(child);
 		} else {
 			mmt_cli_tally_add(t, MMT_EXIT_ENV);
@@ -894,7 +1092,36 @@ void mmt_cli_walk(const char *cmd, const char *path,
 		  int (*fn)(void *ctx, const char *path), void *ctx,
 		  struct mmt_cli_tally *t)
 {
-	walk(cmd, path, fn, ctx, t, 0);
+	walk(cmd, path, fn, ctx, t, 0, NULL);
+}
+
+/* "needs OBJECTS", or "1 needs PAGES, 2 need OBJECTS" for more than one. */
+static void skip_reasons(const struct mmt_cli_tally *t, char *buf, size_t len)
+{
+	size_t pos = 0;
+	int kinds = 0;
+	char caps[32];
+
+	buf[0] = 0;
+	for (int i = 0; i < MMT_NR_OPSETS; i++)
+		kinds += t->nr_skipped[i] != 0;
+	for (int i = 0; i < MMT_NR_OPSETS; i++) {
+		int n;
+
+		if (!t->nr_skipped[i])
+			continue;
+		mmt_cli_caps_format(mmt_cli_opset_needs((enum mmt_opset)i),
+				    caps, sizeof(caps));
+		if (kinds == 1)
+			n = snprintf(buf + pos, len - pos, "needs %s", caps);
+		else
+			n = snprintf(buf + pos, len - pos, "%s%u need%s %s",
+				     pos ? ", " : "", t->nr_skipped[i],
+				     t->nr_skipped[i] == 1 ? "s" : "", caps);
+		if (n < 0 || (size_t)n >= len - pos)
+			return;
+		pos += (size_t)n;
+	}
 }
 
 int mmt_cli_run_files(const char *cmd, struct mmt_cli_run_args *a,
@@ -903,22 +1130,47 @@ int mmt_cli_run_files(const char *cmd, struct mmt_cli_run_args *a,
 		      const char *bug_word)
 {
 	struct mmt_cli_tally t;
+	struct skip_rule sr;
+	char why[128];
+	const char *opts;
+	unsigned int skipped;
 	size_t i;
 
 	memset(&t, 0, sizeof(t));
+	memset(&sr, 0, sizeof(sr));
+	sr.a = a;
+	sr.ad[0] = a->ad[0];
+	sr.ad[1] = a->ad[1];
+	/* no allocator given: spec's (selected already by the command) */
+	if (!sr.ad[0] && a->spec &&
+	    mmt_adapter_select(a->spec, &sr.ad[0], &opts, why, sizeof(why)))
+		sr.ad[0] = NULL;
 	for (i = 0; i < a->nr_files; i++)
-		mmt_cli_walk(cmd, a->files[i], fn, ctx, &t);
+		walk(cmd, a->files[i], fn, ctx, &t, 0, &sr);
 	mmt_cli_run_args_free(a);
+	skipped = mmt_cli_tally_skipped(&t);
+	skip_reasons(&t, why, sizeof(why));
 	if (mmt_cli_tally_total(&t) == 0) {
-		mmt_cli_error(cmd,
-			      "nothing to %s: the directories given hold no "
-			      "files",
-			      nothing);
+		if (skipped)
+			mmt_cli_error(cmd,
+				      "nothing to %s: every file found was "
+				      "skipped (%s)",
+				      nothing, why);
+		else
+			mmt_cli_error(cmd,
+				      "nothing to %s: the directories given "
+				      "hold no files",
+				      nothing);
 		return MMT_EXIT_USAGE;
 	}
-	if (mmt_cli_tally_total(&t) > 1)
-		printf("%s: %u %s, %u %s, %u bad input, %u environment\n", cmd,
+	if (mmt_cli_tally_total(&t) + skipped > 1) {
+		printf("%s: %u %s, %u %s, %u bad input, %u environment", cmd,
 		       t.nr_ok, ok_word, t.nr_bug, bug_word, t.nr_usage,
 		       t.nr_env);
+		if (skipped)
+			printf("; %u ran, %u skipped (%s)", t.nr_ok + t.nr_bug,
+			       skipped, why);
+		putchar('\n');
+	}
 	return mmt_cli_tally_exit(&t);
 }

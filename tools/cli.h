@@ -148,6 +148,10 @@ int mmt_cli_load_prog(const char *cmd, const char *path, enum mmt_cli_form form,
 struct mmt_cli_target {
 	const char *name; /* "fuzz_pages": fuzz/fuzz_pages.c */
 	enum mmt_opset opset; /* what its bytes decode to */
+	/* 1 when the op set follows the allocators it runs (fuzz_diff: pages
+	 * for a pages pair, objects for an objects pair), so its name alone
+	 * does not say how a file of it decodes; opset is then its default */
+	int by_allocators;
 	const char *what; /* one line */
 };
 
@@ -215,6 +219,15 @@ void mmt_cli_print_headline(const char *path, const char *verdict,
  */
 void mmt_cli_print_violations(const struct mmt_report *r, const char *noun);
 
+/*
+ * A side's state after a failure, under "TITLE (WHAT):" where WHAT names
+ * what the executor captured: "live objects" for an objects program (the
+ * shadow's table: an OBJECTS adapter has no buddyinfo), "buddyinfo" for a
+ * pages one. Nothing when state is empty; a missing last newline is added.
+ */
+void mmt_cli_print_state(const char *title, enum mmt_opset set,
+			 const char *state, size_t len);
+
 /* ------------------------------------------------------------ file runs */
 
 /*
@@ -236,8 +249,19 @@ struct mmt_cli_run_args {
 	const char *spec; /* --allocator, else mmt_cli_default_allocator() */
 	enum mmt_cli_form form; /* --text / --binary */
 	int trace; /* --trace */
+	/* The value of the command's option named "target" (--target), when
+	 * it has one and it was given; else NULL. */
+	const char *target;
 	const char **files; /* the operands, in order */
 	size_t nr_files;
+	/*
+	 * Set by the command before mmt_cli_run_files(), for the files it
+	 * finds in directories: the allocators every file runs on (ad[1]
+	 * NULL for one; ad[0] NULL: spec's) and the op set of a binary file
+	 * no rule of mmt_cli_binary_opset() decides (0: pages).
+	 */
+	const struct mmt_adapter *ad[2];
+	enum mmt_opset fallback;
 };
 
 /*
@@ -257,9 +281,12 @@ void mmt_cli_run_args_free(struct mmt_cli_run_args *a);
 const char *mmt_cli_default_allocator(void);
 
 /*
- * Resolve spec (as given to option flag) to an adapter and its options.
- * MMT_EXIT_OK, or after "mmtorture CMD: FLAG 'SPEC': reason"
- * MMT_EXIT_ENV when the environment refused it, else MMT_EXIT_USAGE.
+ * Resolve spec (as given to option flag) to an adapter and its options,
+ * and create it once on the default machine (mmt_adapter_try_create), so
+ * options its create() refuses end the command before any file runs.
+ * MMT_EXIT_OK, or after "mmtorture CMD: FLAG 'SPEC': reason" (for a
+ * refusal: "adapter 'NAME': create failed: MESSAGE") MMT_EXIT_ENV when
+ * the environment refused it, else MMT_EXIT_USAGE.
  */
 int mmt_cli_select(const char *cmd, const char *flag, const char *spec,
 		   const struct mmt_adapter **ad, const char **options);
@@ -271,10 +298,25 @@ int mmt_cli_select(const char *cmd, const char *flag, const char *spec,
 int mmt_cli_check_target(const char *cmd, const char *target);
 
 /*
- * The op set binary FILE path decodes with: target's when given, else
- * that of the innermost directory named after a target, else pages.
+ * The op set a binary FILE path decodes with, the first rule that decides:
+ *   1. target (--target), when its op set is fixed (fuzz_pages, fuzz_objects;
+ *      not fuzz_diff, whose op set follows the allocators);
+ *   2. the innermost directory of path named after a target, likewise
+ *      ("crashes/new/fuzz_pages/crash-1" -> pages);
+ *   3. for "NAME.bin", the text program "NAME.txt" beside it, which it is
+ *      compiled from by convention (corpus/<target>/NAME.txt beside
+ *      NAME.bin): that text's op set (its opset line, else its ops), when
+ *      it parses;
+ *   4. fallback (replay: pages; diff: the set both allocators share).
  */
+enum mmt_opset mmt_cli_binary_opset(const char *target, const char *path,
+				    enum mmt_opset fallback);
+
+/* mmt_cli_binary_opset(target, path, MMT_OPSET_PAGES). */
 enum mmt_opset mmt_cli_opset_for_file(const char *target, const char *path);
+
+/* The capability a program of op set set needs: PAGES or OBJECTS. */
+uint32_t mmt_cli_opset_needs(enum mmt_opset set);
 
 /*
  * An executor's refusal of FILE path (rc MMT_EXIT_ENV or anything but
@@ -288,6 +330,9 @@ int mmt_cli_refused(const char *cmd, const char *path, int rc, const char *err,
 /* Outcomes of the files of one command. */
 struct mmt_cli_tally {
 	unsigned int nr_ok, nr_bug, nr_usage, nr_env;
+	/* Files found in a directory and not run: the allocators lack the
+	 * capability their op set needs; by that op set. */
+	unsigned int nr_skipped[MMT_NR_OPSETS];
 };
 
 void mmt_cli_tally_add(struct mmt_cli_tally *t, int rc);
@@ -309,12 +354,22 @@ void mmt_cli_walk(const char *cmd, const char *path,
 		  int (*fn)(void *ctx, const char *path), void *ctx,
 		  struct mmt_cli_tally *t);
 
+/* Files skipped, over every op set. */
+unsigned int mmt_cli_tally_skipped(const struct mmt_cli_tally *t);
+
 /*
- * Run fn over every FILE of a (mmt_cli_walk) and free a->files. Then end
- * the command: when no file ran, "nothing to NOTHING: the directories
- * given hold no files" and MMT_EXIT_USAGE; when more than one did, the
- * line "CMD: N OK_WORD, N BUG_WORD, N bad input, N environment"; and the
- * exit code over all of them (mmt_cli_tally_exit).
+ * Run fn over every FILE of a (mmt_cli_walk) and free a->files. A file
+ * found in a directory whose program needs a capability one of the
+ * allocators lacks (an objects program on a PAGES allocator; its op set:
+ * a text's own, a binary's by mmt_cli_binary_opset(a->target, path,
+ * a->fallback)) is not run: "PATH: skipped: needs OBJECTS ('NAME' lacks
+ * it)" on stdout, and counted apart. A FILE given by name always runs (and
+ * such a refusal is bad input). Then end the command: when no file ran,
+ * "nothing to NOTHING: the directories given hold no files" (or "... every
+ * file found was skipped: ...") and MMT_EXIT_USAGE; when more than one file
+ * was seen, the line "CMD: N OK_WORD, N BUG_WORD, N bad input, N
+ * environment", followed by "; N ran, M skipped (needs OBJECTS)" when any
+ * was skipped; and the exit code over those that ran (mmt_cli_tally_exit).
  */
 int mmt_cli_run_files(const char *cmd, struct mmt_cli_run_args *a,
 		      int (*fn)(void *ctx, const char *path), void *ctx,

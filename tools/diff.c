@@ -9,13 +9,19 @@
  * A defaults to $MMT_ALLOCATOR, else ref-pages; B to $MMT_AGAINST, else
  * ref-pages when A has PAGES, else glibc (the same rule as fuzz_diff).
  * Each FILE is text when its name ends in .txt (or --text; its opset line
- * decides the op set), else binary decoded with the op set both adapters
- * share: pages when both have PAGES, else objects. "-" reads stdin; a
- * directory runs every file below it in name order, skipping dot files.
+ * decides the op set), else binary decoded with the op set of a fuzz
+ * target with one op set named by a directory in its path (fuzz_pages),
+ * else that of the text NAME.txt beside NAME.bin (the corpus convention),
+ * else the one both adapters share: pages when both have PAGES, else
+ * objects (mmt_cli_binary_opset). "-" reads stdin; a directory runs every
+ * file below it in name order, skipping dot files, and skips ("FILE:
+ * skipped: needs OBJECTS ...") the programs the pair cannot run; a FILE
+ * named that the pair cannot run is bad input.
  *
  * Output: "FILE: ok ..." per file, or the first op that diverged with
- * both sides' outcomes, every finding (op index, id, layer, message) and
- * a "reproduce:" command line. --trace prints every op with both outcomes.
+ * both sides' outcomes, every finding (op index, id, layer, message), the
+ * state of each side that reported (its buddyinfo for a pages program, its
+ * live objects for an objects one) and a "reproduce:" command line. --trace prints every op with both outcomes.
  *
  * Exit over all files: 2 if any was bad input or the usage was (unknown
  * allocator, --strict on a pair it does not apply to, no op set in
@@ -49,7 +55,7 @@ struct diff_ctx {
 	const struct mmt_adapter *a, *b;
 	const char *spec_b; /* --against, or the default */
 	const char *opts_a, *opts_b;
-	enum mmt_opset set; /* for binary files */
+	enum mmt_opset set; /* for binary files no other rule decides */
 	int strict;
 };
 
@@ -76,9 +82,13 @@ static void diff_usage(FILE *out)
 	      "  --text         read every FILE as text\n"
 	      "  --binary       read every FILE as binary (even *.txt)\n"
 	      "\n"
-	      "Binary files decode with the op set both share: pages when "
-	      "both have\n"
-	      "PAGES, else objects. Findings: DIFF-MUST-SUCCEED, "
+	      "Binary files decode with the op set of a fuzz_pages (...) "
+	      "directory in\n"
+	      "their path, else of NAME.txt beside NAME.bin, else the one "
+	      "both share:\n"
+	      "pages when both have PAGES, else objects. In a directory, "
+	      "programs the\n"
+	      "pair cannot run are skipped. Findings: DIFF-MUST-SUCCEED, "
 	      "DIFF-CONTENT,\n"
 	      "DIFF-USABLE, DIFF-ALIGN, DIFF-OFFSET (strict), and each side's "
 	      "own\n"
@@ -129,15 +139,12 @@ static void print_failure(const struct diff_ctx *ctx, const char *path,
 	}
 	mmt_cli_print_violations(&res->report, "finding");
 	for (i = 0; i < 2; i++) {
-		const char *st = res->side[i].state;
-		size_t n = strnlen(st, sizeof(res->side[i].state));
+		char title[160];
 
-		if (!n)
-			continue;
-		printf("state of %c %s (buddyinfo):\n%.*s", 'A' + i,
-		       i ? ctx->b->name : ctx->a->name, (int)n, st);
-		if (st[n - 1] != '\n')
-			putchar('\n');
+		snprintf(title, sizeof(title), "state of %c %s", 'A' + i,
+			 i ? ctx->b->name : ctx->a->name);
+		mmt_cli_print_state(title, prog->opset, res->side[i].state,
+				    sizeof(res->side[i].state));
 	}
 	print_reproduce(ctx, path);
 }
@@ -152,8 +159,9 @@ static int diff_file(void *arg, const char *path)
 	int rc, is_text = 0;
 
 	memset(&prog, 0, sizeof(prog));
-	rc = mmt_cli_load_prog("diff", path, ctx->run.form, ctx->set, &prog,
-			       &is_text);
+	rc = mmt_cli_load_prog("diff", path, ctx->run.form,
+			       mmt_cli_binary_opset(NULL, path, ctx->set),
+			       &prog, &is_text);
 	if (rc != MMT_EXIT_OK)
 		return rc;
 	res = calloc(1, sizeof(*res));
@@ -251,6 +259,10 @@ int mmt_cmd_diff(int argc, char **argv)
 		mmt_cli_run_args_free(&ctx.run);
 		return rc;
 	}
+	/* a file in a directory that the pair cannot run is skipped */
+	ctx.run.ad[0] = ctx.a;
+	ctx.run.ad[1] = ctx.b;
+	ctx.run.fallback = ctx.set;
 	return mmt_cli_run_files("diff", &ctx.run, diff_file, &ctx, "run",
 				 "agree", "diverged");
 }

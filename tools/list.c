@@ -12,7 +12,11 @@
  * `mmtorture list SPEC` describes one adapter instead: a plug-in
  * PATH.so[:options] (loaded and validated as --allocator would, so a bad
  * plug-in is refused here with the same message and exit 2) or a built-in
- * NAME (exit 3 when it is not available here).
+ * NAME (exit 3 when it is not available here). Either is then created once
+ * on the default machine with its options and destroyed
+ * (mmt_adapter_try_create, as every command does before it runs
+ * anything): options create() refuses are exit 2 with its message, a
+ * resource it lacks exit 3. No op runs.
  */
 #include <stddef.h>
 #include <string.h>
@@ -25,9 +29,10 @@ static void list_usage(FILE *out)
 	      "\n"
 	      "Show the adapters (--allocator NAME) and the fuzz targets "
 	      "(--target NAME);\n"
-	      "with an argument, describe that adapter or plug-in (exit 2 "
-	      "when a plug-in\nis refused, 3 when a built-in is not "
-	      "available here).\n",
+	      "with an argument, describe that adapter or plug-in, created "
+	      "once with its\noptions on the default machine (exit 2 when "
+	      "the plug-in or its options are\nrefused, 3 when a built-in "
+	      "is not available here).\n",
 	      out);
 }
 
@@ -103,7 +108,9 @@ static void describe(const char *spec, const struct mmt_adapter *ad,
 		}
 	}
 	printf("%s\n", any ? "" : " none");
-	printf("options:      \"%s\" (passed to create())\n", options);
+	printf("options:      \"%s\" (passed to create(), which accepted "
+	       "them on the default machine)\n",
+	       options);
 }
 
 static int list_one(const char *spec)
@@ -114,6 +121,8 @@ static int list_one(const char *spec)
 	int ret;
 
 	ret = mmt_adapter_select(spec, &ad, &options, err, sizeof(err));
+	if (ret == 0)
+		ret = mmt_adapter_try_create(ad, options, err, sizeof(err));
 	if (ret) {
 		mmt_cli_error("list", "%s", err);
 		return ret;

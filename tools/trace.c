@@ -3,9 +3,10 @@
  * tools/trace.c - `mmtorture trace`: print an op sequence as text.
  *
  * A binary FILE is decoded with the op set of its fuzz target (--target,
- * else the innermost directory named after a target, else fuzz_pages) by
- * the same total decoder the fuzzers use, so what is printed is exactly
- * what a fuzzer ran. A FILE ending in .txt (or --text) is parsed and
+ * else the innermost directory named after a target with one op set, else
+ * for NAME.bin the op set of the NAME.txt beside it, else fuzz_pages:
+ * mmt_cli_opset_for_file) by the same total decoder the fuzzers use, so
+ * what is printed is exactly what a fuzzer of that op set ran. A FILE ending in .txt (or --text) is parsed and
  * printed back in canonical form. The text goes to stdout, or to OUT
  * (written whole, then renamed into place).
  *
@@ -40,7 +41,8 @@ static void trace_usage(FILE *out)
 	      "\n"
 	      "  --target NAME  decode as NAME's op set (default: from a "
 	      "directory named\n"
-	      "                 fuzz_*, else fuzz_pages)\n"
+	      "                 fuzz_*, else from NAME.txt beside NAME.bin, "
+	      "else fuzz_pages)\n"
 	      "  -o, --output OUT  write to OUT instead of stdout\n"
 	      "  --text         FILE is text: print it back in canonical form\n"
 	      "  --binary       FILE is binary even if it ends in .txt\n",

@@ -56,7 +56,11 @@ struct mmt_diff_result {
 	size_t first_op;
 	int have_outcomes; /* a and b below are valid */
 	struct mmt_op_outcome a, b;
-	/* Each side's own totals (allocs, frees, checks) and report. */
+	/* Each side's own totals (allocs, frees, checks) and report; its
+	 * state from its first violation (PAGES: the adapter's buddyinfo;
+	 * OBJECTS: the live objects, "sN ADDR size S usable U align A" with
+	 * A the alignment ADDR has, as in the outcomes, and " (asked R)"
+	 * after it for an aligned op). */
 	struct mmt_exec_result side[2];
 };
 

@@ -182,6 +182,22 @@ int mmt_adapter_select(const char *spec, const struct mmt_adapter **ad,
 int mmt_adapter_validate(const struct mmt_adapter *ad, char *err,
 			 size_t errlen);
 
+/*
+ * Create one instance of ad with options on the default machine (the one
+ * a program without a machine line gets; an arena is mapped for PAGES
+ * without OWN_ARENA) and destroy it again: whether the options are
+ * accepted at all, before any input runs. Returns 0, or
+ * mmt_exit_for_create()'s code (MMT_EXIT_USAGE for -EINVAL and any other
+ * error, MMT_EXIT_ENV for -ENOMEM and the other environment errnos) with
+ * err "adapter 'NAME': create failed: MESSAGE" (the adapter's own words);
+ * MMT_EXIT_USAGE for a table mmt_adapter_validate() refuses; MMT_EXIT_ENV
+ * when the arena cannot be mapped. Every command and fuzz target calls it
+ * once after mmt_adapter_select(). A program's own machine may still be
+ * refused later, per input.
+ */
+int mmt_adapter_try_create(const struct mmt_adapter *ad, const char *options,
+			   char *err, size_t errlen);
+
 /* The reference page allocator as an adapter ("ref-pages"). */
 extern const struct mmt_adapter mmt_adapter_ref_pages;
 

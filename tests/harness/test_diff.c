@@ -496,6 +496,9 @@ MMT_TEST(diff, block_handed_out_twice_is_a_side_violation)
 	cr_assert_eq(v->op_index, 1);
 	cr_assert_str_eq(v->layer, "A:shadow");
 	cr_assert(strncmp(v->message, "A wrap: ", 8) == 0, "%s", v->message);
+	/* a PAGES side's state is its buddyinfo, as the adapter wrote it */
+	cr_assert(strncmp(res->side[0].state, "Node 0, zone", 12) == 0, "%s",
+		  res->side[0].state);
 	free(res);
 }
 
@@ -958,6 +961,65 @@ MMT_TEST(diff, objects_broken_alignment)
 	cr_assert(strstr(v->message, "B libc: malloc of 40 bytes is aligned "
 				     "to 8, below the 16") != NULL,
 		  "%s", v->message);
+	free(res);
+}
+
+/* The line of slot "sN " in a side's state, copied into buf ("" if none). */
+static const char *state_line(const char *state, const char *slot, char *buf,
+			      size_t len)
+{
+	const char *p = state;
+	size_t n = strlen(slot);
+
+	buf[0] = '\0';
+	while (p && *p) {
+		const char *nl = strchr(p, '\n');
+		size_t ll = nl ? (size_t)(nl - p) : strlen(p);
+
+		if (ll > n && strncmp(p, slot, n) == 0 && p[n] == ' ') {
+			snprintf(buf, len, "%.*s", (int)ll, p);
+			break;
+		}
+		p = nl ? nl + 1 : NULL;
+	}
+	return buf;
+}
+
+MMT_TEST(diff, objects_state_shows_the_alignment_each_address_has)
+{
+	char line[256], want[64];
+	int rc;
+	struct mmt_diff_result *res = run(&libc_ad, "", &libc_ad, "shift",
+					  "opset objects\nmalloc s0 size=40\n",
+					  0, &rc);
+
+	cr_assert_eq(rc, MMT_EXIT_BUG);
+	cr_assert_str_eq(res->side[0].state, "", "A reported nothing");
+	cr_assert(strstr(res->side[1].state, "live objects 1, 40 bytes "
+					     "asked\n") == res->side[1].state,
+		  "%s", res->side[1].state);
+	state_line(res->side[1].state, "s0", line, sizeof(line));
+	/* what the outcome line says, not "align 0" (nothing asked) */
+	snprintf(want, sizeof(want), " align %llu",
+		 (unsigned long long)res->b.addr_align);
+	cr_assert_eq(res->b.addr_align, 8);
+	cr_assert(strstr(line, " size 40 usable "), "%s", line);
+	cr_assert(strlen(line) > strlen(want) &&
+			  strcmp(line + strlen(line) - strlen(want), want) == 0,
+		  "'%s' does not end in '%s'", line, want);
+	free(res);
+
+	/* an aligned op: the alignment it has, then the one it asked */
+	res = run(&libc_ad, "", &libc_ad, "shift",
+		  "opset objects\naligned s3 size=64 align=64\n", 0, &rc);
+	cr_assert_eq(rc, MMT_EXIT_BUG);
+	state_line(res->side[1].state, "s3", line, sizeof(line));
+	cr_assert(strstr(line, " size 64 usable "), "%s", line);
+	cr_assert(strstr(line, " align 8 (asked 64)") &&
+			  strcmp(line + strlen(line) - 19,
+				 " align 8 (asked 64)") == 0,
+		  "%s", line);
+	cr_assert_not_null(find(res, "OBJ-ALIGN"));
 	free(res);
 }
 

@@ -4,12 +4,14 @@
  * every broken plug-in in tests/plugins/ is refused with exit 2 and a
  * message naming the problem; the example simple_buddy.so loads, runs a
  * program under the shadow with no violation, and its buggy build is
- * caught; create() refusing its options is exit 2 with its own words.
+ * caught; create() refusing its options is exit 2 with its own words,
+ * both per run and at start-up (mmt_adapter_try_create).
  *
  * The plug-ins are built by cmake/MmtPlugins.cmake into MMT_PLUGIN_DIR
  * (a compile definition it adds to this target).
  */
 #include <criterion/criterion.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -255,4 +257,171 @@ MMT_TEST(plugin, relative_path_without_slash)
 	cr_assert_eq(chdir(cwd), 0);
 	cr_assert_eq(ret, 0, "exit %d: %s", ret, err);
 	cr_assert_str_eq(ad->name, "simple-buddy");
+}
+
+/*
+ * mmt_adapter_try_create(): what every command and fuzz target asks once
+ * before any input runs.
+ */
+MMT_TEST(plugin, try_create_refused_options_are_exit_2_with_its_words)
+{
+	const struct mmt_adapter *ad;
+	const char *options;
+	int ret = select_plugin("fussy", ".so:bogus", &ad, &options);
+
+	cr_assert_eq(ret, 0, "loading does not look at options: %s", err);
+	err[0] = '\0';
+	ret = mmt_adapter_try_create(ad, options, err, sizeof(err));
+	cr_assert_eq(ret, MMT_EXIT_USAGE, "exit %d: %s", ret, err);
+	cr_assert(strstr(err, "adapter 'fussy': create failed: unknown "
+			      "option 'bogus'"),
+		  "%s", err);
+	cr_assert_eq(select_plugin("fussy", ".so:ok", &ad, &options), 0);
+	err[0] = '\0';
+	cr_assert_eq(mmt_adapter_try_create(ad, options, err, sizeof(err)), 0,
+		     "%s", err);
+	cr_assert_str_eq(err, "");
+}
+
+MMT_TEST(plugin, try_create_example_gets_an_arena)
+{
+	const struct mmt_adapter *ad;
+	const char *options;
+
+	/* simple-buddy refuses a create without an arena */
+	cr_assert_eq(select_plugin("simple_buddy", ".so", &ad, &options), 0);
+	cr_assert_eq(mmt_adapter_try_create(ad, options, err, sizeof(err)), 0,
+		     "%s", err);
+}
+
+MMT_TEST(plugin, try_create_builtins)
+{
+	const struct mmt_adapter *ad;
+	const char *options;
+
+	cr_assert_eq(mmt_adapter_select("ref-pages:bogus", &ad, &options, err,
+					sizeof(err)),
+		     0);
+	cr_assert_eq(mmt_adapter_try_create(ad, options, err, sizeof(err)),
+		     MMT_EXIT_USAGE);
+	cr_assert(strstr(err, "adapter 'ref-pages': create failed: "), "%s",
+		  err);
+	cr_assert_eq(mmt_adapter_try_create(ad, "", err, sizeof(err)), 0, "%s",
+		     err);
+	cr_assert_eq(mmt_adapter_select("glibc:x", &ad, &options, err,
+					sizeof(err)),
+		     0);
+	cr_assert_eq(mmt_adapter_try_create(ad, options, err, sizeof(err)),
+		     MMT_EXIT_USAGE, "an OBJECTS peer, no arena: %s", err);
+	cr_assert(strstr(err, "unknown option 'x'"), "%s", err);
+	cr_assert_eq(mmt_adapter_try_create(ad, "", NULL, 0), 0);
+}
+
+/* A create() that fails with the errno its options say. */
+static const struct mmt_adapter_env *seen_env;
+static struct mmt_adapter_env seen_copy;
+
+static int errno_create(const struct mmt_adapter_env *env, void **state,
+			char *e, size_t elen)
+{
+	seen_copy = *env;
+	seen_env = &seen_copy;
+	*state = NULL;
+	if (strcmp(env->options, "enomem") == 0) {
+		snprintf(e, elen, "no room");
+		return -ENOMEM;
+	}
+	if (strcmp(env->options, "eperm") == 0)
+		return -EPERM; /* no message: strerror's words */
+	return 0;
+}
+
+static void errno_destroy(void *state)
+{
+	(void)state;
+}
+
+static void *errno_malloc(void *state, size_t size, uint32_t gfp)
+{
+	(void)state;
+	(void)size;
+	(void)gfp;
+	return NULL;
+}
+
+static void *errno_calloc(void *state, size_t n, size_t size, uint32_t gfp)
+{
+	(void)state;
+	(void)n;
+	(void)size;
+	(void)gfp;
+	return NULL;
+}
+
+static void *errno_realloc(void *state, void *p, size_t size, uint32_t gfp)
+{
+	(void)state;
+	(void)p;
+	(void)size;
+	(void)gfp;
+	return NULL;
+}
+
+static void *errno_aligned(void *state, size_t al, size_t size, uint32_t gfp)
+{
+	(void)state;
+	(void)al;
+	(void)size;
+	(void)gfp;
+	return NULL;
+}
+
+static void errno_free(void *state, void *p)
+{
+	(void)state;
+	(void)p;
+}
+
+static const struct mmt_adapter errno_ad = {
+	.abi_version = MMT_ADAPTER_ABI_VERSION,
+	.struct_size = sizeof(struct mmt_adapter),
+	.name = "errno",
+	.caps = MMT_CAP_OBJECTS,
+	.create = errno_create,
+	.destroy = errno_destroy,
+	.objects = { .malloc = errno_malloc,
+		     .calloc = errno_calloc,
+		     .realloc = errno_realloc,
+		     .aligned = errno_aligned,
+		     .free = errno_free },
+};
+
+MMT_TEST(plugin, try_create_maps_errno_and_gives_the_default_machine)
+{
+	struct mmt_machine m;
+
+	cr_assert_eq(mmt_adapter_try_create(&errno_ad, "enomem", err,
+					    sizeof(err)),
+		     MMT_EXIT_ENV);
+	cr_assert_str_eq(err, "adapter 'errno': create failed: no room");
+	cr_assert_eq(mmt_adapter_try_create(&errno_ad, "eperm", err,
+					    sizeof(err)),
+		     MMT_EXIT_USAGE);
+	cr_assert(strstr(err, "create failed: Operation not permitted"), "%s",
+		  err);
+	seen_env = NULL;
+	cr_assert_eq(mmt_adapter_try_create(&errno_ad, NULL, err, sizeof(err)),
+		     0);
+	cr_assert_not_null(seen_env);
+	cr_assert_str_eq(seen_env->options, "", "NULL options are \"\"");
+	cr_assert_eq(seen_env->abi_version, MMT_ADAPTER_ABI_VERSION);
+	cr_assert_null(seen_env->arena.base, "no arena for OBJECTS only");
+	mmt_machine_default(&m);
+	cr_assert_eq(seen_env->machine.page_shift, m.page_shift);
+	cr_assert_eq(seen_env->machine.nr_orders, m.nr_orders);
+	cr_assert_eq(seen_env->machine.nr_banks, m.nr_banks);
+	cr_assert_eq(seen_env->machine.banks[0].nr_pages, m.banks[0].nr_pages,
+		     "the default machine");
+	cr_assert_eq(mmt_adapter_try_create(NULL, "", err, sizeof(err)),
+		     MMT_EXIT_USAGE, "a table validate refuses");
 }

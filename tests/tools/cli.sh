@@ -6,9 +6,11 @@
 # One check per line. expect_exit CODE CMD... runs CMD (stdout and stderr
 # kept in $T/out and $T/err); expect_exit_in "CODES" CMD... accepts any of
 # CODES; expect_stderr / expect_stdout REGEX look at the last command's
-# output; expect_same A B compares two files byte for byte; expect_absent
-# PATH checks that nothing was written. Ends with "N passed, M failed" and
-# exits non-zero when M > 0.
+# output, expect_no_stdout / expect_no_stderr REGEX that it does not
+# match; expect_lines N FILE WHY counts lines, expect_empty FILE wants
+# nothing in it; expect_same A B compares two files byte for byte;
+# expect_absent PATH checks that nothing was written. Ends with "N passed,
+# M failed" and exits non-zero when M > 0.
 set -u
 
 if [ $# -ne 2 ]; then
@@ -79,8 +81,27 @@ expect_same() {
 	if cmp -s -- "$1" "$2"; then ok; else bad "$1 and $2 differ"; diff -- "$1" "$2" | head -n 10; fi
 }
 
+expect_no_stdout() {
+	if grep -Eq -- "$1" "$T/out"; then bad "stdout matches /$1/"; else ok; fi
+}
+
+expect_no_stderr() {
+	if grep -Eq -- "$1" "$T/err"; then bad "stderr matches /$1/"; else ok; fi
+}
+
+# expect_lines N FILE WHY: FILE has exactly N lines
+expect_lines() {
+	local n
+	n=$(wc -l <"$2")
+	if [ "$n" -eq "$1" ]; then ok; else bad "$2 has $n lines, want $1: $3"; fi
+}
+
 expect_absent() {
 	if [ ! -e "$1" ]; then ok; else bad "$1 exists but should not"; fi
+}
+
+expect_empty() {
+	if [ ! -s "$1" ]; then ok; else bad "$1 is not empty: $(head -n 3 -- "$1")"; fi
 }
 
 expect_empty_dir() {
@@ -242,7 +263,11 @@ expect_stderr "unknown view 'slabinfo'"
 if ${CC:-cc} -shared -fPIC -std=c11 -I"$SRC/include" \
 	'-DMMT_EXPORT=__attribute__((visibility("default")))' -DSIMPLE_BUDDY_BUG=1 \
 	"$SRC/adapters/examples/simple_buddy/simple_buddy.c" -o "$T/buggy.so" \
-	-lpthread 2>"$T/cc.err"; then
+	-lpthread 2>"$T/cc.err" &&
+	${CC:-cc} -shared -fPIC -std=c11 -I"$SRC/include" \
+	'-DMMT_EXPORT=__attribute__((visibility("default")))' \
+	"$SRC/adapters/examples/simple_buddy/simple_buddy.c" -o "$T/simple.so" \
+	-lpthread 2>>"$T/cc.err"; then
 	expect_exit 0 "$MMT" replay "$T/split.txt"
 	expect_exit 1 "$MMT" replay --allocator "$T/buggy.so" "$T/split.txt"
 	expect_stdout 'split.txt: FAIL: [0-9]+ violations?, first at op [0-9]+'
@@ -325,6 +350,128 @@ if [ -e "$T/buggy.so" ]; then
 	expect_exit 1 "$MMT" diff --allocator ref-pages --against "$T/buggy.so" --strict "$T/good.txt" "$T/split.txt"
 	expect_stdout '0 agree, 2 diverged'
 	expect_stdout 'DIFF-OFFSET \[diff\] strict'
+fi
+
+# ---------------------------------------------------------------- directories of mixed op sets
+# corpus/fuzz_diff holds pages_* and objects_* programs, each NAME.txt beside
+# its compiled NAME.bin: a directory runs each with the op set it was
+# written for (a .bin's from the .txt beside it) and skips, with a word,
+# what the allocators cannot run; exit 0 when nothing is wrong.
+CORPUS_DIFF=$SRC/corpus/fuzz_diff
+if [ -e "$T/simple.so" ]; then
+	expect_exit 0 "$MMT" diff --allocator "$T/simple.so" --against ref-pages "$CORPUS_DIFF/"
+	expect_stdout '/objects_basic\.bin: skipped: needs OBJECTS \('"'simple-buddy' and 'ref-pages' lack it"'\)$'
+	expect_stdout '/objects_basic\.txt: skipped: needs OBJECTS '
+	expect_stdout '/pages_basic\.bin: ok: [0-9]+ ops agree'
+	expect_stdout '^diff: ([0-9]+) agree, 0 diverged, 0 bad input, 0 environment; [0-9]+ ran, [0-9]+ skipped \(needs OBJECTS\)$'
+	expect_no_stdout 'objects_[a-z]+\.bin: ok'
+	expect_empty "$T/err"
+fi
+expect_exit 0 "$MMT" diff --allocator glibc --against glibc "$CORPUS_DIFF"
+expect_stdout '/objects_basic\.bin: ok: [0-9]+ ops agree; A glibc: [0-9]+ allocs'
+expect_stdout '/pages_basic\.bin: skipped: needs PAGES \('"'glibc'"' lacks it\)$'
+expect_stdout '^diff: [0-9]+ agree, 0 diverged, 0 bad input, 0 environment; [0-9]+ ran, [0-9]+ skipped \(needs PAGES\)$'
+expect_exit 0 "$MMT" replay "$CORPUS_DIFF"
+expect_stdout '/objects_realloc\.bin: skipped: needs OBJECTS \('"'ref-pages'"' lacks it\)$'
+expect_stdout '/pages_zones\.bin: ok: '
+expect_stdout '^replay: [0-9]+ ok, 0 failed, 0 bad input, 0 environment; [0-9]+ ran, [0-9]+ skipped \(needs OBJECTS\)$'
+expect_exit 0 "$MMT" replay --allocator glibc "$CORPUS_DIFF"
+expect_stdout '/objects_realloc\.bin: ok: '
+# the .bin is the .txt compiled: the same program
+expect_exit 0 "$MMT" trace "$CORPUS_DIFF/objects_basic.bin" -o "$T/objects_basic.trace.txt"
+expect_exit 0 "$MMT" trace "$CORPUS_DIFF/objects_basic.txt" -o "$T/objects_basic.canon.txt"
+expect_same "$T/objects_basic.canon.txt" "$T/objects_basic.trace.txt"
+# a file named that the allocators cannot run is still bad input
+expect_exit 2 "$MMT" diff --allocator ref-pages --against ref-pages "$CORPUS_DIFF/objects_basic.bin"
+expect_stderr "objects_basic.bin: the program uses the objects op set, which needs OBJECTS; 'ref-pages' lacks it"
+expect_exit 2 "$MMT" replay "$CORPUS_DIFF/objects_basic.bin"
+expect_stderr "no OBJECTS capability"
+# --target with one op set beats the .txt beside it
+expect_exit_in "0 1" "$MMT" replay --target fuzz_pages "$CORPUS_DIFF/objects_basic.bin"
+# nothing that could run: nothing was tested
+expect_exit 2 "$MMT" diff --allocator glibc --against glibc "$SRC/corpus/fuzz_pages"
+expect_stderr 'nothing to run: every file found was skipped \(needs PAGES\)'
+
+# ---------------------------------------------------------------- diff of an OBJECTS pair
+# bad_align.so's aligned op keeps only 16 bytes: the diff names what each
+# side's state is (its live objects, not buddyinfo) and every live object
+# shows the alignment its address has, as the outcome line does.
+if ${CC:-cc} -shared -fPIC -std=c11 -I"$SRC/include" \
+	"$SRC/tests/plugins/bad_align.c" -o "$T/bad_align.so" 2>"$T/cc.err"; then
+	printf '%s\n' 'opset objects' 'malloc s0 size=24' 'calloc s1 size=100' \
+		'aligned s2 size=64 align=64' 'free s1' >"$T/objects-align.txt"
+	expect_exit 1 "$MMT" diff --allocator "$T/bad_align.so" --against glibc "$T/objects-align.txt"
+	expect_stdout '^    A bad-align: ok size 64 usable 64 align 16$'
+	expect_stdout '^  finding [0-9]: op 2: DIFF-ALIGN \[diff\] A bad-align: aligned of 64 bytes is aligned to 16, below the 64'
+	expect_stdout '^state of A bad-align \(live objects\):$'
+	expect_no_stdout 'buddyinfo'
+	expect_stdout '^live objects 3, 188 bytes asked$'
+	expect_stdout '^s0 0x[0-9a-f]+ size 24 usable 24 align (64|128|256|512|1024|2048|4096)$'
+	expect_stdout '^s1 0x[0-9a-f]+ size 100 usable 100 align (64|128|256|512|1024|2048|4096)$'
+	expect_stdout '^s2 0x[0-9a-f]+ size 64 usable 64 align 16 \(asked 64\)$'
+	expect_no_stdout ' align 0'
+	expect_no_stdout '^state of B'
+else
+	echo "skip: cannot build tests/plugins/bad_align.c (${CC:-cc}); objects diff state not covered"
+	sed 's/^/  /' "$T/cc.err" | head -n 5
+fi
+
+# ---------------------------------------------------------------- create() refusals
+# A spec whose create() refuses its options is exit 2 before anything runs,
+# once, in every command and in both fuzz targets (mmt_adapter_try_create);
+# good options still work. fussy.so refuses any option but "ok".
+BIN=$(dirname "$MMT")
+if ${CC:-cc} -shared -fPIC -std=c11 -I"$SRC/include" -I"$SRC/tests/plugins" \
+	"$SRC/tests/plugins/fussy.c" -o "$T/fussy.so" 2>"$T/cc.err"; then
+	FUSSY=$T/fussy.so
+	refused="adapter 'fussy': create failed: unknown option 'bogus'"
+	expect_exit 2 "$MMT" list "$FUSSY:bogus"
+	expect_stderr "^mmtorture list: $refused"
+	expect_exit 0 "$MMT" list "$FUSSY:ok"
+	expect_stdout '^options: +"ok"'
+	expect_exit 0 "$MMT" list "$FUSSY"
+	expect_exit 2 "$MMT" replay --allocator "$FUSSY:bogus" "$T/good.txt" "$T/good.bin"
+	expect_stderr "^mmtorture replay: --allocator '.*fussy.so:bogus': $refused"
+	expect_lines 1 "$T/err" 'the refusal is said once, before any file'
+	expect_exit 0 "$MMT" replay --allocator "$FUSSY:ok" "$T/good.txt"
+	MMT_ALLOCATOR=$FUSSY:bogus expect_exit 2 "$MMT" replay "$T/dir"
+	expect_stderr "$refused"
+	expect_exit 2 "$MMT" diff --allocator "$FUSSY:bogus" --against ref-pages "$T/good.txt"
+	expect_stderr "^mmtorture diff: --allocator '.*fussy.so:bogus': $refused"
+	expect_exit 2 "$MMT" diff --allocator ref-pages --against "$FUSSY:bogus" "$T/good.txt"
+	expect_stderr "^mmtorture diff: --against '.*fussy.so:bogus': $refused"
+	expect_exit 0 "$MMT" diff --allocator "$FUSSY:ok" --against ref-pages "$T/good.txt"
+	expect_exit 2 "$MMT" stress --allocator "$FUSSY:bogus" --threads 1 --seconds 1
+	expect_stderr "unknown option 'bogus'"
+	for fz in fuzz_pages fuzz_diff; do
+		if [ ! -x "$BIN/$fz" ]; then
+			echo "skip: no $BIN/$fz; its start-up refusal not covered"
+			continue
+		fi
+		MMT_ALLOCATOR=$FUSSY:bogus expect_exit 2 "$BIN/$fz" -runs=10
+		expect_stderr "^$fz: MMT_ALLOCATOR='.*fussy.so:bogus': $refused"
+		expect_no_stderr 'fuzzing|runs='
+	done
+	if [ -x "$BIN/fuzz_diff" ]; then
+		MMT_AGAINST=$FUSSY:bogus expect_exit 2 "$BIN/fuzz_diff" -runs=10
+		expect_stderr "^fuzz_diff: MMT_AGAINST='.*fussy.so:bogus': $refused"
+		MMT_ALLOCATOR=$FUSSY:ok MMT_AGAINST=ref-pages expect_exit 0 "$BIN/fuzz_diff" -runs=10
+	fi
+else
+	echo "skip: cannot build tests/plugins/fussy.c (${CC:-cc}); plug-in refusals not covered"
+	sed 's/^/  /' "$T/cc.err" | head -n 5
+fi
+# The built-ins refuse options too: ref-pages' are a machine spec.
+expect_exit 2 "$MMT" list ref-pages:bogus
+expect_stderr "adapter 'ref-pages': create failed: "
+expect_exit 0 "$MMT" list ref-pages:cpus=2
+expect_exit 2 "$MMT" replay --allocator glibc:x "$T/objects.txt"
+expect_stderr "adapter 'glibc': create failed: .*unknown option 'x'"
+expect_exit 2 "$MMT" diff --allocator glibc --against glibc:x "$T/objects.txt"
+expect_stderr "^mmtorture diff: --against 'glibc:x': adapter 'glibc': create failed"
+if [ -x "$BIN/fuzz_pages" ]; then
+	MMT_ALLOCATOR=ref-pages:bogus expect_exit 2 "$BIN/fuzz_pages" -runs=10
+	expect_stderr "^fuzz_pages: MMT_ALLOCATOR='ref-pages:bogus': adapter 'ref-pages': create failed"
 fi
 
 last_cmd=

@@ -9,7 +9,10 @@
  * failure), target inference from paths, the target table against the
  * harness, shell quoting and capability words; and what replay and diff
  * share: their option parsing, "reproduce:" lines, the failure report's
- * lines, the directory walk and the exit code over many files.
+ * lines, the directory walk and the exit code over many files; the op set
+ * of a binary file (target, directory, the .txt beside it, the command's
+ * default) and the programs a directory holds that the allocators cannot
+ * run (skipped with a word, counted apart).
  */
 #include <criterion/criterion.h>
 #include <criterion/redirect.h>
@@ -611,6 +614,18 @@ Test(cli_runs, allocator_default_target_and_opset)
 	cr_assert_eq(mmt_cli_select("t", "--allocator", "no-such", &ad,
 				    &options),
 		     MMT_EXIT_USAGE);
+	/* created once: options create() refuses are refused here */
+	cr_assert_eq(mmt_cli_select("t", "--allocator", "ref-pages:bogus", &ad,
+				    &options),
+		     MMT_EXIT_USAGE);
+	cr_assert_null(ad);
+	cr_assert_eq(mmt_cli_select("t", "--allocator", "glibc:x", &ad,
+				    &options),
+		     MMT_EXIT_USAGE);
+	cr_assert_eq(mmt_cli_select("t", "--allocator", "ref-pages:cpus=2", &ad,
+				    &options),
+		     MMT_EXIT_OK);
+	cr_assert_str_eq(options, "cpus=2");
 
 	cr_assert_eq(mmt_cli_check_target("t", "fuzz_pages"), MMT_EXIT_OK);
 	cr_assert_eq(mmt_cli_check_target("t", "fuzz_nosuch"), MMT_EXIT_USAGE);
@@ -750,4 +765,210 @@ Test(cli_runs, run_files_summary_and_exit, .init = run_files_setup,
 	fflush(stdout);
 	cr_assert_stdout_eq_str(
 		"t: 1 agree, 1 diverged, 0 bad input, 0 environment\n");
+}
+
+Test(cli_opsets, binary_rules_in_order, .init = make_tmpdir,
+     .fini = remove_tmpdir)
+{
+	static const char objects_txt[] = "opset objects\nmalloc s0 size=8\n";
+	static const char inferred_txt[] = "free s0\n"; /* objects by its op */
+	char dir[160], bin[192], txt[192];
+
+	/* 1. a target with one op set decides; fuzz_diff's follows the
+	 * allocators, so it does not */
+	cr_assert_eq(mmt_cli_binary_opset("fuzz_pages", "x.bin",
+					  MMT_OPSET_OBJECTS),
+		     MMT_OPSET_PAGES);
+	cr_assert_eq(mmt_cli_binary_opset("fuzz_diff", "x.bin",
+					  MMT_OPSET_OBJECTS),
+		     MMT_OPSET_OBJECTS);
+	cr_assert(mmt_cli_find_target("fuzz_diff")->by_allocators);
+	cr_assert(!mmt_cli_find_target("fuzz_pages")->by_allocators);
+	/* 2. so does a directory named after one */
+	cr_assert_eq(mmt_cli_binary_opset(NULL, "c/fuzz_pages/x.bin",
+					  MMT_OPSET_OBJECTS),
+		     MMT_OPSET_PAGES);
+	/* 4. the command's default */
+	cr_assert_eq(mmt_cli_binary_opset(NULL, "c/fuzz_diff/x.bin",
+					  MMT_OPSET_OBJECTS),
+		     MMT_OPSET_OBJECTS);
+	cr_assert_eq(mmt_cli_binary_opset(NULL, "a/b.bin", MMT_OPSET_PAGES),
+		     MMT_OPSET_PAGES);
+
+	/* 3. NAME.txt beside NAME.bin, in a fuzz_diff directory too */
+	snprintf(dir, sizeof(dir), "%s/fuzz_diff", tmpdir);
+	cr_assert_eq(mkdir(dir, 0755), 0);
+	snprintf(bin, sizeof(bin), "%s/objects_x.bin", dir);
+	snprintf(txt, sizeof(txt), "%s/objects_x.txt", dir);
+	put_file(bin, "\x01\x02", 2);
+	cr_assert_eq(mmt_cli_binary_opset(NULL, bin, MMT_OPSET_PAGES),
+		     MMT_OPSET_PAGES, "no text beside it yet");
+	put_file(txt, objects_txt, strlen(objects_txt));
+	cr_assert_eq(mmt_cli_binary_opset(NULL, bin, MMT_OPSET_PAGES),
+		     MMT_OPSET_OBJECTS);
+	cr_assert_eq(mmt_cli_opset_for_file(NULL, bin), MMT_OPSET_OBJECTS,
+		     "replay and trace read it the same way");
+	cr_assert_eq(mmt_cli_binary_opset("fuzz_pages", bin, MMT_OPSET_PAGES),
+		     MMT_OPSET_PAGES, "--target fuzz_pages still wins");
+	put_file(txt, inferred_txt, strlen(inferred_txt));
+	cr_assert_eq(mmt_cli_binary_opset(NULL, bin, MMT_OPSET_PAGES),
+		     MMT_OPSET_OBJECTS, "no opset line: from its ops");
+	put_file(txt, "frobnicate s0\n", 14);
+	cr_assert_eq(mmt_cli_binary_opset(NULL, bin, MMT_OPSET_PAGES),
+		     MMT_OPSET_PAGES, "a text that does not parse: no say");
+	/* only NAME.bin has a NAME.txt */
+	snprintf(bin, sizeof(bin), "%s/objects_x", dir);
+	put_file(txt, objects_txt, strlen(objects_txt));
+	cr_assert_eq(mmt_cli_binary_opset(NULL, bin, MMT_OPSET_PAGES),
+		     MMT_OPSET_PAGES);
+	cr_assert_eq(mmt_cli_opset_needs(MMT_OPSET_OBJECTS), MMT_CAP_OBJECTS);
+	cr_assert_eq(mmt_cli_opset_needs(MMT_OPSET_PAGES), MMT_CAP_PAGES);
+}
+
+Test(cli_runs, parse_run_keeps_target)
+{
+	static const struct mmt_cli_opt opts[] = {
+		{ "target", 0, 1, T_OWN },
+		{ NULL, 0, 0, 0 },
+	};
+	char *argv[] = { "cmd", "--target", "fuzz_pages", "f", NULL };
+	struct mmt_cli_run_args a;
+	const char *own = NULL;
+
+	cr_assert_eq(mmt_cli_parse_run("t", 4, argv, opts, count_usage,
+				       take_own, &own, &a),
+		     -1);
+	cr_assert_str_eq(a.target, "fuzz_pages");
+	cr_assert_str_eq(own, "fuzz_pages", "the command still gets it");
+	mmt_cli_run_args_free(&a);
+	argv[1] = "f";
+	cr_assert_eq(mmt_cli_parse_run("t", 2, argv, run_opts, count_usage,
+				       take_own, &own, &a),
+		     -1);
+	cr_assert_null(a.target);
+	mmt_cli_run_args_free(&a);
+}
+
+/* Counts the files run; every one is ok. */
+static int count_run(void *ctx, const char *path)
+{
+	(void)path;
+	(*(int *)ctx)++;
+	return MMT_EXIT_OK;
+}
+
+Test(cli_runs, directory_programs_the_allocators_cannot_run_are_skipped,
+     .init = run_files_setup, .fini = remove_tmpdir)
+{
+	static const char objects_txt[] = "opset objects\nmalloc s0 size=8\n";
+	static const char pages_txt[] = "alloc_page s0 gfp=GFP_KERNEL\n";
+	const struct mmt_adapter *glibc;
+	struct mmt_cli_run_args a;
+	char path[192], obj[192], out[4096];
+	const char *opts;
+	int ran = 0;
+
+	cr_assert_eq(mmt_adapter_select("glibc", &glibc, &opts, out,
+					sizeof(out)),
+		     0, "%s", out);
+	snprintf(obj, sizeof(obj), "%s/o.txt", tmpdir);
+	put_file(obj, objects_txt, strlen(objects_txt));
+	snprintf(path, sizeof(path), "%s/o.bin", tmpdir);
+	put_file(path, "x", 1); /* objects: o.txt is beside it */
+	snprintf(path, sizeof(path), "%s/p.txt", tmpdir);
+	put_file(path, pages_txt, strlen(pages_txt));
+	snprintf(path, sizeof(path), "%s/q.bin", tmpdir);
+	put_file(path, "x", 1); /* no q.txt: the fallback decides */
+	snprintf(path, sizeof(path), "%s/bad.txt", tmpdir);
+	put_file(path, "frobnicate\n", 11); /* runs: the run says why */
+
+	/* one PAGES allocator, taken from spec: the objects ones skipped */
+	set_files(&a, tmpdir, NULL);
+	a.spec = "ref-pages";
+	cr_assert_eq(mmt_cli_run_files("t", &a, count_run, &ran, "test", "ok",
+				       "failed"),
+		     MMT_EXIT_OK);
+	cr_assert_eq(ran, 3, "bad.txt, p.txt, q.bin");
+	/* a file named is never skipped */
+	set_files(&a, obj, NULL);
+	a.spec = "ref-pages";
+	cr_assert_eq(mmt_cli_run_files("t", &a, count_run, &ran, "test", "ok",
+				       "failed"),
+		     MMT_EXIT_OK);
+	cr_assert_eq(ran, 4);
+	/* a pair: glibc lacks PAGES, so the pages ones are skipped too; the
+	 * fallback (the pair's op set) makes q.bin an objects program */
+	set_files(&a, tmpdir, NULL);
+	a.ad[0] = &mmt_adapter_ref_pages;
+	a.ad[1] = glibc;
+	a.fallback = MMT_OPSET_OBJECTS;
+	cr_assert_eq(mmt_cli_run_files("t", &a, count_run, &ran, "test",
+				       "agree", "diverged"),
+		     MMT_EXIT_OK);
+	cr_assert_eq(ran, 5, "bad.txt only");
+	/* an objects pair runs q.bin too */
+	set_files(&a, tmpdir, NULL);
+	a.ad[0] = glibc;
+	a.ad[1] = glibc;
+	a.fallback = MMT_OPSET_OBJECTS;
+	cr_assert_eq(mmt_cli_run_files("t", &a, count_run, &ran, "test",
+				       "agree", "diverged"),
+		     MMT_EXIT_OK);
+	cr_assert_eq(ran, 9, "bad.txt, o.bin, o.txt, q.bin");
+	fflush(stdout);
+	snprintf(out, sizeof(out),
+		 "%s/o.bin: skipped: needs OBJECTS ('ref-pages' lacks it)\n"
+		 "%s/o.txt: skipped: needs OBJECTS ('ref-pages' lacks it)\n"
+		 "t: 3 ok, 0 failed, 0 bad input, 0 environment; 3 ran, 2 "
+		 "skipped (needs OBJECTS)\n"
+		 "%s/o.bin: skipped: needs OBJECTS ('ref-pages' lacks it)\n"
+		 "%s/o.txt: skipped: needs OBJECTS ('ref-pages' lacks it)\n"
+		 "%s/p.txt: skipped: needs PAGES ('glibc' lacks it)\n"
+		 "%s/q.bin: skipped: needs OBJECTS ('ref-pages' lacks it)\n"
+		 "t: 1 agree, 0 diverged, 0 bad input, 0 environment; 1 ran, "
+		 "4 skipped (1 needs PAGES, 3 need OBJECTS)\n"
+		 "%s/p.txt: skipped: needs PAGES ('glibc' lacks it)\n"
+		 "t: 4 agree, 0 diverged, 0 bad input, 0 environment; 4 ran, "
+		 "1 skipped (needs PAGES)\n",
+		 tmpdir, tmpdir, tmpdir, tmpdir, tmpdir, tmpdir, tmpdir);
+	cr_assert_stdout_eq_str(out);
+}
+
+Test(cli_runs, nothing_ran_when_every_file_was_skipped, .init = make_tmpdir,
+     .fini = remove_tmpdir)
+{
+	static const char objects_txt[] = "opset objects\nmalloc s0 size=8\n";
+	struct mmt_cli_run_args a;
+	char path[192];
+	int ran = 0;
+
+	snprintf(path, sizeof(path), "%s/o.txt", tmpdir);
+	put_file(path, objects_txt, strlen(objects_txt));
+	set_files(&a, tmpdir, NULL);
+	a.ad[0] = &mmt_adapter_ref_pages;
+	cr_assert_eq(mmt_cli_run_files("t", &a, count_run, &ran, "test", "ok",
+				       "failed"),
+		     MMT_EXIT_USAGE, "nothing was tested");
+	cr_assert_eq(ran, 0);
+}
+
+Test(cli_runs, state_titled_by_what_it_shows, .init = cr_redirect_stdout)
+{
+	static const char objs[] = "live objects 1, 8 bytes asked\n"
+				   "s0 0x1000 size 8 usable 8 align 4096";
+	static const char buddy[] = "Node 0, zone      DMA      1\n";
+
+	mmt_cli_print_state("state of A glibc", MMT_OPSET_OBJECTS, objs,
+			    sizeof(objs));
+	mmt_cli_print_state("state of B ref-pages", MMT_OPSET_PAGES, buddy,
+			    sizeof(buddy));
+	mmt_cli_print_state("state of B none", MMT_OPSET_PAGES, "", 1);
+	mmt_cli_print_state("cut", MMT_OPSET_PAGES, buddy, 4);
+	fflush(stdout);
+	cr_assert_stdout_eq_str("state of A glibc (live objects):\n"
+				"live objects 1, 8 bytes asked\n"
+				"s0 0x1000 size 8 usable 8 align 4096\n"
+				"state of B ref-pages (buddyinfo):\n"
+				"Node 0, zone      DMA      1\n"
+				"cut (buddyinfo):\nNode\n");
 }
