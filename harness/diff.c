@@ -29,9 +29,9 @@
  * skipped on one side only is not compared.
  *
  * Each side's state (res->side[i].state, captured by its executor at its
- * first violation) is kept; for OBJECTS its live-object lines are made to
- * say the alignment each address has, as the outcome lines do, and the one
- * an aligned op asked for.
+ * first violation) is kept: buddyinfo for PAGES, the live objects for
+ * OBJECTS (each with the alignment its address has, as outcome lines say
+ * it, and the one an aligned op asked for).
  *
  * Invariants: a side violation is never dropped silently (it is copied or
  * counted); the result holds both outcomes of the first op that reported.
@@ -357,63 +357,6 @@ static void trace_new(FILE *t, const struct mmt_report *r, unsigned long from)
 			r->v[k].message);
 }
 
-/*
- * An OBJECTS side's state is the executor's table of live objects, one
- * line each: "s3 0x... size 24 usable 24 align A", where A is what an
- * aligned op asked for and 0 for every other op. Rewrite A as the outcome
- * lines have it, the alignment the address really has (the largest power
- * of two dividing it, capped at DIFF_ALIGN_CAP as addr_align is), followed
- * by " (asked A)" for an aligned op, so a table read next to "ok size 24
- * usable 24 align 16" says the same thing. Lines of another form (the
- * "live objects N" headline, a line cut short) are kept as they are.
- */
-static void objects_state_aligns(char *state, size_t len)
-{
-	char in[sizeof(((struct mmt_exec_result *)0)->state)];
-	size_t pos = 0, n = strnlen(state, len);
-	const char *line = in;
-
-	if (!len || n >= sizeof(in))
-		return;
-	memcpy(in, state, n);
-	in[n] = '\0';
-	state[0] = '\0';
-	while (*line) {
-		const char *nl = strchr(line, '\n');
-		size_t ll = nl ? (size_t)(nl - line) : strlen(line);
-		unsigned long long addr, size, usable, asked, a = 1;
-		unsigned int slot;
-		char one[256];
-		const char *at;
-		int used = -1;
-
-		if (ll < sizeof(one)) {
-			memcpy(one, line, ll);
-			one[ll] = '\0';
-			if (sscanf(one,
-				   "s%u %llx size %llu usable %llu align %llu%n",
-				   &slot, &addr, &size, &usable, &asked,
-				   &used) != 5)
-				used = -1;
-		}
-		at = used == (int)ll ? strstr(one, " align ") : NULL;
-		if (at) {
-			while (a < DIFF_ALIGN_CAP && !(addr & a))
-				a *= 2;
-			put(state, len, &pos, "%.*s align %llu",
-			    (int)(at - one), one, a);
-			if (asked)
-				put(state, len, &pos, " (asked %llu)", asked);
-		} else {
-			put(state, len, &pos, "%.*s", (int)ll, line);
-		}
-		if (nl)
-			put(state, len, &pos, "\n");
-		line += ll + (nl ? 1 : 0);
-	}
-	state[len - 1] = '\0';
-}
-
 static int open_side(struct diff_side *s, const char *options,
 		     const struct mmt_prog *prog,
 		     const struct mmt_exec_opts *eo, char *err, size_t errlen)
@@ -554,10 +497,6 @@ int mmt_diff_run(const struct mmt_adapter *a, const char *optsA,
 	}
 	res->side[0] = *mmt_exec_result(sa.ex);
 	res->side[1] = *mmt_exec_result(sb.ex);
-	if (prog->opset == MMT_OPSET_OBJECTS)
-		for (int i = 0; i < 2; i++)
-			objects_state_aligns(res->side[i].state,
-					     sizeof(res->side[i].state));
 	mmt_exec_close(sa.ex);
 	mmt_exec_close(sb.ex);
 	return r->total ? MMT_EXIT_BUG : MMT_EXIT_OK;

@@ -177,12 +177,19 @@ static void objects_state(struct mmt_exec *ex)
 
 		if (!o->live)
 			continue;
-		n += (size_t)snprintf(buf + n, len - n,
-				      "s%u %p size %llu usable %llu align "
-				      "%llu\n",
-				      s, o->addr, (unsigned long long)o->size,
-				      (unsigned long long)o->usable,
-				      (unsigned long long)o->align);
+		/* the alignment the address has, as outcome lines say it,
+		 * and the one an aligned op asked for */
+		n += (size_t)snprintf(
+			buf + n, len - n,
+			"s%u %p size %llu usable %llu align %llu", s, o->addr,
+			(unsigned long long)o->size,
+			(unsigned long long)o->usable,
+			(unsigned long long)mmt_objshadow_addr_align(o->addr));
+		if (o->align && n < len)
+			n += (size_t)snprintf(buf + n, len - n, " (asked %llu)",
+					      (unsigned long long)o->align);
+		if (n < len)
+			n += (size_t)snprintf(buf + n, len - n, "\n");
 	}
 	buf[len - 1] = '\0';
 }

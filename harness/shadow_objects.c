@@ -179,8 +179,7 @@ uint64_t mmt_objshadow_min_align(uint64_t size)
 	return a;
 }
 
-/* Largest power of two dividing addr, capped (0 counts as the cap). */
-static uint64_t addr_align(const void *addr)
+uint64_t mmt_objshadow_addr_align(const void *addr)
 {
 	uint64_t a = (uint64_t)(uintptr_t)addr, p = 1;
 
@@ -518,7 +517,7 @@ static void outcome(struct mmt_op_outcome *oc, uint64_t size, void *addr,
 		return;
 	oc->size = size;
 	oc->usable = usable;
-	oc->addr_align = addr ? addr_align(addr) : 0;
+	oc->addr_align = addr ? mmt_objshadow_addr_align(addr) : 0;
 }
 
 int mmt_objshadow_alloc(struct mmt_objshadow *s, size_t op_index,

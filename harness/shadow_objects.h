@@ -48,6 +48,10 @@ struct mmt_objshadow_obj {
 	int fill_ok; /* the fill was written (so it can be verified) */
 };
 
+/* Largest power of two dividing addr, capped at 4096 (0 counts as the
+ * cap): the alignment an outcome line and the live table show. */
+uint64_t mmt_objshadow_addr_align(const void *addr);
+
 /* NULL when out of memory. */
 struct mmt_objshadow *mmt_objshadow_create(uint32_t caps, uint64_t seed);
 void mmt_objshadow_destroy(struct mmt_objshadow *s);
