@@ -1218,6 +1218,14 @@ static int resolve_list(const struct stress_args *a, struct stress_item *it,
 			fprintf(stderr, "stress: %s\n", err);
 			return MMT_EXIT_USAGE;
 		}
+		/* options create() refuses stop the list before anything runs */
+		rc = mmt_adapter_try_create(x->ad, x->options, err,
+					    sizeof(err));
+		if (rc != 0) {
+			fprintf(stderr, "stress: --allocator '%s': %s\n",
+				x->spec, err);
+			return rc;
+		}
 		if (a->scenario) {
 			x->sc = mmt_stress_scenario(a->scenario);
 			if ((x->ad->caps & x->sc->needs) != x->sc->needs) {

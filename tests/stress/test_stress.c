@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <mmtorture/adapter.h>
 #include <mmtorture/ops.h>
@@ -1141,5 +1142,15 @@ MMT_TEST(cli, usage_errors_exit_2)
 	cr_assert_eq(stress_cmd("--allocator", "ref-pages,nosuch", NULL, NULL),
 		     2, "the list is resolved before anything runs");
 	cr_assert_eq(stress_cmd("--allocator", "ref-pages,", NULL, NULL), 2);
+	{
+		/* options create() refuses: exit 2 before the first runs */
+		time_t t0 = time(NULL);
+
+		cr_assert_eq(stress_cmd("--allocator",
+					"ref-pages,ref-pages:bogus=1",
+					"--seconds", "30"),
+			     2);
+		cr_assert_lt(time(NULL) - t0, 10, "the first one ran first");
+	}
 	cr_assert_eq(stress_cmd("--help", NULL, NULL, NULL), 0);
 }
