@@ -29,8 +29,9 @@
  *   whatever the adapter wrote where. The work is proportional to the
  *   pages the run touched, not to the arena.
  *   A parked arena larger than the next machine serves it with its tail
- *   made PROT_NONE, so an access past the machine's last page faults as it
- *   would past a fresh mapping's end.
+ *   dropped and made PROT_NONE, so an access past the machine's last page
+ *   faults as it would past a fresh mapping's end, and release scans only
+ *   the machine's part.
  *
  * Invariants: a parked arena has no page that reads non-zero and an empty
  * touched map; at most ARENA_PARKED are parked (a differential run holds
@@ -216,8 +217,10 @@ static int lease_fit(struct mmt_arena_lease *l, size_t bytes)
 	if (bytes > l->len &&
 	    mprotect(l->base + l->len, bytes - l->len, PROT_READ | PROT_WRITE))
 		return -1;
+	/* the tail hidden holds no page, so release need not scan it */
 	if (bytes < l->len &&
-	    mprotect(l->base + bytes, l->len - bytes, PROT_NONE))
+	    (madvise(l->base + bytes, l->len - bytes, MADV_DONTNEED) ||
+	     mprotect(l->base + bytes, l->len - bytes, PROT_NONE)))
 		return -1;
 	l->len = bytes;
 	return 0;
@@ -304,7 +307,7 @@ static int touched(const struct mmt_arena_lease *l, size_t p)
  */
 static int lease_scrub(struct mmt_arena_lease *l)
 {
-	size_t npages = l->cap / l->page;
+	size_t npages = l->len / l->page; /* the tail is PROT_NONE, zero */
 	unsigned char vec[ARENA_VEC];
 	size_t drop = SIZE_MAX, drop_end = 0;
 
@@ -355,8 +358,6 @@ void mmt_arena_release(struct mmt_arena_lease *l)
 
 	if (!l->base)
 		return;
-	/* The tail a smaller machine had made PROT_NONE is read by mincore
-	 * only; pages there were zeroed before they were hidden. */
 	if (!mmt_reuse_enabled() || l->cap > ARENA_PARK_MAX || lease_scrub(l)) {
 		lease_unmap(l);
 		return;

@@ -41,8 +41,9 @@
  *                 when the allocation failed or the address lies outside
  *                 the arena); order as allocated; zone from the shadow;
  *   digest        for __GFP_ZERO (get_zeroed_page included): ZERO_DIGEST
- *                 mixed with the block size when every byte reads zero,
- *                 else a hash of the first non-zero byte and its offset;
+ *                 mixed with the block size when every byte SHADOW-ZERO
+ *                 reads is zero, else a hash of the first non-zero one
+ *                 and its offset;
  *                 read before the shadow writes its fill (only when the
  *                 caller asks for an outcome).
  *   A free of a live slot: is_free, ok when the adapter accepted it, the
@@ -359,13 +360,16 @@ int mmt_exit_for_create(int ret)
 
 /*
  * Digest of the zero promise of a block at addr, read before the shadow
- * writes its fill: ZERO_DIGEST mixed with the size when every byte reads
- * zero (the shadow's SHADOW-ZERO reads them all too), else a hash of the
- * offset and value of the first non-zero byte.
+ * writes its fill, over the bytes SHADOW-ZERO reads
+ * (mmt_shadow_zero_probe: all of a block of up to 16 pages, where any
+ * cookie lies beyond; a full read of a 4 MiB block cost more than the rest
+ * of a fuzz input): ZERO_DIGEST mixed with the size when they are all
+ * zero, else a hash of the offset and value of the first non-zero one.
  */
-static uint64_t zero_digest(const struct mmt_arena *a, const void *addr,
+static uint64_t zero_digest(const struct mmt_exec *ex, const void *addr,
 			    uint32_t order)
 {
+	const struct mmt_arena *a = &ex->arena;
 	uint64_t n = 1ULL << order, pfn = pfn_of(a, addr);
 	uint64_t bytes = n * a->page_size, i;
 	const uint8_t *p = addr;
@@ -376,7 +380,7 @@ static uint64_t zero_digest(const struct mmt_arena *a, const void *addr,
 	    ((uintptr_t)addr - (uintptr_t)a->base) % a->page_size ||
 	    !block_present(a, pfn, n))
 		return mix64(~ZERO_DIGEST ^ bytes);
-	i = mmt_first_nonzero(p, bytes);
+	i = mmt_shadow_zero_probe(ex->sh, pfn, n);
 	if (i < bytes)
 		return mix64(mix64(i) ^ p[i] ^ bytes);
 	return mix64(ZERO_DIGEST ^ bytes);
@@ -440,7 +444,7 @@ static void pages_alloc_op(struct mmt_exec *ex, size_t i,
 		oc->pfn = pfn_of(&ex->arena, addr);
 		if (addr && (eff & MMT_GFP_ZERO) && order < 63) {
 			oc->has_digest = 1;
-			oc->digest = zero_digest(&ex->arena, addr, order);
+			oc->digest = zero_digest(ex, addr, order);
 		}
 	}
 	mmt_shadow_alloc(ex->sh, i, slot, op->kind, order, op->gfp, addr,

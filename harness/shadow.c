@@ -657,7 +657,8 @@ void mmt_shadow_verify_fill(struct mmt_shadow *s, size_t op_index,
  */
 #define ZERO_FULL_PAGES 16u
 
-static uint64_t zero_probe(const struct mmt_shadow *s, uint64_t pfn, uint64_t n)
+uint64_t mmt_shadow_zero_probe(const struct mmt_shadow *s, uint64_t pfn,
+			       uint64_t n)
 {
 	uint64_t ps = s->a.page_size;
 
@@ -924,7 +925,7 @@ int mmt_shadow_alloc(struct mmt_shadow *s, size_t op_index, unsigned int slot,
 			       order);
 	if ((eff & MMT_GFP_ZERO) && present_ok) {
 		uint64_t bytes = n * s->a.page_size;
-		uint64_t nz = zero_probe(s, pfn, n);
+		uint64_t nz = mmt_shadow_zero_probe(s, pfn, n);
 
 		if (nz < bytes)
 			mmt_report_add(r, op_index, "shadow", "SHADOW-ZERO",

@@ -52,6 +52,14 @@ void mmt_shadow_destroy(struct mmt_shadow *s);
  * the arena then cannot be trusted to read zero.
  */
 int mmt_shadow_clear_fills(struct mmt_shadow *s);
+/*
+ * Offset of a non-zero byte in the n pages at pfn, or n pages' bytes when
+ * the bytes SHADOW-ZERO reads are all zero: every byte of a block of up
+ * to 16 pages, the first and last 16 bytes of every page of a larger one
+ * (where any fill cookie lies). The pages must be present.
+ */
+uint64_t mmt_shadow_zero_probe(const struct mmt_shadow *s, uint64_t pfn,
+			       uint64_t n);
 
 /* The slot's block (live == 0 when empty); NULL for a slot out of range. */
 const struct mmt_shadow_block *mmt_shadow_slot(const struct mmt_shadow *s,
