@@ -20,7 +20,12 @@ foreach(src ${MMT_TEST_SOURCES})
   # Criterion forks a child per test and LeakSanitizer's report at the
   # child's exit does not fail the test: tests call mmt_leakcheck() (or use
   # MMT_TEST from tests/leakcheck.h), which runs LSan inside the test body.
-  add_test(NAME ${group}/${name} COMMAND ${tgt} --jobs=2 -q)
+  # Criterion's default verbosity (no -q, no --verbose) prints nothing for a
+  # passing test and, for a failing one, its suite::name, the assertion's
+  # file:line and message, and what a crashing one wrote (a sanitizer
+  # report), so `ctest --output-on-failure` says which test failed and why.
+  # -q would hide all of it; --verbose (any level) prints a line per test.
+  add_test(NAME ${group}/${name} COMMAND ${tgt} --jobs=2)
   set_tests_properties(${group}/${name} PROPERTIES
     ENVIRONMENT "ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=23;UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1"
     LABELS unit TIMEOUT 300)
