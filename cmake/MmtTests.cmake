@@ -78,3 +78,14 @@ set_tests_properties(smoke/stress-ref-pages PROPERTIES LABELS smoke TIMEOUT 120)
 add_test(NAME tools/cli COMMAND ${CMAKE_SOURCE_DIR}/tests/tools/cli.sh
   $<TARGET_FILE:mmtorture> ${CMAKE_SOURCE_DIR})
 set_tests_properties(tools/cli PROPERTIES LABELS cli TIMEOUT 300)
+
+# The sanitizer defaults of our executables (tests/tools/sanitizers.sh):
+# exit 1 for every sanitizer's report, the environment still overriding,
+# the fuzz targets' small ASan quarantine.
+set(MMT_FUZZ_TARGET_FILES "")
+foreach(t ${MMT_FUZZ_TARGETS})
+  list(APPEND MMT_FUZZ_TARGET_FILES $<TARGET_FILE:${t}>)
+endforeach()
+add_test(NAME tools/sanitizers COMMAND ${CMAKE_SOURCE_DIR}/tests/tools/sanitizers.sh
+  ${MMT_SANITIZE} $<TARGET_FILE:mmtorture> ${MMT_FUZZ_TARGET_FILES})
+set_tests_properties(tools/sanitizers PROPERTIES LABELS cli TIMEOUT 300)
