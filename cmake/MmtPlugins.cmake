@@ -5,6 +5,8 @@
 #   simple_buddy.so, simple_buddy_buggy.so   adapters/examples/simple_buddy
 #   bad_abi.so no_entry.so missing_fn.so null_entry.so small_struct.so
 #   no_create.so no_name.so fussy.so         tests/plugins/*.c
+#   crasher.so                               tests/plugins/crasher.c (crashes
+#                                            on purpose, for tests/tools/crash.sh)
 #   not_elf.so                               a text file (not a shared object)
 #
 # Plug-ins are MODULE libraries built like a user's would be: the adapter
@@ -40,7 +42,7 @@ mmt_plugin(simple_buddy ${_sb})
 mmt_plugin(simple_buddy_buggy ${_sb} SIMPLE_BUDDY_BUG=1)
 
 foreach(_p bad_abi no_entry missing_fn null_entry small_struct no_create
-    no_name fussy)
+    no_name fussy crasher)
   mmt_plugin(${_p} ${CMAKE_SOURCE_DIR}/tests/plugins/${_p}.c)
 endforeach()
 

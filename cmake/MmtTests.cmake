@@ -89,3 +89,14 @@ endforeach()
 add_test(NAME tools/sanitizers COMMAND ${CMAKE_SOURCE_DIR}/tests/tools/sanitizers.sh
   ${MMT_SANITIZE} $<TARGET_FILE:mmtorture> ${MMT_FUZZ_TARGET_FILES})
 set_tests_properties(tools/sanitizers PROPERTIES LABELS cli TIMEOUT 300)
+
+# A plug-in that crashes on purpose (tests/plugins/crasher.c) under replay,
+# diff and both fuzz targets: the trace reaches its file, the crash note
+# names the op, the exit status and the chained handlers are as before
+# (tests/tools/crash.sh).
+if(TARGET fuzz_pages AND TARGET fuzz_diff)
+  add_test(NAME tools/crash COMMAND ${CMAKE_SOURCE_DIR}/tests/tools/crash.sh
+    $<TARGET_FILE:mmtorture> ${MMT_PLUGIN_DIR} ${CMAKE_SOURCE_DIR}
+    $<TARGET_FILE:fuzz_pages> $<TARGET_FILE:fuzz_diff>)
+  set_tests_properties(tools/crash PROPERTIES LABELS cli TIMEOUT 300)
+endif()

@@ -86,6 +86,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include <mmtorture/crash.h>
 #include <mmtorture/exec.h>
 
 #include "mmt_internal.h"
@@ -779,6 +780,7 @@ unsigned long mmt_exec_step(struct mmt_exec *ex, size_t i,
 		mmt_op_format(op, line, sizeof(line));
 		fprintf(ex->o.trace, "%6zu  %s", i, line);
 	}
+	mmt_crash_point(ex->ad->name, ex->prog, i, ex->o.trace);
 	if (op->kind == MMT_OP_CHECK) {
 		if (ex->o.trace)
 			fprintf(ex->o.trace, "\n");
@@ -811,6 +813,7 @@ void mmt_exec_finish(struct mmt_exec *ex)
 	ex->finished = 1;
 	if (!ex->o.check_at_end)
 		return;
+	mmt_crash_point(ex->ad->name, ex->prog, MMT_CRASH_AT_END, t);
 	before = r->total;
 	if (t)
 		fprintf(t, "   end  check\n");
@@ -933,6 +936,7 @@ void mmt_exec_close(struct mmt_exec *ex)
 		ex->ad->destroy(ex->state);
 	if (ex->map != MAP_FAILED)
 		munmap(ex->map, ex->map_len);
+	mmt_crash_point(NULL, NULL, 0, NULL);
 	exec_state_free(ex);
 }
 
