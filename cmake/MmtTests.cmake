@@ -96,7 +96,7 @@ set_tests_properties(tools/sanitizers PROPERTIES LABELS cli TIMEOUT 300)
 # (tests/tools/crash.sh).
 if(TARGET fuzz_pages AND TARGET fuzz_diff)
   add_test(NAME tools/crash COMMAND ${CMAKE_SOURCE_DIR}/tests/tools/crash.sh
-    $<TARGET_FILE:mmtorture> ${MMT_PLUGIN_DIR} ${CMAKE_SOURCE_DIR}
+    ${MMT_SANITIZE} $<TARGET_FILE:mmtorture> ${MMT_PLUGIN_DIR} ${CMAKE_SOURCE_DIR}
     $<TARGET_FILE:fuzz_pages> $<TARGET_FILE:fuzz_diff>)
   set_tests_properties(tools/crash PROPERTIES LABELS cli TIMEOUT 300)
 endif()

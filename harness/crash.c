@@ -12,9 +12,12 @@
  *     (the standalone driver's SIGABRT handler) is called; when it
  *     returns, so do we (for a fault that re-runs the instruction, which
  *     comes back to us, and the note is not written twice);
- *   - the default action: it is put back and the signal raised again; it
- *     is blocked while we run, so it is delivered as we return and the
- *     process dies of that signal as it would have;
+ *   - the default action: it is put back; a fault the kernel raised
+ *     comes again when the instruction re-runs as we return, a signal
+ *     that was sent (abort()) is raised again and, blocked while we run,
+ *     arrives as we return: either way the process dies of that signal
+ *     as it would have (and under TSan, whose own handler sits below the
+ *     ones a program sees, the re-run fault reaches it as it would have);
  *   - ignored: the ignore is put back and we return (abort() then resets
  *     and raises itself; a fault is fatal to the kernel anyway).
  * ASan reports that are not signals (a bad free(), an overflow in
@@ -29,6 +32,13 @@
  * writes with write(2). It takes no lock and calls no stdio function on
  * a FILE: the trace stream was flushed before the op started, and the
  * CLI's stdout is line buffered.
+ *
+ * Under ThreadSanitizer the faults it handles itself (SIGSEGV, SIGBUS,
+ * SIGFPE) are left to it: its handler sits below the ones a program sees,
+ * and one in front of it costs its report the stack ("nested bug in the
+ * same thread"). The note comes from its death callback instead, after
+ * its report (no other part of a TSan build uses that callback; ASan
+ * builds leave it to libFuzzer and the driver).
  *
  * A thread without an alternate signal stack gets one (ASan gives the
  * main thread its own), so a stack overflow in the allocator can still be
@@ -52,8 +62,19 @@
 #if defined(__SANITIZE_ADDRESS__) && !defined(CRASH_HAVE_ASAN)
 #define CRASH_HAVE_ASAN 1
 #endif
+#if defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define CRASH_HAVE_TSAN 1
+#endif
+#endif
+#if defined(__SANITIZE_THREAD__) && !defined(CRASH_HAVE_TSAN)
+#define CRASH_HAVE_TSAN 1
+#endif
 #ifdef CRASH_HAVE_ASAN
 #include <sanitizer/asan_interface.h>
+#endif
+#ifdef CRASH_HAVE_TSAN
+#include <sanitizer/common_interface_defs.h>
 #endif
 
 #define CRASH_NR_SIGNALS 5
@@ -196,7 +217,8 @@ static void cb_what(struct crash_buf *b, int sig, const siginfo_t *info)
 		}
 		return;
 	}
-	cb_puts(b, "an AddressSanitizer report");
+	cb_puts(b, sig == 0 ? "an AddressSanitizer report" :
+			      "a fatal ThreadSanitizer report");
 }
 
 static void cb_where(struct crash_buf *b, const struct crash_point *p)
@@ -225,7 +247,7 @@ static void cb_op(struct crash_buf *b, const struct mmt_op *op)
 
 /*
  * The note, once per process, when the crashing thread is in a run. sig
- * 0: an ASan report.
+ * 0: an ASan report, -1: TSan's death.
  */
 static void crash_note(int sig, const siginfo_t *info)
 {
@@ -270,9 +292,9 @@ static void crash_note(int sig, const siginfo_t *info)
 		cb_puts(&b, "   <- running\n");
 	}
 	cb_puts(&b, "==== crash: end of note; ");
-	cb_puts(&b, sig ? "the signal goes on to the handler that was there "
-			  "before\n" :
-			  "the sanitizer ends the process\n");
+	cb_puts(&b, sig > 0 ? "the signal goes on to the handler that was "
+			      "there before\n" :
+			      "the sanitizer ends the process\n");
 	cb_flush(&b, 2);
 
 	/* One line on the trace and report streams, when they are not
@@ -317,8 +339,15 @@ static void crash_chain(int sig, siginfo_t *info, void *uc)
 		prev->sa_handler(sig);
 		return;
 	}
-	/* The default action (or ignored): as it was, and once more. */
+	/*
+	 * The default action (or ignored): put it back. A fault the kernel
+	 * raised (si_code > 0) happens again when we return, with its own
+	 * siginfo, and goes to what is installed now; a signal that was
+	 * sent (abort(), kill) is sent again, and arrives as we return.
+	 */
 	sigaction(sig, prev, NULL);
+	if (info && info->si_code > 0)
+		return;
 	if ((prev->sa_flags & SA_SIGINFO) || prev->sa_handler != SIG_IGN)
 		raise(sig);
 }
@@ -339,6 +368,24 @@ static void crash_on_asan_report(const char *report)
 	crash_note(0, NULL);
 }
 #endif
+
+#ifdef CRASH_HAVE_TSAN
+static void crash_on_tsan_death(void)
+{
+	crash_note(-1, NULL);
+}
+#endif
+
+/* Is sig one we put our handler on? */
+static int crash_handles(int sig)
+{
+#ifdef CRASH_HAVE_TSAN
+	if (sig == SIGSEGV || sig == SIGBUS || sig == SIGFPE)
+		return 0;
+#endif
+	(void)sig;
+	return 1;
+}
 
 /* An alternate signal stack for the calling thread, unless it has one. */
 static void crash_give_altstack(void)
@@ -377,9 +424,13 @@ int mmt_crash_install(FILE *report)
 	sa.sa_flags = SA_SIGINFO | SA_ONSTACK;
 	sigemptyset(&sa.sa_mask);
 	for (unsigned int i = 0; i < CRASH_NR_SIGNALS; i++)
-		sigaction(crash_signals[i], &sa, &crash_prev[i]);
+		if (crash_handles(crash_signals[i]))
+			sigaction(crash_signals[i], &sa, &crash_prev[i]);
 #ifdef CRASH_HAVE_ASAN
 	__asan_set_error_report_callback(crash_on_asan_report);
+#endif
+#ifdef CRASH_HAVE_TSAN
+	__sanitizer_set_death_callback(crash_on_tsan_death);
 #endif
 	return 0;
 }

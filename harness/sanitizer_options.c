@@ -88,7 +88,7 @@ const char *__tsan_default_options(void)
 
 /* ------------------------------------------------------------ self-test */
 
-static void *volatile sanopt_sink;
+static void *volatile sanopt_sink __attribute__((unused));
 #ifdef SANOPT_TSAN
 static int sanopt_racy;
 

@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: MIT
 # tests/tools/crash.sh - what is left when the allocator crashes mid-run
 # (mmtorture/crash.h). Registered in cmake/MmtTests.cmake as
-#     tests/tools/crash.sh MMTORTURE PLUGIN_DIR SRCDIR FUZZ_PAGES FUZZ_DIFF
-# (the fuzz targets of this build, with the standalone driver).
+#     tests/tools/crash.sh SANITIZE MMTORTURE PLUGIN_DIR SRCDIR FUZZ_PAGES FUZZ_DIFF
+# (SANITIZE the build's MMT_SANITIZE: address, thread or none; the fuzz
+# targets of this build, with the standalone driver).
 #
 # The allocator is PLUGIN_DIR/crasher.so (tests/plugins/crasher.c): the
 # example buddy, crashing on its Nth allocation in the chosen way. For
@@ -15,19 +16,21 @@
 #   - the exit status is the one the crash gives without the note
 #     (MMT_CRASH_NOTE=0): the signal or the sanitizer still decides it;
 #   - the handlers the note chains to still run: ASan's report, the
-#     driver's "died while replaying" and its saved artifact.
+#     driver's "died while replaying" and its saved artifact. (Under TSan
+#     the note follows TSan's report of a fault, mmtorture/crash.h.)
 # Ends with "N passed, M failed"; exit 1 when M > 0, 2 on bad usage.
 set -u
 
-if [ $# -ne 5 ]; then
-	echo "usage: $0 MMTORTURE PLUGIN_DIR SRCDIR FUZZ_PAGES FUZZ_DIFF" >&2
+if [ $# -ne 6 ]; then
+	echo "usage: $0 SANITIZE MMTORTURE PLUGIN_DIR SRCDIR FUZZ_PAGES FUZZ_DIFF" >&2
 	exit 2
 fi
-MMT=$1
-CRASHER=$2/crasher.so
-SRC=$3
-FUZZ_PAGES=$4
-FUZZ_DIFF=$5
+SAN=$1
+MMT=$2
+CRASHER=$3/crasher.so
+SRC=$4
+FUZZ_PAGES=$5
+FUZZ_DIFF=$6
 T=$(mktemp -d "${TMPDIR:-/tmp}/mmt-crash.XXXXXX") || exit 3
 trap 'rm -rf "$T"' EXIT
 # The sanitizers as the programs set them (exit 1 on a report), no core
@@ -119,12 +122,18 @@ has_out "$OPK"
 has_out "^!! crash: SIGABRT .* during op #$K: "
 
 # The other crashes: the note, then ASan (SIGSEGV, SIGBUS, SIGFPE, a bad
-# free) or the default action (SIGILL) ends the process as before.
-for m in null bus ill fpe badfree; do
+# free), TSan or the default action (SIGILL) ends the process as before.
+modes="null bus ill fpe"
+[ "$SAN" = address ] && modes="$modes badfree"
+for m in $modes; do
 	run "$MMT" replay --trace --allocator "$CRASHER:$m" "$PAGES"
 	same_status
 	has_out "^!! crash: .* in allocator 'crasher' during op #$K: alloc"
 	has_err "^#$K +alloc.*<- running$"
+	if [ "$SAN" = thread ] && [ "$m" != ill ]; then
+		has_err "^==== crash: a fatal ThreadSanitizer report in allocator"
+		continue
+	fi
 	case $m in
 	null) has_err "^==== crash: SIGSEGV at address 0x0 in allocator" ;;
 	bus) has_err "^==== crash: SIGBUS at address 0x[0-9a-f]+ in allocator" ;;
@@ -166,21 +175,30 @@ run env MMT_ALLOCATOR="$CRASHER:abort" "$FUZZ_PAGES" "$PAGES"
 same_status
 has_err "^==== crash: SIGABRT in allocator 'crasher' during op #$K \\("
 has_err "^driver: died while replaying .*split_merge_orders.bin"
-# Fuzzing: the driver still saves the input, which replays to the crash.
-rm -rf "$T/art"
-run env MMT_ALLOCATOR="$CRASHER:null" "$FUZZ_PAGES" -runs=20 \
-	-artifact_prefix="$T/art/" "$PAGES"
-same_status
-has_err "^==== crash: SIGSEGV at address 0x0 in allocator 'crasher'"
-has_err "^driver: input saved to $T/art/crash-"
-art=$(find "$T/art" -type f -name 'crash-*' 2>/dev/null | head -n 1)
-if [ -n "$art" ]; then
-	ok
-	run "$MMT" replay --allocator "$CRASHER:null" "$art"
-	has_err "^==== crash: SIGSEGV at address 0x0 in allocator 'crasher'"
-else
-	bad "no artifact in $T/art"
-fi
+# Fuzzing: the driver still saves the input (from its SIGABRT handler;
+# from ASan's death callback for a fault), which replays to the crash.
+modes="abort"
+[ "$SAN" = address ] && modes="$modes null"
+for m in $modes; do
+	case $m in
+	abort) what="SIGABRT in allocator 'crasher'" ;;
+	null) what="SIGSEGV at address 0x0 in allocator 'crasher'" ;;
+	esac
+	rm -rf "$T/art"
+	run env MMT_ALLOCATOR="$CRASHER:$m" "$FUZZ_PAGES" -runs=20 \
+		-artifact_prefix="$T/art/" "$PAGES"
+	same_status
+	has_err "^==== crash: $what"
+	has_err "^driver: input saved to $T/art/crash-"
+	art=$(find "$T/art" -type f -name 'crash-*' 2>/dev/null | head -n 1)
+	if [ -n "$art" ]; then
+		ok
+		run "$MMT" replay --allocator "$CRASHER:$m" "$art"
+		has_err "^==== crash: $what"
+	else
+		bad "no artifact in $T/art"
+	fi
+done
 
 # fuzz_diff: the note names the crashing side.
 run env MMT_ALLOCATOR="$CRASHER:abort" MMT_AGAINST=ref-pages "$FUZZ_DIFF" \
