@@ -100,3 +100,21 @@ if(TARGET fuzz_pages AND TARGET fuzz_diff)
     $<TARGET_FILE:fuzz_pages> $<TARGET_FILE:fuzz_diff>)
   set_tests_properties(tools/crash PROPERTIES LABELS cli TIMEOUT 300)
 endif()
+
+# A plug-in built with libFuzzer coverage (simple_buddy_cov.so, made by
+# MmtPlugins.cmake in clang builds) loads and runs in this build's
+# mmtorture and fuzz_pages, which have no libFuzzer.
+if(TARGET plugin_simple_buddy_cov)
+  add_test(NAME replay/plugin-with-coverage COMMAND $<TARGET_FILE:mmtorture>
+    replay --allocator ${MMT_PLUGIN_DIR}/simple_buddy_cov.so
+    ${CMAKE_SOURCE_DIR}/corpus/fuzz_pages)
+  set_tests_properties(replay/plugin-with-coverage PROPERTIES LABELS replay
+    TIMEOUT 300)
+  if(TARGET fuzz_pages)
+    add_test(NAME replay/fuzz_pages-plugin-with-coverage
+      COMMAND $<TARGET_FILE:fuzz_pages> ${CMAKE_SOURCE_DIR}/corpus/fuzz_pages)
+    set_tests_properties(replay/fuzz_pages-plugin-with-coverage PROPERTIES
+      LABELS replay TIMEOUT 300
+      ENVIRONMENT "MMT_ALLOCATOR=${MMT_PLUGIN_DIR}/simple_buddy_cov.so")
+  endif()
+endif()
