@@ -6,8 +6,10 @@
  * the report the harness would have printed. mmt_crash_install() puts a
  * handler in front of whatever handles SIGSEGV, SIGBUS, SIGABRT, SIGILL
  * and SIGFPE (a sanitizer's, libFuzzer's, the standalone driver's or the
- * default action) and registers with ASan's error report callback. While
- * a run is in progress, a crash then prints, on stderr:
+ * default action) and registers with ASan's error report callback (under
+ * TSan, which reports SIGSEGV, SIGBUS and SIGFPE itself, with its death
+ * callback instead of those three handlers: harness/crash.c). While a run
+ * is in progress, a crash then prints, on stderr:
  *
  *   ==== crash: SIGABRT in allocator 'crasher' during op #4 (47 ops, 4 ran before it)
  *   #0      alloc_pages s0 order=0 gfp=GFP_KERNEL
