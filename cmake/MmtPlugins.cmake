@@ -7,6 +7,19 @@
 #   bad_abi.so no_entry.so missing_fn.so null_entry.so small_struct.so
 #   no_create.so no_name.so fussy.so         tests/plugins/*.c
 #   bad_align.so (an OBJECTS malloc with a misaligned aligned op)
+#   crasher.so                               tests/plugins/crasher.c (crashes
+#                                            on purpose, for tests/tools/crash.sh)
+#   simple_buddy_cov.so                      simple_buddy.c with libFuzzer
+#                                            coverage, in every clang build:
+#                                            the test that such a plug-in
+#                                            loads into a host without libFuzzer
+#
+# MMT_PLUGIN_FUZZ (ON in the fuzz preset): the example plug-ins
+# simple_buddy.so and simple_buddy_buggy.so are built with
+# -fsanitize=fuzzer-no-link, as the example's own CMakeLists.txt does by
+# default with clang, so that fuzz_diff sees the edges inside them; with
+# adapters/examples/simple_buddy/sancov_weak.c, which lets such a plug-in
+# load into a program without coverage hooks.
 #   not_elf.so                               a text file (not a shared object)
 #
 # Plug-ins are MODULE libraries built like a user's would be: the adapter
@@ -37,13 +50,43 @@ function(mmt_plugin name src)
   set(MMT_PLUGIN_TARGETS ${MMT_PLUGIN_TARGETS} plugin_${name} PARENT_SCOPE)
 endfunction()
 
+if(MMT_FUZZ STREQUAL "libfuzzer")
+  set(_mmt_plugin_fuzz_default ON)
+else()
+  set(_mmt_plugin_fuzz_default OFF)
+endif()
+option(MMT_PLUGIN_FUZZ "Build the example plug-ins with libFuzzer coverage"
+  ${_mmt_plugin_fuzz_default})
+if(NOT CMAKE_C_COMPILER_ID MATCHES "Clang" OR MMT_FUZZ STREQUAL "afl")
+  set(MMT_PLUGIN_FUZZ OFF)
+endif()
+
+set(_sancov ${CMAKE_SOURCE_DIR}/adapters/examples/simple_buddy/sancov_weak.c)
+set_source_files_properties(${_sancov} PROPERTIES
+  COMPILE_OPTIONS "-fno-sanitize=fuzzer-no-link")
+
+# mmt_plugin_fuzz(NAME): coverage instrumentation for libFuzzer.
+function(mmt_plugin_fuzz name)
+  target_compile_options(plugin_${name} PRIVATE -fsanitize=fuzzer-no-link)
+  target_sources(plugin_${name} PRIVATE ${_sancov})
+endfunction()
+
 set(_sb ${CMAKE_SOURCE_DIR}/adapters/examples/simple_buddy/simple_buddy.c)
 mmt_plugin(simple_buddy ${_sb})
 mmt_plugin(simple_buddy_buggy ${_sb} SIMPLE_BUDDY_BUG=1)
 mmt_plugin(simple_buddy_nozero ${_sb} SIMPLE_BUDDY_BUG=2)
+if(MMT_PLUGIN_FUZZ)
+  mmt_plugin_fuzz(simple_buddy)
+  mmt_plugin_fuzz(simple_buddy_buggy)
+  mmt_plugin_fuzz(simple_buddy_nozero)
+endif()
+if(CMAKE_C_COMPILER_ID MATCHES "Clang" AND NOT MMT_FUZZ STREQUAL "afl")
+  mmt_plugin(simple_buddy_cov ${_sb})
+  mmt_plugin_fuzz(simple_buddy_cov)
+endif()
 
 foreach(_p bad_abi no_entry missing_fn null_entry small_struct no_create
-    no_name fussy bad_align)
+    no_name fussy bad_align crasher)
   mmt_plugin(${_p} ${CMAKE_SOURCE_DIR}/tests/plugins/${_p}.c)
 endforeach()
 

@@ -20,7 +20,12 @@ foreach(src ${MMT_TEST_SOURCES})
   # Criterion forks a child per test and LeakSanitizer's report at the
   # child's exit does not fail the test: tests call mmt_leakcheck() (or use
   # MMT_TEST from tests/leakcheck.h), which runs LSan inside the test body.
-  add_test(NAME ${group}/${name} COMMAND ${tgt} --jobs=2 -q)
+  # Criterion's default verbosity (no -q, no --verbose) prints nothing for a
+  # passing test and, for a failing one, its suite::name, the assertion's
+  # file:line and message, and what a crashing one wrote (a sanitizer
+  # report), so `ctest --output-on-failure` says which test failed and why.
+  # -q would hide all of it; --verbose (any level) prints a line per test.
+  add_test(NAME ${group}/${name} COMMAND ${tgt} --jobs=2)
   set_tests_properties(${group}/${name} PROPERTIES
     ENVIRONMENT "ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=23;UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1"
     LABELS unit TIMEOUT 300)
@@ -73,3 +78,43 @@ set_tests_properties(smoke/stress-ref-pages PROPERTIES LABELS smoke TIMEOUT 120)
 add_test(NAME tools/cli COMMAND ${CMAKE_SOURCE_DIR}/tests/tools/cli.sh
   $<TARGET_FILE:mmtorture> ${CMAKE_SOURCE_DIR})
 set_tests_properties(tools/cli PROPERTIES LABELS cli TIMEOUT 300)
+
+# The sanitizer defaults of our executables (tests/tools/sanitizers.sh):
+# exit 1 for every sanitizer's report, the environment still overriding,
+# the fuzz targets' small ASan quarantine.
+set(MMT_FUZZ_TARGET_FILES "")
+foreach(t ${MMT_FUZZ_TARGETS})
+  list(APPEND MMT_FUZZ_TARGET_FILES $<TARGET_FILE:${t}>)
+endforeach()
+add_test(NAME tools/sanitizers COMMAND ${CMAKE_SOURCE_DIR}/tests/tools/sanitizers.sh
+  ${MMT_SANITIZE} $<TARGET_FILE:mmtorture> ${MMT_FUZZ_TARGET_FILES})
+set_tests_properties(tools/sanitizers PROPERTIES LABELS cli TIMEOUT 300)
+
+# A plug-in that crashes on purpose (tests/plugins/crasher.c) under replay,
+# diff and both fuzz targets: the trace reaches its file, the crash note
+# names the op, the exit status and the chained handlers are as before
+# (tests/tools/crash.sh).
+if(TARGET fuzz_pages AND TARGET fuzz_diff)
+  add_test(NAME tools/crash COMMAND ${CMAKE_SOURCE_DIR}/tests/tools/crash.sh
+    ${MMT_SANITIZE} $<TARGET_FILE:mmtorture> ${MMT_PLUGIN_DIR} ${CMAKE_SOURCE_DIR}
+    $<TARGET_FILE:fuzz_pages> $<TARGET_FILE:fuzz_diff>)
+  set_tests_properties(tools/crash PROPERTIES LABELS cli TIMEOUT 300)
+endif()
+
+# A plug-in built with libFuzzer coverage (simple_buddy_cov.so, made by
+# MmtPlugins.cmake in clang builds) loads and runs in this build's
+# mmtorture and fuzz_pages, which have no libFuzzer.
+if(TARGET plugin_simple_buddy_cov)
+  add_test(NAME replay/plugin-with-coverage COMMAND $<TARGET_FILE:mmtorture>
+    replay --allocator ${MMT_PLUGIN_DIR}/simple_buddy_cov.so
+    ${CMAKE_SOURCE_DIR}/corpus/fuzz_pages)
+  set_tests_properties(replay/plugin-with-coverage PROPERTIES LABELS replay
+    TIMEOUT 300)
+  if(TARGET fuzz_pages)
+    add_test(NAME replay/fuzz_pages-plugin-with-coverage
+      COMMAND $<TARGET_FILE:fuzz_pages> ${CMAKE_SOURCE_DIR}/corpus/fuzz_pages)
+    set_tests_properties(replay/fuzz_pages-plugin-with-coverage PROPERTIES
+      LABELS replay TIMEOUT 300
+      ENVIRONMENT "MMT_ALLOCATOR=${MMT_PLUGIN_DIR}/simple_buddy_cov.so")
+  endif()
+endif()

@@ -34,7 +34,10 @@
  * in 16 hex digits> (default crashes/new/<target>/) and asks the target to
  * return, so a run counts every crash. Sanitizer deaths (ASan death
  * callback) and SIGABRT (a failed assertion) write the current input the
- * same way before the process dies. Each saved artifact is followed by a
+ * same way before the process dies. The crash note of mmtorture/crash.h
+ * is installed in front of those handlers: a crash inside the allocator
+ * first prints the ops that ran and the one that was running, then the
+ * driver's handler saves the input. Each saved artifact is followed by a
  * "reproduce:" line: mmtorture, the target's mmt_fuzz_reproduce_args()
  * ("replay --target fuzz_pages --allocator A", "diff --allocator A
  * --against B"; "replay" for a target that defines none), the file.
@@ -803,6 +806,8 @@ int main(int argc, char **argv)
 #ifdef DRIVER_HAVE_ASAN
 	__sanitizer_set_death_callback(on_sanitizer_death);
 #endif
+	/* After ours, so the crash note runs first and hands on to them. */
+	mmt_crash_install(NULL);
 	if (LLVMFuzzerInitialize)
 		LLVMFuzzerInitialize(&argc, &argv);
 

@@ -17,6 +17,13 @@
  * crash and go on (under afl-fuzz it lets the abort happen, so AFL++ saves
  * the input).
  *
+ * When the allocator itself crashes (aborts, faults, makes ASan report),
+ * no target code runs to print a report: the crash note of
+ * mmtorture/crash.h prints the ops that ran and the one that was running,
+ * then hands the signal on, so libFuzzer or the driver still save the
+ * input. A target installs it at its first input
+ * (mmt_fuzz_crash_install()), once libFuzzer has set its own handlers.
+ *
  * How an input replays depends on the target (fuzz_pages: mmtorture
  * replay; fuzz_diff: mmtorture diff with both sides): each target defines
  * mmt_fuzz_reproduce_args(), which the driver's "reproduce:" line uses.
@@ -30,6 +37,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <mmtorture/crash.h>
 #include <mmtorture/exec.h>
 #include <mmtorture/ops.h>
 
@@ -158,6 +166,25 @@ static inline void mmt_fuzz_print_reproduce(FILE *out)
 	fprintf(out, "==== reproduce: mmtorture %s FILE\n",
 		args ? args : "replay");
 	fflush(out);
+}
+
+/*
+ * The crash note, installed at a target's first input rather than in
+ * LLVMFuzzerInitialize: libFuzzer sets its handlers after that call and
+ * leaves alone a signal that already has one, so a note installed first
+ * would keep libFuzzer from handling SIGABRT, SIGBUS, SIGILL and SIGFPE
+ * (and from saving the input). Installed after, it runs first and hands
+ * each signal on to libFuzzer's handler. The driver installs it itself,
+ * after its own handlers; then this does nothing.
+ */
+static inline void mmt_fuzz_crash_install(void)
+{
+	static int done;
+
+	if (!done) {
+		done = 1;
+		mmt_crash_install(NULL);
+	}
 }
 
 /*

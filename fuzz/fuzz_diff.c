@@ -155,6 +155,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char err[512];
 	int rc;
 
+	mmt_fuzz_crash_install();
 	if (!fuzz_ready)
 		LLVMFuzzerInitialize(NULL, NULL);
 	rc = mmt_fuzz_decode(data, size, fuzz_set, &copy, &prog);

@@ -99,6 +99,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char err[256];
 	int rc;
 
+	mmt_fuzz_crash_install();
 	if (!fuzz_adapter)
 		LLVMFuzzerInitialize(NULL, NULL);
 	rc = mmt_fuzz_decode(data, size, MMT_OPSET_PAGES, &copy, &prog);

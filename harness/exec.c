@@ -88,6 +88,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <mmtorture/crash.h>
 #include <mmtorture/exec.h>
 
 #include "mmt_internal.h"
@@ -754,6 +755,7 @@ unsigned long mmt_exec_step(struct mmt_exec *ex, size_t i,
 		mmt_op_format(op, line, sizeof(line));
 		fprintf(ex->o.trace, "%6zu  %s", i, line);
 	}
+	mmt_crash_point(ex->ad->name, ex->prog, i, ex->o.trace);
 	if (op->kind == MMT_OP_CHECK) {
 		if (ex->o.trace)
 			fprintf(ex->o.trace, "\n");
@@ -786,6 +788,7 @@ void mmt_exec_finish(struct mmt_exec *ex)
 	ex->finished = 1;
 	if (!ex->o.check_at_end)
 		return;
+	mmt_crash_point(ex->ad->name, ex->prog, MMT_CRASH_AT_END, t);
 	before = r->total;
 	if (t)
 		fprintf(t, "   end  check\n");
@@ -911,6 +914,7 @@ void mmt_exec_close(struct mmt_exec *ex)
 	if (ex->created)
 		ex->ad->destroy(ex->state);
 	mmt_arena_release(&ex->lease);
+	mmt_crash_point(NULL, NULL, 0, NULL);
 	exec_state_free(ex);
 }
 

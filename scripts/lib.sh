@@ -6,8 +6,8 @@
 #   mmt_cd_root            cd to the repository root (the parent of scripts/)
 #   ensure_deps PKG...     make sure the Debian packages are installed: as root
 #                          apt-get installs what is missing; otherwise prints
-#                          the exact command and exits 3 (DESIGN.md: 3 =
-#                          environment). Without dpkg-query (not Debian) it
+#                          the exact command and exits 3 (3 = the
+#                          environment, as in README.md's exit codes). Without dpkg-query (not Debian) it
 #                          checks the commands the build needs instead.
 #   MMT_BASE_PKGS          what every build needs, including the runtime
 #                          libraries of the built-in peers (MMT_PEER_PKGS).

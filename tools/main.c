@@ -11,11 +11,20 @@
  * held, 1 a bug was found, 2 bad usage or bad input, 3 the environment
  * refused (a resource or a dependency is missing).
  *
+ * Before a command runs, stdout is made line buffered, so that every line
+ * (a --trace line, a result) reaches its file or pipe as it is printed,
+ * and the crash note of mmtorture/crash.h is installed: when an allocator
+ * aborts or faults mid-run, stderr gets the ops that ran and the one that
+ * was running, stdout a one-line note, and the signal then goes on to
+ * ASan or the default action, which decide the exit status as before.
+ *
  * Single threaded; the only state kept is the program name for messages
  * and "reproduce:" lines.
  */
 #include <stdio.h>
 #include <string.h>
+
+#include <mmtorture/crash.h>
 
 #include "cli.h"
 #include "stress.h"
@@ -85,6 +94,8 @@ int main(int argc, char **argv)
 
 	/* Before anything else: it may re-execute the process (exec.h). */
 	mmt_process_init(argc, argv);
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	mmt_crash_install(stdout);
 	if (argc > 0 && argv[0] && argv[0][0])
 		mmt_cli_progname = argv[0];
 	if (argc < 2) {
