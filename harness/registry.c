@@ -31,7 +31,6 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/mman.h>
 
 #include <mmtorture/exec.h>
 #include <mmtorture/ops.h>
@@ -258,10 +257,8 @@ int mmt_adapter_validate(const struct mmt_adapter *ad, char *err, size_t errlen)
 int mmt_adapter_try_create(const struct mmt_adapter *ad, const char *options,
 			   char *err, size_t errlen)
 {
-	struct mmt_adapter_env env;
-	char cerr[256] = "";
-	void *state = NULL, *map = MAP_FAILED;
-	size_t map_len = 0;
+	struct mmt_exec *ex = NULL;
+	struct mmt_prog prog;
 	char dummy[1];
 	int ret;
 
@@ -273,32 +270,14 @@ int mmt_adapter_try_create(const struct mmt_adapter *ad, const char *options,
 	ret = mmt_adapter_validate(ad, err, errlen);
 	if (ret)
 		return ret;
-	memset(&env, 0, sizeof(env));
-	env.abi_version = MMT_ADAPTER_ABI_VERSION;
-	env.struct_size = sizeof(env);
-	env.options = options ? options : "";
-	mmt_machine_default(&env.machine);
-	env.nr_threads = 1;
-	if ((ad->caps & MMT_CAP_PAGES) && !(ad->caps & MMT_CAP_OWN_ARENA)) {
-		map = mmt_arena_map(&env.machine, &map_len);
-		if (map == MAP_FAILED) {
-			snprintf(err, errlen,
-				 "adapter '%s': cannot map the arena of the "
-				 "default machine: %s",
-				 ad->name, strerror(errno));
-			return MMT_EXIT_ENV;
-		}
-		mmt_arena_from_machine(&env.machine, map, &env.arena);
-	}
-	ret = ad->create(&env, &state, cerr, sizeof(cerr));
-	if (ret == 0) {
-		ad->destroy(state);
-	} else {
-		cerr[sizeof(cerr) - 1] = '\0';
-		snprintf(err, errlen, "adapter '%s': create failed: %s",
-			 ad->name, cerr[0] ? cerr : strerror(-ret));
-	}
-	if (map != MAP_FAILED)
-		munmap(map, map_len);
-	return mmt_exit_for_create(ret);
+	if (!(ad->caps & (MMT_CAP_PAGES | MMT_CAP_OBJECTS)))
+		return 0; /* no op set it runs: nothing to create it for */
+	/* An empty program on the default machine, opened the way every run
+	 * opens one (the same env, arena and create() error mapping). */
+	mmt_prog_init(&prog, (ad->caps & MMT_CAP_PAGES) ? MMT_OPSET_PAGES :
+							  MMT_OPSET_OBJECTS);
+	ret = mmt_exec_open(ad, options, &prog, NULL, &ex, err, errlen);
+	mmt_exec_close(ex);
+	mmt_prog_free(&prog);
+	return ret;
 }
