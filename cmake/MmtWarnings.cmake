@@ -1,4 +1,4 @@
-# mmt_add_warnings(target): the warnings STYLE.md asks for, each probed.
+# mmt_add_warnings(target): the project's warning set, each flag probed.
 function(mmt_add_warnings target)
   set(flags -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Wsign-conversion
     -Wstrict-prototypes -Wmissing-prototypes -Wcast-align -Wvla -Wformat=2

@@ -41,7 +41,7 @@ extern "C" {
 
 /* Capability bits. */
 #define MMT_CAP_PAGES (1u << 0) /* alloc/free by order and GFP mask */
-#define MMT_CAP_OBJECTS (1u << 1) /* malloc/free/realloc/aligned (issue 3) */
+#define MMT_CAP_OBJECTS (1u << 1) /* malloc/free/realloc/aligned */
 #define MMT_CAP_CACHES (1u << 2) /* kmem_cache create/alloc/free/destroy */
 #define MMT_CAP_VMALLOC (1u << 3) /* vmalloc/vfree */
 #define MMT_CAP_DMA (1u << 4) /* dma_alloc_coherent/free with a mask */

@@ -18,7 +18,7 @@
 #include "adapter.h"
 #include "ops.h"
 
-/* Exit codes shared by every command (DESIGN.md). */
+/* Exit codes shared by every command, fuzz replay and stress. */
 enum mmt_exit {
 	MMT_EXIT_OK = 0, /* every check held */
 	MMT_EXIT_BUG = 1, /* a bug was found */
