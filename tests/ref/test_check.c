@@ -16,19 +16,7 @@
 
 #include "leakcheck.h"
 #include "internal.h"
-
-static struct ref_mm *make(const char *spec)
-{
-	struct ref_config c;
-	struct ref_mm *mm = NULL;
-	char err[256] = "";
-
-	ref_config_init(&c);
-	cr_assert_eq(ref_config_parse(&c, spec, err, sizeof(err)), 0, "%s",
-		     err);
-	cr_assert_eq(ref_mm_create(&c, &mm, err, sizeof(err)), 0, "%s", err);
-	return mm;
-}
+#include "ref_machine.h"
 
 static void expect_healthy(struct ref_mm *mm)
 {
