@@ -339,7 +339,7 @@ static void *o_calloc(void *state, size_t n, size_t size, uint32_t gfp)
 	if (p)
 		p = otrack(state, p, p, n * size);
 	/* an empty block has no byte to dirty */
-	if (p && n * size && obug == OBUG_CALLOC_DIRTY && every(20))
+	if (p && n * size != 0 && obug == OBUG_CALLOC_DIRTY && every(20))
 		((unsigned char *)p)[n * size / 2] = 1;
 	leave();
 	return p;
