@@ -57,6 +57,16 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 			err[0] ? err : "cannot select this allocator");
 		exit(MMT_EXIT_USAGE);
 	}
+	/* every input is a pages program: an allocator without PAGES would
+	 * refuse each one, so refuse it once, now */
+	if (!(fuzz_adapter->caps & MMT_CAP_PAGES)) {
+		fprintf(stderr,
+			"fuzz_pages: MMT_ALLOCATOR='%s': allocator '%s' has no "
+			"PAGES capability; fuzz_pages runs page programs (for "
+			"an OBJECTS allocator use fuzz_diff)\n",
+			spec, fuzz_adapter->name);
+		exit(MMT_EXIT_USAGE);
+	}
 	/* options create() refuses: exit now, not one refusal per input */
 	rc = mmt_adapter_try_create(fuzz_adapter, fuzz_options, err,
 				    sizeof(err));

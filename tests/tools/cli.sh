@@ -472,6 +472,9 @@ expect_stderr "^mmtorture diff: --against 'glibc:x': adapter 'glibc': create fai
 if [ -x "$BIN/fuzz_pages" ]; then
 	MMT_ALLOCATOR=ref-pages:bogus expect_exit 2 "$BIN/fuzz_pages" -runs=10
 	expect_stderr "^fuzz_pages: MMT_ALLOCATOR='ref-pages:bogus': adapter 'ref-pages': create failed"
+	# an allocator without PAGES is refused once, before any input
+	MMT_ALLOCATOR=glibc expect_exit 2 "$BIN/fuzz_pages" -runs=10
+	expect_stderr "^fuzz_pages: MMT_ALLOCATOR='glibc': allocator 'glibc' has no PAGES capability"
 fi
 
 last_cmd=
