@@ -259,21 +259,13 @@ int mmt_adapter_try_create(const struct mmt_adapter *ad, const char *options,
 {
 	struct mmt_exec *ex = NULL;
 	struct mmt_prog prog;
-	char dummy[1];
 	int ret;
 
-	if (!err || !errlen) {
-		err = dummy;
-		errlen = sizeof(dummy);
-	}
-	err[0] = '\0';
-	ret = mmt_adapter_validate(ad, err, errlen);
-	if (ret)
-		return ret;
-	if (!(ad->caps & (MMT_CAP_PAGES | MMT_CAP_OBJECTS)))
-		return 0; /* no op set it runs: nothing to create it for */
+	/* no op set it runs: nothing to create it for, but the table */
+	if (!ad || !(ad->caps & (MMT_CAP_PAGES | MMT_CAP_OBJECTS)))
+		return mmt_adapter_validate(ad, err, errlen);
 	/* An empty program on the default machine, opened the way every run
-	 * opens one (the same env, arena and create() error mapping). */
+	 * opens one (validation, env, arena, create() error mapping). */
 	mmt_prog_init(&prog, (ad->caps & MMT_CAP_PAGES) ? MMT_OPSET_PAGES :
 							  MMT_OPSET_OBJECTS);
 	ret = mmt_exec_open(ad, options, &prog, NULL, &ex, err, errlen);
