@@ -36,6 +36,11 @@ add_test(NAME replay/corpus-and-crashes
   COMMAND ${CMAKE_SOURCE_DIR}/tests/replay.sh $<TARGET_FILE:mmtorture> ${CMAKE_SOURCE_DIR})
 set_tests_properties(replay/corpus-and-crashes PROPERTIES LABELS replay TIMEOUT 600)
 
+# Every committed NAME.bin is the program its NAME.txt says (tests/programs.sh).
+add_test(NAME replay/programs-match-their-text
+  COMMAND ${CMAKE_SOURCE_DIR}/tests/programs.sh $<TARGET_FILE:mmtorture> ${CMAKE_SOURCE_DIR})
+set_tests_properties(replay/programs-match-their-text PROPERTIES LABELS replay TIMEOUT 120)
+
 # Short fuzz smoke: each fuzz target's standalone driver runs random inputs.
 foreach(t ${MMT_FUZZ_TARGETS})
   add_test(NAME smoke/${t} COMMAND $<TARGET_FILE:${t}> -seconds=10 -seed=1

@@ -23,7 +23,8 @@
  *             AFL++ (built by afl-clang-fast) this is a persistent loop.
  *
  * Generation is deterministic for a seed: a splitmix64 stream chooses, for
- * each input, either fresh random bytes of a log-distributed length or a
+ * each input, either fresh random bytes of a log-distributed length (byte
+ * 0 an op set the target runs) or a
  * mutation of a corpus file (bit flips, byte sets, inserts, deletes,
  * chunk copies, splices with a second file, truncations). There is no
  * coverage feedback; this driver is for smoke runs and replays, the fuzz
@@ -39,7 +40,7 @@
  * first prints the ops that ran and the one that was running, then the
  * driver's handler saves the input. Each saved artifact is followed by a
  * "reproduce:" line: mmtorture, the target's mmt_fuzz_reproduce_args()
- * ("replay --target fuzz_pages --allocator A", "diff --allocator A
+ * ("replay --allocator A", "diff --allocator A
  * --against B"; "replay" for a target that defines none), the file.
  *
  * State: single threaded; the current input is kept in file-scope
@@ -550,6 +551,21 @@ static size_t mutate_once(uint64_t *st, uint8_t *buf, size_t len, size_t cap,
 	return len;
 }
 
+/*
+ * Byte 0 of fresh bytes: an op set the target runs (a program names its
+ * set there, and one of the 254 ids no set has would only be rejected).
+ */
+static uint8_t fresh_opset(uint64_t *st)
+{
+	const struct mmt_fuzz_target *t = mmt_fuzz_target(drv_target);
+	unsigned int ids[MMT_NR_OPSETS], n = 0;
+
+	for (unsigned int i = 0; t && i < MMT_NR_OPSETS; i++)
+		if (t->sets & (1u << i))
+			ids[n++] = i;
+	return n ? (uint8_t)ids[rnd_below(st, n)] : 0;
+}
+
 /* Next input into buf (capacity cap). Returns its length. */
 static size_t next_input(uint64_t *st, uint8_t *buf, size_t cap,
 			 const struct corpus_file *files, size_t nfiles)
@@ -572,6 +588,8 @@ static size_t next_input(uint64_t *st, uint8_t *buf, size_t cap,
 		len = cap;
 	for (i = 0; i < len; i++)
 		buf[i] = (uint8_t)splitmix64(st);
+	if (len)
+		buf[0] = fresh_opset(st);
 	return len;
 }
 

@@ -211,12 +211,14 @@ static inline int mmt_fuzz_machine_too_big(const struct mmt_prog *prog)
 
 /*
  * The start every target shares: copy the input into a buffer of exactly
- * its size (so a decoder over-read is seen by ASan), decode it with set.
+ * its size (so a decoder over-read is seen by ASan) and decode it.
  * Returns 0 with *copy and *prog to free, 1 when out of memory (nothing to
- * learn: return 0), -1 when the machine is too big (return -1).
+ * learn: return 0), -1 when the program's op set is not among sets (bit
+ * per set: the program names its own, byte 0) or the machine is too big
+ * (return -1: kept out of the corpus).
  */
 static inline int mmt_fuzz_decode(const uint8_t *data, size_t size,
-				  enum mmt_opset set, uint8_t **copy,
+				  uint32_t sets, uint8_t **copy,
 				  struct mmt_prog *prog)
 {
 	*copy = malloc(size ? size : 1);
@@ -224,11 +226,12 @@ static inline int mmt_fuzz_decode(const uint8_t *data, size_t size,
 		return 1;
 	if (size)
 		memcpy(*copy, data, size);
-	if (mmt_prog_decode(*copy, size, set, prog) != 0) {
+	if (mmt_prog_decode(*copy, size, prog) != 0) {
 		free(*copy);
 		return 1;
 	}
-	if (mmt_fuzz_machine_too_big(prog)) {
+	if ((unsigned int)prog->opset >= 32 ||
+	    !(sets & (1u << prog->opset)) || mmt_fuzz_machine_too_big(prog)) {
 		mmt_prog_free(prog);
 		free(*copy);
 		return -1;

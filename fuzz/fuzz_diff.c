@@ -38,7 +38,7 @@
 static const struct mmt_adapter *fuzz_a, *fuzz_b;
 static const char *fuzz_opts_a, *fuzz_opts_b;
 static const char *fuzz_spec_a, *fuzz_spec_b;
-static enum mmt_opset fuzz_set;
+static uint32_t fuzz_sets; /* bit per op set both sides can run */
 static int fuzz_strict;
 static int fuzz_ready;
 static unsigned long fuzz_nr_refused;
@@ -85,7 +85,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 						  MMT_EXIT_USAGE);
 		}
 	}
-	if (mmt_diff_opset(fuzz_a, fuzz_b, &fuzz_set, err, sizeof(err))) {
+	if (mmt_diff_opsets(fuzz_a, fuzz_b, &fuzz_sets, err, sizeof(err))) {
 		fprintf(stderr, "fuzz_diff: %s\n", err);
 		exit(MMT_EXIT_USAGE);
 	}
@@ -113,10 +113,12 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 			mmt_fuzz_put(fuzz_repro, sizeof(fuzz_repro), pos,
 				     " --strict");
 	}
-	fprintf(stderr, "fuzz_diff: A=%s B=%s op set %s%s\n", fuzz_a->name,
-		fuzz_b->name,
-		fuzz_set == MMT_OPSET_OBJECTS ? "objects" : "pages",
-		fuzz_strict ? " strict" : "");
+	fprintf(stderr, "fuzz_diff: A=%s B=%s op sets", fuzz_a->name,
+		fuzz_b->name);
+	for (unsigned int i = 0; i < MMT_NR_OPSETS; i++)
+		if (fuzz_sets & (1u << i))
+			fprintf(stderr, " %s", mmt_opset_name(i));
+	fprintf(stderr, "%s\n", fuzz_strict ? " (strict)" : "");
 	fuzz_ready = 1;
 	return 0;
 }
@@ -158,7 +160,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	mmt_fuzz_crash_install();
 	if (!fuzz_ready)
 		LLVMFuzzerInitialize(NULL, NULL);
-	rc = mmt_fuzz_decode(data, size, fuzz_set, &copy, &prog);
+	rc = mmt_fuzz_decode(data, size, fuzz_sets, &copy, &prog);
 	if (rc)
 		return rc < 0 ? -1 : 0; /* -1 keeps it out of the corpus */
 	mmt_diff_opts_default(&opts);

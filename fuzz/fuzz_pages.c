@@ -77,7 +77,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	}
 	mmt_fuzz_put_arg(fuzz_repro, sizeof(fuzz_repro),
 			 mmt_fuzz_put(fuzz_repro, sizeof(fuzz_repro), 0,
-				      "replay --target fuzz_pages"),
+				      "replay"),
 			 "allocator", spec);
 	return 0;
 }
@@ -112,7 +112,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	mmt_fuzz_crash_install();
 	if (!fuzz_adapter)
 		LLVMFuzzerInitialize(NULL, NULL);
-	rc = mmt_fuzz_decode(data, size, MMT_OPSET_PAGES, &copy, &prog);
+	rc = mmt_fuzz_decode(data, size, 1u << MMT_OPSET_PAGES, &copy, &prog);
 	if (rc)
 		return rc < 0 ? -1 : 0; /* -1 keeps it out of the corpus */
 

@@ -62,43 +62,38 @@ void mmt_diff_opts_default(struct mmt_diff_opts *o)
 	o->stop_on_divergence = 1;
 }
 
-int mmt_diff_opset(const struct mmt_adapter *a, const struct mmt_adapter *b,
-		   enum mmt_opset *set, char *err, size_t errlen)
+int mmt_diff_opsets(const struct mmt_adapter *a, const struct mmt_adapter *b,
+		    uint32_t *sets, char *err, size_t errlen)
 {
-	if ((a->caps & MMT_CAP_PAGES) && (b->caps & MMT_CAP_PAGES)) {
-		*set = MMT_OPSET_PAGES;
+	uint32_t both = a->caps & b->caps;
+
+	*sets = 0;
+	for (unsigned int i = 0; i < MMT_NR_OPSETS; i++)
+		if ((both & mmt_opset_desc(i)->caps) == mmt_opset_desc(i)->caps)
+			*sets |= 1u << i;
+	if (*sets)
 		return 0;
+	/* Name what is missing: a set one side could run, the other not. */
+	for (unsigned int i = 0; i < MMT_NR_OPSETS; i++) {
+		uint32_t need = mmt_opset_desc(i)->caps;
+		const struct mmt_adapter *has = (a->caps & need) == need ? a :
+						(b->caps & need) == need ? b :
+									   NULL;
+
+		if (has) {
+			snprintf(err, errlen,
+				 "'%s' has %s for %s programs but '%s' does "
+				 "not, and they share no other op set: "
+				 "nothing to compare",
+				 has->name, mmt_opset_desc(i)->caps_name,
+				 mmt_opset_name(i),
+				 has == a ? b->name : a->name);
+			return MMT_EXIT_USAGE;
+		}
 	}
-	if ((a->caps & MMT_CAP_OBJECTS) && (b->caps & MMT_CAP_OBJECTS)) {
-		*set = MMT_OPSET_OBJECTS;
-		return 0;
-	}
-	/* Name what is missing: the capability the other side does have. */
-	if (a->caps & MMT_CAP_PAGES)
-		snprintf(err, errlen,
-			 "'%s' has PAGES but '%s' does not, and they share "
-			 "no OBJECTS either: nothing to compare",
-			 a->name, b->name);
-	else if (b->caps & MMT_CAP_PAGES)
-		snprintf(err, errlen,
-			 "'%s' has PAGES but '%s' does not, and they share "
-			 "no OBJECTS either: nothing to compare",
-			 b->name, a->name);
-	else if (a->caps & MMT_CAP_OBJECTS)
-		snprintf(err, errlen,
-			 "'%s' has OBJECTS but '%s' does not: nothing to "
-			 "compare",
-			 a->name, b->name);
-	else if (b->caps & MMT_CAP_OBJECTS)
-		snprintf(err, errlen,
-			 "'%s' has OBJECTS but '%s' does not: nothing to "
-			 "compare",
-			 b->name, a->name);
-	else
-		snprintf(err, errlen,
-			 "neither '%s' nor '%s' has PAGES or OBJECTS: nothing "
-			 "to compare",
-			 a->name, b->name);
+	snprintf(err, errlen,
+		 "neither '%s' nor '%s' can run any op set: nothing to compare",
+		 a->name, b->name);
 	return MMT_EXIT_USAGE;
 }
 
@@ -379,9 +374,7 @@ static int check_pair(const struct mmt_adapter *a, const struct mmt_adapter *b,
 		      const struct mmt_diff_opts *opts, char *err,
 		      size_t errlen)
 {
-	uint32_t need = prog->opset == MMT_OPSET_OBJECTS ? MMT_CAP_OBJECTS :
-							   MMT_CAP_PAGES;
-	const char *what = need == MMT_CAP_OBJECTS ? "OBJECTS" : "PAGES";
+	const struct mmt_opset_desc *set = mmt_opset_desc(prog->opset);
 	char e[256] = "";
 	int rc;
 
@@ -395,12 +388,21 @@ static int check_pair(const struct mmt_adapter *a, const struct mmt_adapter *b,
 		snprintf(err, errlen, "%s", e);
 		return rc;
 	}
-	if (!(a->caps & need) || !(b->caps & need)) {
+	if (!set) {
+		snprintf(err, errlen,
+			 "the program names op set %u, which this build does "
+			 "not know",
+			 (unsigned int)prog->opset);
+		return MMT_EXIT_USAGE;
+	}
+	if ((a->caps & set->caps) != set->caps ||
+	    (b->caps & set->caps) != set->caps) {
 		snprintf(err, errlen,
 			 "the program uses the %s op set, which needs %s; "
 			 "'%s' lacks it",
-			 need == MMT_CAP_OBJECTS ? "objects" : "pages", what,
-			 (a->caps & need) ? b->name : a->name);
+			 set->name, set->caps_name,
+			 (a->caps & set->caps) == set->caps ? b->name :
+							      a->name);
 		return MMT_EXIT_USAGE;
 	}
 	if (opts->strict)

@@ -948,28 +948,26 @@ static int get_arena(struct mmt_exec *ex, const struct mmt_adapter_env *env,
 static int needs_caps(const struct mmt_adapter *ad, const struct mmt_prog *prog,
 		      char *err, size_t errlen)
 {
-	if (prog->opset == MMT_OPSET_OBJECTS) {
-		if (!(ad->caps & MMT_CAP_OBJECTS)) {
-			snprintf(err, errlen,
-				 "adapter '%s' has no OBJECTS capability; the "
-				 "program needs OBJECTS (malloc, calloc, "
-				 "realloc, aligned, free)",
-				 ad->name);
-			return MMT_EXIT_USAGE;
-		}
-		/* no machine needed unless the adapter also wants one */
-		if (!(ad->caps & MMT_CAP_PAGES))
-			return 0;
-	} else if (prog->opset != MMT_OPSET_PAGES) {
-		snprintf(err, errlen, "unknown op set %d", (int)prog->opset);
-		return MMT_EXIT_USAGE;
-	} else if (!(ad->caps & MMT_CAP_PAGES)) {
+	const struct mmt_opset_desc *set = mmt_opset_desc(prog->opset);
+
+	if (!set) {
 		snprintf(err, errlen,
-			 "adapter '%s' has no PAGES capability; the program "
-			 "needs PAGES",
-			 ad->name);
+			 "the program names op set %u, which this build does "
+			 "not know",
+			 (unsigned int)prog->opset);
 		return MMT_EXIT_USAGE;
 	}
+	if ((ad->caps & set->caps) != set->caps) {
+		snprintf(err, errlen,
+			 "adapter '%s' has no %s capability; the program "
+			 "needs %s (op set %s: %s)",
+			 ad->name, set->caps_name, set->caps_name, set->name,
+			 set->about);
+		return MMT_EXIT_USAGE;
+	}
+	/* no machine needed unless the adapter works on pages */
+	if (!(ad->caps & MMT_CAP_PAGES))
+		return 0;
 	if (mmt_machine_check(&prog->machine, NULL)) {
 		snprintf(err, errlen, "the program's machine is not valid");
 		return MMT_EXIT_USAGE;

@@ -62,8 +62,6 @@ int mmt_machine_equal(const struct mmt_machine *a, const struct mmt_machine *b);
 int mmt_op_equal(const struct mmt_op *a, const struct mmt_op *b);
 /* Same machine, check_every, op set and ops (the line field is ignored). */
 int mmt_prog_equal(const struct mmt_prog *a, const struct mmt_prog *b);
-/* 1 when kind belongs to op set set. */
-int mmt_op_in_set(unsigned int kind, enum mmt_opset set);
 /* Total present pages of a machine. */
 uint64_t mmt_machine_present_pages(const struct mmt_machine *m);
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * ops.c - op sequences, format v1: the binary form (docs/op-format.md).
+ * ops.c - op sequences, format v2: the binary form (docs/op-format.md).
  *
  * What fuzzers mutate. The decoder is TOTAL: every byte string, the empty
  * one included, is a valid program. Values are reduced into range with
@@ -8,19 +8,22 @@
  * bytes, an op cut short is dropped, and the decoder never reads past len.
  *
  * Layout:
- *   byte 0       machine: 0..0xFE -> layout table[b % 8]; 0xFF -> escape:
+ *   byte 0       op set id (enum mmt_opset). An id no set has gives a
+ *                program of that id with no ops, which no target runs.
+ *   byte 1       machine: 0..0xFE -> layout table[b % 8]; 0xFF -> escape:
  *                u16 LE length, then that many bytes of a machine spec
  *                (harness/text.c); a spec that does not parse gives the
  *                default machine.
- *   byte 1       (table form only) shape: bits 0-2 orders {11 x6, 9, 12},
+ *   byte 2       (table form only) shape: bits 0-2 orders {11 x6, 9, 12},
  *                bits 3-4 page (3 = 8K, else 4K), bits 5-7 profile/era
  *                (0-4 x86_64 6.12, 5 x86_32 6.12, 6 x86_64 2.6, 7 x86_32
  *                2.6). Orders are lowered until RAM holds one top block.
- *   byte 2       (table form only) bits 0-1 cpus-1, bits 4-7 reserved
+ *   byte 3       (table form only) bits 0-1 cpus-1, bits 4-7 reserved
  *                ranges table.
  *   next byte    check_every: 0xFF -> u32 LE follows; else table[b & 7].
- *   then ops     selector byte -> kind = set table[sel % size], then its
- *                fields: slot (1 byte), order (1 byte: < 0xF0 -> b %
+ *   then ops     selector byte -> kind = set table[sel % size]
+ *                (harness/optable.c; 0x9C is check), then the fields
+ *                its row names, in enum mmt_field order: slot (1 byte), order (1 byte: < 0xF0 -> b %
  *                nr_orders, else nr_orders + (b & 15), an impossible order),
  *                gfp (1 byte: table index; 0xFF -> u32 LE masked by
  *                MMT_GFP_VALID_MASK), sizes (class byte weighted to
@@ -41,83 +44,6 @@
 #define MIB (1ULL << 20)
 #define GIB (1ULL << 30)
 
-/* ------------------------------------------------------------ names */
-
-static const char *const op_names[MMT_NR_OP_KINDS] = {
-	[MMT_OP_ALLOC_PAGES] = "alloc_pages",
-	[MMT_OP_ALLOC_PAGE] = "alloc_page",
-	[MMT_OP_GET_FREE_PAGES] = "get_free_pages",
-	[MMT_OP_GET_FREE_PAGE] = "get_free_page",
-	[MMT_OP_GET_ZEROED_PAGE] = "get_zeroed_page",
-	[MMT_OP_FREE_PAGES] = "free_pages",
-	[MMT_OP_FREE_PAGES_PAGE] = "free_pages_page",
-	[MMT_OP_FREE_PAGE] = "free_page",
-	[MMT_OP_CHECK] = "check",
-	[MMT_OP_MALLOC] = "malloc",
-	[MMT_OP_CALLOC] = "calloc",
-	[MMT_OP_REALLOC] = "realloc",
-	[MMT_OP_ALIGNED] = "aligned",
-	[MMT_OP_FREE] = "free",
-};
-
-const char *mmt_op_name(unsigned int kind)
-{
-	return kind < MMT_NR_OP_KINDS ? op_names[kind] : NULL;
-}
-
-int mmt_opset_for_target(const char *target)
-{
-	if (!target)
-		return -1;
-	/* fuzz_diff reads pages programs for its default pair (ref-pages
-	 * against ref-pages) and objects programs for OBJECTS pairs. */
-	if (strcmp(target, "fuzz_pages") == 0 ||
-	    strcmp(target, "fuzz_diff") == 0)
-		return MMT_OPSET_PAGES;
-	if (strcmp(target, "fuzz_objects") == 0)
-		return MMT_OPSET_OBJECTS;
-	return -1;
-}
-
-int mmt_op_in_set(unsigned int kind, enum mmt_opset set)
-{
-	if (kind == MMT_OP_CHECK)
-		return 1;
-	if (set == MMT_OPSET_PAGES)
-		return kind <= MMT_OP_FREE_PAGE;
-	if (set == MMT_OPSET_OBJECTS)
-		return kind >= MMT_OP_MALLOC && kind <= MMT_OP_FREE;
-	return 0;
-}
-
-/* ------------------------------------------------------------ tables */
-
-/*
- * Kind tables: a selector byte picks kind = table[sel % size]. The weights
- * keep allocations and frees roughly balanced and check rare. Adding a
- * set appends a table; an existing table never changes.
- */
-static const uint8_t pages_kinds[31] = {
-	MMT_OP_ALLOC_PAGES,	MMT_OP_ALLOC_PAGES,	MMT_OP_ALLOC_PAGES,
-	MMT_OP_ALLOC_PAGES,	MMT_OP_ALLOC_PAGES,	MMT_OP_ALLOC_PAGES,
-	MMT_OP_ALLOC_PAGE,	MMT_OP_ALLOC_PAGE,	MMT_OP_ALLOC_PAGE,
-	MMT_OP_GET_FREE_PAGES,	MMT_OP_GET_FREE_PAGES,	MMT_OP_GET_FREE_PAGES,
-	MMT_OP_GET_FREE_PAGE,	MMT_OP_GET_FREE_PAGE,	MMT_OP_GET_ZEROED_PAGE,
-	MMT_OP_GET_ZEROED_PAGE, MMT_OP_FREE_PAGES,	MMT_OP_FREE_PAGES,
-	MMT_OP_FREE_PAGES,	MMT_OP_FREE_PAGES,	MMT_OP_FREE_PAGES,
-	MMT_OP_FREE_PAGES,	MMT_OP_FREE_PAGES,	MMT_OP_FREE_PAGES_PAGE,
-	MMT_OP_FREE_PAGES_PAGE, MMT_OP_FREE_PAGES_PAGE, MMT_OP_FREE_PAGES_PAGE,
-	MMT_OP_FREE_PAGES_PAGE, MMT_OP_FREE_PAGE,	MMT_OP_FREE_PAGE,
-	MMT_OP_FREE_PAGE,
-};
-
-static const uint8_t objects_kinds[15] = {
-	MMT_OP_MALLOC,	MMT_OP_MALLOC,	MMT_OP_MALLOC,	MMT_OP_MALLOC,
-	MMT_OP_CALLOC,	MMT_OP_CALLOC,	MMT_OP_REALLOC, MMT_OP_REALLOC,
-	MMT_OP_ALIGNED, MMT_OP_ALIGNED, MMT_OP_FREE,	MMT_OP_FREE,
-	MMT_OP_FREE,	MMT_OP_FREE,	MMT_OP_FREE,
-};
-
 /*
  * check has one selector byte of its own: a full check walks every page,
  * and a kind that any byte = 31 mod 32 selected made 0xFF runs (a
@@ -126,15 +52,7 @@ static const uint8_t objects_kinds[15] = {
  */
 #define CHECK_SELECTOR 0x9Cu
 
-static const uint8_t *set_kinds(enum mmt_opset set, size_t *n)
-{
-	if (set == MMT_OPSET_OBJECTS) {
-		*n = sizeof(objects_kinds);
-		return objects_kinds;
-	}
-	*n = sizeof(pages_kinds);
-	return pages_kinds;
-}
+/* ------------------------------------------------------------ tables */
 
 #define GFP_K MMT_GFP_KERNEL
 #define GFP_USER_ (MMT_GFP_RECLAIM | MMT_GFP_IO | MMT_GFP_FS | MMT_GFP_HARDWALL)
@@ -480,60 +398,76 @@ static int decode_size(struct reader *r, uint64_t *size)
 	return 0;
 }
 
+static int decode_align(struct reader *r, uint64_t *align)
+{
+	uint8_t b;
+
+	if (rd_byte(r, &b))
+		return -1;
+	*align = 1ULL << (b % 24u);
+	return 0;
+}
+
+/* Field f of op, in its binary form; -1 when the input ends inside it. */
+static int decode_field(struct reader *r, const struct mmt_prog *p,
+			enum mmt_field f, struct mmt_op *op)
+{
+	uint8_t b;
+
+	switch (f) {
+	case MMT_FIELD_SLOT:
+		if (rd_byte(r, &b))
+			return -1;
+		op->slot = b;
+		return 0;
+	case MMT_FIELD_ORDER:
+		if (rd_byte(r, &b))
+			return -1;
+		op->order = decode_order(b, p->machine.nr_orders);
+		return 0;
+	case MMT_FIELD_GFP:
+		return decode_gfp(r, &op->gfp);
+	case MMT_FIELD_SIZE:
+		return decode_size(r, &op->size);
+	case MMT_FIELD_ALIGN:
+		return decode_align(r, &op->align);
+	case MMT_NR_FIELDS:
+		break;
+	}
+	return -1;
+}
+
 /* One op; -1 when the input ends inside it (the op is dropped). */
 static int decode_op(struct reader *r, const struct mmt_prog *p,
-		     struct mmt_op *op)
+		     const struct mmt_opset_desc *set, struct mmt_op *op)
 {
-	size_t nk;
-	const uint8_t *kinds = set_kinds(p->opset, &nk);
+	const struct mmt_op_desc *d;
 	uint8_t b;
 
 	memset(op, 0, sizeof(*op));
 	if (rd_byte(r, &b))
 		return -1;
-	if (b == CHECK_SELECTOR) {
-		op->kind = MMT_OP_CHECK;
-		return 0;
-	}
-	op->kind = kinds[b % nk];
-	if (rd_byte(r, &b))
-		return -1;
-	op->slot = b;
-	switch (op->kind) {
-	case MMT_OP_ALLOC_PAGES:
-	case MMT_OP_GET_FREE_PAGES:
-		if (rd_byte(r, &b))
+	op->kind = b == CHECK_SELECTOR ? MMT_OP_CHECK :
+					 set->kinds[b % set->nr_kinds];
+	d = mmt_op_desc(op->kind);
+	for (unsigned int f = 0; f < MMT_NR_FIELDS; f++)
+		if ((d->fields & MMT_F(f)) &&
+		    decode_field(r, p, (enum mmt_field)f, op))
 			return -1;
-		op->order = decode_order(b, p->machine.nr_orders);
-		return decode_gfp(r, &op->gfp);
-	case MMT_OP_ALLOC_PAGE:
-	case MMT_OP_GET_FREE_PAGE:
-	case MMT_OP_GET_ZEROED_PAGE:
-		return decode_gfp(r, &op->gfp);
-	case MMT_OP_MALLOC:
-	case MMT_OP_CALLOC:
-	case MMT_OP_REALLOC:
-		return decode_size(r, &op->size);
-	case MMT_OP_ALIGNED:
-		if (decode_size(r, &op->size) || rd_byte(r, &b))
-			return -1;
-		op->align = 1ULL << (b % 24u);
-		return 0;
-	default: /* frees: the slot is all */
-		return 0;
-	}
+	return 0;
 }
 
-int mmt_prog_decode(const uint8_t *data, size_t len, enum mmt_opset set,
-		    struct mmt_prog *out)
+int mmt_prog_decode(const uint8_t *data, size_t len, struct mmt_prog *out)
 {
 	struct reader r = { data, data ? len : 0, 0 };
+	const struct mmt_opset_desc *set;
 	uint8_t b0, b;
 	uint64_t v;
 	struct mmt_op op;
 
-	mmt_prog_init(out, set == MMT_OPSET_OBJECTS ? MMT_OPSET_OBJECTS :
-						      MMT_OPSET_PAGES);
+	b0 = rd_byte0(&r);
+	mmt_prog_init(out, (enum mmt_opset)b0);
+	set = mmt_opset_desc(b0);
 	b0 = rd_byte0(&r);
 	if (b0 == MACHINE_ESCAPE) {
 		uint64_t n = rd_byte0(&r);
@@ -562,7 +496,8 @@ int mmt_prog_decode(const uint8_t *data, size_t len, enum mmt_opset set,
 	} else {
 		out->check_every = check_every_table[b & 7];
 	}
-	while (out->nr_ops < MMT_MAX_OPS && decode_op(&r, out, &op) == 0) {
+	while (set && out->nr_ops < MMT_MAX_OPS &&
+	       decode_op(&r, out, set, &op) == 0) {
 		if (mmt_prog_push(out, &op)) {
 			mmt_prog_free(out);
 			return -1;
@@ -703,56 +638,67 @@ static void encode_order(struct writer *w, uint32_t order, uint32_t nr_orders)
 		wr_byte(w, 0xFF);
 }
 
-static void encode_op(struct writer *w, const struct mmt_prog *p,
-		      const struct mmt_op *op)
+static void encode_align(struct writer *w, uint64_t align)
 {
-	size_t nk, sel;
-	const uint8_t *kinds = set_kinds(p->opset, &nk);
 	unsigned int a = 0;
 
+	while (a < 23 && (1ULL << a) < align)
+		a++;
+	wr_byte(w, a);
+}
+
+static void encode_field(struct writer *w, const struct mmt_prog *p,
+			 enum mmt_field f, const struct mmt_op *op)
+{
+	switch (f) {
+	case MMT_FIELD_SLOT:
+		wr_byte(w, op->slot & 0xFFu);
+		break;
+	case MMT_FIELD_ORDER:
+		encode_order(w, op->order, p->machine.nr_orders);
+		break;
+	case MMT_FIELD_GFP:
+		encode_gfp(w, op->gfp);
+		break;
+	case MMT_FIELD_SIZE:
+		encode_size(w, op->size);
+		break;
+	case MMT_FIELD_ALIGN:
+		encode_align(w, op->align);
+		break;
+	case MMT_NR_FIELDS:
+		break;
+	}
+}
+
+static void encode_op(struct writer *w, const struct mmt_prog *p,
+		      const struct mmt_opset_desc *set, const struct mmt_op *op)
+{
+	const struct mmt_op_desc *d = mmt_op_desc(op->kind);
+	size_t sel;
+
+	if (!d || !mmt_op_in_set(op->kind, p->opset))
+		return; /* not in this op set: cannot be written */
 	if (op->kind == MMT_OP_CHECK) {
 		wr_byte(w, CHECK_SELECTOR);
 		return;
 	}
-	for (sel = 0; sel < nk; sel++)
-		if (kinds[sel] == op->kind)
+	for (sel = 0; sel < set->nr_kinds; sel++)
+		if (set->kinds[sel] == op->kind)
 			break;
-	if (sel == nk)
-		return; /* not in this op set: cannot be written */
 	wr_byte(w, (unsigned int)sel);
-	wr_byte(w, op->slot & 0xFFu);
-	switch (op->kind) {
-	case MMT_OP_ALLOC_PAGES:
-	case MMT_OP_GET_FREE_PAGES:
-		encode_order(w, op->order, p->machine.nr_orders);
-		encode_gfp(w, op->gfp);
-		break;
-	case MMT_OP_ALLOC_PAGE:
-	case MMT_OP_GET_FREE_PAGE:
-	case MMT_OP_GET_ZEROED_PAGE:
-		encode_gfp(w, op->gfp);
-		break;
-	case MMT_OP_MALLOC:
-	case MMT_OP_CALLOC:
-	case MMT_OP_REALLOC:
-		encode_size(w, op->size);
-		break;
-	case MMT_OP_ALIGNED:
-		encode_size(w, op->size);
-		while (a < 23 && (1ULL << a) < op->align)
-			a++;
-		wr_byte(w, a);
-		break;
-	default:
-		break;
-	}
+	for (unsigned int f = 0; f < MMT_NR_FIELDS; f++)
+		if (d->fields & MMT_F(f))
+			encode_field(w, p, (enum mmt_field)f, op);
 }
 
 int mmt_prog_encode(const struct mmt_prog *p, uint8_t **out, size_t *len)
 {
 	struct writer w = { NULL, 0, 0, 0 };
+	const struct mmt_opset_desc *set = mmt_opset_desc(p->opset);
 	uint8_t hdr[3];
 
+	wr_byte(&w, (unsigned int)p->opset & 0xFFu);
 	if (find_table_header(&p->machine, hdr) == 0) {
 		wr_bytes(&w, hdr, 3);
 	} else {
@@ -779,8 +725,8 @@ int mmt_prog_encode(const struct mmt_prog *p, uint8_t **out, size_t *len)
 			wr_le(&w, p->check_every, 4);
 		}
 	}
-	for (size_t i = 0; i < p->nr_ops; i++)
-		encode_op(&w, p, &p->ops[i]);
+	for (size_t i = 0; set && i < p->nr_ops; i++)
+		encode_op(&w, p, set, &p->ops[i]);
 	if (w.oom || !w.buf) {
 		/* An empty program still has a header, so buf is set. */
 		free(w.buf);

@@ -748,47 +748,55 @@ size_t mmt_machine_format_spec(const struct mmt_machine *m, char *buf,
 
 /* ------------------------------------------------------------ ops as text */
 
-size_t mmt_op_format(const struct mmt_op *op, char *buf, size_t len)
+/* The text key of each field but the slot, which is positional (sN). */
+static const char *const field_keys[MMT_NR_FIELDS] = {
+	[MMT_FIELD_SLOT] = "slot",   [MMT_FIELD_ORDER] = "order",
+	[MMT_FIELD_GFP] = "gfp",     [MMT_FIELD_SIZE] = "size",
+	[MMT_FIELD_ALIGN] = "align",
+};
+
+static void format_field(struct sbuf *b, enum mmt_field f,
+			 const struct mmt_op *op)
 {
-	struct sbuf b;
-	const char *name = mmt_op_name(op->kind);
 	char g[400];
 
+	switch (f) {
+	case MMT_FIELD_SLOT:
+		sb_printf(b, " s%u", op->slot);
+		break;
+	case MMT_FIELD_ORDER:
+		sb_printf(b, " order=%u", op->order);
+		break;
+	case MMT_FIELD_GFP:
+		mmt_gfp_format(op->gfp, g, sizeof(g));
+		sb_puts(b, " gfp=");
+		sb_puts(b, g);
+		break;
+	case MMT_FIELD_SIZE:
+		sb_printf(b, " size=%llu", (unsigned long long)op->size);
+		break;
+	case MMT_FIELD_ALIGN:
+		sb_printf(b, " align=%llu", (unsigned long long)op->align);
+		break;
+	case MMT_NR_FIELDS:
+		break;
+	}
+}
+
+size_t mmt_op_format(const struct mmt_op *op, char *buf, size_t len)
+{
+	const struct mmt_op_desc *d = mmt_op_desc(op->kind);
+	struct sbuf b;
+
 	sb_init(&b, buf, len);
-	if (!name) {
+	if (!d) {
 		sb_printf(&b, "# unknown op kind %u", op->kind);
 		return b.pos;
 	}
-	sb_puts(&b, name);
-	if (op->kind == MMT_OP_CHECK)
-		return b.pos;
-	sb_printf(&b, " s%u", op->slot);
-	switch (op->kind) {
-	case MMT_OP_ALLOC_PAGES:
-	case MMT_OP_GET_FREE_PAGES:
-	case MMT_OP_ALLOC_PAGE:
-	case MMT_OP_GET_FREE_PAGE:
-	case MMT_OP_GET_ZEROED_PAGE:
-		if (op->kind == MMT_OP_ALLOC_PAGES ||
-		    op->kind == MMT_OP_GET_FREE_PAGES)
-			sb_printf(&b, " order=%u", op->order);
-		mmt_gfp_format(op->gfp, g, sizeof(g));
-		sb_puts(&b, " gfp=");
-		sb_puts(&b, g);
-		break;
-	case MMT_OP_MALLOC:
-	case MMT_OP_CALLOC:
-	case MMT_OP_REALLOC:
-		sb_printf(&b, " size=%llu", (unsigned long long)op->size);
-		break;
-	case MMT_OP_ALIGNED:
-		sb_printf(&b, " size=%llu align=%llu",
-			  (unsigned long long)op->size,
-			  (unsigned long long)op->align);
-		break;
-	default:
-		break;
-	}
+	sb_puts(&b, d->name);
+	for (unsigned int f = 0; f < MMT_NR_FIELDS; f++)
+		if (d->fields & MMT_F(f))
+			format_field(&b, (enum mmt_field)f, op);
 	return b.pos;
 }
 
@@ -828,15 +836,15 @@ char *mmt_prog_format_text(const struct mmt_prog *p)
 	char line[1200];
 	size_t n;
 
-	ds_putn(&d, "# mmtorture ops v1\nmachine ",
-		strlen("# mmtorture ops v1\nmachine "));
+	ds_putn(&d, "# mmtorture ops v2\nopset ",
+		strlen("# mmtorture ops v2\nopset "));
+	ds_putn(&d, mmt_opset_name(p->opset), strlen(mmt_opset_name(p->opset)));
+	ds_putn(&d, "\nmachine ", strlen("\nmachine "));
 	n = mmt_machine_format_spec(&p->machine, line, sizeof(line));
 	ds_putn(&d, line, n < sizeof(line) ? n : sizeof(line) - 1);
 	n = (size_t)snprintf(line, sizeof(line), "\ncheck_every %u\n",
 			     p->check_every);
 	ds_putn(&d, line, n);
-	if (p->opset == MMT_OPSET_OBJECTS)
-		ds_putn(&d, "opset objects\n", 14);
 	for (size_t i = 0; i < p->nr_ops; i++) {
 		n = mmt_op_format(&p->ops[i], line, sizeof(line) - 1);
 		if (n > sizeof(line) - 2)
@@ -880,54 +888,173 @@ static int perr(struct parser *ps, unsigned int col, const char *field,
 	return -1;
 }
 
-/* Which keys an op takes. */
-#define K_ORDER 1u
-#define K_GFP 2u
-#define K_SIZE 4u
-#define K_ALIGN 8u
-
-static unsigned int op_keys(unsigned int kind)
+/* "order, gfp": the keys of fields (the slot is not a key). */
+static const char *keys_list(uint32_t fields, char *buf, size_t len)
 {
-	switch (kind) {
-	case MMT_OP_ALLOC_PAGES:
-	case MMT_OP_GET_FREE_PAGES:
-		return K_ORDER | K_GFP;
-	case MMT_OP_ALLOC_PAGE:
-	case MMT_OP_GET_FREE_PAGE:
-	case MMT_OP_GET_ZEROED_PAGE:
-		return K_GFP;
-	case MMT_OP_MALLOC:
-	case MMT_OP_CALLOC:
-	case MMT_OP_REALLOC:
-		return K_SIZE;
-	case MMT_OP_ALIGNED:
-		return K_SIZE | K_ALIGN;
-	default:
+	struct sbuf b;
+
+	sb_init(&b, buf, len);
+	for (unsigned int f = MMT_FIELD_SLOT + 1; f < MMT_NR_FIELDS; f++)
+		if (fields & MMT_F(f))
+			sb_printf(&b, "%s%s", b.pos ? ", " : "", field_keys[f]);
+	if (!b.pos)
+		sb_puts(&b, "none");
+	return buf;
+}
+
+static int parse_slot(struct parser *ps, const struct tok *t, int nt,
+		      struct mmt_op *op)
+{
+	const char *name = mmt_op_name(op->kind);
+	char tb[48];
+	uint64_t v;
+
+	if (nt < 2)
+		return perr(ps, t[0].col + (unsigned int)t[0].n + 1, "slot",
+			    "'%s' needs a slot (s0..s%u)", name,
+			    MMT_NR_SLOTS - 1);
+	if (t[1].n < 2 || t[1].s[0] != 's' ||
+	    parse_u64(t[1].s + 1, t[1].n - 1, &v) ||
+	    (t[1].s[1] == '0' && t[1].n > 2))
+		return perr(ps, t[1].col, "slot",
+			    "bad slot '%s' (expected s0..s%u)",
+			    tok_str(&t[1], tb, sizeof(tb)), MMT_NR_SLOTS - 1);
+	if (v >= MMT_NR_SLOTS)
+		return perr(ps, t[1].col, "slot",
+			    "slot %llu is out of range 0..%u",
+			    (unsigned long long)v, MMT_NR_SLOTS - 1);
+	op->slot = (uint16_t)v;
+	return 0;
+}
+
+static int parse_gfp_value(struct parser *ps, const char *v, size_t vn,
+			   unsigned int vcol, struct mmt_op *op)
+{
+	char tb[48];
+	size_t bad;
+	uint32_t g;
+
+	if (gfp_parse_at(v, vn, &g, &bad)) {
+		const char *bs = v + bad;
+		const char *be = memchr(bs, '|', vn - bad);
+		struct tok bt = { bs, be ? (size_t)(be - bs) : vn - bad, vcol };
+
+		return perr(ps, vcol + (unsigned int)bad, "gfp",
+			    "unknown gfp flag '%s'",
+			    tok_str(&bt, tb, sizeof(tb)));
+	}
+	if (g & ~MMT_GFP_VALID_MASK)
+		return perr(ps, vcol, "gfp", "gfp bits 0x%x are not GFP bits",
+			    g & ~MMT_GFP_VALID_MASK);
+	op->gfp = g;
+	return 0;
+}
+
+/* The value of field f (not the slot) at v, vn bytes, column vcol. */
+static int parse_value(struct parser *ps, const struct mmt_prog *p,
+		       enum mmt_field f, const char *v, size_t vn,
+		       unsigned int vcol, struct mmt_op *op)
+{
+	const char *key = field_keys[f];
+	char tb[48];
+	uint64_t x;
+
+	if (f == MMT_FIELD_GFP)
+		return parse_gfp_value(ps, v, vn, vcol, op);
+	if (parse_u64(v, vn, &x)) {
+		struct tok vt = { v, vn, vcol };
+
+		return perr(ps, vcol, key, "bad number '%s' for %s",
+			    tok_str(&vt, tb, sizeof(tb)), key);
+	}
+	switch (f) {
+	case MMT_FIELD_ORDER:
+		if (x > p->machine.nr_orders + 15ULL)
+			return perr(ps, vcol, key,
+				    "order %llu is out of range 0..%u "
+				    "(orders %u + 15 impossible ones)",
+				    (unsigned long long)x,
+				    p->machine.nr_orders + 15,
+				    p->machine.nr_orders);
+		op->order = (uint32_t)x;
 		return 0;
+	case MMT_FIELD_SIZE:
+		op->size = x;
+		return 0;
+	case MMT_FIELD_ALIGN:
+		if (x == 0 || (x & (x - 1)) || x > (1ULL << 23))
+			return perr(ps, vcol, key,
+				    "align %llu must be a power of two up to "
+				    "8M",
+				    (unsigned long long)x);
+		op->align = x;
+		return 0;
+	default:
+		return perr(ps, vcol, key, "field %s has no value", key);
 	}
 }
 
-static const char *keys_list(unsigned int keys)
+/* One KEY=VALUE token of an op whose row is d; *seen collects fields. */
+static int parse_key(struct parser *ps, const struct mmt_prog *p,
+		     const struct mmt_op_desc *d, const struct tok *t,
+		     uint32_t *seen, struct mmt_op *op)
 {
-	switch (keys) {
-	case K_ORDER | K_GFP:
-		return "order, gfp";
-	case K_GFP:
-		return "gfp";
-	case K_SIZE:
-		return "size";
-	case K_SIZE | K_ALIGN:
-		return "size, align";
-	default:
-		return "none";
-	}
+	const char *eq = memchr(t->s, '=', t->n);
+	size_t kn = eq ? (size_t)(eq - t->s) : 0;
+	struct tok kt = { t->s, kn, t->col };
+	char tb[48], kl[64];
+	unsigned int f;
+
+	if (!eq)
+		return perr(ps, t->col, "op",
+			    "unexpected '%s' after %s (expected KEY=VALUE; "
+			    "keys: %s)",
+			    tok_str(t, tb, sizeof(tb)), d->name,
+			    keys_list(d->fields, kl, sizeof(kl)));
+	for (f = MMT_FIELD_SLOT + 1; f < MMT_NR_FIELDS; f++)
+		if (tok_is(&kt, field_keys[f]))
+			break;
+	if (f == MMT_NR_FIELDS || !(d->fields & MMT_F(f)))
+		return perr(ps, t->col, "key",
+			    "unknown key '%s' for %s (keys: %s)",
+			    tok_str(&kt, tb, sizeof(tb)), d->name,
+			    keys_list(d->fields, kl, sizeof(kl)));
+	if (*seen & MMT_F(f))
+		return perr(ps, t->col, field_keys[f], "duplicate key '%s'",
+			    field_keys[f]);
+	*seen |= MMT_F(f);
+	return parse_value(ps, p, (enum mmt_field)f, eq + 1, t->n - kn - 1,
+			   t->col + (unsigned int)kn + 1, op);
+}
+
+/*
+ * The op set a program in no declared set takes from its first op that
+ * belongs to one; check belongs to all.
+ */
+static int op_set_for(struct parser *ps, const struct tok *t, unsigned int kind,
+		      struct mmt_prog *p, int *opset_fixed)
+{
+	const struct mmt_op_desc *d = mmt_op_desc(kind);
+
+	if (mmt_op_in_set(kind, p->opset))
+		goto ok;
+	if (*opset_fixed)
+		return perr(ps, t->col, "op", "op '%s' is not in op set %s",
+			    d->name, mmt_opset_name(p->opset));
+	p->opset = (enum mmt_opset)d->set;
+ok:
+	if (d->set != MMT_NR_OPSETS)
+		*opset_fixed = 1;
+	return 0;
 }
 
 static int parse_op(struct parser *ps, const struct tok *t, int nt,
 		    struct mmt_prog *p, int *opset_fixed)
 {
+	const struct mmt_op_desc *d = NULL;
 	struct mmt_op op;
-	unsigned int kind, keys, seen = 0;
+	uint32_t seen = 0, missing;
+	unsigned int kind;
 	char tb[48];
 	int i = 1;
 
@@ -938,153 +1065,48 @@ static int parse_op(struct parser *ps, const struct tok *t, int nt,
 	if (kind == MMT_NR_OP_KINDS)
 		return perr(ps, t[0].col, "op", "unknown op '%s'",
 			    tok_str(&t[0], tb, sizeof(tb)));
-	if (!mmt_op_in_set(kind, p->opset)) {
-		if (*opset_fixed)
-			return perr(ps, t[0].col, "op",
-				    "op '%s' is not in op set %s",
-				    mmt_op_name(kind),
-				    p->opset == MMT_OPSET_PAGES ? "pages" :
-								  "objects");
-		p->opset = p->opset == MMT_OPSET_PAGES ? MMT_OPSET_OBJECTS :
-							 MMT_OPSET_PAGES;
-	}
-	if (kind != MMT_OP_CHECK)
-		*opset_fixed = 1;
+	d = mmt_op_desc(kind);
+	if (op_set_for(ps, &t[0], kind, p, opset_fixed))
+		return -1;
 	op.kind = (uint16_t)kind;
 	op.line = ps->line;
-	keys = op_keys(kind);
-	if (kind == MMT_OP_ALLOC_PAGES || kind == MMT_OP_GET_FREE_PAGES ||
-	    kind == MMT_OP_ALLOC_PAGE || kind == MMT_OP_GET_FREE_PAGE ||
-	    kind == MMT_OP_GET_ZEROED_PAGE)
-		op.gfp = MMT_GFP_KERNEL;
-	if (kind == MMT_OP_ALIGNED)
-		op.align = 1;
-	if (kind != MMT_OP_CHECK) {
-		uint64_t v;
-
-		if (nt < 2)
-			return perr(ps, t[0].col + (unsigned int)t[0].n + 1,
-				    "slot", "'%s' needs a slot (s0..s%u)",
-				    mmt_op_name(kind), MMT_NR_SLOTS - 1);
-		if (t[1].n < 2 || t[1].s[0] != 's' ||
-		    parse_u64(t[1].s + 1, t[1].n - 1, &v) ||
-		    (t[1].s[1] == '0' && t[1].n > 2))
-			return perr(ps, t[1].col, "slot",
-				    "bad slot '%s' (expected s0..s%u)",
-				    tok_str(&t[1], tb, sizeof(tb)),
-				    MMT_NR_SLOTS - 1);
-		if (v >= MMT_NR_SLOTS)
-			return perr(ps, t[1].col, "slot",
-				    "slot %llu is out of range 0..%u",
-				    (unsigned long long)v, MMT_NR_SLOTS - 1);
-		op.slot = (uint16_t)v;
+	op.gfp = d->gfp;
+	op.align = (d->fields & MMT_F(MMT_FIELD_ALIGN)) ? 1 : 0;
+	if (d->fields & MMT_F(MMT_FIELD_SLOT)) {
+		if (parse_slot(ps, t, nt, &op))
+			return -1;
+		seen |= MMT_F(MMT_FIELD_SLOT);
 		i = 2;
+	} else if (nt > 1) {
+		return perr(ps, t[1].col, "op",
+			    "unexpected '%s': %s takes no arguments",
+			    tok_str(&t[1], tb, sizeof(tb)), d->name);
 	}
-	for (; i < nt; i++) {
-		const char *eq = memchr(t[i].s, '=', t[i].n);
-		const char *v;
-		size_t kn, vn;
-		unsigned int k;
-		uint64_t x;
-		unsigned int vcol;
-
-		if (!eq)
-			return perr(ps, t[i].col, "op",
-				    "unexpected '%s' after %s (expected "
-				    "KEY=VALUE; keys: %s)",
-				    tok_str(&t[i], tb, sizeof(tb)),
-				    mmt_op_name(kind), keys_list(keys));
-		kn = (size_t)(eq - t[i].s);
-		v = eq + 1;
-		vn = t[i].n - kn - 1;
-		vcol = t[i].col + (unsigned int)kn + 1;
-		if (kn == 5 && memcmp(t[i].s, "order", 5) == 0)
-			k = K_ORDER;
-		else if (kn == 3 && memcmp(t[i].s, "gfp", 3) == 0)
-			k = K_GFP;
-		else if (kn == 4 && memcmp(t[i].s, "size", 4) == 0)
-			k = K_SIZE;
-		else if (kn == 5 && memcmp(t[i].s, "align", 5) == 0)
-			k = K_ALIGN;
-		else
-			k = 0;
-		if (!(k & keys)) {
-			struct tok kt = { t[i].s, kn, t[i].col };
-
-			return perr(ps, t[i].col, "key",
-				    "unknown key '%s' for %s (keys: %s)",
-				    tok_str(&kt, tb, sizeof(tb)),
-				    mmt_op_name(kind), keys_list(keys));
-		}
-		if (seen & k) {
-			struct tok kt = { t[i].s, kn, t[i].col };
-
-			return perr(ps, t[i].col, tok_str(&kt, tb, sizeof(tb)),
-				    "duplicate key '%s'", tb);
-		}
-		seen |= k;
-		if (k == K_GFP) {
-			size_t bad;
-			uint32_t g;
-
-			if (gfp_parse_at(v, vn, &g, &bad)) {
-				const char *bs = v + bad;
-				const char *be = memchr(bs, '|', vn - bad);
-				struct tok bt = { bs,
-						  be ? (size_t)(be - bs) :
-						       vn - bad,
-						  vcol };
-
-				return perr(ps, vcol + (unsigned int)bad, "gfp",
-					    "unknown gfp flag '%s'",
-					    tok_str(&bt, tb, sizeof(tb)));
-			}
-			if (g & ~MMT_GFP_VALID_MASK)
-				return perr(ps, vcol, "gfp",
-					    "gfp bits 0x%x are not GFP bits",
-					    g & ~MMT_GFP_VALID_MASK);
-			op.gfp = g;
-			continue;
-		}
-		if (parse_u64(v, vn, &x)) {
-			struct tok vt = { v, vn, vcol };
-			const char *f = k == K_ORDER ? "order" :
-					k == K_SIZE  ? "size" :
-						       "align";
-
-			return perr(ps, vcol, f, "bad number '%s' for %s",
-				    tok_str(&vt, tb, sizeof(tb)), f);
-		}
-		if (k == K_ORDER) {
-			uint32_t max = p->machine.nr_orders + 15;
-
-			if (x > max)
-				return perr(ps, vcol, "order",
-					    "order %llu is out of range 0..%u "
-					    "(orders %u + 15 impossible ones)",
-					    (unsigned long long)x, max,
-					    p->machine.nr_orders);
-			op.order = (uint32_t)x;
-		} else if (k == K_SIZE) {
-			op.size = x;
-		} else {
-			if (x == 0 || (x & (x - 1)) || x > (1ULL << 23))
-				return perr(ps, vcol, "align",
-					    "align %llu must be a power of two "
-					    "up to 8M",
-					    (unsigned long long)x);
-			op.align = x;
-		}
-	}
-	if ((keys & K_SIZE) && !(seen & K_SIZE))
-		return perr(ps, t[0].col, "size", "'%s' needs size=N",
-			    mmt_op_name(kind));
+	for (; i < nt; i++)
+		if (parse_key(ps, p, d, &t[i], &seen, &op))
+			return -1;
+	missing = d->required & ~seen;
+	for (unsigned int f = 0; f < MMT_NR_FIELDS; f++)
+		if (missing & MMT_F(f))
+			return perr(ps, t[0].col, field_keys[f],
+				    "'%s' needs %s=N", d->name, field_keys[f]);
 	if (mmt_prog_push(p, &op))
 		return perr(ps, t[0].col, "op",
 			    p->nr_ops >= MMT_MAX_OPS ? "more than %u ops" :
 						       "out of memory (%u)",
 			    MMT_MAX_OPS);
 	return 0;
+}
+
+/* "pages, objects": every op set's name. */
+static const char *opset_names(char *buf, size_t len)
+{
+	struct sbuf b;
+
+	sb_init(&b, buf, len);
+	for (unsigned int i = 0; i < MMT_NR_OPSETS; i++)
+		sb_printf(&b, "%s%s", i ? ", " : "", mmt_opset_name(i));
+	return buf;
 }
 
 int mmt_prog_parse_text(const char *text, size_t len, const char *file,
@@ -1094,7 +1116,7 @@ int mmt_prog_parse_text(const char *text, size_t len, const char *file,
 	struct tok t[MAX_TOKS];
 	size_t pos = 0;
 	int seen_machine = 0, seen_check = 0, seen_opset = 0, opset_fixed = 0;
-	char tb[48];
+	char tb[48], sets[160];
 
 	if (err)
 		memset(err, 0, sizeof(*err));
@@ -1178,22 +1200,15 @@ int mmt_prog_parse_text(const char *text, size_t len, const char *file,
 				     tok_str(&t[2], tb, sizeof(tb)));
 				goto fail;
 			}
-			if (nt == 2 && tok_is(&t[1], "pages")) {
-				out->opset = MMT_OPSET_PAGES;
-			} else if (nt == 2 && tok_is(&t[1], "objects")) {
-				out->opset = MMT_OPSET_OBJECTS;
-			} else {
+			if (nt < 2 || mmt_opset_by_name(t[1].s, t[1].n) < 0) {
 				perr(&ps, nt >= 2 ? t[1].col : t[0].col,
-				     "opset", "opset must be pages or objects");
+				     "opset", "opset must be one of: %s",
+				     opset_names(sets, sizeof(sets)));
 				goto fail;
 			}
+			out->opset = (enum mmt_opset)mmt_opset_by_name(t[1].s,
+								       t[1].n);
 			continue;
-		}
-		if (tok_is(&t[0], "check") && nt > 1) {
-			perr(&ps, t[1].col, "op",
-			     "unexpected '%s': check takes no arguments",
-			     tok_str(&t[1], tb, sizeof(tb)));
-			goto fail;
 		}
 		if (parse_op(&ps, t, nt, out, &opset_fixed))
 			goto fail;

@@ -41,7 +41,7 @@ fail() {
 }
 
 head_of() { # MACHINE-SPEC: the first lines of a program
-	printf '# mmtorture ops v1\nmachine profile=x86_64 era=6.12 page=4K orders=11 cpus=1 %s\ncheck_every 0\n' "$1"
+	printf '# mmtorture ops v2\nopset pages\nmachine profile=x86_64 era=6.12 page=4K orders=11 cpus=1 %s\ncheck_every 0\n' "$1"
 }
 
 {

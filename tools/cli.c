@@ -20,9 +20,8 @@
  * corpus directory is the same run every time. A file found in a
  * directory whose program needs a capability the command's allocators lack
  * (corpus/fuzz_diff mixes pages and objects programs) is skipped with a
- * line saying so, before it is run; its op set is read as the command
- * will read it (a text's own; a binary's by mmt_cli_binary_opset: target,
- * directory, the NAME.txt beside NAME.bin, the command's default). A file
+ * line saying so, before it is run; its op set is the one the program
+ * names (a text's opset line or its ops, a binary's byte 0). A file
  * named on the command line is always run. Each run file's exit code is
  * tallied; the command ends with the worst by the order bad input, then
  * environment, then bug (a bad file must not hide behind a bug found in
@@ -439,8 +438,25 @@ int mmt_cli_is_text_name(const char *path)
 
 /* ------------------------------------------------------------ programs */
 
+/* "0 pages, 1 objects": the op sets this build knows, by id. */
+static const char *known_opsets(char *buf, size_t len)
+{
+	size_t pos = 0;
+
+	buf[0] = 0;
+	for (unsigned int i = 0; i < MMT_NR_OPSETS && pos < len; i++) {
+		int n = snprintf(buf + pos, len - pos, "%s%u %s", i ? ", " : "",
+				 i, mmt_opset_name(i));
+
+		if (n < 0)
+			break;
+		pos += (size_t)n;
+	}
+	return buf;
+}
+
 int mmt_cli_load_prog(const char *cmd, const char *path, enum mmt_cli_form form,
-		      enum mmt_opset set, struct mmt_prog *prog, int *is_text)
+		      struct mmt_prog *prog, int *is_text)
 {
 	struct mmt_parse_error perr;
 	uint8_t *data;
@@ -468,11 +484,22 @@ int mmt_cli_load_prog(const char *cmd, const char *path, enum mmt_cli_form form,
 			free(data);
 			return MMT_EXIT_USAGE;
 		}
-	} else if (mmt_prog_decode(data, len, set, prog) != 0) {
+	} else if (mmt_prog_decode(data, len, prog) != 0) {
 		mmt_cli_error(cmd, "%s: out of memory decoding %zu bytes", path,
 			      len);
 		free(data);
 		return MMT_EXIT_ENV;
+	} else if (!mmt_opset_desc(prog->opset)) {
+		char known[160];
+
+		mmt_cli_error(cmd,
+			      "%s: byte 0 names op set %u, which this build "
+			      "does not know (known: %s)",
+			      path, (unsigned int)prog->opset,
+			      known_opsets(known, sizeof(known)));
+		mmt_prog_free(prog);
+		free(data);
+		return MMT_EXIT_USAGE;
 	}
 	free(data);
 	return MMT_EXIT_OK;
@@ -480,82 +507,18 @@ int mmt_cli_load_prog(const char *cmd, const char *path, enum mmt_cli_form form,
 
 /* ------------------------------------------------------------ targets */
 
-/* Keep in step with fuzz/fuzz_*.c: one row per target fuzz/ builds. */
-const struct mmt_cli_target mmt_cli_targets[] = {
-	{ "fuzz_pages", MMT_OPSET_PAGES, 0,
-	  "page allocator: alloc/free by order and GFP mask, full checks" },
-	{ "fuzz_diff", MMT_OPSET_PAGES, 1,
-	  "two allocators in lockstep ($MMT_ALLOCATOR vs $MMT_AGAINST); op "
-	  "set from their shared capabilities (pages, else objects)" },
-	{ NULL, MMT_OPSET_PAGES, 0, NULL },
-};
-
-const struct mmt_cli_target *mmt_cli_find_target(const char *name)
-{
-	const struct mmt_cli_target *t;
-
-	for (t = mmt_cli_targets; t->name; t++) {
-		if (strcmp(t->name, name) == 0)
-			return t;
-	}
-	return NULL;
-}
-
-const char *mmt_cli_opset_name(enum mmt_opset set)
-{
-	switch (set) {
-	case MMT_OPSET_PAGES:
-		return "pages";
-	case MMT_OPSET_OBJECTS:
-		return "objects";
-	case MMT_NR_OPSETS:
-		break;
-	}
-	return "unknown";
-}
-
 size_t mmt_cli_opset_kinds(enum mmt_opset set, unsigned int *kinds, size_t max)
 {
-	unsigned int k, first, last;
 	size_t n = 0;
 
-	if (set == MMT_OPSET_PAGES) {
-		first = MMT_OP_ALLOC_PAGES;
-		last = MMT_OP_FREE_PAGE;
-	} else if (set == MMT_OPSET_OBJECTS) {
-		first = MMT_OP_MALLOC;
-		last = MMT_OP_FREE;
-	} else {
-		return 0;
-	}
-	for (k = first; k <= last && n < max; k++)
-		kinds[n++] = k;
-	if (n < max)
-		kinds[n++] = MMT_OP_CHECK;
+	/* the set's own kinds first, then those of every set (check) */
+	for (unsigned int k = 0; k < MMT_NR_OP_KINDS && n < max; k++)
+		if (mmt_op_desc(k)->set == (uint32_t)set)
+			kinds[n++] = k;
+	for (unsigned int k = 0; k < MMT_NR_OP_KINDS && n < max; k++)
+		if (mmt_op_desc(k)->set == MMT_NR_OPSETS)
+			kinds[n++] = k;
 	return n;
-}
-
-const char *mmt_cli_target_from_path(const char *path, char *buf, size_t len)
-{
-	const char *end = strrchr(path, '/');
-
-	/* Walk the directory components from the innermost outwards. */
-	while (end && end > path) {
-		const char *start = end;
-		size_t n;
-
-		while (start > path && start[-1] != '/')
-			start--;
-		n = (size_t)(end - start);
-		if (n > 0 && n < len) {
-			memcpy(buf, start, n);
-			buf[n] = 0;
-			if (mmt_opset_for_target(buf) >= 0)
-				return buf;
-		}
-		end = start > path ? start - 1 : NULL;
-	}
-	return NULL;
 }
 
 /* ------------------------------------------------------------ output */
@@ -840,7 +803,7 @@ int mmt_cli_select(const char *cmd, const char *flag, const char *spec,
 
 int mmt_cli_check_target(const char *cmd, const char *target)
 {
-	if (mmt_opset_for_target(target) >= 0)
+	if (mmt_fuzz_target(target))
 		return MMT_EXIT_OK;
 	mmt_cli_error(cmd,
 		      "--target: unknown fuzz target '%s' (see "
@@ -849,21 +812,29 @@ int mmt_cli_check_target(const char *cmd, const char *target)
 	return MMT_EXIT_USAGE;
 }
 
-/* The op set a target's name decides, or -1 (unknown, or it follows the
- * allocators: fuzz_diff). */
-static int fixed_opset(const char *target)
+int mmt_cli_target_runs(const char *cmd, const char *target, const char *path,
+			const struct mmt_prog *prog)
 {
-	const struct mmt_cli_target *t = mmt_cli_find_target(target);
+	const struct mmt_fuzz_target *t = mmt_fuzz_target(target);
 
-	if (t && t->by_allocators)
-		return -1;
-	return mmt_opset_for_target(target);
+	if (!target || (t && (unsigned int)prog->opset < 32 &&
+			(t->sets & (1u << prog->opset))))
+		return MMT_EXIT_OK;
+	mmt_cli_error(cmd,
+		      "%s: the program is in op set %s, which --target %s "
+		      "does not run (a program names its own op set: leave "
+		      "--target out)",
+		      path, mmt_opset_name(prog->opset), target);
+	return MMT_EXIT_USAGE;
 }
 
-/* The op set of the text program at path: 0 with *set, or -1 (unreadable,
- * or it does not parse). Nothing is printed. */
-static int text_opset(const char *path, enum mmt_opset *set)
+/* The op set the program at path names: 0 with *set, or -1 (unreadable,
+ * or it does not parse: the run itself will say why). Nothing is printed. */
+static int file_opset(const struct mmt_cli_run_args *a, const char *path,
+		      enum mmt_opset *set)
 {
+	int text = a->form == MMT_FORM_AUTO ? mmt_cli_is_text_name(path) :
+					      a->form == MMT_FORM_TEXT;
 	struct mmt_parse_error perr;
 	struct mmt_prog prog;
 	uint8_t *data;
@@ -874,61 +845,15 @@ static int text_opset(const char *path, enum mmt_opset *set)
 	    read_file(NULL, 1, path, MMT_CLI_MAX_FILE, &data, &len))
 		return -1;
 	memset(&perr, 0, sizeof(perr));
-	rc = mmt_prog_parse_text((const char *)data, len, path, &prog, &perr);
+	rc = text ? mmt_prog_parse_text((const char *)data, len, path, &prog,
+					&perr) :
+		    mmt_prog_decode(data, len, &prog);
 	free(data);
 	if (rc != 0)
 		return -1;
 	*set = prog.opset;
 	mmt_prog_free(&prog);
 	return 0;
-}
-
-/* For "NAME.bin": the op set of "NAME.txt" beside it. 0, or -1. */
-static int beside_opset(const char *path, enum mmt_opset *set)
-{
-	size_t n = strlen(path);
-	struct stat st;
-	char *txt;
-	int rc = -1;
-
-	if (n < 4 || strcmp(path + n - 4, ".bin") != 0)
-		return -1;
-	txt = malloc(n + 1);
-	if (!txt)
-		return -1;
-	memcpy(txt, path, n - 4);
-	memcpy(txt + n - 4, ".txt", 5);
-	if (stat(txt, &st) == 0 && S_ISREG(st.st_mode))
-		rc = text_opset(txt, set);
-	free(txt);
-	return rc;
-}
-
-enum mmt_opset mmt_cli_binary_opset(const char *target, const char *path,
-				    enum mmt_opset fallback)
-{
-	enum mmt_opset set;
-	char found[64];
-	int fixed;
-
-	if (target && (fixed = fixed_opset(target)) >= 0)
-		return (enum mmt_opset)fixed;
-	target = mmt_cli_target_from_path(path, found, sizeof(found));
-	if (target && (fixed = fixed_opset(target)) >= 0)
-		return (enum mmt_opset)fixed;
-	if (beside_opset(path, &set) == 0)
-		return set;
-	return fallback;
-}
-
-enum mmt_opset mmt_cli_opset_for_file(const char *target, const char *path)
-{
-	return mmt_cli_binary_opset(target, path, MMT_OPSET_PAGES);
-}
-
-uint32_t mmt_cli_opset_needs(enum mmt_opset set)
-{
-	return set == MMT_OPSET_OBJECTS ? MMT_CAP_OBJECTS : MMT_CAP_PAGES;
 }
 
 int mmt_cli_refused(const char *cmd, const char *path, int rc, const char *err,
@@ -998,20 +923,6 @@ struct skip_rule {
 	const struct mmt_adapter *ad[2]; /* the allocators; NULL: none */
 };
 
-/* The op set of the program at path, as the command will read it: 0 with
- * *set, or -1 when it cannot be told (the run itself will say why). */
-static int file_opset(const struct mmt_cli_run_args *a, const char *path,
-		      enum mmt_opset *set)
-{
-	int text = a->form == MMT_FORM_AUTO ? mmt_cli_is_text_name(path) :
-					      a->form == MMT_FORM_TEXT;
-
-	if (text)
-		return text_opset(path, set);
-	*set = mmt_cli_binary_opset(a->target, path, a->fallback);
-	return 0;
-}
-
 /* 1 (after "PATH: skipped: ...") when the allocators cannot run path. */
 static int skip_file(const struct skip_rule *sr, const char *path,
 		     struct mmt_cli_tally *t)
@@ -1022,11 +933,12 @@ static int skip_file(const struct skip_rule *sr, const char *path,
 	char caps[32];
 	int n = 0;
 
-	if (!sr || !sr->ad[0] || file_opset(sr->a, path, &set) != 0)
+	if (!sr || !sr->ad[0] || file_opset(sr->a, path, &set) != 0 ||
+	    !mmt_opset_desc(set))
 		return 0;
-	need = mmt_cli_opset_needs(set);
+	need = mmt_opset_desc(set)->caps;
 	for (int i = 0; i < 2; i++) {
-		if (sr->ad[i] && !(sr->ad[i]->caps & need))
+		if (sr->ad[i] && (sr->ad[i]->caps & need) != need)
 			lack[n++] = sr->ad[i]->name;
 	}
 	if (n == 0)
@@ -1110,8 +1022,8 @@ static void skip_reasons(const struct mmt_cli_tally *t, char *buf, size_t len)
 
 		if (!t->nr_skipped[i])
 			continue;
-		mmt_cli_caps_format(mmt_cli_opset_needs((enum mmt_opset)i),
-				    caps, sizeof(caps));
+		mmt_cli_caps_format(mmt_opset_desc((unsigned int)i)->caps, caps,
+				    sizeof(caps));
 		if (kinds == 1)
 			n = snprintf(buf + pos, len - pos, "needs %s", caps);
 		else

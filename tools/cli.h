@@ -141,38 +141,12 @@ enum mmt_cli_form {
  * mmt_prog_free(). *is_text tells which form was read (may be NULL).
  */
 int mmt_cli_load_prog(const char *cmd, const char *path, enum mmt_cli_form form,
-		      enum mmt_opset set, struct mmt_prog *prog, int *is_text);
+		      struct mmt_prog *prog, int *is_text);
 
 /* ------------------------------------------------------------ targets */
 
-struct mmt_cli_target {
-	const char *name; /* "fuzz_pages": fuzz/fuzz_pages.c */
-	enum mmt_opset opset; /* what its bytes decode to */
-	/* 1 when the op set follows the allocators it runs (fuzz_diff: pages
-	 * for a pages pair, objects for an objects pair), so its name alone
-	 * does not say how a file of it decodes; opset is then its default */
-	int by_allocators;
-	const char *what; /* one line */
-};
-
-/* The fuzz targets fuzz/ builds, NULL-name terminated. */
-extern const struct mmt_cli_target mmt_cli_targets[];
-
-/* The target named name, or NULL. */
-const struct mmt_cli_target *mmt_cli_find_target(const char *name);
-
-/* Name of an op set ("pages", "objects"). */
-const char *mmt_cli_opset_name(enum mmt_opset set);
-
 /* Kinds an op set reads, in enum order; returns their number (<= max). */
 size_t mmt_cli_opset_kinds(enum mmt_opset set, unsigned int *kinds, size_t max);
-
-/*
- * The fuzz target a path belongs to: the innermost directory component
- * that mmt_opset_for_target() knows ("crashes/new/fuzz_pages/crash-1" ->
- * "fuzz_pages"), copied into buf. NULL when no component names a target.
- */
-const char *mmt_cli_target_from_path(const char *path, char *buf, size_t len);
 
 /* ------------------------------------------------------------ output */
 
@@ -257,11 +231,9 @@ struct mmt_cli_run_args {
 	/*
 	 * Set by the command before mmt_cli_run_files(), for the files it
 	 * finds in directories: the allocators every file runs on (ad[1]
-	 * NULL for one; ad[0] NULL: spec's) and the op set of a binary file
-	 * no rule of mmt_cli_binary_opset() decides (0: pages).
+	 * NULL for one; ad[0] NULL: spec's).
 	 */
 	const struct mmt_adapter *ad[2];
-	enum mmt_opset fallback;
 };
 
 /*
@@ -298,25 +270,12 @@ int mmt_cli_select(const char *cmd, const char *flag, const char *spec,
 int mmt_cli_check_target(const char *cmd, const char *target);
 
 /*
- * The op set a binary FILE path decodes with, the first rule that decides:
- *   1. target (--target), when its op set is fixed (fuzz_pages, fuzz_objects;
- *      not fuzz_diff, whose op set follows the allocators);
- *   2. the innermost directory of path named after a target, likewise
- *      ("crashes/new/fuzz_pages/crash-1" -> pages);
- *   3. for "NAME.bin", the text program "NAME.txt" beside it, which it is
- *      compiled from by convention (corpus/<target>/NAME.txt beside
- *      NAME.bin): that text's op set (its opset line, else its ops), when
- *      it parses;
- *   4. fallback (replay: pages; diff: the set both allocators share).
+ * --target T given to a command that runs PATH's program: MMT_EXIT_OK when
+ * T runs programs of the op set the program names, else MMT_EXIT_USAGE
+ * after saying so (a program names its own op set; --target only checks).
  */
-enum mmt_opset mmt_cli_binary_opset(const char *target, const char *path,
-				    enum mmt_opset fallback);
-
-/* mmt_cli_binary_opset(target, path, MMT_OPSET_PAGES). */
-enum mmt_opset mmt_cli_opset_for_file(const char *target, const char *path);
-
-/* The capability a program of op set set needs: PAGES or OBJECTS. */
-uint32_t mmt_cli_opset_needs(enum mmt_opset set);
+int mmt_cli_target_runs(const char *cmd, const char *target, const char *path,
+			const struct mmt_prog *prog);
 
 /*
  * An executor's refusal of FILE path (rc MMT_EXIT_ENV or anything but
@@ -360,9 +319,8 @@ unsigned int mmt_cli_tally_skipped(const struct mmt_cli_tally *t);
 /*
  * Run fn over every FILE of a (mmt_cli_walk) and free a->files. A file
  * found in a directory whose program needs a capability one of the
- * allocators lacks (an objects program on a PAGES allocator; its op set:
- * a text's own, a binary's by mmt_cli_binary_opset(a->target, path,
- * a->fallback)) is not run: "PATH: skipped: needs OBJECTS ('NAME' lacks
+ * allocators lacks (an objects program on a PAGES allocator; the op set
+ * the program names) is not run: "PATH: skipped: needs OBJECTS ('NAME' lacks
  * it)" on stdout, and counted apart. A FILE given by name always runs (and
  * such a refusal is bad input). Then end the command: when no file ran,
  * "nothing to NOTHING: the directories given hold no files" (or "... every

@@ -8,12 +8,9 @@
  *
  * A defaults to $MMT_ALLOCATOR, else ref-pages; B to $MMT_AGAINST, else
  * ref-pages when A has PAGES, else glibc (the same rule as fuzz_diff).
- * Each FILE is text when its name ends in .txt (or --text; its opset line
- * decides the op set), else binary decoded with the op set of a fuzz
- * target with one op set named by a directory in its path (fuzz_pages),
- * else that of the text NAME.txt beside NAME.bin (the corpus convention),
- * else the one both adapters share: pages when both have PAGES, else
- * objects (mmt_cli_binary_opset). "-" reads stdin; a directory runs every
+ * Each FILE is text when its name ends in .txt (or --text), else binary;
+ * either names its own op set (the opset line or its ops; byte 0), and
+ * the pair must share the capabilities it needs. "-" reads stdin; a directory runs every
  * file below it in name order, skipping dot files, and skips ("FILE:
  * skipped: needs OBJECTS ...") the programs the pair cannot run; a FILE
  * named that the pair cannot run is bad input.
@@ -55,7 +52,7 @@ struct diff_ctx {
 	const struct mmt_adapter *a, *b;
 	const char *spec_b; /* --against, or the default */
 	const char *opts_a, *opts_b;
-	enum mmt_opset set; /* for binary files no other rule decides */
+	uint32_t sets; /* the op sets both sides can run */
 	int strict;
 };
 
@@ -159,9 +156,7 @@ static int diff_file(void *arg, const char *path)
 	int rc, is_text = 0;
 
 	memset(&prog, 0, sizeof(prog));
-	rc = mmt_cli_load_prog("diff", path, ctx->run.form,
-			       mmt_cli_binary_opset(NULL, path, ctx->set),
-			       &prog, &is_text);
+	rc = mmt_cli_load_prog("diff", path, ctx->run.form, &prog, &is_text);
 	if (rc != MMT_EXIT_OK)
 		return rc;
 	res = calloc(1, sizeof(*res));
@@ -176,9 +171,8 @@ static int diff_file(void *arg, const char *path)
 	opts.stop_on_divergence = 1;
 	if (ctx->run.trace)
 		printf("== %s (%s, op set %s, %zu ops): A %s, B %s\n", path,
-		       is_text ? "text" : "binary",
-		       mmt_cli_opset_name(prog.opset), prog.nr_ops,
-		       ctx->a->name, ctx->b->name);
+		       is_text ? "text" : "binary", mmt_opset_name(prog.opset),
+		       prog.nr_ops, ctx->a->name, ctx->b->name);
 	err[0] = 0;
 	rc = mmt_diff_run(ctx->a, ctx->opts_a, ctx->b, ctx->opts_b, &prog,
 			  &opts, res, err, sizeof(err));
@@ -235,7 +229,7 @@ static int diff_setup(struct diff_ctx *ctx)
 	if (rc)
 		return rc;
 	err[0] = 0;
-	if (mmt_diff_opset(ctx->a, ctx->b, &ctx->set, err, sizeof(err)) ||
+	if (mmt_diff_opsets(ctx->a, ctx->b, &ctx->sets, err, sizeof(err)) ||
 	    (ctx->strict &&
 	     mmt_diff_strict_ok(ctx->a, ctx->b, err, sizeof(err)))) {
 		mmt_cli_error("diff", "%s", err);
@@ -262,7 +256,6 @@ int mmt_cmd_diff(int argc, char **argv)
 	/* a file in a directory that the pair cannot run is skipped */
 	ctx.run.ad[0] = ctx.a;
 	ctx.run.ad[1] = ctx.b;
-	ctx.run.fallback = ctx.set;
 	return mmt_cli_run_files("diff", &ctx.run, diff_file, &ctx, "run",
 				 "agree", "diverged");
 }

@@ -4,10 +4,9 @@
  *
  * Adapters come from the harness registry (mmt_adapters_builtin, which
  * probes each peer's library): name, available yes/no, capabilities as
- * words, description, and "not available: why". Fuzz targets come from the
- * table in cli.c, which mirrors fuzz/fuzz_*.c; for each the op set its
- * bytes decode to (as mmt_opset_for_target() says) and the op kinds that
- * set reads.
+ * words, description, and "not available: why". Op sets and fuzz targets
+ * come from the op table (harness/optable.c): each set's id, name, the
+ * capabilities it needs and its op kinds; each target's op sets.
  *
  * `mmtorture list SPEC` describes one adapter instead: a plug-in
  * PATH.so[:options] (loaded and validated as --allocator would, so a bad
@@ -133,30 +132,30 @@ static int list_one(const char *spec)
 
 static void list_targets(void)
 {
-	const struct mmt_cli_target *t;
 	unsigned int kinds[MMT_NR_OP_KINDS];
 	size_t n, i;
 
-	printf("fuzz targets:\n");
-	printf("  %-14s %-10s %s\n", "NAME", "OP SET", "OPS");
-	for (t = mmt_cli_targets; t->name; t++) {
-		int set = mmt_opset_for_target(t->name);
+	printf("op sets (a program names its own: binary byte 0, the text's "
+	       "opset line):\n");
+	printf("  %-3s %-10s %-9s %s\n", "ID", "NAME", "NEEDS", "OPS");
+	for (unsigned int s = 0; s < MMT_NR_OPSETS; s++) {
+		const struct mmt_opset_desc *d = mmt_opset_desc(s);
 
-		if (set < 0) {
-			printf("  %-14s %-10s (not known to this harness)\n",
-			       t->name, "-");
-			continue;
-		}
-		printf("  %-14s %-10s", t->name,
-		       mmt_cli_opset_name((enum mmt_opset)set));
-		n = mmt_cli_opset_kinds((enum mmt_opset)set, kinds,
+		printf("  %-3u %-10s %-9s", s, d->name, d->caps_name);
+		n = mmt_cli_opset_kinds((enum mmt_opset)s, kinds,
 					MMT_NR_OP_KINDS);
-		for (i = 0; i < n; i++) {
-			const char *name = mmt_op_name(kinds[i]);
-
-			printf(" %s", name ? name : "?");
-		}
-		printf("\n  %-14s %-10s %s\n", "", "", t->what);
+		for (i = 0; i < n; i++)
+			printf(" %s", mmt_op_name(kinds[i]));
+		printf("\n  %-3s %-10s %-9s %s\n", "", "", "", d->about);
+	}
+	printf("\nfuzz targets:\n");
+	printf("  %-14s %s\n", "NAME", "OP SETS");
+	for (const struct mmt_fuzz_target *t = mmt_fuzz_targets; t->name; t++) {
+		printf("  %-14s", t->name);
+		for (unsigned int s = 0; s < MMT_NR_OPSETS; s++)
+			if (t->sets & (1u << s))
+				printf(" %s", mmt_opset_name(s));
+		printf("\n  %-14s %s\n", "", t->about);
 	}
 }
 

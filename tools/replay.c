@@ -3,9 +3,9 @@
  * tools/replay.c - `mmtorture replay`: run op sequences under every check.
  *
  * Each FILE is read whole and turned into a program: text when its name
- * ends in .txt (or --text), otherwise binary decoded with the op set of
- * the fuzz target it belongs to (--target, else the innermost directory
- * named after a target, e.g. crashes/new/fuzz_pages/..., else fuzz_pages).
+ * ends in .txt (or --text), otherwise binary. A program names its own op
+ * set (the text's opset line or ops, the binary's byte 0); --target T
+ * only checks that T runs programs of that set.
  * A directory operand replays every file below it, in name order, skipping
  * dot files. The program runs on the chosen adapter through
  * mmt_exec_run(): the shadow checks every op, the adapter's full check
@@ -16,9 +16,7 @@
  * executor captured (buddyinfo for a pages program; for an objects
  * program, which has none, the object shadow's live table), and a
  * "reproduce:" command line. --trace prints each op and its result first.
- * An objects program (text with objects ops or "opset objects", binary
- * under a fuzz_objects directory or --target fuzz_objects) needs an
- * OBJECTS adapter (--allocator glibc, jemalloc, ...; the default
+ * An objects program needs an OBJECTS adapter (--allocator glibc, jemalloc, ...; the default
  * ref-pages refuses it with exit 2).
  *
  * Exit status over all files: 2 if any file was bad input (or the usage
@@ -109,7 +107,6 @@ static void print_failure(const struct replay_ctx *ctx, const char *path,
 static int replay_file(void *arg, const char *path)
 {
 	struct replay_ctx *ctx = arg;
-	enum mmt_opset set = mmt_cli_opset_for_file(ctx->target, path);
 	struct mmt_exec_opts opts;
 	struct mmt_exec_result *res;
 	struct mmt_prog prog;
@@ -117,10 +114,14 @@ static int replay_file(void *arg, const char *path)
 	int rc, is_text = 0;
 
 	memset(&prog, 0, sizeof(prog));
-	rc = mmt_cli_load_prog("replay", path, ctx->run.form, set, &prog,
-			       &is_text);
+	rc = mmt_cli_load_prog("replay", path, ctx->run.form, &prog, &is_text);
 	if (rc != MMT_EXIT_OK)
 		return rc;
+	rc = mmt_cli_target_runs("replay", ctx->target, path, &prog);
+	if (rc != MMT_EXIT_OK) {
+		mmt_prog_free(&prog);
+		return rc;
+	}
 
 	res = calloc(1, sizeof(*res));
 	if (!res) {
@@ -134,8 +135,8 @@ static int replay_file(void *arg, const char *path)
 	opts.trace = ctx->run.trace ? stdout : NULL;
 	if (ctx->run.trace)
 		printf("== %s (%s, op set %s, %zu ops)\n", path,
-		       is_text ? "text" : "binary",
-		       mmt_cli_opset_name(prog.opset), prog.nr_ops);
+		       is_text ? "text" : "binary", mmt_opset_name(prog.opset),
+		       prog.nr_ops);
 	err[0] = 0;
 	rc = mmt_exec_run(ctx->ad, ctx->options, &prog, &opts, res, err,
 			  sizeof(err));

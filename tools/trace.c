@@ -94,11 +94,14 @@ int mmt_cmd_trace(int argc, char **argv)
 		return MMT_EXIT_USAGE;
 
 	memset(&prog, 0, sizeof(prog));
-	rc = mmt_cli_load_prog("trace", file, form,
-			       mmt_cli_opset_for_file(target, file), &prog,
-			       NULL);
+	rc = mmt_cli_load_prog("trace", file, form, &prog, NULL);
 	if (rc != MMT_EXIT_OK)
 		return rc;
+	rc = mmt_cli_target_runs("trace", target, file, &prog);
+	if (rc != MMT_EXIT_OK) {
+		mmt_prog_free(&prog);
+		return rc;
+	}
 	text = mmt_prog_format_text(&prog);
 	mmt_prog_free(&prog);
 	if (!text) {

@@ -65,12 +65,13 @@ struct mmt_diff_result {
 };
 
 /*
- * The op set two adapters can both run: PAGES when both have PAGES, else
- * OBJECTS when both have OBJECTS. Returns 0 with *set filled, or
- * MMT_EXIT_USAGE with err naming the adapter and the missing capability.
+ * The op sets two adapters can both run (bit per enum mmt_opset: both
+ * have every capability the set needs). Returns 0 with *sets non-zero,
+ * or MMT_EXIT_USAGE with err naming a set one side could run and the
+ * other not.
  */
-int mmt_diff_opset(const struct mmt_adapter *a, const struct mmt_adapter *b,
-		   enum mmt_opset *set, char *err, size_t errlen);
+int mmt_diff_opsets(const struct mmt_adapter *a, const struct mmt_adapter *b,
+		    uint32_t *sets, char *err, size_t errlen);
 
 /*
  * Whether strict comparison applies to a pair: both PAGES and both

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * mmtorture/ops.h - op sequences, format v1 (docs/op-format.md).
+ * mmtorture/ops.h - op sequences, format v2 (docs/op-format.md).
  *
  * A program is a machine header plus a list of ops. Pointers never appear:
  * an op names a slot, an index into the executor's live table.
@@ -16,8 +16,11 @@
  * canonical bytes of a program, and decoding them, printing, parsing and
  * encoding again gives the same bytes.
  *
- * An op set is the vocabulary a binary input is read with (one per fuzz
- * target); adding a set never changes how an existing one decodes.
+ * A program names its op set (binary byte 0, the text's opset line), so
+ * any file replays without being told what wrote it. Every op kind, op
+ * set and fuzz target is one row of a table (harness/optable.c) and the
+ * binary and text forms are driven from the rows field by field; adding a
+ * kind or a set never changes how an existing program decodes.
  */
 #ifndef MMTORTURE_OPS_H
 #define MMTORTURE_OPS_H
@@ -27,12 +30,18 @@
 
 #include "adapter.h"
 
-#define MMT_OP_FORMAT_VERSION 1u
+#define MMT_OP_FORMAT_VERSION 2u
 #define MMT_NR_SLOTS 256u /* slot indices 0..255 */
 #define MMT_MAX_OPS 65536u /* the decoder stops after this many */
 
+/*
+ * Op kinds. The numbering is the executor's, never written anywhere: the
+ * binary form names a kind by its op set's selector table and the text by
+ * its name, so kinds may be added anywhere. Every kind is one row of
+ * mmt_op_table (harness/optable.c).
+ */
 enum mmt_op_kind {
-	/* PAGES */
+	/* pages */
 	MMT_OP_ALLOC_PAGES = 0, /* alloc_pages s order gfp */
 	MMT_OP_ALLOC_PAGE, /* alloc_page s gfp */
 	MMT_OP_GET_FREE_PAGES, /* get_free_pages s order gfp */
@@ -41,9 +50,9 @@ enum mmt_op_kind {
 	MMT_OP_FREE_PAGES, /* free_pages s        (by address) */
 	MMT_OP_FREE_PAGES_PAGE, /* free_pages_page s   (__free_pages, by page) */
 	MMT_OP_FREE_PAGE, /* free_page s         (order-0 by address) */
-	/* any set */
+	/* every op set */
 	MMT_OP_CHECK, /* check               (full check now) */
-	/* OBJECTS (plug-in issue) */
+	/* objects */
 	MMT_OP_MALLOC, /* malloc s size */
 	MMT_OP_CALLOC, /* calloc s size */
 	MMT_OP_REALLOC, /* realloc s size */
@@ -52,11 +61,79 @@ enum mmt_op_kind {
 	MMT_NR_OP_KINDS
 };
 
+/*
+ * Op sets: the vocabulary a program is written in. The id is byte 0 of
+ * the binary form and the "opset" line of the text, so a program says
+ * how it is to be read and run. Ids are never reused or renumbered; a
+ * byte naming no set decodes to a program that no target runs.
+ */
 enum mmt_opset {
-	MMT_OPSET_PAGES = 0, /* fuzz_pages: PAGES ops and check */
-	MMT_OPSET_OBJECTS = 1, /* OBJECTS ops and check (plug-in issue) */
+	MMT_OPSET_PAGES = 0, /* page allocator: by order and GFP mask */
+	MMT_OPSET_OBJECTS = 1, /* malloc family */
 	MMT_NR_OPSETS
 };
+
+/* The fields an op may carry, in the order the binary form writes them. */
+enum mmt_field {
+	MMT_FIELD_SLOT = 0, /* sN: the live-table entry the op works on */
+	MMT_FIELD_ORDER, /* order=O: 2^O pages; up to nr_orders + 15 */
+	MMT_FIELD_GFP, /* gfp=FLAGS: MMT_GFP_* bits */
+	MMT_FIELD_SIZE, /* size=N: bytes */
+	MMT_FIELD_ALIGN, /* align=A: bytes, a power of two up to 8 MiB */
+	MMT_NR_FIELDS
+};
+#define MMT_F(field) (1u << (field))
+
+/* What an op does to its slot: how the executor and diff judge it. */
+enum mmt_op_role {
+	MMT_ROLE_CHECK = 0, /* no slot: a full check of the allocator */
+	MMT_ROLE_ALLOC, /* fills its slot (a live slot is freed first) */
+	MMT_ROLE_FREE, /* empties a live slot; an empty one is skipped */
+	MMT_ROLE_REALLOC, /* resizes a live slot, allocates into an empty one */
+};
+
+/* One row of the op table. */
+struct mmt_op_desc {
+	const char *name; /* text name: "alloc_pages" */
+	uint32_t set; /* enum mmt_opset; MMT_NR_OPSETS for every set */
+	uint32_t role; /* enum mmt_op_role */
+	uint32_t fields; /* MMT_F() bits it carries */
+	uint32_t required; /* of those, the ones the text must give */
+	uint32_t api; /* the adapter entry it stands for (MMT_API_*) */
+	uint32_t gfp; /* gfp when the text gives none */
+	const char *about; /* one line for listings */
+};
+
+/* One row of the op-set table. */
+struct mmt_opset_desc {
+	const char *name; /* "pages": the text's opset line */
+	uint32_t caps; /* MMT_CAP_* an adapter needs to run it */
+	const char *caps_name; /* those capabilities as messages name them */
+	const uint8_t *kinds; /* binary selector byte % nr_kinds -> kind */
+	size_t nr_kinds;
+	const char *about;
+};
+
+/* One row of the fuzz-target table: one per target fuzz/ builds. */
+struct mmt_fuzz_target {
+	const char *name; /* "fuzz_pages" */
+	uint32_t sets; /* bit per op set it runs; others it rejects */
+	int diff; /* 1: two allocators in lockstep (replayed with diff) */
+	const char *about;
+};
+
+/* The row of kind, or NULL. */
+const struct mmt_op_desc *mmt_op_desc(unsigned int kind);
+/* The row of set, or NULL for an id no set has. */
+const struct mmt_opset_desc *mmt_opset_desc(unsigned int set);
+/* The set called name (len bytes), or -1. */
+int mmt_opset_by_name(const char *name, size_t len);
+/* 1 when kind belongs to set (check belongs to all). */
+int mmt_op_in_set(unsigned int kind, unsigned int set);
+/* The fuzz targets, ended by a row with a NULL name. */
+extern const struct mmt_fuzz_target mmt_fuzz_targets[];
+/* The target called name, or NULL. */
+const struct mmt_fuzz_target *mmt_fuzz_target(const char *name);
 
 struct mmt_op {
 	uint16_t kind; /* enum mmt_op_kind */
@@ -71,7 +148,7 @@ struct mmt_op {
 struct mmt_prog {
 	struct mmt_machine machine; /* the machine the ops run on */
 	uint32_t check_every; /* full check every N ops; 0 = only at the end */
-	enum mmt_opset opset;
+	enum mmt_opset opset; /* may name no set (binary byte 0 unknown) */
 	size_t nr_ops;
 	size_t cap; /* allocated entries in ops */
 	struct mmt_op *ops; /* malloc'd; free with mmt_prog_free() */
@@ -93,9 +170,12 @@ void mmt_prog_free(struct mmt_prog *p);
 /* Append an op; returns 0, or -1 when out of memory or MMT_MAX_OPS reached. */
 int mmt_prog_push(struct mmt_prog *p, const struct mmt_op *op);
 
-/* Total decoder. Returns 0, or -1 only when out of memory. */
-int mmt_prog_decode(const uint8_t *data, size_t len, enum mmt_opset set,
-		    struct mmt_prog *out);
+/*
+ * Total decoder: the op set is the program's own (byte 0). Returns 0, or
+ * -1 only when out of memory. A byte 0 that names no set gives a program
+ * of that id with no ops (mmt_opset_desc() is NULL for it).
+ */
+int mmt_prog_decode(const uint8_t *data, size_t len, struct mmt_prog *out);
 /* Canonical binary. *out is malloc'd. Returns 0, or -1 (no memory). */
 int mmt_prog_encode(const struct mmt_prog *p, uint8_t **out, size_t *len);
 
@@ -109,11 +189,11 @@ size_t mmt_op_format(const struct mmt_op *op, char *buf, size_t len);
 
 /* Names: "alloc_pages" ... ; NULL for an unknown kind. */
 const char *mmt_op_name(unsigned int kind);
+/* "pages", "objects"; "unknown" for an id no set has. */
+const char *mmt_opset_name(unsigned int set);
 /* GFP text in the kernel's show_gfp_flags() spelling ("GFP_KERNEL|__GFP_ZERO"). */
 size_t mmt_gfp_format(uint32_t gfp, char *buf, size_t len);
 /* Parse such text (names joined by '|', or a 0x hex number). 0 or -1. */
 int mmt_gfp_parse(const char *s, size_t len, uint32_t *gfp);
-/* Which op set a fuzz target reads: "fuzz_pages" -> MMT_OPSET_PAGES; -1. */
-int mmt_opset_for_target(const char *target);
 
 #endif /* MMTORTURE_OPS_H */

@@ -617,19 +617,19 @@ MMT_TEST(diff, strict_refused_unless_both_are_buddies)
 
 MMT_TEST(diff, opset_from_common_capabilities)
 {
-	enum mmt_opset set = MMT_NR_OPSETS;
+	uint32_t sets = 0;
 	char err[512] = "";
 
-	cr_assert_eq(mmt_diff_opset(ref(), wrap_ad_get(), &set, err,
-				    sizeof(err)),
+	cr_assert_eq(mmt_diff_opsets(ref(), wrap_ad_get(), &sets, err,
+				     sizeof(err)),
 		     0);
-	cr_assert_eq(set, MMT_OPSET_PAGES);
-	cr_assert_eq(mmt_diff_opset(&objects_only, &objects_only, &set, err,
-				    sizeof(err)),
+	cr_assert_eq(sets, 1u << MMT_OPSET_PAGES);
+	cr_assert_eq(mmt_diff_opsets(&objects_only, &objects_only, &sets, err,
+				     sizeof(err)),
 		     0);
-	cr_assert_eq(set, MMT_OPSET_OBJECTS);
-	cr_assert_eq(mmt_diff_opset(ref(), &objects_only, &set, err,
-				    sizeof(err)),
+	cr_assert_eq(sets, 1u << MMT_OPSET_OBJECTS);
+	cr_assert_eq(mmt_diff_opsets(ref(), &objects_only, &sets, err,
+				     sizeof(err)),
 		     MMT_EXIT_USAGE);
 	cr_assert(strstr(err, "PAGES") && strstr(err, "objects-only"), "%s",
 		  err);
@@ -1130,9 +1130,10 @@ MMT_TEST(fuzz_print, program_findings_state_and_command)
 	mmt_report_add(&r, 1, "A:shadow", "SHADOW-FILL", "A x: cookie");
 	mmt_report_add(&r, SIZE_MAX, "diff", "DIFF-ZZZ", "at the end");
 	out = print_to_string(&p, 2, &r, "Node 0, zone DMA 1 2 3");
-	cr_assert_not_null(strstr(out, "==== fuzz_x: bug found (3 ops, 2 "
-				       "ran)\n# mmtorture ops v1\nmachine "),
-			   "%s", out);
+	cr_assert_not_null(
+		strstr(out, "==== fuzz_x: bug found (3 ops, 2 "
+			    "ran)\n# mmtorture ops v2\nopset pages\nmachine "),
+		"%s", out);
 	cr_assert_not_null(strstr(out, "\n#0      alloc_pages s1 order=2 "
 				       "gfp=GFP_KERNEL\n#1      free_pages "
 				       "s1\n==== 2 finding(s):\n"),

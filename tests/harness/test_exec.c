@@ -300,11 +300,10 @@ MMT_TEST(exec, tiny_random_programs_run_clean)
 			s = s * 6364136223846793005ULL + 1442695040888963407ULL;
 			buf[k] = (uint8_t)(s >> 56);
 		}
-		buf[0] = (uint8_t)(i % 6); /* table layouts without a 4G bank */
-		buf[1] &= 0xF8u;
-		cr_assert_eq(mmt_prog_decode(buf, sizeof(buf), MMT_OPSET_PAGES,
-					     &p),
-			     0);
+		buf[0] = MMT_OPSET_PAGES;
+		buf[1] = (uint8_t)(i % 6); /* table layouts without a 4G bank */
+		buf[2] &= 0xF8u;
+		cr_assert_eq(mmt_prog_decode(buf, sizeof(buf), &p), 0);
 		mmt_exec_opts_default(&o);
 		ret = mmt_exec_run(&tiny, "", &p, &o, &res, err, sizeof(err));
 		cr_assert_eq(ret, MMT_EXIT_OK, "input %d: op %zu %s: %s", i,
@@ -571,9 +570,8 @@ MMT_TEST(exec, ref_pages_random_programs_run_clean)
 			s = s * 6364136223846793005ULL + 1442695040888963407ULL;
 			buf[k] = (uint8_t)(s >> 56);
 		}
-		cr_assert_eq(mmt_prog_decode(buf, sizeof(buf), MMT_OPSET_PAGES,
-					     &p),
-			     0);
+		buf[0] = MMT_OPSET_PAGES;
+		cr_assert_eq(mmt_prog_decode(buf, sizeof(buf), &p), 0);
 		mmt_exec_opts_default(&o);
 		ret = mmt_exec_run(&mmt_adapter_ref_pages, "", &p, &o, &res,
 				   err, sizeof(err));
@@ -977,16 +975,13 @@ MMT_TEST(step, run_is_open_step_finish)
 			s = s * 6364136223846793005ULL + 1442695040888963407ULL;
 			buf[k] = (uint8_t)(s >> 56);
 		}
-		cr_assert_eq(mmt_prog_decode(buf, sizeof(buf), MMT_OPSET_PAGES,
-					     &p),
-			     0);
+		buf[0] = MMT_OPSET_PAGES;
+		cr_assert_eq(mmt_prog_decode(buf, sizeof(buf), &p), 0);
 		run_equals_steps(&mmt_adapter_ref_pages, "", &p);
-		buf[0] = (uint8_t)(i % 6);
-		buf[1] &= 0xF8u;
+		buf[1] = (uint8_t)(i % 6);
+		buf[2] &= 0xF8u;
 		mmt_prog_free(&p);
-		cr_assert_eq(mmt_prog_decode(buf, sizeof(buf), MMT_OPSET_PAGES,
-					     &p),
-			     0);
+		cr_assert_eq(mmt_prog_decode(buf, sizeof(buf), &p), 0);
 		run_equals_steps(&tiny, (i & 1) ? "scribble" : "", &p);
 		mmt_prog_free(&p);
 	}

@@ -602,8 +602,8 @@ MMT_TEST(objects, needs_objects_capability)
 				  err, sizeof(err)),
 		     MMT_EXIT_USAGE);
 	cr_assert_str_eq(err, "adapter 'ref-pages' has no OBJECTS capability; "
-			      "the program needs OBJECTS (malloc, calloc, "
-			      "realloc, aligned, free)");
+			      "the program needs OBJECTS (op set objects: "
+			      "malloc, calloc, realloc, aligned, free)");
 	mmt_prog_free(&p);
 	/* and the other way round */
 	parse("alloc_pages s1 order=0\n", &p);
@@ -624,7 +624,8 @@ static void random_prog(uint64_t *s, size_t bytes, uint64_t size_mod,
 		*s = *s * 6364136223846793005ULL + 1442695040888963407ULL;
 		buf[k] = (uint8_t)(*s >> 56);
 	}
-	cr_assert_eq(mmt_prog_decode(buf, bytes, MMT_OPSET_OBJECTS, p), 0);
+	buf[0] = MMT_OPSET_OBJECTS;
+	cr_assert_eq(mmt_prog_decode(buf, bytes, p), 0);
 	free(buf);
 	for (size_t i = 0; size_mod && i < p->nr_ops; i++)
 		p->ops[i].size %= size_mod;

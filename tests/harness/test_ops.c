@@ -46,15 +46,30 @@ static void assert_valid(const struct mmt_prog *p, enum mmt_opset set)
 }
 
 /* Decode from an exactly sized heap copy so ASan sees any overread. */
-static void decode_exact(const uint8_t *data, size_t len, enum mmt_opset set,
-			 struct mmt_prog *p)
+static void decode_raw(const uint8_t *data, size_t len, struct mmt_prog *p)
 {
 	uint8_t *copy = malloc(len ? len : 1);
 
 	cr_assert_not_null(copy);
 	if (len)
 		memcpy(copy, data, len);
-	cr_assert_eq(mmt_prog_decode(copy, len, set, p), 0);
+	cr_assert_eq(mmt_prog_decode(copy, len, p), 0);
+	free(copy);
+}
+
+/* Decode the program of op set set whose bytes after byte 0 (the op set
+ * id) are data: the vectors below are written without it. */
+static void decode_exact(const uint8_t *data, size_t len, enum mmt_opset set,
+			 struct mmt_prog *p)
+{
+	uint8_t *copy = malloc(len + 1);
+
+	cr_assert_not_null(copy);
+	copy[0] = (uint8_t)set;
+	if (len)
+		memcpy(copy + 1, data, len);
+	decode_raw(copy, len + 1, p);
+	cr_assert_eq(p->opset, set);
 	free(copy);
 }
 
@@ -70,7 +85,8 @@ static void round_trip(const uint8_t *data, size_t len, enum mmt_opset set)
 	decode_exact(data, len, set, &p);
 	assert_valid(&p, set);
 	cr_assert_eq(mmt_prog_encode(&p, &e, &elen), 0);
-	decode_exact(e, elen, set, &q);
+	cr_assert_eq(e[0], (uint8_t)set, "byte 0 names the op set");
+	decode_raw(e, elen, &q);
 	cr_assert(mmt_prog_equal(&p, &q), "decode(encode(p)) != p");
 	text = mmt_prog_format_text(&p);
 	cr_assert_not_null(text);
@@ -331,8 +347,9 @@ MMT_TEST(roundtrip, hand_built_programs)
 	op.gfp = 0x60000000u | MMT_GFP_THISNODE; /* not in the gfp table */
 	cr_assert_eq(mmt_prog_push(&p, &op), 0);
 	cr_assert_eq(mmt_prog_encode(&p, &e, &elen), 0);
-	cr_assert_eq(e[0], 0xFF, "expected the machine escape");
-	cr_assert_eq(mmt_prog_decode(e, elen, MMT_OPSET_PAGES, &q), 0);
+	cr_assert_eq(e[0], MMT_OPSET_PAGES);
+	cr_assert_eq(e[1], 0xFF, "expected the machine escape");
+	cr_assert_eq(mmt_prog_decode(e, elen, &q), 0);
 	cr_assert(mmt_prog_equal(&p, &q));
 	free(e);
 	mmt_prog_free(&q);
@@ -342,16 +359,17 @@ MMT_TEST(roundtrip, hand_built_programs)
 	mmt_prog_init(&p, MMT_OPSET_PAGES);
 	p.machine.banks[0].nr_pages = (16u << 20) >> 12;
 	cr_assert_eq(mmt_prog_encode(&p, &e, &elen), 0);
-	cr_assert_eq(elen, 4);
-	cr_assert_eq(e[0], 5); /* layout 5 = 16M */
+	cr_assert_eq(elen, 5);
+	cr_assert_eq(e[1], 5); /* layout 5 = 16M */
 	free(e);
 	mmt_prog_free(&p);
 
 	/* The text default (64M) is bigger than any table machine. */
 	mmt_prog_init(&p, MMT_OPSET_PAGES);
 	cr_assert_eq(mmt_prog_encode(&p, &e, &elen), 0);
-	cr_assert_eq(e[0], 0xFF, "expected the machine escape");
-	cr_assert_eq(mmt_prog_decode(e, elen, MMT_OPSET_PAGES, &q), 0);
+	cr_assert_eq(e[0], MMT_OPSET_PAGES);
+	cr_assert_eq(e[1], 0xFF, "expected the machine escape");
+	cr_assert_eq(mmt_prog_decode(e, elen, &q), 0);
 	cr_assert(mmt_prog_equal(&p, &q));
 	free(e);
 	mmt_prog_free(&q);
@@ -382,7 +400,7 @@ static uint64_t decode_malloc_size(uint8_t cls, const uint8_t raw[8],
 	 * bytes for the first op say how many the decoder read */
 	p.nr_ops = 1;
 	cr_assert_eq(mmt_prog_encode(&p, &e, &elen), 0);
-	*used = elen - 4;
+	*used = elen - 5; /* op set, 3 machine bytes, check_every */
 	free(e);
 	mmt_prog_free(&p);
 	return size;
@@ -465,12 +483,12 @@ MMT_TEST(sizes, edge_sizes_round_trip_exactly)
 		cr_assert_eq(mmt_prog_push(&p, &op), 0);
 	}
 	cr_assert_eq(mmt_prog_encode(&p, &e, &elen), 0);
-	decode_exact(e, elen, MMT_OPSET_OBJECTS, &q);
+	decode_raw(e, elen, &q);
 	cr_assert(mmt_prog_equal(&p, &q), "decode(encode(p)) != p");
 	for (size_t i = 0; i < q.nr_ops; i++)
 		cr_assert_eq(q.ops[i].size, sizes[i], "size %zu", i);
 	/* and the text form, through the full property */
-	round_trip(e, elen, MMT_OPSET_OBJECTS);
+	round_trip(e + 1, elen - 1, MMT_OPSET_OBJECTS);
 	free(e);
 	mmt_prog_free(&q);
 	mmt_prog_free(&p);
@@ -484,18 +502,18 @@ MMT_TEST(sizes, edge_sizes_round_trip_exactly)
 		op.size = sizes[i];
 		cr_assert_eq(mmt_prog_push(&p, &op), 0);
 		cr_assert_eq(mmt_prog_encode(&p, &e, &elen), 0);
-		cr_assert_geq(elen, 4 + 3);
+		cr_assert_geq(elen, 5 + 3);
 		if (sizes[i] >= OBJ_CAP) {
-			cr_assert_eq(e[6], 0xFF, "size %llu: class 0x%02x",
-				     (unsigned long long)sizes[i], e[6]);
-			cr_assert_eq(elen, 4 + 3 + 8);
+			cr_assert_eq(e[7], 0xFF, "size %llu: class 0x%02x",
+				     (unsigned long long)sizes[i], e[7]);
+			cr_assert_eq(elen, 5 + 3 + 8);
 		} else {
-			cr_assert_lt(e[6], 254, "size %llu: class 0x%02x",
-				     (unsigned long long)sizes[i], e[6]);
-			cr_assert_leq(elen, 4 + 3 + 4);
+			cr_assert_lt(e[7], 254, "size %llu: class 0x%02x",
+				     (unsigned long long)sizes[i], e[7]);
+			cr_assert_leq(elen, 5 + 3 + 4);
 		}
 		if (sizes[i] > 0 && sizes[i] < 4096)
-			cr_assert_lt(e[6], 13);
+			cr_assert_lt(e[7], 13);
 		free(e);
 		mmt_prog_free(&p);
 	}
@@ -618,7 +636,7 @@ static void expect_error(const char *text, unsigned int line, unsigned int col,
 MMT_TEST(text, parses_the_documented_example)
 {
 	static const char txt[] =
-		"# mmtorture ops v1\n"
+		"# mmtorture ops v2\n"
 		"machine profile=x86_64 era=6.12 page=4K orders=11 cpus=1 "
 		"bank=32M@0 bank=32M@4G reserve=4K@0\n"
 		"check_every 8\n"
@@ -763,8 +781,11 @@ MMT_TEST(names, op_names_and_targets)
 	cr_assert_str_eq(mmt_op_name(MMT_OP_FREE_PAGES_PAGE),
 			 "free_pages_page");
 	cr_assert_null(mmt_op_name(MMT_NR_OP_KINDS));
-	cr_assert_eq(mmt_opset_for_target("fuzz_pages"), MMT_OPSET_PAGES);
-	cr_assert_eq(mmt_opset_for_target("fuzz_nothing"), -1);
+	cr_assert_eq(mmt_fuzz_target("fuzz_pages")->sets,
+		     1u << MMT_OPSET_PAGES);
+	cr_assert_null(mmt_fuzz_target("fuzz_nothing"));
+	cr_assert_str_eq(mmt_opset_name(MMT_OPSET_OBJECTS), "objects");
+	cr_assert_str_eq(mmt_opset_name(MMT_NR_OPSETS), "unknown");
 }
 
 /* ------------------------------------------------------------ fuzz */
@@ -774,13 +795,14 @@ static size_t escape_program(const char *spec, uint8_t *buf, size_t cap)
 {
 	size_t n = strlen(spec);
 
-	cr_assert_lt(n + 4, cap);
-	buf[0] = 0xFF;
-	buf[1] = (uint8_t)(n & 0xFF);
-	buf[2] = (uint8_t)(n >> 8);
-	memcpy(buf + 3, spec, n);
-	buf[3 + n] = 0; /* check_every */
-	return n + 4;
+	cr_assert_lt(n + 5, cap);
+	buf[0] = MMT_OPSET_PAGES;
+	buf[1] = 0xFF;
+	buf[2] = (uint8_t)(n & 0xFF);
+	buf[3] = (uint8_t)(n >> 8);
+	memcpy(buf + 4, spec, n);
+	buf[4 + n] = 0; /* check_every */
+	return n + 5;
 }
 
 /* The fuzz targets skip (-1) a machine of more than 256 MiB of RAM, and
@@ -802,7 +824,8 @@ MMT_TEST(fuzz, big_machines_are_kept_out)
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		size_t n = escape_program(cases[i].spec, buf, sizeof(buf));
-		int rc = mmt_fuzz_decode(buf, n, MMT_OPSET_PAGES, &copy, &p);
+		int rc = mmt_fuzz_decode(buf, n, 1u << MMT_OPSET_PAGES, &copy,
+					 &p);
 
 		cr_assert_eq(rc, cases[i].want, "%s: %d", cases[i].spec, rc);
 		if (rc == 0) {
@@ -810,10 +833,86 @@ MMT_TEST(fuzz, big_machines_are_kept_out)
 			free(copy);
 		}
 		/* an objects program ignores the machine: never skipped */
-		cr_assert_eq(mmt_fuzz_decode(buf, n, MMT_OPSET_OBJECTS, &copy,
-					     &p),
+		buf[0] = MMT_OPSET_OBJECTS;
+		cr_assert_eq(mmt_fuzz_decode(buf, n, 1u << MMT_OPSET_OBJECTS,
+					     &copy, &p),
 			     0, "%s", cases[i].spec);
 		mmt_prog_free(&p);
 		free(copy);
 	}
+}
+
+/* ------------------------------------------------------------ op table */
+
+MMT_TEST(optable, every_row_is_consistent_and_every_kind_reachable)
+{
+	for (unsigned int k = 0; k < MMT_NR_OP_KINDS; k++) {
+		const struct mmt_op_desc *d = mmt_op_desc(k);
+		int found = d->set == MMT_NR_OPSETS; /* check: own selector */
+
+		cr_assert_not_null(d->name, "kind %u has no row", k);
+		cr_assert_leq(d->set, MMT_NR_OPSETS, "%s", d->name);
+		cr_assert_eq(d->fields >> MMT_NR_FIELDS, 0u, "%s", d->name);
+		cr_assert_eq(d->required & ~d->fields, 0u, "%s", d->name);
+		cr_assert_eq(!!(d->fields & MMT_F(MMT_FIELD_SLOT)),
+			     d->role != MMT_ROLE_CHECK,
+			     "%s: slot iff not check", d->name);
+		for (unsigned int s = 0; s < MMT_NR_OPSETS && !found; s++) {
+			const struct mmt_opset_desc *sd = mmt_opset_desc(s);
+
+			for (size_t i = 0; i < sd->nr_kinds; i++)
+				found |= sd->kinds[i] == k;
+		}
+		cr_assert(found, "%s is in no selector table", d->name);
+		cr_assert_str_eq(mmt_op_name(k), d->name);
+	}
+	for (unsigned int s = 0; s < MMT_NR_OPSETS; s++) {
+		const struct mmt_opset_desc *sd = mmt_opset_desc(s);
+
+		cr_assert_neq(sd->caps, 0u);
+		cr_assert_eq(mmt_opset_by_name(sd->name, strlen(sd->name)),
+			     (int)s);
+		for (size_t i = 0; i < sd->nr_kinds; i++)
+			cr_assert(mmt_op_in_set(sd->kinds[i], s),
+				  "%s selects %s", sd->name,
+				  mmt_op_name(sd->kinds[i]));
+	}
+	cr_assert_null(mmt_op_desc(MMT_NR_OP_KINDS));
+	cr_assert_null(mmt_opset_desc(MMT_NR_OPSETS));
+	cr_assert_eq(mmt_opset_by_name("pagesx", 6), -1);
+}
+
+MMT_TEST(decode, byte_0_names_the_op_set)
+{
+	static const uint8_t objects[] = { 1, 0, 0, 0, 0, 0 /* malloc */,
+					   7, 3, 1 };
+	static const uint8_t unknown[] = { 200, 0, 0, 0, 0, 0, 7, 3 };
+	uint8_t *copy;
+	struct mmt_prog p;
+
+	decode_raw(objects, sizeof(objects), &p);
+	cr_assert_eq(p.opset, MMT_OPSET_OBJECTS);
+	cr_assert_eq(p.nr_ops, 1);
+	cr_assert_eq(p.ops[0].kind, MMT_OP_MALLOC);
+	mmt_prog_free(&p);
+	/* the same bytes after a pages byte 0 are a pages program */
+	decode_exact(objects + 1, sizeof(objects) - 1, MMT_OPSET_PAGES, &p);
+	cr_assert_eq(p.ops[0].kind, MMT_OP_ALLOC_PAGES);
+	mmt_prog_free(&p);
+	decode_raw(unknown, sizeof(unknown), &p);
+	cr_assert_eq((unsigned int)p.opset, 200u);
+	cr_assert_eq(p.nr_ops, 0, "no set: no ops are read");
+	cr_assert_null(mmt_opset_desc(p.opset));
+	mmt_prog_free(&p);
+	/* a fuzz target runs only the sets it names */
+	cr_assert_eq(mmt_fuzz_decode(objects, sizeof(objects),
+				     1u << MMT_OPSET_PAGES, &copy, &p),
+		     -1);
+	cr_assert_eq(mmt_fuzz_decode(unknown, sizeof(unknown), ~0u, &copy, &p),
+		     -1);
+	cr_assert_eq(mmt_fuzz_decode(objects, sizeof(objects),
+				     1u << MMT_OPSET_OBJECTS, &copy, &p),
+		     0);
+	mmt_prog_free(&p);
+	free(copy);
 }

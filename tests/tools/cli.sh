@@ -122,14 +122,19 @@ rand_bytes() {
 # ---------------------------------------------------------------- inputs
 mkdir -p "$T/corpus/fuzz_pages" "$T/outdir" "$T/dir"
 : >"$T/empty.bin"
+# Byte 0 names the op set: pages for 1-3, objects for 4; random5 names
+# no set at all.
 for seed in 1 2 3 4; do
-	rand_bytes "$seed" 1024 >"$T/random$seed.bin"
+	{ if [ "$seed" = 4 ]; then printf '\001'; else printf '\000'; fi
+	  rand_bytes "$seed" 1024; } >"$T/random$seed.bin"
 done
+{ printf '\310'; rand_bytes 5 64; } >"$T/random5.bin"
 cp "$T/random1.bin" "$T/corpus/fuzz_pages/random1"
 
 # A canonical text program (what `trace` prints for it).
 cat >"$T/good.txt" <<'EOF'
-# mmtorture ops v1
+# mmtorture ops v2
+opset pages
 machine profile=x86_64 era=6.12 page=4K orders=11 cpus=1 bank=32M@0
 check_every 8
 alloc_pages s1 order=2 gfp=GFP_KERNEL
@@ -185,10 +190,15 @@ expect_stderr 'is a directory'
 expect_exit 2 "$MMT" replay "$T/huge.bin"
 expect_stderr 'huge.bin: too large'
 expect_exit_in "0 1" "$MMT" replay "$T/empty.bin"
-for seed in 1 2 3 4; do
+for seed in 1 2 3; do
 	expect_exit_in "0 1" "$MMT" replay "$T/random$seed.bin"
 done
+expect_exit_in "0 1" "$MMT" replay --allocator glibc "$T/random4.bin"
 expect_exit_in "0 1" "$MMT" replay "$T/corpus"
+expect_exit 2 "$MMT" replay "$T/random5.bin"
+expect_stderr 'random5.bin: byte 0 names op set 200, which this build does not know \(known: 0 pages, 1 objects\)'
+expect_exit 2 "$MMT" trace "$T/random5.bin"
+expect_stderr 'names op set 200'
 expect_exit 2 "$MMT" replay "$T/dir"
 expect_stderr 'nothing to replay'
 expect_exit_in "0 1" "$MMT" replay --binary "$T/random2.bin"
@@ -235,7 +245,10 @@ expect_absent "$T/no-such-dir"
 # ---------------------------------------------------------------- list / dump
 expect_exit 0 "$MMT" list
 expect_stdout '^  ref-pages +yes +PAGES'
-expect_stdout '^  fuzz_pages +pages +alloc_pages'
+expect_stdout '^  0 +pages +PAGES +alloc_pages'
+expect_stdout '^  1 +objects +OBJECTS +malloc'
+expect_stdout '^  fuzz_pages +pages$'
+expect_stdout '^  fuzz_diff +pages objects$'
 expect_exit 0 "$MMT" dump
 expect_stdout '^Node 0, zone      DMA'
 expect_stdout 'pages free'
@@ -324,7 +337,7 @@ expect_stderr "diff: --allocator 'no-such-allocator'"
 expect_exit 2 "$MMT" diff --allocator ref-pages --against no-such-allocator "$T/good.txt"
 expect_stderr "diff: --against 'no-such-allocator'"
 expect_exit 2 "$MMT" diff --allocator ref-pages --against glibc "$T/good.txt"
-expect_stderr "'ref-pages' has PAGES but 'glibc' does not"
+expect_stderr "'ref-pages' has PAGES for pages programs but 'glibc' does not"
 expect_exit 2 "$MMT" diff --allocator glibc --against glibc --strict "$T/objects.txt"
 expect_stderr '--strict .*POLICY_BUDDY.*lacks PAGES'
 expect_exit 2 "$MMT" diff --allocator ref-pages --against ref-pages "$T/missing.bin"
@@ -386,8 +399,10 @@ expect_exit 2 "$MMT" diff --allocator ref-pages --against ref-pages "$CORPUS_DIF
 expect_stderr "objects_basic.bin: the program uses the objects op set, which needs OBJECTS; 'ref-pages' lacks it"
 expect_exit 2 "$MMT" replay "$CORPUS_DIFF/objects_basic.bin"
 expect_stderr "no OBJECTS capability"
-# --target with one op set beats the .txt beside it
-expect_exit_in "0 1" "$MMT" replay --target fuzz_pages "$CORPUS_DIFF/objects_basic.bin"
+# a program names its own op set: --target only checks it
+expect_exit 2 "$MMT" replay --target fuzz_pages "$CORPUS_DIFF/objects_basic.bin"
+expect_stderr 'op set objects, which --target fuzz_pages does not run'
+expect_exit 0 "$MMT" replay --allocator glibc --target fuzz_diff "$CORPUS_DIFF/objects_basic.bin"
 # nothing that could run: nothing was tested
 expect_exit 2 "$MMT" diff --allocator glibc --against glibc "$SRC/corpus/fuzz_pages"
 expect_stderr 'nothing to run: every file found was skipped \(needs PAGES\)'

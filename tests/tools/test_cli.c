@@ -307,52 +307,50 @@ Test(cli_names, text_by_suffix)
 	cr_assert(!mmt_cli_is_text_name(""));
 }
 
-Test(cli_targets, inferred_from_directories)
-{
-	char buf[64];
-	const char *t;
-
-	t = mmt_cli_target_from_path("crashes/new/fuzz_pages/crash-1", buf,
-				     sizeof(buf));
-	cr_assert_not_null(t);
-	cr_assert_str_eq(t, "fuzz_pages");
-	t = mmt_cli_target_from_path("/abs/corpus/fuzz_pages/sub/x", buf,
-				     sizeof(buf));
-	cr_assert_not_null(t);
-	cr_assert_str_eq(t, "fuzz_pages");
-	cr_assert_null(mmt_cli_target_from_path("fuzz_pages", buf, sizeof(buf)),
-		       "a file name is not a directory");
-	cr_assert_null(mmt_cli_target_from_path("a/b/c", buf, sizeof(buf)));
-	cr_assert_null(
-		mmt_cli_target_from_path("fuzz_nosuch/x", buf, sizeof(buf)));
-	cr_assert_null(mmt_cli_target_from_path("/x", buf, sizeof(buf)));
-	cr_assert_null(mmt_cli_target_from_path("", buf, sizeof(buf)));
-	cr_assert_null(mmt_cli_target_from_path("fuzz_pages/x", buf, 4),
-		       "a name that does not fit is not matched");
-}
-
 Test(cli_targets, table_agrees_with_the_harness)
 {
-	const struct mmt_cli_target *t;
 	unsigned int kinds[MMT_NR_OP_KINDS];
 	size_t n, i;
 	int nr = 0;
 
-	for (t = mmt_cli_targets; t->name; t++, nr++) {
-		cr_assert_eq(mmt_opset_for_target(t->name), (int)t->opset, "%s",
-			     t->name);
-		cr_assert_eq(mmt_cli_find_target(t->name), t);
-		cr_assert_not_null(t->what);
+	for (const struct mmt_fuzz_target *t = mmt_fuzz_targets; t->name;
+	     t++, nr++) {
+		cr_assert_eq(mmt_fuzz_target(t->name), t);
+		cr_assert_neq(t->sets, 0u, "%s runs no op set", t->name);
+		cr_assert_eq(t->sets >> MMT_NR_OPSETS, 0u, "%s", t->name);
+		cr_assert_not_null(t->about);
 	}
-	cr_assert_geq(nr, 1);
-	cr_assert_null(mmt_cli_find_target("fuzz_nosuch"));
+	cr_assert_geq(nr, 2);
+	cr_assert_null(mmt_fuzz_target("fuzz_nosuch"));
 	n = mmt_cli_opset_kinds(MMT_OPSET_PAGES, kinds, MMT_NR_OP_KINDS);
 	cr_assert_eq(n, 9);
 	cr_assert_eq(kinds[0], MMT_OP_ALLOC_PAGES);
 	cr_assert_eq(kinds[n - 1], MMT_OP_CHECK);
 	for (i = 0; i < n; i++)
 		cr_assert_not_null(mmt_op_name(kinds[i]));
-	cr_assert_str_eq(mmt_cli_opset_name(MMT_OPSET_PAGES), "pages");
+	n = mmt_cli_opset_kinds(MMT_OPSET_OBJECTS, kinds, MMT_NR_OP_KINDS);
+	cr_assert_eq(n, 6);
+	cr_assert_eq(kinds[0], MMT_OP_MALLOC);
+	cr_assert_str_eq(mmt_opset_name(MMT_OPSET_PAGES), "pages");
+}
+
+Test(cli_targets, target_only_checks_the_programs_own_set)
+{
+	struct mmt_prog p;
+
+	mmt_prog_init(&p, MMT_OPSET_OBJECTS);
+	cr_assert_eq(mmt_cli_target_runs("t", NULL, "x", &p), MMT_EXIT_OK);
+	cr_assert_eq(mmt_cli_target_runs("t", "fuzz_diff", "x", &p),
+		     MMT_EXIT_OK);
+	cr_assert_eq(mmt_cli_target_runs("t", "fuzz_pages", "x", &p),
+		     MMT_EXIT_USAGE, "fuzz_pages runs no objects program");
+	p.opset = MMT_OPSET_PAGES;
+	cr_assert_eq(mmt_cli_target_runs("t", "fuzz_pages", "x", &p),
+		     MMT_EXIT_OK);
+	p.opset = (enum mmt_opset)200; /* a byte 0 naming no set */
+	cr_assert_eq(mmt_cli_target_runs("t", "fuzz_diff", "x", &p),
+		     MMT_EXIT_USAGE);
+	mmt_prog_free(&p);
 }
 
 Test(cli_output, shell_quoting)
@@ -629,11 +627,6 @@ Test(cli_runs, allocator_default_target_and_opset)
 
 	cr_assert_eq(mmt_cli_check_target("t", "fuzz_pages"), MMT_EXIT_OK);
 	cr_assert_eq(mmt_cli_check_target("t", "fuzz_nosuch"), MMT_EXIT_USAGE);
-	cr_assert_eq(mmt_cli_opset_for_file(NULL, "a/b.bin"), MMT_OPSET_PAGES);
-	cr_assert_eq(mmt_cli_opset_for_file("fuzz_pages", "x"),
-		     MMT_OPSET_PAGES);
-	cr_assert_eq(mmt_cli_opset_for_file(NULL, "c/fuzz_pages/x.bin"),
-		     (enum mmt_opset)mmt_opset_for_target("fuzz_pages"));
 }
 
 Test(cli_runs, refusals_and_single_operand)
@@ -767,64 +760,6 @@ Test(cli_runs, run_files_summary_and_exit, .init = run_files_setup,
 		"t: 1 agree, 1 diverged, 0 bad input, 0 environment\n");
 }
 
-Test(cli_opsets, binary_rules_in_order, .init = make_tmpdir,
-     .fini = remove_tmpdir)
-{
-	static const char objects_txt[] = "opset objects\nmalloc s0 size=8\n";
-	static const char inferred_txt[] = "free s0\n"; /* objects by its op */
-	char dir[160], bin[192], txt[192];
-
-	/* 1. a target with one op set decides; fuzz_diff's follows the
-	 * allocators, so it does not */
-	cr_assert_eq(mmt_cli_binary_opset("fuzz_pages", "x.bin",
-					  MMT_OPSET_OBJECTS),
-		     MMT_OPSET_PAGES);
-	cr_assert_eq(mmt_cli_binary_opset("fuzz_diff", "x.bin",
-					  MMT_OPSET_OBJECTS),
-		     MMT_OPSET_OBJECTS);
-	cr_assert(mmt_cli_find_target("fuzz_diff")->by_allocators);
-	cr_assert(!mmt_cli_find_target("fuzz_pages")->by_allocators);
-	/* 2. so does a directory named after one */
-	cr_assert_eq(mmt_cli_binary_opset(NULL, "c/fuzz_pages/x.bin",
-					  MMT_OPSET_OBJECTS),
-		     MMT_OPSET_PAGES);
-	/* 4. the command's default */
-	cr_assert_eq(mmt_cli_binary_opset(NULL, "c/fuzz_diff/x.bin",
-					  MMT_OPSET_OBJECTS),
-		     MMT_OPSET_OBJECTS);
-	cr_assert_eq(mmt_cli_binary_opset(NULL, "a/b.bin", MMT_OPSET_PAGES),
-		     MMT_OPSET_PAGES);
-
-	/* 3. NAME.txt beside NAME.bin, in a fuzz_diff directory too */
-	snprintf(dir, sizeof(dir), "%s/fuzz_diff", tmpdir);
-	cr_assert_eq(mkdir(dir, 0755), 0);
-	snprintf(bin, sizeof(bin), "%s/objects_x.bin", dir);
-	snprintf(txt, sizeof(txt), "%s/objects_x.txt", dir);
-	put_file(bin, "\x01\x02", 2);
-	cr_assert_eq(mmt_cli_binary_opset(NULL, bin, MMT_OPSET_PAGES),
-		     MMT_OPSET_PAGES, "no text beside it yet");
-	put_file(txt, objects_txt, strlen(objects_txt));
-	cr_assert_eq(mmt_cli_binary_opset(NULL, bin, MMT_OPSET_PAGES),
-		     MMT_OPSET_OBJECTS);
-	cr_assert_eq(mmt_cli_opset_for_file(NULL, bin), MMT_OPSET_OBJECTS,
-		     "replay and trace read it the same way");
-	cr_assert_eq(mmt_cli_binary_opset("fuzz_pages", bin, MMT_OPSET_PAGES),
-		     MMT_OPSET_PAGES, "--target fuzz_pages still wins");
-	put_file(txt, inferred_txt, strlen(inferred_txt));
-	cr_assert_eq(mmt_cli_binary_opset(NULL, bin, MMT_OPSET_PAGES),
-		     MMT_OPSET_OBJECTS, "no opset line: from its ops");
-	put_file(txt, "frobnicate s0\n", 14);
-	cr_assert_eq(mmt_cli_binary_opset(NULL, bin, MMT_OPSET_PAGES),
-		     MMT_OPSET_PAGES, "a text that does not parse: no say");
-	/* only NAME.bin has a NAME.txt */
-	snprintf(bin, sizeof(bin), "%s/objects_x", dir);
-	put_file(txt, objects_txt, strlen(objects_txt));
-	cr_assert_eq(mmt_cli_binary_opset(NULL, bin, MMT_OPSET_PAGES),
-		     MMT_OPSET_PAGES);
-	cr_assert_eq(mmt_cli_opset_needs(MMT_OPSET_OBJECTS), MMT_CAP_OBJECTS);
-	cr_assert_eq(mmt_cli_opset_needs(MMT_OPSET_PAGES), MMT_CAP_PAGES);
-}
-
 Test(cli_runs, parse_run_keeps_target)
 {
 	static const struct mmt_cli_opt opts[] = {
@@ -874,11 +809,11 @@ Test(cli_runs, directory_programs_the_allocators_cannot_run_are_skipped,
 	snprintf(obj, sizeof(obj), "%s/o.txt", tmpdir);
 	put_file(obj, objects_txt, strlen(objects_txt));
 	snprintf(path, sizeof(path), "%s/o.bin", tmpdir);
-	put_file(path, "x", 1); /* objects: o.txt is beside it */
+	put_file(path, "\x01", 1); /* byte 0: op set objects */
 	snprintf(path, sizeof(path), "%s/p.txt", tmpdir);
 	put_file(path, pages_txt, strlen(pages_txt));
 	snprintf(path, sizeof(path), "%s/q.bin", tmpdir);
-	put_file(path, "x", 1); /* no q.txt: the fallback decides */
+	put_file(path, "\x01\x02", 2); /* objects too, no text beside it */
 	snprintf(path, sizeof(path), "%s/bad.txt", tmpdir);
 	put_file(path, "frobnicate\n", 11); /* runs: the run says why */
 
@@ -888,38 +823,36 @@ Test(cli_runs, directory_programs_the_allocators_cannot_run_are_skipped,
 	cr_assert_eq(mmt_cli_run_files("t", &a, count_run, &ran, "test", "ok",
 				       "failed"),
 		     MMT_EXIT_OK);
-	cr_assert_eq(ran, 3, "bad.txt, p.txt, q.bin");
+	cr_assert_eq(ran, 2, "bad.txt, p.txt");
 	/* a file named is never skipped */
 	set_files(&a, obj, NULL);
 	a.spec = "ref-pages";
 	cr_assert_eq(mmt_cli_run_files("t", &a, count_run, &ran, "test", "ok",
 				       "failed"),
 		     MMT_EXIT_OK);
-	cr_assert_eq(ran, 4);
-	/* a pair: glibc lacks PAGES, so the pages ones are skipped too; the
-	 * fallback (the pair's op set) makes q.bin an objects program */
+	cr_assert_eq(ran, 3);
+	/* a pair: glibc lacks PAGES, so the pages ones are skipped too */
 	set_files(&a, tmpdir, NULL);
 	a.ad[0] = &mmt_adapter_ref_pages;
 	a.ad[1] = glibc;
-	a.fallback = MMT_OPSET_OBJECTS;
 	cr_assert_eq(mmt_cli_run_files("t", &a, count_run, &ran, "test",
 				       "agree", "diverged"),
 		     MMT_EXIT_OK);
-	cr_assert_eq(ran, 5, "bad.txt only");
+	cr_assert_eq(ran, 4, "bad.txt only");
 	/* an objects pair runs q.bin too */
 	set_files(&a, tmpdir, NULL);
 	a.ad[0] = glibc;
 	a.ad[1] = glibc;
-	a.fallback = MMT_OPSET_OBJECTS;
 	cr_assert_eq(mmt_cli_run_files("t", &a, count_run, &ran, "test",
 				       "agree", "diverged"),
 		     MMT_EXIT_OK);
-	cr_assert_eq(ran, 9, "bad.txt, o.bin, o.txt, q.bin");
+	cr_assert_eq(ran, 8, "bad.txt, o.bin, o.txt, q.bin");
 	fflush(stdout);
 	snprintf(out, sizeof(out),
 		 "%s/o.bin: skipped: needs OBJECTS ('ref-pages' lacks it)\n"
 		 "%s/o.txt: skipped: needs OBJECTS ('ref-pages' lacks it)\n"
-		 "t: 3 ok, 0 failed, 0 bad input, 0 environment; 3 ran, 2 "
+		 "%s/q.bin: skipped: needs OBJECTS ('ref-pages' lacks it)\n"
+		 "t: 2 ok, 0 failed, 0 bad input, 0 environment; 2 ran, 3 "
 		 "skipped (needs OBJECTS)\n"
 		 "%s/o.bin: skipped: needs OBJECTS ('ref-pages' lacks it)\n"
 		 "%s/o.txt: skipped: needs OBJECTS ('ref-pages' lacks it)\n"
@@ -930,7 +863,8 @@ Test(cli_runs, directory_programs_the_allocators_cannot_run_are_skipped,
 		 "%s/p.txt: skipped: needs PAGES ('glibc' lacks it)\n"
 		 "t: 4 agree, 0 diverged, 0 bad input, 0 environment; 4 ran, "
 		 "1 skipped (needs PAGES)\n",
-		 tmpdir, tmpdir, tmpdir, tmpdir, tmpdir, tmpdir, tmpdir);
+		 tmpdir, tmpdir, tmpdir, tmpdir, tmpdir, tmpdir, tmpdir,
+		 tmpdir);
 	cr_assert_stdout_eq_str(out);
 }
 

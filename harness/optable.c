@@ -1,0 +1,161 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * optable.c - the op table: every op kind, op set and fuzz target, once.
+ *
+ * A kind's row says what the binary codec (ops.c), the text codec
+ * (text.c), the executor (exec.c), the differential runner (diff.c) and
+ * the listings (tools/) need to know of it: its name, its op set, the
+ * fields it carries (each field has one binary and one text form, so the
+ * codecs work field by field, never kind by kind), which of them the text
+ * must give, its role (what it does to its slot) and the adapter entry it
+ * stands for. Adding an op is a row here, a row in its set's selector
+ * table, and its semantics in the layer that runs it.
+ *
+ * Selector tables: a binary op starts with a selector byte, and kind =
+ * kinds[sel % nr_kinds] of the program's set. Repeats weight a kind: the
+ * tables keep allocations and frees roughly balanced. A table only ever
+ * grows at its end (which re-weights, but keeps every selector below the
+ * old size reading the same kind); check has a selector byte of its own
+ * in the codec.
+ */
+#include <string.h>
+
+#include <mmtorture/ops.h>
+
+#define PAGES MMT_OPSET_PAGES
+#define OBJECTS MMT_OPSET_OBJECTS
+#define EVERY MMT_NR_OPSETS
+#define F_SLOT MMT_F(MMT_FIELD_SLOT)
+#define F_ORDER MMT_F(MMT_FIELD_ORDER)
+#define F_GFP MMT_F(MMT_FIELD_GFP)
+#define F_SIZE MMT_F(MMT_FIELD_SIZE)
+#define F_ALIGN MMT_F(MMT_FIELD_ALIGN)
+
+static const struct mmt_op_desc op_table[MMT_NR_OP_KINDS] = {
+	[MMT_OP_ALLOC_PAGES] = { "alloc_pages", PAGES, MMT_ROLE_ALLOC,
+				 F_SLOT | F_ORDER | F_GFP, F_SLOT,
+				 MMT_API_ALLOC_PAGES, MMT_GFP_KERNEL,
+				 "2^order pages (struct page *)" },
+	[MMT_OP_ALLOC_PAGE] = { "alloc_page", PAGES, MMT_ROLE_ALLOC,
+				F_SLOT | F_GFP, F_SLOT, MMT_API_ALLOC_PAGE,
+				MMT_GFP_KERNEL, "one page (struct page *)" },
+	[MMT_OP_GET_FREE_PAGES] = { "get_free_pages", PAGES, MMT_ROLE_ALLOC,
+				    F_SLOT | F_ORDER | F_GFP, F_SLOT,
+				    MMT_API_GET_FREE_PAGES, MMT_GFP_KERNEL,
+				    "2^order pages (address)" },
+	[MMT_OP_GET_FREE_PAGE] = { "get_free_page", PAGES, MMT_ROLE_ALLOC,
+				   F_SLOT | F_GFP, F_SLOT,
+				   MMT_API_GET_FREE_PAGE, MMT_GFP_KERNEL,
+				   "one page (address)" },
+	[MMT_OP_GET_ZEROED_PAGE] = { "get_zeroed_page", PAGES, MMT_ROLE_ALLOC,
+				     F_SLOT | F_GFP, F_SLOT,
+				     MMT_API_GET_ZEROED_PAGE, MMT_GFP_KERNEL,
+				     "one zeroed page (gfp | __GFP_ZERO)" },
+	[MMT_OP_FREE_PAGES] = { "free_pages", PAGES, MMT_ROLE_FREE, F_SLOT,
+				F_SLOT, MMT_API_FREE_PAGES, 0,
+				"free by address and order" },
+	[MMT_OP_FREE_PAGES_PAGE] = { "free_pages_page", PAGES, MMT_ROLE_FREE,
+				     F_SLOT, F_SLOT, MMT_API_FREE_PAGES_PAGE, 0,
+				     "free by page and order" },
+	[MMT_OP_FREE_PAGE] = { "free_page", PAGES, MMT_ROLE_FREE, F_SLOT,
+			       F_SLOT, MMT_API_FREE_PAGE, 0,
+			       "free one page by address" },
+	[MMT_OP_CHECK] = { "check", EVERY, MMT_ROLE_CHECK, 0, 0, 0, 0,
+			   "full check of the allocator now" },
+	[MMT_OP_MALLOC] = { "malloc", OBJECTS, MMT_ROLE_ALLOC, F_SLOT | F_SIZE,
+			    F_SLOT | F_SIZE, 0, 0, "size bytes" },
+	[MMT_OP_CALLOC] = { "calloc", OBJECTS, MMT_ROLE_ALLOC, F_SLOT | F_SIZE,
+			    F_SLOT | F_SIZE, 0, 0,
+			    "size zeroed bytes (1 x size)" },
+	[MMT_OP_REALLOC] = { "realloc", OBJECTS, MMT_ROLE_REALLOC,
+			     F_SLOT | F_SIZE, F_SLOT | F_SIZE, 0, 0,
+			     "resize, keeping the prefix" },
+	[MMT_OP_ALIGNED] = { "aligned", OBJECTS, MMT_ROLE_ALLOC,
+			     F_SLOT | F_SIZE | F_ALIGN, F_SLOT | F_SIZE, 0, 0,
+			     "size bytes aligned to align" },
+	[MMT_OP_FREE] = { "free", OBJECTS, MMT_ROLE_FREE, F_SLOT, F_SLOT, 0, 0,
+			  "free" },
+};
+
+static const uint8_t pages_kinds[31] = {
+	MMT_OP_ALLOC_PAGES,	MMT_OP_ALLOC_PAGES,	MMT_OP_ALLOC_PAGES,
+	MMT_OP_ALLOC_PAGES,	MMT_OP_ALLOC_PAGES,	MMT_OP_ALLOC_PAGES,
+	MMT_OP_ALLOC_PAGE,	MMT_OP_ALLOC_PAGE,	MMT_OP_ALLOC_PAGE,
+	MMT_OP_GET_FREE_PAGES,	MMT_OP_GET_FREE_PAGES,	MMT_OP_GET_FREE_PAGES,
+	MMT_OP_GET_FREE_PAGE,	MMT_OP_GET_FREE_PAGE,	MMT_OP_GET_ZEROED_PAGE,
+	MMT_OP_GET_ZEROED_PAGE, MMT_OP_FREE_PAGES,	MMT_OP_FREE_PAGES,
+	MMT_OP_FREE_PAGES,	MMT_OP_FREE_PAGES,	MMT_OP_FREE_PAGES,
+	MMT_OP_FREE_PAGES,	MMT_OP_FREE_PAGES,	MMT_OP_FREE_PAGES_PAGE,
+	MMT_OP_FREE_PAGES_PAGE, MMT_OP_FREE_PAGES_PAGE, MMT_OP_FREE_PAGES_PAGE,
+	MMT_OP_FREE_PAGES_PAGE, MMT_OP_FREE_PAGE,	MMT_OP_FREE_PAGE,
+	MMT_OP_FREE_PAGE,
+};
+
+static const uint8_t objects_kinds[15] = {
+	MMT_OP_MALLOC,	MMT_OP_MALLOC,	MMT_OP_MALLOC,	MMT_OP_MALLOC,
+	MMT_OP_CALLOC,	MMT_OP_CALLOC,	MMT_OP_REALLOC, MMT_OP_REALLOC,
+	MMT_OP_ALIGNED, MMT_OP_ALIGNED, MMT_OP_FREE,	MMT_OP_FREE,
+	MMT_OP_FREE,	MMT_OP_FREE,	MMT_OP_FREE,
+};
+
+static const struct mmt_opset_desc opset_table[MMT_NR_OPSETS] = {
+	[MMT_OPSET_PAGES] = { "pages", MMT_CAP_PAGES, "PAGES", pages_kinds,
+			      sizeof(pages_kinds),
+			      "alloc and free of pages by order and GFP mask" },
+	[MMT_OPSET_OBJECTS] = { "objects", MMT_CAP_OBJECTS, "OBJECTS",
+				objects_kinds, sizeof(objects_kinds),
+				"malloc, calloc, realloc, aligned, free" },
+};
+
+const struct mmt_fuzz_target mmt_fuzz_targets[] = {
+	{ "fuzz_pages", 1u << MMT_OPSET_PAGES, 0,
+	  "page allocator under the shadow model, full checks" },
+	{ "fuzz_diff", (1u << MMT_OPSET_PAGES) | (1u << MMT_OPSET_OBJECTS), 1,
+	  "two allocators in lockstep ($MMT_ALLOCATOR vs $MMT_AGAINST); "
+	  "runs each program whose op set both can run" },
+	{ NULL, 0, 0, NULL },
+};
+
+const struct mmt_op_desc *mmt_op_desc(unsigned int kind)
+{
+	return kind < MMT_NR_OP_KINDS ? &op_table[kind] : NULL;
+}
+
+const char *mmt_op_name(unsigned int kind)
+{
+	return kind < MMT_NR_OP_KINDS ? op_table[kind].name : NULL;
+}
+
+const struct mmt_opset_desc *mmt_opset_desc(unsigned int set)
+{
+	return set < MMT_NR_OPSETS ? &opset_table[set] : NULL;
+}
+
+const char *mmt_opset_name(unsigned int set)
+{
+	return set < MMT_NR_OPSETS ? opset_table[set].name : "unknown";
+}
+
+int mmt_opset_by_name(const char *name, size_t len)
+{
+	for (unsigned int i = 0; i < MMT_NR_OPSETS; i++)
+		if (strlen(opset_table[i].name) == len &&
+		    memcmp(opset_table[i].name, name, len) == 0)
+			return (int)i;
+	return -1;
+}
+
+int mmt_op_in_set(unsigned int kind, unsigned int set)
+{
+	if (kind >= MMT_NR_OP_KINDS || set >= MMT_NR_OPSETS)
+		return 0;
+	return op_table[kind].set == set || op_table[kind].set == EVERY;
+}
+
+const struct mmt_fuzz_target *mmt_fuzz_target(const char *name)
+{
+	for (const struct mmt_fuzz_target *t = mmt_fuzz_targets; t->name; t++)
+		if (name && strcmp(t->name, name) == 0)
+			return t;
+	return NULL;
+}
