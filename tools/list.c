@@ -24,10 +24,11 @@
 
 static void list_usage(FILE *out)
 {
-	fputs("usage: mmtorture list [NAME | PATH.so[:options]]\n"
+	fputs("usage: mmtorture list [--invariants] [NAME | PATH.so[:options]]\n"
 	      "\n"
-	      "Show the adapters (--allocator NAME) and the fuzz targets "
-	      "(--target NAME);\n"
+	      "Show the adapters (--allocator NAME), the op sets and the fuzz "
+	      "targets\n(--target NAME); --invariants: the harness's "
+	      "invariant ids, one per line\n(ID LAYER MEANING);\n"
 	      "with an argument, describe that adapter or plug-in, created "
 	      "once with its\noptions on the default machine (exit 2 when "
 	      "the plug-in or its options are\nrefused, 3 when a built-in "
@@ -159,15 +160,34 @@ static void list_targets(void)
 	}
 }
 
+/* The registry of harness/invariants.c: ID LAYER MEANING. */
+static void list_invariants(void)
+{
+	size_t n;
+	const struct mmt_invariant *v = mmt_invariants(&n);
+
+	for (size_t i = 0; i < n; i++)
+		printf("%-20s %-8s %s\n", v[i].id, v[i].layer, v[i].what);
+}
+
+enum { OPT_INVARIANTS = MMT_CLI_OPT_OWN };
+
 int mmt_cmd_list(int argc, char **argv)
 {
-	static const struct mmt_cli_opt no_opts[] = { { NULL, 0, 0, 0 } };
+	static const struct mmt_cli_opt list_opts[] = {
+		{ "invariants", 0, 0, OPT_INVARIANTS },
+		{ NULL, 0, 0, 0 },
+	};
 	struct mmt_cli_parser p;
 	const char *value, *spec = NULL;
-	int id;
+	int id, invariants = 0;
 
-	mmt_cli_init(&p, "list", argc, argv, no_opts);
+	mmt_cli_init(&p, "list", argc, argv, list_opts);
 	while ((id = mmt_cli_next(&p, &value)) != MMT_CLI_END) {
+		if (id == OPT_INVARIANTS) {
+			invariants = 1;
+			continue;
+		}
 		if (id == MMT_CLI_HELP) {
 			list_usage(stdout);
 			return MMT_EXIT_OK;
@@ -181,6 +201,15 @@ int mmt_cmd_list(int argc, char **argv)
 				      value);
 		list_usage(stderr);
 		return MMT_EXIT_USAGE;
+	}
+	if (invariants && spec) {
+		mmt_cli_error("list", "--invariants takes no NAME");
+		list_usage(stderr);
+		return MMT_EXIT_USAGE;
+	}
+	if (invariants) {
+		list_invariants();
+		return MMT_EXIT_OK;
 	}
 	if (spec)
 		return list_one(spec);

@@ -41,6 +41,18 @@ struct mmt_report {
 	struct mmt_violation v[MMT_REPORT_MAX];
 };
 
+/* One row of the registry of the harness's invariant ids. */
+struct mmt_invariant {
+	const char *id; /* "SHADOW-OVERLAP" */
+	const char *layer; /* the layer its reports carry */
+	const char *what; /* one line */
+};
+
+/* The registry (harness/invariants.c); *n gets its number of rows. */
+const struct mmt_invariant *mmt_invariants(size_t *n);
+/* The row of id, or NULL (an allocator's own self-check ids are not rows). */
+const struct mmt_invariant *mmt_invariant_find(const char *id);
+
 void mmt_report_init(struct mmt_report *r);
 /* Append (kept while room remains, always counted). printf-style message. */
 void mmt_report_add(struct mmt_report *r, size_t op_index, const char *layer,

@@ -1,0 +1,105 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * invariants.c - the registry of the harness's invariant ids.
+ *
+ * Every id the harness itself reports (the shadow models, the oracles,
+ * the differential runner, stress, the executor's view of the adapter) is
+ * one row here: its id, the layer a report carries, and one line of what
+ * it means. The allocator's own self-check ids (ref's BUDDY-*, ZONE-*,
+ * PAGE-*, UPOOL-*, a plug-in's) are not here: ref keeps its own registry
+ * (ref/check.c), a plug-in names its own.
+ *
+ * tests/invariants.sh holds this table complete: every id a source file
+ * of harness/, stress/, tools/ or fuzz/ reports is a row, every row is
+ * reported somewhere, documented in docs/ and expected by a test, so an
+ * id's code, doc and test are found from it with one grep.
+ */
+#include <string.h>
+
+#include <mmtorture/exec.h>
+
+static const struct mmt_invariant invariants[] = {
+	/* the page shadow (harness/shadow.c) */
+	{ "SHADOW-RANGE", "shadow",
+	  "a block outside the arena, present RAM or unreserved pages" },
+	{ "SHADOW-ALIGN", "shadow",
+	  "an address not page aligned or a block not aligned to 2^order" },
+	{ "SHADOW-ZONE", "shadow",
+	  "a block across zones or in a zone the GFP mask does not allow" },
+	{ "SHADOW-OVERLAP", "shadow", "a page of the block is already live" },
+	{ "SHADOW-FILL", "shadow",
+	  "the cookies written at allocation changed before the free" },
+	{ "SHADOW-ZERO", "shadow",
+	  "__GFP_ZERO memory that does not read zero" },
+	{ "ORACLE-MUST-FAIL", "oracle",
+	  "an impossible request (order, zone, no free block) succeeded" },
+	{ "ORACLE-MUST-SUCCEED", "oracle",
+	  "a request failed though a suitable free range existed (strict)" },
+	{ "TRACE-ALLOC", "trace",
+	  "an allocation without exactly one matching mm_page_alloc" },
+	{ "TRACE-FREE", "trace",
+	  "a free without exactly one matching mm_page_free" },
+	/* the object shadow (harness/shadow_objects.c) */
+	{ "OBJ-NULL", "oracle", "an allocation within the caps returned NULL" },
+	{ "OBJ-OVERLAP", "shadow", "an object overlaps a live object" },
+	{ "OBJ-ALIGN", "shadow",
+	  "an object below the alignment declared or asked for" },
+	{ "OBJ-USABLE", "shadow", "usable_size() below the request" },
+	{ "OBJ-FILL", "shadow",
+	  "the fill pattern changed before the free or realloc" },
+	{ "OBJ-ZERO", "shadow", "calloc memory that does not read zero" },
+	{ "OBJ-REALLOC", "shadow",
+	  "realloc did not keep the old contents up to the smaller size" },
+	/* the executor's view of the adapter (harness/exec.c) */
+	{ "ADAPTER-ALLOC", "adapter", "an allocation returned an error" },
+	{ "ADAPTER-FREE", "adapter", "the adapter refused a valid free" },
+	{ "ADAPTER-CHECK", "adapter",
+	  "the adapter's self-check reported a finding without an id" },
+	/* the differential runner (harness/diff.c) */
+	{ "DIFF-MUST-SUCCEED", "diff",
+	  "one side failed where the other succeeded and its oracle says it "
+	  "must not" },
+	{ "DIFF-CONTENT", "diff",
+	  "promised contents (zeroes, a kept prefix) differ between sides" },
+	{ "DIFF-USABLE", "diff", "a side's usable size below the request" },
+	{ "DIFF-ALIGN", "diff", "a side broke an alignment promise" },
+	{ "DIFF-OFFSET", "diff", "strict: both succeeded at different blocks" },
+	{ "DIFF-SIDE-LOST", "diff",
+	  "a side counted more violations than its report kept" },
+	/* stress (stress/pages.c, stress/objects.c) */
+	{ "STRESS-RANGE", "stress",
+	  "a block outside the arena, unaligned, or on absent or reserved "
+	  "pages" },
+	{ "STRESS-DOUBLE-ALLOC", "stress",
+	  "a page or address handed out while it is live" },
+	{ "STRESS-ZONE", "stress",
+	  "a block across zones or above the zone the mask allows" },
+	{ "STRESS-ZERO", "stress", "zeroed memory that does not read zero" },
+	{ "STRESS-FILL", "stress", "the fill pattern changed before the free" },
+	{ "STRESS-COOKIE", "stress",
+	  "an object's header cookie changed before the free" },
+	{ "STRESS-FREE", "stress", "the allocator refused a valid free" },
+	{ "STRESS-OWNER", "stress",
+	  "ownership of a live block or address lost (a harness bug)" },
+	{ "STRESS-REALLOC", "stress", "realloc did not keep the old contents" },
+	{ "STRESS-USABLE", "stress", "usable_size() below the request" },
+	{ "STRESS-ALIGN", "stress",
+	  "an object below its declared or asked alignment" },
+	{ "STRESS-OOM", "stress",
+	  "the harness could not allocate its own bookkeeping" },
+};
+
+const struct mmt_invariant *mmt_invariants(size_t *n)
+{
+	*n = sizeof(invariants) / sizeof(invariants[0]);
+	return invariants;
+}
+
+const struct mmt_invariant *mmt_invariant_find(const char *id)
+{
+	for (size_t i = 0; id && i < sizeof(invariants) / sizeof(invariants[0]);
+	     i++)
+		if (strcmp(invariants[i].id, id) == 0)
+			return &invariants[i];
+	return NULL;
+}
