@@ -564,7 +564,7 @@ static void *churn_thread(void *arg)
 MMT_TEST(upool, two_threads_share_a_pool)
 {
 	struct ref_mm *mm = make("");
-	struct churn c = { pool_new(mm, "shared", 16, 12, 0), 2000 };
+	struct churn c = { pool_new(mm, "shared", 16, 12, 0), 20000 };
 	pthread_t t[2];
 	void *rv[2];
 	unsigned int i;
@@ -577,7 +577,7 @@ MMT_TEST(upool, two_threads_share_a_pool)
 	cr_assert_null(rv[1]);
 	cr_assert_eq(stats(c.pool).in_use, 0);
 	cr_assert_eq(stats(c.pool).invalid_frees, 0);
-	cr_assert_eq(stats(c.pool).allocs + stats(c.pool).failed, 32000);
+	cr_assert_eq(stats(c.pool).allocs + stats(c.pool).failed, 320000);
 	cr_assert_eq(stats(c.pool).allocs, stats(c.pool).frees);
 	cr_assert_leq(stats(c.pool).high_water, 12);
 	expect_healthy(mm);
@@ -637,13 +637,31 @@ MMT_TEST(upool, UPOOL_BLOCK_recorded_order_differs)
 	struct ref_mm *mm = make("");
 	struct ref_upool *pool = busy_pool(mm);
 
+	/* the buddy holds an order-0 block, the pool says order 1 */
 	pool->order = 1;
 	pool->block_bytes = mm->page_size << 1;
 	expect_only(mm, "UPOOL-BLOCK", pool->pfn);
-	pool->block_bytes = mm->page_size;
-	expect_only(mm, "UPOOL-BLOCK", pool->pfn);
+	/* the pool's own record disagrees with itself */
 	pool->order = 0;
+	expect_only(mm, "UPOOL-BLOCK", pool->pfn);
+	pool->block_bytes = mm->page_size;
 	expect_healthy(mm);
+	ref_mm_destroy(mm);
+}
+
+MMT_TEST(upool, UPOOL_BLOCK_chunks_no_longer_fit_the_block)
+{
+	struct ref_mm *mm = make("");
+	struct ref_upool *pool = busy_pool(mm);
+
+	/* a chunk size off the 16-byte grid */
+	pool->chunk_size = 24;
+	expect_only(mm, "UPOOL-BLOCK", pool->pfn);
+	/* more chunks than the block holds */
+	pool->chunk_size = 16;
+	pool->nr_chunks = 4096 / 16 + 1;
+	pool->nr_free += 4096 / 16 + 1 - 8;
+	expect_only(mm, "UPOOL-BLOCK", pool->pfn);
 	ref_mm_destroy(mm);
 }
 
@@ -653,6 +671,18 @@ MMT_TEST(upool, UPOOL_COUNT_counters_do_not_add_up)
 	struct ref_upool *pool = busy_pool(mm);
 
 	pool->nr_in_use++;
+	pool->high_water++;
+	expect_only(mm, "UPOOL-COUNT", pool->pfn);
+	expect_only_at(mm, REF_CHECK_CHEAP, "UPOOL-COUNT", pool->pfn);
+	ref_mm_destroy(mm);
+}
+
+MMT_TEST(upool, UPOOL_COUNT_high_water_below_in_use)
+{
+	struct ref_mm *mm = make("");
+	struct ref_upool *pool = busy_pool(mm);
+
+	pool->high_water = 2;
 	expect_only(mm, "UPOOL-COUNT", pool->pfn);
 	expect_only_at(mm, REF_CHECK_CHEAP, "UPOOL-COUNT", pool->pfn);
 	ref_mm_destroy(mm);
@@ -664,8 +694,10 @@ MMT_TEST(upool, UPOOL_COUNT_list_length_is_not_nr_free)
 	struct ref_upool *pool = busy_pool(mm);
 	struct ref_report r;
 
-	/* the list ends after chunk 6: it holds 4 chunks, nr_free is 5 */
-	pool->link[6] = NULL;
+	/* counters moved as for an alloc, the list left as it was */
+	pool->nr_free--;
+	pool->nr_in_use++;
+	pool->high_water++;
 	ref_report_init(&r);
 	cr_assert_eq(ref_check(mm, REF_CHECK_CHEAP, &r), 0, "%s",
 		     r.findings[0].message);
