@@ -19,6 +19,8 @@
  *                   allocation tails: not PG_buddy, refcount 0
  *   ZONE-CONSERVE   free + allocated + reserved == present, and
  *                   managed == present - reserved
+ *   UPOOL-*         the memory pools, checked by ref/upool.c after the
+ *                   zones (its header lists them)
  *
  * Algorithm (FULL): one byte per spanned pfn of the zone (mm->check_mark,
  * kept and grown across checks; only present pfns are ever marked and
@@ -66,6 +68,14 @@ const struct ref_invariant ref_invariants[] = {
 	  "free pages: refcount 0, no flag but PG_buddy on heads; live heads: refcount >= 1, PG_owner, not PG_buddy; tails: not PG_buddy, refcount 0" },
 	{ "ZONE-CONSERVE", "zone", REF_COST_O1,
 	  "free + allocated + reserved == present and managed == present - reserved (counters O(1); walked counts O(n))" },
+	{ "UPOOL-BLOCK", "upool", REF_COST_O1,
+	  "a pool's block is a live buddy allocation of the recorded pfn, order and address, and its chunks fit inside it" },
+	{ "UPOOL-COUNT", "upool", REF_COST_O1,
+	  "free + in use == total and high-water >= in use (O(1)); the free list holds nr_free chunks and every chunk off it is live (O(n))" },
+	{ "UPOOL-FREELIST", "upool", REF_COST_ON,
+	  "every free-list entry is the start of a chunk of its pool" },
+	{ "UPOOL-DOUBLE", "upool", REF_COST_ON,
+	  "no chunk is on a pool's free list twice (a cycle) and no live chunk is on it" },
 	{ NULL, NULL, 0, NULL },
 };
 
@@ -110,6 +120,12 @@ static void report(struct ref_report *r, const char *id, enum ref_cost cost,
 	va_start(ap, fmt);
 	vsnprintf(f->message, sizeof(f->message), fmt, ap);
 	va_end(ap);
+}
+
+void ref_check_report(struct ref_report *r, const char *id, enum ref_cost cost,
+		      unsigned long pfn, const char *msg)
+{
+	report(r, id, cost, pfn, "%s", msg);
 }
 
 /* State shared by the passes of one zone check. */
@@ -547,5 +563,6 @@ unsigned long ref_check(struct ref_mm *mm, enum ref_check_level level,
 		n += ref_check_zone_locked(mm, zone, level, report_out);
 		pthread_mutex_unlock(&zone->lock);
 	}
+	n += ref_check_upools(mm, level, report_out);
 	return n;
 }

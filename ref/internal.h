@@ -151,6 +151,23 @@ static inline unsigned long ref_zone_end_pfn(const struct ref_zone *zone)
 void ref_add_boot_block_locked(struct ref_mm *mm, struct ref_zone *zone,
 			       unsigned long pfn, unsigned int order);
 
+/* ---------------------------------------------------------- check.c */
+
+/* Add one finding with a preformatted message (checkers of other files). */
+void ref_check_report(struct ref_report *r, const char *id, enum ref_cost cost,
+		      unsigned long pfn, const char *msg);
+
+/* ---------------------------------------------------------- upool.c */
+
+/* The machine's pool list: set up at creation, torn down at release. */
+void ref_upools_init(struct ref_mm *mm);
+void ref_upools_exit(struct ref_mm *mm);
+/* Forget every pool without touching the buddy (reset, recreate). */
+void ref_upools_drop(struct ref_mm *mm);
+/* ref_upool_check() for every pool. Caller holds no pool or zone lock. */
+unsigned long ref_check_upools(struct ref_mm *mm, enum ref_check_level level,
+			       struct ref_report *r);
+
 /* ---------------------------------------------------------- trace.c */
 
 void ref_trace_emit(struct ref_mm *mm, enum ref_trace_type type,

@@ -567,6 +567,7 @@ static void mm_release(struct ref_mm *mm)
 	if (mm->memfd >= 0)
 		close(mm->memfd);
 	ref_zones_destroy(mm);
+	ref_upools_exit(mm);
 	pthread_mutex_destroy(&mm->bad_lock);
 	pthread_mutex_destroy(&mm->check_lock);
 	free(mm->check_mark);
@@ -637,6 +638,7 @@ int ref_mm_create(const struct ref_config *c, struct ref_mm **out, char *err,
 	mm->page_size = (size_t)1 << c->page_shift;
 	pthread_mutex_init(&mm->bad_lock, NULL);
 	pthread_mutex_init(&mm->check_lock, NULL);
+	ref_upools_init(mm);
 	atomic_init(&mm->nr_bad_page, 0);
 
 	ref_memblock_layout(mm);
@@ -725,6 +727,7 @@ int ref_mm_recreate(struct ref_mm *mm, const struct ref_config *c, char *err,
 	}
 	if (ref_config_validate(c, err, errlen))
 		return -1;
+	ref_upools_drop(mm);
 	if (clear_mem_map(mm)) {
 		e = errno;
 		set_err(err, errlen, "madvise(mem_map): %s", strerror(e));
@@ -794,6 +797,7 @@ int ref_mm_reset(struct ref_mm *mm)
 	struct ref_zone *zone;
 	unsigned int o;
 
+	ref_upools_drop(mm);
 	if (clear_mem_map(mm))
 		return -2;
 	for_each_zone(mm, zone) {

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * ref/trace.c - the mm_page_alloc and mm_page_free trace events.
+ * ref/trace.c - the page allocator's and the memory pool's trace events.
  *
  * Models the two tracepoints of include/trace/events/kmem.h (Linux 6.12)
  * with one optional subscriber per machine instead of ftrace buffers, and
@@ -11,6 +11,15 @@
  * a hashed or raw kernel pointer reads); a failed allocation carries no
  * page and prints page=0000000000000000 pfn=0x0 like the kernel, whose
  * event records pfn -1 for a NULL page.
+ *
+ * The memory pool (upool.c) adds two events of its own, with no kernel
+ * counterpart, in the same shape:
+ *   upool_create:  "page=%p pfn=0x%lx order=%d gfp_flags=%s"
+ *   upool_destroy: "page=%p pfn=0x%lx order=%d"
+ * upool_create comes after the mm_page_alloc of the pool's block and
+ * upool_destroy before its mm_page_free, both with no lock held: a
+ * subscriber that sees them knows the block's pages belong to the pool
+ * (not to whoever asked for the op) until the destroy.
  *
  * When: mm_page_alloc on every allocation attempt, success or failure,
  * after zone->lock is dropped; mm_page_free on every accepted free, under
@@ -27,6 +36,13 @@
 
 #include "internal.h"
 
+static const char *const trace_names[REF_NR_TRACE_TYPES] = {
+	[REF_TRACE_MM_PAGE_ALLOC] = "mm_page_alloc",
+	[REF_TRACE_MM_PAGE_FREE] = "mm_page_free",
+	[REF_TRACE_UPOOL_CREATE] = "upool_create",
+	[REF_TRACE_UPOOL_DESTROY] = "upool_destroy",
+};
+
 void ref_trace_subscribe(struct ref_mm *mm, ref_trace_fn fn, void *ctx)
 {
 	mm->trace_fn = fn;
@@ -42,12 +58,14 @@ void ref_trace_emit(struct ref_mm *mm, enum ref_trace_type type,
 	if (!mm->trace_fn)
 		return;
 	ev.type = type;
-	ev.name = type == REF_TRACE_MM_PAGE_ALLOC ? "mm_page_alloc" :
-						    "mm_page_free";
+	ev.name = trace_names[type];
 	ev.page = page;
 	ev.pfn = page ? pfn : 0;
 	ev.order = order;
-	ev.gfp = type == REF_TRACE_MM_PAGE_ALLOC ? gfp : 0;
+	ev.gfp = type == REF_TRACE_MM_PAGE_ALLOC ||
+				 type == REF_TRACE_UPOOL_CREATE ?
+			 gfp :
+			 0;
 	ev.migratetype = 0; /* MIGRATE_UNMOVABLE: no mobility grouping yet */
 	ev.cpu = ref_smp_processor_id(mm);
 	mm->trace_fn(mm->trace_ctx, &ev);
@@ -62,7 +80,13 @@ size_t ref_trace_format(const struct ref_mm *mm,
 	int n;
 
 	(void)mm;
-	if (ev->type == REF_TRACE_MM_PAGE_ALLOC) {
+	if (ev->type == REF_TRACE_UPOOL_CREATE) {
+		ref_gfp_format(ev->gfp, gfp, sizeof(gfp));
+		n = snprintf(buf, len,
+			     "page=%016" PRIxPTR
+			     " pfn=0x%lx order=%d gfp_flags=%s",
+			     page, pfn, (int)ev->order, gfp);
+	} else if (ev->type == REF_TRACE_MM_PAGE_ALLOC) {
 		ref_gfp_format(ev->gfp, gfp, sizeof(gfp));
 		n = snprintf(buf, len,
 			     "page=%016" PRIxPTR

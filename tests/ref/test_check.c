@@ -167,7 +167,8 @@ MMT_TEST(check, invariant_table_lists_every_id)
 	static const char *const ids[] = {
 		"BUDDY-ALIGN",	  "BUDDY-RANGE",    "BUDDY-FLAGS",
 		"BUDDY-DISJOINT", "BUDDY-COALESCE", "ZONE-NRFREE",
-		"PAGE-STATE",	  "ZONE-CONSERVE",
+		"PAGE-STATE",	  "ZONE-CONSERVE",  "UPOOL-BLOCK",
+		"UPOOL-COUNT",	  "UPOOL-FREELIST", "UPOOL-DOUBLE",
 	};
 	unsigned int i, n = 0;
 
@@ -177,8 +178,8 @@ MMT_TEST(check, invariant_table_lists_every_id)
 		cr_assert(ref_invariants[n].cost == REF_COST_O1 ||
 			  ref_invariants[n].cost == REF_COST_ON);
 	}
-	cr_assert_eq(n, 8);
-	for (i = 0; i < 8; i++)
+	cr_assert_eq(n, REF_ARRAY_SIZE(ids));
+	for (i = 0; i < REF_ARRAY_SIZE(ids); i++)
 		cr_assert_str_eq(ref_invariants[i].id, ids[i]);
 }
 

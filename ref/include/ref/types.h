@@ -140,16 +140,19 @@ struct ref_zone {
 enum ref_trace_type {
 	REF_TRACE_MM_PAGE_ALLOC = 0,
 	REF_TRACE_MM_PAGE_FREE = 1,
+	REF_TRACE_UPOOL_CREATE = 2, /* a pool took its block (upool.h) */
+	REF_TRACE_UPOOL_DESTROY = 3, /* a pool is giving its block back */
 	REF_NR_TRACE_TYPES
 };
 
 struct ref_trace_event {
 	enum ref_trace_type type;
-	const char *name; /* "mm_page_alloc", "mm_page_free" */
+	const char *
+		name; /* "mm_page_alloc", "mm_page_free", "upool_create", ... */
 	const struct ref_page *page; /* NULL when an allocation failed */
 	unsigned long pfn; /* valid when page != NULL */
 	unsigned int order;
-	uint32_t gfp; /* mm_page_alloc only */
+	uint32_t gfp; /* mm_page_alloc and upool_create only */
 	int migratetype; /* mm_page_alloc only; MIGRATE_UNMOVABLE = 0 */
 	unsigned int cpu; /* simulated CPU that emitted it */
 };
@@ -186,6 +189,11 @@ struct ref_mm {
 	pthread_mutex_t check_lock;
 	unsigned char *check_mark;
 	size_t check_mark_len;
+	/* The machine's memory pools (struct ref_upool, upool.h), newest
+	 * first; upool_lock guards the list and is taken before any pool's
+	 * lock and never inside a zone lock. */
+	pthread_mutex_t upool_lock;
+	struct ref_list_head upools;
 };
 
 #endif /* REF_TYPES_H */
