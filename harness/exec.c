@@ -265,7 +265,7 @@ static int free_slot(struct mmt_exec *ex, size_t op_index, unsigned int slot,
 		api = MMT_API_FREE_PAGES_PAGE;
 	mmt_shadow_verify_fill(ex->sh, op_index, slot, &ex->res.report);
 	mmt_shadow_trace_reset(ex->sh);
-	ret = ex->ad->pages.free(ex->state, b->addr, b->order, api);
+	ret = ex->ad->pages->free(ex->state, b->addr, b->order, api);
 	if (ret != 0)
 		mmt_report_add(&ex->res.report, op_index, "adapter",
 			       "ADAPTER-FREE",
@@ -426,8 +426,8 @@ static void pages_alloc_op(struct mmt_exec *ex, size_t i,
 		}
 	}
 	mmt_shadow_trace_reset(ex->sh);
-	ret = ex->ad->pages.alloc(ex->state, order, eff, alloc_api(op->kind),
-				  &addr);
+	ret = ex->ad->pages->alloc(ex->state, order, eff, alloc_api(op->kind),
+				   &addr);
 	if (ret != 0) {
 		mmt_report_add(&ex->res.report, i, "adapter", "ADAPTER-ALLOC",
 			       "alloc returned error %d", ret);
@@ -533,9 +533,9 @@ static const char *obj_over_cap(const struct mmt_exec *ex, uint64_t size,
 static uint64_t obj_usable(const struct mmt_exec *ex, const void *addr)
 {
 	if (!addr || !(ex->ad->caps & MMT_CAP_USABLE_SIZE) ||
-	    !ex->ad->objects.usable_size)
+	    !ex->ad->objects->usable_size)
 		return 0;
-	return ex->ad->objects.usable_size(ex->state, addr);
+	return ex->ad->objects->usable_size(ex->state, addr);
 }
 
 static void obj_free_slot(struct mmt_exec *ex, size_t op_index,
@@ -544,7 +544,7 @@ static void obj_free_slot(struct mmt_exec *ex, size_t op_index,
 	const struct mmt_objshadow_obj *o = mmt_objshadow_slot(ex->osh, slot);
 
 	mmt_objshadow_verify_fill(ex->osh, op_index, slot, &ex->res.report);
-	ex->ad->objects.free(ex->state, o->addr);
+	ex->ad->objects->free(ex->state, o->addr);
 	ex->res.frees++;
 	mmt_objshadow_release(ex->osh, slot);
 }
@@ -579,7 +579,7 @@ static void obj_alloc_op(struct mmt_exec *ex, size_t i, const struct mmt_op *op,
 			 unsigned int slot, struct mmt_op_outcome *oc)
 {
 	const struct mmt_objshadow_obj *o = mmt_objshadow_slot(ex->osh, slot);
-	const struct mmt_objects_ops *ops = &ex->ad->objects;
+	const struct mmt_objects_ops *ops = ex->ad->objects;
 	uint64_t size = op->size, align = op->align, usable;
 	const char *why = obj_over_cap(ex, size, o->live ? o->size : 0);
 	void *addr = NULL;
@@ -674,7 +674,7 @@ static void obj_realloc_op(struct mmt_exec *ex, size_t i,
 			o->addr, (unsigned long long)o->size);
 	mmt_objshadow_verify_fill(ex->osh, i, slot, &ex->res.report);
 	old = o->addr;
-	addr = ex->ad->objects.realloc(ex->state, old, (size_t)size, op->gfp);
+	addr = ex->ad->objects->realloc(ex->state, old, (size_t)size, op->gfp);
 	if (addr)
 		ex->res.allocs++;
 	else
@@ -907,7 +907,7 @@ void mmt_exec_close(struct mmt_exec *ex)
 			mmt_objshadow_slot(ex->osh, s);
 
 		if (o->live && o->indexed)
-			ex->ad->objects.free(ex->state, o->addr);
+			ex->ad->objects->free(ex->state, o->addr);
 	}
 	if (ex->osh)
 		mmt_objshadow_destroy(ex->osh);
@@ -932,7 +932,7 @@ static int get_arena(struct mmt_exec *ex, const struct mmt_adapter_env *env,
 		return 0;
 	}
 	memset(a, 0, sizeof(*a));
-	ret = ex->ad->pages.arena(ex->state, a);
+	ret = ex->ad->pages->arena(ex->state, a);
 	if (ret != 0 || !a->base || a->page_size == 0 ||
 	    (a->page_size & (a->page_size - 1)) || a->nr_orders == 0) {
 		snprintf(err, errlen,

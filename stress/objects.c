@@ -398,7 +398,7 @@ static int accept_obj(struct stress_worker *w, struct oobj *o)
 		size_t us;
 
 		mmt_stress_lock(s);
-		us = s->ad->objects.usable_size(s->state, o->addr);
+		us = s->ad->objects->usable_size(s->state, o->addr);
 		mmt_stress_unlock(s);
 		if (us < o->size) {
 			mmt_stress_worker_violation(
@@ -442,7 +442,7 @@ static void free_obj(struct stress_worker *w, const struct oobj *o)
 			"live object %p was not in the live set", o->addr);
 	mmt_stress_live_add(w, -(int64_t)o->size);
 	mmt_stress_lock(s);
-	s->ad->objects.free(s->state, o->addr);
+	s->ad->objects->free(s->state, o->addr);
 	mmt_stress_unlock(s);
 	w->ops++;
 	w->frees++;
@@ -452,7 +452,7 @@ static void free_obj(struct stress_worker *w, const struct oobj *o)
 static int alloc_obj(struct stress_worker *w, struct oobj *o, size_t elem)
 {
 	struct stress *s = w->s;
-	const struct mmt_objects_ops *ob = &s->ad->objects;
+	const struct mmt_objects_ops *ob = s->ad->objects;
 	void *p;
 
 	o->thread = w->id;
@@ -503,7 +503,7 @@ static int realloc_obj(struct stress_worker *w, struct oobj *o, size_t size)
 	 * handed to another thread at once. */
 	mmt_liveset_remove(s->priv, (uintptr_t)old.addr, NULL);
 	mmt_stress_lock(s);
-	p = s->ad->objects.realloc(s->state, old.addr, size, MMT_GFP_KERNEL);
+	p = s->ad->objects->realloc(s->state, old.addr, size, MMT_GFP_KERNEL);
 	mmt_stress_unlock(s);
 	w->ops++;
 	if (!p) {

@@ -214,6 +214,13 @@ static size_t tiny_dump(void *state, const char *view, char *buf, size_t len)
 	return (size_t)snprintf(buf, len, "tiny %s view\n", view);
 }
 
+static const struct mmt_pages_ops tiny_pages = {
+	.struct_size = sizeof(struct mmt_pages_ops),
+	.version = MMT_PAGES_OPS_VERSION,
+	.alloc = tiny_alloc,
+	.free = tiny_free,
+};
+
 static const struct mmt_adapter tiny = {
 	.abi_version = MMT_ADAPTER_ABI_VERSION,
 	.struct_size = sizeof(struct mmt_adapter),
@@ -225,7 +232,7 @@ static const struct mmt_adapter tiny = {
 	.destroy = tiny_destroy,
 	.check = tiny_check,
 	.dump = tiny_dump,
-	.pages = { .alloc = tiny_alloc, .free = tiny_free },
+	.pages = &tiny_pages,
 };
 
 static void parse(const char *text, struct mmt_prog *p)
@@ -658,18 +665,22 @@ static void expect_invalid(const struct mmt_adapter *ad, const char *msg)
 MMT_TEST(validate, messages_name_what_is_wrong)
 {
 	struct mmt_adapter a = tiny;
+	struct mmt_pages_ops pages = *tiny.pages;
 	char err[256];
 
 	cr_assert_eq(mmt_adapter_validate(&tiny, err, sizeof(err)), 0);
 	cr_assert_eq(mmt_adapter_validate(&mmt_adapter_ref_pages, err,
 					  sizeof(err)),
 		     0, "%s", err);
-	a.pages.free = NULL;
+	pages.free = NULL;
+	a.pages = &pages;
 	expect_invalid(&a, "adapter 'tiny': capability PAGES declared but "
-			   "pages.free is NULL");
+			   "pages->free is NULL");
 	a = tiny;
-	a.abi_version = 2;
-	expect_invalid(&a, "adapter 'tiny': ABI version 2, expected 1");
+	a.abi_version = 3;
+	expect_invalid(&a, "adapter 'tiny': ABI version 3, this mmtorture "
+			   "speaks version 2 (rebuild it against this "
+			   "include/mmtorture/adapter.h)");
 	a = tiny;
 	a.struct_size = 16;
 	cr_assert_eq(mmt_adapter_validate(&a, err, sizeof(err)),
@@ -684,7 +695,7 @@ MMT_TEST(validate, messages_name_what_is_wrong)
 	a = tiny;
 	a.caps |= MMT_CAP_OWN_ARENA;
 	expect_invalid(&a, "adapter 'tiny': capability OWN_ARENA declared but "
-			   "pages.arena is NULL");
+			   "pages->arena is NULL");
 	a = tiny;
 	a.check = NULL;
 	expect_invalid(&a, "adapter 'tiny': capability CHECK declared but "
@@ -692,7 +703,7 @@ MMT_TEST(validate, messages_name_what_is_wrong)
 	a = tiny;
 	a.caps |= MMT_CAP_OBJECTS;
 	expect_invalid(&a, "adapter 'tiny': capability OBJECTS declared but "
-			   "objects.malloc is NULL");
+			   "objects is NULL");
 	a = tiny;
 	a.caps |= MMT_CAP_TRACE;
 	expect_invalid(&a, "adapter 'tiny': capability TRACE declared but "

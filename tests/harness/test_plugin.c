@@ -91,18 +91,65 @@ MMT_TEST(plugin, entry_returns_null)
 
 MMT_TEST(plugin, wrong_abi_version)
 {
-	expect_refused("bad_abi", "ABI version 99", "speaks version 1");
+	expect_refused("bad_abi", "ABI version 99", "speaks version 2");
+}
+
+MMT_TEST(plugin, v1_plugin_is_told_how_to_port)
+{
+	expect_refused("v1_plugin",
+		       "ABI v1 plug-in: rebuild against this adapter.h; see "
+		       "docs/adapters.md 'Porting from v1'",
+		       "'v1-plugin'");
 }
 
 MMT_TEST(plugin, struct_size_too_small)
 {
-	expect_refused("small_struct", "struct_size 16", "smaller than the v1");
+	char both[128];
+
+	snprintf(both, sizeof(both), "struct_size 16 is below the %zu bytes",
+		 (size_t)MMT_ADAPTER_MIN_SIZE);
+	expect_refused("small_struct", "struct mmt_adapter", both);
+}
+
+MMT_TEST(plugin, table_struct_size_too_small)
+{
+	char both[128];
+
+	snprintf(both, sizeof(both), "struct_size 16 is below the %zu bytes",
+		 (size_t)MMT_PAGES_OPS_MIN_SIZE);
+	expect_refused("small_table", "struct mmt_pages_ops", both);
+}
+
+MMT_TEST(plugin, table_version_unknown)
+{
+	expect_refused("table_version", "struct mmt_pages_ops: version 7",
+		       "reads version 1");
+}
+
+MMT_TEST(plugin, declared_capability_without_table)
+{
+	expect_refused("no_table",
+		       "capability PAGES declared but pages is NULL", NULL);
+}
+
+MMT_TEST(plugin, reserved_capability_declared)
+{
+	expect_refused("reserved_cap",
+		       "capability CACHES is not supported by this harness "
+		       "yet",
+		       NULL);
+}
+
+MMT_TEST(plugin, min_align_not_a_power_of_two)
+{
+	expect_refused("small_objects_badalign",
+		       "objects->min_align 24 is not a power of two", NULL);
 }
 
 MMT_TEST(plugin, missing_function_for_capability)
 {
 	expect_refused("missing_fn",
-		       "capability PAGES declared but pages.free is NULL",
+		       "capability PAGES declared but pages->free is NULL",
 		       "'missing-fn'");
 }
 
@@ -382,6 +429,17 @@ static void errno_free(void *state, void *p)
 	(void)p;
 }
 
+static const struct mmt_objects_ops errno_ad_objects = {
+	.struct_size = sizeof(struct mmt_objects_ops),
+	.version = MMT_OBJECTS_OPS_VERSION,
+	.malloc = errno_malloc,
+	.calloc = errno_calloc,
+	.realloc = errno_realloc,
+	.aligned = errno_aligned,
+	.free = errno_free,
+	.min_align = 16,
+};
+
 static const struct mmt_adapter errno_ad = {
 	.abi_version = MMT_ADAPTER_ABI_VERSION,
 	.struct_size = sizeof(struct mmt_adapter),
@@ -389,11 +447,7 @@ static const struct mmt_adapter errno_ad = {
 	.caps = MMT_CAP_OBJECTS,
 	.create = errno_create,
 	.destroy = errno_destroy,
-	.objects = { .malloc = errno_malloc,
-		     .calloc = errno_calloc,
-		     .realloc = errno_realloc,
-		     .aligned = errno_aligned,
-		     .free = errno_free },
+	.objects = &errno_ad_objects,
 };
 
 MMT_TEST(plugin, try_create_maps_errno_and_gives_the_default_machine)

@@ -455,6 +455,18 @@ static size_t o_usable(void *state, const void *ptr)
 	return n;
 }
 
+static const struct mmt_objects_ops test_objects_ops = {
+	.struct_size = sizeof(struct mmt_objects_ops),
+	.version = MMT_OBJECTS_OPS_VERSION,
+	.malloc = o_malloc,
+	.calloc = o_calloc,
+	.realloc = o_realloc,
+	.aligned = o_aligned,
+	.free = o_free,
+	.usable_size = o_usable,
+	.min_align = 16,
+};
+
 static struct mmt_adapter test_objects = {
 	.abi_version = MMT_ADAPTER_ABI_VERSION,
 	.struct_size = sizeof(struct mmt_adapter),
@@ -464,12 +476,7 @@ static struct mmt_adapter test_objects = {
 	.create = o_create,
 	.destroy = o_destroy,
 	.cpu_enter = o_cpu_enter,
-	.objects = { .malloc = o_malloc,
-		     .calloc = o_calloc,
-		     .realloc = o_realloc,
-		     .aligned = o_aligned,
-		     .free = o_free,
-		     .usable_size = o_usable },
+	.objects = &test_objects_ops,
 };
 
 static void reset_objects(enum obug b)
@@ -890,6 +897,13 @@ static int p_free(void *state, void *addr, unsigned int order, uint32_t api)
 	return 0;
 }
 
+static const struct mmt_pages_ops test_pages_ops = {
+	.struct_size = sizeof(struct mmt_pages_ops),
+	.version = MMT_PAGES_OPS_VERSION,
+	.alloc = p_alloc,
+	.free = p_free,
+};
+
 static const struct mmt_adapter test_pages = {
 	.abi_version = MMT_ADAPTER_ABI_VERSION,
 	.struct_size = sizeof(struct mmt_adapter),
@@ -898,7 +912,7 @@ static const struct mmt_adapter test_pages = {
 	.caps = MMT_CAP_PAGES | MMT_CAP_THREAD_SAFE,
 	.create = p_create,
 	.destroy = p_destroy,
-	.pages = { .alloc = p_alloc, .free = p_free },
+	.pages = &test_pages_ops,
 };
 
 static void small_machine(struct mmt_machine *m)
