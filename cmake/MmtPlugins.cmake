@@ -111,7 +111,7 @@ function(mmt_plugins_wire_tests)
   foreach(_t harness_test_plugin harness_test_peers)
     if(TARGET ${_t})
       target_compile_definitions(${_t} PRIVATE
-        MMT_PLUGIN_DIR="${MMT_PLUGIN_DIR}")
+        MMT_PLUGIN_DIR="${MMT_PLUGIN_DIR}" MMT_SOURCE_DIR="${CMAKE_SOURCE_DIR}")
       add_dependencies(${_t} mmt_plugins)
     endif()
   endforeach()

@@ -32,7 +32,9 @@
  *                 zone combination or no populated allowed zone (the
  *                 shadow's own must-fail rules, restated here);
  *   must_succeed  only when the strict oracle applies (POLICY_BUDDY or
- *                 opts->strict): not must_fail and mmt_shadow_find_free()
+ *                 opts->strict) to an order below the pages->nr_orders
+ *                 the allocator declares (0: every order of the arena):
+ *                 not must_fail and mmt_shadow_find_free()
  *                 finds a free aligned range of the order in an allowed
  *                 zone, scanned after the slot's old block (if any) was
  *                 freed and before the allocation is recorded. The scan
@@ -69,7 +71,8 @@
  * that would take the live total past 256 MiB, or an aligned request whose
  * alignment is not a power of two up to 8 MiB is skipped (not run, the
  * slot unchanged, "skipped" in the outcome and the trace). Every request
- * run must succeed unless its size is 0 (OBJ-NULL; must_succeed). At the
+ * run must succeed unless its size is 0 or above the objects->max_size
+ * the allocator declares (OBJ-NULL; must_succeed). At the
  * end live slots are freed in slot order; mmt_exec_close() of a run that
  * stopped early frees the objects the shadow accepted, so host allocators
  * do not leak. On the first violation res->state gets the shadow's live
@@ -415,7 +418,8 @@ static void pages_alloc_op(struct mmt_exec *ex, size_t i,
 		oc->is_alloc = 1;
 		oc->order = order;
 		oc->must_fail = pages_must_fail(ex, order, allowed);
-		if (ex->strict && !oc->must_fail) {
+		if (ex->strict && !oc->must_fail &&
+		    mmt_shadow_order_served(ex->sh, order)) {
 			unsigned int scan =
 				(ex->ad->caps & MMT_CAP_ZONES) ?
 					allowed :
@@ -602,7 +606,7 @@ static void obj_alloc_op(struct mmt_exec *ex, size_t i, const struct mmt_op *op,
 	}
 	if (oc) {
 		oc->is_alloc = 1;
-		oc->must_succeed = size > 0;
+		oc->must_succeed = mmt_objshadow_must_succeed(ex->osh, size);
 	}
 	switch (op->kind) {
 	case MMT_OP_CALLOC:
@@ -667,7 +671,7 @@ static void obj_realloc_op(struct mmt_exec *ex, size_t i,
 	}
 	if (oc) {
 		oc->is_alloc = 1;
-		oc->must_succeed = 1;
+		oc->must_succeed = mmt_objshadow_must_succeed(ex->osh, size);
 	}
 	if (ex->o.trace)
 		fprintf(ex->o.trace, " (s%u held %p, %llu bytes)", slot,
@@ -1052,10 +1056,14 @@ int mmt_exec_open(const struct mmt_adapter *ad, const char *options,
 		}
 	}
 	if (ex->objects)
-		ex->osh = mmt_objshadow_create(ad->caps, FILL_SEED);
+		ex->osh = mmt_objshadow_create(ad->caps, ad->objects->min_align,
+					       ad->objects->max_size,
+					       FILL_SEED);
 	else
 		ex->sh = mmt_shadow_create(&ex->arena, ad->caps, ex->strict,
 					   FILL_SEED);
+	if (ex->sh)
+		mmt_shadow_set_served_orders(ex->sh, ad->pages->nr_orders);
 	if (!ex->sh && !ex->osh) {
 		snprintf(err, errlen, "out of memory for the shadow model");
 		mmt_exec_close(ex);

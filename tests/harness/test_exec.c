@@ -33,6 +33,7 @@ struct tiny {
 	uint8_t *used; /* per pfn: 0 free, 1 + order at a block head, 0xFF tail */
 	uint64_t next; /* noreuse: first pfn never handed out */
 	int overlap, noreuse, misalign, zone, dirty, scribble, finding, endonly;
+	unsigned int maxorder; /* "maxorder2": orders >= 2 fail, 0 = none */
 	uint64_t first_live;
 };
 
@@ -63,6 +64,7 @@ static int tiny_create(const struct mmt_adapter_env *env, void **state,
 	t->scribble = !!strstr(o, "scribble");
 	t->finding = !!strstr(o, "finding");
 	t->endonly = !!strstr(o, "endonly");
+	t->maxorder = strstr(o, "maxorder2") ? 2 : 0;
 	t->first_live = UINT64_MAX;
 	*state = t;
 	return 0;
@@ -105,7 +107,7 @@ static int tiny_alloc(void *state, unsigned int order, uint32_t gfp,
 		n = 1;
 		order = 0;
 	}
-	if (order >= t->a.nr_orders)
+	if (order >= t->a.nr_orders || (t->maxorder && order >= t->maxorder))
 		return 0;
 	if (t->overlap) {
 		*addr = t->a.base;
@@ -235,6 +237,29 @@ static const struct mmt_adapter tiny = {
 	.pages = &tiny_pages,
 };
 
+/* tiny declaring that it serves orders 0..3 only */
+static const struct mmt_pages_ops tiny4_pages = {
+	.struct_size = sizeof(struct mmt_pages_ops),
+	.version = MMT_PAGES_OPS_VERSION,
+	.alloc = tiny_alloc,
+	.free = tiny_free,
+	.nr_orders = 4,
+};
+
+static const struct mmt_adapter tiny4 = {
+	.abi_version = MMT_ADAPTER_ABI_VERSION,
+	.struct_size = sizeof(struct mmt_adapter),
+	.name = "tiny4",
+	.description = "tiny, declaring orders 0..3",
+	.caps = MMT_CAP_PAGES | MMT_CAP_ZONES | MMT_CAP_POLICY_BUDDY |
+		MMT_CAP_CHECK,
+	.create = tiny_create,
+	.destroy = tiny_destroy,
+	.check = tiny_check,
+	.dump = tiny_dump,
+	.pages = &tiny4_pages,
+};
+
 static void parse(const char *text, struct mmt_prog *p)
 {
 	struct mmt_parse_error err;
@@ -289,6 +314,51 @@ MMT_TEST(exec, tiny_correct_runs_clean)
 	cr_assert_eq(res.allocs, 7);
 	cr_assert_eq(res.frees, 7); /* 2 by ops, 5 at teardown */
 	cr_assert_eq(res.checks, 3); /* check op, end, after teardown */
+}
+
+/*
+ * pages->nr_orders: above the orders an allocator declares, a failure is
+ * no ORACLE-MUST-SUCCEED and the outcome says it need not succeed; below
+ * them the strict oracle still holds.
+ */
+static unsigned long order_failure(const struct mmt_adapter *ad,
+				   const char *text, int *must_succeed)
+{
+	struct mmt_prog p;
+	struct mmt_exec *ex = NULL;
+	struct mmt_op_outcome oc;
+	unsigned long n;
+	char err[256];
+
+	parse(text, &p);
+	cr_assert_eq(mmt_exec_open(ad, "maxorder2", &p, NULL, &ex, err,
+				   sizeof(err)),
+		     0, "%s", err);
+	n = mmt_exec_step(ex, 0, &oc);
+	*must_succeed = oc.must_succeed;
+	cr_assert_eq(oc.ok, 0, "the allocation failed");
+	mmt_exec_close(ex);
+	mmt_prog_free(&p);
+	return n;
+}
+
+MMT_TEST(exec, declared_nr_orders_bounds_the_strict_oracle)
+{
+	static const char order5[] = "machine bank=32M@0 orders=6\n"
+				     "alloc_pages s0 order=5\n";
+	static const char order3[] = "machine bank=32M@0 orders=6\n"
+				     "alloc_pages s0 order=3\n";
+	int ms;
+
+	/* declaring every order of the arena: order 5 must succeed */
+	cr_assert_eq(order_failure(&tiny, order5, &ms), 1);
+	cr_assert_eq(ms, 1);
+	/* declaring 0..3: order 5 may fail */
+	cr_assert_eq(order_failure(&tiny4, order5, &ms), 0);
+	cr_assert_eq(ms, 0);
+	/* but order 3 is served, so its failure is still caught */
+	cr_assert_eq(order_failure(&tiny4, order3, &ms), 1);
+	cr_assert_eq(ms, 1);
 }
 
 MMT_TEST(exec, tiny_random_programs_run_clean)

@@ -17,6 +17,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <glob.h>
+
+#include <mmtorture/diff.h>
 #include <mmtorture/exec.h>
 #include <mmtorture/ops.h>
 
@@ -24,6 +27,9 @@
 
 #ifndef MMT_PLUGIN_DIR
 #error "MMT_PLUGIN_DIR is set by cmake/MmtPlugins.cmake"
+#endif
+#ifndef MMT_SOURCE_DIR
+#error "MMT_SOURCE_DIR is set by cmake/MmtPlugins.cmake"
 #endif
 
 static char err[1024];
@@ -478,4 +484,150 @@ MMT_TEST(plugin, try_create_maps_errno_and_gives_the_default_machine)
 		     "the default machine");
 	cr_assert_eq(mmt_adapter_try_create(NULL, "", err, sizeof(err)),
 		     MMT_EXIT_USAGE, "a table validate refuses");
+}
+
+/* ------------------------------------------------------------ contract */
+
+/* The objects programs of the differential corpus, parsed. */
+static size_t objects_corpus(struct mmt_prog *progs, size_t max)
+{
+	glob_t g;
+	size_t n = 0;
+
+	cr_assert_eq(glob(MMT_SOURCE_DIR "/corpus/fuzz_diff/objects_*.txt", 0,
+			  NULL, &g),
+		     0, "no objects programs in the corpus");
+	for (size_t i = 0; i < g.gl_pathc && n < max; i++, n++) {
+		static char text[1 << 16];
+		struct mmt_parse_error perr;
+		FILE *f = fopen(g.gl_pathv[i], "r");
+		size_t len;
+
+		cr_assert_not_null(f, "%s", g.gl_pathv[i]);
+		len = fread(text, 1, sizeof(text), f);
+		fclose(f);
+		cr_assert_lt(len, sizeof(text), "%s", g.gl_pathv[i]);
+		cr_assert_eq(mmt_prog_parse_text(text, len, g.gl_pathv[i],
+						 &progs[n], &perr),
+			     0, "%s:%u: %s", g.gl_pathv[i], perr.line,
+			     perr.message);
+	}
+	globfree(&g);
+	cr_assert_gt(n, 0);
+	return n;
+}
+
+static const struct mmt_adapter *must_select(const char *name)
+{
+	const struct mmt_adapter *ad;
+	const char *options;
+	int ret = select_plugin(name, ".so", &ad, &options);
+
+	cr_assert_eq(ret, 0, "%s: exit %d: %s", name, ret, err);
+	return ad;
+}
+
+/*
+ * small_objects.so serves objects up to 4 KiB aligned to 8 and declares
+ * exactly that: the whole objects corpus runs clean on it (a run judged
+ * by a 16-byte rule and no size limit stops at op 0), though requests
+ * above 4 KiB failed.
+ */
+MMT_TEST(contract, declared_max_size_and_min_align_run_the_corpus_clean)
+{
+	static struct mmt_prog progs[32];
+	static struct mmt_exec_result res;
+	const struct mmt_adapter *ad = must_select("small_objects");
+	size_t n = objects_corpus(progs, 32);
+	unsigned long fails = 0;
+
+	cr_assert_eq(ad->objects->min_align, 8);
+	cr_assert_eq(ad->objects->max_size, 4096);
+	for (size_t i = 0; i < n; i++) {
+		int ret = mmt_exec_run(ad, "", &progs[i], NULL, &res, err,
+				       sizeof(err));
+
+		cr_assert_eq(ret, MMT_EXIT_OK, "program %zu: exit %d: %s %s", i,
+			     ret, res.report.nr ? res.report.v[0].id : err,
+			     res.report.nr ? res.report.v[0].message : "");
+		fails += res.alloc_fails;
+		mmt_prog_free(&progs[i]);
+	}
+	cr_assert_gt(fails, 0, "no request above 4 KiB: max_size untested");
+}
+
+/* The same allocator declaring 16 it does not give is caught at once. */
+MMT_TEST(contract, undelivered_min_align_is_caught)
+{
+	static struct mmt_prog progs[32];
+	static struct mmt_exec_result res;
+	const struct mmt_adapter *ad = must_select("small_objects_liar");
+	size_t n = objects_corpus(progs, 32), caught = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		int ret = mmt_exec_run(ad, "", &progs[i], NULL, &res, err,
+				       sizeof(err));
+
+		if (ret == MMT_EXIT_BUG) {
+			cr_assert_str_eq(res.report.v[0].id, "OBJ-ALIGN");
+			cr_assert(strstr(res.report.v[0].message,
+					 "aligned to 8, below the 16 it "
+					 "declares (objects->min_align)"),
+				  "%s", res.report.v[0].message);
+			caught++;
+		}
+		mmt_prog_free(&progs[i]);
+	}
+	/* all but objects_aligned.txt, whose every op is an aligned one (the
+	 * alignment asked for, not min_align, applies there) */
+	cr_assert_eq(caught, n - 1, "caught in %zu of %zu programs", caught, n);
+}
+
+/*
+ * Against glibc: the requests small_objects may refuse are no
+ * DIFF-MUST-SUCCEED, its 8-byte alignment is no DIFF-ALIGN; the liar's
+ * is, with the side's own declaration in the message.
+ */
+MMT_TEST(contract, diff_judges_each_side_by_its_declaration)
+{
+	static struct mmt_prog progs[32];
+	static struct mmt_diff_result res;
+	const struct mmt_adapter *ok = must_select("small_objects");
+	const struct mmt_adapter *liar = must_select("small_objects_liar");
+	const struct mmt_adapter *glibc;
+	const char *options;
+	size_t n = objects_corpus(progs, 32), caught = 0;
+
+	if (mmt_adapter_select("glibc", &glibc, &options, err, sizeof(err))) {
+		for (size_t i = 0; i < n; i++)
+			mmt_prog_free(&progs[i]);
+		cr_skip_test("glibc not available: %s", err);
+	}
+	for (size_t i = 0; i < n; i++) {
+		int ret = mmt_diff_run(ok, "", glibc, "", &progs[i], NULL, &res,
+				       err, sizeof(err));
+
+		cr_assert_eq(ret, MMT_EXIT_OK, "program %zu: exit %d: %s %s", i,
+			     ret, res.report.nr ? res.report.v[0].id : err,
+			     res.report.nr ? res.report.v[0].message : "");
+	}
+	for (size_t i = 0; i < n; i++) {
+		int ret = mmt_diff_run(liar, "", glibc, "", &progs[i], NULL,
+				       &res, err, sizeof(err));
+
+		for (size_t k = 0; ret == MMT_EXIT_BUG && k < res.report.nr;
+		     k++)
+			if (!strcmp(res.report.v[k].id, "DIFF-ALIGN") &&
+			    strstr(res.report.v[k].message,
+				   "below the 16 it declares "
+				   "(objects->min_align)")) {
+				caught++;
+				break;
+			}
+	}
+	/* all but objects_aligned.txt, as without the diff */
+	cr_assert_eq(caught, n - 1, "DIFF-ALIGN in %zu of %zu programs", caught,
+		     n);
+	for (size_t i = 0; i < n; i++)
+		mmt_prog_free(&progs[i]);
 }
