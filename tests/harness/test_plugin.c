@@ -631,3 +631,62 @@ MMT_TEST(contract, diff_judges_each_side_by_its_declaration)
 	for (size_t i = 0; i < n; i++)
 		mmt_prog_free(&progs[i]);
 }
+
+/* ------------------------------------------------------------ struct_size */
+
+/*
+ * struct_size is honoured: the v2 minimum and anything larger (a plug-in
+ * built against a header with fields appended) are accepted, one byte
+ * less is refused naming the struct and both sizes; MMT_ABI_HAS says which
+ * fields a size holds.
+ */
+MMT_TEST(abi, struct_size_from_the_minimum_up_is_accepted)
+{
+	struct {
+		struct mmt_adapter ad;
+		uint64_t appended[4];
+	} newer;
+	struct {
+		struct mmt_objects_ops ops;
+		uint64_t appended[4];
+	} table;
+	char want[160];
+
+	memset(&newer, 0, sizeof(newer));
+	memset(&table, 0, sizeof(table));
+	newer.ad = errno_ad;
+	table.ops = *errno_ad.objects;
+	newer.ad.objects = &table.ops;
+	newer.ad.struct_size = (uint32_t)sizeof(newer);
+	table.ops.struct_size = (uint32_t)sizeof(table);
+	cr_assert_eq(mmt_adapter_validate(&newer.ad, err, sizeof(err)), 0, "%s",
+		     err);
+	newer.ad.struct_size = (uint32_t)MMT_ADAPTER_MIN_SIZE;
+	table.ops.struct_size = (uint32_t)MMT_OBJECTS_OPS_MIN_SIZE;
+	cr_assert_eq(mmt_adapter_validate(&newer.ad, err, sizeof(err)), 0, "%s",
+		     err);
+	table.ops.struct_size = (uint32_t)MMT_OBJECTS_OPS_MIN_SIZE - 1;
+	cr_assert_eq(mmt_adapter_validate(&newer.ad, err, sizeof(err)),
+		     MMT_EXIT_USAGE);
+	snprintf(want, sizeof(want),
+		 "struct mmt_objects_ops: struct_size %zu is below the %zu "
+		 "bytes",
+		 (size_t)MMT_OBJECTS_OPS_MIN_SIZE - 1,
+		 (size_t)MMT_OBJECTS_OPS_MIN_SIZE);
+	cr_assert(strstr(err, want), "'%s' not in '%s'", want, err);
+	table.ops.struct_size = (uint32_t)MMT_OBJECTS_OPS_MIN_SIZE;
+	newer.ad.struct_size = (uint32_t)MMT_ADAPTER_MIN_SIZE - 1;
+	cr_assert_eq(mmt_adapter_validate(&newer.ad, err, sizeof(err)),
+		     MMT_EXIT_USAGE);
+	cr_assert(strstr(err, "struct mmt_adapter: struct_size"), "%s", err);
+
+	cr_assert(MMT_ABI_HAS(struct mmt_objects_ops, min_align,
+			      MMT_OBJECTS_OPS_MIN_SIZE));
+	cr_assert(!MMT_ABI_HAS(struct mmt_objects_ops, min_align,
+			       MMT_OBJECTS_OPS_MIN_SIZE - 1));
+	cr_assert(MMT_ABI_HAS(struct mmt_objects_ops, malloc,
+			      MMT_OBJECTS_OPS_MIN_SIZE - 1));
+	cr_assert(!MMT_ABI_HAS(struct mmt_adapter, objects,
+			       MMT_ADAPTER_MIN_SIZE - 1));
+	cr_assert_eq(MMT_ADAPTER_MIN_SIZE, sizeof(struct mmt_adapter));
+}
