@@ -12,7 +12,7 @@
  *      described by mmt_arena_from_machine(). An
  *      objects program on an adapter without PAGES needs no machine: the
  *      machine line is ignored and no arena is mapped;
- *   3. create, read the arena (pages.arena() for OWN_ARENA), build the
+ *   3. create, read the arena (pages->arena() for OWN_ARENA), build the
  *      shadow (harness/shadow.c for pages, harness/shadow_objects.c for
  *      objects), subscribe to trace events (MMT_CAP_TRACE, pages only),
  *      enter CPU 0;
@@ -940,7 +940,7 @@ static int get_arena(struct mmt_exec *ex, const struct mmt_adapter_env *env,
 	if (ret != 0 || !a->base || a->page_size == 0 ||
 	    (a->page_size & (a->page_size - 1)) || a->nr_orders == 0) {
 		snprintf(err, errlen,
-			 "adapter '%s': pages.arena() gave no usable arena "
+			 "adapter '%s': pages->arena() gave no usable arena "
 			 "(%d)",
 			 ex->ad->name, ret);
 		return MMT_EXIT_ENV;
