@@ -501,12 +501,29 @@ static size_t peer_usable_size(void *state, const void *ptr)
 }
 
 #define PEER_CAPS (MMT_CAP_OBJECTS | MMT_CAP_THREAD_SAFE | MMT_CAP_USABLE_SIZE)
-#define PEER_OBJECTS                                               \
-	{                                                          \
-		.malloc = peer_malloc, .calloc = peer_calloc,      \
-		.realloc = peer_realloc, .aligned = peer_aligned,  \
-		.free = peer_free, .usable_size = peer_usable_size \
-	}
+/*
+ * The contract each declares. min_align: on x86_64 all four give 16
+ * (alignof(max_align_t)) to every object of 16 bytes or more; jemalloc,
+ * mimalloc and tcmalloc serve 1..8 bytes from an 8-byte class aligned to
+ * 8, which the rule for objects smaller than min_align allows; glibc
+ * aligns everything to 16 (2 * sizeof(size_t)). max_size: none of them
+ * has a limit of its own anywhere near the largest object the harness
+ * asks for, so 0 (no limit): a NULL for any request run is a finding.
+ */
+#define PEER_MIN_ALIGN 16u
+
+static const struct mmt_objects_ops peer_objects = {
+	.struct_size = sizeof(struct mmt_objects_ops),
+	.version = MMT_OBJECTS_OPS_VERSION,
+	.malloc = peer_malloc,
+	.calloc = peer_calloc,
+	.realloc = peer_realloc,
+	.aligned = peer_aligned,
+	.free = peer_free,
+	.usable_size = peer_usable_size,
+	.max_size = 0,
+	.min_align = PEER_MIN_ALIGN,
+};
 
 const struct mmt_adapter mmt_adapter_glibc = {
 	.abi_version = MMT_ADAPTER_ABI_VERSION,
@@ -516,7 +533,7 @@ const struct mmt_adapter mmt_adapter_glibc = {
 	.caps = PEER_CAPS,
 	.create = glibc_create,
 	.destroy = peer_destroy,
-	.objects = PEER_OBJECTS,
+	.objects = &peer_objects,
 };
 
 const struct mmt_adapter mmt_adapter_jemalloc = {
@@ -527,7 +544,7 @@ const struct mmt_adapter mmt_adapter_jemalloc = {
 	.caps = PEER_CAPS,
 	.create = jemalloc_create,
 	.destroy = peer_destroy,
-	.objects = PEER_OBJECTS,
+	.objects = &peer_objects,
 };
 
 const struct mmt_adapter mmt_adapter_mimalloc = {
@@ -538,7 +555,7 @@ const struct mmt_adapter mmt_adapter_mimalloc = {
 	.caps = PEER_CAPS,
 	.create = mimalloc_create,
 	.destroy = peer_destroy,
-	.objects = PEER_OBJECTS,
+	.objects = &peer_objects,
 };
 
 const struct mmt_adapter mmt_adapter_tcmalloc = {
@@ -550,5 +567,5 @@ const struct mmt_adapter mmt_adapter_tcmalloc = {
 	.caps = PEER_CAPS,
 	.create = tcmalloc_create,
 	.destroy = peer_destroy,
-	.objects = PEER_OBJECTS,
+	.objects = &peer_objects,
 };

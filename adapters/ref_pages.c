@@ -52,7 +52,56 @@
 #include "mmt_internal.h"
 
 #include <ref/check.h>
+#include <ref/gfp.h>
 #include <ref/mm.h>
+#include <ref/types.h>
+
+/*
+ * The ABI's numbers are ref's: GFP bits and masks, zone types, profiles
+ * and eras pass between the two unconverted (or converted by a rule that
+ * assumes equal values), so a change on either side must fail the build.
+ */
+#define SAME(a, b) _Static_assert((a) == (b), #a " differs from " #b)
+SAME(MMT_GFP_DMA, REF_GFP_DMA);
+SAME(MMT_GFP_HIGHMEM, REF_GFP_HIGHMEM);
+SAME(MMT_GFP_DMA32, REF_GFP_DMA32);
+SAME(MMT_GFP_MOVABLE, REF_GFP_MOVABLE);
+SAME(MMT_GFP_RECLAIMABLE, REF_GFP_RECLAIMABLE);
+SAME(MMT_GFP_HIGH, REF_GFP_HIGH);
+SAME(MMT_GFP_IO, REF_GFP_IO);
+SAME(MMT_GFP_FS, REF_GFP_FS);
+SAME(MMT_GFP_ZERO, REF_GFP_ZERO);
+SAME(MMT_GFP_DIRECT_RECLAIM, REF_GFP_DIRECT_RECLAIM);
+SAME(MMT_GFP_KSWAPD_RECLAIM, REF_GFP_KSWAPD_RECLAIM);
+SAME(MMT_GFP_WRITE, REF_GFP_WRITE);
+SAME(MMT_GFP_NOWARN, REF_GFP_NOWARN);
+SAME(MMT_GFP_RETRY_MAYFAIL, REF_GFP_RETRY_MAYFAIL);
+SAME(MMT_GFP_NOFAIL, REF_GFP_NOFAIL);
+SAME(MMT_GFP_NORETRY, REF_GFP_NORETRY);
+SAME(MMT_GFP_MEMALLOC, REF_GFP_MEMALLOC);
+SAME(MMT_GFP_COMP, REF_GFP_COMP);
+SAME(MMT_GFP_NOMEMALLOC, REF_GFP_NOMEMALLOC);
+SAME(MMT_GFP_HARDWALL, REF_GFP_HARDWALL);
+SAME(MMT_GFP_THISNODE, REF_GFP_THISNODE);
+SAME(MMT_GFP_ACCOUNT, REF_GFP_ACCOUNT);
+SAME(MMT_GFP_ZEROTAGS, REF_GFP_ZEROTAGS);
+SAME(MMT_GFP_REPEAT, REF_GFP_REPEAT);
+SAME(MMT_GFP_COLD, REF_GFP_COLD);
+SAME(MMT_GFP_VALID_MASK, REF_GFP_VALID_MASK);
+SAME(MMT_GFP_ZONEMASK, REF_GFP_ZONEMASK);
+SAME(MMT_GFP_RECLAIM, REF_GFP_RECLAIM);
+SAME(MMT_GFP_KERNEL, REF_GFP_KERNEL);
+SAME(MMT_GFP_ATOMIC, REF_GFP_ATOMIC);
+SAME(MMT_ZONE_DMA, REF_ZONE_DMA);
+SAME(MMT_ZONE_DMA32, REF_ZONE_DMA32);
+SAME(MMT_ZONE_NORMAL, REF_ZONE_NORMAL);
+SAME(MMT_ZONE_HIGHMEM, REF_ZONE_HIGHMEM);
+SAME(MMT_NR_ZONE_TYPES, REF_NR_ZONE_TYPES);
+SAME(MMT_PROFILE_X86_64, REF_PROFILE_X86_64);
+SAME(MMT_PROFILE_X86_32, REF_PROFILE_X86_32);
+SAME(MMT_ERA_6_12, REF_ERA_6_12);
+SAME(MMT_ERA_2_6, REF_ERA_2_6);
+#undef SAME
 
 struct ref_pages {
 	struct ref_mm *mm;
@@ -221,8 +270,9 @@ static int rp_create(const struct mmt_adapter_env *env, void **state, char *err,
 	int ret;
 
 	ref_config_init(&c);
-	c.profile = m->profile ? REF_PROFILE_X86_32 : REF_PROFILE_X86_64;
-	c.era = m->era ? REF_ERA_2_6 : REF_ERA_6_12;
+	c.profile = m->profile == MMT_PROFILE_X86_32 ? REF_PROFILE_X86_32 :
+						       REF_PROFILE_X86_64;
+	c.era = m->era == MMT_ERA_2_6 ? REF_ERA_2_6 : REF_ERA_6_12;
 	c.page_shift = m->page_shift;
 	c.nr_orders = m->nr_orders;
 	c.nr_cpus = m->nr_cpus;
@@ -593,6 +643,15 @@ static void rp_cpu_enter(void *state, unsigned int cpu)
 	ref_cpu_enter(rp->mm, cpu);
 }
 
+static const struct mmt_pages_ops rp_pages_ops = {
+	.struct_size = sizeof(struct mmt_pages_ops),
+	.version = MMT_PAGES_OPS_VERSION,
+	.arena = rp_arena,
+	.alloc = rp_alloc,
+	.free = rp_free,
+	.nr_orders = 0, /* every order of the machine it builds */
+};
+
 const struct mmt_adapter mmt_adapter_ref_pages = {
 	.abi_version = MMT_ADAPTER_ABI_VERSION,
 	.struct_size = sizeof(struct mmt_adapter),
@@ -607,9 +666,5 @@ const struct mmt_adapter mmt_adapter_ref_pages = {
 	.dump = rp_dump,
 	.set_trace = rp_set_trace,
 	.cpu_enter = rp_cpu_enter,
-	.pages = {
-		.arena = rp_arena,
-		.alloc = rp_alloc,
-		.free = rp_free,
-	},
+	.pages = &rp_pages_ops,
 };

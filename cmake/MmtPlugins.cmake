@@ -6,7 +6,12 @@
 #   simple_buddy_nozero.so                   the same, ignoring __GFP_ZERO
 #   bad_abi.so no_entry.so missing_fn.so null_entry.so small_struct.so
 #   no_create.so no_name.so fussy.so         tests/plugins/*.c
+#   small_table.so table_version.so no_table.so reserved_cap.so
+#   v1_plugin.so                             tests/plugins/*.c
 #   bad_align.so (an OBJECTS malloc with a misaligned aligned op)
+#   small_objects.so (objects up to 4 KiB aligned to 8, declared so);
+#   small_objects_liar.so (the same, declaring 16); small_objects_badalign.so
+#   (declaring 24)                           tests/plugins/small_objects.c
 #   crasher.so                               tests/plugins/crasher.c (crashes
 #                                            on purpose, for tests/tools/crash.sh)
 #   simple_buddy_cov.so                      simple_buddy.c with libFuzzer
@@ -88,9 +93,13 @@ if(CMAKE_C_COMPILER_ID MATCHES "Clang" AND NOT MMT_FUZZ STREQUAL "afl")
 endif()
 
 foreach(_p bad_abi no_entry missing_fn null_entry small_struct no_create
-    no_name fussy bad_align crasher)
+    no_name fussy bad_align crasher small_table table_version no_table
+    reserved_cap v1_plugin small_objects)
   mmt_plugin(${_p} ${CMAKE_SOURCE_DIR}/tests/plugins/${_p}.c)
 endforeach()
+set(_so ${CMAKE_SOURCE_DIR}/tests/plugins/small_objects.c)
+mmt_plugin(small_objects_liar ${_so} SMALL_OBJECTS_MIN_ALIGN=16)
+mmt_plugin(small_objects_badalign ${_so} SMALL_OBJECTS_MIN_ALIGN=24)
 
 file(MAKE_DIRECTORY ${MMT_PLUGIN_DIR})
 configure_file(${CMAKE_SOURCE_DIR}/tests/plugins/not_elf.so.in
@@ -102,7 +111,7 @@ function(mmt_plugins_wire_tests)
   foreach(_t harness_test_plugin harness_test_peers)
     if(TARGET ${_t})
       target_compile_definitions(${_t} PRIVATE
-        MMT_PLUGIN_DIR="${MMT_PLUGIN_DIR}")
+        MMT_PLUGIN_DIR="${MMT_PLUGIN_DIR}" MMT_SOURCE_DIR="${CMAKE_SOURCE_DIR}")
       add_dependencies(${_t} mmt_plugins)
     endif()
   endforeach()

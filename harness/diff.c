@@ -12,10 +12,11 @@
  *                                   -> DIFF-MUST-SUCCEED
  *   both succeed with content digests that differ -> DIFF-CONTENT
  *   a side's usable size (USABLE_SIZE) is below the request -> DIFF-USABLE
- *   a side's address breaks the promised alignment -> DIFF-ALIGN
- *       OBJECTS: min(16, largest power of two <= size), raised to the
- *       requested alignment for aligned (capped at 4096, as addr_align
- *       is); PAGES: 2^order pages
+ *   a side's address breaks the alignment it owes -> DIFF-ALIGN
+ *       OBJECTS: min(objects->min_align as that side declares it,
+ *       largest power of two <= size), raised to the requested
+ *       alignment for aligned (capped at 4096, as addr_align is);
+ *       PAGES: 2^order pages
  * DIFF-USABLE and DIFF-ALIGN restate, in the diff's terms, what a side's
  * shadow also reports (OBJ-USABLE, OBJ-ALIGN, SHADOW-ALIGN): both appear.
  *   strict, both succeed, pfn or order differ -> DIFF-OFFSET
@@ -25,8 +26,12 @@
  * op index SIZE_MAX.
  *
  * The slot tables of the two sides can drift apart legitimately (one side
- * failed an allocation its oracle allowed to fail), so a free that is
- * skipped on one side only is not compared.
+ * failed an allocation its oracle allowed to fail: a PAGES allocator
+ * without the strict oracle, an OBJECTS request above the max_size one
+ * side declares), so a free that is skipped on one side only is not
+ * compared, and a slot whose allocations went differently holds
+ * different contents on the two sides until both allocate or free it
+ * again: its DIFF-CONTENT is not compared meanwhile (drift[]).
  *
  * Each side's state (res->side[i].state, captured by its executor at its
  * first violation) is kept: buddyinfo for PAGES, the live objects for
@@ -44,7 +49,6 @@
 
 #include <mmtorture/diff.h>
 
-#define DIFF_BASE_ALIGN 16u /* alignof(max_align_t) on the 64-bit ABIs */
 #define DIFF_ALIGN_CAP 4096u /* addr_align is capped here (exec.h) */
 
 struct diff_side {
@@ -204,19 +208,30 @@ size_t mmt_diff_outcome_format(const struct mmt_op_outcome *oc, char *buf,
 	return pos;
 }
 
-/* The alignment an OBJECTS allocation promises, capped like addr_align. */
-static uint64_t promised_align(const struct mmt_op *op,
-			       const struct mmt_op_outcome *oc)
+/*
+ * The alignment an OBJECTS allocation owes on an allocator declaring
+ * min_align, capped like addr_align; *why says where it comes from.
+ */
+static uint64_t owed_align(const struct mmt_op *op,
+			   const struct mmt_op_outcome *oc, uint64_t min_align,
+			   char *why, size_t len)
 {
 	uint64_t size = oc->size ? oc->size : op->size;
 	uint64_t want = 1;
 
 	if (size == 0)
 		return 1;
-	while (want < DIFF_BASE_ALIGN && want * 2 <= size)
+	while (want < min_align && want * 2 <= size)
 		want *= 2;
-	if (op->kind == MMT_OP_ALIGNED && op->align > want)
+	if (want == min_align)
+		snprintf(why, len, "it declares (objects->min_align)");
+	else
+		snprintf(why, len, "any %llu-byte object has",
+			 (unsigned long long)size);
+	if (op->kind == MMT_OP_ALIGNED && op->align > want) {
 		want = op->align;
+		snprintf(why, len, "asked for");
+	}
 	if (want > DIFF_ALIGN_CAP)
 		want = DIFF_ALIGN_CAP;
 	return want;
@@ -254,6 +269,7 @@ static void check_side(struct mmt_report *r, size_t i, const struct mmt_op *op,
 		       const struct diff_side *s,
 		       const struct mmt_op_outcome *oc)
 {
+	char why[64];
 	uint64_t want;
 
 	if (!oc->is_alloc || !oc->ok || oc->skipped)
@@ -276,29 +292,35 @@ static void check_side(struct mmt_report *r, size_t i, const struct mmt_op *op,
 			       s->tag, s->ad->name,
 			       (unsigned long long)oc->usable,
 			       (unsigned long long)oc->size);
-	want = promised_align(op, oc);
+	want = owed_align(op, oc, s->ad->objects->min_align, why, sizeof(why));
 	if (oc->addr_align < want)
 		mmt_report_add(r, i, "diff", "DIFF-ALIGN",
 			       "%c %s: %s of %llu bytes is aligned to %llu, "
-			       "below the %llu it promises",
+			       "below the %llu %s",
 			       s->tag, s->ad->name, mmt_op_name(oc->kind),
 			       (unsigned long long)oc->size,
 			       (unsigned long long)oc->addr_align,
-			       (unsigned long long)want);
+			       (unsigned long long)want, why);
 }
 
 /* Compare the two outcomes of op i; adds divergences to r. */
 static void compare(struct mmt_report *r, size_t i, const struct mmt_op *op,
 		    const struct diff_side *sa, const struct mmt_op_outcome *a,
 		    const struct diff_side *sb, const struct mmt_op_outcome *b,
-		    int strict)
+		    int strict, unsigned char *drift)
 {
+	unsigned char *d = &drift[a->slot % MMT_NR_SLOTS];
+	int drifted = *d;
+
 	char ta[160], tb[160];
 
 	check_side(r, i, op, sa, a);
 	check_side(r, i, op, sb, b);
+	if (a->is_free && b->is_free)
+		*d = 0;
 	if (!a->is_alloc || !b->is_alloc || a->skipped || b->skipped)
 		return;
+	*d = a->ok != b->ok || (drifted && !(a->ok && b->ok));
 	if (a->ok != b->ok) {
 		const struct diff_side *fs = a->ok ? sb : sa;
 		const struct diff_side *os = a->ok ? sa : sb;
@@ -317,7 +339,8 @@ static void compare(struct mmt_report *r, size_t i, const struct mmt_op *op,
 	}
 	if (!a->ok)
 		return; /* both failed: never a divergence */
-	if (a->has_digest && b->has_digest && a->digest != b->digest)
+	if (a->has_digest && b->has_digest && a->digest != b->digest &&
+	    !drifted)
 		mmt_report_add(r, i, "diff", "DIFF-CONTENT",
 			       "contents differ: A %s digest %016llx, B %s "
 			       "digest %016llx",
@@ -418,6 +441,7 @@ int mmt_diff_run(const struct mmt_adapter *a, const char *optsA,
 	struct mmt_diff_opts defo;
 	struct mmt_exec_opts eo;
 	struct diff_side sa = { a, NULL, 'A', 0 }, sb = { b, NULL, 'B', 0 };
+	unsigned char drift[MMT_NR_SLOTS] = { 0 }; /* slots that drifted */
 	struct mmt_report *r = &res->report;
 	char dummy[8];
 	int rc, stopped = 0;
@@ -467,7 +491,8 @@ int mmt_diff_run(const struct mmt_adapter *a, const char *optsA,
 			trace_op(opts->trace, i, &prog->ops[i], &oa, &ob);
 		copy_side(&sa, r);
 		copy_side(&sb, r);
-		compare(r, i, &prog->ops[i], &sa, &oa, &sb, &ob, opts->strict);
+		compare(r, i, &prog->ops[i], &sa, &oa, &sb, &ob, opts->strict,
+			drift);
 		if (r->total == before)
 			continue;
 		if (res->first_op == SIZE_MAX && !res->have_outcomes) {

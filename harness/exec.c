@@ -12,7 +12,7 @@
  *      described by mmt_arena_from_machine(). An
  *      objects program on an adapter without PAGES needs no machine: the
  *      machine line is ignored and no arena is mapped;
- *   3. create, read the arena (pages.arena() for OWN_ARENA), build the
+ *   3. create, read the arena (pages->arena() for OWN_ARENA), build the
  *      shadow (harness/shadow.c for pages, harness/shadow_objects.c for
  *      objects), subscribe to trace events (MMT_CAP_TRACE, pages only),
  *      enter CPU 0;
@@ -32,7 +32,9 @@
  *                 zone combination or no populated allowed zone (the
  *                 shadow's own must-fail rules, restated here);
  *   must_succeed  only when the strict oracle applies (POLICY_BUDDY or
- *                 opts->strict): not must_fail and mmt_shadow_find_free()
+ *                 opts->strict) to an order below the pages->nr_orders
+ *                 the allocator declares (0: every order of the arena):
+ *                 not must_fail and mmt_shadow_find_free()
  *                 finds a free aligned range of the order in an allowed
  *                 zone, scanned after the slot's old block (if any) was
  *                 freed and before the allocation is recorded. The scan
@@ -69,7 +71,8 @@
  * that would take the live total past 256 MiB, or an aligned request whose
  * alignment is not a power of two up to 8 MiB is skipped (not run, the
  * slot unchanged, "skipped" in the outcome and the trace). Every request
- * run must succeed unless its size is 0 (OBJ-NULL; must_succeed). At the
+ * run must succeed unless its size is 0 or above the objects->max_size
+ * the allocator declares (OBJ-NULL; must_succeed). At the
  * end live slots are freed in slot order; mmt_exec_close() of a run that
  * stopped early frees the objects the shadow accepted, so host allocators
  * do not leak. On the first violation res->state gets the shadow's live
@@ -265,7 +268,7 @@ static int free_slot(struct mmt_exec *ex, size_t op_index, unsigned int slot,
 		api = MMT_API_FREE_PAGES_PAGE;
 	mmt_shadow_verify_fill(ex->sh, op_index, slot, &ex->res.report);
 	mmt_shadow_trace_reset(ex->sh);
-	ret = ex->ad->pages.free(ex->state, b->addr, b->order, api);
+	ret = ex->ad->pages->free(ex->state, b->addr, b->order, api);
 	if (ret != 0)
 		mmt_report_add(&ex->res.report, op_index, "adapter",
 			       "ADAPTER-FREE",
@@ -415,7 +418,8 @@ static void pages_alloc_op(struct mmt_exec *ex, size_t i,
 		oc->is_alloc = 1;
 		oc->order = order;
 		oc->must_fail = pages_must_fail(ex, order, allowed);
-		if (ex->strict && !oc->must_fail) {
+		if (ex->strict && !oc->must_fail &&
+		    mmt_shadow_order_served(ex->sh, order)) {
 			unsigned int scan =
 				(ex->ad->caps & MMT_CAP_ZONES) ?
 					allowed :
@@ -426,8 +430,8 @@ static void pages_alloc_op(struct mmt_exec *ex, size_t i,
 		}
 	}
 	mmt_shadow_trace_reset(ex->sh);
-	ret = ex->ad->pages.alloc(ex->state, order, eff, alloc_api(op->kind),
-				  &addr);
+	ret = ex->ad->pages->alloc(ex->state, order, eff, alloc_api(op->kind),
+				   &addr);
 	if (ret != 0) {
 		mmt_report_add(&ex->res.report, i, "adapter", "ADAPTER-ALLOC",
 			       "alloc returned error %d", ret);
@@ -533,9 +537,9 @@ static const char *obj_over_cap(const struct mmt_exec *ex, uint64_t size,
 static uint64_t obj_usable(const struct mmt_exec *ex, const void *addr)
 {
 	if (!addr || !(ex->ad->caps & MMT_CAP_USABLE_SIZE) ||
-	    !ex->ad->objects.usable_size)
+	    !ex->ad->objects->usable_size)
 		return 0;
-	return ex->ad->objects.usable_size(ex->state, addr);
+	return ex->ad->objects->usable_size(ex->state, addr);
 }
 
 static void obj_free_slot(struct mmt_exec *ex, size_t op_index,
@@ -544,7 +548,7 @@ static void obj_free_slot(struct mmt_exec *ex, size_t op_index,
 	const struct mmt_objshadow_obj *o = mmt_objshadow_slot(ex->osh, slot);
 
 	mmt_objshadow_verify_fill(ex->osh, op_index, slot, &ex->res.report);
-	ex->ad->objects.free(ex->state, o->addr);
+	ex->ad->objects->free(ex->state, o->addr);
 	ex->res.frees++;
 	mmt_objshadow_release(ex->osh, slot);
 }
@@ -579,7 +583,7 @@ static void obj_alloc_op(struct mmt_exec *ex, size_t i, const struct mmt_op *op,
 			 unsigned int slot, struct mmt_op_outcome *oc)
 {
 	const struct mmt_objshadow_obj *o = mmt_objshadow_slot(ex->osh, slot);
-	const struct mmt_objects_ops *ops = &ex->ad->objects;
+	const struct mmt_objects_ops *ops = ex->ad->objects;
 	uint64_t size = op->size, align = op->align, usable;
 	const char *why = obj_over_cap(ex, size, o->live ? o->size : 0);
 	void *addr = NULL;
@@ -602,7 +606,7 @@ static void obj_alloc_op(struct mmt_exec *ex, size_t i, const struct mmt_op *op,
 	}
 	if (oc) {
 		oc->is_alloc = 1;
-		oc->must_succeed = size > 0;
+		oc->must_succeed = mmt_objshadow_must_succeed(ex->osh, size);
 	}
 	switch (op->kind) {
 	case MMT_OP_CALLOC:
@@ -667,14 +671,14 @@ static void obj_realloc_op(struct mmt_exec *ex, size_t i,
 	}
 	if (oc) {
 		oc->is_alloc = 1;
-		oc->must_succeed = 1;
+		oc->must_succeed = mmt_objshadow_must_succeed(ex->osh, size);
 	}
 	if (ex->o.trace)
 		fprintf(ex->o.trace, " (s%u held %p, %llu bytes)", slot,
 			o->addr, (unsigned long long)o->size);
 	mmt_objshadow_verify_fill(ex->osh, i, slot, &ex->res.report);
 	old = o->addr;
-	addr = ex->ad->objects.realloc(ex->state, old, (size_t)size, op->gfp);
+	addr = ex->ad->objects->realloc(ex->state, old, (size_t)size, op->gfp);
 	if (addr)
 		ex->res.allocs++;
 	else
@@ -907,7 +911,7 @@ void mmt_exec_close(struct mmt_exec *ex)
 			mmt_objshadow_slot(ex->osh, s);
 
 		if (o->live && o->indexed)
-			ex->ad->objects.free(ex->state, o->addr);
+			ex->ad->objects->free(ex->state, o->addr);
 	}
 	if (ex->osh)
 		mmt_objshadow_destroy(ex->osh);
@@ -932,11 +936,11 @@ static int get_arena(struct mmt_exec *ex, const struct mmt_adapter_env *env,
 		return 0;
 	}
 	memset(a, 0, sizeof(*a));
-	ret = ex->ad->pages.arena(ex->state, a);
+	ret = ex->ad->pages->arena(ex->state, a);
 	if (ret != 0 || !a->base || a->page_size == 0 ||
 	    (a->page_size & (a->page_size - 1)) || a->nr_orders == 0) {
 		snprintf(err, errlen,
-			 "adapter '%s': pages.arena() gave no usable arena "
+			 "adapter '%s': pages->arena() gave no usable arena "
 			 "(%d)",
 			 ex->ad->name, ret);
 		return MMT_EXIT_ENV;
@@ -1050,10 +1054,14 @@ int mmt_exec_open(const struct mmt_adapter *ad, const char *options,
 		}
 	}
 	if (ex->objects)
-		ex->osh = mmt_objshadow_create(ad->caps, FILL_SEED);
+		ex->osh = mmt_objshadow_create(ad->caps, ad->objects->min_align,
+					       ad->objects->max_size,
+					       FILL_SEED);
 	else
 		ex->sh = mmt_shadow_create(&ex->arena, ad->caps, ex->strict,
 					   FILL_SEED);
+	if (ex->sh)
+		mmt_shadow_set_served_orders(ex->sh, ad->pages->nr_orders);
 	if (!ex->sh && !ex->osh) {
 		snprintf(err, errlen, "out of memory for the shadow model");
 		mmt_exec_close(ex);

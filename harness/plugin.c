@@ -7,8 +7,10 @@
  * malloc, say) never interpose on the harness's own. Every way a plug-in
  * can be wrong is a message naming the file and the problem, and the
  * caller exits 2: no such file, not a shared object, no entry symbol, the
- * entry returns NULL, a different ABI version, a missing function for a
- * declared capability (mmt_adapter_validate).
+ * entry returns NULL, and everything mmt_adapter_validate() refuses: an
+ * ABI v1 plug-in (with how to port it), another ABI version, a table
+ * smaller than this ABI's, a reserved capability, a missing function for
+ * a declared capability, a malformed contract.
  *
  * A path without a '/' is taken relative to the current directory (as
  * "./PATH"), never looked up in the library search path: `--allocator
@@ -97,15 +99,6 @@ int mmt_plugin_load(const char *path, const struct mmt_adapter **out, char *err,
 	if (!ad) {
 		snprintf(err, errlen, "plug-in '%s': %s() returned NULL", path,
 			 MMT_ADAPTER_ENTRY_SYMBOL);
-		dlclose(handle);
-		return MMT_EXIT_USAGE;
-	}
-	if (ad->abi_version != MMT_ADAPTER_ABI_VERSION) {
-		snprintf(err, errlen,
-			 "plug-in '%s': ABI version %u, this mmtorture speaks "
-			 "version %u (rebuild it against this "
-			 "include/mmtorture/adapter.h)",
-			 path, ad->abi_version, MMT_ADAPTER_ABI_VERSION);
 		dlclose(handle);
 		return MMT_EXIT_USAGE;
 	}

@@ -15,8 +15,11 @@
  * table entries are written once under probe_lock and never change after.
  *
  * mmt_adapter_validate() is the one place that decides whether a table is
- * usable: ABI version, struct size, name, and for every declared
- * capability every function that capability needs.
+ * usable: ABI version (v1 refused with how to port), struct sizes (at
+ * least this ABI's minimum; a field past a table's struct_size reads as
+ * absent), name, no reserved capability (CACHES, VMALLOC, DMA: their
+ * layers have no table yet), for every declared capability its table, its
+ * version and every function it needs, and the declared contract.
  *
  * mmt_adapter_try_create() is the one place that decides, before any input
  * runs, whether a spec's options are accepted: it creates one instance on
@@ -166,59 +169,148 @@ int mmt_adapter_select(const char *spec, const struct mmt_adapter **ad,
 	return MMT_EXIT_USAGE;
 }
 
+/* The tables a need can sit in: struct mmt_adapter or a capability's. */
+enum need_table {
+	IN_ADAPTER,
+	IN_PAGES,
+	IN_OBJECTS,
+};
+
 struct cap_need {
 	uint32_t cap;
 	const char *cap_name;
 	const char *field;
-	size_t offset; /* of the function pointer in struct mmt_adapter */
+	enum need_table table;
+	size_t offset; /* of the function pointer in its table */
 };
 
-#define NEED(c, f)                                                   \
-	{                                                            \
-		MMT_CAP_##c, #c, #f, offsetof(struct mmt_adapter, f) \
+#define NEED(c, t, type, name, f)                           \
+	{                                                   \
+		MMT_CAP_##c, #c, name, t, offsetof(type, f) \
 	}
+#define NEED_PAGES(c, f) \
+	NEED(c, IN_PAGES, struct mmt_pages_ops, "pages->" #f, f)
+#define NEED_OBJECTS(c, f) \
+	NEED(c, IN_OBJECTS, struct mmt_objects_ops, "objects->" #f, f)
+#define NEED_ADAPTER(c, f) NEED(c, IN_ADAPTER, struct mmt_adapter, #f, f)
 
 static const struct cap_need needs[] = {
-	NEED(PAGES, pages.alloc),
-	NEED(PAGES, pages.free),
-	NEED(OWN_ARENA, pages.arena),
-	NEED(OBJECTS, objects.malloc),
-	NEED(OBJECTS, objects.free),
-	NEED(OBJECTS, objects.realloc),
-	NEED(OBJECTS, objects.aligned),
-	NEED(OBJECTS, objects.calloc),
-	NEED(USABLE_SIZE, objects.usable_size),
-	NEED(CACHES, caches.create),
-	NEED(CACHES, caches.alloc),
-	NEED(CACHES, caches.free),
-	NEED(CACHES, caches.destroy),
-	NEED(VMALLOC, vmalloc.vmalloc),
-	NEED(VMALLOC, vmalloc.vfree),
-	NEED(DMA, dma.alloc_coherent),
-	NEED(DMA, dma.free_coherent),
-	NEED(CHECK, check),
-	NEED(TRACE, set_trace),
+	NEED_PAGES(PAGES, alloc),
+	NEED_PAGES(PAGES, free),
+	NEED_PAGES(OWN_ARENA, arena),
+	NEED_OBJECTS(OBJECTS, malloc),
+	NEED_OBJECTS(OBJECTS, free),
+	NEED_OBJECTS(OBJECTS, realloc),
+	NEED_OBJECTS(OBJECTS, aligned),
+	NEED_OBJECTS(OBJECTS, calloc),
+	NEED_OBJECTS(USABLE_SIZE, usable_size),
+	NEED_ADAPTER(CHECK, check),
+	NEED_ADAPTER(TRACE, set_trace),
 };
 
-int mmt_adapter_validate(const struct mmt_adapter *ad, char *err, size_t errlen)
+/* Capabilities whose layer has no table yet: refused by name. */
+static const struct {
+	uint32_t cap;
+	const char *name;
+} reserved_caps[] = {
+	{ MMT_CAP_CACHES, "CACHES" },
+	{ MMT_CAP_VMALLOC, "VMALLOC" },
+	{ MMT_CAP_DMA, "DMA" },
+};
+
+/*
+ * Copy len bytes at off of a table whose struct_size is size into out; a
+ * field that does not lie wholly inside size is absent and reads as zero.
+ */
+static void abi_read(const void *table, size_t size, size_t off, size_t len,
+		     void *out)
 {
-	if (!ad) {
-		snprintf(err, errlen, "no adapter table");
+	if (off + len <= size)
+		memcpy(out, (const char *)table + off, len);
+	else
+		memset(out, 0, len);
+}
+
+/* A capability table's header: present, large enough, a version we read. */
+static int check_table(const struct mmt_adapter *ad, const char *cap,
+		       const char *field, const char *type, const void *table,
+		       size_t min_size, uint32_t version, char *err,
+		       size_t errlen)
+{
+	uint32_t size, ver;
+
+	if (!table) {
+		snprintf(err, errlen,
+			 "adapter '%s': capability %s declared but %s is "
+			 "NULL",
+			 ad->name, cap, field);
+		return MMT_EXIT_USAGE;
+	}
+	/* both header fields sit at the front of every table */
+	memcpy(&size, table, sizeof(size));
+	memcpy(&ver, (const char *)table + sizeof(size), sizeof(ver));
+	if (size < min_size) {
+		snprintf(err, errlen,
+			 "adapter '%s': struct %s: struct_size %u is below "
+			 "the %zu bytes of this ABI (rebuild against this "
+			 "adapter.h)",
+			 ad->name, type, size, min_size);
+		return MMT_EXIT_USAGE;
+	}
+	if (ver != version) {
+		snprintf(err, errlen,
+			 "adapter '%s': struct %s: version %u, this harness "
+			 "reads version %u",
+			 ad->name, type, ver, version);
+		return MMT_EXIT_USAGE;
+	}
+	return 0;
+}
+
+/* The table and its struct_size a need is read from. */
+static const void *need_table(const struct mmt_adapter *ad, enum need_table t,
+			      size_t *size)
+{
+	switch (t) {
+	case IN_PAGES:
+		*size = ad->pages ? ad->pages->struct_size : 0;
+		return ad->pages;
+	case IN_OBJECTS:
+		*size = ad->objects ? ad->objects->struct_size : 0;
+		return ad->objects;
+	case IN_ADAPTER:
+		break;
+	}
+	*size = ad->struct_size;
+	return ad;
+}
+
+/* The header of the adapter: version, size, name, create and destroy. */
+static int check_header(const struct mmt_adapter *ad, char *err, size_t errlen)
+{
+	const char *name = ad->name ? ad->name : "?";
+
+	if (ad->abi_version == 1) {
+		snprintf(err, errlen,
+			 "adapter '%s': ABI v1 plug-in: rebuild against this "
+			 "adapter.h; see docs/adapters.md 'Porting from v1'",
+			 name);
 		return MMT_EXIT_USAGE;
 	}
 	if (ad->abi_version != MMT_ADAPTER_ABI_VERSION) {
 		snprintf(err, errlen,
-			 "adapter '%s': ABI version %u, expected %u",
-			 ad->name ? ad->name : "?", ad->abi_version,
-			 MMT_ADAPTER_ABI_VERSION);
+			 "adapter '%s': ABI version %u, this mmtorture speaks "
+			 "version %u (rebuild it against this "
+			 "include/mmtorture/adapter.h)",
+			 name, ad->abi_version, MMT_ADAPTER_ABI_VERSION);
 		return MMT_EXIT_USAGE;
 	}
-	if (ad->struct_size < sizeof(struct mmt_adapter)) {
+	if (ad->struct_size < MMT_ADAPTER_MIN_SIZE) {
 		snprintf(err, errlen,
-			 "adapter '%s': struct_size %u is smaller than the v1 "
-			 "layout (%zu bytes)",
-			 ad->name ? ad->name : "?", ad->struct_size,
-			 sizeof(struct mmt_adapter));
+			 "adapter '%s': struct mmt_adapter: struct_size %u is "
+			 "below the %zu bytes of ABI version %u",
+			 name, ad->struct_size, (size_t)MMT_ADAPTER_MIN_SIZE,
+			 MMT_ADAPTER_ABI_VERSION);
 		return MMT_EXIT_USAGE;
 	}
 	if (!ad->name || !ad->name[0]) {
@@ -230,6 +322,24 @@ int mmt_adapter_validate(const struct mmt_adapter *ad, char *err, size_t errlen)
 			 !ad->create ? "create" : "destroy");
 		return MMT_EXIT_USAGE;
 	}
+	return 0;
+}
+
+/* The capabilities declared: none reserved, every table well formed. */
+static int check_caps(const struct mmt_adapter *ad, char *err, size_t errlen)
+{
+	int ret;
+
+	for (size_t i = 0; i < sizeof(reserved_caps) / sizeof(*reserved_caps);
+	     i++) {
+		if (ad->caps & reserved_caps[i].cap) {
+			snprintf(err, errlen,
+				 "adapter '%s': capability %s is not "
+				 "supported by this harness yet",
+				 ad->name, reserved_caps[i].name);
+			return MMT_EXIT_USAGE;
+		}
+	}
 	if ((ad->caps & MMT_CAP_OWN_ARENA) && !(ad->caps & MMT_CAP_PAGES)) {
 		snprintf(err, errlen,
 			 "adapter '%s': capability OWN_ARENA declared without "
@@ -237,12 +347,65 @@ int mmt_adapter_validate(const struct mmt_adapter *ad, char *err, size_t errlen)
 			 ad->name);
 		return MMT_EXIT_USAGE;
 	}
+	if (ad->caps & MMT_CAP_PAGES) {
+		ret = check_table(ad, "PAGES", "pages", "mmt_pages_ops",
+				  ad->pages, MMT_PAGES_OPS_MIN_SIZE,
+				  MMT_PAGES_OPS_VERSION, err, errlen);
+		if (ret)
+			return ret;
+	}
+	if (ad->caps & MMT_CAP_OBJECTS) {
+		ret = check_table(ad, "OBJECTS", "objects", "mmt_objects_ops",
+				  ad->objects, MMT_OBJECTS_OPS_MIN_SIZE,
+				  MMT_OBJECTS_OPS_VERSION, err, errlen);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/* What the tables declare beyond the functions. */
+static int check_contract(const struct mmt_adapter *ad, char *err,
+			  size_t errlen)
+{
+	uint64_t a;
+
+	if (!(ad->caps & MMT_CAP_OBJECTS))
+		return 0;
+	a = ad->objects->min_align;
+	if (a == 0 || (a & (a - 1))) {
+		snprintf(err, errlen,
+			 "adapter '%s': objects->min_align %llu is not a "
+			 "power of two (declare the alignment every malloc "
+			 "result has, 16 for most 64-bit mallocs)",
+			 ad->name, (unsigned long long)a);
+		return MMT_EXIT_USAGE;
+	}
+	return 0;
+}
+
+int mmt_adapter_validate(const struct mmt_adapter *ad, char *err, size_t errlen)
+{
+	int ret;
+
+	if (!ad) {
+		snprintf(err, errlen, "no adapter table");
+		return MMT_EXIT_USAGE;
+	}
+	ret = check_header(ad, err, errlen);
+	if (!ret)
+		ret = check_caps(ad, err, errlen);
+	if (ret)
+		return ret;
 	for (size_t i = 0; i < sizeof(needs) / sizeof(needs[0]); i++) {
 		void (*fn)(void);
+		size_t size;
+		const void *t;
 
 		if (!(ad->caps & needs[i].cap))
 			continue;
-		memcpy(&fn, (const char *)ad + needs[i].offset, sizeof(fn));
+		t = need_table(ad, needs[i].table, &size);
+		abi_read(t, size, needs[i].offset, sizeof(fn), &fn);
 		if (!fn) {
 			snprintf(err, errlen,
 				 "adapter '%s': capability %s declared but %s "
@@ -251,7 +414,7 @@ int mmt_adapter_validate(const struct mmt_adapter *ad, char *err, size_t errlen)
 			return MMT_EXIT_USAGE;
 		}
 	}
-	return 0;
+	return check_contract(ad, err, errlen);
 }
 
 int mmt_adapter_try_create(const struct mmt_adapter *ad, const char *options,

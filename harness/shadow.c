@@ -30,6 +30,8 @@
  *   must fail    order >= nr_orders; with ZONES: a forbidden zone
  *                combination, or no populated zone the mask allows.
  *   strict only  (MMT_CAP_POLICY_BUDDY, full coalescing, no watermarks):
+ *                for an order the allocator serves (below the
+ *                pages->nr_orders it declares, when it declares one),
  *                a failure while some aligned 2^order range lies wholly
  *                inside one allowed zone, present, unreserved and unowned
  *                is ORACLE-MUST-SUCCEED; a success when no such range
@@ -81,6 +83,7 @@ struct mmt_shadow {
 	struct mmt_arena a;
 	uint32_t caps;
 	int strict;
+	uint32_t served_orders; /* strict oracle: orders below this only */
 	uint64_t seed;
 	unsigned int nr_ranges;
 	struct shadow_range ranges[MMT_MAX_RANGES];
@@ -342,6 +345,7 @@ struct mmt_shadow *mmt_shadow_create(const struct mmt_arena *a, uint32_t caps,
 		s->a.page_size = 4096;
 	s->caps = caps;
 	s->strict = strict;
+	s->served_orders = s->a.nr_orders;
 	s->seed = mix64(seed);
 	np = s->a.nr_present;
 	memcpy(pr, s->a.present, sizeof(pr[0]) * np);
@@ -760,6 +764,18 @@ static const char *must_fail(const struct mmt_shadow *s, uint32_t order,
 	return "no zone the GFP mask allows is populated";
 }
 
+void mmt_shadow_set_served_orders(struct mmt_shadow *s, uint32_t nr_orders)
+{
+	s->served_orders = nr_orders && nr_orders < s->a.nr_orders ?
+				   nr_orders :
+				   s->a.nr_orders;
+}
+
+int mmt_shadow_order_served(const struct mmt_shadow *s, uint32_t order)
+{
+	return order < s->served_orders;
+}
+
 /* Zones a scan may use: the allowed ones with ZONES, else all. */
 static unsigned int scan_zones(const struct mmt_shadow *s, unsigned int allowed)
 {
@@ -791,7 +807,7 @@ int mmt_shadow_alloc(struct mmt_shadow *s, size_t op_index, unsigned int slot,
 
 		trace_check(s, op_index, MMT_EV_PAGE_ALLOC, UINT64_MAX, order,
 			    r);
-		if (why || !s->strict)
+		if (why || !s->strict || !mmt_shadow_order_served(s, order))
 			return 0;
 		f = mmt_shadow_find_free(s, order, scan_zones(s, allowed));
 		if (f >= 0) {

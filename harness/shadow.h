@@ -44,6 +44,14 @@ struct mmt_shadow *mmt_shadow_create(const struct mmt_arena *a, uint32_t caps,
 				     int strict, uint64_t seed);
 void mmt_shadow_destroy(struct mmt_shadow *s);
 /*
+ * The allocator serves orders 0..nr_orders-1 only (its declared
+ * pages->nr_orders; 0 or more than the arena has: every order of the
+ * arena): above them a failure is no ORACLE-MUST-SUCCEED.
+ */
+void mmt_shadow_set_served_orders(struct mmt_shadow *s, uint32_t nr_orders);
+/* Whether the strict must-succeed oracle applies to order. */
+int mmt_shadow_order_served(const struct mmt_shadow *s, uint32_t order);
+/*
  * Zero the cookie bytes of every block this shadow filled since it was
  * created (live or freed), so the arena holds no byte the shadow wrote:
  * with an allocator that writes only zeroes into RAM (ref-pages), the next

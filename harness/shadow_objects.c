@@ -15,9 +15,14 @@
  * weakened to "any type that fits in the size asked". Allocators follow
  * the weak form for tiny sizes: glibc aligns everything to 16 on x86_64
  * (2 * sizeof(size_t)), but jemalloc, mimalloc and tcmalloc serve 1..8
- * bytes from an 8-byte size class aligned only to 8. The rule checked is
- * the weak one, min(16, largest power of two <= size) (size 0 counts as
- * 1, so no constraint); aligned(size, A) must be A-aligned.
+ * bytes from an 8-byte size class aligned only to 8; an embedded malloc
+ * may give 8 to everything. So the allocator declares min_align, and the
+ * rule checked is min(min_align, largest power of two <= size) (size 0
+ * counts as 1, so no constraint); aligned(size, A) must be A-aligned.
+ *
+ * Capacity (OBJ-NULL): a NULL is a finding only for a request of 1 to
+ * max_size bytes (any size when the allocator declares max_size 0); a
+ * larger one may fail, and when it succeeds it is checked as any other.
  *
  * Fill: at allocation the shadow writes a pattern over the first 4 KiB,
  * the last 4 KiB and 64 evenly spaced 8-byte words in between (so a 64 MiB
@@ -67,6 +72,8 @@ struct obj_range {
 
 struct mmt_objshadow {
 	uint32_t caps;
+	uint64_t min_align; /* declared: bytes, a power of two */
+	uint64_t max_size; /* declared: bytes, 0 = no limit */
 	uint64_t seed;
 	struct mmt_objshadow_obj slots[MMT_NR_SLOTS];
 	size_t nr_live;
@@ -114,7 +121,8 @@ static void park_free(void)
 	pthread_mutex_unlock(&park_lock);
 }
 
-struct mmt_objshadow *mmt_objshadow_create(uint32_t caps, uint64_t seed)
+struct mmt_objshadow *mmt_objshadow_create(uint32_t caps, uint64_t min_align,
+					   uint64_t max_size, uint64_t seed)
 {
 	struct mmt_objshadow *s = NULL;
 
@@ -131,6 +139,8 @@ struct mmt_objshadow *mmt_objshadow_create(uint32_t caps, uint64_t seed)
 	if (!s)
 		return NULL;
 	s->caps = caps;
+	s->min_align = min_align;
+	s->max_size = max_size;
 	s->seed = seed;
 	return s;
 }
@@ -170,13 +180,18 @@ uint64_t mmt_objshadow_live_bytes(const struct mmt_objshadow *s)
 	return s->live_bytes;
 }
 
-uint64_t mmt_objshadow_min_align(uint64_t size)
+uint64_t mmt_objshadow_min_align(uint64_t min_align, uint64_t size)
 {
 	uint64_t a = 1;
 
-	while (a < MMT_OBJ_MAX_ALIGN && a * 2 <= size)
+	while (a < min_align && a * 2 <= size)
 		a *= 2;
 	return a;
+}
+
+int mmt_objshadow_must_succeed(const struct mmt_objshadow *s, uint64_t size)
+{
+	return size > 0 && (s->max_size == 0 || size <= s->max_size);
 }
 
 uint64_t mmt_objshadow_addr_align(const void *addr)
@@ -451,6 +466,32 @@ static void forget(struct mmt_objshadow *s, unsigned int slot)
 	memset(o, 0, sizeof(*o));
 }
 
+/* OBJ-ALIGN: addr is below want, which the op or the contract set. */
+static void align_finding(const struct mmt_objshadow *s, size_t op_index,
+			  unsigned int slot, unsigned int kind, uint64_t size,
+			  void *addr, uint64_t want, struct mmt_report *r)
+{
+	char why[96];
+
+	if (kind == MMT_OP_ALIGNED)
+		snprintf(why, sizeof(why), "the %llu asked for",
+			 (unsigned long long)want);
+	else if (want == s->min_align)
+		snprintf(why, sizeof(why),
+			 "the %llu it declares (objects->min_align)",
+			 (unsigned long long)want);
+	else
+		snprintf(why, sizeof(why),
+			 "the %llu any %llu-byte object has (the largest "
+			 "power of two <= size, below objects->min_align)",
+			 (unsigned long long)want, (unsigned long long)size);
+	mmt_report_add(r, op_index, "shadow", "OBJ-ALIGN",
+		       "s%u: %s of %llu bytes returned %p, aligned to %llu, "
+		       "below %s",
+		       slot, kind_name(kind), (unsigned long long)size, addr,
+		       (unsigned long long)mmt_objshadow_addr_align(addr), why);
+}
+
 /*
  * Check a non-NULL object and track it in slot (empty). Contents checks
  * specific to the op (zero, prefix) are done by the caller first.
@@ -460,17 +501,14 @@ static int track(struct mmt_objshadow *s, size_t op_index, unsigned int slot,
 		 uint64_t usable, struct mmt_report *r)
 {
 	struct mmt_objshadow_obj *o = &s->slots[slot];
-	uint64_t want = kind == MMT_OP_ALIGNED ? align :
-						 mmt_objshadow_min_align(size);
+	uint64_t want = kind == MMT_OP_ALIGNED ?
+				align :
+				mmt_objshadow_min_align(s->min_align, size);
 	uintptr_t start, end;
 	int other;
 
 	if (want && (uintptr_t)addr % want)
-		mmt_report_add(r, op_index, "shadow", "OBJ-ALIGN",
-			       "s%u: %s of %llu bytes returned %p, which is "
-			       "not %llu-byte aligned",
-			       slot, kind_name(kind), (unsigned long long)size,
-			       addr, (unsigned long long)want);
+		align_finding(s, op_index, slot, kind, size, addr, want, r);
 	if ((s->caps & MMT_CAP_USABLE_SIZE) && usable < size)
 		mmt_report_add(r, op_index, "shadow", "OBJ-USABLE",
 			       "s%u: %s of %llu bytes at %p has usable size "
@@ -530,8 +568,9 @@ int mmt_objshadow_alloc(struct mmt_objshadow *s, size_t op_index,
 	forget(s, slot);
 	outcome(oc, size, addr, usable);
 	if (!addr) {
-		/* malloc(0) may return NULL (C11 7.22.3) */
-		if (size > 0)
+		/* malloc(0) may return NULL (C11 7.22.3), and so may a
+		 * request above the declared max_size */
+		if (mmt_objshadow_must_succeed(s, size))
 			mmt_report_add(r, op_index, "oracle", "OBJ-NULL",
 				       "s%u: %s of %llu bytes returned NULL",
 				       slot, kind_name(kind),
@@ -594,7 +633,7 @@ int mmt_objshadow_realloc(struct mmt_objshadow *s, size_t op_index,
 	outcome(oc, size, addr, usable);
 	if (!addr) {
 		/* the old object stays live and untouched */
-		if (size > 0)
+		if (mmt_objshadow_must_succeed(s, size))
 			mmt_report_add(r, op_index, "oracle", "OBJ-NULL",
 				       "s%u: realloc of %p (%llu bytes) to "
 				       "%llu bytes returned NULL",

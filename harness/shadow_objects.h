@@ -4,14 +4,17 @@
  * (malloc family; private to the harness).
  *
  * An independent oracle: it knows only the addresses and sizes the
- * allocator handed out, the adapter's capability bits and the ops. Per slot
+ * allocator handed out, the adapter's capability bits, the contract its
+ * OBJECTS table declares (min_align, max_size) and the ops. Per slot
  * it keeps {addr, size, usable, align, fill seed}; live objects are also
  * kept in an index sorted by address for the overlap check. After each op
  * it checks, adding violations with stable ids (docs/op-format.md):
- *   OBJ-NULL     an allocation within the caps returned NULL
+ *   OBJ-NULL     an allocation within the caps of a size from 1 to the
+ *                declared max_size (0: any size) returned NULL
  *   OBJ-OVERLAP  [addr, addr + max(size, 1)) overlaps a live object
- *   OBJ-ALIGN    malloc/calloc/realloc: addr aligned to min(16, largest
- *                power of two <= size); aligned: addr % align == 0
+ *   OBJ-ALIGN    malloc/calloc/realloc: addr aligned to min(min_align,
+ *                largest power of two <= size), min_align as declared;
+ *                aligned: addr % align == 0
  *   OBJ-USABLE   usable_size(addr) >= size           (MMT_CAP_USABLE_SIZE)
  *   OBJ-FILL     the fill written at allocation is intact at free and
  *                before realloc
@@ -29,9 +32,6 @@
 
 #include <mmtorture/adapter.h>
 #include <mmtorture/exec.h>
-
-/* Weakest alignment the shadow accepts from malloc/calloc/realloc. */
-#define MMT_OBJ_MAX_ALIGN 16u
 
 struct mmt_objshadow;
 
@@ -52,8 +52,13 @@ struct mmt_objshadow_obj {
  * cap): the alignment an outcome line and the live table show. */
 uint64_t mmt_objshadow_addr_align(const void *addr);
 
-/* NULL when out of memory. */
-struct mmt_objshadow *mmt_objshadow_create(uint32_t caps, uint64_t seed);
+/*
+ * A shadow judging against the declared contract: min_align (a power of
+ * two) and max_size (0 = no limit), as the OBJECTS table gives them. NULL
+ * when out of memory.
+ */
+struct mmt_objshadow *mmt_objshadow_create(uint32_t caps, uint64_t min_align,
+					   uint64_t max_size, uint64_t seed);
 void mmt_objshadow_destroy(struct mmt_objshadow *s);
 
 /* The slot (live == 0 when empty); NULL for a slot out of range. */
@@ -64,8 +69,11 @@ mmt_objshadow_slot(const struct mmt_objshadow *s, unsigned int slot);
 size_t mmt_objshadow_live_objects(const struct mmt_objshadow *s);
 uint64_t mmt_objshadow_live_bytes(const struct mmt_objshadow *s);
 
-/* The alignment malloc(size) must give (see OBJ-ALIGN above). */
-uint64_t mmt_objshadow_min_align(uint64_t size);
+/* The alignment malloc(size) must give under min_align (OBJ-ALIGN). */
+uint64_t mmt_objshadow_min_align(uint64_t min_align, uint64_t size);
+
+/* Whether a request of size bytes must succeed: 1..max_size (0 = any). */
+int mmt_objshadow_must_succeed(const struct mmt_objshadow *s, uint64_t size);
 
 /*
  * Record malloc/calloc/aligned (kind) into the empty slot: size and align

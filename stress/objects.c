@@ -37,9 +37,9 @@
  *                       4 KiB, then 8 bytes every 4 KiB and the last 64);
  *   STRESS-USABLE       (USABLE_SIZE) usable_size() below the request;
  *   STRESS-ALIGN        aligned() result not aligned as asked, or any
- *                       result below the C alignment for its size
- *                       (min(_Alignof(max_align_t), largest power of two
- *                       <= size));
+ *                       result below what the allocator declares for its
+ *                       size (min(objects->min_align, largest power of
+ *                       two <= size));
  *   STRESS-OWNER        an object's address missing from the set at free
  *                       (a harness bug).
  * A NULL result is counted as a failed allocation (the sizes are never 0),
@@ -339,9 +339,11 @@ static uint64_t tag_of(const struct oobj *o)
 	return ((uint64_t)o->thread << 48) | (o->seq & 0xffffffffffffULL);
 }
 
-static size_t c_align_for(size_t size)
+/* The alignment a size-byte object owes on an allocator declaring
+ * min_align (a power of two). */
+static size_t c_align_for(uint64_t min_align, size_t size)
 {
-	size_t a = _Alignof(max_align_t);
+	size_t a = (size_t)min_align;
 
 	while (a > 1 && a > size)
 		a >>= 1;
@@ -377,7 +379,7 @@ static int accept_obj(struct stress_worker *w, struct oobj *o)
 	}
 	/* An object that is ours but wrong is kept (and freed at the end);
 	 * the first thing found wrong with it is the one reported. */
-	want = c_align_for(o->size);
+	want = c_align_for(s->ad->objects->min_align, o->size);
 	if (o->kind == OBJ_ALIGNED && o->align > want)
 		want = o->align;
 	if (a % want) {
@@ -389,16 +391,18 @@ static int accept_obj(struct stress_worker *w, struct oobj *o)
 		else
 			mmt_stress_worker_violation(
 				w, (uint64_t)a, "STRESS-ALIGN",
-				"%s returned %p, not aligned to %zu (the C "
-				"alignment of a %zu-byte object)",
-				call_of(o).s, o->addr, want, o->size);
+				"%s returned %p, not aligned to %zu (what a "
+				"%zu-byte object has under the %" PRIu64
+				" it declares, objects->min_align)",
+				call_of(o).s, o->addr, want, o->size,
+				s->ad->objects->min_align);
 		goto keep;
 	}
 	if (s->ad->caps & MMT_CAP_USABLE_SIZE) {
 		size_t us;
 
 		mmt_stress_lock(s);
-		us = s->ad->objects.usable_size(s->state, o->addr);
+		us = s->ad->objects->usable_size(s->state, o->addr);
 		mmt_stress_unlock(s);
 		if (us < o->size) {
 			mmt_stress_worker_violation(
@@ -442,7 +446,7 @@ static void free_obj(struct stress_worker *w, const struct oobj *o)
 			"live object %p was not in the live set", o->addr);
 	mmt_stress_live_add(w, -(int64_t)o->size);
 	mmt_stress_lock(s);
-	s->ad->objects.free(s->state, o->addr);
+	s->ad->objects->free(s->state, o->addr);
 	mmt_stress_unlock(s);
 	w->ops++;
 	w->frees++;
@@ -452,7 +456,7 @@ static void free_obj(struct stress_worker *w, const struct oobj *o)
 static int alloc_obj(struct stress_worker *w, struct oobj *o, size_t elem)
 {
 	struct stress *s = w->s;
-	const struct mmt_objects_ops *ob = &s->ad->objects;
+	const struct mmt_objects_ops *ob = s->ad->objects;
 	void *p;
 
 	o->thread = w->id;
@@ -503,7 +507,7 @@ static int realloc_obj(struct stress_worker *w, struct oobj *o, size_t size)
 	 * handed to another thread at once. */
 	mmt_liveset_remove(s->priv, (uintptr_t)old.addr, NULL);
 	mmt_stress_lock(s);
-	p = s->ad->objects.realloc(s->state, old.addr, size, MMT_GFP_KERNEL);
+	p = s->ad->objects->realloc(s->state, old.addr, size, MMT_GFP_KERNEL);
 	mmt_stress_unlock(s);
 	w->ops++;
 	if (!p) {

@@ -466,7 +466,7 @@ static void free_block(struct stress_worker *w, const struct pblock *b,
 			lost, b->order);
 	mmt_stress_live_add(w, -(int64_t)n);
 	mmt_stress_lock(s);
-	rc = s->ad->pages.free(s->state, b->addr, b->order, api);
+	rc = s->ad->pages->free(s->state, b->addr, b->order, api);
 	mmt_stress_unlock(s);
 	w->ops++;
 	w->frees++;
@@ -532,8 +532,8 @@ static void pages_step(struct stress_worker *w)
 	op.b.thread = w->id;
 	op.b.seq = ++w->seq;
 	mmt_stress_lock(s);
-	rc = s->ad->pages.alloc(s->state, op.b.order, op.b.gfp, op.b.api,
-				&addr);
+	rc = s->ad->pages->alloc(s->state, op.b.order, op.b.gfp, op.b.api,
+				 &addr);
 	mmt_stress_unlock(s);
 	w->ops++;
 	if (rc != 0 || !addr) {

@@ -878,7 +878,7 @@ int mmt_stress_run(const struct mmt_adapter *ad,
 	rc = 0;
 	if (ad->caps & MMT_CAP_PAGES) {
 		if (ad->caps & MMT_CAP_OWN_ARENA)
-			rc = ad->pages.arena(s->state, &s->arena);
+			rc = ad->pages->arena(s->state, &s->arena);
 		else
 			s->arena = env.arena;
 		if (rc != 0 || !s->arena.base || !s->arena.page_size ||

@@ -166,7 +166,8 @@ static int bench_adapter_pairs(unsigned int order, uint64_t pairs, double *ns)
 	env.machine.nr_reserved = 0;
 	env.nr_threads = 1;
 	err[0] = 0;
-	if (!ad->create || !ad->pages.alloc || !ad->pages.free) {
+	if (!ad->create || !ad->pages || !ad->pages->alloc ||
+	    !ad->pages->free) {
 		mmt_cli_error("bench", "adapter %s has no PAGES operations",
 			      ad->name);
 		return MMT_EXIT_ENV;
@@ -181,8 +182,8 @@ static int bench_adapter_pairs(unsigned int order, uint64_t pairs, double *ns)
 	for (i = 0; i < pairs; i++) {
 		void *addr = NULL;
 
-		rc = ad->pages.alloc(state, order, MMT_GFP_KERNEL,
-				     MMT_API_ALLOC_PAGES, &addr);
+		rc = ad->pages->alloc(state, order, MMT_GFP_KERNEL,
+				      MMT_API_ALLOC_PAGES, &addr);
 		if (rc != 0 || !addr) {
 			mmt_cli_error("bench",
 				      "adapter %s: alloc order %u failed at "
@@ -191,8 +192,8 @@ static int bench_adapter_pairs(unsigned int order, uint64_t pairs, double *ns)
 			ad->destroy(state);
 			return MMT_EXIT_BUG;
 		}
-		rc = ad->pages.free(state, addr, order,
-				    MMT_API_FREE_PAGES_PAGE);
+		rc = ad->pages->free(state, addr, order,
+				     MMT_API_FREE_PAGES_PAGE);
 		if (rc != 0) {
 			mmt_cli_error("bench",
 				      "adapter %s: free order %u refused at "

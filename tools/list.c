@@ -72,17 +72,19 @@ static void list_adapters(void)
 static void describe(const char *spec, const struct mmt_adapter *ad,
 		     const char *options)
 {
-	static const struct {
+	const struct {
 		const char *what;
-		size_t offset;
+		int set;
 	} optional[] = {
-		{ "check", offsetof(struct mmt_adapter, check) },
-		{ "dump", offsetof(struct mmt_adapter, dump) },
-		{ "set_trace", offsetof(struct mmt_adapter, set_trace) },
-		{ "cpu_enter", offsetof(struct mmt_adapter, cpu_enter) },
-		{ "pages.arena", offsetof(struct mmt_adapter, pages.arena) },
-		{ "objects.usable_size",
-		  offsetof(struct mmt_adapter, objects.usable_size) },
+		{ "check", ad->check != NULL },
+		{ "dump", ad->dump != NULL },
+		{ "set_trace", ad->set_trace != NULL },
+		{ "cpu_enter", ad->cpu_enter != NULL },
+		{ "pages->arena",
+		  (ad->caps & MMT_CAP_PAGES) && ad->pages->arena != NULL },
+		{ "objects->usable_size",
+		  (ad->caps & MMT_CAP_OBJECTS) &&
+			  ad->objects->usable_size != NULL },
 	};
 	char caps[256];
 	size_t i;
@@ -99,10 +101,7 @@ static void describe(const char *spec, const struct mmt_adapter *ad,
 	printf("capabilities: %s (0x%x)\n", caps, ad->caps);
 	printf("optional:    ");
 	for (i = 0; i < sizeof(optional) / sizeof(optional[0]); i++) {
-		void (*fn)(void);
-
-		memcpy(&fn, (const char *)ad + optional[i].offset, sizeof(fn));
-		if (fn) {
+		if (optional[i].set) {
 			printf(" %s", optional[i].what);
 			any = 1;
 		}

@@ -5,23 +5,41 @@
  * Self-contained: a plug-in includes only this header and the C library.
  *
  * An adapter is a const struct mmt_adapter: an ABI version, a name,
- * capability bits, create/destroy, and one table of operations per
- * capability. A shared-object plug-in exports one function,
+ * capability bits, create/destroy, and, per capability, a pointer to that
+ * capability's table of operations and declared contract (pages for
+ * MMT_CAP_PAGES, objects for MMT_CAP_OBJECTS). A shared-object plug-in
+ * exports one function,
  *
  *     const struct mmt_adapter *mmt_adapter_entry(void);
  *
- * (MMT_ADAPTER_ENTRY_SYMBOL). The harness checks abi_version and that every
- * pointer a declared capability needs is set, and refuses the adapter with
- * a message naming what is wrong otherwise.
+ * (MMT_ADAPTER_ENTRY_SYMBOL). The harness checks abi_version, the sizes
+ * and versions of the adapter and of every table a declared capability
+ * needs, that every pointer such a capability needs is set and that the
+ * contract is well formed, and refuses the adapter with a message naming
+ * what is wrong otherwise.
  *
- * Versioning: fields are only ever appended. struct_size lets the harness
- * tell an older v1 layout from a newer one; abi_version changes only when
- * an existing field changes meaning.
+ * Versioning: struct mmt_adapter and each table open with their own
+ * struct_size (sizeof as the plug-in was built) and grow only by
+ * appending. The harness accepts any struct_size at least the minimum of
+ * this ABI (MMT_ADAPTER_MIN_SIZE, MMT_PAGES_OPS_MIN_SIZE,
+ * MMT_OBJECTS_OPS_MIN_SIZE) and reads a field that lies past the
+ * struct_size it was given as absent (NULL or 0; MMT_ABI_HAS says whether
+ * it is there). So a table built against an older header keeps working
+ * when fields are appended, and a capability of a later layer (CACHES,
+ * VMALLOC, DMA) becomes a new table pointer at the end of struct
+ * mmt_adapter. abi_version changes only when an existing field of struct
+ * mmt_adapter changes meaning; a table's version when one of its own
+ * does. docs/adapters.md describes the layout and how to port a v1
+ * plug-in.
+ *
+ * Contract: the tables carry what the allocator promises beyond the API
+ * (the largest object, the alignment it guarantees, the orders it serves)
+ * and the oracles judge it against that, never against more.
  *
  * Memory: a PAGES allocator manages an arena the harness maps and hands in
  * (env->arena) so the harness can watch every byte, unless it declares
  * MMT_CAP_OWN_ARENA, in which case it builds its own and reports it through
- * pages.arena() (the reference machine does this: its RAM is a memfd).
+ * pages->arena() (the reference machine does this: its RAM is a memfd).
  *
  * Errors: functions returning int return 0 on success and a negative errno
  * value on failure. Allocation failure is a NULL address, not an error.
@@ -36,17 +54,21 @@
 extern "C" {
 #endif
 
-#define MMT_ADAPTER_ABI_VERSION 1u
+#define MMT_ADAPTER_ABI_VERSION 2u
+#define MMT_PAGES_OPS_VERSION 1u /* struct mmt_pages_ops */
+#define MMT_OBJECTS_OPS_VERSION 1u /* struct mmt_objects_ops */
 #define MMT_ADAPTER_ENTRY_SYMBOL "mmt_adapter_entry"
 
 /* Capability bits. */
 #define MMT_CAP_PAGES (1u << 0) /* alloc/free by order and GFP mask */
 #define MMT_CAP_OBJECTS (1u << 1) /* malloc/free/realloc/aligned */
+/* Reserved for layers not designed yet: a plug-in declaring one is refused
+ * until its table is appended to struct mmt_adapter. */
 #define MMT_CAP_CACHES (1u << 2) /* kmem_cache create/alloc/free/destroy */
 #define MMT_CAP_VMALLOC (1u << 3) /* vmalloc/vfree */
 #define MMT_CAP_DMA (1u << 4) /* dma_alloc_coherent/free with a mask */
 #define MMT_CAP_THREAD_SAFE (1u << 5) /* ops may be called concurrently */
-#define MMT_CAP_USABLE_SIZE (1u << 6) /* objects.usable_size is meaningful */
+#define MMT_CAP_USABLE_SIZE (1u << 6) /* objects->usable_size meaningful */
 #define MMT_CAP_POLICY_BUDDY \
 	(1u << 7) /* full buddy coalescing: strict oracle */
 #define MMT_CAP_ZONES (1u << 8) /* honours GFP zone modifiers */
@@ -99,6 +121,19 @@ enum mmt_zone_type {
 	MMT_NR_ZONE_TYPES = 4,
 };
 
+/* Machine profiles (struct mmt_machine.profile). */
+enum mmt_profile {
+	MMT_PROFILE_X86_64 = 0, /* DMA < 16 MiB <= DMA32 < 4 GiB <= NORMAL */
+	MMT_PROFILE_X86_32 =
+		1, /* DMA < 16 MiB <= NORMAL < 896 MiB <= HIGHMEM */
+};
+
+/* Kernel eras whose behaviour is modelled (struct mmt_machine.era). */
+enum mmt_era {
+	MMT_ERA_6_12 = 0, /* Linux 6.12 */
+	MMT_ERA_2_6 = 1, /* Linux 2.6 */
+};
+
 #define MMT_MAX_RANGES 8
 
 /* A range of page frames. */
@@ -138,8 +173,8 @@ struct mmt_arena {
  * a machine of this shape itself.
  */
 struct mmt_machine {
-	uint32_t profile; /* 0 x86_64, 1 x86_32 */
-	uint32_t era; /* 0 Linux 6.12, 1 Linux 2.6 */
+	uint32_t profile; /* enum mmt_profile */
+	uint32_t era; /* enum mmt_era */
 	uint32_t page_shift; /* 12 or 13 */
 	uint32_t nr_orders;
 	uint32_t nr_cpus;
@@ -197,7 +232,15 @@ enum mmt_pages_api {
 	MMT_API_FREE_PAGE = 7, /* free_page(addr) */
 };
 
+/*
+ * PAGES: alloc/free by order and GFP mask, and what the allocator
+ * declares beyond the API. Every allocation returns 2^order pages aligned
+ * to 2^order pages inside the arena (one zone of those the mask allows,
+ * with MMT_CAP_ZONES).
+ */
 struct mmt_pages_ops {
+	uint32_t struct_size; /* sizeof(struct mmt_pages_ops) */
+	uint32_t version; /* MMT_PAGES_OPS_VERSION */
 	/* The arena managed (required with OWN_ARENA, else optional). */
 	int (*arena)(void *state, struct mmt_arena *out);
 	/* Allocate 2^order pages; *addr = block start in the arena, or NULL. */
@@ -205,39 +248,42 @@ struct mmt_pages_ops {
 		     uint32_t api, void **addr);
 	/* Free a block. -EINVAL when the allocator detects a bad free. */
 	int (*free)(void *state, void *addr, unsigned int order, uint32_t api);
+	/*
+	 * Contract. nr_orders: the orders served are 0..nr_orders-1; 0 means
+	 * every order the arena has. An order at or above it may fail
+	 * without a finding, and the strict must-succeed oracle
+	 * (MMT_CAP_POLICY_BUDDY) does not apply to it.
+	 */
+	uint32_t nr_orders;
 };
 
-/* OBJECTS: a malloc family (completed by the plug-in issue). */
+/*
+ * OBJECTS: a malloc family, and what the allocator declares beyond the
+ * API.
+ */
 struct mmt_objects_ops {
+	uint32_t struct_size; /* sizeof(struct mmt_objects_ops) */
+	uint32_t version; /* MMT_OBJECTS_OPS_VERSION */
 	void *(*malloc)(void *state, size_t size, uint32_t gfp);
 	void *(*calloc)(void *state, size_t nmemb, size_t size, uint32_t gfp);
 	void *(*realloc)(void *state, void *ptr, size_t size, uint32_t gfp);
 	void *(*aligned)(void *state, size_t align, size_t size, uint32_t gfp);
 	void (*free)(void *state, void *ptr);
 	size_t (*usable_size)(void *state, const void *ptr);
-};
-
-/* CACHES: kmem_cache style (completed by a later issue). */
-struct mmt_caches_ops {
-	void *(*create)(void *state, const char *name, size_t size,
-			size_t align, uint32_t flags);
-	void *(*alloc)(void *state, void *cache, uint32_t gfp);
-	void (*free)(void *state, void *cache, void *obj);
-	void (*destroy)(void *state, void *cache);
-};
-
-/* VMALLOC (later issue). */
-struct mmt_vmalloc_ops {
-	void *(*vmalloc)(void *state, size_t size, uint32_t gfp);
-	void (*vfree)(void *state, void *addr);
-};
-
-/* DMA (later issue). */
-struct mmt_dma_ops {
-	void *(*alloc_coherent)(void *state, size_t size, uint64_t dma_mask,
-				uint64_t *dma_handle, uint32_t gfp);
-	void (*free_coherent)(void *state, size_t size, void *cpu_addr,
-			      uint64_t dma_handle);
+	/*
+	 * Contract. max_size: bytes of the largest object served, 0 for no
+	 * limit; a request above it may fail without a finding, and the
+	 * must-succeed rules do not apply to it.
+	 */
+	uint64_t max_size;
+	/*
+	 * min_align: bytes, a power of two, required: the alignment of every
+	 * malloc/calloc/realloc result of at least min_align bytes. A smaller
+	 * object of n bytes is aligned to the largest power of two <= n (C17
+	 * 7.22.3: "suitably aligned for any type that fits"). aligned()
+	 * results are aligned to what was asked.
+	 */
+	uint64_t min_align;
 };
 
 struct mmt_adapter {
@@ -263,12 +309,27 @@ struct mmt_adapter {
 	/* Optional: the calling thread now runs as simulated CPU cpu. */
 	void (*cpu_enter)(void *state, unsigned int cpu);
 
-	struct mmt_pages_ops pages;
-	struct mmt_objects_ops objects;
-	struct mmt_caches_ops caches;
-	struct mmt_vmalloc_ops vmalloc;
-	struct mmt_dma_ops dma;
+	/* One table per capability; read only when the capability is
+	 * declared. Tables of later layers are appended after these. */
+	const struct mmt_pages_ops *pages; /* MMT_CAP_PAGES */
+	const struct mmt_objects_ops *objects; /* MMT_CAP_OBJECTS */
 };
+
+/*
+ * Whether field of type lies wholly inside the first size bytes: a field
+ * for which this is 0 is absent from a table whose struct_size is size.
+ */
+#define MMT_ABI_FIELD_END(type, field) \
+	(offsetof(type, field) + sizeof(((type *)0)->field))
+#define MMT_ABI_HAS(type, field, size) \
+	(MMT_ABI_FIELD_END(type, field) <= (size_t)(size))
+
+/* The smallest struct_size this ABI accepts: up to its last field. */
+#define MMT_ADAPTER_MIN_SIZE MMT_ABI_FIELD_END(struct mmt_adapter, objects)
+#define MMT_PAGES_OPS_MIN_SIZE \
+	MMT_ABI_FIELD_END(struct mmt_pages_ops, nr_orders)
+#define MMT_OBJECTS_OPS_MIN_SIZE \
+	MMT_ABI_FIELD_END(struct mmt_objects_ops, min_align)
 
 typedef const struct mmt_adapter *(*mmt_adapter_entry_fn)(void);
 

@@ -84,7 +84,7 @@ static int wrap_create(const struct mmt_adapter_env *env, void **state,
 	w->other = !!strstr(o, "other");
 	w->misalign = !!strstr(o, "misalign");
 	w->scribble = !!strstr(o, "scribble");
-	ref()->pages.arena(w->inner, &arena);
+	ref()->pages->arena(w->inner, &arena);
 	w->page_size = arena.page_size;
 	*state = w;
 	return 0;
@@ -102,7 +102,7 @@ static int wrap_arena(void *state, struct mmt_arena *out)
 {
 	struct wrap *w = state;
 
-	return ref()->pages.arena(w->inner, out);
+	return ref()->pages->arena(w->inner, out);
 }
 
 static int wrap_alloc(void *state, unsigned int order, uint32_t gfp,
@@ -125,13 +125,13 @@ static int wrap_alloc(void *state, unsigned int order, uint32_t gfp,
 	if (broken && w->scribble && w->last)
 		((unsigned char *)w->last)[0] ^= 0xff;
 	if (broken && w->other) {
-		ret = ref()->pages.alloc(w->inner, order, gfp, api, &first);
+		ret = ref()->pages->alloc(w->inner, order, gfp, api, &first);
 		if (ret)
 			return ret;
 	}
-	ret = ref()->pages.alloc(w->inner, order, gfp, api, addr);
+	ret = ref()->pages->alloc(w->inner, order, gfp, api, addr);
 	if (first)
-		ref()->pages.free(w->inner, first, order, MMT_API_FREE_PAGES);
+		ref()->pages->free(w->inner, first, order, MMT_API_FREE_PAGES);
 	if (ret || !*addr)
 		return ret;
 	w->nr_allocs++;
@@ -154,7 +154,7 @@ static int wrap_free(void *state, void *addr, unsigned int order, uint32_t api)
 	}
 	if (w->misalign)
 		addr = (char *)addr - w->page_size;
-	return ref()->pages.free(w->inner, addr, order, api);
+	return ref()->pages->free(w->inner, addr, order, api);
 }
 
 static long wrap_check(void *state, unsigned int level, mmt_finding_fn fn,
@@ -180,6 +180,14 @@ static void wrap_cpu_enter(void *state, unsigned int cpu)
 		ref()->cpu_enter(w->inner, cpu);
 }
 
+static const struct mmt_pages_ops wrap_pages = {
+	.struct_size = sizeof(struct mmt_pages_ops),
+	.version = MMT_PAGES_OPS_VERSION,
+	.arena = wrap_arena,
+	.alloc = wrap_alloc,
+	.free = wrap_free,
+};
+
 #define WRAP_ADAPTER(var, nm, mask)                                         \
 	static struct mmt_adapter var = {                                   \
 		.abi_version = MMT_ADAPTER_ABI_VERSION,                     \
@@ -188,9 +196,7 @@ static void wrap_cpu_enter(void *state, unsigned int cpu)
 		.description = "ref-pages, broken on purpose",              \
 		.create = wrap_create,                                      \
 		.destroy = wrap_destroy,                                    \
-		.pages = { .arena = wrap_arena,                             \
-			   .alloc = wrap_alloc,                             \
-			   .free = wrap_free },                             \
+		.pages = &wrap_pages,                                       \
 	};                                                                  \
 	static const struct mmt_adapter *var##_get(void)                    \
 	{                                                                   \
@@ -254,6 +260,17 @@ static void obj_destroy(void *state)
 	(void)state;
 }
 
+static const struct mmt_objects_ops objects_only_objects = {
+	.struct_size = sizeof(struct mmt_objects_ops),
+	.version = MMT_OBJECTS_OPS_VERSION,
+	.malloc = obj_malloc,
+	.calloc = obj_calloc,
+	.realloc = obj_realloc,
+	.aligned = obj_aligned,
+	.free = obj_free,
+	.min_align = 16,
+};
+
 static const struct mmt_adapter objects_only = {
 	.abi_version = MMT_ADAPTER_ABI_VERSION,
 	.struct_size = sizeof(struct mmt_adapter),
@@ -262,11 +279,7 @@ static const struct mmt_adapter objects_only = {
 	.caps = MMT_CAP_OBJECTS,
 	.create = obj_create,
 	.destroy = obj_destroy,
-	.objects = { .malloc = obj_malloc,
-		     .calloc = obj_calloc,
-		     .realloc = obj_realloc,
-		     .aligned = obj_aligned,
-		     .free = obj_free },
+	.objects = &objects_only_objects,
 };
 
 /* ------------------------------------------------------------ helpers */
@@ -832,6 +845,18 @@ static size_t libc_usable(void *state, const void *ptr)
 	return l->shortsz && n ? 0 : n;
 }
 
+static const struct mmt_objects_ops libc_ad_objects = {
+	.struct_size = sizeof(struct mmt_objects_ops),
+	.version = MMT_OBJECTS_OPS_VERSION,
+	.malloc = libc_malloc,
+	.calloc = libc_calloc,
+	.realloc = libc_realloc,
+	.aligned = libc_aligned,
+	.free = libc_free,
+	.usable_size = libc_usable,
+	.min_align = 16,
+};
+
 static const struct mmt_adapter libc_ad = {
 	.abi_version = MMT_ADAPTER_ABI_VERSION,
 	.struct_size = sizeof(struct mmt_adapter),
@@ -840,12 +865,7 @@ static const struct mmt_adapter libc_ad = {
 	.caps = MMT_CAP_OBJECTS | MMT_CAP_USABLE_SIZE,
 	.create = libc_create,
 	.destroy = libc_destroy,
-	.objects = { .malloc = libc_malloc,
-		     .calloc = libc_calloc,
-		     .realloc = libc_realloc,
-		     .aligned = libc_aligned,
-		     .free = libc_free,
-		     .usable_size = libc_usable },
+	.objects = &libc_ad_objects,
 };
 
 static const char *const objects_prog = "opset objects\n"

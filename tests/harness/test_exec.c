@@ -33,6 +33,7 @@ struct tiny {
 	uint8_t *used; /* per pfn: 0 free, 1 + order at a block head, 0xFF tail */
 	uint64_t next; /* noreuse: first pfn never handed out */
 	int overlap, noreuse, misalign, zone, dirty, scribble, finding, endonly;
+	unsigned int maxorder; /* "maxorder2": orders >= 2 fail, 0 = none */
 	uint64_t first_live;
 };
 
@@ -63,6 +64,7 @@ static int tiny_create(const struct mmt_adapter_env *env, void **state,
 	t->scribble = !!strstr(o, "scribble");
 	t->finding = !!strstr(o, "finding");
 	t->endonly = !!strstr(o, "endonly");
+	t->maxorder = strstr(o, "maxorder2") ? 2 : 0;
 	t->first_live = UINT64_MAX;
 	*state = t;
 	return 0;
@@ -105,7 +107,7 @@ static int tiny_alloc(void *state, unsigned int order, uint32_t gfp,
 		n = 1;
 		order = 0;
 	}
-	if (order >= t->a.nr_orders)
+	if (order >= t->a.nr_orders || (t->maxorder && order >= t->maxorder))
 		return 0;
 	if (t->overlap) {
 		*addr = t->a.base;
@@ -214,6 +216,13 @@ static size_t tiny_dump(void *state, const char *view, char *buf, size_t len)
 	return (size_t)snprintf(buf, len, "tiny %s view\n", view);
 }
 
+static const struct mmt_pages_ops tiny_pages = {
+	.struct_size = sizeof(struct mmt_pages_ops),
+	.version = MMT_PAGES_OPS_VERSION,
+	.alloc = tiny_alloc,
+	.free = tiny_free,
+};
+
 static const struct mmt_adapter tiny = {
 	.abi_version = MMT_ADAPTER_ABI_VERSION,
 	.struct_size = sizeof(struct mmt_adapter),
@@ -225,7 +234,30 @@ static const struct mmt_adapter tiny = {
 	.destroy = tiny_destroy,
 	.check = tiny_check,
 	.dump = tiny_dump,
-	.pages = { .alloc = tiny_alloc, .free = tiny_free },
+	.pages = &tiny_pages,
+};
+
+/* tiny declaring that it serves orders 0..3 only */
+static const struct mmt_pages_ops tiny4_pages = {
+	.struct_size = sizeof(struct mmt_pages_ops),
+	.version = MMT_PAGES_OPS_VERSION,
+	.alloc = tiny_alloc,
+	.free = tiny_free,
+	.nr_orders = 4,
+};
+
+static const struct mmt_adapter tiny4 = {
+	.abi_version = MMT_ADAPTER_ABI_VERSION,
+	.struct_size = sizeof(struct mmt_adapter),
+	.name = "tiny4",
+	.description = "tiny, declaring orders 0..3",
+	.caps = MMT_CAP_PAGES | MMT_CAP_ZONES | MMT_CAP_POLICY_BUDDY |
+		MMT_CAP_CHECK,
+	.create = tiny_create,
+	.destroy = tiny_destroy,
+	.check = tiny_check,
+	.dump = tiny_dump,
+	.pages = &tiny4_pages,
 };
 
 static void parse(const char *text, struct mmt_prog *p)
@@ -282,6 +314,51 @@ MMT_TEST(exec, tiny_correct_runs_clean)
 	cr_assert_eq(res.allocs, 7);
 	cr_assert_eq(res.frees, 7); /* 2 by ops, 5 at teardown */
 	cr_assert_eq(res.checks, 3); /* check op, end, after teardown */
+}
+
+/*
+ * pages->nr_orders: above the orders an allocator declares, a failure is
+ * no ORACLE-MUST-SUCCEED and the outcome says it need not succeed; below
+ * them the strict oracle still holds.
+ */
+static unsigned long order_failure(const struct mmt_adapter *ad,
+				   const char *text, int *must_succeed)
+{
+	struct mmt_prog p;
+	struct mmt_exec *ex = NULL;
+	struct mmt_op_outcome oc;
+	unsigned long n;
+	char err[256];
+
+	parse(text, &p);
+	cr_assert_eq(mmt_exec_open(ad, "maxorder2", &p, NULL, &ex, err,
+				   sizeof(err)),
+		     0, "%s", err);
+	n = mmt_exec_step(ex, 0, &oc);
+	*must_succeed = oc.must_succeed;
+	cr_assert_eq(oc.ok, 0, "the allocation failed");
+	mmt_exec_close(ex);
+	mmt_prog_free(&p);
+	return n;
+}
+
+MMT_TEST(exec, declared_nr_orders_bounds_the_strict_oracle)
+{
+	static const char order5[] = "machine bank=32M@0 orders=6\n"
+				     "alloc_pages s0 order=5\n";
+	static const char order3[] = "machine bank=32M@0 orders=6\n"
+				     "alloc_pages s0 order=3\n";
+	int ms;
+
+	/* declaring every order of the arena: order 5 must succeed */
+	cr_assert_eq(order_failure(&tiny, order5, &ms), 1);
+	cr_assert_eq(ms, 1);
+	/* declaring 0..3: order 5 may fail */
+	cr_assert_eq(order_failure(&tiny4, order5, &ms), 0);
+	cr_assert_eq(ms, 0);
+	/* but order 3 is served, so its failure is still caught */
+	cr_assert_eq(order_failure(&tiny4, order3, &ms), 1);
+	cr_assert_eq(ms, 1);
 }
 
 MMT_TEST(exec, tiny_random_programs_run_clean)
@@ -656,18 +733,22 @@ static void expect_invalid(const struct mmt_adapter *ad, const char *msg)
 MMT_TEST(validate, messages_name_what_is_wrong)
 {
 	struct mmt_adapter a = tiny;
+	struct mmt_pages_ops pages = *tiny.pages;
 	char err[256];
 
 	cr_assert_eq(mmt_adapter_validate(&tiny, err, sizeof(err)), 0);
 	cr_assert_eq(mmt_adapter_validate(&mmt_adapter_ref_pages, err,
 					  sizeof(err)),
 		     0, "%s", err);
-	a.pages.free = NULL;
+	pages.free = NULL;
+	a.pages = &pages;
 	expect_invalid(&a, "adapter 'tiny': capability PAGES declared but "
-			   "pages.free is NULL");
+			   "pages->free is NULL");
 	a = tiny;
-	a.abi_version = 2;
-	expect_invalid(&a, "adapter 'tiny': ABI version 2, expected 1");
+	a.abi_version = 3;
+	expect_invalid(&a, "adapter 'tiny': ABI version 3, this mmtorture "
+			   "speaks version 2 (rebuild it against this "
+			   "include/mmtorture/adapter.h)");
 	a = tiny;
 	a.struct_size = 16;
 	cr_assert_eq(mmt_adapter_validate(&a, err, sizeof(err)),
@@ -682,7 +763,7 @@ MMT_TEST(validate, messages_name_what_is_wrong)
 	a = tiny;
 	a.caps |= MMT_CAP_OWN_ARENA;
 	expect_invalid(&a, "adapter 'tiny': capability OWN_ARENA declared but "
-			   "pages.arena is NULL");
+			   "pages->arena is NULL");
 	a = tiny;
 	a.check = NULL;
 	expect_invalid(&a, "adapter 'tiny': capability CHECK declared but "
@@ -690,7 +771,7 @@ MMT_TEST(validate, messages_name_what_is_wrong)
 	a = tiny;
 	a.caps |= MMT_CAP_OBJECTS;
 	expect_invalid(&a, "adapter 'tiny': capability OBJECTS declared but "
-			   "objects.malloc is NULL");
+			   "objects is NULL");
 	a = tiny;
 	a.caps |= MMT_CAP_TRACE;
 	expect_invalid(&a, "adapter 'tiny': capability TRACE declared but "

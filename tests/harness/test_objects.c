@@ -256,6 +256,18 @@ static void *lib_aligned(void *state, size_t align, size_t size, uint32_t gfp)
 	return p;
 }
 
+static const struct mmt_objects_ops lib_objects = {
+	.struct_size = sizeof(struct mmt_objects_ops),
+	.version = MMT_OBJECTS_OPS_VERSION,
+	.malloc = lib_malloc,
+	.calloc = lib_calloc,
+	.realloc = lib_realloc,
+	.aligned = lib_aligned,
+	.free = lib_free,
+	.usable_size = lib_usable,
+	.min_align = 16,
+};
+
 static const struct mmt_adapter lib = {
 	.abi_version = MMT_ADAPTER_ABI_VERSION,
 	.struct_size = sizeof(struct mmt_adapter),
@@ -264,12 +276,7 @@ static const struct mmt_adapter lib = {
 	.caps = MMT_CAP_OBJECTS | MMT_CAP_USABLE_SIZE,
 	.create = lib_create,
 	.destroy = lib_destroy,
-	.objects = { .malloc = lib_malloc,
-		     .calloc = lib_calloc,
-		     .realloc = lib_realloc,
-		     .aligned = lib_aligned,
-		     .free = lib_free,
-		     .usable_size = lib_usable },
+	.objects = &lib_objects,
 };
 static void parse(const char *text, struct mmt_prog *p)
 {

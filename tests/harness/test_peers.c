@@ -88,7 +88,7 @@ static void check_basic_ops(const char *name)
 	unsigned char *a, *b, *c;
 
 	peer_open(name, &p);
-	o = &p.ad->objects;
+	o = p.ad->objects;
 	cr_assert(p.ad->caps & MMT_CAP_OBJECTS);
 	cr_assert(p.ad->caps & MMT_CAP_USABLE_SIZE);
 
@@ -208,7 +208,7 @@ static void check_aligned_grid(const char *spec)
 	size_t first_a = 0, first_s = 0;
 
 	peer_open(spec, &p);
-	o = &p.ad->objects;
+	o = p.ad->objects;
 	for (size_t align = 16; align <= 4096; align <<= 1) {
 		for (size_t size = 0; size <= 2048; size++) {
 			unsigned char *c = o->aligned(p.state, align, size, 0);
@@ -257,7 +257,7 @@ MMT_TEST(peers, mimalloc_raw_keeps_mi_memalign)
 	int misaligned = 0;
 
 	peer_open("mimalloc:raw", &p);
-	o = &p.ad->objects;
+	o = p.ad->objects;
 	for (size_t align = 256; align <= 1024; align <<= 1) {
 		for (size_t size = align; size <= 1024; size <<= 1) {
 			void *c = o->aligned(p.state, align, size, 0);
@@ -517,7 +517,7 @@ MMT_TEST(peers, each_block_owned_by_its_allocator_only)
 			before[JEMALLOC] = je_allocated(&w);
 		if (avail[GLIBC])
 			before[GLIBC] = w.mallinfo2().uordblks;
-		blk = p[from].ad->objects.malloc(p[from].state, 4000, 0);
+		blk = p[from].ad->objects->malloc(p[from].state, 4000, 0);
 		owners_of(&w, avail, blk, before, owned);
 		cr_assert_not_null(blk);
 		memset(blk, 0x77, 4000);
@@ -535,7 +535,7 @@ MMT_TEST(peers, each_block_owned_by_its_allocator_only)
 		cr_assert(!__sanitizer_get_ownership(blk),
 			  "a %s block belongs to ASan's malloc", names[from]);
 #endif
-		p[from].ad->objects.free(p[from].state, blk);
+		p[from].ad->objects->free(p[from].state, blk);
 	}
 #ifdef MMT_HAVE_LSAN
 	{
@@ -573,7 +573,7 @@ MMT_TEST(peers, interleaved_blocks_stay_intact)
 
 			if (!avail[i])
 				continue;
-			blk[i][k] = p[i].ad->objects.malloc(p[i].state, n, 0);
+			blk[i][k] = p[i].ad->objects->malloc(p[i].state, n, 0);
 			cr_assert_not_null(blk[i][k]);
 			memset(blk[i][k], i * 64 + k, n);
 		}
@@ -585,7 +585,7 @@ MMT_TEST(peers, interleaved_blocks_stay_intact)
 				continue;
 			cr_assert(all_bytes(blk[i][k], i * 64 + k, n),
 				  "%s block %d overwritten", names[i], k);
-			p[i].ad->objects.free(p[i].state, blk[i][k]);
+			p[i].ad->objects->free(p[i].state, blk[i][k]);
 		}
 	for (int i = 0; i < NR; i++)
 		if (avail[i])

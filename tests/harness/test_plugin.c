@@ -17,6 +17,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <glob.h>
+
+#include <mmtorture/diff.h>
 #include <mmtorture/exec.h>
 #include <mmtorture/ops.h>
 
@@ -24,6 +27,9 @@
 
 #ifndef MMT_PLUGIN_DIR
 #error "MMT_PLUGIN_DIR is set by cmake/MmtPlugins.cmake"
+#endif
+#ifndef MMT_SOURCE_DIR
+#error "MMT_SOURCE_DIR is set by cmake/MmtPlugins.cmake"
 #endif
 
 static char err[1024];
@@ -91,18 +97,65 @@ MMT_TEST(plugin, entry_returns_null)
 
 MMT_TEST(plugin, wrong_abi_version)
 {
-	expect_refused("bad_abi", "ABI version 99", "speaks version 1");
+	expect_refused("bad_abi", "ABI version 99", "speaks version 2");
+}
+
+MMT_TEST(plugin, v1_plugin_is_told_how_to_port)
+{
+	expect_refused("v1_plugin",
+		       "ABI v1 plug-in: rebuild against this adapter.h; see "
+		       "docs/adapters.md 'Porting from v1'",
+		       "'v1-plugin'");
 }
 
 MMT_TEST(plugin, struct_size_too_small)
 {
-	expect_refused("small_struct", "struct_size 16", "smaller than the v1");
+	char both[128];
+
+	snprintf(both, sizeof(both), "struct_size 16 is below the %zu bytes",
+		 (size_t)MMT_ADAPTER_MIN_SIZE);
+	expect_refused("small_struct", "struct mmt_adapter", both);
+}
+
+MMT_TEST(plugin, table_struct_size_too_small)
+{
+	char both[128];
+
+	snprintf(both, sizeof(both), "struct_size 16 is below the %zu bytes",
+		 (size_t)MMT_PAGES_OPS_MIN_SIZE);
+	expect_refused("small_table", "struct mmt_pages_ops", both);
+}
+
+MMT_TEST(plugin, table_version_unknown)
+{
+	expect_refused("table_version", "struct mmt_pages_ops: version 7",
+		       "reads version 1");
+}
+
+MMT_TEST(plugin, declared_capability_without_table)
+{
+	expect_refused("no_table",
+		       "capability PAGES declared but pages is NULL", NULL);
+}
+
+MMT_TEST(plugin, reserved_capability_declared)
+{
+	expect_refused("reserved_cap",
+		       "capability CACHES is not supported by this harness "
+		       "yet",
+		       NULL);
+}
+
+MMT_TEST(plugin, min_align_not_a_power_of_two)
+{
+	expect_refused("small_objects_badalign",
+		       "objects->min_align 24 is not a power of two", NULL);
 }
 
 MMT_TEST(plugin, missing_function_for_capability)
 {
 	expect_refused("missing_fn",
-		       "capability PAGES declared but pages.free is NULL",
+		       "capability PAGES declared but pages->free is NULL",
 		       "'missing-fn'");
 }
 
@@ -382,6 +435,17 @@ static void errno_free(void *state, void *p)
 	(void)p;
 }
 
+static const struct mmt_objects_ops errno_ad_objects = {
+	.struct_size = sizeof(struct mmt_objects_ops),
+	.version = MMT_OBJECTS_OPS_VERSION,
+	.malloc = errno_malloc,
+	.calloc = errno_calloc,
+	.realloc = errno_realloc,
+	.aligned = errno_aligned,
+	.free = errno_free,
+	.min_align = 16,
+};
+
 static const struct mmt_adapter errno_ad = {
 	.abi_version = MMT_ADAPTER_ABI_VERSION,
 	.struct_size = sizeof(struct mmt_adapter),
@@ -389,11 +453,7 @@ static const struct mmt_adapter errno_ad = {
 	.caps = MMT_CAP_OBJECTS,
 	.create = errno_create,
 	.destroy = errno_destroy,
-	.objects = { .malloc = errno_malloc,
-		     .calloc = errno_calloc,
-		     .realloc = errno_realloc,
-		     .aligned = errno_aligned,
-		     .free = errno_free },
+	.objects = &errno_ad_objects,
 };
 
 MMT_TEST(plugin, try_create_maps_errno_and_gives_the_default_machine)
@@ -424,4 +484,209 @@ MMT_TEST(plugin, try_create_maps_errno_and_gives_the_default_machine)
 		     "the default machine");
 	cr_assert_eq(mmt_adapter_try_create(NULL, "", err, sizeof(err)),
 		     MMT_EXIT_USAGE, "a table validate refuses");
+}
+
+/* ------------------------------------------------------------ contract */
+
+/* The objects programs of the differential corpus, parsed. */
+static size_t objects_corpus(struct mmt_prog *progs, size_t max)
+{
+	glob_t g;
+	size_t n = 0;
+
+	cr_assert_eq(glob(MMT_SOURCE_DIR "/corpus/fuzz_diff/objects_*.txt", 0,
+			  NULL, &g),
+		     0, "no objects programs in the corpus");
+	for (size_t i = 0; i < g.gl_pathc && n < max; i++, n++) {
+		static char text[1 << 16];
+		struct mmt_parse_error perr;
+		FILE *f = fopen(g.gl_pathv[i], "r");
+		size_t len;
+
+		cr_assert_not_null(f, "%s", g.gl_pathv[i]);
+		len = fread(text, 1, sizeof(text), f);
+		fclose(f);
+		cr_assert_lt(len, sizeof(text), "%s", g.gl_pathv[i]);
+		cr_assert_eq(mmt_prog_parse_text(text, len, g.gl_pathv[i],
+						 &progs[n], &perr),
+			     0, "%s:%u: %s", g.gl_pathv[i], perr.line,
+			     perr.message);
+	}
+	globfree(&g);
+	cr_assert_gt(n, 0);
+	return n;
+}
+
+static const struct mmt_adapter *must_select(const char *name)
+{
+	const struct mmt_adapter *ad;
+	const char *options;
+	int ret = select_plugin(name, ".so", &ad, &options);
+
+	cr_assert_eq(ret, 0, "%s: exit %d: %s", name, ret, err);
+	return ad;
+}
+
+/*
+ * small_objects.so serves objects up to 4 KiB aligned to 8 and declares
+ * exactly that: the whole objects corpus runs clean on it (a run judged
+ * by a 16-byte rule and no size limit stops at op 0), though requests
+ * above 4 KiB failed.
+ */
+MMT_TEST(contract, declared_max_size_and_min_align_run_the_corpus_clean)
+{
+	static struct mmt_prog progs[32];
+	static struct mmt_exec_result res;
+	const struct mmt_adapter *ad = must_select("small_objects");
+	size_t n = objects_corpus(progs, 32);
+	unsigned long fails = 0;
+
+	cr_assert_eq(ad->objects->min_align, 8);
+	cr_assert_eq(ad->objects->max_size, 4096);
+	for (size_t i = 0; i < n; i++) {
+		int ret = mmt_exec_run(ad, "", &progs[i], NULL, &res, err,
+				       sizeof(err));
+
+		cr_assert_eq(ret, MMT_EXIT_OK, "program %zu: exit %d: %s %s", i,
+			     ret, res.report.nr ? res.report.v[0].id : err,
+			     res.report.nr ? res.report.v[0].message : "");
+		fails += res.alloc_fails;
+		mmt_prog_free(&progs[i]);
+	}
+	cr_assert_gt(fails, 0, "no request above 4 KiB: max_size untested");
+}
+
+/* The same allocator declaring 16 it does not give is caught at once. */
+MMT_TEST(contract, undelivered_min_align_is_caught)
+{
+	static struct mmt_prog progs[32];
+	static struct mmt_exec_result res;
+	const struct mmt_adapter *ad = must_select("small_objects_liar");
+	size_t n = objects_corpus(progs, 32), caught = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		int ret = mmt_exec_run(ad, "", &progs[i], NULL, &res, err,
+				       sizeof(err));
+
+		if (ret == MMT_EXIT_BUG) {
+			cr_assert_str_eq(res.report.v[0].id, "OBJ-ALIGN");
+			cr_assert(strstr(res.report.v[0].message,
+					 "aligned to 8, below the 16 it "
+					 "declares (objects->min_align)"),
+				  "%s", res.report.v[0].message);
+			caught++;
+		}
+		mmt_prog_free(&progs[i]);
+	}
+	/* all but objects_aligned.txt, whose every op is an aligned one (the
+	 * alignment asked for, not min_align, applies there) */
+	cr_assert_eq(caught, n - 1, "caught in %zu of %zu programs", caught, n);
+}
+
+/*
+ * Against glibc: the requests small_objects may refuse are no
+ * DIFF-MUST-SUCCEED, its 8-byte alignment is no DIFF-ALIGN; the liar's
+ * is, with the side's own declaration in the message.
+ */
+MMT_TEST(contract, diff_judges_each_side_by_its_declaration)
+{
+	static struct mmt_prog progs[32];
+	static struct mmt_diff_result res;
+	const struct mmt_adapter *ok = must_select("small_objects");
+	const struct mmt_adapter *liar = must_select("small_objects_liar");
+	const struct mmt_adapter *glibc;
+	const char *options;
+	size_t n = objects_corpus(progs, 32), caught = 0;
+
+	if (mmt_adapter_select("glibc", &glibc, &options, err, sizeof(err))) {
+		for (size_t i = 0; i < n; i++)
+			mmt_prog_free(&progs[i]);
+		cr_skip_test("glibc not available: %s", err);
+	}
+	for (size_t i = 0; i < n; i++) {
+		int ret = mmt_diff_run(ok, "", glibc, "", &progs[i], NULL, &res,
+				       err, sizeof(err));
+
+		cr_assert_eq(ret, MMT_EXIT_OK, "program %zu: exit %d: %s %s", i,
+			     ret, res.report.nr ? res.report.v[0].id : err,
+			     res.report.nr ? res.report.v[0].message : "");
+	}
+	for (size_t i = 0; i < n; i++) {
+		int ret = mmt_diff_run(liar, "", glibc, "", &progs[i], NULL,
+				       &res, err, sizeof(err));
+
+		for (size_t k = 0; ret == MMT_EXIT_BUG && k < res.report.nr;
+		     k++)
+			if (!strcmp(res.report.v[k].id, "DIFF-ALIGN") &&
+			    strstr(res.report.v[k].message,
+				   "below the 16 it declares "
+				   "(objects->min_align)")) {
+				caught++;
+				break;
+			}
+	}
+	/* all but objects_aligned.txt, as without the diff */
+	cr_assert_eq(caught, n - 1, "DIFF-ALIGN in %zu of %zu programs", caught,
+		     n);
+	for (size_t i = 0; i < n; i++)
+		mmt_prog_free(&progs[i]);
+}
+
+/* ------------------------------------------------------------ struct_size */
+
+/*
+ * struct_size is honoured: the v2 minimum and anything larger (a plug-in
+ * built against a header with fields appended) are accepted, one byte
+ * less is refused naming the struct and both sizes; MMT_ABI_HAS says which
+ * fields a size holds.
+ */
+MMT_TEST(abi, struct_size_from_the_minimum_up_is_accepted)
+{
+	struct {
+		struct mmt_adapter ad;
+		uint64_t appended[4];
+	} newer;
+	struct {
+		struct mmt_objects_ops ops;
+		uint64_t appended[4];
+	} table;
+	char want[160];
+
+	memset(&newer, 0, sizeof(newer));
+	memset(&table, 0, sizeof(table));
+	newer.ad = errno_ad;
+	table.ops = *errno_ad.objects;
+	newer.ad.objects = &table.ops;
+	newer.ad.struct_size = (uint32_t)sizeof(newer);
+	table.ops.struct_size = (uint32_t)sizeof(table);
+	cr_assert_eq(mmt_adapter_validate(&newer.ad, err, sizeof(err)), 0, "%s",
+		     err);
+	newer.ad.struct_size = (uint32_t)MMT_ADAPTER_MIN_SIZE;
+	table.ops.struct_size = (uint32_t)MMT_OBJECTS_OPS_MIN_SIZE;
+	cr_assert_eq(mmt_adapter_validate(&newer.ad, err, sizeof(err)), 0, "%s",
+		     err);
+	table.ops.struct_size = (uint32_t)MMT_OBJECTS_OPS_MIN_SIZE - 1;
+	cr_assert_eq(mmt_adapter_validate(&newer.ad, err, sizeof(err)),
+		     MMT_EXIT_USAGE);
+	snprintf(want, sizeof(want),
+		 "struct mmt_objects_ops: struct_size %zu is below the %zu "
+		 "bytes",
+		 (size_t)MMT_OBJECTS_OPS_MIN_SIZE - 1,
+		 (size_t)MMT_OBJECTS_OPS_MIN_SIZE);
+	cr_assert(strstr(err, want), "'%s' not in '%s'", want, err);
+	table.ops.struct_size = (uint32_t)MMT_OBJECTS_OPS_MIN_SIZE;
+	newer.ad.struct_size = (uint32_t)MMT_ADAPTER_MIN_SIZE - 1;
+	cr_assert_eq(mmt_adapter_validate(&newer.ad, err, sizeof(err)),
+		     MMT_EXIT_USAGE);
+	cr_assert(strstr(err, "struct mmt_adapter: struct_size"), "%s", err);
+
+	cr_assert(MMT_ABI_HAS(struct mmt_objects_ops, min_align,
+			      MMT_OBJECTS_OPS_MIN_SIZE));
+	cr_assert(!MMT_ABI_HAS(struct mmt_objects_ops, min_align,
+			       MMT_OBJECTS_OPS_MIN_SIZE - 1));
+	cr_assert(MMT_ABI_HAS(struct mmt_objects_ops, malloc,
+			      MMT_OBJECTS_OPS_MIN_SIZE - 1));
+	cr_assert(!MMT_ABI_HAS(struct mmt_adapter, objects,
+			       MMT_ADAPTER_MIN_SIZE - 1));
+	cr_assert_eq(MMT_ADAPTER_MIN_SIZE, sizeof(struct mmt_adapter));
 }

@@ -130,6 +130,19 @@ static size_t ba_usable(void *state, const void *p)
 	return p ? ba_size(p) : 0;
 }
 
+static const struct mmt_objects_ops bad_align_ops = {
+	.struct_size = sizeof(struct mmt_objects_ops),
+	.version = MMT_OBJECTS_OPS_VERSION,
+	.malloc = ba_malloc,
+	.calloc = ba_calloc,
+	.realloc = ba_realloc,
+	.aligned = ba_aligned,
+	.free = ba_free,
+	.usable_size = ba_usable,
+	.max_size = 0,
+	.min_align = 16,
+};
+
 static const struct mmt_adapter bad_align = {
 	.abi_version = MMT_ADAPTER_ABI_VERSION,
 	.struct_size = sizeof(struct mmt_adapter),
@@ -138,12 +151,7 @@ static const struct mmt_adapter bad_align = {
 	.caps = MMT_CAP_OBJECTS | MMT_CAP_USABLE_SIZE,
 	.create = ba_create,
 	.destroy = ba_destroy,
-	.objects = { .malloc = ba_malloc,
-		     .calloc = ba_calloc,
-		     .realloc = ba_realloc,
-		     .aligned = ba_aligned,
-		     .free = ba_free,
-		     .usable_size = ba_usable },
+	.objects = &bad_align_ops,
 };
 
 MMT_EXPORT const struct mmt_adapter *mmt_adapter_entry(void);

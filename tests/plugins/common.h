@@ -65,15 +65,24 @@ TP_UNUSED static int tp_free(void *state, void *addr, unsigned int order,
 	return -EINVAL;
 }
 
-/* A table with the given name, ABI version, struct_size, create and free. */
-#define TP_ADAPTER(nm, abi, size, create_fn, free_fn)                      \
+/* The PAGES table of a correct plug-in, pages.free set to free_fn. */
+#define TP_PAGES(free_fn)                                            \
+	{                                                            \
+		.struct_size = sizeof(struct mmt_pages_ops),         \
+		.version = MMT_PAGES_OPS_VERSION, .alloc = tp_alloc, \
+		.free = (free_fn)                                    \
+	}
+
+TP_UNUSED static const struct mmt_pages_ops tp_pages = TP_PAGES(tp_free);
+
+/* A table with the given name, ABI version, struct_size, create and PAGES
+ * table. */
+#define TP_ADAPTER(nm, abi, size, create_fn, pages_ops)                    \
 	{                                                                  \
 		.abi_version = (abi), .struct_size = (size), .name = (nm), \
 		.description = "a test plug-in", .caps = MMT_CAP_PAGES,    \
-		.create = (create_fn), .destroy = tp_destroy, .pages = {   \
-			.alloc = tp_alloc,                                 \
-			.free = (free_fn)                                  \
-		}                                                          \
+		.create = (create_fn), .destroy = tp_destroy,              \
+		.pages = (pages_ops)                                       \
 	}
 
 #endif /* MMT_TESTS_PLUGINS_COMMON_H */

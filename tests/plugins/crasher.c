@@ -160,7 +160,7 @@ static int crasher_alloc(void *state, unsigned int order, uint32_t gfp,
 
 	if (++c->allocs == c->nth)
 		crasher_crash(c->mode);
-	return c->inner->pages.alloc(c->inner_state, order, gfp, api, addr);
+	return c->inner->pages->alloc(c->inner_state, order, gfp, api, addr);
 }
 
 static int crasher_free(void *state, void *addr, unsigned int order,
@@ -168,8 +168,15 @@ static int crasher_free(void *state, void *addr, unsigned int order,
 {
 	struct crasher *c = state;
 
-	return c->inner->pages.free(c->inner_state, addr, order, api);
+	return c->inner->pages->free(c->inner_state, addr, order, api);
 }
+
+static const struct mmt_pages_ops crasher_pages = {
+	.struct_size = sizeof(struct mmt_pages_ops),
+	.version = MMT_PAGES_OPS_VERSION,
+	.alloc = crasher_alloc,
+	.free = crasher_free,
+};
 
 static const struct mmt_adapter crasher = {
 	.abi_version = MMT_ADAPTER_ABI_VERSION,
@@ -179,7 +186,7 @@ static const struct mmt_adapter crasher = {
 	.caps = MMT_CAP_PAGES | MMT_CAP_ZONES | MMT_CAP_POLICY_BUDDY,
 	.create = crasher_create,
 	.destroy = crasher_destroy,
-	.pages = { .alloc = crasher_alloc, .free = crasher_free },
+	.pages = &crasher_pages,
 };
 
 MMT_EXPORT const struct mmt_adapter *mmt_adapter_entry(void);

@@ -7,7 +7,7 @@
 
 static const struct mmt_adapter no_entry =
 	TP_ADAPTER("no-entry", MMT_ADAPTER_ABI_VERSION,
-		   sizeof(struct mmt_adapter), tp_create, tp_free);
+		   sizeof(struct mmt_adapter), tp_create, &tp_pages);
 
 MMT_EXPORT const struct mmt_adapter *mmt_adapter_entrypoint(void);
 MMT_EXPORT const struct mmt_adapter *mmt_adapter_entrypoint(void)

@@ -4,7 +4,7 @@
 
 static const struct mmt_adapter no_name =
 	TP_ADAPTER(NULL, MMT_ADAPTER_ABI_VERSION, sizeof(struct mmt_adapter),
-		   tp_create, tp_free);
+		   tp_create, &tp_pages);
 
 MMT_EXPORT const struct mmt_adapter *mmt_adapter_entry(void);
 MMT_EXPORT const struct mmt_adapter *mmt_adapter_entry(void)

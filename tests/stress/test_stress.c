@@ -105,6 +105,7 @@ enum obug {
 	OBUG_RACE, /* none: counts concurrent entries */
 	OBUG_ALWAYS_SHORT, /* usable_size 0 on every call */
 	OBUG_NULL, /* every allocation fails */
+	OBUG_MALLOC8, /* malloc of 16 bytes or more: 8-aligned, never 16 */
 };
 
 static enum obug obug;
@@ -313,7 +314,14 @@ static void *o_malloc(void *state, size_t size, uint32_t gfp)
 		((unsigned char *)st->last)[st->last_size - 1] ^= 0x5a;
 	}
 	pthread_mutex_unlock(&st->lock);
-	if (!p) {
+	if (!p && obug == OBUG_MALLOC8 && size >= 16) {
+		void *base = NULL;
+
+		if (posix_memalign(&base, 16, size + 8) == 0)
+			p = otrack(st, (char *)base + 8, base, size);
+		else
+			p = NULL;
+	} else if (!p) {
 		p = malloc(size);
 		if (p && otrack(st, p, p, size)) {
 			pthread_mutex_lock(&st->lock);
@@ -455,6 +463,31 @@ static size_t o_usable(void *state, const void *ptr)
 	return n;
 }
 
+static const struct mmt_objects_ops test_objects_ops = {
+	.struct_size = sizeof(struct mmt_objects_ops),
+	.version = MMT_OBJECTS_OPS_VERSION,
+	.malloc = o_malloc,
+	.calloc = o_calloc,
+	.realloc = o_realloc,
+	.aligned = o_aligned,
+	.free = o_free,
+	.usable_size = o_usable,
+	.min_align = 16,
+};
+
+/* The same, declaring only 8-byte alignment (for OBUG_MALLOC8). */
+static const struct mmt_objects_ops test_objects_ops8 = {
+	.struct_size = sizeof(struct mmt_objects_ops),
+	.version = MMT_OBJECTS_OPS_VERSION,
+	.malloc = o_malloc,
+	.calloc = o_calloc,
+	.realloc = o_realloc,
+	.aligned = o_aligned,
+	.free = o_free,
+	.usable_size = o_usable,
+	.min_align = 8,
+};
+
 static struct mmt_adapter test_objects = {
 	.abi_version = MMT_ADAPTER_ABI_VERSION,
 	.struct_size = sizeof(struct mmt_adapter),
@@ -464,12 +497,7 @@ static struct mmt_adapter test_objects = {
 	.create = o_create,
 	.destroy = o_destroy,
 	.cpu_enter = o_cpu_enter,
-	.objects = { .malloc = o_malloc,
-		     .calloc = o_calloc,
-		     .realloc = o_realloc,
-		     .aligned = o_aligned,
-		     .free = o_free,
-		     .usable_size = o_usable },
+	.objects = &test_objects_ops,
 };
 
 static void reset_objects(enum obug b)
@@ -483,6 +511,7 @@ static void reset_objects(enum obug b)
 	memset(rec, 0, sizeof(rec));
 	test_objects.caps = MMT_CAP_OBJECTS | MMT_CAP_THREAD_SAFE |
 			    MMT_CAP_USABLE_SIZE;
+	test_objects.objects = &test_objects_ops;
 }
 
 static char out_text[1 << 16]; /* the last run's stdout */
@@ -610,6 +639,28 @@ MMT_TEST(kmalloc_mix, aligned_ignores_alignment)
 	cr_assert_eq(to, align, "%s", m);
 	cr_assert_neq((uintptr_t)p % align, 0, "%s", m);
 	cr_assert_geq(size, 1, "%s", m);
+}
+
+/*
+ * STRESS-ALIGN judges malloc by the min_align the allocator declares:
+ * 8-aligned objects are caught when it declares 16, named as its
+ * declaration, and are correct when it declares 8.
+ */
+MMT_TEST(kmalloc_mix, alignment_judged_by_declared_min_align)
+{
+	struct mmt_stress_row row;
+
+	expect_id(OBUG_MALLOC8, "STRESS-ALIGN");
+	cr_assert_not_null(strstr(text, "under the 16 it declares, "
+					"objects->min_align"),
+			   "%s", text);
+	reset_objects(OBUG_MALLOC8);
+	test_objects.objects = &test_objects_ops8;
+	cr_assert_eq(run(&test_objects, &mmt_stress_kmalloc_mix, 1, 5, 1, NULL,
+			 &row, text, sizeof(text)),
+		     0, "declaring 8: %s", text);
+	cr_assert_eq(row.violations, 0);
+	reset_objects(OBUG_NONE);
 }
 
 MMT_TEST(kmalloc_mix, realloc_loses_contents)
@@ -890,6 +941,13 @@ static int p_free(void *state, void *addr, unsigned int order, uint32_t api)
 	return 0;
 }
 
+static const struct mmt_pages_ops test_pages_ops = {
+	.struct_size = sizeof(struct mmt_pages_ops),
+	.version = MMT_PAGES_OPS_VERSION,
+	.alloc = p_alloc,
+	.free = p_free,
+};
+
 static const struct mmt_adapter test_pages = {
 	.abi_version = MMT_ADAPTER_ABI_VERSION,
 	.struct_size = sizeof(struct mmt_adapter),
@@ -898,7 +956,7 @@ static const struct mmt_adapter test_pages = {
 	.caps = MMT_CAP_PAGES | MMT_CAP_THREAD_SAFE,
 	.create = p_create,
 	.destroy = p_destroy,
-	.pages = { .alloc = p_alloc, .free = p_free },
+	.pages = &test_pages_ops,
 };
 
 static void small_machine(struct mmt_machine *m)

@@ -292,6 +292,14 @@ static int sb_free(void *state, void *addr, unsigned int order, uint32_t api)
 	return 0;
 }
 
+static const struct mmt_pages_ops simple_buddy_pages = {
+	.struct_size = sizeof(struct mmt_pages_ops),
+	.version = MMT_PAGES_OPS_VERSION,
+	.alloc = sb_alloc,
+	.free = sb_free,
+	.nr_orders = 0, /* every order of the arena it is given */
+};
+
 static const struct mmt_adapter simple_buddy = {
 	.abi_version = MMT_ADAPTER_ABI_VERSION,
 	.struct_size = sizeof(struct mmt_adapter),
@@ -309,7 +317,7 @@ static const struct mmt_adapter simple_buddy = {
 		MMT_CAP_THREAD_SAFE,
 	.create = sb_create,
 	.destroy = sb_destroy,
-	.pages = { .alloc = sb_alloc, .free = sb_free },
+	.pages = &simple_buddy_pages,
 };
 
 #ifndef MMT_EXPORT
