@@ -1,0 +1,347 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * layers/pages.c - the pages layer of the executor: alloc_pages and
+ * friends on a PAGES adapter, under the page shadow (harness/shadow.c).
+ *
+ * Op outcomes (struct mmt_op_outcome, for differential runs):
+ *   must_fail     order >= nr_orders; with MMT_CAP_ZONES also a forbidden
+ *                 zone combination or no populated allowed zone (the
+ *                 shadow's own must-fail rules, restated here);
+ *   must_succeed  only when the strict oracle applies (POLICY_BUDDY or
+ *                 opts->strict) to an order below the pages->nr_orders
+ *                 the allocator declares (0: every order of the arena):
+ *                 not must_fail and mmt_shadow_find_free() finds a free
+ *                 aligned range of the order in an allowed zone, scanned
+ *                 after the slot's old block (if any) was freed and
+ *                 before the allocation is recorded. The scan runs only
+ *                 when the caller asks for an outcome;
+ *   pfn           block offset from the arena base in pages (UINT64_MAX
+ *                 when the allocation failed or the address lies outside
+ *                 the arena); order as allocated; zone from the shadow;
+ *   digest        for __GFP_ZERO (get_zeroed_page included): ZERO_DIGEST
+ *                 mixed with the block size when every byte SHADOW-ZERO
+ *                 reads is zero, else a hash of the first non-zero one
+ *                 and its offset; read before the shadow writes its fill
+ *                 (only when the caller asks for an outcome).
+ *   A free of a live slot: is_free, ok when the adapter accepted it, the
+ *   block's pfn/order/zone. An allocation into a live slot reports the
+ *   allocation only (is_free stays 0). Skipped ops set skipped.
+ *
+ * GFP: the adapter gets the mask the entry point really uses
+ * (mmt_shadow_effective_gfp(): get_free_page(s) and get_zeroed_page drop
+ * __GFP_HIGHMEM, get_zeroed_page adds __GFP_ZERO), so an allocator that
+ * ignores the api argument still sees the right request; the api is the
+ * op row's (harness/optable.c).
+ *
+ * Slot rules: an allocation into a live slot first frees the old block
+ * (by address, as free_pages would), then allocates; a free of an empty
+ * slot is skipped. free_page on a block of order > 0 frees it with
+ * free_pages and the block's order; a by-address free of a block in
+ * ZONE_HIGHMEM (no direct-map address) frees by page instead. At the end
+ * every live slot is freed by page in slot order. The state a report
+ * shows is the adapter's "buddyinfo" view.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "../exec_int.h"
+#include "../shadow.h"
+
+#define ZERO_DIGEST 0x7a65726f7a65726fULL /* "zerozero" */
+#define PAGES_SH(ex) ((struct mmt_shadow *)(ex)->ls[MMT_OPSET_PAGES])
+
+/* Free a live slot; api is the op's choice, adjusted as documented. */
+static int free_slot(struct mmt_exec *ex, size_t op_index, unsigned int slot,
+		     uint32_t api)
+{
+	const struct mmt_shadow_block *b = mmt_shadow_slot(PAGES_SH(ex), slot);
+	int ret;
+
+	if (api == MMT_API_FREE_PAGE && b->order != 0)
+		api = MMT_API_FREE_PAGES;
+	if (api != MMT_API_FREE_PAGES_PAGE && b->zone == MMT_ZONE_HIGHMEM)
+		api = MMT_API_FREE_PAGES_PAGE;
+	mmt_shadow_verify_fill(PAGES_SH(ex), op_index, slot, &ex->res.report);
+	mmt_shadow_trace_reset(PAGES_SH(ex));
+	ret = ex->ad->pages->free(ex->state, b->addr, b->order, api);
+	if (ret != 0)
+		mmt_report_add(&ex->res.report, op_index, "adapter",
+			       "ADAPTER-FREE",
+			       "free of s%u (pfn 0x%llx order %u) refused with "
+			       "%d",
+			       slot, (unsigned long long)b->pfn, b->order, ret);
+	ex->res.frees++;
+	mmt_shadow_release(PAGES_SH(ex), op_index, slot, &ex->res.report);
+	return ret;
+}
+
+static uint32_t alloc_api(unsigned int kind)
+{
+	return mmt_op_desc(kind)->api;
+}
+
+/* The request is impossible: the shadow's must-fail rules. */
+static int pages_must_fail(const struct mmt_exec *ex, uint32_t order,
+			   unsigned int allowed)
+{
+	if (order >= ex->arena.nr_orders)
+		return 1;
+	if (!(ex->ad->caps & MMT_CAP_ZONES))
+		return 0;
+	if (!allowed)
+		return 1;
+	for (uint32_t z = 0; z < ex->arena.nr_zones && z < MMT_NR_ZONE_TYPES;
+	     z++)
+		if (ex->arena.zones[z].present &&
+		    ex->arena.zones[z].type < MMT_NR_ZONE_TYPES &&
+		    (allowed & (1u << ex->arena.zones[z].type)))
+			return 0;
+	return 1;
+}
+
+/* pfn range [pfn, pfn + n) lies in one present range of the arena. */
+static int block_present(const struct mmt_arena *a, uint64_t pfn, uint64_t n)
+{
+	for (uint32_t i = 0; i < a->nr_present && i < MMT_MAX_RANGES; i++) {
+		const struct mmt_pfn_range *r = &a->present[i];
+
+		if (pfn >= r->start_pfn && pfn < r->start_pfn + r->nr_pages)
+			return n <= r->start_pfn + r->nr_pages - pfn;
+	}
+	return 0;
+}
+
+/* Arena-relative pfn of addr, UINT64_MAX outside the arena. */
+static uint64_t pfn_of(const struct mmt_arena *a, const void *addr)
+{
+	uintptr_t base = (uintptr_t)a->base, at = (uintptr_t)addr;
+	uint64_t pfn;
+
+	if (!addr || at < base || !a->page_size)
+		return UINT64_MAX;
+	pfn = (uint64_t)(at - base) / a->page_size;
+	return pfn < a->nr_pfns ? pfn : UINT64_MAX;
+}
+
+/*
+ * Digest of the zero promise of a block at addr, read before the shadow
+ * writes its fill, over the bytes SHADOW-ZERO reads
+ * (mmt_shadow_zero_probe: all of a block of up to 16 pages, where any
+ * cookie lies beyond; a full read of a 4 MiB block cost more than the rest
+ * of a fuzz input): ZERO_DIGEST mixed with the size when they are all
+ * zero, else a hash of the offset and value of the first non-zero one.
+ */
+static uint64_t zero_digest(const struct mmt_exec *ex, const void *addr,
+			    uint32_t order)
+{
+	const struct mmt_arena *a = &ex->arena;
+	uint64_t n = 1ULL << order, pfn = pfn_of(a, addr);
+	uint64_t bytes = n * a->page_size, i;
+	const uint8_t *p = addr;
+
+	/* Page alignment is relative to the arena base (pfn_of() checked
+	 * addr >= base): the base itself need not be page aligned. */
+	if (pfn == UINT64_MAX ||
+	    ((uintptr_t)addr - (uintptr_t)a->base) % a->page_size ||
+	    !block_present(a, pfn, n))
+		return mmt_mix64(~ZERO_DIGEST ^ bytes);
+	i = mmt_shadow_zero_probe(PAGES_SH(ex), pfn, n);
+	if (i < bytes)
+		return mmt_mix64(mmt_mix64(i) ^ p[i] ^ bytes);
+	return mmt_mix64(ZERO_DIGEST ^ bytes);
+}
+
+static void pages_alloc_op(struct mmt_exec *ex, size_t i,
+			   const struct mmt_op *op, unsigned int slot,
+			   struct mmt_op_outcome *oc)
+{
+	FILE *t = ex->o.trace;
+	const struct mmt_shadow_block *b = mmt_shadow_slot(PAGES_SH(ex), slot);
+	unsigned int order = (op->kind == MMT_OP_ALLOC_PAGES ||
+			      op->kind == MMT_OP_GET_FREE_PAGES) ?
+				     op->order :
+				     0;
+	uint32_t eff = mmt_shadow_effective_gfp(op->kind, op->gfp);
+	void *addr = NULL;
+	int ret;
+
+	if (b->live) {
+		if (t)
+			fprintf(t,
+				" (s%u held pfn 0x%llx order %u: freed first)",
+				slot, (unsigned long long)b->pfn, b->order);
+		free_slot(ex, i, slot, MMT_API_FREE_PAGES);
+	}
+	if (oc) {
+		unsigned int allowed =
+			mmt_shadow_allowed_zones(&ex->arena, eff);
+
+		oc->is_alloc = 1;
+		oc->order = order;
+		oc->must_fail = pages_must_fail(ex, order, allowed);
+		if (ex->strict && !oc->must_fail &&
+		    mmt_shadow_order_served(PAGES_SH(ex), order)) {
+			unsigned int scan =
+				(ex->ad->caps & MMT_CAP_ZONES) ?
+					allowed :
+					(1u << MMT_NR_ZONE_TYPES) - 1;
+
+			oc->must_succeed = mmt_shadow_find_free(PAGES_SH(ex),
+								order,
+								scan) >= 0;
+		}
+	}
+	mmt_shadow_trace_reset(PAGES_SH(ex));
+	ret = ex->ad->pages->alloc(ex->state, order, eff, alloc_api(op->kind),
+				   &addr);
+	if (ret != 0) {
+		mmt_report_add(&ex->res.report, i, "adapter", "ADAPTER-ALLOC",
+			       "alloc returned error %d", ret);
+		addr = NULL;
+	}
+	if (addr) {
+		ex->res.allocs++;
+		mmt_arena_touch(&ex->lease, addr,
+				order < 40 ? ex->arena.page_size << order : 0);
+	} else {
+		ex->res.alloc_fails++;
+	}
+	if (oc) {
+		oc->ok = addr != NULL;
+		oc->pfn = pfn_of(&ex->arena, addr);
+		if (addr && (eff & MMT_GFP_ZERO) && order < 63) {
+			oc->has_digest = 1;
+			oc->digest = zero_digest(ex, addr, order);
+		}
+	}
+	mmt_shadow_alloc(PAGES_SH(ex), i, slot, op->kind, order, op->gfp, addr,
+			 &ex->res.report);
+	if (oc && b->live)
+		oc->zone = b->zone;
+	if (t) {
+		if (!addr)
+			fprintf(t, " -> NULL\n");
+		else if (b->live)
+			fprintf(t, " -> pfn 0x%llx\n",
+				(unsigned long long)b->pfn);
+		else
+			fprintf(t, " -> %p (untracked)\n", addr);
+	}
+}
+
+static void pages_free_op(struct mmt_exec *ex, size_t i,
+			  const struct mmt_op *op, unsigned int slot,
+			  struct mmt_op_outcome *oc)
+{
+	FILE *t = ex->o.trace;
+	const struct mmt_shadow_block *b = mmt_shadow_slot(PAGES_SH(ex), slot);
+	int ret;
+
+	if (!b->live) {
+		if (t)
+			fprintf(t, " -> skipped (s%u is empty)\n", slot);
+		if (oc)
+			oc->skipped = 1;
+		return;
+	}
+	if (t)
+		fprintf(t, " -> freed pfn 0x%llx order %u\n",
+			(unsigned long long)b->pfn, b->order);
+	if (oc) {
+		oc->is_free = 1;
+		oc->pfn = b->pfn;
+		oc->order = b->order;
+		oc->zone = b->zone;
+	}
+	ret = free_slot(ex, i, slot, alloc_api(op->kind));
+	if (oc)
+		oc->ok = ret == 0;
+}
+
+static void pages_op(struct mmt_exec *ex, size_t i, const struct mmt_op *op,
+		     unsigned int slot, struct mmt_op_outcome *oc)
+{
+	switch (op->kind) {
+	case MMT_OP_ALLOC_PAGES:
+	case MMT_OP_ALLOC_PAGE:
+	case MMT_OP_GET_FREE_PAGES:
+	case MMT_OP_GET_FREE_PAGE:
+	case MMT_OP_GET_ZEROED_PAGE:
+		pages_alloc_op(ex, i, op, slot, oc);
+		break;
+	case MMT_OP_FREE_PAGES:
+	case MMT_OP_FREE_PAGES_PAGE:
+	case MMT_OP_FREE_PAGE:
+		pages_free_op(ex, i, op, slot, oc);
+		break;
+	default:
+		if (ex->o.trace)
+			fprintf(ex->o.trace, " -> skipped (not a PAGES op)\n");
+		if (oc)
+			oc->skipped = 1;
+		break;
+	}
+}
+
+static int pages_open(struct mmt_exec *ex, char *err, size_t errlen)
+{
+	struct mmt_shadow *sh = mmt_shadow_create(&ex->arena, ex->ad->caps,
+						  ex->strict, MMT_FILL_SEED);
+
+	if (!sh) {
+		snprintf(err, errlen, "out of memory for the shadow model");
+		return MMT_EXIT_ENV;
+	}
+	mmt_shadow_set_served_orders(sh, ex->ad->pages->nr_orders);
+	ex->ls[MMT_OPSET_PAGES] = sh;
+	if ((ex->ad->caps & MMT_CAP_TRACE) && ex->ad->set_trace)
+		ex->ad->set_trace(ex->state, 0, mmt_shadow_trace_event, sh);
+	return 0;
+}
+
+static void pages_teardown(struct mmt_exec *ex)
+{
+	for (unsigned int s = 0; s < MMT_NR_SLOTS; s++) {
+		const struct mmt_shadow_block *b =
+			mmt_shadow_slot(PAGES_SH(ex), s);
+
+		if (!b->live)
+			continue;
+		if (ex->o.trace)
+			fprintf(ex->o.trace,
+				"   end  free s%u -> freed pfn 0x%llx "
+				"order %u\n",
+				s, (unsigned long long)b->pfn, b->order);
+		ex->dirty = 1;
+		free_slot(ex, SIZE_MAX, s, MMT_API_FREE_PAGES_PAGE);
+	}
+}
+
+static void pages_state(struct mmt_exec *ex, char *buf, size_t len)
+{
+	if (ex->ad->dump)
+		ex->ad->dump(ex->state, "buddyinfo", buf, len);
+}
+
+static void pages_close(struct mmt_exec *ex)
+{
+	struct mmt_shadow *sh = PAGES_SH(ex);
+
+	if ((ex->ad->caps & MMT_CAP_TRACE) && ex->ad->set_trace)
+		ex->ad->set_trace(ex->state, 0, NULL, NULL);
+	/* The arena (a parked machine's RAM, a leased arena) outlives the
+	 * run: the shadow's cookies go, so the next run sees fresh RAM. */
+	mmt_shadow_clear_fills(sh);
+	mmt_shadow_destroy(sh);
+	ex->ls[MMT_OPSET_PAGES] = NULL;
+}
+
+const struct mmt_layer mmt_layer_pages = {
+	.name = "pages",
+	.set = MMT_OPSET_PAGES,
+	.open = pages_open,
+	.step = pages_op,
+	.teardown = pages_teardown,
+	.state = pages_state,
+	.close = pages_close,
+};
