@@ -11,7 +11,7 @@
  * the highest zone allowed. Zone types the profile lacks collapse the way
  * the kernel's OPT_ZONE_* do: HIGHMEM is NORMAL on x86_64, DMA32 is NORMAL
  * on x86_32. MOVABLE|HIGHMEM would be ZONE_MOVABLE, which this machine
- * does not have (later issue): it falls to the highest real zone.
+ * does not have (not modelled yet): it falls to the highest real zone.
  *
  * show_gfp_flags: walk a fixed list of named masks, composites first and
  * most bits first; print every name whose whole mask is still present,

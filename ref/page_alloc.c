@@ -3,7 +3,7 @@
  * ref/page_alloc.c - the binary buddy allocator.
  *
  * Models mm/page_alloc.c of Linux 6.12 without watermarks, per-CPU page
- * lists, migratetypes, compaction or reclaim (later issues): every
+ * lists, migratetypes, compaction or reclaim (not modelled yet): every
  * allocation is MIGRATE_UNMOVABLE and goes straight to the free lists.
  *
  * Algorithm:

@@ -182,8 +182,8 @@ struct mmt_adapter_info {
 const struct mmt_adapter_info *mmt_adapters_builtin(size_t *n);
 
 /*
- * Resolve "NAME[:options]" (a built-in) or "PATH.so[:options]" (a plug-in,
- * plug-in issue). On success *ad and *options (pointing into a static copy
+ * Resolve "NAME[:options]" (a built-in) or "PATH.so[:options]" (a plug-in).
+ * On success *ad and *options (pointing into a static copy
  * or into spec) are set and 0 returned; otherwise MMT_EXIT_USAGE or
  * MMT_EXIT_ENV with err naming the problem.
  */

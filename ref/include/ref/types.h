@@ -84,9 +84,9 @@ struct ref_list_head {
 enum ref_pageflags {
 	REF_PG_reserved = 0, /* never handed to the buddy (holes, memblock) */
 	REF_PG_buddy = 1, /* head of a free block on free_area[private] */
-	REF_PG_head = 2, /* compound head (later issues) */
-	REF_PG_tail = 3, /* compound tail (later issues) */
-	REF_PG_slab = 4, /* owned by a slab cache (later issues) */
+	REF_PG_head = 2, /* compound head (not used yet) */
+	REF_PG_tail = 3, /* compound tail (not used yet) */
+	REF_PG_slab = 4, /* owned by a slab cache (not used yet) */
 	REF_PG_owner = 5, /* page_owner: head of a live allocation */
 	REF_PG_highmem = 6, /* lies in ZONE_HIGHMEM: no permanent mapping */
 	REF_NR_PAGEFLAGS
