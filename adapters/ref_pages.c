@@ -5,13 +5,14 @@
  *
  * create: a struct ref_config from env->machine (profile, era, page size,
  * orders, CPUs, banks and reserved ranges, pfns turned into bytes), then
- * the options string (ref_config_parse() syntax) on top; ref_mm_create()
+ * the options string (ref_config_parse() syntax, e.g. mem=) on top:
+ * mmt_ref_pages_config(), which dump and bench use too; ref_mm_create()
  * failing with -1 (bad config) gives -EINVAL, -2 (memfd/mmap) -ENOMEM,
  * with ref's message either way.
  *
  * arena: the harness window (ref_phys_window(): every pfn, highmem too,
  * at phys + pfn * page_size), the banks as present ranges, the profile's
- * zones with their spans, and as reserved the configured ranges (rounded
+ * zone types (mmt_profile_zone_types) with the spans ref gave them, and as reserved the configured ranges (rounded
  * outward to pages) when they account for every page ref kept from the
  * buddy (present - managed, O(1)); otherwise the runs of PG_reserved pages
  * read from mem_map (more than MMT_MAX_RANGES runs: the configured ones).
@@ -50,6 +51,7 @@
 #include <mmtorture/exec.h>
 
 #include "mmt_internal.h"
+#include "ref_pages.h"
 
 #include <ref/check.h>
 #include <ref/gfp.h>
@@ -261,37 +263,42 @@ static void reuse_put(struct ref_mm *mm, const struct ref_config *c)
 
 /* ------------------------------------------------------------ adapter */
 
+int mmt_ref_pages_config(const struct mmt_machine *m, const char *options,
+			 struct ref_config *c, char *err, size_t errlen)
+{
+	ref_config_init(c);
+	c->profile = m->profile == MMT_PROFILE_X86_32 ? REF_PROFILE_X86_32 :
+							REF_PROFILE_X86_64;
+	c->era = m->era == MMT_ERA_2_6 ? REF_ERA_2_6 : REF_ERA_6_12;
+	c->page_shift = m->page_shift;
+	c->nr_orders = m->nr_orders;
+	c->nr_cpus = m->nr_cpus;
+	c->nr_banks = 0;
+	for (uint32_t i = 0; i < m->nr_banks && i < REF_MAX_BANKS; i++) {
+		c->banks[i].start = m->banks[i].start_pfn << m->page_shift;
+		c->banks[i].size = m->banks[i].nr_pages << m->page_shift;
+		c->nr_banks++;
+	}
+	c->nr_reserved = 0;
+	for (uint32_t i = 0; i < m->nr_reserved && i < REF_MAX_RESERVED; i++) {
+		c->reserved[i].start = m->reserved[i].start_pfn
+				       << m->page_shift;
+		c->reserved[i].size = m->reserved[i].nr_pages << m->page_shift;
+		c->nr_reserved++;
+	}
+	if (options && options[0] && ref_config_parse(c, options, err, errlen))
+		return -1;
+	return ref_config_validate(c, err, errlen) ? -1 : 0;
+}
+
 static int rp_create(const struct mmt_adapter_env *env, void **state, char *err,
 		     size_t errlen)
 {
-	const struct mmt_machine *m = &env->machine;
 	struct ref_config c;
 	struct ref_pages *rp;
 	int ret;
 
-	ref_config_init(&c);
-	c.profile = m->profile == MMT_PROFILE_X86_32 ? REF_PROFILE_X86_32 :
-						       REF_PROFILE_X86_64;
-	c.era = m->era == MMT_ERA_2_6 ? REF_ERA_2_6 : REF_ERA_6_12;
-	c.page_shift = m->page_shift;
-	c.nr_orders = m->nr_orders;
-	c.nr_cpus = m->nr_cpus;
-	c.nr_banks = 0;
-	for (uint32_t i = 0; i < m->nr_banks && i < REF_MAX_BANKS; i++) {
-		c.banks[i].start = m->banks[i].start_pfn << m->page_shift;
-		c.banks[i].size = m->banks[i].nr_pages << m->page_shift;
-		c.nr_banks++;
-	}
-	c.nr_reserved = 0;
-	for (uint32_t i = 0; i < m->nr_reserved && i < REF_MAX_RESERVED; i++) {
-		c.reserved[i].start = m->reserved[i].start_pfn << m->page_shift;
-		c.reserved[i].size = m->reserved[i].nr_pages << m->page_shift;
-		c.nr_reserved++;
-	}
-	if (env->options && env->options[0] &&
-	    ref_config_parse(&c, env->options, err, errlen))
-		return -EINVAL;
-	if (ref_config_validate(&c, err, errlen))
+	if (mmt_ref_pages_config(&env->machine, env->options, &c, err, errlen))
 		return -EINVAL;
 	rp = rp_state_alloc();
 	if (!rp) {
@@ -422,16 +429,9 @@ static uint64_t config_reserved(struct ref_mm *mm, struct mmt_arena *a)
 
 static int rp_arena(void *state, struct mmt_arena *a)
 {
-	static const uint32_t x86_64_types[3] = { MMT_ZONE_DMA, MMT_ZONE_DMA32,
-						  MMT_ZONE_NORMAL };
-	static const uint32_t x86_32_types[3] = { MMT_ZONE_DMA, MMT_ZONE_NORMAL,
-						  MMT_ZONE_HIGHMEM };
 	struct ref_pages *rp = state;
 	struct ref_mm *mm = rp->mm;
-	const uint32_t *types = mm->config.profile == REF_PROFILE_X86_32 ?
-					x86_32_types :
-					x86_64_types;
-
+	uint32_t types[MMT_NR_ZONE_TYPES];
 	uint64_t kept = 0;
 
 	memset(a, 0, sizeof(*a));
@@ -439,8 +439,13 @@ static int rp_arena(void *state, struct mmt_arena *a)
 	a->nr_pfns = mm->max_pfn;
 	a->page_size = mm->page_size;
 	a->nr_orders = mm->config.nr_orders;
-	a->nr_zones = 3;
-	for (unsigned int i = 0; i < 3; i++) {
+	/* the profile's zone types from the harness's model, spans as ref
+	 * built them */
+	a->nr_zones = mmt_profile_zone_types(
+		mm->config.profile == REF_PROFILE_X86_32 ? MMT_PROFILE_X86_32 :
+							   MMT_PROFILE_X86_64,
+		types);
+	for (unsigned int i = 0; i < a->nr_zones; i++) {
 		const struct ref_zone *z = &mm->zones[types[i]];
 
 		kept += z->present_pages - z->managed_pages;

@@ -2,14 +2,11 @@
 /*
  * harness/mmt_internal.h - helpers shared by the harness's own files (private).
  *
- * Grouped by the file that defines them. Nothing here includes ref/.
+ * Grouped by the file that defines them. Nothing here includes ref/. The
+ * machine model (spec, rules, zone layout, allowed zones) is
+ * <mmtorture/machine.h>.
  *
- * text.c: the machine spec, the text after "machine " in a text program
- *   and the payload of the binary escape header ("profile=x86_64 era=6.12
- *   page=4K orders=11 cpus=1 bank=32M@0 bank=32M@4G reserve=4K@0").
  * ops.c: program equality (tests and the round-trip property).
- * shadow.c: zone layout of a machine (the arena of an adapter that does
- *   not build its own).
  * arena.c: arenas leased and parked across runs, reuse on/off, the
  *   zero scan.
  */
@@ -20,63 +17,14 @@
 #include <stdint.h>
 
 #include <mmtorture/adapter.h>
+#include <mmtorture/machine.h>
 #include <mmtorture/ops.h>
-
-/* Highest byte address a machine may span: 1 TiB, the reference's limit. */
-#define MMT_MACHINE_MAX_BYTES (1ULL << 40)
-#define MMT_MACHINE_MAX_CPUS 64u
-#define MMT_MACHINE_MAX_ORDERS 16u
-
-/* A parse error inside a machine spec: 1-based column in the spec. */
-struct mmt_spec_error {
-	unsigned int column;
-	char field[32];
-	char message[200];
-};
-
-/* ---------------------------------------------------------------- text.c */
-
-/*
- * Parse a machine spec (len bytes, need not be NUL terminated). Keys
- * missing keep mmt_machine_default()'s values; without bank= or ram= the
- * default bank stays. Returns 0, or -1 with *e filled.
- */
-int mmt_machine_parse_spec(const char *s, size_t len, struct mmt_machine *m,
-			   struct mmt_spec_error *e);
-/* Canonical spec of m (every key). Returns the full length. */
-size_t mmt_machine_format_spec(const struct mmt_machine *m, char *buf,
-			       size_t len);
-/*
- * Rules every machine obeys: page_shift 12 or 13, 1..16 orders, 1..64
- * CPUs, 1..8 sorted disjoint non-empty banks below 1 TiB, at least one
- * top-order block of RAM, reserved ranges non-empty and inside the span.
- * Returns 0, or -1 with field and message set (e may be NULL).
- */
-int mmt_machine_check(const struct mmt_machine *m, struct mmt_spec_error *e);
-/* Size in the spec's spelling: largest of T/G/M/K dividing it exactly. */
-size_t mmt_size_format(uint64_t bytes, char *buf, size_t len);
 
 /* ---------------------------------------------------------------- ops.c */
 
-int mmt_machine_equal(const struct mmt_machine *a, const struct mmt_machine *b);
 int mmt_op_equal(const struct mmt_op *a, const struct mmt_op *b);
 /* Same machine, check_every, op set and ops (the line field is ignored). */
 int mmt_prog_equal(const struct mmt_prog *a, const struct mmt_prog *b);
-/* Total present pages of a machine. */
-uint64_t mmt_machine_present_pages(const struct mmt_machine *m);
-
-/* ---------------------------------------------------------------- shadow.c */
-
-/*
- * Describe the arena a machine gives an adapter without OWN_ARENA: base is
- * pfn 0, zones from the profile (x86_64: DMA < 16M <= DMA32 < 4G <=
- * NORMAL; x86_32: DMA < 16M <= NORMAL < 896M <= HIGHMEM), each zone's
- * span clipped to the present pages inside it.
- */
-void mmt_arena_from_machine(const struct mmt_machine *m, void *base,
-			    struct mmt_arena *a);
-/* One past the highest present pfn. */
-uint64_t mmt_machine_end_pfn(const struct mmt_machine *m);
 
 /* ---------------------------------------------------------------- arena.c */
 

@@ -12,7 +12,7 @@
  *                program of that id with no ops, which no target runs.
  *   byte 1       machine: 0..0xFE -> layout table[b % 8]; 0xFF -> escape:
  *                u16 LE length, then that many bytes of a machine spec
- *                (harness/text.c); a spec that does not parse gives the
+ *                (harness/machine.c); a spec that does not parse gives the
  *                default machine.
  *   byte 2       (table form only) shape: bits 0-2 orders {11 x6, 9, 12},
  *                bits 3-4 page (3 = 8K, else 4K), bits 5-7 profile/era
@@ -135,19 +135,6 @@ static const struct reserve_choice reserves[16] = {
 
 /* ------------------------------------------------------------ programs */
 
-void mmt_machine_default(struct mmt_machine *m)
-{
-	memset(m, 0, sizeof(*m));
-	m->profile = 0;
-	m->era = 0;
-	m->page_shift = 12;
-	m->nr_orders = 11;
-	m->nr_cpus = 1;
-	m->nr_banks = 1;
-	m->banks[0].start_pfn = 0;
-	m->banks[0].nr_pages = (64 * MIB) >> 12;
-}
-
 void mmt_prog_init(struct mmt_prog *p, enum mmt_opset set)
 {
 	memset(p, 0, sizeof(*p));
@@ -181,35 +168,6 @@ int mmt_prog_push(struct mmt_prog *p, const struct mmt_op *op)
 	}
 	p->ops[p->nr_ops++] = *op;
 	return 0;
-}
-
-uint64_t mmt_machine_present_pages(const struct mmt_machine *m)
-{
-	uint64_t n = 0;
-
-	for (uint32_t i = 0; i < m->nr_banks && i < MMT_MAX_RANGES; i++)
-		n += m->banks[i].nr_pages;
-	return n;
-}
-
-int mmt_machine_equal(const struct mmt_machine *a, const struct mmt_machine *b)
-{
-	if (a->profile != b->profile || a->era != b->era ||
-	    a->page_shift != b->page_shift || a->nr_orders != b->nr_orders ||
-	    a->nr_cpus != b->nr_cpus || a->nr_banks != b->nr_banks ||
-	    a->nr_reserved != b->nr_reserved)
-		return 0;
-	if (a->nr_banks > MMT_MAX_RANGES || a->nr_reserved > MMT_MAX_RANGES)
-		return 0;
-	for (uint32_t i = 0; i < a->nr_banks; i++)
-		if (a->banks[i].start_pfn != b->banks[i].start_pfn ||
-		    a->banks[i].nr_pages != b->banks[i].nr_pages)
-			return 0;
-	for (uint32_t i = 0; i < a->nr_reserved; i++)
-		if (a->reserved[i].start_pfn != b->reserved[i].start_pfn ||
-		    a->reserved[i].nr_pages != b->reserved[i].nr_pages)
-			return 0;
-	return 1;
 }
 
 int mmt_op_equal(const struct mmt_op *a, const struct mmt_op *b)

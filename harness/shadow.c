@@ -95,87 +95,12 @@ struct mmt_shadow {
 	struct shadow_ev ev[MAX_TRACE];
 };
 
-static const char *const zone_names[MMT_NR_ZONE_TYPES] = { "DMA", "DMA32",
-							   "Normal",
-							   "HighMem" };
-
-static const char *zname(int z)
-{
-	return z >= 0 && z < MMT_NR_ZONE_TYPES ? zone_names[z] : "none";
-}
-
 static uint64_t mix64(uint64_t x)
 {
 	x += 0x9e3779b97f4a7c15ULL;
 	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
 	x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
 	return x ^ (x >> 31);
-}
-
-/* ------------------------------------------------------------ arena */
-
-void mmt_arena_from_machine(const struct mmt_machine *m, void *base,
-			    struct mmt_arena *a)
-{
-	static const uint64_t x86_64_lim[3] = { 16ULL << 20, 4ULL << 30,
-						UINT64_MAX };
-	static const uint64_t x86_32_lim[3] = { 16ULL << 20, 896ULL << 20,
-						UINT64_MAX };
-	static const uint32_t x86_64_types[3] = { MMT_ZONE_DMA, MMT_ZONE_DMA32,
-						  MMT_ZONE_NORMAL };
-	static const uint32_t x86_32_types[3] = { MMT_ZONE_DMA, MMT_ZONE_NORMAL,
-						  MMT_ZONE_HIGHMEM };
-	const uint64_t *lim = m->profile ? x86_32_lim : x86_64_lim;
-	const uint32_t *types = m->profile ? x86_32_types : x86_64_types;
-	uint64_t lo = 0;
-
-	memset(a, 0, sizeof(*a));
-	a->base = base;
-	a->nr_pfns = mmt_machine_end_pfn(m);
-	a->page_size = 1ULL << m->page_shift;
-	a->nr_orders = m->nr_orders;
-	a->nr_zones = 3;
-	for (unsigned int z = 0; z < 3; z++) {
-		uint64_t hi = lim[z] == UINT64_MAX ? UINT64_MAX :
-						     lim[z] >> m->page_shift;
-		uint64_t first = UINT64_MAX, last = 0;
-		struct mmt_arena_zone *az = &a->zones[z];
-
-		for (uint32_t i = 0; i < m->nr_banks && i < MMT_MAX_RANGES;
-		     i++) {
-			uint64_t s = m->banks[i].start_pfn;
-			uint64_t e = s + m->banks[i].nr_pages;
-
-			if (s < lo)
-				s = lo;
-			if (e > hi)
-				e = hi;
-			if (s >= e)
-				continue;
-			if (s < first)
-				first = s;
-			if (e > last)
-				last = e;
-		}
-		az->type = types[z];
-		if (first == UINT64_MAX) {
-			az->present = 0;
-			az->start_pfn = az->end_pfn =
-				lo < a->nr_pfns ? lo : a->nr_pfns;
-		} else {
-			az->present = 1;
-			az->start_pfn = first;
-			az->end_pfn = last;
-		}
-		lo = hi;
-	}
-	a->nr_present = m->nr_banks < MMT_MAX_RANGES ? m->nr_banks :
-						       MMT_MAX_RANGES;
-	memcpy(a->present, m->banks, sizeof(a->present[0]) * a->nr_present);
-	a->nr_reserved = m->nr_reserved < MMT_MAX_RANGES ? m->nr_reserved :
-							   MMT_MAX_RANGES;
-	memcpy(a->reserved, m->reserved,
-	       sizeof(a->reserved[0]) * a->nr_reserved);
 }
 
 /* ------------------------------------------------------------ gfp zones */
@@ -193,47 +118,10 @@ uint32_t mmt_shadow_effective_gfp(unsigned int kind, uint32_t gfp)
 	}
 }
 
-static int arena_has_type(const struct mmt_arena *a, uint32_t t)
-{
-	for (uint32_t i = 0; i < a->nr_zones && i < MMT_NR_ZONE_TYPES; i++)
-		if (a->zones[i].type == t)
-			return 1;
-	return 0;
-}
-
-unsigned int mmt_shadow_allowed_zones(const struct mmt_arena *a, uint32_t gfp)
-{
-	int dma = !!(gfp & MMT_GFP_DMA), dma32 = !!(gfp & MMT_GFP_DMA32);
-	int high = !!(gfp & MMT_GFP_HIGHMEM);
-	uint32_t top = MMT_ZONE_NORMAL;
-	unsigned int mask = 0;
-
-	if (dma + dma32 + high > 1)
-		return 0; /* GFP_ZONE_BAD */
-	if (a->nr_zones == 0)
-		return (1u << MMT_NR_ZONE_TYPES) - 1;
-	if (dma && arena_has_type(a, MMT_ZONE_DMA))
-		top = MMT_ZONE_DMA;
-	else if (dma32 && arena_has_type(a, MMT_ZONE_DMA32))
-		top = MMT_ZONE_DMA32;
-	else if (high && arena_has_type(a, MMT_ZONE_HIGHMEM))
-		top = MMT_ZONE_HIGHMEM;
-	for (uint32_t t = 0; t <= top; t++)
-		if (arena_has_type(a, t))
-			mask |= 1u << t;
-	return mask;
-}
-
 /* The populated zone holding pfn, or -1. */
 static int zone_of(const struct mmt_shadow *s, uint64_t pfn)
 {
-	for (uint32_t i = 0; i < s->a.nr_zones && i < MMT_NR_ZONE_TYPES; i++) {
-		const struct mmt_arena_zone *z = &s->a.zones[i];
-
-		if (z->present && pfn >= z->start_pfn && pfn < z->end_pfn)
-			return (int)z->type;
-	}
-	return -1;
+	return mmt_arena_zone_of(&s->a, pfn);
 }
 
 /* ------------------------------------------------------------ ownership */
@@ -788,7 +676,7 @@ int mmt_shadow_alloc(struct mmt_shadow *s, size_t op_index, unsigned int slot,
 		     void *addr, struct mmt_report *r)
 {
 	uint32_t eff = mmt_shadow_effective_gfp(kind, gfp);
-	unsigned int allowed = mmt_shadow_allowed_zones(&s->a, eff);
+	unsigned int allowed = mmt_arena_allowed_zones(&s->a, eff);
 	const char *why = must_fail(s, order, eff, allowed);
 	unsigned long before = r->total;
 	uintptr_t base = (uintptr_t)s->a.base, at = (uintptr_t)addr;
@@ -819,7 +707,7 @@ int mmt_shadow_alloc(struct mmt_shadow *s, size_t op_index, unsigned int slot,
 				"and aligned",
 				order, g, (unsigned long long)f,
 				(unsigned long long)f + (1ULL << order) - 1,
-				zname(zone_of(s, (uint64_t)f)));
+				mmt_zone_name(zone_of(s, (uint64_t)f)));
 		}
 		return 0;
 	}
@@ -886,14 +774,14 @@ int mmt_shadow_alloc(struct mmt_shadow *s, size_t op_index, unsigned int slot,
 				       "block pfn 0x%llx order %u is not "
 				       "inside one zone (%s .. %s)",
 				       (unsigned long long)pfn, order,
-				       zname(z1), zname(z2));
+				       mmt_zone_name(z1), mmt_zone_name(z2));
 		} else if (allowed && !(allowed & (1u << z1))) {
 			mmt_gfp_format(eff, g, sizeof(g));
 			mmt_report_add(r, op_index, "shadow", "SHADOW-ZONE",
 				       "block pfn 0x%llx order %u is in zone "
 				       "%s, which %s does not allow",
 				       (unsigned long long)pfn, order,
-				       zname(z1), g);
+				       mmt_zone_name(z1), g);
 		}
 	}
 	{

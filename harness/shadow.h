@@ -25,6 +25,7 @@
 
 #include <mmtorture/adapter.h>
 #include <mmtorture/exec.h>
+#include <mmtorture/machine.h>
 
 struct mmt_shadow;
 
@@ -79,15 +80,6 @@ const struct mmt_shadow_block *mmt_shadow_slot(const struct mmt_shadow *s,
  * __GFP_ZERO.
  */
 uint32_t mmt_shadow_effective_gfp(unsigned int kind, uint32_t gfp);
-
-/*
- * The zones a mask allows on arena a, as a bit mask of zone types (bit t =
- * type t), following gfp_zone(): the highest zone from DMA/DMA32/HIGHMEM
- * (a type the arena does not have becomes NORMAL) and every lower type.
- * Returns 0 for a forbidden combination. Ignores whether zones are
- * populated.
- */
-unsigned int mmt_shadow_allowed_zones(const struct mmt_arena *a, uint32_t gfp);
 
 /*
  * Record the result of an allocation op: kind (enum mmt_op_kind), order

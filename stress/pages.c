@@ -23,10 +23,11 @@
  *                       has its bit set in an ownership bitmap over the
  *                       arena's pfns (atomic fetch-or at allocation,
  *                       fetch-and just before the free);
- *   STRESS-ZONE         (ZONES) the block crosses a zone or lies above the
- *                       highest zone its mask allows; an allocator without
- *                       ZONES treats the arena as one zone, so only
- *                       STRESS-RANGE applies to it;
+ *   STRESS-ZONE         (ZONES) the block crosses a zone or lies in a zone
+ *                       its mask does not allow (mmt_arena_allowed_zones:
+ *                       none for a forbidden combination); an allocator
+ *                       without ZONES treats the arena as one zone, so
+ *                       only STRESS-RANGE applies to it;
  *   STRESS-ZERO         a __GFP_ZERO / get_zeroed_page page head not zero;
  *   STRESS-FILL         the cookie (seed, thread, sequence, pfn, order)
  *                       written at the head of every page at allocation was
@@ -41,6 +42,7 @@
 #include <string.h>
 
 #include <mmtorture/adapter.h>
+#include <mmtorture/machine.h>
 
 #include "stress_int.h"
 
@@ -112,49 +114,6 @@ static uint64_t owner_update(struct pshared *ps, uint64_t pfn, uint64_t n,
 		p += len;
 	}
 	return first;
-}
-
-/* ------------------------------------------------------ zones */
-
-static int zone_of_pfn(const struct mmt_arena *a, uint64_t pfn)
-{
-	uint32_t i;
-
-	for (i = 0; i < a->nr_zones && i < MMT_NR_ZONE_TYPES; i++) {
-		const struct mmt_arena_zone *z = &a->zones[i];
-
-		if (z->present && pfn >= z->start_pfn && pfn < z->end_pfn)
-			return (int)z->type;
-	}
-	return -1;
-}
-
-static const char *zone_name(int z)
-{
-	static const char *const names[MMT_NR_ZONE_TYPES] = {
-		[MMT_ZONE_DMA] = "DMA",
-		[MMT_ZONE_DMA32] = "DMA32",
-		[MMT_ZONE_NORMAL] = "NORMAL",
-		[MMT_ZONE_HIGHMEM] = "HIGHMEM",
-	};
-
-	return z >= 0 && z < MMT_NR_ZONE_TYPES && names[z] ? names[z] : "none";
-}
-
-/*
- * The highest zone a mask may use (the kernel's gfp_zone(): DMA, else
- * DMA32, else HIGHMEM when movable-or-highmem allows it, else NORMAL),
- * mapped onto the zones this machine has. Lower zones are fallbacks.
- */
-static int highest_zone(const struct stress *s, uint32_t gfp)
-{
-	if (gfp & MMT_GFP_DMA)
-		return MMT_ZONE_DMA;
-	if (gfp & MMT_GFP_DMA32)
-		return s->has_dma32 ? MMT_ZONE_DMA32 : MMT_ZONE_NORMAL;
-	if ((gfp & MMT_GFP_HIGHMEM) && s->has_highmem)
-		return MMT_ZONE_HIGHMEM;
-	return MMT_ZONE_NORMAL;
 }
 
 /* 1 when every pfn of [pfn, pfn + n) is present and not reserved. */
@@ -393,8 +352,10 @@ static int accept_block(struct stress_worker *w, struct pblock *b)
 	/* A block that is ours but wrong is kept (and freed at the end);
 	 * the first thing found wrong with it is the one reported. */
 	if (s->ad->caps & MMT_CAP_ZONES) {
-		int zfirst = zone_of_pfn(a, b->pfn);
-		int zlast = zone_of_pfn(a, b->pfn + n - 1);
+		int zfirst = mmt_arena_zone_of(a, b->pfn);
+		int zlast = mmt_arena_zone_of(a, b->pfn + n - 1);
+		unsigned int allowed = mmt_arena_allowed_zones(a, b->gfp);
+		char zones[64];
 
 		if (zfirst < 0 || zfirst != zlast) {
 			mmt_stress_worker_violation(
@@ -402,18 +363,19 @@ static int accept_block(struct stress_worker *w, struct pblock *b)
 				"order-%u block at pfn %" PRIu64
 				" is not inside one zone: its first page is "
 				"in zone %s, its last in zone %s",
-				b->order, b->pfn, zone_name(zfirst),
-				zone_name(zlast));
+				b->order, b->pfn, mmt_zone_name(zfirst),
+				mmt_zone_name(zlast));
 			goto keep;
 		}
-		if (zfirst > highest_zone(s, b->gfp)) {
+		if (!(allowed & (1u << zfirst))) {
+			mmt_zone_mask_format(allowed, zones, sizeof(zones));
 			mmt_stress_worker_violation(
 				w, b->pfn, "STRESS-ZONE",
 				"order-%u block at pfn %" PRIu64
 				" lies in zone %s, but gfp 0x%x allows zones "
-				"up to %s",
-				b->order, b->pfn, zone_name(zfirst), b->gfp,
-				zone_name(highest_zone(s, b->gfp)));
+				"%s",
+				b->order, b->pfn, mmt_zone_name(zfirst), b->gfp,
+				zones);
 			goto keep;
 		}
 	}

@@ -20,8 +20,8 @@
  *
  * One run: one adapter instance is shared by all threads. A PAGES adapter
  * without OWN_ARENA gets an anonymous MAP_NORESERVE arena mapped here and
- * described from the machine (--machine: the text op format's machine
- * words, docs/op-format.md; default x86_64 with 64 MiB at 0 and 64 MiB at
+ * described from the machine model (--machine: the machine spec grammar,
+ * docs/op-format.md; default x86_64 with 64 MiB at 0 and 64 MiB at
  * 4 GiB, 32 + 32 MiB under ThreadSanitizer, CPU count raised to the thread
  * count). Thread i enters simulated CPU i and runs the scenario's step in
  * a loop; every 16 steps it frees what other threads handed it. Thread i's
@@ -76,6 +76,7 @@
 
 #include <mmtorture/adapter.h>
 #include <mmtorture/exec.h>
+#include <mmtorture/machine.h>
 #include <mmtorture/ops.h>
 
 #include "stress.h"
@@ -302,135 +303,36 @@ void mmt_stress_missing_caps(uint32_t need, uint32_t caps, char *buf,
 
 /* ------------------------------------------------------ the machine */
 
-/* Zone boundaries of a profile, in bytes: [lo, hi) per zone type. */
-static void profile_zone_bounds(uint32_t profile, uint64_t lo[], uint64_t hi[])
-{
-	int t;
-
-	for (t = 0; t < MMT_NR_ZONE_TYPES; t++)
-		lo[t] = hi[t] = 0;
-	lo[MMT_ZONE_DMA] = 0;
-	hi[MMT_ZONE_DMA] = 16ULL << 20;
-	if (profile == 1) { /* x86_32 */
-		lo[MMT_ZONE_NORMAL] = 16ULL << 20;
-		hi[MMT_ZONE_NORMAL] = 896ULL << 20;
-		lo[MMT_ZONE_HIGHMEM] = 896ULL << 20;
-		hi[MMT_ZONE_HIGHMEM] = UINT64_MAX;
-	} else {
-		lo[MMT_ZONE_DMA32] = 16ULL << 20;
-		hi[MMT_ZONE_DMA32] = 4ULL << 30;
-		lo[MMT_ZONE_NORMAL] = 4ULL << 30;
-		hi[MMT_ZONE_NORMAL] = UINT64_MAX;
-	}
-}
-
 /*
- * Describe (and map) the arena of an adapter without OWN_ARENA: pfn p at
- * base + p * page_size, zones by the profile's boundaries.
+ * Map the arena of an adapter without OWN_ARENA (aligned to a top-order
+ * block, as the executor's) and describe it from the machine model.
  */
 static int build_arena(const struct mmt_machine *m, struct mmt_arena *a,
 		       void **map, size_t *map_len, char *err, size_t errlen)
 {
-	uint64_t lo[MMT_NR_ZONE_TYPES], hi[MMT_NR_ZONE_TYPES];
-	uint64_t page = 1ULL << m->page_shift, end = 0;
-	uint32_t i;
-	int t;
-
-	memset(a, 0, sizeof(*a));
-	for (i = 0; i < m->nr_banks && i < MMT_MAX_RANGES; i++) {
-		uint64_t e = m->banks[i].start_pfn + m->banks[i].nr_pages;
-
-		if (e > end)
-			end = e;
-		a->present[a->nr_present++] = m->banks[i];
-	}
-	for (i = 0; i < m->nr_reserved && i < MMT_MAX_RANGES; i++)
-		a->reserved[a->nr_reserved++] = m->reserved[i];
-	if (!end) {
-		snprintf(err, errlen, "machine has no memory");
-		return -1;
-	}
-	/* aligned to a top-order block, as the executor's arena */
 	*map = mmt_arena_map(m, map_len);
 	if (*map == MAP_FAILED) {
 		*map = NULL;
 		snprintf(err, errlen, "mmap of a %" PRIu64 " MiB arena: %s",
-			 (end * page) >> 20, strerror(errno));
+			 (mmt_machine_end_pfn(m) << m->page_shift) >> 20,
+			 strerror(errno));
 		return -2;
 	}
-	a->base = *map;
-	a->nr_pfns = end;
-	a->page_size = page;
-	a->nr_orders = m->nr_orders;
-	profile_zone_bounds(m->profile, lo, hi);
-	for (t = 0; t < MMT_NR_ZONE_TYPES; t++) {
-		uint64_t zlo = UINT64_MAX, zhi = 0;
-
-		if (hi[t] == 0)
-			continue;
-		for (i = 0; i < a->nr_present; i++) {
-			uint64_t bs = a->present[i].start_pfn * page;
-			uint64_t be = bs + a->present[i].nr_pages * page;
-
-			if (bs < lo[t])
-				bs = lo[t];
-			if (be > hi[t])
-				be = hi[t];
-			if (bs >= be)
-				continue;
-			if (bs < zlo)
-				zlo = bs;
-			if (be > zhi)
-				zhi = be;
-		}
-		if (zlo >= zhi)
-			continue;
-		a->zones[a->nr_zones].type = (uint32_t)t;
-		a->zones[a->nr_zones].present = 1;
-		a->zones[a->nr_zones].start_pfn = zlo / page;
-		a->zones[a->nr_zones].end_pfn = zhi / page;
-		a->nr_zones++;
-	}
+	mmt_arena_from_machine(m, *map, a);
 	return 0;
 }
 
-/* --machine: "machine SPEC" through the text parser. 0, or -1 (printed). */
+/* --machine: the machine spec grammar. 0, or -1 (printed). */
 static int parse_machine(const char *spec, struct mmt_machine *m)
 {
-	static const char word[] = "machine ";
-	size_t n = strlen(spec);
-	struct mmt_parse_error perr;
-	struct mmt_prog prog;
-	char *text = malloc(sizeof(word) + n + 1);
-	int rc;
+	struct mmt_spec_error e;
+	char msg[300];
 
-	if (!text) {
-		fprintf(stderr, "stress: out of memory\n");
-		return -1;
-	}
-	memcpy(text, word, sizeof(word) - 1);
-	memcpy(text + sizeof(word) - 1, spec, n);
-	text[sizeof(word) - 1 + n] = '\n';
-	text[sizeof(word) + n] = '\0';
-	memset(&perr, 0, sizeof(perr));
-	mmt_prog_init(&prog, MMT_OPSET_PAGES);
-	rc = mmt_prog_parse_text(text, sizeof(word) + n, "--machine", &prog,
-				 &perr);
-	if (rc == 0) {
-		*m = prog.machine;
-	} else {
-		unsigned int col =
-			perr.column > sizeof(word) - 1 ?
-				perr.column - (unsigned int)(sizeof(word) - 1) :
-				1;
-
-		fprintf(stderr,
-			"stress: --machine '%s': column %u: field '%s': %s\n",
-			spec, col, perr.field, perr.message);
-	}
-	mmt_prog_free(&prog);
-	free(text);
-	return rc == 0 ? 0 : -1;
+	if (mmt_machine_parse_spec(spec, strlen(spec), m, &e) == 0)
+		return 0;
+	mmt_spec_error_format(&e, msg, sizeof(msg));
+	fprintf(stderr, "stress: --machine '%s': %s\n", spec, msg);
+	return -1;
 }
 
 static void default_machine(struct mmt_machine *m)
@@ -888,15 +790,6 @@ int mmt_stress_run(const struct mmt_adapter *ad,
 				ad->name);
 			rc = MMT_EXIT_ENV;
 			goto out_destroy;
-		}
-		for (i = 0; i < s->arena.nr_zones && i < MMT_NR_ZONE_TYPES;
-		     i++) {
-			if (!s->arena.zones[i].present)
-				continue;
-			s->has_dma32 |= s->arena.zones[i].type ==
-					MMT_ZONE_DMA32;
-			s->has_highmem |= s->arena.zones[i].type ==
-					  MMT_ZONE_HIGHMEM;
 		}
 	}
 	s->inbox = calloc(s->nr_threads, sizeof(*s->inbox));

@@ -120,9 +120,8 @@ struct stress {
 	pthread_mutex_t serial;
 	const char *where_name; /* "pfn" or "addr" in reports */
 
-	/* PAGES: the arena and whether it has these zones. */
+	/* PAGES: the arena. */
 	struct mmt_arena arena;
-	int has_dma32, has_highmem;
 
 	struct stress_inbox *inbox; /* one per thread */
 	struct stress_worker *workers;

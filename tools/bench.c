@@ -21,9 +21,11 @@
 #include <string.h>
 #include <time.h>
 
+#include <mmtorture/machine.h>
 #include <ref/check.h>
 #include <ref/mm.h>
 
+#include "../adapters/ref_pages.h"
 #include "cli.h"
 
 #if defined(__has_feature)
@@ -44,8 +46,8 @@
 
 #define BENCH_PAIRS_DEFAULT 1000000u
 #define BENCH_PAIRS_QUICK 50000u
+/* Machine specs (machine.h's grammar, as --machine everywhere). */
 #define BENCH_PAIR_RAM "ram=256M"
-#define BENCH_PAIR_RAM_BYTES (256ull << 20)
 
 enum {
 	OPT_QUICK = 1,
@@ -81,16 +83,26 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+/* The machine of spec, as the harness reads it and ref-pages builds it. */
+static int spec_machine(const char *spec, struct mmt_machine *m)
+{
+	mmt_machine_default(m);
+	return mmt_cli_parse_machine("bench", spec, m) ? MMT_EXIT_USAGE :
+							 MMT_EXIT_OK;
+}
+
 static int make_machine(const char *spec, struct ref_mm **mm)
 {
+	struct mmt_machine m;
 	struct ref_config cfg;
 	char err[256];
-	int rc;
+	int rc = spec_machine(spec, &m);
 
-	ref_config_init(&cfg);
+	if (rc != MMT_EXIT_OK)
+		return rc;
 	err[0] = 0;
-	if (ref_config_parse(&cfg, spec, err, sizeof(err)) != 0) {
-		mmt_cli_error("bench", "config '%s': %s", spec, err);
+	if (mmt_ref_pages_config(&m, "", &cfg, err, sizeof(err)) != 0) {
+		mmt_cli_error("bench", "machine '%s': %s", spec, err);
 		return MMT_EXIT_USAGE;
 	}
 	rc = ref_mm_create(&cfg, mm, err, sizeof(err));
@@ -158,12 +170,9 @@ static int bench_adapter_pairs(unsigned int order, uint64_t pairs, double *ns)
 	env.abi_version = MMT_ADAPTER_ABI_VERSION;
 	env.struct_size = (uint32_t)sizeof(env);
 	env.options = "";
-	mmt_machine_default(&env.machine);
-	env.machine.nr_banks = 1;
-	env.machine.banks[0].start_pfn = 0;
-	env.machine.banks[0].nr_pages = BENCH_PAIR_RAM_BYTES >>
-					env.machine.page_shift;
-	env.machine.nr_reserved = 0;
+	rc = spec_machine(BENCH_PAIR_RAM, &env.machine);
+	if (rc != MMT_EXIT_OK)
+		return rc;
 	env.nr_threads = 1;
 	err[0] = 0;
 	if (!ad->create || !ad->pages || !ad->pages->alloc ||

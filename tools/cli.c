@@ -229,6 +229,19 @@ int mmt_cli_parse_u64(const char *cmd, const char *what, const char *s,
 	return 0;
 }
 
+int mmt_cli_parse_machine(const char *cmd, const char *spec,
+			  struct mmt_machine *m)
+{
+	struct mmt_spec_error e;
+	char msg[300];
+
+	if (mmt_machine_parse_spec(spec, strlen(spec), m, &e) == 0)
+		return 0;
+	mmt_spec_error_format(&e, msg, sizeof(msg));
+	mmt_cli_error(cmd, "--machine '%s': %s", spec, msg);
+	return -1;
+}
+
 /* ------------------------------------------------------------ files */
 
 /* mmt_cli_error() unless quiet (a peek at a file must not say a word). */

@@ -28,6 +28,7 @@
 #include <stdio.h>
 
 #include <mmtorture/exec.h>
+#include <mmtorture/machine.h>
 #include <mmtorture/ops.h>
 
 /* Largest input file a command reads: bigger is bad input (exit 2). */
@@ -100,6 +101,14 @@ int mmt_cli_single_operand(const char *cmd, const char **file,
  */
 int mmt_cli_parse_u64(const char *cmd, const char *what, const char *s,
 		      uint64_t min, uint64_t max, uint64_t *out);
+
+/*
+ * Parse a --machine SPEC (the machine spec grammar of machine.h, the one
+ * every command takes). 0, or -1 after printing "CMD: --machine 'SPEC':
+ * column C: field 'F': MESSAGE".
+ */
+int mmt_cli_parse_machine(const char *cmd, const char *spec,
+			  struct mmt_machine *m);
 
 /* ------------------------------------------------------------ files */
 

@@ -2,48 +2,67 @@
 /*
  * tools/dump.c - `mmtorture dump`: a reference machine's /proc views.
  *
- * Builds a fresh struct ref_mm from a ref config spec (ref_config_parse
- * on top of ref_config_init's defaults: "ram=128M,cpus=2", "bank=32M@0
- * bank=32M@4G", ...) and prints /proc/buddyinfo and/or /proc/zoneinfo in
+ * Builds a fresh struct ref_mm from a machine spec, the one grammar of
+ * every --machine and of a text program's machine line ("ram=128M
+ * cpus=2", "bank=32M@0 bank=32M@4G", ...; include/mmtorture/machine.h),
+ * with ref-pages options on top (--ref-options "mem=48M": the text after
+ * "ref-pages:" in --allocator), converted to a ref config exactly as the
+ * ref-pages adapter does (mmt_ref_pages_config), and prints
+ * /proc/buddyinfo and/or /proc/zoneinfo in
  * the kernel's formats (ref_proc_buddyinfo, ref_proc_zoneinfo). Nothing
  * is allocated first, so this shows the boot-time free lists: how the
  * memblock layout was cut into zones and top-order blocks.
  *
- * A bad spec or a config ref refuses is bad input (exit 2, ref's message
- * names the key); a machine the environment cannot back (memfd, mmap) is
- * exit 3.
+ * A bad spec is bad input (exit 2, the message names the column and the
+ * field), as are options ref refuses (ref's message names the key); a
+ * machine the environment cannot back (memfd, mmap) is exit 3.
  */
 #include <stdlib.h>
 #include <string.h>
 
+#include <mmtorture/machine.h>
 #include <ref/mm.h>
 
+#include "../adapters/ref_pages.h"
 #include "cli.h"
 
 enum {
 	OPT_MACHINE = 1,
 	OPT_VIEW,
+	OPT_REF_OPTIONS,
 };
 
 static const struct mmt_cli_opt dump_opts[] = {
 	{ "machine", 0, 1, OPT_MACHINE },
 	{ "view", 0, 1, OPT_VIEW },
+	{ "ref-options", 0, 1, OPT_REF_OPTIONS },
 	{ NULL, 0, 0, 0 },
 };
 
 static void dump_usage(FILE *out)
 {
-	fputs("usage: mmtorture dump [--machine SPEC] "
+	fputs("usage: mmtorture dump [--machine SPEC] [--ref-options OPTS] "
 	      "[--view buddyinfo|zoneinfo|all]\n"
 	      "\n"
 	      "Build a reference machine and print its /proc views.\n"
 	      "\n"
-	      "  --machine SPEC  ref config, key=value joined by ',' or ' ':\n"
-	      "                  profile=x86_64|x86_32 era=6.12|2.6 ram=SIZE\n"
-	      "                  page=4K|8K orders=N cpus=N mem=SIZE\n"
-	      "                  bank=SIZE@START reserve=SIZE@START\n"
-	      "                  (default: x86_64, 64M, 4K pages, 11 orders)\n"
-	      "  --view V        buddyinfo, zoneinfo or all (default all)\n",
+	      "  --machine SPEC      a machine spec, as in a program's machine "
+	      "line and\n"
+	      "                      stress --machine; KEY=VALUE separated by "
+	      "spaces:\n"
+	      "                      profile=x86_64|x86_32 era=6.12|2.6 "
+	      "page=4K|8K\n"
+	      "                      orders=N cpus=N ram=SIZE "
+	      "bank=SIZE@START\n"
+	      "                      reserve=SIZE@START (default: x86_64, "
+	      "64M, 4K pages,\n"
+	      "                      11 orders, 1 CPU)\n"
+	      "  --ref-options OPTS  ref-pages options on top, as after "
+	      "'ref-pages:' in\n"
+	      "                      --allocator, e.g. mem=48M (a boot "
+	      "mem= limit)\n"
+	      "  --view V            buddyinfo, zoneinfo or all (default "
+	      "all)\n",
 	      out);
 }
 
@@ -66,8 +85,9 @@ static int print_view(struct ref_mm *mm,
 
 int mmt_cmd_dump(int argc, char **argv)
 {
-	const char *spec = NULL, *view = "all", *value;
+	const char *spec = NULL, *view = "all", *value, *ref_options = "";
 	struct mmt_cli_parser p;
+	struct mmt_machine machine;
 	struct ref_config cfg;
 	struct ref_mm *mm = NULL;
 	char err[256];
@@ -84,6 +104,9 @@ int mmt_cmd_dump(int argc, char **argv)
 			break;
 		case OPT_VIEW:
 			view = value;
+			break;
+		case OPT_REF_OPTIONS:
+			ref_options = value;
 			break;
 		case MMT_CLI_OPERAND:
 			mmt_cli_error("dump", "unexpected argument '%s'",
@@ -105,10 +128,13 @@ int mmt_cmd_dump(int argc, char **argv)
 		return MMT_EXIT_USAGE;
 	}
 
-	ref_config_init(&cfg);
+	mmt_machine_default(&machine);
+	if (spec && mmt_cli_parse_machine("dump", spec, &machine))
+		return MMT_EXIT_USAGE;
 	err[0] = 0;
-	if (spec && ref_config_parse(&cfg, spec, err, sizeof(err)) != 0) {
-		mmt_cli_error("dump", "--machine '%s': %s", spec,
+	if (mmt_ref_pages_config(&machine, ref_options, &cfg, err,
+				 sizeof(err))) {
+		mmt_cli_error("dump", "--ref-options '%s': %s", ref_options,
 			      err[0] ? err : "invalid");
 		return MMT_EXIT_USAGE;
 	}

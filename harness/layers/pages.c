@@ -173,8 +173,7 @@ static void pages_alloc_op(struct mmt_exec *ex, size_t i,
 		free_slot(ex, i, slot, MMT_API_FREE_PAGES);
 	}
 	if (oc) {
-		unsigned int allowed =
-			mmt_shadow_allowed_zones(&ex->arena, eff);
+		unsigned int allowed = mmt_arena_allowed_zones(&ex->arena, eff);
 
 		oc->is_alloc = 1;
 		oc->order = order;

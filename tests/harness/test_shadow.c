@@ -422,29 +422,29 @@ MMT_TEST(shadow, gfp_zone_rules)
 	struct mmt_arena x32 = arena;
 
 	/* x86_64-like arena: DMA, DMA32, Normal */
-	cr_assert_eq(mmt_shadow_allowed_zones(&arena, MMT_GFP_KERNEL), 7u);
-	cr_assert_eq(mmt_shadow_allowed_zones(&arena, MMT_GFP_DMA), 1u);
-	cr_assert_eq(mmt_shadow_allowed_zones(&arena, MMT_GFP_DMA32), 3u);
+	cr_assert_eq(mmt_arena_allowed_zones(&arena, MMT_GFP_KERNEL), 7u);
+	cr_assert_eq(mmt_arena_allowed_zones(&arena, MMT_GFP_DMA), 1u);
+	cr_assert_eq(mmt_arena_allowed_zones(&arena, MMT_GFP_DMA32), 3u);
 	/* no HighMem zone: __GFP_HIGHMEM means Normal */
-	cr_assert_eq(mmt_shadow_allowed_zones(&arena, MMT_GFP_HIGHMEM), 7u);
-	cr_assert_eq(mmt_shadow_allowed_zones(&arena, MMT_GFP_HIGHMEM |
-							      MMT_GFP_MOVABLE),
+	cr_assert_eq(mmt_arena_allowed_zones(&arena, MMT_GFP_HIGHMEM), 7u);
+	cr_assert_eq(mmt_arena_allowed_zones(&arena,
+					     MMT_GFP_HIGHMEM | MMT_GFP_MOVABLE),
 		     7u);
-	cr_assert_eq(mmt_shadow_allowed_zones(&arena,
-					      MMT_GFP_DMA | MMT_GFP_DMA32),
+	cr_assert_eq(mmt_arena_allowed_zones(&arena,
+					     MMT_GFP_DMA | MMT_GFP_DMA32),
 		     0u);
-	cr_assert_eq(mmt_shadow_allowed_zones(&arena,
-					      MMT_GFP_DMA | MMT_GFP_HIGHMEM),
+	cr_assert_eq(mmt_arena_allowed_zones(&arena,
+					     MMT_GFP_DMA | MMT_GFP_HIGHMEM),
 		     0u);
-	cr_assert_eq(mmt_shadow_allowed_zones(&arena,
-					      MMT_GFP_DMA32 | MMT_GFP_HIGHMEM),
+	cr_assert_eq(mmt_arena_allowed_zones(&arena,
+					     MMT_GFP_DMA32 | MMT_GFP_HIGHMEM),
 		     0u);
 	/* x86_32-like: DMA, Normal, HighMem; no DMA32 zone */
 	x32.zones[1].type = MMT_ZONE_NORMAL;
 	x32.zones[2].type = MMT_ZONE_HIGHMEM;
-	cr_assert_eq(mmt_shadow_allowed_zones(&x32, MMT_GFP_HIGHMEM), 0xdu);
-	cr_assert_eq(mmt_shadow_allowed_zones(&x32, MMT_GFP_KERNEL), 0x5u);
-	cr_assert_eq(mmt_shadow_allowed_zones(&x32, MMT_GFP_DMA32), 0x5u);
+	cr_assert_eq(mmt_arena_allowed_zones(&x32, MMT_GFP_HIGHMEM), 0xdu);
+	cr_assert_eq(mmt_arena_allowed_zones(&x32, MMT_GFP_KERNEL), 0x5u);
+	cr_assert_eq(mmt_arena_allowed_zones(&x32, MMT_GFP_DMA32), 0x5u);
 	/* get_free_page(s) strip __GFP_HIGHMEM, get_zeroed_page adds ZERO */
 	cr_assert_eq(mmt_shadow_effective_gfp(MMT_OP_GET_FREE_PAGES,
 					      MMT_GFP_HIGHMEM | MMT_GFP_KERNEL),

@@ -1,0 +1,892 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * machine.c - the harness's machine model (include/mmtorture/machine.h).
+ *
+ * Models: the machine a program runs on, as the harness sees it: a
+ * profile (x86_64 or x86_32, i.e. which zones exist where), an era, a page
+ * size, the number of orders, CPUs, banks of present RAM and reserved
+ * ranges. Nothing here includes ref/: the shadow's zones and the allowed
+ * zones of a mask come from here, independently of the reference's own
+ * zone setup, and tests compare the two.
+ *
+ * Algorithm: the spec is a list of KEY=VALUE tokens; each token is looked
+ * up in one key table (spec_keys[]) whose row names the key, whether it
+ * may repeat, and the function that parses its value. Banks and reserved
+ * ranges are collected in bytes with their columns, converted to pfns
+ * once the page size is known (page= may come last), and the whole
+ * machine then goes through mmt_machine_check(), whose error names a bank
+ * or range index so the parser can point at its token.
+ *
+ * Invariants: a machine that parsed passes mmt_machine_check();
+ * parse(format(m)) == m for every m that passes it; the zones of
+ * mmt_arena_from_machine() are disjoint, in type order, and cover every
+ * present page.
+ *
+ * Locks: none; no global mutable state.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <mmtorture/machine.h>
+
+#define MIB (1ULL << 20)
+#define GIB (1ULL << 30)
+#define NO_LIMIT UINT64_MAX
+
+/* ------------------------------------------------------------ profiles */
+
+/* One zone of a profile: its type and the byte address it ends at. */
+struct zone_bound {
+	uint32_t type;
+	uint64_t end; /* bytes; NO_LIMIT for the top zone */
+};
+
+#define ZONES_PER_PROFILE 3u
+
+#define NR_PROFILES 2u
+#define NR_ERAS 2u
+
+static const struct zone_bound profile_zones[NR_PROFILES][ZONES_PER_PROFILE] = {
+	[MMT_PROFILE_X86_64] = { { MMT_ZONE_DMA, 16 * MIB },
+				 { MMT_ZONE_DMA32, 4 * GIB },
+				 { MMT_ZONE_NORMAL, NO_LIMIT } },
+	/* x86_32: lowmem ends at 896M, the rest is highmem */
+	[MMT_PROFILE_X86_32] = { { MMT_ZONE_DMA, 16 * MIB },
+				 { MMT_ZONE_NORMAL, 896 * MIB },
+				 { MMT_ZONE_HIGHMEM, NO_LIMIT } },
+};
+
+static const char *const profile_names[NR_PROFILES] = {
+	[MMT_PROFILE_X86_64] = "x86_64",
+	[MMT_PROFILE_X86_32] = "x86_32",
+};
+static const char *const era_names[NR_ERAS] = {
+	[MMT_ERA_6_12] = "6.12",
+	[MMT_ERA_2_6] = "2.6",
+};
+
+unsigned int mmt_profile_zone_types(uint32_t profile,
+				    uint32_t types[MMT_NR_ZONE_TYPES])
+{
+	if (profile >= NR_PROFILES)
+		return 0;
+	for (unsigned int z = 0; z < ZONES_PER_PROFILE; z++)
+		types[z] = profile_zones[profile][z].type;
+	return ZONES_PER_PROFILE;
+}
+
+static const char *const zone_names[MMT_NR_ZONE_TYPES] = {
+	[MMT_ZONE_DMA] = "DMA",
+	[MMT_ZONE_DMA32] = "DMA32",
+	[MMT_ZONE_NORMAL] = "Normal",
+	[MMT_ZONE_HIGHMEM] = "HighMem",
+};
+
+const char *mmt_zone_name(int type)
+{
+	return type >= 0 && type < MMT_NR_ZONE_TYPES ? zone_names[type] :
+						       "none";
+}
+
+size_t mmt_zone_mask_format(unsigned int mask, char *buf, size_t len)
+{
+	size_t pos = 0;
+
+	if (buf && len)
+		buf[0] = '\0';
+	if (!(mask & ((1u << MMT_NR_ZONE_TYPES) - 1)))
+		return (size_t)snprintf(buf, len, "none");
+	for (int t = 0; t < MMT_NR_ZONE_TYPES; t++) {
+		int n;
+
+		if (!(mask & (1u << t)))
+			continue;
+		n = snprintf(buf ? buf + (pos < len ? pos : len) : NULL,
+			     pos < len ? len - pos : 0, "%s%s", pos ? "|" : "",
+			     zone_names[t]);
+		if (n > 0)
+			pos += (size_t)n;
+	}
+	return pos;
+}
+
+/* ------------------------------------------------------------ basics */
+
+void mmt_machine_default(struct mmt_machine *m)
+{
+	memset(m, 0, sizeof(*m));
+	m->profile = MMT_PROFILE_X86_64;
+	m->era = MMT_ERA_6_12;
+	m->page_shift = 12;
+	m->nr_orders = 11;
+	m->nr_cpus = 1;
+	m->nr_banks = 1;
+	m->banks[0].start_pfn = 0;
+	m->banks[0].nr_pages = (64 * MIB) >> 12;
+}
+
+static int ranges_equal(const struct mmt_pfn_range *a,
+			const struct mmt_pfn_range *b, uint32_t n)
+{
+	for (uint32_t i = 0; i < n; i++)
+		if (a[i].start_pfn != b[i].start_pfn ||
+		    a[i].nr_pages != b[i].nr_pages)
+			return 0;
+	return 1;
+}
+
+int mmt_machine_equal(const struct mmt_machine *a, const struct mmt_machine *b)
+{
+	if (a->profile != b->profile || a->era != b->era ||
+	    a->page_shift != b->page_shift || a->nr_orders != b->nr_orders ||
+	    a->nr_cpus != b->nr_cpus || a->nr_banks != b->nr_banks ||
+	    a->nr_reserved != b->nr_reserved)
+		return 0;
+	if (a->nr_banks > MMT_MAX_RANGES || a->nr_reserved > MMT_MAX_RANGES)
+		return 0;
+	return ranges_equal(a->banks, b->banks, a->nr_banks) &&
+	       ranges_equal(a->reserved, b->reserved, a->nr_reserved);
+}
+
+uint64_t mmt_machine_end_pfn(const struct mmt_machine *m)
+{
+	uint64_t end = 0;
+
+	for (uint32_t i = 0; i < m->nr_banks && i < MMT_MAX_RANGES; i++) {
+		uint64_t e = m->banks[i].start_pfn + m->banks[i].nr_pages;
+
+		if (e > end)
+			end = e;
+	}
+	return end;
+}
+
+uint64_t mmt_machine_present_pages(const struct mmt_machine *m)
+{
+	uint64_t n = 0;
+
+	for (uint32_t i = 0; i < m->nr_banks && i < MMT_MAX_RANGES; i++)
+		n += m->banks[i].nr_pages;
+	return n;
+}
+
+/* ------------------------------------------------------------ arena */
+
+/* The present pfns of m inside [lo, hi): first and one past the last. */
+static int present_span(const struct mmt_machine *m, uint64_t lo, uint64_t hi,
+			uint64_t *first, uint64_t *last)
+{
+	*first = UINT64_MAX;
+	*last = 0;
+	for (uint32_t i = 0; i < m->nr_banks && i < MMT_MAX_RANGES; i++) {
+		uint64_t s = m->banks[i].start_pfn;
+		uint64_t e = s + m->banks[i].nr_pages;
+
+		s = s > lo ? s : lo;
+		e = e < hi ? e : hi;
+		if (s >= e)
+			continue;
+		*first = s < *first ? s : *first;
+		*last = e > *last ? e : *last;
+	}
+	return *first != UINT64_MAX;
+}
+
+void mmt_arena_from_machine(const struct mmt_machine *m, void *base,
+			    struct mmt_arena *a)
+{
+	const struct zone_bound *zb =
+		profile_zones[m->profile < NR_PROFILES ? m->profile :
+							 MMT_PROFILE_X86_64];
+	uint64_t lo = 0;
+
+	memset(a, 0, sizeof(*a));
+	a->base = base;
+	a->nr_pfns = mmt_machine_end_pfn(m);
+	a->page_size = 1ULL << m->page_shift;
+	a->nr_orders = m->nr_orders;
+	a->nr_zones = ZONES_PER_PROFILE;
+	for (unsigned int z = 0; z < ZONES_PER_PROFILE; z++) {
+		uint64_t hi = zb[z].end == NO_LIMIT ?
+				      NO_LIMIT :
+				      zb[z].end >> m->page_shift;
+		struct mmt_arena_zone *az = &a->zones[z];
+		uint64_t first, last;
+
+		az->type = zb[z].type;
+		if (present_span(m, lo, hi, &first, &last)) {
+			az->present = 1;
+			az->start_pfn = first;
+			az->end_pfn = last;
+		} else {
+			az->present = 0;
+			az->start_pfn = lo < a->nr_pfns ? lo : a->nr_pfns;
+			az->end_pfn = az->start_pfn;
+		}
+		lo = hi;
+	}
+	a->nr_present = m->nr_banks < MMT_MAX_RANGES ? m->nr_banks :
+						       MMT_MAX_RANGES;
+	memcpy(a->present, m->banks, sizeof(a->present[0]) * a->nr_present);
+	a->nr_reserved = m->nr_reserved < MMT_MAX_RANGES ? m->nr_reserved :
+							   MMT_MAX_RANGES;
+	memcpy(a->reserved, m->reserved,
+	       sizeof(a->reserved[0]) * a->nr_reserved);
+}
+
+/* ------------------------------------------------------------ gfp zones */
+
+static int arena_has_type(const struct mmt_arena *a, uint32_t t)
+{
+	for (uint32_t i = 0; i < a->nr_zones && i < MMT_NR_ZONE_TYPES; i++)
+		if (a->zones[i].type == t)
+			return 1;
+	return 0;
+}
+
+unsigned int mmt_arena_allowed_zones(const struct mmt_arena *a, uint32_t gfp)
+{
+	int dma = !!(gfp & MMT_GFP_DMA), dma32 = !!(gfp & MMT_GFP_DMA32);
+	int high = !!(gfp & MMT_GFP_HIGHMEM);
+	uint32_t top = MMT_ZONE_NORMAL;
+	unsigned int mask = 0;
+
+	/* gfp_zone()'s GFP_ZONE_BAD: at most one of the three. MOVABLE
+	 * alone picks no zone here (there is no ZONE_MOVABLE). */
+	if (dma + dma32 + high > 1)
+		return 0;
+	if (a->nr_zones == 0)
+		return (1u << MMT_NR_ZONE_TYPES) - 1;
+	if (dma && arena_has_type(a, MMT_ZONE_DMA))
+		top = MMT_ZONE_DMA;
+	else if (dma32 && arena_has_type(a, MMT_ZONE_DMA32))
+		top = MMT_ZONE_DMA32;
+	else if (high && arena_has_type(a, MMT_ZONE_HIGHMEM))
+		top = MMT_ZONE_HIGHMEM;
+	for (uint32_t t = 0; t <= top; t++)
+		if (arena_has_type(a, t))
+			mask |= 1u << t;
+	return mask;
+}
+
+unsigned int mmt_machine_allowed_zones(const struct mmt_machine *m,
+				       uint32_t gfp)
+{
+	struct mmt_arena a;
+
+	mmt_arena_from_machine(m, NULL, &a);
+	return mmt_arena_allowed_zones(&a, gfp);
+}
+
+int mmt_arena_zone_of(const struct mmt_arena *a, uint64_t pfn)
+{
+	for (uint32_t i = 0; i < a->nr_zones && i < MMT_NR_ZONE_TYPES; i++) {
+		const struct mmt_arena_zone *z = &a->zones[i];
+
+		if (z->present && pfn >= z->start_pfn && pfn < z->end_pfn)
+			return (int)z->type;
+	}
+	return -1;
+}
+
+/* ------------------------------------------------------------ sizes */
+
+/* A whole decimal or 0x hex number, no suffix; -1 on anything else. */
+static int parse_number(const char *s, size_t n, uint64_t *v)
+{
+	int hex = n > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X');
+	size_t skip = hex ? 2 : 0;
+	unsigned long long x;
+	char digits[24], *end;
+
+	if (n <= skip || n - skip >= sizeof(digits))
+		return -1;
+	for (size_t i = skip; i < n; i++) {
+		int c = (unsigned char)s[i];
+
+		if (!(c >= '0' && c <= '9') &&
+		    !(hex &&
+		      ((c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'))))
+			return -1;
+	}
+	memcpy(digits, s + skip, n - skip);
+	digits[n - skip] = '\0';
+	errno = 0;
+	x = strtoull(digits, &end, hex ? 16 : 10);
+	if (errno || *end)
+		return -1;
+	*v = (uint64_t)x;
+	return 0;
+}
+
+/* log2 of the unit a size suffix names (K 10 .. T 40), 0 for none. */
+static unsigned int suffix_shift(char c)
+{
+	switch (c) {
+	case 'K':
+	case 'k':
+		return 10;
+	case 'M':
+	case 'm':
+		return 20;
+	case 'G':
+	case 'g':
+		return 30;
+	case 'T':
+	case 't':
+		return 40;
+	default:
+		return 0;
+	}
+}
+
+int mmt_size_parse(const char *s, size_t n, uint64_t *v)
+{
+	int hex = n > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X');
+	unsigned int shift = n > 1 && !hex ? suffix_shift(s[n - 1]) : 0;
+	uint64_t x;
+
+	if (parse_number(s, shift ? n - 1 : n, &x))
+		return -1;
+	if (shift && x > (UINT64_MAX >> shift))
+		return -1;
+	*v = x << shift;
+	return 0;
+}
+
+size_t mmt_size_format(uint64_t bytes, char *buf, size_t len)
+{
+	static const char units[] = "TGMK";
+	int n;
+
+	for (unsigned int i = 0; i < 4; i++) {
+		unsigned int shift = 40u - 10u * i;
+
+		if (bytes && (bytes & ((1ULL << shift) - 1)) == 0) {
+			n = snprintf(buf, len, "%llu%c",
+				     (unsigned long long)(bytes >> shift),
+				     units[i]);
+			return n > 0 ? (size_t)n : 0;
+		}
+	}
+	n = snprintf(buf, len, "%llu", (unsigned long long)bytes);
+	return n > 0 ? (size_t)n : 0;
+}
+
+/* ------------------------------------------------------------ errors */
+
+static void spec_err(struct mmt_spec_error *e, unsigned int col,
+		     const char *field, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static void spec_err(struct mmt_spec_error *e, unsigned int col,
+		     const char *field, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!e)
+		return;
+	e->column = col;
+	snprintf(e->field, sizeof(e->field), "%s", field);
+	va_start(ap, fmt);
+	vsnprintf(e->message, sizeof(e->message), fmt, ap);
+	va_end(ap);
+}
+
+size_t mmt_spec_error_format(const struct mmt_spec_error *e, char *buf,
+			     size_t len)
+{
+	int n = snprintf(buf, len, "column %u: field '%s': %s", e->column,
+			 e->field, e->message);
+
+	return n > 0 ? (size_t)n : 0;
+}
+
+/* ------------------------------------------------------------ the rules */
+
+/*
+ * Where a rule failed: the bank index, MMT_MAX_RANGES + the reserved
+ * range index, or -1 for the machine as a whole.
+ */
+#define AT_MACHINE (-1)
+#define AT_RESERVE(i) ((int)MMT_MAX_RANGES + (int)(i))
+
+static int check_scalars(const struct mmt_machine *m, struct mmt_spec_error *e)
+{
+	if (m->page_shift != 12 && m->page_shift != 13) {
+		spec_err(e, 1, "page", "page size must be 4K or 8K");
+		return -1;
+	}
+	if (m->profile >= NR_PROFILES) {
+		spec_err(e, 1, "profile", "unknown profile");
+		return -1;
+	}
+	if (m->era >= NR_ERAS) {
+		spec_err(e, 1, "era", "unknown era");
+		return -1;
+	}
+	if (m->nr_orders < 1 || m->nr_orders > MMT_MACHINE_MAX_ORDERS) {
+		spec_err(e, 1, "orders", "orders %u is out of range 1..%u",
+			 m->nr_orders, MMT_MACHINE_MAX_ORDERS);
+		return -1;
+	}
+	if (m->nr_cpus < 1 || m->nr_cpus > MMT_MACHINE_MAX_CPUS) {
+		spec_err(e, 1, "cpus", "cpus %u is out of range 1..%u",
+			 m->nr_cpus, MMT_MACHINE_MAX_CPUS);
+		return -1;
+	}
+	return 0;
+}
+
+static int check_banks(const struct mmt_machine *m, struct mmt_spec_error *e,
+		       int *where)
+{
+	uint64_t max_pfn = MMT_MACHINE_MAX_BYTES >> m->page_shift;
+	uint64_t end = 0, pages = 0, top = 1ULL << (m->nr_orders - 1);
+	char a[32], t[32];
+
+	if (m->nr_banks < 1 || m->nr_banks > MMT_MAX_RANGES) {
+		spec_err(e, 1, "bank", "a machine has 1..%u banks, not %u",
+			 MMT_MAX_RANGES, m->nr_banks);
+		return -1;
+	}
+	for (uint32_t i = 0; i < m->nr_banks; i++) {
+		const struct mmt_pfn_range *b = &m->banks[i];
+
+		*where = (int)i;
+		if (b->nr_pages == 0) {
+			spec_err(e, 1, "bank", "bank %u is empty", i);
+			return -1;
+		}
+		if (b->start_pfn > max_pfn || b->nr_pages > max_pfn ||
+		    b->start_pfn + b->nr_pages > max_pfn) {
+			spec_err(e, 1, "bank", "bank %u ends above 1T", i);
+			return -1;
+		}
+		if (i > 0 && b->start_pfn < end) {
+			spec_err(e, 1, "bank",
+				 "bank %u starts below the end of bank %u "
+				 "(banks must be sorted and disjoint)",
+				 i, i - 1);
+			return -1;
+		}
+		end = b->start_pfn + b->nr_pages;
+		pages += b->nr_pages;
+	}
+	*where = 0; /* point at the first bank */
+	if (pages < top) {
+		mmt_size_format(pages << m->page_shift, a, sizeof(a));
+		mmt_size_format(top << m->page_shift, t, sizeof(t));
+		spec_err(e, 1, "bank",
+			 "RAM %s is below one top-order block (%s)", a, t);
+		return -1;
+	}
+	return 0;
+}
+
+static int check_reserved(const struct mmt_machine *m, struct mmt_spec_error *e,
+			  int *where)
+{
+	uint64_t end = mmt_machine_end_pfn(m);
+
+	if (m->nr_reserved > MMT_MAX_RANGES) {
+		spec_err(e, 1, "reserve", "at most %u reserved ranges",
+			 MMT_MAX_RANGES);
+		return -1;
+	}
+	for (uint32_t i = 0; i < m->nr_reserved; i++) {
+		const struct mmt_pfn_range *r = &m->reserved[i];
+
+		*where = AT_RESERVE(i);
+		if (r->nr_pages == 0) {
+			spec_err(e, 1, "reserve", "reserved range %u is empty",
+				 i);
+			return -1;
+		}
+		if (r->start_pfn >= end || r->nr_pages > end ||
+		    r->start_pfn + r->nr_pages > end) {
+			spec_err(e, 1, "reserve",
+				 "reserved range %u ends beyond the last bank",
+				 i);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* The rules; *where says which bank or range failed (AT_MACHINE: none). */
+static int machine_check_at(const struct mmt_machine *m,
+			    struct mmt_spec_error *e, int *where)
+{
+	*where = AT_MACHINE;
+	if (check_scalars(m, e) || check_banks(m, e, where) ||
+	    check_reserved(m, e, where))
+		return -1;
+	*where = AT_MACHINE;
+	return 0;
+}
+
+int mmt_machine_check(const struct mmt_machine *m, struct mmt_spec_error *e)
+{
+	int where;
+
+	if (e)
+		memset(e, 0, sizeof(*e));
+	return machine_check_at(m, e, &where);
+}
+
+/* ------------------------------------------------------------ the parser */
+
+/* A range as written: bytes, and the column of its token. */
+struct spec_range {
+	uint64_t size, start;
+	unsigned int col;
+};
+
+/* One spec being parsed. */
+struct spec_parse {
+	struct mmt_machine *m;
+	struct mmt_spec_error *e;
+	struct spec_range banks[MMT_MAX_RANGES], res[MMT_MAX_RANGES];
+	unsigned int nb, nr, ram_col;
+	unsigned int seen; /* bit per row of spec_keys[] */
+};
+
+/* The token at hand: its key row, value and column. */
+struct spec_tok {
+	const char *key; /* the key's name (from the table) */
+	const char *v; /* the value, vn bytes */
+	size_t vn;
+	unsigned int col; /* 1-based, of the token */
+};
+
+static int vis(const struct spec_tok *t, const char *s)
+{
+	return t->vn == strlen(s) && memcmp(t->v, s, t->vn) == 0;
+}
+
+/* Index of t's value in names[n], or -1. */
+static int pick(const struct spec_tok *t, const char *const *names, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (vis(t, names[i]))
+			return i;
+	return -1;
+}
+
+static int key_profile(struct spec_parse *p, const struct spec_tok *t)
+{
+	int i = pick(t, profile_names, (int)NR_PROFILES);
+
+	if (i < 0) {
+		spec_err(p->e, t->col, "profile",
+			 "profile must be x86_64 or x86_32");
+		return -1;
+	}
+	p->m->profile = (uint32_t)i;
+	return 0;
+}
+
+static int key_era(struct spec_parse *p, const struct spec_tok *t)
+{
+	int i = pick(t, era_names, (int)NR_ERAS);
+
+	if (i < 0) {
+		spec_err(p->e, t->col, "era", "era must be 6.12 or 2.6");
+		return -1;
+	}
+	p->m->era = (uint32_t)i;
+	return 0;
+}
+
+static int key_page(struct spec_parse *p, const struct spec_tok *t)
+{
+	uint64_t x;
+
+	if (mmt_size_parse(t->v, t->vn, &x) || (x != 4096 && x != 8192)) {
+		spec_err(p->e, t->col, "page", "page must be 4K or 8K");
+		return -1;
+	}
+	p->m->page_shift = x == 4096 ? 12 : 13;
+	return 0;
+}
+
+/* orders= and cpus=: a plain number (the range is mmt_machine_check's). */
+static int spec_count(struct spec_parse *p, const struct spec_tok *t,
+		      uint32_t *out)
+{
+	uint64_t x;
+
+	if (parse_number(t->v, t->vn, &x) || x > 1000) {
+		spec_err(p->e, t->col, t->key, "bad number for %s", t->key);
+		return -1;
+	}
+	*out = (uint32_t)x;
+	return 0;
+}
+
+static int key_orders(struct spec_parse *p, const struct spec_tok *t)
+{
+	return spec_count(p, t, &p->m->nr_orders);
+}
+
+static int key_cpus(struct spec_parse *p, const struct spec_tok *t)
+{
+	return spec_count(p, t, &p->m->nr_cpus);
+}
+
+/* SIZE@START into r (bytes). */
+static int spec_range(struct spec_parse *p, const struct spec_tok *t,
+		      struct spec_range *r)
+{
+	const char *at = memchr(t->v, '@', t->vn);
+	size_t sn = at ? (size_t)(at - t->v) : 0;
+
+	if (!at || mmt_size_parse(t->v, sn, &r->size) ||
+	    mmt_size_parse(at + 1, t->vn - sn - 1, &r->start)) {
+		spec_err(p->e, t->col, t->key,
+			 "bad %s '%.*s' (expected SIZE@START)", t->key,
+			 (int)(t->vn < 40 ? t->vn : 40), t->v);
+		return -1;
+	}
+	r->col = t->col;
+	return 0;
+}
+
+static int spec_add_range(struct spec_parse *p, const struct spec_tok *t,
+			  struct spec_range *rs, unsigned int *n)
+{
+	if (*n == MMT_MAX_RANGES) {
+		spec_err(p->e, t->col, t->key, "at most %u %s ranges",
+			 MMT_MAX_RANGES, t->key);
+		return -1;
+	}
+	if (spec_range(p, t, &rs[*n]))
+		return -1;
+	(*n)++;
+	return 0;
+}
+
+static int key_bank(struct spec_parse *p, const struct spec_tok *t)
+{
+	return spec_add_range(p, t, p->banks, &p->nb);
+}
+
+static int key_reserve(struct spec_parse *p, const struct spec_tok *t)
+{
+	return spec_add_range(p, t, p->res, &p->nr);
+}
+
+static int key_ram(struct spec_parse *p, const struct spec_tok *t)
+{
+	uint64_t x;
+
+	if (mmt_size_parse(t->v, t->vn, &x)) {
+		spec_err(p->e, t->col, "ram", "bad size for ram");
+		return -1;
+	}
+	p->ram_col = t->col;
+	p->banks[0] = (struct spec_range){ x, 0, t->col };
+	return 0;
+}
+
+struct spec_key {
+	const char *name;
+	int repeats; /* may appear more than once */
+	int (*parse)(struct spec_parse *p, const struct spec_tok *t);
+};
+
+static const struct spec_key spec_keys[] = {
+	{ "profile", 0, key_profile }, { "era", 0, key_era },
+	{ "page", 0, key_page },       { "orders", 0, key_orders },
+	{ "cpus", 0, key_cpus },       { "bank", 1, key_bank },
+	{ "reserve", 1, key_reserve }, { "ram", 0, key_ram },
+};
+
+#define NR_SPEC_KEYS (sizeof(spec_keys) / sizeof(spec_keys[0]))
+
+/* One KEY=VALUE token s[0, n) at column col. */
+static int spec_token(struct spec_parse *p, const char *s, size_t n,
+		      unsigned int col)
+{
+	const char *eq = memchr(s, '=', n);
+	size_t kn = eq ? (size_t)(eq - s) : 0;
+	struct spec_tok t;
+	unsigned int k;
+
+	if (!eq) {
+		spec_err(p->e, col, "key", "expected KEY=VALUE, got '%.*s'",
+			 (int)(n < 40 ? n : 40), s);
+		return -1;
+	}
+	for (k = 0; k < NR_SPEC_KEYS; k++)
+		if (strlen(spec_keys[k].name) == kn &&
+		    memcmp(spec_keys[k].name, s, kn) == 0)
+			break;
+	if (k == NR_SPEC_KEYS) {
+		spec_err(p->e, col, "key",
+			 "unknown machine key '%.*s' (expected profile, era, "
+			 "page, orders, cpus, bank, reserve, ram)",
+			 (int)(kn < 40 ? kn : 40), s);
+		return -1;
+	}
+	if (!spec_keys[k].repeats && (p->seen & (1u << k))) {
+		spec_err(p->e, col, spec_keys[k].name, "duplicate key '%s'",
+			 spec_keys[k].name);
+		return -1;
+	}
+	p->seen |= 1u << k;
+	t = (struct spec_tok){ spec_keys[k].name, eq + 1, n - kn - 1, col };
+	if (memchr(t.v, ',', t.vn)) {
+		spec_err(p->e, col, t.key,
+			 "',' in '%.*s': keys are separated by spaces",
+			 (int)(n < 40 ? n : 40), s);
+		return -1;
+	}
+	return spec_keys[k].parse(p, &t);
+}
+
+/* Split s into tokens (spaces and tabs, '#' ends the spec), parse each. */
+static int spec_tokens(struct spec_parse *p, const char *s, size_t len)
+{
+	size_t i = 0;
+
+	while (i < len && s[i] != '#') {
+		size_t j = i;
+
+		if (s[i] == ' ' || s[i] == '\t' || s[i] == '\r') {
+			i++;
+			continue;
+		}
+		while (j < len && s[j] != ' ' && s[j] != '\t' && s[j] != '\r' &&
+		       s[j] != '#')
+			j++;
+		if (spec_token(p, s + i, j - i, (unsigned int)i + 1))
+			return -1;
+		i = j;
+	}
+	return 0;
+}
+
+/* Banks and reserved ranges, bytes to pfns now that the page is known. */
+static int spec_ranges_to_pfns(struct spec_parse *p)
+{
+	struct mmt_machine *m = p->m;
+	uint64_t ps = 1ULL << m->page_shift;
+	unsigned int nb = p->ram_col ? 1 : p->nb;
+
+	if (nb) {
+		m->nr_banks = nb;
+		memset(m->banks, 0, sizeof(m->banks));
+	}
+	for (unsigned int i = 0; i < nb + p->nr; i++) {
+		const struct spec_range *r = i < nb ? &p->banks[i] :
+						      &p->res[i - nb];
+		const char *f = i < nb ? (p->ram_col ? "ram" : "bank") :
+					 "reserve";
+		struct mmt_pfn_range *out = i < nb ? &m->banks[i] :
+						     &m->reserved[i - nb];
+
+		if ((r->size | r->start) & (ps - 1)) {
+			spec_err(p->e, r->col, f,
+				 "%s is not a multiple of the page size %llu",
+				 f, (unsigned long long)ps);
+			return -1;
+		}
+		if (r->start > MMT_MACHINE_MAX_BYTES ||
+		    r->size > MMT_MACHINE_MAX_BYTES) {
+			spec_err(p->e, r->col, f, "%s lies above 1T", f);
+			return -1;
+		}
+		out->start_pfn = r->start >> m->page_shift;
+		out->nr_pages = r->size >> m->page_shift;
+	}
+	m->nr_reserved = p->nr;
+	return 0;
+}
+
+int mmt_machine_parse_spec(const char *s, size_t len, struct mmt_machine *m,
+			   struct mmt_spec_error *e)
+{
+	struct spec_parse p;
+	int where;
+
+	memset(&p, 0, sizeof(p));
+	p.m = m;
+	p.e = e;
+	if (e)
+		memset(e, 0, sizeof(*e));
+	mmt_machine_default(m);
+	if (spec_tokens(&p, s, len))
+		return -1;
+	if (p.ram_col && p.nb) {
+		spec_err(e, p.ram_col, "ram",
+			 "ram= and bank= exclude each other");
+		return -1;
+	}
+	if (spec_ranges_to_pfns(&p))
+		return -1;
+	if (machine_check_at(m, e, &where)) {
+		/* point at the token of the bank or range at fault */
+		if (e && where >= 0 && (unsigned int)where < m->nr_banks &&
+		    where < (int)MMT_MAX_RANGES)
+			e->column = p.banks[where].col;
+		else if (e && where >= AT_RESERVE(0))
+			e->column = p.res[where - AT_RESERVE(0)].col;
+		return -1;
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------ formatter */
+
+/* Append to a bounded buffer, counting the full length. */
+static void fmt_add(char *buf, size_t len, size_t *pos, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static void fmt_add(char *buf, size_t len, size_t *pos, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf && *pos < len ? buf + *pos : NULL,
+		      *pos < len ? len - *pos : 0, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		*pos += (size_t)n;
+}
+
+static void fmt_ranges(const struct mmt_machine *m, const char *key,
+		       const struct mmt_pfn_range *r, uint32_t n, char *buf,
+		       size_t len, size_t *pos)
+{
+	char a[32], c[32];
+
+	for (uint32_t i = 0; i < n && i < MMT_MAX_RANGES; i++) {
+		mmt_size_format(r[i].nr_pages << m->page_shift, a, sizeof(a));
+		mmt_size_format(r[i].start_pfn << m->page_shift, c, sizeof(c));
+		fmt_add(buf, len, pos, " %s=%s@%s", key, a, c);
+	}
+}
+
+size_t mmt_machine_format_spec(const struct mmt_machine *m, char *buf,
+			       size_t len)
+{
+	size_t pos = 0;
+
+	if (buf && len)
+		buf[0] = '\0';
+	fmt_add(buf, len, &pos, "profile=%s era=%s page=%s orders=%u cpus=%u",
+		profile_names[m->profile == MMT_PROFILE_X86_32 ?
+				      MMT_PROFILE_X86_32 :
+				      MMT_PROFILE_X86_64],
+		era_names[m->era == MMT_ERA_2_6 ? MMT_ERA_2_6 : MMT_ERA_6_12],
+		m->page_shift == 13 ? "8K" : "4K", m->nr_orders, m->nr_cpus);
+	fmt_ranges(m, "bank", m->banks, m->nr_banks, buf, len, &pos);
+	fmt_ranges(m, "reserve", m->reserved, m->nr_reserved, buf, len, &pos);
+	return pos;
+}

@@ -1,0 +1,142 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * mmtorture/machine.h - the harness's one model of a simulated machine.
+ *
+ * Every rule about struct mmt_machine (adapter.h) lives behind this
+ * header, once: the spec grammar ("profile=x86_64 era=6.12 page=4K
+ * orders=11 cpus=1 bank=32M@0 bank=32M@4G reserve=4K@0", the text after
+ * "machine " in a text program, the payload of the binary escape and what
+ * every --machine option takes), its formatter, the validity rules, the
+ * default machine, equality, the zone layout of a profile, the arena a
+ * machine gives an adapter, the zones a GFP mask allows and the zone of a
+ * pfn. The executor, the shadow, stress and the CLI all use it.
+ *
+ * Independence: this is harness code and includes no ref/ header. The
+ * reference keeps its own rules (ref/machine.c, ref/zone.c); tests hold
+ * the two against each other.
+ *
+ * Zone layout (bytes):
+ *   x86_64   DMA [0, 16M)  DMA32 [16M, 4G)    Normal [4G, ...)
+ *   x86_32   DMA [0, 16M)  Normal [16M, 896M) HighMem [896M, ...)
+ *
+ * No global mutable state; every table is const.
+ */
+#ifndef MMTORTURE_MACHINE_H
+#define MMTORTURE_MACHINE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <mmtorture/adapter.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Highest byte address a machine may span: 1 TiB, the reference's limit. */
+#define MMT_MACHINE_MAX_BYTES (1ULL << 40)
+#define MMT_MACHINE_MAX_CPUS 64u
+#define MMT_MACHINE_MAX_ORDERS 16u
+
+/* A parse or validation error: 1-based column in the spec, the field. */
+struct mmt_spec_error {
+	unsigned int column;
+	char field[32]; /* "profile", "page", "bank", "ram", "key", ... */
+	char message[200];
+};
+
+/* The default machine: x86_64, 6.12, 64 MiB at 0, 4 KiB, 11 orders, 1 CPU. */
+void mmt_machine_default(struct mmt_machine *m);
+
+/*
+ * Parse a machine spec (len bytes, need not be NUL terminated; '#' ends
+ * it). Keys are separated by spaces or tabs; missing keys keep
+ * mmt_machine_default()'s values; without bank= or ram= the default bank
+ * stays. Returns 0, or -1 with *e filled (e may be NULL); the result then
+ * passed mmt_machine_check().
+ */
+int mmt_machine_parse_spec(const char *s, size_t len, struct mmt_machine *m,
+			   struct mmt_spec_error *e);
+
+/* Canonical spec of m (every key). Returns the full length, snprintf-like. */
+size_t mmt_machine_format_spec(const struct mmt_machine *m, char *buf,
+			       size_t len);
+
+/*
+ * "column C: field 'F': MESSAGE" for an error of mmt_machine_parse_spec:
+ * the one wording every command prints after its own prefix.
+ */
+size_t mmt_spec_error_format(const struct mmt_spec_error *e, char *buf,
+			     size_t len);
+
+/*
+ * Rules every machine obeys: profile and era known, page_shift 12 or 13,
+ * 1..16 orders, 1..64 CPUs, 1..8 sorted disjoint non-empty banks below
+ * 1 TiB, at least one top-order block of RAM, 0..8 reserved ranges,
+ * non-empty and inside the span. Returns 0, or -1 with field and message
+ * set (e may be NULL; column is 1).
+ */
+int mmt_machine_check(const struct mmt_machine *m, struct mmt_spec_error *e);
+
+/* 1 when a and b are the same machine (unused array entries ignored). */
+int mmt_machine_equal(const struct mmt_machine *a, const struct mmt_machine *b);
+
+/* One past the highest present pfn. */
+uint64_t mmt_machine_end_pfn(const struct mmt_machine *m);
+
+/* Total present pages. */
+uint64_t mmt_machine_present_pages(const struct mmt_machine *m);
+
+/*
+ * Describe the arena a machine gives an adapter without OWN_ARENA: base is
+ * pfn 0; the profile's three zone types in order, each spanning the
+ * present pages inside its bounds (an empty one has present = 0 and
+ * start_pfn = end_pfn); present and reserved copied from the machine.
+ */
+void mmt_arena_from_machine(const struct mmt_machine *m, void *base,
+			    struct mmt_arena *a);
+
+/*
+ * The zone types a profile has, lowest first (three of them). Returns
+ * the number written to types[] (0 for an unknown profile).
+ */
+unsigned int mmt_profile_zone_types(uint32_t profile,
+				    uint32_t types[MMT_NR_ZONE_TYPES]);
+
+/*
+ * The zones a mask allows on arena a, as a bit mask of zone types (bit t
+ * = type t), following gfp_zone(): the highest zone from DMA/DMA32/HIGHMEM
+ * (a type the arena lacks becomes Normal) and every lower type the arena
+ * has. Returns 0 for a forbidden combination (more than one of the three).
+ * Ignores whether zones are populated; an arena without zones allows all.
+ */
+unsigned int mmt_arena_allowed_zones(const struct mmt_arena *a, uint32_t gfp);
+
+/* The same on the arena of machine m. */
+unsigned int mmt_machine_allowed_zones(const struct mmt_machine *m,
+				       uint32_t gfp);
+
+/* The populated zone of a holding pfn (enum mmt_zone_type), or -1. */
+int mmt_arena_zone_of(const struct mmt_arena *a, uint64_t pfn);
+
+/* The kernel's zone name ("DMA", "DMA32", "Normal", "HighMem"), or "none". */
+const char *mmt_zone_name(int type);
+
+/* "DMA|DMA32|Normal" for a zone bit mask, "none" for 0. Full length. */
+size_t mmt_zone_mask_format(unsigned int mask, char *buf, size_t len);
+
+/*
+ * A size as the spec spells it: a decimal or 0x number with an optional
+ * K/M/G/T suffix (powers of 1024). Returns 0, or -1 on anything else or
+ * overflow.
+ */
+int mmt_size_parse(const char *s, size_t n, uint64_t *v);
+
+/* Size in the spec's spelling: largest of T/G/M/K dividing it exactly. */
+size_t mmt_size_format(uint64_t bytes, char *buf, size_t len);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* MMTORTURE_MACHINE_H */
