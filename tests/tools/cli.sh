@@ -262,6 +262,38 @@ expect_exit 2 "$MMT" dump --machine frob=1
 expect_exit 2 "$MMT" dump --view slabinfo
 expect_stderr "unknown view 'slabinfo'"
 
+# One machine grammar: dump --machine and stress --machine accept and
+# refuse the same specs, with the same message after "--machine 'SPEC': ".
+spec_message() {
+	sed -n "s/^.*--machine '.*': //p" "$T/err"
+}
+for spec in "ram=16M" "bank=32M@0 bank=32M@4G" "profile=x86_32 ram=32M cpus=2" \
+	"page=8K orders=10 ram=32M reserve=8K@0" "era=2.6 ram=0x1000000"; do
+	expect_exit 0 "$MMT" dump --view buddyinfo --machine "$spec"
+	expect_exit 0 "$MMT" stress --allocator ref-pages --threads 1 \
+		--seconds 0.1 --machine "$spec"
+done
+for spec in "ram=bogus" "frob=1" "ram=128M,cpus=2" "mem=48M" "orders=0" \
+	"bank=1M@0" "page=16K" "ram=64M bank=64M@0" "era=2.6.18" \
+	"ram=16M reserve=4K@16M" "cpus=2 cpus=2"; do
+	expect_exit 2 "$MMT" dump --machine "$spec"
+	spec_message >"$T/dump.msg"
+	expect_exit 2 "$MMT" stress --allocator ref-pages --seconds 0.1 \
+		--machine "$spec"
+	spec_message >"$T/stress.msg"
+	expect_stderr 'column [0-9]+: field '
+	expect_same "$T/dump.msg" "$T/stress.msg"
+done
+expect_exit 2 "$MMT" dump --machine "ram=64M mem=48M"
+expect_stderr 'field .key.: unknown machine key .mem.'
+expect_stderr 'ref-pages option: --ref-options mem=SIZE'
+# ref-only keys go as ref-pages options, on top of the machine
+expect_exit 0 "$MMT" dump --machine ram=64M --ref-options mem=48M --view zoneinfo
+expect_stdout 'present +8192$'
+expect_no_stdout 'present +12288$'
+expect_exit 2 "$MMT" dump --ref-options frob=1
+expect_stderr "--ref-options 'frob=1': key 'frob'"
+
 # ---------------------------------------------------------------- a bug found
 # The example plug-in built with its deliberate bug hands a block out twice:
 # replay must exit 1, name the op and the invariant, and print a command
