@@ -396,15 +396,6 @@ static void spec_err(struct mmt_spec_error *e, unsigned int col,
 	va_end(ap);
 }
 
-size_t mmt_spec_error_format(const struct mmt_spec_error *e, char *buf,
-			     size_t len)
-{
-	int n = snprintf(buf, len, "column %u: field '%s': %s", e->column,
-			 e->field, e->message);
-
-	return n > 0 ? (size_t)n : 0;
-}
-
 /* ------------------------------------------------------------ the rules */
 
 /*
@@ -839,6 +830,18 @@ int mmt_machine_parse_spec(const char *s, size_t len, struct mmt_machine *m,
 		return -1;
 	}
 	return 0;
+}
+
+int mmt_machine_parse_arg(const char *spec, struct mmt_machine *m, char *msg,
+			  size_t len)
+{
+	struct mmt_spec_error e;
+
+	if (mmt_machine_parse_spec(spec, strlen(spec), m, &e) == 0)
+		return 0;
+	snprintf(msg, len, "column %u: field '%s': %s", e.column, e.field,
+		 e.message);
+	return -1;
 }
 
 /* ------------------------------------------------------------ formatter */

@@ -325,14 +325,12 @@ static int build_arena(const struct mmt_machine *m, struct mmt_arena *a,
 /* --machine: the machine spec grammar. 0, or -1 (printed). */
 static int parse_machine(const char *spec, struct mmt_machine *m)
 {
-	struct mmt_spec_error e;
 	char msg[300];
+	int rc = mmt_machine_parse_arg(spec, m, msg, sizeof(msg));
 
-	if (mmt_machine_parse_spec(spec, strlen(spec), m, &e) == 0)
-		return 0;
-	mmt_spec_error_format(&e, msg, sizeof(msg));
-	fprintf(stderr, "stress: --machine '%s': %s\n", spec, msg);
-	return -1;
+	if (rc)
+		fprintf(stderr, "stress: --machine '%s': %s\n", spec, msg);
+	return rc;
 }
 
 static void default_machine(struct mmt_machine *m)
@@ -937,10 +935,11 @@ static void usage(FILE *out)
 		"  --seconds S       run time per allocator (10)\n"
 		"  --seed X          PRNG seed; same seed, same op sequence per "
 		"thread (1)\n"
-		"  --machine SPEC    pages-mix: a text-format machine line "
-		"without 'machine',\n"
-		"                    e.g. \"profile=x86_64 bank=64M@0 "
-		"bank=64M@4G\" (default)\n"
+		"  --machine SPEC    pages-mix: a machine spec (as in a "
+		"program's machine line\n"
+		"                    and dump --machine), e.g. "
+		"\"profile=x86_64 bank=64M@0\n"
+		"                    bank=64M@4G\" (default)\n"
 		"scenarios:\n",
 		STRESS_MAX_THREADS);
 	for (i = 0; i < NR_SCENARIOS; i++)

@@ -232,14 +232,12 @@ int mmt_cli_parse_u64(const char *cmd, const char *what, const char *s,
 int mmt_cli_parse_machine(const char *cmd, const char *spec,
 			  struct mmt_machine *m)
 {
-	struct mmt_spec_error e;
 	char msg[300];
+	int rc = mmt_machine_parse_arg(spec, m, msg, sizeof(msg));
 
-	if (mmt_machine_parse_spec(spec, strlen(spec), m, &e) == 0)
-		return 0;
-	mmt_spec_error_format(&e, msg, sizeof(msg));
-	mmt_cli_error(cmd, "--machine '%s': %s", spec, msg);
-	return -1;
+	if (rc)
+		mmt_cli_error(cmd, "--machine '%s': %s", spec, msg);
+	return rc;
 }
 
 /* ------------------------------------------------------------ files */

@@ -63,11 +63,12 @@ size_t mmt_machine_format_spec(const struct mmt_machine *m, char *buf,
 			       size_t len);
 
 /*
- * "column C: field 'F': MESSAGE" for an error of mmt_machine_parse_spec:
- * the one wording every command prints after its own prefix.
+ * Parse a NUL-terminated spec given as a command's option. Returns 0, or
+ * -1 with msg holding "column C: field 'F': MESSAGE", the one wording
+ * every command prints after its "--machine 'SPEC': ".
  */
-size_t mmt_spec_error_format(const struct mmt_spec_error *e, char *buf,
-			     size_t len);
+int mmt_machine_parse_arg(const char *spec, struct mmt_machine *m, char *msg,
+			  size_t len);
 
 /*
  * Rules every machine obeys: profile and era known, page_shift 12 or 13,
