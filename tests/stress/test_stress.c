@@ -850,6 +850,7 @@ struct pstate {
 	int bug; /* hand out pfn 0's block again every 100th call */
 	int badfree; /* refuse every free */
 	int nomem; /* fail every allocation */
+	int top; /* first fit from the top, whatever zone the mask asks */
 	unsigned int order0; /* order of the block at pfn 0, while used */
 	long calls;
 };
@@ -872,6 +873,7 @@ static int p_create(const struct mmt_adapter_env *env, void **state, char *err,
 	st->bug = env->options && !strcmp(env->options, "bug");
 	st->badfree = env->options && !strcmp(env->options, "badfree");
 	st->nomem = env->options && !strcmp(env->options, "nomem");
+	st->top = env->options && !strcmp(env->options, "top");
 	pthread_mutex_init(&st->lock, NULL);
 	*state = st;
 	return 0;
@@ -907,9 +909,12 @@ static int p_alloc(void *state, unsigned int order, uint32_t gfp, uint32_t api,
 		return 0;
 	}
 	for (pfn = 0; pfn + n <= st->a.nr_pfns; pfn += n) {
-		for (i = 0; i < n && !st->used[pfn + i]; i++)
+		uint64_t at = st->top ? (st->a.nr_pfns / n - 1) * n - pfn : pfn;
+
+		for (i = 0; i < n && !st->used[at + i]; i++)
 			;
 		if (i == n) {
+			pfn = at;
 			memset(st->used + pfn, 1, n);
 			if (pfn == 0)
 				st->order0 = order;
@@ -954,6 +959,18 @@ static const struct mmt_adapter test_pages = {
 	.name = "test-pages",
 	.description = "first-fit page bitmap",
 	.caps = MMT_CAP_PAGES | MMT_CAP_THREAD_SAFE,
+	.create = p_create,
+	.destroy = p_destroy,
+	.pages = &test_pages_ops,
+};
+
+/* The same, claiming to honour the zone modifiers. */
+static const struct mmt_adapter test_pages_zones = {
+	.abi_version = MMT_ADAPTER_ABI_VERSION,
+	.struct_size = sizeof(struct mmt_adapter),
+	.name = "test-pages-zones",
+	.description = "first-fit page bitmap that claims ZONES",
+	.caps = MMT_CAP_PAGES | MMT_CAP_THREAD_SAFE | MMT_CAP_ZONES,
 	.create = p_create,
 	.destroy = p_destroy,
 	.pages = &test_pages_ops,
@@ -1035,6 +1052,26 @@ MMT_TEST(pages_mix, page_handed_out_twice)
 			   text);
 	fclose(out);
 	fclose(err);
+}
+
+/*
+ * A ZONES allocator that hands a GFP_DMA request a block from the top of
+ * a DMA + DMA32 machine breaks the machine model's allowed zones.
+ */
+MMT_TEST(pages_mix, block_outside_the_zones_its_mask_allows)
+{
+	struct mmt_machine m;
+	struct mmt_stress_row row;
+
+	small_machine(&m);
+	m.banks[0].nr_pages = 8192; /* 32 MiB: DMA and DMA32 */
+	cr_assert_eq(run_with(&test_pages_zones, "top", &mmt_stress_pages_mix,
+			      1, 10, 1, &m, &row, text, sizeof(text)),
+		     1, "%s", text);
+	cr_assert_not_null(strstr(text, "STRESS-ZONE"), "%s", text);
+	cr_assert_not_null(strstr(text, "lies in zone DMA32, but gfp"), "%s",
+			   text);
+	cr_assert_not_null(strstr(text, "allows zones DMA\n"), "%s", text);
 }
 
 /* The same stop with pages-mix: every free refused. */
