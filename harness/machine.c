@@ -846,50 +846,54 @@ int mmt_machine_parse_arg(const char *spec, struct mmt_machine *m, char *msg,
 
 /* ------------------------------------------------------------ formatter */
 
-/* Append to a bounded buffer, counting the full length. */
-static void fmt_add(char *buf, size_t len, size_t *pos, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+/*
+ * The longest canonical spec: the scalars (under 80 bytes) and 16 ranges
+ * of at most 2 x 20 digits and a unit each, with their key: under 1K.
+ * The spec is built whole in a local buffer of that size and then copied
+ * out, snprintf-like.
+ */
+#define SPEC_MAX 1024
 
-static void fmt_add(char *buf, size_t len, size_t *pos, const char *fmt, ...)
+static size_t fmt_ranges(const struct mmt_machine *m, const char *key,
+			 const struct mmt_pfn_range *r, uint32_t n, char *out,
+			 size_t room)
 {
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(buf && *pos < len ? buf + *pos : NULL,
-		      *pos < len ? len - *pos : 0, fmt, ap);
-	va_end(ap);
-	if (n > 0)
-		*pos += (size_t)n;
-}
-
-static void fmt_ranges(const struct mmt_machine *m, const char *key,
-		       const struct mmt_pfn_range *r, uint32_t n, char *buf,
-		       size_t len, size_t *pos)
-{
+	size_t pos = 0;
 	char a[32], c[32];
 
 	for (uint32_t i = 0; i < n && i < MMT_MAX_RANGES; i++) {
+		int k;
+
 		mmt_size_format(r[i].nr_pages << m->page_shift, a, sizeof(a));
 		mmt_size_format(r[i].start_pfn << m->page_shift, c, sizeof(c));
-		fmt_add(buf, len, pos, " %s=%s@%s", key, a, c);
+		k = snprintf(out + pos, room - pos, " %s=%s@%s", key, a, c);
+		if (k > 0 && (size_t)k < room - pos)
+			pos += (size_t)k;
 	}
+	return pos;
 }
 
 size_t mmt_machine_format_spec(const struct mmt_machine *m, char *buf,
 			       size_t len)
 {
-	size_t pos = 0;
+	char spec[SPEC_MAX];
+	int k;
+	size_t pos;
 
-	if (buf && len)
-		buf[0] = '\0';
-	fmt_add(buf, len, &pos, "profile=%s era=%s page=%s orders=%u cpus=%u",
+	k = snprintf(
+		spec, sizeof(spec),
+		"profile=%s era=%s page=%s orders=%u cpus=%u",
 		profile_names[m->profile == MMT_PROFILE_X86_32 ?
 				      MMT_PROFILE_X86_32 :
 				      MMT_PROFILE_X86_64],
 		era_names[m->era == MMT_ERA_2_6 ? MMT_ERA_2_6 : MMT_ERA_6_12],
 		m->page_shift == 13 ? "8K" : "4K", m->nr_orders, m->nr_cpus);
-	fmt_ranges(m, "bank", m->banks, m->nr_banks, buf, len, &pos);
-	fmt_ranges(m, "reserve", m->reserved, m->nr_reserved, buf, len, &pos);
+	pos = k > 0 ? (size_t)k : 0;
+	pos += fmt_ranges(m, "bank", m->banks, m->nr_banks, spec + pos,
+			  sizeof(spec) - pos);
+	pos += fmt_ranges(m, "reserve", m->reserved, m->nr_reserved, spec + pos,
+			  sizeof(spec) - pos);
+	if (buf && len)
+		snprintf(buf, len, "%s", spec);
 	return pos;
 }
