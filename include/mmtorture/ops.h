@@ -29,6 +29,7 @@
 #include <stdint.h>
 
 #include "adapter.h"
+#include "machine.h"
 
 #define MMT_OP_FORMAT_VERSION 2u
 #define MMT_NR_SLOTS 256u /* slot indices 0..255 */
@@ -162,8 +163,6 @@ struct mmt_parse_error {
 	char message[200];
 };
 
-/* The default machine: x86_64, 6.12, 64 MiB at 0, 4 KiB, 11 orders, 1 CPU. */
-void mmt_machine_default(struct mmt_machine *m);
 
 void mmt_prog_init(struct mmt_prog *p, enum mmt_opset set);
 void mmt_prog_free(struct mmt_prog *p);
