@@ -84,6 +84,12 @@ add_test(NAME tools/cli COMMAND ${CMAKE_SOURCE_DIR}/tests/tools/cli.sh
   $<TARGET_FILE:mmtorture> ${CMAKE_SOURCE_DIR})
 set_tests_properties(tools/cli PROPERTIES LABELS cli TIMEOUT 300)
 
+# Every id of the harness's invariant registry is reported by the sources,
+# documented in docs/ and expected by a test (tests/invariants.sh).
+add_test(NAME tools/invariants COMMAND ${CMAKE_SOURCE_DIR}/tests/invariants.sh
+  $<TARGET_FILE:mmtorture> ${CMAKE_SOURCE_DIR})
+set_tests_properties(tools/invariants PROPERTIES LABELS cli TIMEOUT 60)
+
 # The sanitizer defaults of our executables (tests/tools/sanitizers.sh):
 # exit 1 for every sanitizer's report, the environment still overriding,
 # the fuzz targets' small ASan quarantine.

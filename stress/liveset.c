@@ -139,7 +139,8 @@ int mmt_liveset_insert(struct mmt_liveset *ls, uintptr_t addr, uint64_t tag,
 	int rc = 0;
 
 	pthread_mutex_lock(&st->lock);
-	if ((st->n + 1) * 4 > st->cap * 3 && grow_locked(st) != 0) {
+	if (mmt_stress_fault_take(MMT_STRESS_FAULT_NOMEM) ||
+	    ((st->n + 1) * 4 > st->cap * 3 && grow_locked(st) != 0)) {
 		rc = -1;
 		goto out;
 	}

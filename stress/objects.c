@@ -440,6 +440,8 @@ static void free_obj(struct stress_worker *w, const struct oobj *o)
 
 	if (verify_contents(w, o, o->addr, o->size, SIZE_MAX, NULL) != 0)
 		return; /* leave it: the run is over */
+	if (mmt_stress_fault_take(MMT_STRESS_FAULT_LOSE))
+		mmt_liveset_remove(s->priv, (uintptr_t)o->addr, NULL);
 	if (mmt_liveset_remove(s->priv, (uintptr_t)o->addr, NULL) != 0)
 		mmt_stress_worker_violation(
 			w, (uint64_t)(uintptr_t)o->addr, "STRESS-OWNER",

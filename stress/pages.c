@@ -418,6 +418,8 @@ static void free_block(struct stress_worker *w, const struct pblock *b,
 
 	if (verify_cookies(w, b) != 0)
 		return; /* leave it: the run is over */
+	if (mmt_stress_fault_take(MMT_STRESS_FAULT_LOSE))
+		owner_update(s->priv, b->pfn, 1, false);
 	lost = owner_update(s->priv, b->pfn, n, false);
 	if (lost != UINT64_MAX)
 		mmt_stress_worker_violation(

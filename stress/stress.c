@@ -174,6 +174,8 @@ void mmt_stress_violation(struct stress *s, int thread, uint64_t op,
 	va_end(ap);
 }
 
+_Atomic int mmt_stress_fault; /* tests only (stress_int.h) */
+
 void mmt_stress_worker_violation(struct stress_worker *w, uint64_t where,
 				 const char *id, const char *fmt, ...)
 {

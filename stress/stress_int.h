@@ -176,6 +176,39 @@ static inline int mmt_stress_failed(struct stress *s)
 	return atomic_load_explicit(&s->failed, memory_order_relaxed);
 }
 
+/*
+ * Test-only fault injection: the failures of the harness's own bookkeeping
+ * that no allocator can cause, made to happen so that a test sees their
+ * checks fire (tests/stress/test_stress_ids.c). A test arms one before a
+ * run; the first place it applies to takes it, so it fires once. Nothing
+ * else arms it: in every real run it is 0 and costs one relaxed load per
+ * insert into the live set and per free.
+ *   MMT_STRESS_FAULT_NOMEM  the live set's next insert fails as its growth
+ *                           does without memory (STRESS-OOM)
+ *   MMT_STRESS_FAULT_LOSE   the next free finds its bookkeeping lost: the
+ *                           object's address is already out of the live
+ *                           set, the block's first ownership bit already
+ *                           clear (STRESS-OWNER)
+ */
+enum mmt_stress_fault {
+	MMT_STRESS_FAULT_NONE = 0,
+	MMT_STRESS_FAULT_NOMEM,
+	MMT_STRESS_FAULT_LOSE,
+};
+
+extern _Atomic int mmt_stress_fault;
+
+/* 1 when fault f was armed (and is now disarmed). */
+static inline int mmt_stress_fault_take(int f)
+{
+	int want = f;
+
+	return atomic_load_explicit(&mmt_stress_fault, memory_order_relaxed) ==
+		       f &&
+	       atomic_compare_exchange_strong(&mmt_stress_fault, &want,
+					      MMT_STRESS_FAULT_NONE);
+}
+
 /* Around every adapter call: a no-op unless s->serialize. */
 void mmt_stress_lock(struct stress *s);
 void mmt_stress_unlock(struct stress *s);
