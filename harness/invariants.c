@@ -31,6 +31,8 @@ static const struct mmt_invariant invariants[] = {
 	  "the cookies written at allocation changed before the free" },
 	{ "SHADOW-ZERO", "shadow",
 	  "__GFP_ZERO memory that does not read zero" },
+	{ "SHADOW-OWNER", "shadow",
+	  "a layer's record of pages it took or gave back is wrong" },
 	{ "ORACLE-MUST-FAIL", "oracle",
 	  "an impossible request (order, zone, no free block) succeeded" },
 	{ "ORACLE-MUST-SUCCEED", "oracle",

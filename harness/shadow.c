@@ -9,14 +9,22 @@
  * the allocator's own checker is fooled.
  *
  * State: slots[256] (the live table: pfn, order, zone, gfp, fill seed)
- * and an ownership map pfn -> slot + 1 (0 = not owned). The map is one
+ * and an ownership map pfn -> owner: 0 free, slot + 1 for a page of a
+ * live slot's block, OWNER_LAYER | id for a page a layer of the allocator
+ * took for itself (a pool's block, a slab), as the adapter's
+ * MMT_EV_PAGES_TAKEN / _RETURNED events say (page ownership by owner). The map is one
  * calloc'd uint16_t array per present range (ranges sorted and merged
  * first), so a sparse layout (32M at 0 and 32M at 4G) costs only its
  * present pages; calloc of large arrays is lazily zeroed memory.
  *
  * Checks after an allocation: SHADOW-RANGE, SHADOW-ALIGN, SHADOW-ZONE
- * (only MMT_CAP_ZONES), SHADOW-OVERLAP, SHADOW-ZERO, the capacity oracle
- * and TRACE-ALLOC (only MMT_CAP_TRACE). At free: SHADOW-FILL, TRACE-FREE.
+ * (only MMT_CAP_ZONES), SHADOW-OVERLAP (a live slot's page or a page a
+ * layer holds), SHADOW-ZERO, the capacity oracle and TRACE-ALLOC (only
+ * MMT_CAP_TRACE). At free: SHADOW-FILL, TRACE-FREE. On a PAGES_TAKEN or
+ * PAGES_RETURNED event (MMT_CAP_TRACE): SHADOW-OWNER when the record is
+ * wrong (pages outside present, unreserved RAM; taken while a slot or a
+ * layer holds them; returned by a layer that does not hold them). The
+ * page events of such a take or return are not counted as the op's own.
  *
  * Fill: a block gets 16-byte cookies at the start and at the end of some
  * of its pages: every page for blocks of up to 8 pages, else the first,
@@ -54,6 +62,8 @@
 
 #define COOKIE_BYTES 16u
 #define MAX_TRACE 8u
+#define OWNER_LAYER 0x1000u /* | enum mmt_page_owner: a layer holds it */
+#define MAX_EXEMPT 8u
 
 struct shadow_range {
 	uint64_t start, end; /* pfns, end exclusive */
@@ -93,6 +103,13 @@ struct mmt_shadow {
 	uint64_t live_pages;
 	unsigned int nr_ev, ev_lost;
 	struct shadow_ev ev[MAX_TRACE];
+	/* page events still to come of takes and returns already seen */
+	unsigned int nr_exempt;
+	struct shadow_ev exempt[MAX_EXEMPT];
+	uint64_t layer_pages; /* pages layers hold */
+	/* where PAGES_TAKEN/RETURNED findings go (mmt_shadow_bind_report) */
+	struct mmt_report *rep;
+	const size_t *rep_op;
 };
 
 static uint64_t mix64(uint64_t x)
@@ -358,10 +375,13 @@ static int64_t scan_interval(const struct mmt_shadow *s,
 
 				if (!o)
 					continue;
-				b = &s->slots[o - 1];
-				bend = b->pfn + (1ULL << b->order);
-				if (bend < p + 1)
-					bend = p + 1;
+				bend = p + 1;
+				if (o <= MMT_NR_SLOTS) {
+					b = &s->slots[o - 1];
+					bend = b->pfn + (1ULL << b->order);
+					if (bend < p + 1)
+						bend = p + 1;
+				}
 				next = align_up(bend, n);
 				break;
 			}
@@ -577,11 +597,165 @@ void mmt_shadow_trace_reset(struct mmt_shadow *s)
 	s->ev_lost = 0;
 }
 
+/* The name of a layer owner, as reports say it. */
+static const char *owner_name(unsigned int owner)
+{
+	switch (owner) {
+	case MMT_OWNER_UPOOL:
+		return "upool";
+	case MMT_OWNER_SLAB:
+		return "slab";
+	case MMT_OWNER_VMALLOC:
+		return "vmalloc";
+	case MMT_OWNER_DMA:
+		return "dma";
+	case MMT_OWNER_PCP:
+		return "pcp";
+	default:
+		return "other";
+	}
+}
+
+void mmt_shadow_bind_report(struct mmt_shadow *s, struct mmt_report *r,
+			    const size_t *op_index)
+{
+	s->rep = r;
+	s->rep_op = op_index;
+}
+
+/* Drop the queued page event of type at pfn/order, else note it as one
+ * still to come (the take or return arrived before its page event). */
+static void exempt_event(struct mmt_shadow *s, uint32_t type, uint64_t pfn,
+			 uint32_t order)
+{
+	for (unsigned int i = 0; i < s->nr_ev; i++) {
+		if (s->ev[i].type == type && s->ev[i].pfn == pfn &&
+		    s->ev[i].order == order) {
+			s->ev[i] = s->ev[--s->nr_ev];
+			return;
+		}
+	}
+	if (s->nr_exempt < MAX_EXEMPT) {
+		s->exempt[s->nr_exempt].type = type;
+		s->exempt[s->nr_exempt].pfn = pfn;
+		s->exempt[s->nr_exempt].order = order;
+		s->nr_exempt++;
+	}
+}
+
+/* 1 (and the note dropped) when a page event is a take's or a return's. */
+static int exempted(struct mmt_shadow *s, const struct mmt_event *ev)
+{
+	for (unsigned int i = 0; i < s->nr_exempt; i++) {
+		if (s->exempt[i].type == ev->type &&
+		    s->exempt[i].pfn == ev->pfn &&
+		    s->exempt[i].order == ev->order) {
+			s->exempt[i] = s->exempt[--s->nr_exempt];
+			return 1;
+		}
+	}
+	return 0;
+}
+
+static void owner_finding(struct mmt_shadow *s, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void owner_finding(struct mmt_shadow *s, const char *fmt, ...)
+{
+	char msg[200];
+	va_list ap;
+
+	if (!s->rep)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	mmt_report_add(s->rep, s->rep_op ? *s->rep_op : SIZE_MAX, "shadow",
+		       "SHADOW-OWNER", "%s", msg);
+}
+
+/* The first page of [pfn, pfn + n) whose owner is not want, or -1; the
+ * range must lie in present, unreserved RAM (-2 otherwise). */
+static int64_t owner_mismatch(const struct mmt_shadow *s, uint64_t pfn,
+			      uint64_t n, unsigned int want, unsigned int *got)
+{
+	const struct shadow_range *pr = range_of(s, pfn);
+
+	if (!pr || n > pr->end - pfn || reserved_hit(s, pfn, pfn + n))
+		return -2;
+	for (uint64_t p = pfn; p < pfn + n; p++) {
+		unsigned int o = pr->owner[p - pr->start];
+
+		if (o != want) {
+			*got = o;
+			return (int64_t)p;
+		}
+	}
+	return -1;
+}
+
+static const char *holder(unsigned int o, char *buf, size_t len)
+{
+	if (o >= OWNER_LAYER)
+		snprintf(buf, len, "layer %s", owner_name(o & ~OWNER_LAYER));
+	else if (o)
+		snprintf(buf, len, "slot s%u", o - 1);
+	else
+		snprintf(buf, len, "nobody (it is free)");
+	return buf;
+}
+
+/* A layer took [pfn, pfn + 2^order) (take) or gave it back (!take). */
+static void layer_pages(struct mmt_shadow *s, const struct mmt_event *ev,
+			int take)
+{
+	unsigned int tag = OWNER_LAYER | (ev->owner & 0xFFu), got = 0;
+	uint64_t n = ev->order < 63 ? 1ULL << ev->order : 0;
+	const struct shadow_range *pr = range_of(s, ev->pfn);
+	int64_t bad;
+	char who[48];
+
+	exempt_event(s, take ? MMT_EV_PAGE_ALLOC : MMT_EV_PAGE_FREE, ev->pfn,
+		     ev->order);
+	bad = n ? owner_mismatch(s, ev->pfn, n, take ? 0 : tag, &got) : -2;
+	if (bad == -2) {
+		owner_finding(s,
+			      "layer %s %s pfn 0x%llx order %u, which is not "
+			      "present, unreserved RAM of the arena",
+			      owner_name(ev->owner), take ? "took" : "returned",
+			      (unsigned long long)ev->pfn, ev->order);
+		return;
+	}
+	if (bad >= 0) {
+		owner_finding(s,
+			      "layer %s %s pfn 0x%llx order %u, but pfn 0x%llx "
+			      "is held by %s",
+			      owner_name(ev->owner), take ? "took" : "returned",
+			      (unsigned long long)ev->pfn, ev->order,
+			      (unsigned long long)bad,
+			      holder(got, who, sizeof(who)));
+		return;
+	}
+	for (uint64_t p = ev->pfn; p < ev->pfn + n; p++)
+		pr->owner[p - pr->start] = (uint16_t)(take ? tag : 0);
+	if (take)
+		s->layer_pages += n;
+	else
+		s->layer_pages -= n;
+}
+
 void mmt_shadow_trace_event(void *shadow, const struct mmt_event *ev)
 {
 	struct mmt_shadow *s = shadow;
 
+	if (ev->type == MMT_EV_PAGES_TAKEN ||
+	    ev->type == MMT_EV_PAGES_RETURNED) {
+		layer_pages(s, ev, ev->type == MMT_EV_PAGES_TAKEN);
+		return;
+	}
 	if (ev->type != MMT_EV_PAGE_ALLOC && ev->type != MMT_EV_PAGE_FREE)
+		return;
+	if (exempted(s, ev))
 		return;
 	if (s->nr_ev == MAX_TRACE) {
 		s->ev_lost++;
@@ -591,6 +765,11 @@ void mmt_shadow_trace_event(void *shadow, const struct mmt_event *ev)
 	s->ev[s->nr_ev].pfn = ev->pfn;
 	s->ev[s->nr_ev].order = ev->order;
 	s->nr_ev++;
+}
+
+uint64_t mmt_shadow_layer_pages(const struct mmt_shadow *s)
+{
+	return s->layer_pages;
 }
 
 /*
@@ -805,7 +984,17 @@ int mmt_shadow_alloc(struct mmt_shadow *s, size_t op_index, unsigned int slot,
 				}
 			}
 		}
-		if (clash) {
+		if (clash && other >= MMT_NR_SLOTS) {
+			mmt_report_add(
+				r, op_index, "shadow", "SHADOW-OVERLAP",
+				"block pfn 0x%llx order %u overlaps %llu "
+				"page(s) a layer holds for itself, first "
+				"pfn 0x%llx (owner %s)",
+				(unsigned long long)pfn, order,
+				(unsigned long long)clash,
+				(unsigned long long)first,
+				owner_name((other + 1) & ~OWNER_LAYER));
+		} else if (clash) {
 			const struct mmt_shadow_block *ob = &s->slots[other];
 
 			mmt_report_add(

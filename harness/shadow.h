@@ -98,9 +98,18 @@ void mmt_shadow_verify_fill(struct mmt_shadow *s, size_t op_index,
 void mmt_shadow_release(struct mmt_shadow *s, size_t op_index,
 			unsigned int slot, struct mmt_report *r);
 
-/* Trace events of the op in progress (the executor feeds them in). */
+/*
+ * Trace events (the executor subscribes the shadow). Page events are
+ * those of the op in progress, checked by TRACE-ALLOC/-FREE; a layer's
+ * MMT_EV_PAGES_TAKEN / _RETURNED change page ownership at once and report
+ * SHADOW-OWNER into the report bound here, under *op_index.
+ */
 void mmt_shadow_trace_reset(struct mmt_shadow *s);
 void mmt_shadow_trace_event(void *shadow, const struct mmt_event *ev);
+void mmt_shadow_bind_report(struct mmt_shadow *s, struct mmt_report *r,
+			    const size_t *op_index);
+/* Pages layers of the allocator hold for themselves now. */
+uint64_t mmt_shadow_layer_pages(const struct mmt_shadow *s);
 
 /*
  * Capacity scan: the first pfn of an aligned 2^order range wholly inside

@@ -292,6 +292,7 @@ static int pages_open(struct mmt_exec *ex, char *err, size_t errlen)
 		return MMT_EXIT_ENV;
 	}
 	mmt_shadow_set_served_orders(sh, ex->ad->pages->nr_orders);
+	mmt_shadow_bind_report(sh, &ex->res.report, &ex->cur_op);
 	ex->ls[MMT_OPSET_PAGES] = sh;
 	if ((ex->ad->caps & MMT_CAP_TRACE) && ex->ad->set_trace)
 		ex->ad->set_trace(ex->state, 0, mmt_shadow_trace_event, sh);

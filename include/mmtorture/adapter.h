@@ -188,7 +188,30 @@ struct mmt_machine {
 enum mmt_event_type {
 	MMT_EV_PAGE_ALLOC = 0, /* mm_page_alloc */
 	MMT_EV_PAGE_FREE = 1, /* mm_page_free */
+	/*
+	 * Pages a layer of the allocator takes from its own page allocator
+	 * for itself (a pool's block, a slab, a page table, a per-CPU list
+	 * refill) and gives back: pfn, order and owner say which. Emit
+	 * PAGES_TAKEN after the block's mm_page_alloc and PAGES_RETURNED
+	 * before its mm_page_free, so the harness knows those page events
+	 * are not the op's own and keeps its page ownership exact: the
+	 * capacity oracle does not count those pages free, and a block
+	 * handed to a caller on top of them is an overlap.
+	 */
+	MMT_EV_PAGES_TAKEN = 2,
+	MMT_EV_PAGES_RETURNED = 3,
 	MMT_EV_OTHER = 255,
+};
+
+/* Who holds pages taken with MMT_EV_PAGES_TAKEN (1..255; 0 is none). */
+enum mmt_page_owner {
+	MMT_OWNER_NONE = 0, /* the op's caller: not a PAGES_* event */
+	MMT_OWNER_UPOOL = 1, /* a memory pool's block */
+	MMT_OWNER_SLAB = 2, /* a slab cache's slab */
+	MMT_OWNER_VMALLOC = 3, /* vmalloc backing pages */
+	MMT_OWNER_DMA = 4, /* a DMA pool or coherent buffer */
+	MMT_OWNER_PCP = 5, /* pages on a per-CPU list */
+	MMT_OWNER_OTHER = 255, /* anything else the allocator keeps */
 };
 
 struct mmt_event {
@@ -199,6 +222,7 @@ struct mmt_event {
 	uint32_t gfp;
 	uint32_t cpu;
 	const char *text; /* ftrace text, or NULL unless MMT_TRACE_TEXT asked */
+	uint32_t owner; /* PAGES_TAKEN/RETURNED: enum mmt_page_owner */
 };
 
 #define MMT_TRACE_TEXT 1u
