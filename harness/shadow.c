@@ -850,6 +850,203 @@ static unsigned int scan_zones(const struct mmt_shadow *s, unsigned int allowed)
 					   (1u << MMT_NR_ZONE_TYPES) - 1;
 }
 
+/* A failed allocation: the trace, and the strict oracle's must-succeed. */
+static void alloc_failed(struct mmt_shadow *s, size_t op_index, uint32_t order,
+			 uint32_t eff, unsigned int allowed, const char *why,
+			 struct mmt_report *r)
+{
+	int64_t f;
+	char g[200];
+
+	trace_check(s, op_index, MMT_EV_PAGE_ALLOC, UINT64_MAX, order, r);
+	if (why || !s->strict || !mmt_shadow_order_served(s, order))
+		return;
+	f = mmt_shadow_find_free(s, order, scan_zones(s, allowed));
+	if (f < 0)
+		return;
+	mmt_gfp_format(eff, g, sizeof(g));
+	mmt_report_add(r, op_index, "oracle", "ORACLE-MUST-SUCCEED",
+		       "order-%u allocation (%s) failed, but pfns "
+		       "0x%llx-0x%llx in zone %s are free and aligned",
+		       order, g, (unsigned long long)f,
+		       (unsigned long long)f + (1ULL << order) - 1,
+		       mmt_zone_name(zone_of(s, (uint64_t)f)));
+}
+
+/*
+ * The block's pfn from addr, or -1 after SHADOW-RANGE / SHADOW-ALIGN when
+ * it is not a page of the arena (nothing more can be checked then).
+ */
+static int64_t block_pfn(const struct mmt_shadow *s, size_t op_index,
+			 uint32_t order, void *addr, struct mmt_report *r)
+{
+	uintptr_t base = (uintptr_t)s->a.base, at = (uintptr_t)addr;
+	uint64_t off, pfn;
+
+	if (at < base || order >= 63) {
+		mmt_report_add(r, op_index, "shadow", "SHADOW-RANGE",
+			       "address %p lies outside the arena", addr);
+		return -1;
+	}
+	off = (uint64_t)(at - base);
+	if (off % s->a.page_size) {
+		mmt_report_add(r, op_index, "shadow", "SHADOW-ALIGN",
+			       "address %p is not page aligned (offset 0x%llx "
+			       "in the arena)",
+			       addr, (unsigned long long)off);
+		return -1;
+	}
+	pfn = off / s->a.page_size;
+	if (pfn >= s->a.nr_pfns || (1ULL << order) > s->a.nr_pfns - pfn) {
+		mmt_report_add(r, op_index, "shadow", "SHADOW-RANGE",
+			       "block pfn 0x%llx order %u ends beyond the "
+			       "arena (%llu pfns)",
+			       (unsigned long long)pfn, order,
+			       (unsigned long long)s->a.nr_pfns);
+		return -1;
+	}
+	return (int64_t)pfn;
+}
+
+/* SHADOW-RANGE for holes and reserved pages; 1 when all is present RAM. */
+static int check_present(const struct mmt_shadow *s, size_t op_index,
+			 uint64_t pfn, uint32_t order, struct mmt_report *r)
+{
+	uint64_t n = 1ULL << order;
+	const struct shadow_range *pr = range_of(s, pfn);
+	const struct mmt_pfn_range *res = reserved_hit(s, pfn, pfn + n);
+	int present_ok = 1;
+
+	if (!pr || pfn + n > pr->end) {
+		present_ok = 0;
+		mmt_report_add(r, op_index, "shadow", "SHADOW-RANGE",
+			       "block pfn 0x%llx order %u covers a hole (pfns "
+			       "without RAM)",
+			       (unsigned long long)pfn, order);
+	}
+	if (res)
+		mmt_report_add(r, op_index, "shadow", "SHADOW-RANGE",
+			       "block pfn 0x%llx order %u overlaps reserved "
+			       "pfns 0x%llx-0x%llx",
+			       (unsigned long long)pfn, order,
+			       (unsigned long long)res->start_pfn,
+			       (unsigned long long)(res->start_pfn +
+						    res->nr_pages - 1));
+	if (pfn & (n - 1))
+		mmt_report_add(r, op_index, "shadow", "SHADOW-ALIGN",
+			       "block pfn 0x%llx is not aligned to its order "
+			       "%u (%llu pages)",
+			       (unsigned long long)pfn, order,
+			       (unsigned long long)n);
+	return present_ok;
+}
+
+/* SHADOW-ZONE (ZONES only); returns the zone of the block's first page. */
+static int check_zone(const struct mmt_shadow *s, size_t op_index, uint64_t pfn,
+		      uint32_t order, uint32_t eff, unsigned int allowed,
+		      struct mmt_report *r)
+{
+	uint64_t n = 1ULL << order;
+	int z1 = zone_of(s, pfn), z2 = zone_of(s, pfn + n - 1);
+	char g[200];
+
+	if (!(s->caps & MMT_CAP_ZONES))
+		return z1;
+	if (z1 < 0 || z1 != z2) {
+		mmt_report_add(r, op_index, "shadow", "SHADOW-ZONE",
+			       "block pfn 0x%llx order %u is not inside one "
+			       "zone (%s .. %s)",
+			       (unsigned long long)pfn, order,
+			       mmt_zone_name(z1), mmt_zone_name(z2));
+	} else if (allowed && !(allowed & (1u << z1))) {
+		mmt_gfp_format(eff, g, sizeof(g));
+		mmt_report_add(r, op_index, "shadow", "SHADOW-ZONE",
+			       "block pfn 0x%llx order %u is in zone %s, which "
+			       "%s does not allow",
+			       (unsigned long long)pfn, order,
+			       mmt_zone_name(z1), g);
+	}
+	return z1;
+}
+
+/* SHADOW-OVERLAP: a page of the block a slot or a layer holds. */
+static void check_overlap(const struct mmt_shadow *s, size_t op_index,
+			  uint64_t pfn, uint32_t order, struct mmt_report *r)
+{
+	uint64_t n = 1ULL << order, clash = 0, first = 0;
+	unsigned int other = 0;
+
+	for (unsigned int i = 0; i < s->nr_ranges; i++) {
+		const struct shadow_range *pr = &s->ranges[i];
+		uint64_t lo, hi;
+
+		if (!range_slice(pr, pfn, pfn + n, &lo, &hi))
+			continue;
+		for (uint64_t k = lo; k < hi; k++) {
+			unsigned int o = pr->owner[k];
+
+			if (o && !clash++) {
+				first = pr->start + k;
+				other = o;
+			}
+		}
+	}
+	if (!clash)
+		return;
+	if (other > MMT_NR_SLOTS) {
+		mmt_report_add(r, op_index, "shadow", "SHADOW-OVERLAP",
+			       "block pfn 0x%llx order %u overlaps %llu "
+			       "page(s) a layer holds for itself, first pfn "
+			       "0x%llx (owner %s)",
+			       (unsigned long long)pfn, order,
+			       (unsigned long long)clash,
+			       (unsigned long long)first,
+			       owner_name(other & ~OWNER_LAYER));
+		return;
+	}
+	mmt_report_add(r, op_index, "shadow", "SHADOW-OVERLAP",
+		       "block pfn 0x%llx order %u overlaps %llu live page(s), "
+		       "first pfn 0x%llx of s%u (pfn 0x%llx order %u)",
+		       (unsigned long long)pfn, order,
+		       (unsigned long long)clash, (unsigned long long)first,
+		       other - 1, (unsigned long long)s->slots[other - 1].pfn,
+		       s->slots[other - 1].order);
+}
+
+/* Make the block slot's: owner map, fill cookies, counters. */
+static void record_block(struct mmt_shadow *s, size_t op_index,
+			 unsigned int slot, uint64_t pfn, uint32_t order,
+			 int zone, uint32_t eff, void *addr, int present_ok)
+{
+	struct mmt_shadow_block *b = &s->slots[slot];
+	uint64_t n = 1ULL << order;
+
+	memset(b, 0, sizeof(*b));
+	b->live = 1;
+	b->pfn = pfn;
+	b->order = order;
+	b->zone = zone;
+	b->gfp = eff;
+	b->addr = addr;
+	b->fill = mix64(s->seed ^ ((uint64_t)slot << 40) ^
+			mix64((uint64_t)op_index));
+	for (unsigned int i = 0; i < s->nr_ranges; i++) {
+		struct shadow_range *pr = &s->ranges[i];
+		uint64_t lo, hi;
+
+		if (!range_slice(pr, pfn, pfn + n, &lo, &hi))
+			continue;
+		for (uint64_t k = lo; k < hi; k++)
+			if (pr->owner[k] == 0)
+				pr->owner[k] = (uint16_t)(slot + 1);
+	}
+	s->fill_ok[slot] = (uint8_t)present_ok;
+	if (present_ok)
+		fill_write(s, b);
+	s->nr_live++;
+	s->live_pages += n;
+}
+
 int mmt_shadow_alloc(struct mmt_shadow *s, size_t op_index, unsigned int slot,
 		     unsigned int kind, uint32_t order, uint32_t gfp,
 		     void *addr, struct mmt_report *r)
@@ -858,11 +1055,9 @@ int mmt_shadow_alloc(struct mmt_shadow *s, size_t op_index, unsigned int slot,
 	unsigned int allowed = mmt_arena_allowed_zones(&s->a, eff);
 	const char *why = must_fail(s, order, eff, allowed);
 	unsigned long before = r->total;
-	uintptr_t base = (uintptr_t)s->a.base, at = (uintptr_t)addr;
-	struct mmt_shadow_block *b;
-	uint64_t pfn, n, off;
-	int present_ok = 1, z1, z2;
-	char g[200];
+	int64_t at;
+	uint64_t pfn, n;
+	int present_ok, zone;
 
 	if (slot >= MMT_NR_SLOTS)
 		return 0;
@@ -870,24 +1065,7 @@ int mmt_shadow_alloc(struct mmt_shadow *s, size_t op_index, unsigned int slot,
 	    kind == MMT_OP_GET_ZEROED_PAGE)
 		order = 0;
 	if (!addr) {
-		int64_t f;
-
-		trace_check(s, op_index, MMT_EV_PAGE_ALLOC, UINT64_MAX, order,
-			    r);
-		if (why || !s->strict || !mmt_shadow_order_served(s, order))
-			return 0;
-		f = mmt_shadow_find_free(s, order, scan_zones(s, allowed));
-		if (f >= 0) {
-			mmt_gfp_format(eff, g, sizeof(g));
-			mmt_report_add(
-				r, op_index, "oracle", "ORACLE-MUST-SUCCEED",
-				"order-%u allocation (%s) failed, but "
-				"pfns 0x%llx-0x%llx in zone %s are free "
-				"and aligned",
-				order, g, (unsigned long long)f,
-				(unsigned long long)f + (1ULL << order) - 1,
-				mmt_zone_name(zone_of(s, (uint64_t)f)));
-		}
+		alloc_failed(s, op_index, order, eff, allowed, why, r);
 		return 0;
 	}
 	if (why)
@@ -895,119 +1073,14 @@ int mmt_shadow_alloc(struct mmt_shadow *s, size_t op_index, unsigned int slot,
 			       "order-%u allocation succeeded at %p, but it "
 			       "must fail: %s",
 			       order, addr, why);
-	if (at < base || order >= 63) {
-		mmt_report_add(r, op_index, "shadow", "SHADOW-RANGE",
-			       "address %p lies outside the arena", addr);
+	at = block_pfn(s, op_index, order, addr, r);
+	if (at < 0)
 		return 0;
-	}
-	off = (uint64_t)(at - base);
-	if (off % s->a.page_size) {
-		mmt_report_add(r, op_index, "shadow", "SHADOW-ALIGN",
-			       "address %p is not page aligned (offset 0x%llx "
-			       "in the arena)",
-			       addr, (unsigned long long)off);
-		return 0;
-	}
-	pfn = off / s->a.page_size;
+	pfn = (uint64_t)at;
 	n = 1ULL << order;
-	if (pfn >= s->a.nr_pfns || n > s->a.nr_pfns - pfn) {
-		mmt_report_add(r, op_index, "shadow", "SHADOW-RANGE",
-			       "block pfn 0x%llx order %u ends beyond the "
-			       "arena (%llu pfns)",
-			       (unsigned long long)pfn, order,
-			       (unsigned long long)s->a.nr_pfns);
-		return 0;
-	}
-	{
-		const struct shadow_range *pr = range_of(s, pfn);
-		const struct mmt_pfn_range *res;
-
-		if (!pr || pfn + n > pr->end) {
-			present_ok = 0;
-			mmt_report_add(r, op_index, "shadow", "SHADOW-RANGE",
-				       "block pfn 0x%llx order %u covers a "
-				       "hole (pfns without RAM)",
-				       (unsigned long long)pfn, order);
-		}
-		res = reserved_hit(s, pfn, pfn + n);
-		if (res)
-			mmt_report_add(r, op_index, "shadow", "SHADOW-RANGE",
-				       "block pfn 0x%llx order %u overlaps "
-				       "reserved pfns 0x%llx-0x%llx",
-				       (unsigned long long)pfn, order,
-				       (unsigned long long)res->start_pfn,
-				       (unsigned long long)(res->start_pfn +
-							    res->nr_pages - 1));
-	}
-	if (pfn & (n - 1))
-		mmt_report_add(r, op_index, "shadow", "SHADOW-ALIGN",
-			       "block pfn 0x%llx is not aligned to its order "
-			       "%u (%llu pages)",
-			       (unsigned long long)pfn, order,
-			       (unsigned long long)n);
-	z1 = zone_of(s, pfn);
-	z2 = zone_of(s, pfn + n - 1);
-	if (s->caps & MMT_CAP_ZONES) {
-		if (z1 < 0 || z1 != z2) {
-			mmt_report_add(r, op_index, "shadow", "SHADOW-ZONE",
-				       "block pfn 0x%llx order %u is not "
-				       "inside one zone (%s .. %s)",
-				       (unsigned long long)pfn, order,
-				       mmt_zone_name(z1), mmt_zone_name(z2));
-		} else if (allowed && !(allowed & (1u << z1))) {
-			mmt_gfp_format(eff, g, sizeof(g));
-			mmt_report_add(r, op_index, "shadow", "SHADOW-ZONE",
-				       "block pfn 0x%llx order %u is in zone "
-				       "%s, which %s does not allow",
-				       (unsigned long long)pfn, order,
-				       mmt_zone_name(z1), g);
-		}
-	}
-	{
-		uint64_t clash = 0, first = 0;
-		unsigned int other = 0;
-
-		for (unsigned int i = 0; i < s->nr_ranges; i++) {
-			const struct shadow_range *pr = &s->ranges[i];
-			uint64_t lo, hi;
-
-			if (!range_slice(pr, pfn, pfn + n, &lo, &hi))
-				continue;
-			for (uint64_t k = lo; k < hi; k++) {
-				unsigned int o = pr->owner[k];
-
-				if (!o)
-					continue;
-				if (!clash++) {
-					first = pr->start + k;
-					other = o - 1;
-				}
-			}
-		}
-		if (clash && other >= MMT_NR_SLOTS) {
-			mmt_report_add(
-				r, op_index, "shadow", "SHADOW-OVERLAP",
-				"block pfn 0x%llx order %u overlaps %llu "
-				"page(s) a layer holds for itself, first "
-				"pfn 0x%llx (owner %s)",
-				(unsigned long long)pfn, order,
-				(unsigned long long)clash,
-				(unsigned long long)first,
-				owner_name((other + 1) & ~OWNER_LAYER));
-		} else if (clash) {
-			const struct mmt_shadow_block *ob = &s->slots[other];
-
-			mmt_report_add(
-				r, op_index, "shadow", "SHADOW-OVERLAP",
-				"block pfn 0x%llx order %u overlaps %llu "
-				"live page(s), first pfn 0x%llx of s%u "
-				"(pfn 0x%llx order %u)",
-				(unsigned long long)pfn, order,
-				(unsigned long long)clash,
-				(unsigned long long)first, other,
-				(unsigned long long)ob->pfn, ob->order);
-		}
-	}
+	present_ok = check_present(s, op_index, pfn, order, r);
+	zone = check_zone(s, op_index, pfn, order, eff, allowed, r);
+	check_overlap(s, op_index, pfn, order, r);
 	/* A bad block proves nothing: is there any legitimate range? */
 	if (s->strict && !why && r->total != before &&
 	    mmt_shadow_find_free(s, order, scan_zones(s, allowed)) < 0)
@@ -1028,32 +1101,8 @@ int mmt_shadow_alloc(struct mmt_shadow *s, size_t op_index, unsigned int slot,
 				       (unsigned long long)nz);
 	}
 	trace_check(s, op_index, MMT_EV_PAGE_ALLOC, pfn, order, r);
-
-	b = &s->slots[slot];
-	memset(b, 0, sizeof(*b));
-	b->live = 1;
-	b->pfn = pfn;
-	b->order = order;
-	b->zone = z1;
-	b->gfp = eff;
-	b->addr = addr;
-	b->fill = mix64(s->seed ^ ((uint64_t)slot << 40) ^
-			mix64((uint64_t)op_index));
-	for (unsigned int i = 0; i < s->nr_ranges; i++) {
-		struct shadow_range *pr = &s->ranges[i];
-		uint64_t lo, hi;
-
-		if (!range_slice(pr, pfn, pfn + n, &lo, &hi))
-			continue;
-		for (uint64_t k = lo; k < hi; k++)
-			if (pr->owner[k] == 0)
-				pr->owner[k] = (uint16_t)(slot + 1);
-	}
-	s->fill_ok[slot] = (uint8_t)present_ok;
-	if (present_ok)
-		fill_write(s, b);
-	s->nr_live++;
-	s->live_pages += n;
+	record_block(s, op_index, slot, pfn, order, zone, eff, addr,
+		     present_ok);
 	return 1;
 }
 
