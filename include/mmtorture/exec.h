@@ -8,6 +8,8 @@
  * check() (ref_check for the reference) runs at full level.
  *
  * Reports always carry the op index, the layer and the invariant id.
+ * The report type and exit codes are report.h's, the adapters by name
+ * registry.h's, the machine model machine.h's; this header includes them.
  */
 #ifndef MMTORTURE_EXEC_H
 #define MMTORTURE_EXEC_H
@@ -18,46 +20,9 @@
 #include "adapter.h"
 #include "ops.h"
 
-/* Exit codes shared by every command, fuzz replay and stress. */
-enum mmt_exit {
-	MMT_EXIT_OK = 0, /* every check held */
-	MMT_EXIT_BUG = 1, /* a bug was found */
-	MMT_EXIT_USAGE = 2, /* bad usage or bad input */
-	MMT_EXIT_ENV = 3, /* environment: dependency or resource missing */
-};
-
-#define MMT_REPORT_MAX 16
-
-struct mmt_violation {
-	size_t op_index; /* 0-based index of the op; SIZE_MAX = end of input */
-	char layer[16]; /* "shadow", "oracle", "buddy", "zone", "page", ... */
-	char id[32]; /* invariant id: "BUDDY-COALESCE", "ORACLE-MUST-SUCCEED" */
-	char message[240];
-};
-
-struct mmt_report {
-	unsigned int nr; /* violations kept */
-	unsigned long total; /* violations seen */
-	struct mmt_violation v[MMT_REPORT_MAX];
-};
-
-/* One row of the registry of the harness's invariant ids. */
-struct mmt_invariant {
-	const char *id; /* "SHADOW-OVERLAP" */
-	const char *layer; /* the layer its reports carry */
-	const char *what; /* one line */
-};
-
-/* The registry (harness/invariants.c); *n gets its number of rows. */
-const struct mmt_invariant *mmt_invariants(size_t *n);
-/* The row of id, or NULL (an allocator's own self-check ids are not rows). */
-const struct mmt_invariant *mmt_invariant_find(const char *id);
-
-void mmt_report_init(struct mmt_report *r);
-/* Append (kept while room remains, always counted). printf-style message. */
-void mmt_report_add(struct mmt_report *r, size_t op_index, const char *layer,
-		    const char *id, const char *fmt, ...)
-	__attribute__((format(printf, 5, 6)));
+#include "machine.h"
+#include "registry.h"
+#include "report.h"
 
 struct mmt_exec_opts {
 	uint32_t check_every; /* 0: take the program's value */
@@ -160,57 +125,5 @@ unsigned long mmt_exec_step(struct mmt_exec *ex, size_t i,
 void mmt_exec_finish(struct mmt_exec *ex);
 const struct mmt_exec_result *mmt_exec_result(const struct mmt_exec *ex);
 void mmt_exec_close(struct mmt_exec *ex);
-
-/*
- * Call first thing in every program's main() (and a fuzz target's
- * LLVMFuzzerInitialize): makes the process able to host every built-in
- * peer (jemalloc's initial-exec TLS needs surplus static TLS, which glibc
- * only reserves at start-up when GLIBC_TUNABLES asks, so the process may
- * re-execute itself once with the tunable set). argv may be NULL: then it
- * only notes what it could not do. Returns 0; never exits on its own.
- */
-int mmt_process_init(int argc, char **argv);
-
-/* Built-in and plug-in adapters. */
-struct mmt_adapter_info {
-	const struct mmt_adapter *adapter;
-	int available; /* 1 when usable on this machine */
-	const char *why_not; /* when not available */
-};
-
-/* Built-ins in a fixed order; *n set to their number. */
-const struct mmt_adapter_info *mmt_adapters_builtin(size_t *n);
-
-/*
- * Resolve "NAME[:options]" (a built-in) or "PATH.so[:options]" (a plug-in).
- * On success *ad and *options (pointing into a static copy
- * or into spec) are set and 0 returned; otherwise MMT_EXIT_USAGE or
- * MMT_EXIT_ENV with err naming the problem.
- */
-int mmt_adapter_select(const char *spec, const struct mmt_adapter **ad,
-		       const char **options, char *err, size_t errlen);
-
-/* Validate an adapter table: version, struct size, pointers per capability. */
-int mmt_adapter_validate(const struct mmt_adapter *ad, char *err,
-			 size_t errlen);
-
-/*
- * Create one instance of ad with options on the default machine (the one
- * a program without a machine line gets; an arena is mapped for PAGES
- * without OWN_ARENA) and destroy it again: whether the options are
- * accepted at all, before any input runs. Returns 0, or
- * mmt_exit_for_create()'s code (MMT_EXIT_USAGE for -EINVAL and any other
- * error, MMT_EXIT_ENV for -ENOMEM and the other environment errnos) with
- * err "adapter 'NAME': create failed: MESSAGE" (the adapter's own words);
- * MMT_EXIT_USAGE for a table mmt_adapter_validate() refuses; MMT_EXIT_ENV
- * when the arena cannot be mapped. Every command and fuzz target calls it
- * once after mmt_adapter_select(). A program's own machine may still be
- * refused later, per input.
- */
-int mmt_adapter_try_create(const struct mmt_adapter *ad, const char *options,
-			   char *err, size_t errlen);
-
-/* The reference page allocator as an adapter ("ref-pages"). */
-extern const struct mmt_adapter mmt_adapter_ref_pages;
 
 #endif /* MMTORTURE_EXEC_H */

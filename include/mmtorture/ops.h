@@ -163,7 +163,6 @@ struct mmt_parse_error {
 	char message[200];
 };
 
-
 void mmt_prog_init(struct mmt_prog *p, enum mmt_opset set);
 void mmt_prog_free(struct mmt_prog *p);
 /* Append an op; returns 0, or -1 when out of memory or MMT_MAX_OPS reached. */
