@@ -694,54 +694,15 @@ static void make_reproduce(struct stress *s, const struct mmt_stress_opts *o)
 			 " --machine '%s'", o->machine_spec);
 }
 
-int mmt_stress_run(const struct mmt_adapter *ad,
-		   const struct mmt_stress_opts *o, struct mmt_stress_row *row)
+/* The run's shared state, before the adapter exists; NULL: no memory. */
+static struct stress *stress_new(const struct mmt_adapter *ad,
+				 const struct mmt_stress_opts *o, FILE *out,
+				 FILE *errf)
 {
-	struct stress *s;
-	struct mmt_adapter_env env;
-	struct mmt_machine machine;
-	void *map = NULL;
-	size_t map_len = 0;
-	char err[512];
-	double elapsed;
-	unsigned int i, created = 0, inited = 0;
-	int rc, barriers = 0;
-	int64_t peak = 0;
-	struct stress_totals tot;
-	FILE *out = o->out ? o->out : stdout, *errf = o->err ? o->err : stderr;
+	struct stress *s = calloc(1, sizeof(*s));
 
-	memset(row, 0, sizeof(*row));
-	/* name:options, so mimalloc and mimalloc:raw are told apart */
-	snprintf(row->allocator, sizeof(row->allocator), "%s%s%s", ad->name,
-		 o->options && o->options[0] ? ":" : "",
-		 o->options ? o->options : "");
-	snprintf(row->scenario, sizeof(row->scenario), "%s", o->sc->name);
-	row->threads = o->threads;
-	row->live_unit = o->sc->live_unit;
-	row->rc = MMT_EXIT_ENV;
-	if ((ad->caps & o->sc->needs) != o->sc->needs) {
-		char miss[128];
-
-		mmt_stress_missing_caps(o->sc->needs, ad->caps, miss,
-					sizeof(miss));
-		fprintf(errf,
-			"stress: scenario %s needs %s, which allocator '%s' "
-			"does not declare\n",
-			o->sc->name, miss, ad->name);
-		return row->rc = MMT_EXIT_USAGE;
-	}
-	if (o->machine)
-		machine = *o->machine;
-	else
-		default_machine(&machine);
-	if (machine.nr_cpus < o->threads)
-		machine.nr_cpus = o->threads;
-
-	s = calloc(1, sizeof(*s));
-	if (!s) {
-		fprintf(errf, "stress: out of memory\n");
-		return row->rc = MMT_EXIT_ENV;
-	}
+	if (!s)
+		return NULL;
 	s->ad = ad;
 	s->sc = o->sc;
 	s->seed = o->seed;
@@ -753,53 +714,85 @@ int mmt_stress_run(const struct mmt_adapter *ad,
 	pthread_mutex_init(&s->vlock, NULL);
 	pthread_mutex_init(&s->serial, NULL);
 	make_reproduce(s, o);
+	return s;
+}
+
+static void stress_free(struct stress *s)
+{
+	free(s->inbox);
+	free(s->workers);
+	pthread_mutex_destroy(&s->vlock);
+	pthread_mutex_destroy(&s->serial);
+	free(s);
+}
+
+/*
+ * Map the arena (PAGES without OWN_ARENA) and create the adapter on
+ * machine. 0 with s->state and s->arena set, else an exit code after a
+ * message; *map is what to munmap() either way.
+ */
+static int stress_create(struct stress *s, const struct mmt_stress_opts *o,
+			 const struct mmt_machine *machine, void **map,
+			 size_t *map_len)
+{
+	const struct mmt_adapter *ad = s->ad;
+	struct mmt_adapter_env env;
+	char err[512];
+	int rc;
 
 	memset(&env, 0, sizeof(env));
 	env.abi_version = MMT_ADAPTER_ABI_VERSION;
 	env.struct_size = (uint32_t)sizeof(env);
 	env.options = o->options ? o->options : "";
-	env.machine = machine;
+	env.machine = *machine;
 	env.nr_threads = s->nr_threads;
 	if ((ad->caps & MMT_CAP_PAGES) && !(ad->caps & MMT_CAP_OWN_ARENA)) {
-		rc = build_arena(&machine, &env.arena, &map, &map_len, err,
+		rc = build_arena(machine, &env.arena, map, map_len, err,
 				 sizeof(err));
 		if (rc != 0) {
-			fprintf(errf, "stress: %s\n", err);
-			rc = rc == -1 ? MMT_EXIT_USAGE : MMT_EXIT_ENV;
-			goto out_free;
+			fprintf(s->errf, "stress: %s\n", err);
+			return rc == -1 ? MMT_EXIT_USAGE : MMT_EXIT_ENV;
 		}
 	}
 	err[0] = '\0';
 	rc = ad->create(&env, &s->state, err, sizeof(err));
 	if (rc != 0) {
-		fprintf(errf, "stress: allocator '%s' refused to start: %s\n",
+		fprintf(s->errf,
+			"stress: allocator '%s' refused to start: %s\n",
 			ad->name, err[0] ? err : strerror(-rc));
-		rc = mmt_exit_for_create(rc);
-		goto out_unmap;
+		return mmt_exit_for_create(rc);
 	}
+	s->created = 1;
+	if (!(ad->caps & MMT_CAP_PAGES))
+		return 0;
 	rc = 0;
-	if (ad->caps & MMT_CAP_PAGES) {
-		if (ad->caps & MMT_CAP_OWN_ARENA)
-			rc = ad->pages->arena(s->state, &s->arena);
-		else
-			s->arena = env.arena;
-		if (rc != 0 || !s->arena.base || !s->arena.page_size ||
-		    !s->arena.nr_pfns) {
-			fprintf(errf,
-				"stress: allocator '%s' gave no usable arena\n",
-				ad->name);
-			rc = MMT_EXIT_ENV;
-			goto out_destroy;
-		}
+	if (ad->caps & MMT_CAP_OWN_ARENA)
+		rc = ad->pages->arena(s->state, &s->arena);
+	else
+		s->arena = env.arena;
+	if (rc != 0 || !s->arena.base || !s->arena.page_size ||
+	    !s->arena.nr_pfns) {
+		fprintf(s->errf,
+			"stress: allocator '%s' gave no usable arena\n",
+			ad->name);
+		return MMT_EXIT_ENV;
 	}
+	return 0;
+}
+
+/* The scenario's state, the inboxes and the workers; 0 or MMT_EXIT_ENV.
+ * s->nr_inited counts the workers to free. */
+static int stress_setup_workers(struct stress *s)
+{
+	char err[512];
+
 	s->inbox = calloc(s->nr_threads, sizeof(*s->inbox));
 	s->workers = calloc(s->nr_threads, sizeof(*s->workers));
 	if (!s->inbox || !s->workers || s->sc->setup(s, err, sizeof(err))) {
-		fprintf(errf, "stress: out of memory\n");
-		rc = MMT_EXIT_ENV;
-		goto out_destroy;
+		fprintf(s->errf, "stress: out of memory\n");
+		return MMT_EXIT_ENV;
 	}
-	for (i = 0; i < s->nr_threads; i++) {
+	for (unsigned int i = 0; i < s->nr_threads; i++) {
 		struct stress_inbox *in = &s->inbox[i];
 		struct stress_worker *w = &s->workers[i];
 
@@ -810,24 +803,40 @@ int mmt_stress_run(const struct mmt_adapter *ad,
 		w->id = i;
 		w->rng = mmt_stress_stream(s->seed, i);
 		atomic_init(&w->live, 0);
-		if (!in->v || worker_alloc(w) != 0)
-			break;
-		inited++;
-	}
-	if (inited < s->nr_threads) {
-		fprintf(errf, "stress: out of memory\n");
-		rc = MMT_EXIT_ENV;
-		goto out_workers;
+		s->nr_inited++;
+		if (!in->v || worker_alloc(w) != 0) {
+			fprintf(s->errf, "stress: out of memory\n");
+			return MMT_EXIT_ENV;
+		}
 	}
 	pthread_barrier_init(&s->park_in, NULL, s->nr_threads + 1);
 	pthread_barrier_init(&s->park_out, NULL, s->nr_threads + 1);
-	barriers = 1;
+	s->barriers = 1;
+	return 0;
+}
+
+static void stress_teardown_workers(struct stress *s)
+{
+	if (s->barriers) {
+		pthread_barrier_destroy(&s->park_in);
+		pthread_barrier_destroy(&s->park_out);
+	}
+	for (unsigned int i = 0; i < s->nr_inited; i++) {
+		worker_free(&s->workers[i]);
+		free(s->inbox[i].v);
+		pthread_mutex_destroy(&s->inbox[i].lock);
+	}
+}
+
+static void print_banner(const struct stress *s, double seconds)
+{
+	FILE *out = s->out;
 
 	fprintf(out,
 		"stress: allocator=%s scenario=%s threads=%u seconds=%g "
 		"seed=%" PRIu64,
-		ad->name, s->sc->name, s->nr_threads, o->seconds, s->seed);
-	if (ad->caps & MMT_CAP_PAGES)
+		s->ad->name, s->sc->name, s->nr_threads, seconds, s->seed);
+	if (s->ad->caps & MMT_CAP_PAGES)
 		fprintf(out,
 			" arena=%" PRIu64 " pages of %" PRIu64
 			" bytes, %u orders",
@@ -838,10 +847,17 @@ int mmt_stress_run(const struct mmt_adapter *ad,
 		fprintf(out,
 			"stress: '%s' is not THREAD_SAFE: its calls are "
 			"serialized through one mutex\n",
-			ad->name);
+			s->ad->name);
 	fflush(out);
+}
+
+/* Start every worker, run them for seconds, stop them; the elapsed time. */
+static double stress_workers(struct stress *s, double seconds, int64_t *peak)
+{
+	unsigned int created = 0;
+
 	s->t0 = now_seconds(); /* before any worker can record a violation */
-	for (i = 0; i < s->nr_threads; i++) {
+	for (unsigned int i = 0; i < s->nr_threads; i++) {
 		if (pthread_create(&s->workers[i].tid, NULL, worker_main,
 				   &s->workers[i]) != 0)
 			break;
@@ -849,17 +865,19 @@ int mmt_stress_run(const struct mmt_adapter *ad,
 	}
 	if (created < s->nr_threads) {
 		/* Cannot run short-handed: the barriers count every thread. */
-		fprintf(errf, "stress: pthread_create failed after %u\n",
+		fprintf(s->errf, "stress: pthread_create failed after %u\n",
 			created);
 		_exit(MMT_EXIT_ENV);
 	}
-	elapsed = run_workers(s, o->seconds, &peak);
-	if (!s->nr_violations)
-		run_check(s, total_ops(s)); /* the idle allocator, all freed */
-	print_report(s);
-	print_stop(s, elapsed, o->seconds);
+	return run_workers(s, seconds, peak);
+}
 
-	tot = totals(s);
+/* The row and the summary line of a finished run; its exit code. */
+static int stress_summary(struct stress *s, double elapsed, int64_t peak,
+			  struct mmt_stress_row *row)
+{
+	struct stress_totals tot = totals(s);
+
 	row->seconds = elapsed;
 	row->ops = tot.ops;
 	row->ops_per_s = elapsed > 0 ? (double)row->ops / elapsed : 0.0;
@@ -870,48 +888,100 @@ int mmt_stress_run(const struct mmt_adapter *ad,
 	row->serialized = s->serialize;
 	row->interrupted = stress_interrupted != 0;
 	if (stress_interrupted)
-		fprintf(out, "stress: interrupted\n");
-	fprintf(out,
+		fprintf(s->out, "stress: interrupted\n");
+	fprintf(s->out,
 		"stress: allocator=%s scenario=%s threads=%u seconds=%.0f "
 		"ops=%" PRIu64 " ops/s=%.0f failed=%" PRIu64 "/%" PRIu64
 		" (%.1f%%) peak_live_%s=%" PRId64
 		" checks=%lu violations=%lu\n",
-		ad->name, s->sc->name, s->nr_threads, elapsed, row->ops,
+		s->ad->name, s->sc->name, s->nr_threads, elapsed, row->ops,
 		row->ops_per_s, tot.fails, tot.calls,
 		percent(tot.fails, tot.calls), s->sc->live_unit, peak,
 		s->checks, s->nr_violations);
-	fflush(out);
+	fflush(s->out);
 	if (mmt_stress_mostly_failed(tot.fails, tot.calls))
-		fprintf(errf,
+		fprintf(s->errf,
 			"stress: warning: %.1f%% of the allocation calls on "
 			"%s failed (%" PRIu64 " of %" PRIu64
 			"): ops/s counts mostly failures, not allocations\n",
 			percent(tot.fails, tot.calls), row->allocator,
 			tot.fails, tot.calls);
-	rc = s->nr_violations ? MMT_EXIT_BUG : MMT_EXIT_OK;
-out_workers:
-	if (barriers) {
-		pthread_barrier_destroy(&s->park_in);
-		pthread_barrier_destroy(&s->park_out);
+	return s->nr_violations ? MMT_EXIT_BUG : MMT_EXIT_OK;
+}
+
+/* The row's names; MMT_EXIT_USAGE (after saying so) when the adapter
+ * lacks a capability the scenario needs, else 0. */
+static int stress_row_start(const struct mmt_adapter *ad,
+			    const struct mmt_stress_opts *o,
+			    struct mmt_stress_row *row, FILE *errf)
+{
+	char miss[128];
+
+	memset(row, 0, sizeof(*row));
+	/* name:options, so mimalloc and mimalloc:raw are told apart */
+	snprintf(row->allocator, sizeof(row->allocator), "%s%s%s", ad->name,
+		 o->options && o->options[0] ? ":" : "",
+		 o->options ? o->options : "");
+	snprintf(row->scenario, sizeof(row->scenario), "%s", o->sc->name);
+	row->threads = o->threads;
+	row->live_unit = o->sc->live_unit;
+	row->rc = MMT_EXIT_ENV;
+	if ((ad->caps & o->sc->needs) == o->sc->needs)
+		return 0;
+	mmt_stress_missing_caps(o->sc->needs, ad->caps, miss, sizeof(miss));
+	fprintf(errf,
+		"stress: scenario %s needs %s, which allocator '%s' does not "
+		"declare\n",
+		o->sc->name, miss, ad->name);
+	return MMT_EXIT_USAGE;
+}
+
+int mmt_stress_run(const struct mmt_adapter *ad,
+		   const struct mmt_stress_opts *o, struct mmt_stress_row *row)
+{
+	FILE *out = o->out ? o->out : stdout, *errf = o->err ? o->err : stderr;
+	struct mmt_machine machine;
+	struct stress *s;
+	void *map = NULL;
+	size_t map_len = 0;
+	int64_t peak = 0;
+	double elapsed;
+	int rc;
+
+	rc = stress_row_start(ad, o, row, errf);
+	if (rc)
+		return row->rc = rc;
+	if (o->machine)
+		machine = *o->machine;
+	else
+		default_machine(&machine);
+	if (machine.nr_cpus < o->threads)
+		machine.nr_cpus = o->threads;
+	s = stress_new(ad, o, out, errf);
+	if (!s) {
+		fprintf(errf, "stress: out of memory\n");
+		return row->rc = MMT_EXIT_ENV;
 	}
-	for (i = 0; i < s->nr_threads; i++) {
-		worker_free(&s->workers[i]);
-		free(s->inbox[i].v);
-		pthread_mutex_destroy(&s->inbox[i].lock);
+	rc = stress_create(s, o, &machine, &map, &map_len);
+	if (!rc)
+		rc = stress_setup_workers(s);
+	if (!rc) {
+		print_banner(s, o->seconds);
+		elapsed = stress_workers(s, o->seconds, &peak);
+		if (!s->nr_violations)
+			run_check(s, total_ops(s)); /* the idle allocator */
+		print_report(s);
+		print_stop(s, elapsed, o->seconds);
+		rc = stress_summary(s, elapsed, peak, row);
 	}
-out_destroy:
+	stress_teardown_workers(s);
 	if (s->priv)
 		s->sc->teardown(s);
-	ad->destroy(s->state);
-out_unmap:
+	if (s->created)
+		ad->destroy(s->state);
 	if (map)
 		munmap(map, map_len);
-out_free:
-	free(s->inbox);
-	free(s->workers);
-	pthread_mutex_destroy(&s->vlock);
-	pthread_mutex_destroy(&s->serial);
-	free(s);
+	stress_free(s);
 	return row->rc = rc;
 }
 

@@ -114,8 +114,11 @@ struct stress {
 	const struct mmt_adapter *ad;
 	const struct stress_scenario *sc;
 	void *state; /* the adapter instance */
+	int created; /* state was created (destroy it at the end) */
 	uint64_t seed;
 	unsigned int nr_threads;
+	unsigned int nr_inited; /* workers and inboxes to free */
+	int barriers; /* park_in and park_out were initialised */
 	int serialize; /* adapter not THREAD_SAFE: one call at a time */
 	pthread_mutex_t serial;
 	const char *where_name; /* "pfn" or "addr" in reports */
