@@ -692,14 +692,105 @@ static const char *opset_names(char *buf, size_t len)
 	return buf;
 }
 
+/* The header lines' state while a program is parsed. */
+struct header {
+	int seen_machine, seen_check, seen_opset;
+	int opset_fixed; /* the op set is settled (opset line or an op) */
+};
+
+/* "machine KEY=VALUE ..." (t[0] is "machine", the line n bytes). */
+static int machine_line(struct parser *ps, struct header *h, const char *line,
+			size_t n, const struct tok *t, struct mmt_prog *out)
+{
+	struct mmt_spec_error se;
+	size_t off = (size_t)(t[0].s - line) + t[0].n;
+
+	if (h->seen_machine || out->nr_ops)
+		return perr(ps, t[0].col, "machine",
+			    h->seen_machine ? "duplicate machine line" :
+					      "machine must come before the "
+					      "first op");
+	h->seen_machine = 1;
+	if (mmt_machine_parse_spec(line + off, n - off, &out->machine, &se))
+		return perr(ps, (unsigned int)off + se.column, se.field, "%s",
+			    se.message);
+	return 0;
+}
+
+/* "check_every N". */
+static int check_every_line(struct parser *ps, struct header *h,
+			    const struct tok *t, int nt, struct mmt_prog *out)
+{
+	uint64_t v;
+
+	if (h->seen_check)
+		return perr(ps, t[0].col, "check_every",
+			    "duplicate check_every line");
+	h->seen_check = 1;
+	if (nt != 2 || parse_u64(t[1].s, t[1].n, &v) || v > UINT32_MAX)
+		return perr(ps, nt >= 2 ? t[1].col : t[0].col, "check_every",
+			    "check_every needs one number 0..%u", UINT32_MAX);
+	out->check_every = (uint32_t)v;
+	return 0;
+}
+
+/* "opset NAME". */
+static int opset_line(struct parser *ps, struct header *h, const struct tok *t,
+		      int nt, struct mmt_prog *out)
+{
+	char tb[48], sets[160];
+	int set;
+
+	if (h->seen_opset || out->nr_ops)
+		return perr(ps, t[0].col, "opset",
+			    h->seen_opset ? "duplicate opset line" :
+					    "opset must come before the first "
+					    "op");
+	h->seen_opset = 1;
+	h->opset_fixed = 1;
+	if (nt > 2)
+		return perr(ps, t[2].col, "opset", "unexpected '%s'",
+			    tok_str(&t[2], tb, sizeof(tb)));
+	set = nt == 2 ? mmt_opset_by_name(t[1].s, t[1].n) : -1;
+	if (set < 0)
+		return perr(ps, nt >= 2 ? t[1].col : t[0].col, "opset",
+			    "opset must be one of: %s",
+			    opset_names(sets, sizeof(sets)));
+	out->opset = (enum mmt_opset)set;
+	return 0;
+}
+
+/* One line of n bytes (no newline): a header line, an op, or nothing. */
+static int parse_line(struct parser *ps, struct header *h, const char *line,
+		      size_t n, struct mmt_prog *out)
+{
+	const char *nul = memchr(line, '\0', n);
+	struct tok t[MAX_TOKS];
+	int nt;
+
+	if (nul)
+		return perr(ps, (unsigned int)(nul - line) + 1, "text",
+			    "NUL byte in a text program");
+	nt = tokenize(line, n, 1, t);
+	if (nt < 0)
+		return perr(ps, 1, "op", "too many fields on one line");
+	if (nt == 0)
+		return 0;
+	if (tok_is(&t[0], "machine"))
+		return machine_line(ps, h, line, n, t, out);
+	if (tok_is(&t[0], "check_every"))
+		return check_every_line(ps, h, t, nt, out);
+	if (tok_is(&t[0], "opset"))
+		return opset_line(ps, h, t, nt, out);
+	return parse_op(ps, t, nt, out, &h->opset_fixed);
+}
+
 int mmt_prog_parse_text(const char *text, size_t len, const char *file,
 			struct mmt_prog *out, struct mmt_parse_error *err)
 {
 	struct parser ps = { file, 0, err };
-	struct tok t[MAX_TOKS];
+	struct header h = { 0, 0, 0, 0 };
 	size_t pos = 0;
-	int seen_machine = 0, seen_check = 0, seen_opset = 0, opset_fixed = 0;
-	char tb[48], sets[160];
 
 	if (err)
 		memset(err, 0, sizeof(*err));
@@ -708,96 +799,13 @@ int mmt_prog_parse_text(const char *text, size_t len, const char *file,
 		const char *line = text + pos;
 		const char *nl = memchr(line, '\n', len - pos);
 		size_t n = nl ? (size_t)(nl - line) : len - pos;
-		int nt;
 
 		pos += n + (nl ? 1 : 0);
 		ps.line++;
-		if (memchr(line, '\0', n)) {
-			perr(&ps,
-			     (unsigned int)((const char *)memchr(line, '\0',
-								 n) -
-					    line) +
-				     1,
-			     "text", "NUL byte in a text program");
-			goto fail;
+		if (parse_line(&ps, &h, line, n, out)) {
+			mmt_prog_free(out);
+			return -1;
 		}
-		nt = tokenize(line, n, 1, t);
-		if (nt < 0) {
-			perr(&ps, 1, "op", "too many fields on one line");
-			goto fail;
-		}
-		if (nt == 0)
-			continue;
-		if (tok_is(&t[0], "machine")) {
-			struct mmt_spec_error se;
-			size_t off = (size_t)(t[0].s - line) + t[0].n;
-
-			if (seen_machine || out->nr_ops) {
-				perr(&ps, t[0].col, "machine",
-				     seen_machine ? "duplicate machine line" :
-						    "machine must come before "
-						    "the first op");
-				goto fail;
-			}
-			seen_machine = 1;
-			if (mmt_machine_parse_spec(line + off, n - off,
-						   &out->machine, &se)) {
-				perr(&ps, (unsigned int)off + se.column,
-				     se.field, "%s", se.message);
-				goto fail;
-			}
-			continue;
-		}
-		if (tok_is(&t[0], "check_every")) {
-			uint64_t v;
-
-			if (seen_check) {
-				perr(&ps, t[0].col, "check_every",
-				     "duplicate check_every line");
-				goto fail;
-			}
-			seen_check = 1;
-			if (nt != 2 || parse_u64(t[1].s, t[1].n, &v) ||
-			    v > UINT32_MAX) {
-				perr(&ps, nt >= 2 ? t[1].col : t[0].col,
-				     "check_every",
-				     "check_every needs one number 0..%u",
-				     UINT32_MAX);
-				goto fail;
-			}
-			out->check_every = (uint32_t)v;
-			continue;
-		}
-		if (tok_is(&t[0], "opset")) {
-			if (seen_opset || out->nr_ops) {
-				perr(&ps, t[0].col, "opset",
-				     seen_opset ? "duplicate opset line" :
-						  "opset must come before the "
-						  "first op");
-				goto fail;
-			}
-			seen_opset = 1;
-			opset_fixed = 1;
-			if (nt > 2) {
-				perr(&ps, t[2].col, "opset", "unexpected '%s'",
-				     tok_str(&t[2], tb, sizeof(tb)));
-				goto fail;
-			}
-			if (nt < 2 || mmt_opset_by_name(t[1].s, t[1].n) < 0) {
-				perr(&ps, nt >= 2 ? t[1].col : t[0].col,
-				     "opset", "opset must be one of: %s",
-				     opset_names(sets, sizeof(sets)));
-				goto fail;
-			}
-			out->opset = (enum mmt_opset)mmt_opset_by_name(t[1].s,
-								       t[1].n);
-			continue;
-		}
-		if (parse_op(&ps, t, nt, out, &opset_fixed))
-			goto fail;
 	}
 	return 0;
-fail:
-	mmt_prog_free(out);
-	return -1;
 }
