@@ -392,16 +392,11 @@ static int inside_ram(const struct ref_config *c, uint64_t start, uint64_t end)
 	return 0;
 }
 
-int ref_config_validate(const struct ref_config *c, char *err, size_t errlen)
+/* Profile, era, page size, orders, CPUs and table sizes: 0, or -1. */
+static int validate_shape(const struct ref_config *c, char *err, size_t errlen)
 {
-	char a[32], b[32];
-	uint64_t page, top, present = 0;
-	unsigned int i, j;
+	char a[32];
 
-	if (!c) {
-		set_err(err, errlen, "no config given");
-		return -1;
-	}
 	if (c->profile != REF_PROFILE_X86_64 &&
 	    c->profile != REF_PROFILE_X86_32) {
 		set_err(err, errlen, "profile %d: unknown profile",
@@ -422,7 +417,6 @@ int ref_config_validate(const struct ref_config *c, char *err, size_t errlen)
 			a, c->page_shift);
 		return -1;
 	}
-	page = 1ULL << c->page_shift;
 	if (c->nr_orders == 0 || c->nr_orders > REF_NR_ORDERS_MAX) {
 		set_err(err, errlen,
 			"orders %u (nr_orders): must be 1..%d (orders 0..nr_orders-1)",
@@ -434,7 +428,6 @@ int ref_config_validate(const struct ref_config *c, char *err, size_t errlen)
 			c->nr_cpus, REF_MAX_CPUS);
 		return -1;
 	}
-	top = page << (c->nr_orders - 1);
 	if (c->nr_banks > REF_MAX_BANKS) {
 		set_err(err, errlen, "bank: %u banks, at most %d", c->nr_banks,
 			REF_MAX_BANKS);
@@ -445,32 +438,45 @@ int ref_config_validate(const struct ref_config *c, char *err, size_t errlen)
 			c->nr_reserved, REF_MAX_RESERVED);
 		return -1;
 	}
-	if (!c->nr_banks) {
-		ref_format_size(c->ram, a, sizeof(a));
-		if (c->ram % page) {
-			set_err(err, errlen,
-				"ram %s: not a multiple of the page size", a);
-			return -1;
-		}
-		if (c->ram > REF_RAM_MAX) {
-			set_err(err, errlen, "ram %s is above the maximum 1T",
-				a);
-			return -1;
-		}
-		if (c->ram < REF_RAM_MIN) {
-			set_err(err, errlen, "ram %s is below the minimum 1M",
-				a);
-			return -1;
-		}
-		if (c->ram < top) {
-			ref_format_size(top, b, sizeof(b));
-			set_err(err, errlen,
-				"ram %s is below one top-order block (%s)", a,
-				b);
-			return -1;
-		}
+	return 0;
+}
+
+/* ram= (a machine without banks): 0, or -1. */
+static int validate_ram(const struct ref_config *c, uint64_t page, uint64_t top,
+			char *err, size_t errlen)
+{
+	char a[32], b[32];
+
+	ref_format_size(c->ram, a, sizeof(a));
+	if (c->ram % page) {
+		set_err(err, errlen, "ram %s: not a multiple of the page size",
+			a);
+		return -1;
 	}
-	for (i = 0; i < c->nr_banks; i++) {
+	if (c->ram > REF_RAM_MAX) {
+		set_err(err, errlen, "ram %s is above the maximum 1T", a);
+		return -1;
+	}
+	if (c->ram < REF_RAM_MIN) {
+		set_err(err, errlen, "ram %s is below the minimum 1M", a);
+		return -1;
+	}
+	if (c->ram < top) {
+		ref_format_size(top, b, sizeof(b));
+		set_err(err, errlen, "ram %s is below one top-order block (%s)",
+			a, b);
+		return -1;
+	}
+	return 0;
+}
+
+/* Every bank page aligned, below 1T and disjoint: 0, or -1. */
+static int validate_banks(const struct ref_config *c, uint64_t page, char *err,
+			  size_t errlen)
+{
+	char a[32], b[32];
+
+	for (unsigned int i = 0; i < c->nr_banks; i++) {
 		const struct ref_mem_range *r = &c->banks[i];
 
 		ref_format_size(r->size, a, sizeof(a));
@@ -488,7 +494,7 @@ int ref_config_validate(const struct ref_config *c, char *err, size_t errlen)
 				a, b);
 			return -1;
 		}
-		for (j = 0; j < i; j++) {
+		for (unsigned int j = 0; j < i; j++) {
 			const struct ref_mem_range *q = &c->banks[j];
 
 			if (r->start < q->start + q->size &&
@@ -500,7 +506,16 @@ int ref_config_validate(const struct ref_config *c, char *err, size_t errlen)
 			}
 		}
 	}
-	for (i = 0; i < c->nr_reserved; i++) {
+	return 0;
+}
+
+/* Every reserved range page aligned and inside one bank: 0, or -1. */
+static int validate_reserved(const struct ref_config *c, uint64_t page,
+			     char *err, size_t errlen)
+{
+	char a[32], b[32];
+
+	for (unsigned int i = 0; i < c->nr_reserved; i++) {
 		const struct ref_mem_range *r = &c->reserved[i];
 
 		ref_format_size(r->size, a, sizeof(a));
@@ -519,41 +534,67 @@ int ref_config_validate(const struct ref_config *c, char *err, size_t errlen)
 			return -1;
 		}
 	}
-	/* RAM that survives mem=: it must still hold one top-order block. */
+	return 0;
+}
+
+/* RAM that survives mem=, in bytes. */
+static uint64_t present_bytes(const struct ref_config *c, uint64_t page)
+{
+	uint64_t present = 0;
+
 	if (!c->nr_banks) {
 		present = c->ram;
 		if (c->mem_limit && c->mem_limit < present)
 			present = c->mem_limit / page * page;
-	} else {
-		for (i = 0; i < c->nr_banks; i++) {
-			uint64_t s = c->banks[i].start;
-			uint64_t e = s + c->banks[i].size;
-
-			if (c->mem_limit && e > c->mem_limit)
-				e = c->mem_limit / page * page;
-			if (e > s)
-				present += e - s;
-		}
+		return present;
 	}
-	if (present < top || present < REF_RAM_MIN) {
-		ref_format_size(present, a, sizeof(a));
-		ref_format_size(top > REF_RAM_MIN ? top : REF_RAM_MIN, b,
-				sizeof(b));
-		if (c->mem_limit) {
-			char m[32];
+	for (unsigned int i = 0; i < c->nr_banks; i++) {
+		uint64_t s = c->banks[i].start;
+		uint64_t e = s + c->banks[i].size;
 
-			ref_format_size(c->mem_limit, m, sizeof(m));
-			set_err(err, errlen,
-				"mem %s (mem_limit): leaves %s of RAM, below one top-order block or the minimum (%s)",
-				m, a, b);
-		} else {
-			set_err(err, errlen,
-				"bank: banks hold %s of RAM, below one top-order block or the minimum (%s)",
-				a, b);
-		}
+		if (c->mem_limit && e > c->mem_limit)
+			e = c->mem_limit / page * page;
+		if (e > s)
+			present += e - s;
+	}
+	return present;
+}
+
+int ref_config_validate(const struct ref_config *c, char *err, size_t errlen)
+{
+	char a[32], b[32], m[32];
+	uint64_t page, top, present;
+
+	if (!c) {
+		set_err(err, errlen, "no config given");
 		return -1;
 	}
-	return 0;
+	if (validate_shape(c, err, errlen))
+		return -1;
+	page = 1ULL << c->page_shift;
+	top = page << (c->nr_orders - 1);
+	if (!c->nr_banks && validate_ram(c, page, top, err, errlen))
+		return -1;
+	if (validate_banks(c, page, err, errlen) ||
+	    validate_reserved(c, page, err, errlen))
+		return -1;
+	/* RAM that survives mem=: it must still hold one top-order block. */
+	present = present_bytes(c, page);
+	if (present >= top && present >= REF_RAM_MIN)
+		return 0;
+	ref_format_size(present, a, sizeof(a));
+	ref_format_size(top > REF_RAM_MIN ? top : REF_RAM_MIN, b, sizeof(b));
+	if (c->mem_limit) {
+		ref_format_size(c->mem_limit, m, sizeof(m));
+		set_err(err, errlen,
+			"mem %s (mem_limit): leaves %s of RAM, below one top-order block or the minimum (%s)",
+			m, a, b);
+	} else {
+		set_err(err, errlen,
+			"bank: banks hold %s of RAM, below one top-order block or the minimum (%s)",
+			a, b);
+	}
+	return -1;
 }
 
 /* ------------------------------------------------------------ machine */
