@@ -105,16 +105,6 @@ SAME(MMT_ERA_6_12, REF_ERA_6_12);
 SAME(MMT_ERA_2_6, REF_ERA_2_6);
 #undef SAME
 
-struct ref_pages {
-	struct ref_mm *mm;
-	struct ref_config config; /* as built: the reuse key */
-	pthread_mutex_t report_lock; /* guards report */
-	struct ref_report report; /* check()'s, kept: no allocation per check */
-	mmt_event_fn fn;
-	void *ctx;
-	unsigned int flags;
-};
-
 /* ------------------------------------------------------------ reuse */
 
 #define REUSE_SLOTS 2
@@ -664,7 +654,7 @@ const struct mmt_adapter mmt_adapter_ref_pages = {
 	.description = "the reference Linux buddy page allocator (ref/)",
 	.caps = MMT_CAP_PAGES | MMT_CAP_ZONES | MMT_CAP_POLICY_BUDDY |
 		MMT_CAP_OWN_ARENA | MMT_CAP_CHECK | MMT_CAP_TRACE |
-		MMT_CAP_THREAD_SAFE,
+		MMT_CAP_THREAD_SAFE | MMT_CAP_UPOOL,
 	.create = rp_create,
 	.destroy = rp_destroy,
 	.check = rp_check,
@@ -672,4 +662,5 @@ const struct mmt_adapter mmt_adapter_ref_pages = {
 	.set_trace = rp_set_trace,
 	.cpu_enter = rp_cpu_enter,
 	.pages = &rp_pages_ops,
+	.upool = &mmt_ref_pages_upool_ops,
 };

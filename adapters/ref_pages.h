@@ -3,16 +3,34 @@
  * ref_pages.h - what the ref-pages adapter (adapters/ref_pages.c) offers
  * besides its adapter table: the one conversion of a harness machine and
  * ref-pages options into a reference config, for the commands that build
- * reference machines themselves (dump, bench).
+ * reference machines themselves (dump, bench); and the adapter's state
+ * and capability tables, shared by its files (ref_pages.c: PAGES, the
+ * machine, check, dump, trace; ref_pages_upool.c: UPOOL).
  */
 #ifndef MMT_ADAPTERS_REF_PAGES_H
 #define MMT_ADAPTERS_REF_PAGES_H
 
+#include <pthread.h>
 #include <stddef.h>
 
 #include <mmtorture/adapter.h>
 
-struct ref_config;
+#include <ref/check.h>
+#include <ref/mm.h>
+
+/* One ref-pages instance: a reference machine and what check() reuses. */
+struct ref_pages {
+	struct ref_mm *mm;
+	struct ref_config config; /* as built: the reuse key */
+	pthread_mutex_t report_lock; /* guards report */
+	struct ref_report report; /* check()'s, kept: no allocation per check */
+	mmt_event_fn fn;
+	void *ctx;
+	unsigned int flags;
+};
+
+/* UPOOL: ref_upool pools on the instance's machine (ref_pages_upool.c). */
+extern const struct mmt_upool_ops mmt_ref_pages_upool_ops;
 
 /*
  * The config ref-pages' create() builds for machine m: its profile, era,

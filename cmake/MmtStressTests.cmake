@@ -20,6 +20,11 @@ add_test(NAME smoke/stress-kmalloc-mix-glibc COMMAND $<TARGET_FILE:mmtorture>
   stress --allocator glibc --scenario kmalloc-mix --threads 2 --seconds 5 --seed 1)
 set_tests_properties(smoke/stress-kmalloc-mix-glibc PROPERTIES LABELS smoke TIMEOUT 120)
 
+# upool-mix on ref-pages' pools: 5 s, 2 threads.
+add_test(NAME smoke/stress-upool-mix-ref-pages COMMAND $<TARGET_FILE:mmtorture>
+  stress --allocator ref-pages --scenario upool-mix --threads 2 --seconds 5 --seed 1)
+set_tests_properties(smoke/stress-upool-mix-ref-pages PROPERTIES LABELS smoke TIMEOUT 120)
+
 # pages-mix on the example plug-in (no OWN_ARENA: the harness maps the
 # arena), built by cmake/MmtPlugins.cmake as target plugin_simple_buddy.
 if(TARGET plugin_simple_buddy)

@@ -285,6 +285,8 @@ static void check_side(struct mmt_report *r, size_t i, const struct mmt_op *op,
 				       (unsigned long long)oc->pfn, oc->order);
 		return;
 	}
+	if (mmt_op_desc(oc->kind)->set != MMT_OPSET_OBJECTS)
+		return; /* a layer of its own: its shadow judges placement */
 	if ((s->ad->caps & MMT_CAP_USABLE_SIZE) && oc->usable < oc->size)
 		mmt_report_add(r, i, "diff", "DIFF-USABLE",
 			       "%c %s: usable size %llu is below the %llu "

@@ -67,6 +67,7 @@ const struct mmt_layer *mmt_layer_for(unsigned int set);
 
 extern const struct mmt_layer mmt_layer_pages;
 extern const struct mmt_layer mmt_layer_objects;
+extern const struct mmt_layer mmt_layer_upool;
 
 /* splitmix64's finaliser: the digests of op outcomes. */
 static inline uint64_t mmt_mix64(uint64_t x)

@@ -28,7 +28,10 @@
  *                gfp (1 byte: table index; 0xFF -> u32 LE masked by
  *                MMT_GFP_VALID_MASK), sizes (class byte weighted to
  *                small sizes + raw bytes; 0xFE-0xFF: a raw u64),
- *                align (1 byte: 1 << (b % 24)).
+ *                align (1 byte: 1 << (b % 24)), pool (1 byte: b %
+ *                MMT_NR_POOLS), count (1 byte: < 0x80 itself, 0x80-0xFE
+ *                128 << ((b - 0x80) % 8), 0xFF a u32 LE % (MMT_MAX_COUNT
+ *                + 1)).
  *
  * The encoder writes the canonical bytes: table forms where they give the
  * same value, the escapes otherwise, so decode(encode(p)) == p for every
@@ -174,7 +177,8 @@ int mmt_op_equal(const struct mmt_op *a, const struct mmt_op *b)
 {
 	return a->kind == b->kind && a->slot == b->slot &&
 	       a->order == b->order && a->gfp == b->gfp && a->size == b->size &&
-	       a->align == b->align;
+	       a->align == b->align && a->pool == b->pool &&
+	       a->count == b->count;
 }
 
 int mmt_prog_equal(const struct mmt_prog *a, const struct mmt_prog *b)
@@ -366,6 +370,35 @@ static int decode_align(struct reader *r, uint64_t *align)
 	return 0;
 }
 
+/*
+ * Counts: small ones (0..127) directly, so a pool is exhausted within a
+ * few hundred ops and count 0 (a create that must fail) is common; powers
+ * of two up to 16384 for larger pools; an escape for the rest.
+ */
+#define COUNT_DIRECT 0x80u
+#define COUNT_ESCAPE 0xFFu
+
+static int decode_count(struct reader *r, uint32_t *count)
+{
+	uint8_t b;
+	uint64_t v;
+
+	if (rd_byte(r, &b))
+		return -1;
+	if (b < COUNT_DIRECT) {
+		*count = b;
+		return 0;
+	}
+	if (b != COUNT_ESCAPE) {
+		*count = COUNT_DIRECT << ((b - COUNT_DIRECT) % 8u);
+		return 0;
+	}
+	if (rd_le(r, 4, &v))
+		return -1;
+	*count = (uint32_t)(v % (MMT_MAX_COUNT + 1ULL));
+	return 0;
+}
+
 /* Field f of op, in its binary form; -1 when the input ends inside it. */
 static int decode_field(struct reader *r, const struct mmt_prog *p,
 			enum mmt_field f, struct mmt_op *op)
@@ -389,6 +422,13 @@ static int decode_field(struct reader *r, const struct mmt_prog *p,
 		return decode_size(r, &op->size);
 	case MMT_FIELD_ALIGN:
 		return decode_align(r, &op->align);
+	case MMT_FIELD_POOL:
+		if (rd_byte(r, &b))
+			return -1;
+		op->pool = (uint8_t)(b % MMT_NR_POOLS);
+		return 0;
+	case MMT_FIELD_COUNT:
+		return decode_count(r, &op->count);
 	case MMT_NR_FIELDS:
 		break;
 	}
@@ -605,6 +645,22 @@ static void encode_align(struct writer *w, uint64_t align)
 	wr_byte(w, a);
 }
 
+static void encode_count(struct writer *w, uint32_t count)
+{
+	for (unsigned int k = 0; k < 8; k++) {
+		if (count == COUNT_DIRECT << k) {
+			wr_byte(w, COUNT_DIRECT + k);
+			return;
+		}
+	}
+	if (count < COUNT_DIRECT) {
+		wr_byte(w, count);
+		return;
+	}
+	wr_byte(w, COUNT_ESCAPE);
+	wr_le(w, count, 4);
+}
+
 static void encode_field(struct writer *w, const struct mmt_prog *p,
 			 enum mmt_field f, const struct mmt_op *op)
 {
@@ -623,6 +679,12 @@ static void encode_field(struct writer *w, const struct mmt_prog *p,
 		break;
 	case MMT_FIELD_ALIGN:
 		encode_align(w, op->align);
+		break;
+	case MMT_FIELD_POOL:
+		wr_byte(w, op->pool % MMT_NR_POOLS);
+		break;
+	case MMT_FIELD_COUNT:
+		encode_count(w, op->count);
 		break;
 	case MMT_NR_FIELDS:
 		break;

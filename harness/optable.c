@@ -30,6 +30,9 @@
 #define F_GFP MMT_F(MMT_FIELD_GFP)
 #define F_SIZE MMT_F(MMT_FIELD_SIZE)
 #define F_ALIGN MMT_F(MMT_FIELD_ALIGN)
+#define UPOOL MMT_OPSET_UPOOL
+#define F_POOL MMT_F(MMT_FIELD_POOL)
+#define F_COUNT MMT_F(MMT_FIELD_COUNT)
 
 static const struct mmt_op_desc op_table[MMT_NR_OP_KINDS] = {
 	[MMT_OP_ALLOC_PAGES] = { "alloc_pages", PAGES, MMT_ROLE_ALLOC,
@@ -75,6 +78,19 @@ static const struct mmt_op_desc op_table[MMT_NR_OP_KINDS] = {
 			     "size bytes aligned to align" },
 	[MMT_OP_FREE] = { "free", OBJECTS, MMT_ROLE_FREE, F_SLOT, F_SLOT, 0, 0,
 			  "free" },
+	[MMT_OP_UPOOL_CREATE] = { "upool_create", UPOOL, MMT_ROLE_CREATE,
+				  F_GFP | F_SIZE | F_POOL | F_COUNT,
+				  F_SIZE | F_POOL | F_COUNT, 0, MMT_GFP_KERNEL,
+				  "a pool of count chunks of size bytes" },
+	[MMT_OP_UPOOL_ALLOC] = { "upool_alloc", UPOOL, MMT_ROLE_ALLOC,
+				 F_SLOT | F_POOL, F_SLOT | F_POOL, 0, 0,
+				 "a chunk of the pool" },
+	[MMT_OP_UPOOL_FREE] = { "upool_free", UPOOL, MMT_ROLE_FREE, F_SLOT,
+				F_SLOT, 0, 0, "the chunk back to its pool" },
+	[MMT_OP_UPOOL_DESTROY] = { "upool_destroy", UPOOL, MMT_ROLE_DESTROY,
+				   F_POOL, F_POOL, 0, 0,
+				   "destroy the pool (kept while chunks are "
+				   "live)" },
 };
 
 static const uint8_t pages_kinds[31] = {
@@ -98,6 +114,16 @@ static const uint8_t objects_kinds[15] = {
 	MMT_OP_FREE,	MMT_OP_FREE,	MMT_OP_FREE,
 };
 
+/* Allocations and frees balanced; create and destroy rarer. */
+static const uint8_t upool_kinds[16] = {
+	MMT_OP_UPOOL_CREATE,  MMT_OP_UPOOL_CREATE, MMT_OP_UPOOL_ALLOC,
+	MMT_OP_UPOOL_ALLOC,   MMT_OP_UPOOL_ALLOC,  MMT_OP_UPOOL_ALLOC,
+	MMT_OP_UPOOL_ALLOC,   MMT_OP_UPOOL_ALLOC,  MMT_OP_UPOOL_ALLOC,
+	MMT_OP_UPOOL_FREE,    MMT_OP_UPOOL_FREE,   MMT_OP_UPOOL_FREE,
+	MMT_OP_UPOOL_FREE,    MMT_OP_UPOOL_FREE,   MMT_OP_UPOOL_DESTROY,
+	MMT_OP_UPOOL_DESTROY,
+};
+
 static const struct mmt_opset_desc opset_table[MMT_NR_OPSETS] = {
 	[MMT_OPSET_PAGES] = { "pages", MMT_CAP_PAGES, "PAGES", pages_kinds,
 			      sizeof(pages_kinds),
@@ -105,14 +131,23 @@ static const struct mmt_opset_desc opset_table[MMT_NR_OPSETS] = {
 	[MMT_OPSET_OBJECTS] = { "objects", MMT_CAP_OBJECTS, "OBJECTS",
 				objects_kinds, sizeof(objects_kinds),
 				"malloc, calloc, realloc, aligned, free" },
+	[MMT_OPSET_UPOOL] = { "upool", MMT_CAP_UPOOL, "UPOOL", upool_kinds,
+			      sizeof(upool_kinds),
+			      "fixed-size chunk pools: create, alloc, free, "
+			      "destroy" },
 };
 
 const struct mmt_fuzz_target mmt_fuzz_targets[] = {
 	{ "fuzz_pages", 1u << MMT_OPSET_PAGES, 0,
 	  "page allocator under the shadow model, full checks" },
-	{ "fuzz_diff", (1u << MMT_OPSET_PAGES) | (1u << MMT_OPSET_OBJECTS), 1,
+	{ "fuzz_diff",
+	  (1u << MMT_OPSET_PAGES) | (1u << MMT_OPSET_OBJECTS) |
+		  (1u << MMT_OPSET_UPOOL),
+	  1,
 	  "two allocators in lockstep ($MMT_ALLOCATOR vs $MMT_AGAINST); "
 	  "runs each program whose op set both can run" },
+	{ "fuzz_upool", 1u << MMT_OPSET_UPOOL, 0,
+	  "memory pools under the pool shadow, full checks" },
 	{ NULL, 0, 0, NULL },
 };
 

@@ -19,7 +19,10 @@
  * least this ABI's minimum; a field past a table's struct_size reads as
  * absent), name, no reserved capability (CACHES, VMALLOC, DMA: their
  * layers have no table yet), for every declared capability its table, its
- * version and every function it needs, and the declared contract.
+ * version and every function it needs, and the declared contract. The
+ * upool table is appended to struct mmt_adapter: an adapter whose
+ * struct_size ends before it has none, and declaring UPOOL then is
+ * refused as a NULL table.
  *
  * mmt_adapter_try_create() is the one place that decides, before any input
  * runs, whether a spec's options are accepted: it creates one instance on
@@ -174,6 +177,7 @@ enum need_table {
 	IN_ADAPTER,
 	IN_PAGES,
 	IN_OBJECTS,
+	IN_UPOOL,
 };
 
 struct cap_need {
@@ -192,6 +196,8 @@ struct cap_need {
 	NEED(c, IN_PAGES, struct mmt_pages_ops, "pages->" #f, f)
 #define NEED_OBJECTS(c, f) \
 	NEED(c, IN_OBJECTS, struct mmt_objects_ops, "objects->" #f, f)
+#define NEED_UPOOL(c, f) \
+	NEED(c, IN_UPOOL, struct mmt_upool_ops, "upool->" #f, f)
 #define NEED_ADAPTER(c, f) NEED(c, IN_ADAPTER, struct mmt_adapter, #f, f)
 
 static const struct cap_need needs[] = {
@@ -204,6 +210,10 @@ static const struct cap_need needs[] = {
 	NEED_OBJECTS(OBJECTS, aligned),
 	NEED_OBJECTS(OBJECTS, calloc),
 	NEED_OBJECTS(USABLE_SIZE, usable_size),
+	NEED_UPOOL(UPOOL, create),
+	NEED_UPOOL(UPOOL, alloc),
+	NEED_UPOOL(UPOOL, free),
+	NEED_UPOOL(UPOOL, destroy),
 	NEED_ADAPTER(CHECK, check),
 	NEED_ADAPTER(TRACE, set_trace),
 };
@@ -229,6 +239,16 @@ static void abi_read(const void *table, size_t size, size_t off, size_t len,
 		memcpy(out, (const char *)table + off, len);
 	else
 		memset(out, 0, len);
+}
+
+/* The upool table, NULL when the adapter's struct_size ends before it. */
+static const struct mmt_upool_ops *adapter_upool(const struct mmt_adapter *ad)
+{
+	const struct mmt_upool_ops *t;
+
+	abi_read(ad, ad->struct_size, offsetof(struct mmt_adapter, upool),
+		 sizeof(t), &t);
+	return t;
 }
 
 /* A capability table's header: present, large enough, a version we read. */
@@ -278,6 +298,9 @@ static const void *need_table(const struct mmt_adapter *ad, enum need_table t,
 	case IN_OBJECTS:
 		*size = ad->objects ? ad->objects->struct_size : 0;
 		return ad->objects;
+	case IN_UPOOL:
+		*size = adapter_upool(ad) ? adapter_upool(ad)->struct_size : 0;
+		return adapter_upool(ad);
 	case IN_ADAPTER:
 		break;
 	}
@@ -361,6 +384,13 @@ static int check_caps(const struct mmt_adapter *ad, char *err, size_t errlen)
 		if (ret)
 			return ret;
 	}
+	if (ad->caps & MMT_CAP_UPOOL) {
+		ret = check_table(ad, "UPOOL", "upool", "mmt_upool_ops",
+				  adapter_upool(ad), MMT_UPOOL_OPS_MIN_SIZE,
+				  MMT_UPOOL_OPS_VERSION, err, errlen);
+		if (ret)
+			return ret;
+	}
 	return 0;
 }
 
@@ -370,6 +400,17 @@ static int check_contract(const struct mmt_adapter *ad, char *err,
 {
 	uint64_t a;
 
+	if (ad->caps & MMT_CAP_UPOOL) {
+		a = adapter_upool(ad)->align;
+		if (a == 0 || (a & (a - 1))) {
+			snprintf(err, errlen,
+				 "adapter '%s': upool->align %llu is not a "
+				 "power of two (declare the alignment every "
+				 "chunk has)",
+				 ad->name, (unsigned long long)a);
+			return MMT_EXIT_USAGE;
+		}
+	}
 	if (!(ad->caps & MMT_CAP_OBJECTS))
 		return 0;
 	a = ad->objects->min_align;

@@ -335,7 +335,8 @@ static const char *tok_str(const struct tok *t, char *buf, size_t len)
 static const char *const field_keys[MMT_NR_FIELDS] = {
 	[MMT_FIELD_SLOT] = "slot",   [MMT_FIELD_ORDER] = "order",
 	[MMT_FIELD_GFP] = "gfp",     [MMT_FIELD_SIZE] = "size",
-	[MMT_FIELD_ALIGN] = "align",
+	[MMT_FIELD_ALIGN] = "align", [MMT_FIELD_POOL] = "pool",
+	[MMT_FIELD_COUNT] = "count",
 };
 
 static void format_field(struct sbuf *b, enum mmt_field f,
@@ -360,6 +361,12 @@ static void format_field(struct sbuf *b, enum mmt_field f,
 		break;
 	case MMT_FIELD_ALIGN:
 		sb_printf(b, " align=%llu", (unsigned long long)op->align);
+		break;
+	case MMT_FIELD_POOL:
+		sb_printf(b, " pool=%u", op->pool);
+		break;
+	case MMT_FIELD_COUNT:
+		sb_printf(b, " count=%u", op->count);
 		break;
 	case MMT_NR_FIELDS:
 		break;
@@ -572,6 +579,20 @@ static int parse_value(struct parser *ps, const struct mmt_prog *p,
 				    (unsigned long long)x);
 		op->align = x;
 		return 0;
+	case MMT_FIELD_POOL:
+		if (x >= MMT_NR_POOLS)
+			return perr(ps, vcol, key,
+				    "pool %llu is out of range 0..%u",
+				    (unsigned long long)x, MMT_NR_POOLS - 1);
+		op->pool = (uint8_t)x;
+		return 0;
+	case MMT_FIELD_COUNT:
+		if (x > MMT_MAX_COUNT)
+			return perr(ps, vcol, key,
+				    "count %llu is out of range 0..%u",
+				    (unsigned long long)x, MMT_MAX_COUNT);
+		op->count = (uint32_t)x;
+		return 0;
 	default:
 		return perr(ps, vcol, key, "field %s has no value", key);
 	}
@@ -660,7 +681,7 @@ static int parse_op(struct parser *ps, const struct tok *t, int nt,
 			return -1;
 		seen |= MMT_F(MMT_FIELD_SLOT);
 		i = 2;
-	} else if (nt > 1) {
+	} else if (nt > 1 && !d->fields) {
 		return perr(ps, t[1].col, "op",
 			    "unexpected '%s': %s takes no arguments",
 			    tok_str(&t[1], tb, sizeof(tb)), d->name);

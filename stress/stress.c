@@ -87,6 +87,7 @@
 static const struct stress_scenario *const scenarios[] = {
 	&mmt_stress_pages_mix,
 	&mmt_stress_kmalloc_mix,
+	&mmt_stress_upool_mix,
 };
 #define NR_SCENARIOS (sizeof(scenarios) / sizeof(scenarios[0]))
 
@@ -284,6 +285,7 @@ void mmt_stress_missing_caps(uint32_t need, uint32_t caps, char *buf,
 		{ MMT_CAP_DMA, "DMA" },
 		{ MMT_CAP_THREAD_SAFE, "THREAD_SAFE" },
 		{ MMT_CAP_USABLE_SIZE, "USABLE_SIZE" },
+		{ MMT_CAP_UPOOL, "UPOOL" },
 	};
 	size_t i, used = 0;
 
@@ -1123,7 +1125,7 @@ static int parse_args(int argc, char **argv, struct stress_args *a)
 	if (a->scenario && !mmt_stress_scenario(a->scenario)) {
 		fprintf(stderr,
 			"stress: --scenario '%s': unknown (known: pages-mix, "
-			"kmalloc-mix)\n",
+			"kmalloc-mix, upool-mix)\n",
 			a->scenario);
 		return MMT_EXIT_USAGE;
 	}

@@ -73,6 +73,7 @@ struct stress_scenario {
 
 extern const struct stress_scenario mmt_stress_pages_mix;
 extern const struct stress_scenario mmt_stress_kmalloc_mix;
+extern const struct stress_scenario mmt_stress_upool_mix;
 
 /* A mutex-protected queue of fixed-size items (blocks handed over). */
 struct stress_inbox {

@@ -589,6 +589,7 @@ size_t mmt_cli_caps_format(uint32_t caps, char *buf, size_t len)
 		"PAGES", "OBJECTS",	"CACHES",      "VMALLOC",
 		"DMA",	 "THREAD_SAFE", "USABLE_SIZE", "POLICY_BUDDY",
 		"ZONES", "OWN_ARENA",	"CHECK",       "TRACE",
+		"UPOOL",
 	};
 	size_t pos = 0, i;
 	int n;

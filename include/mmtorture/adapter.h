@@ -7,7 +7,7 @@
  * An adapter is a const struct mmt_adapter: an ABI version, a name,
  * capability bits, create/destroy, and, per capability, a pointer to that
  * capability's table of operations and declared contract (pages for
- * MMT_CAP_PAGES, objects for MMT_CAP_OBJECTS). A shared-object plug-in
+ * MMT_CAP_PAGES, objects for MMT_CAP_OBJECTS, upool for MMT_CAP_UPOOL). A shared-object plug-in
  * exports one function,
  *
  *     const struct mmt_adapter *mmt_adapter_entry(void);
@@ -57,6 +57,7 @@ extern "C" {
 #define MMT_ADAPTER_ABI_VERSION 2u
 #define MMT_PAGES_OPS_VERSION 1u /* struct mmt_pages_ops */
 #define MMT_OBJECTS_OPS_VERSION 1u /* struct mmt_objects_ops */
+#define MMT_UPOOL_OPS_VERSION 1u /* struct mmt_upool_ops */
 #define MMT_ADAPTER_ENTRY_SYMBOL "mmt_adapter_entry"
 
 /* Capability bits. */
@@ -75,6 +76,7 @@ extern "C" {
 #define MMT_CAP_OWN_ARENA (1u << 9) /* PAGES arena built by the adapter */
 #define MMT_CAP_CHECK (1u << 10) /* has a self-check (check()) */
 #define MMT_CAP_TRACE (1u << 11) /* emits trace events (set_trace()) */
+#define MMT_CAP_UPOOL (1u << 12) /* fixed-size chunk pools (upool table) */
 
 /*
  * GFP bits as carried in ops and passed to adapters: the values and
@@ -310,6 +312,42 @@ struct mmt_objects_ops {
 	uint64_t min_align;
 };
 
+/*
+ * UPOOL: pools of fixed-size chunks, each pool carved out of one block
+ * taken when it is created (the seeds' memory pool). A pool handed out by
+ * create() is passed back to alloc, free and destroy; chunks of one pool
+ * are distinct, lie inside one span of nr_chunks * stride bytes (stride:
+ * chunk_size rounded up to align) and stay put until freed.
+ */
+struct mmt_upool_ops {
+	uint32_t struct_size; /* sizeof(struct mmt_upool_ops) */
+	uint32_t version; /* MMT_UPOOL_OPS_VERSION */
+	/*
+	 * A pool of nr_chunks chunks of chunk_size bytes, its block taken
+	 * with gfp. 0 and *pool set; a negative errno and *pool NULL
+	 * otherwise (-EINVAL for a chunk_size or nr_chunks of 0 or beyond
+	 * what it can carve, -ENOMEM when no block is free).
+	 */
+	int (*create)(void *state, size_t chunk_size, uint64_t nr_chunks,
+		      uint32_t gfp, void **pool);
+	/* A free chunk of pool, or NULL when all nr_chunks are live. */
+	void *(*alloc)(void *state, void *pool);
+	/* Give a chunk back: 0, or -EINVAL for a pointer that is not a live
+	 * chunk of pool (a double or foreign free). */
+	int (*free)(void *state, void *pool, void *ptr);
+	/*
+	 * 0 when the pool is destroyed (its block given back); with chunks
+	 * still live, their number, and the pool stays usable.
+	 */
+	long (*destroy)(void *state, void *pool);
+	/*
+	 * Contract. align: bytes, a power of two: every chunk is aligned to
+	 * it, and chunk i + 1 of the span lies at most stride bytes after
+	 * chunk i's place.
+	 */
+	uint64_t align;
+};
+
 struct mmt_adapter {
 	uint32_t abi_version; /* MMT_ADAPTER_ABI_VERSION */
 	uint32_t struct_size; /* sizeof(struct mmt_adapter) */
@@ -337,6 +375,8 @@ struct mmt_adapter {
 	 * declared. Tables of later layers are appended after these. */
 	const struct mmt_pages_ops *pages; /* MMT_CAP_PAGES */
 	const struct mmt_objects_ops *objects; /* MMT_CAP_OBJECTS */
+	/* Appended: an adapter whose struct_size ends before it has none. */
+	const struct mmt_upool_ops *upool; /* MMT_CAP_UPOOL */
 };
 
 /*
@@ -354,6 +394,7 @@ struct mmt_adapter {
 	MMT_ABI_FIELD_END(struct mmt_pages_ops, nr_orders)
 #define MMT_OBJECTS_OPS_MIN_SIZE \
 	MMT_ABI_FIELD_END(struct mmt_objects_ops, min_align)
+#define MMT_UPOOL_OPS_MIN_SIZE MMT_ABI_FIELD_END(struct mmt_upool_ops, align)
 
 typedef const struct mmt_adapter *(*mmt_adapter_entry_fn)(void);
 

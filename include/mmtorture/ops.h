@@ -59,6 +59,11 @@ enum mmt_op_kind {
 	MMT_OP_REALLOC, /* realloc s size */
 	MMT_OP_ALIGNED, /* aligned s size align */
 	MMT_OP_FREE, /* free s */
+	/* upool */
+	MMT_OP_UPOOL_CREATE, /* upool_create pool size count gfp */
+	MMT_OP_UPOOL_ALLOC, /* upool_alloc s pool */
+	MMT_OP_UPOOL_FREE, /* upool_free s   (to the pool it came from) */
+	MMT_OP_UPOOL_DESTROY, /* upool_destroy pool */
 	MMT_NR_OP_KINDS
 };
 
@@ -71,6 +76,7 @@ enum mmt_op_kind {
 enum mmt_opset {
 	MMT_OPSET_PAGES = 0, /* page allocator: by order and GFP mask */
 	MMT_OPSET_OBJECTS = 1, /* malloc family */
+	MMT_OPSET_UPOOL = 2, /* fixed-size chunk pools */
 	MMT_NR_OPSETS
 };
 
@@ -81,9 +87,13 @@ enum mmt_field {
 	MMT_FIELD_GFP, /* gfp=FLAGS: MMT_GFP_* bits */
 	MMT_FIELD_SIZE, /* size=N: bytes */
 	MMT_FIELD_ALIGN, /* align=A: bytes, a power of two up to 8 MiB */
+	MMT_FIELD_POOL, /* pool=P: a pool index, 0..MMT_NR_POOLS-1 */
+	MMT_FIELD_COUNT, /* count=C: chunks, 0..MMT_MAX_COUNT */
 	MMT_NR_FIELDS
 };
 #define MMT_F(field) (1u << (field))
+#define MMT_NR_POOLS 8u /* pool indices 0..7 */
+#define MMT_MAX_COUNT (1u << 20) /* the largest count= */
 
 /* What an op does to its slot: how the executor and diff judge it. */
 enum mmt_op_role {
@@ -91,6 +101,8 @@ enum mmt_op_role {
 	MMT_ROLE_ALLOC, /* fills its slot (a live slot is freed first) */
 	MMT_ROLE_FREE, /* empties a live slot; an empty one is skipped */
 	MMT_ROLE_REALLOC, /* resizes a live slot, allocates into an empty one */
+	MMT_ROLE_CREATE, /* no slot: builds a container (a pool) by index */
+	MMT_ROLE_DESTROY, /* no slot: destroys a container by index */
 };
 
 /* One row of the op table. */
@@ -143,6 +155,8 @@ struct mmt_op {
 	uint32_t gfp; /* MMT_GFP_* bits */
 	uint64_t size; /* OBJECTS: bytes */
 	uint64_t align; /* OBJECTS aligned: bytes, a power of two */
+	uint32_t count; /* UPOOL create: chunks, <= MMT_MAX_COUNT */
+	uint8_t pool; /* UPOOL: pool index < MMT_NR_POOLS */
 	uint32_t line; /* text: source line; 0 when decoded from binary */
 };
 

@@ -188,23 +188,24 @@ static const struct mmt_pages_ops wrap_pages = {
 	.free = wrap_free,
 };
 
-#define WRAP_ADAPTER(var, nm, mask)                                         \
-	static struct mmt_adapter var = {                                   \
-		.abi_version = MMT_ADAPTER_ABI_VERSION,                     \
-		.struct_size = sizeof(struct mmt_adapter),                  \
-		.name = nm,                                                 \
-		.description = "ref-pages, broken on purpose",              \
-		.create = wrap_create,                                      \
-		.destroy = wrap_destroy,                                    \
-		.pages = &wrap_pages,                                       \
-	};                                                                  \
-	static const struct mmt_adapter *var##_get(void)                    \
-	{                                                                   \
-		var.caps = ref()->caps & ~(uint32_t)(MMT_CAP_TRACE | mask); \
-		var.check = ref()->check ? wrap_check : NULL;               \
-		var.dump = ref()->dump ? wrap_dump : NULL;                  \
-		var.cpu_enter = ref()->cpu_enter ? wrap_cpu_enter : NULL;   \
-		return &var;                                                \
+#define WRAP_ADAPTER(var, nm, mask)                                           \
+	static struct mmt_adapter var = {                                     \
+		.abi_version = MMT_ADAPTER_ABI_VERSION,                       \
+		.struct_size = sizeof(struct mmt_adapter),                    \
+		.name = nm,                                                   \
+		.description = "ref-pages, broken on purpose",                \
+		.create = wrap_create,                                        \
+		.destroy = wrap_destroy,                                      \
+		.pages = &wrap_pages,                                         \
+	};                                                                    \
+	static const struct mmt_adapter *var##_get(void)                      \
+	{                                                                     \
+		var.caps = ref()->caps &                                      \
+			   ~(uint32_t)(MMT_CAP_TRACE | MMT_CAP_UPOOL | mask); \
+		var.check = ref()->check ? wrap_check : NULL;                 \
+		var.dump = ref()->dump ? wrap_dump : NULL;                    \
+		var.cpu_enter = ref()->cpu_enter ? wrap_cpu_enter : NULL;     \
+		return &var;                                                  \
 	}
 
 WRAP_ADAPTER(wrap_ad, "wrap", 0u)

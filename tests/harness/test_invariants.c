@@ -142,7 +142,7 @@ static const struct mmt_adapter *fwd(void)
 {
 	cr_assert(ref()->check && ref()->dump && ref()->cpu_enter,
 		  "ref-pages has check, dump and cpu_enter");
-	fwd_ad.caps = ref()->caps & ~(uint32_t)MMT_CAP_TRACE;
+	fwd_ad.caps = ref()->caps & ~(uint32_t)(MMT_CAP_TRACE | MMT_CAP_UPOOL);
 	fwd_ad.check = fwd_check;
 	fwd_ad.dump = fwd_dump;
 	fwd_ad.cpu_enter = fwd_cpu_enter;

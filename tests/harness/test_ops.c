@@ -855,8 +855,10 @@ MMT_TEST(optable, every_row_is_consistent_and_every_kind_reachable)
 		cr_assert_eq(d->fields >> MMT_NR_FIELDS, 0u, "%s", d->name);
 		cr_assert_eq(d->required & ~d->fields, 0u, "%s", d->name);
 		cr_assert_eq(!!(d->fields & MMT_F(MMT_FIELD_SLOT)),
-			     d->role != MMT_ROLE_CHECK,
-			     "%s: slot iff not check", d->name);
+			     d->role == MMT_ROLE_ALLOC ||
+				     d->role == MMT_ROLE_FREE ||
+				     d->role == MMT_ROLE_REALLOC,
+			     "%s: a slot iff it allocates or frees", d->name);
 		for (unsigned int s = 0; s < MMT_NR_OPSETS && !found; s++) {
 			const struct mmt_opset_desc *sd = mmt_opset_desc(s);
 

@@ -196,7 +196,7 @@ done
 expect_exit_in "0 1" "$MMT" replay --allocator glibc "$T/random4.bin"
 expect_exit_in "0 1" "$MMT" replay "$T/corpus"
 expect_exit 2 "$MMT" replay "$T/random5.bin"
-expect_stderr 'random5.bin: byte 0 names op set 200, which this build does not know \(known: 0 pages, 1 objects\)'
+expect_stderr 'random5.bin: byte 0 names op set 200, which this build does not know \(known: 0 pages, 1 objects, 2 upool\)'
 expect_exit 2 "$MMT" trace "$T/random5.bin"
 expect_stderr 'names op set 200'
 expect_exit 2 "$MMT" replay "$T/dir"
@@ -248,7 +248,7 @@ expect_stdout '^  ref-pages +yes +PAGES'
 expect_stdout '^  0 +pages +PAGES +alloc_pages'
 expect_stdout '^  1 +objects +OBJECTS +malloc'
 expect_stdout '^  fuzz_pages +pages$'
-expect_stdout '^  fuzz_diff +pages objects$'
+expect_stdout '^  fuzz_diff +pages objects upool$'
 expect_exit 0 "$MMT" dump
 expect_stdout '^Node 0, zone      DMA'
 expect_stdout 'pages free'

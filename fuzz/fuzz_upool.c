@@ -1,0 +1,120 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * fuzz/fuzz_upool.c - the memory pool fuzz target.
+ *
+ * Decode, run, check. Every byte string is a program (docs/op-format.md);
+ * this target runs those of op set upool: upool_create, upool_alloc,
+ * upool_free, upool_destroy and check, pools by index, chunks by slot.
+ * The executor runs them on the adapter MMT_ALLOCATOR names (default
+ * "ref-pages", whose pools take their blocks from the reference buddy)
+ * under the pool shadow, with the adapter's full self-check at the end of
+ * every input (for ref-pages that walks the pools, UPOOL-*, and the buddy
+ * they took their blocks from).
+ *
+ * As fuzz_pages: the input is copied into an exactly sized buffer, a bug
+ * prints the op trace, the violations, the pool state and the command
+ * that replays it (fuzz/fuzz.h), then aborts so the fuzzer keeps the
+ * input; an input the adapter refuses is noted once, not a bug.
+ *
+ * State: the adapter is resolved once in LLVMFuzzerInitialize. Single
+ * threaded.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <mmtorture/exec.h>
+#include <mmtorture/ops.h>
+
+#include "fuzz.h"
+
+#define TARGET "fuzz_upool"
+
+static const struct mmt_adapter *up_adapter;
+static const char *up_options;
+static unsigned long up_refused;
+static char up_repro[1200];
+
+/* The allocator MMT_ALLOCATOR names, refused now when it cannot run. */
+static void up_select(const char *spec)
+{
+	char err[512] = "";
+	int rc;
+
+	if (mmt_adapter_select(spec, &up_adapter, &up_options, err,
+			       sizeof(err)) ||
+	    !up_adapter) {
+		fprintf(stderr, TARGET ": MMT_ALLOCATOR='%s': %s\n", spec,
+			err[0] ? err : "cannot select this allocator");
+		exit(MMT_EXIT_USAGE);
+	}
+	if (!(up_adapter->caps & MMT_CAP_UPOOL)) {
+		fprintf(stderr,
+			TARGET ": MMT_ALLOCATOR='%s': allocator '%s' has no "
+			       "UPOOL capability; " TARGET
+			       " runs pool programs\n",
+			spec, up_adapter->name);
+		exit(MMT_EXIT_USAGE);
+	}
+	rc = mmt_adapter_try_create(up_adapter, up_options, err, sizeof(err));
+	if (rc) {
+		fprintf(stderr, TARGET ": MMT_ALLOCATOR='%s': %s\n", spec, err);
+		exit(rc == MMT_EXIT_ENV ? MMT_EXIT_ENV : MMT_EXIT_USAGE);
+	}
+}
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	const char *spec = getenv("MMT_ALLOCATOR");
+
+	mmt_process_init(argc ? *argc : 0, argv ? *argv : NULL);
+	up_select(spec && *spec ? spec : "ref-pages");
+	mmt_fuzz_put_arg(up_repro, sizeof(up_repro),
+			 mmt_fuzz_put(up_repro, sizeof(up_repro), 0, "replay"),
+			 "allocator", spec && *spec ? spec : "ref-pages");
+	return 0;
+}
+
+const char *mmt_fuzz_reproduce_args(void)
+{
+	return up_adapter ? up_repro : NULL;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static struct mmt_exec_result res;
+	struct mmt_exec_opts opts;
+	struct mmt_prog prog;
+	char err[256] = "", title[200];
+	uint8_t *copy;
+	int rc;
+
+	mmt_fuzz_crash_install();
+	if (!up_adapter)
+		LLVMFuzzerInitialize(NULL, NULL);
+	rc = mmt_fuzz_decode(data, size, 1u << MMT_OPSET_UPOOL, &copy, &prog);
+	if (rc)
+		return rc < 0 ? -1 : 0;
+	mmt_exec_opts_default(&opts);
+	memset(&res, 0, sizeof(res));
+	rc = mmt_exec_run(up_adapter, up_options, &prog, &opts, &res, err,
+			  sizeof(err));
+	if (rc == MMT_EXIT_BUG) {
+		snprintf(title, sizeof(title),
+			 TARGET ": bug found by allocator '%s'",
+			 up_adapter->name);
+		mmt_fuzz_print_program(stderr, title, &prog, res.ops_run);
+		mmt_fuzz_print_report(stderr, "violation(s)", &res.report);
+		mmt_fuzz_print_state(stderr, "pools", res.state);
+		mmt_fuzz_print_reproduce(stderr);
+		return mmt_fuzz_bug_end(&prog, copy, size);
+	}
+	if (rc != MMT_EXIT_OK && up_refused++ == 0)
+		fprintf(stderr,
+			TARGET ": note: allocator '%s' refused an input (exit "
+			       "%d): %s (reported once)\n",
+			up_adapter->name, rc, err[0] ? err : "no reason");
+	mmt_prog_free(&prog);
+	free(copy);
+	return 0;
+}
