@@ -212,7 +212,8 @@ static struct mmt_adapter taker_ad = {
 
 static const struct mmt_adapter *taker(void)
 {
-	taker_ad.caps = ref()->caps; /* PAGES ZONES POLICY_BUDDY TRACE ... */
+	/* PAGES ZONES POLICY_BUDDY TRACE ...; no upool table of its own */
+	taker_ad.caps = ref()->caps & ~MMT_CAP_UPOOL;
 	return &taker_ad;
 }
 
