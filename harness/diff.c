@@ -49,6 +49,7 @@
 
 #include <mmtorture/diff.h>
 
+#include "mmt_internal.h"
 #include "mmt_lib.h"
 
 #define DIFF_ALIGN_CAP 4096u /* addr_align is capped here (exec.h) */
@@ -381,7 +382,7 @@ static int check_pair(const struct mmt_adapter *a, const struct mmt_adapter *b,
 		      const struct mmt_diff_opts *opts, char *err,
 		      size_t errlen)
 {
-	const struct mmt_opset_desc *set = mmt_opset_desc(prog->opset);
+	const struct mmt_opset_desc *set = NULL;
 	char e[256] = "";
 	int rc;
 
@@ -395,13 +396,9 @@ static int check_pair(const struct mmt_adapter *a, const struct mmt_adapter *b,
 		snprintf(err, errlen, "%s", e);
 		return rc;
 	}
-	if (!set) {
-		snprintf(err, errlen,
-			 "the program names op set %u, which this build does "
-			 "not know",
-			 (unsigned int)prog->opset);
+	set = mmt_prog_opset(prog, err, errlen);
+	if (!set)
 		return MMT_EXIT_USAGE;
-	}
 	if ((a->caps & set->caps) != set->caps ||
 	    (b->caps & set->caps) != set->caps) {
 		snprintf(err, errlen,
