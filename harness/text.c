@@ -344,6 +344,20 @@ static int perr(struct parser *ps, unsigned int col, const char *field,
 	return -1;
 }
 
+/* A header line (machine, opset) comes once and before the first op; -1
+ * after the error when this one does not. Marks it seen. */
+static int header_once(struct parser *ps, const struct tok *key,
+		       const char *name, int *seen, size_t nr_ops)
+{
+	if (*seen)
+		return perr(ps, key->col, name, "duplicate %s line", name);
+	if (nr_ops)
+		return perr(ps, key->col, name,
+			    "%s must come before the first op", name);
+	*seen = 1;
+	return 0;
+}
+
 /* "order, gfp": the keys of fields (the slot is not a key). */
 static const char *keys_list(uint32_t fields, char *buf, size_t len)
 {
@@ -606,14 +620,9 @@ int mmt_prog_parse_text(const char *text, size_t len, const char *file,
 			struct mmt_spec_error se;
 			size_t off = (size_t)(t[0].s - line) + t[0].n;
 
-			if (seen_machine || out->nr_ops) {
-				perr(&ps, t[0].col, "machine",
-				     seen_machine ? "duplicate machine line" :
-						    "machine must come before "
-						    "the first op");
+			if (header_once(&ps, &t[0], "machine", &seen_machine,
+					out->nr_ops))
 				goto fail;
-			}
-			seen_machine = 1;
 			if (mmt_machine_parse_spec(line + off, n - off,
 						   &out->machine, &se)) {
 				perr(&ps, (unsigned int)off + se.column,
@@ -643,14 +652,9 @@ int mmt_prog_parse_text(const char *text, size_t len, const char *file,
 			continue;
 		}
 		if (tok_is(&t[0], "opset")) {
-			if (seen_opset || out->nr_ops) {
-				perr(&ps, t[0].col, "opset",
-				     seen_opset ? "duplicate opset line" :
-						  "opset must come before the "
-						  "first op");
+			if (header_once(&ps, &t[0], "opset", &seen_opset,
+					out->nr_ops))
 				goto fail;
-			}
-			seen_opset = 1;
 			opset_fixed = 1;
 			if (nt > 2) {
 				perr(&ps, t[2].col, "opset", "unexpected '%s'",
