@@ -25,13 +25,13 @@ target_link_libraries(mmt_ref_nozero PUBLIC Threads::Threads PRIVATE mmt_flags)
 
 add_executable(mmtorture_nozero $<TARGET_OBJECTS:mmt_tools_objs>
   $<TARGET_OBJECTS:mmt_harness_objs>)
-target_link_libraries(mmtorture_nozero PRIVATE mmt_sanopt mmt_ref_nozero mmt_flags m
+target_link_libraries(mmtorture_nozero PRIVATE mmt_sanopt mmt_ref_nozero mmt_lib mmt_flags m
   Threads::Threads ${CMAKE_DL_LIBS})
 
 add_executable(fuzz_pages_nozero ${CMAKE_SOURCE_DIR}/fuzz/fuzz_pages.c
   ${CMAKE_SOURCE_DIR}/fuzz/driver.c $<TARGET_OBJECTS:mmt_harness_objs>)
 target_include_directories(fuzz_pages_nozero PRIVATE ${CMAKE_SOURCE_DIR}/include)
-target_link_libraries(fuzz_pages_nozero PRIVATE mmt_sanopt_fuzz mmt_ref_nozero mmt_flags
+target_link_libraries(fuzz_pages_nozero PRIVATE mmt_sanopt_fuzz mmt_ref_nozero mmt_lib mmt_flags
   Threads::Threads ${CMAKE_DL_LIBS})
 
 add_test(NAME replay/fresh-process COMMAND ${CMAKE_SOURCE_DIR}/tests/fresh.sh

@@ -14,6 +14,9 @@ foreach(src ${MMT_TEST_SOURCES})
   if(group STREQUAL "ref")
     # ref/ tests see ref/ only: it knows nothing of the harness.
     target_link_libraries(${tgt} PRIVATE mmt_ref PkgConfig::CRITERION mmt_flags)
+  elseif(group STREQUAL "lib")
+    # lib/ tests see lib/ only: it is the leaf everything else may use.
+    target_link_libraries(${tgt} PRIVATE mmt_lib PkgConfig::CRITERION mmt_flags)
   else()
     target_link_libraries(${tgt} PRIVATE mmt_harness PkgConfig::CRITERION mmt_flags)
   endif()

@@ -46,7 +46,6 @@
  * State: single threaded; the current input is kept in file-scope
  * variables only so that the death paths can save it.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -100,19 +99,10 @@ static const char *drv_cur_path; /* replay: the file being run */
 static unsigned long drv_bugs; /* bug hook calls */
 static unsigned long drv_crashes_written;
 
-static uint64_t splitmix64(uint64_t *state)
-{
-	uint64_t z = (*state += 0x9e3779b97f4a7c15ULL);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
-}
-
 /* Uniform in [0, n), n > 0 (the slight modulo bias does not matter). */
 static size_t rnd_below(uint64_t *st, size_t n)
 {
-	return (size_t)(splitmix64(st) % n);
+	return (size_t)mmt_splitmix64_below(st, n);
 }
 
 static uint64_t fnv1a64(const uint8_t *data, size_t len)
@@ -289,58 +279,10 @@ static void run_one(const uint8_t *data, size_t len)
 	drv_cur_len = 0;
 }
 
-/* Read a whole file (at most DRIVER_MAX_FILE bytes). 0 or -1 with errno. */
+/* A whole file (at most DRIVER_MAX_FILE bytes). 0, or -1 with errno. */
 static int read_file(const char *path, uint8_t **out, size_t *len)
 {
-	FILE *f = fopen(path, "rb");
-	uint8_t *buf = NULL;
-	size_t cap = 0, n = 0;
-
-	if (!f)
-		return -1;
-	for (;;) {
-		size_t got;
-
-		if (n == cap) {
-			size_t ncap = cap ? cap * 2 : 4096;
-			uint8_t *nb;
-
-			if (ncap > DRIVER_MAX_FILE) {
-				free(buf);
-				fclose(f);
-				errno = EFBIG;
-				return -1;
-			}
-			nb = realloc(buf, ncap);
-			if (!nb) {
-				free(buf);
-				fclose(f);
-				errno = ENOMEM;
-				return -1;
-			}
-			buf = nb;
-			cap = ncap;
-		}
-		got = fread(buf + n, 1, cap - n, f);
-		n += got;
-		if (got == 0)
-			break;
-	}
-	if (ferror(f)) {
-		free(buf);
-		fclose(f);
-		errno = EIO;
-		return -1;
-	}
-	fclose(f);
-	*out = buf;
-	*len = n;
-	return 0;
-}
-
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
+	return mmt_file_read(path, DRIVER_MAX_FILE, out, len);
 }
 
 struct path_list {
@@ -375,6 +317,30 @@ static void path_list_free(struct path_list *l)
 	free(l->v);
 }
 
+/* Add the regular files of directory dir (not recursively) in name
+ * order. 0, or -1 after a message. */
+static int expand_dir(const char *dir, struct path_list *out)
+{
+	char **names;
+	int n = mmt_dir_list(dir, &names), rc = 0;
+
+	if (n < 0) {
+		fprintf(stderr, "%s: %s: %s\n", drv_target, dir,
+			strerror(errno));
+		return -1;
+	}
+	for (int k = 0; k < n && rc == 0; k++) {
+		char p[4096];
+		struct stat fst;
+
+		snprintf(p, sizeof(p), "%s/%s", dir, names[k]);
+		if (stat(p, &fst) == 0 && S_ISREG(fst.st_mode))
+			rc = path_list_add(out, p);
+	}
+	mmt_dir_list_free(names, n);
+	return rc;
+}
+
 /*
  * Expand the arguments into regular files: a directory gives its regular
  * files (not recursively) in name order. Returns 0, or 2 after a message
@@ -393,41 +359,8 @@ static int expand_args(char **args, int nargs, struct path_list *out)
 			return 2;
 		}
 		if (S_ISDIR(st.st_mode)) {
-			struct path_list dir = { 0 };
-			DIR *d = opendir(args[i]);
-			struct dirent *de;
-			size_t k;
-
-			if (!d) {
-				fprintf(stderr, "%s: %s: %s\n", drv_target,
-					args[i], strerror(errno));
+			if (expand_dir(args[i], out) != 0)
 				return 2;
-			}
-			while ((de = readdir(d)) != NULL) {
-				char p[4096];
-				struct stat fst;
-
-				if (de->d_name[0] == '.')
-					continue;
-				snprintf(p, sizeof(p), "%s/%s", args[i],
-					 de->d_name);
-				if (stat(p, &fst) != 0 || !S_ISREG(fst.st_mode))
-					continue;
-				if (path_list_add(&dir, p) != 0) {
-					closedir(d);
-					path_list_free(&dir);
-					return 2;
-				}
-			}
-			closedir(d);
-			if (dir.n)
-				qsort(dir.v, dir.n, sizeof(*dir.v), cmp_str);
-			for (k = 0; k < dir.n; k++)
-				if (path_list_add(out, dir.v[k]) != 0) {
-					path_list_free(&dir);
-					return 2;
-				}
-			path_list_free(&dir);
 		} else if (path_list_add(out, args[i]) != 0) {
 			return 2;
 		}
@@ -486,7 +419,7 @@ static size_t mutate_once(uint64_t *st, uint8_t *buf, size_t len, size_t cap,
 			buf[pos] =
 				interesting[rnd_below(st, sizeof(interesting))];
 		else
-			buf[pos] = (uint8_t)splitmix64(st);
+			buf[pos] = (uint8_t)mmt_splitmix64(st);
 		break;
 	case 2: /* insert random bytes */
 		n = 1 + rnd_below(st, 16);
@@ -495,7 +428,7 @@ static size_t mutate_once(uint64_t *st, uint8_t *buf, size_t len, size_t cap,
 		pos = rnd_below(st, len + 1);
 		memmove(buf + pos + n, buf + pos, len - pos);
 		for (k = 0; k < n; k++)
-			buf[pos + k] = (uint8_t)splitmix64(st);
+			buf[pos + k] = (uint8_t)mmt_splitmix64(st);
 		len += n;
 		break;
 	case 3: /* delete a range */
@@ -545,7 +478,7 @@ static size_t mutate_once(uint64_t *st, uint8_t *buf, size_t len, size_t cap,
 		pos = rnd_below(st, len);
 		n = 1 + rnd_below(st, len - pos < 8 ? len - pos : 8);
 		for (k = 0; k < n; k++)
-			buf[pos + k] = (uint8_t)splitmix64(st);
+			buf[pos + k] = (uint8_t)mmt_splitmix64(st);
 		break;
 	}
 	return len;
@@ -587,7 +520,7 @@ static size_t next_input(uint64_t *st, uint8_t *buf, size_t cap,
 	if (len > cap)
 		len = cap;
 	for (i = 0; i < len; i++)
-		buf[i] = (uint8_t)splitmix64(st);
+		buf[i] = (uint8_t)mmt_splitmix64(st);
 	if (len)
 		buf[0] = fresh_opset(st);
 	return len;

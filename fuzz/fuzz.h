@@ -41,6 +41,8 @@
 #include <mmtorture/exec.h>
 #include <mmtorture/ops.h>
 
+#include "mmt_lib.h"
+
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -58,43 +60,17 @@ int mmt_fuzz_on_bug(const uint8_t *data, size_t size) __attribute__((weak));
  */
 const char *mmt_fuzz_reproduce_args(void) __attribute__((weak));
 
-/* Append str to buf at pos (at most len bytes in all, always terminated
- * when len > 0); returns the new position, counting what did not fit. */
-static inline size_t mmt_fuzz_put(char *buf, size_t len, size_t pos,
-				  const char *str)
-{
-	for (; *str; str++, pos++)
-		if (pos + 1 < len)
-			buf[pos] = *str;
-	if (len)
-		buf[pos < len ? pos : len - 1] = '\0';
-	return pos;
-}
-
 /*
- * Append " --NAME SPEC", SPEC in single quotes for a POSIX shell unless
- * every character is one that needs none. Returns the new position.
+ * Append " --NAME SPEC" to b, SPEC quoted for a POSIX shell where it needs
+ * it (lib's mmt_shell_quote(), the CLI's quoting too).
  */
-static inline size_t mmt_fuzz_put_arg(char *buf, size_t len, size_t pos,
-				      const char *name, const char *spec)
+static inline void mmt_fuzz_put_arg(struct mmt_sbuf *b, const char *name,
+				    const char *spec)
 {
-	static const char safe[] = "abcdefghijklmnopqrstuvwxyz"
-				   "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-				   "0123456789_-+./:=,@%";
-	char one[2] = { 0, 0 };
-
-	pos = mmt_fuzz_put(buf, len, pos, " --");
-	pos = mmt_fuzz_put(buf, len, pos, name);
-	pos = mmt_fuzz_put(buf, len, pos, " ");
-	if (spec[0] && strspn(spec, safe) == strlen(spec))
-		return mmt_fuzz_put(buf, len, pos, spec);
-	pos = mmt_fuzz_put(buf, len, pos, "'");
-	for (; *spec; spec++) {
-		one[0] = *spec;
-		pos = mmt_fuzz_put(buf, len, pos,
-				   *spec == '\'' ? "'\\''" : one);
-	}
-	return mmt_fuzz_put(buf, len, pos, "'");
+	mmt_sbuf_puts(b, " --");
+	mmt_sbuf_puts(b, name);
+	mmt_sbuf_putc(b, ' ');
+	mmt_shell_quote(b, spec);
 }
 
 /*
@@ -230,8 +206,8 @@ static inline int mmt_fuzz_decode(const uint8_t *data, size_t size,
 		free(*copy);
 		return 1;
 	}
-	if ((unsigned int)prog->opset >= 32 ||
-	    !(sets & (1u << prog->opset)) || mmt_fuzz_machine_too_big(prog)) {
+	if ((unsigned int)prog->opset >= 32 || !(sets & (1u << prog->opset)) ||
+	    mmt_fuzz_machine_too_big(prog)) {
 		mmt_prog_free(prog);
 		free(*copy);
 		return -1;

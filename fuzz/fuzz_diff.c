@@ -59,6 +59,7 @@ static void select_side(const char *var, const char *spec,
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	const char *strict = getenv("MMT_STRICT");
+	struct mmt_sbuf repro;
 	char err[400] = "";
 
 	mmt_process_init(argc ? *argc : 0, argv ? *argv : NULL);
@@ -101,18 +102,12 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 		fprintf(stderr, "fuzz_diff: MMT_STRICT=1: %s\n", err);
 		exit(MMT_EXIT_USAGE);
 	}
-	{
-		size_t pos =
-			mmt_fuzz_put(fuzz_repro, sizeof(fuzz_repro), 0, "diff");
-
-		pos = mmt_fuzz_put_arg(fuzz_repro, sizeof(fuzz_repro), pos,
-				       "allocator", fuzz_spec_a);
-		pos = mmt_fuzz_put_arg(fuzz_repro, sizeof(fuzz_repro), pos,
-				       "against", fuzz_spec_b);
-		if (fuzz_strict)
-			mmt_fuzz_put(fuzz_repro, sizeof(fuzz_repro), pos,
-				     " --strict");
-	}
+	mmt_sbuf_init(&repro, fuzz_repro, sizeof(fuzz_repro));
+	mmt_sbuf_puts(&repro, "diff");
+	mmt_fuzz_put_arg(&repro, "allocator", fuzz_spec_a);
+	mmt_fuzz_put_arg(&repro, "against", fuzz_spec_b);
+	if (fuzz_strict)
+		mmt_sbuf_puts(&repro, " --strict");
 	fprintf(stderr, "fuzz_diff: A=%s B=%s op sets", fuzz_a->name,
 		fuzz_b->name);
 	for (unsigned int i = 0; i < MMT_NR_OPSETS; i++)

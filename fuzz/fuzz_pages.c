@@ -42,6 +42,7 @@ static char fuzz_repro[1200]; /* mmtorture arguments that replay an input */
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	const char *spec = getenv("MMT_ALLOCATOR");
+	struct mmt_sbuf repro;
 	char err[512];
 	int rc;
 
@@ -75,10 +76,9 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 			err);
 		exit(rc == MMT_EXIT_ENV ? MMT_EXIT_ENV : MMT_EXIT_USAGE);
 	}
-	mmt_fuzz_put_arg(fuzz_repro, sizeof(fuzz_repro),
-			 mmt_fuzz_put(fuzz_repro, sizeof(fuzz_repro), 0,
-				      "replay"),
-			 "allocator", spec);
+	mmt_sbuf_init(&repro, fuzz_repro, sizeof(fuzz_repro));
+	mmt_sbuf_puts(&repro, "replay");
+	mmt_fuzz_put_arg(&repro, "allocator", spec);
 	return 0;
 }
 

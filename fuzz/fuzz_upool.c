@@ -66,12 +66,14 @@ static void up_select(const char *spec)
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	const char *spec = getenv("MMT_ALLOCATOR");
+	struct mmt_sbuf repro;
 
 	mmt_process_init(argc ? *argc : 0, argv ? *argv : NULL);
 	up_select(spec && *spec ? spec : "ref-pages");
-	mmt_fuzz_put_arg(up_repro, sizeof(up_repro),
-			 mmt_fuzz_put(up_repro, sizeof(up_repro), 0, "replay"),
-			 "allocator", spec && *spec ? spec : "ref-pages");
+	mmt_sbuf_init(&repro, up_repro, sizeof(up_repro));
+	mmt_sbuf_puts(&repro, "replay");
+	mmt_fuzz_put_arg(&repro, "allocator",
+			 spec && *spec ? spec : "ref-pages");
 	return 0;
 }
 

@@ -49,6 +49,9 @@
 
 #include <mmtorture/diff.h>
 
+#include "mmt_internal.h"
+#include "mmt_lib.h"
+
 #define DIFF_ALIGN_CAP 4096u /* addr_align is capped here (exec.h) */
 
 struct diff_side {
@@ -143,69 +146,51 @@ static int is_pages_kind(uint32_t kind)
 	return kind < MMT_OP_CHECK;
 }
 
-/* snprintf that appends at *pos and never overruns. */
-static void put(char *buf, size_t len, size_t *pos, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-static void put(char *buf, size_t len, size_t *pos, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(*pos < len ? buf + *pos : NULL,
-		      *pos < len ? len - *pos : 0, fmt, ap);
-	va_end(ap);
-	if (n > 0)
-		*pos += (size_t)n;
-}
-
 size_t mmt_diff_outcome_format(const struct mmt_op_outcome *oc, char *buf,
 			       size_t len)
 {
-	size_t pos = 0;
+	struct mmt_sbuf b;
 
-	if (len)
-		buf[0] = '\0';
+	mmt_sbuf_init(&b, buf, len);
 	if (oc->kind == MMT_OP_CHECK) {
-		put(buf, len, &pos, "check");
-		return pos;
+		mmt_sbuf_puts(&b, "check");
+		return b.pos;
 	}
 	if (oc->skipped) {
-		put(buf, len, &pos, "skipped");
-		return pos;
+		mmt_sbuf_puts(&b, "skipped");
+		return b.pos;
 	}
 	if (oc->is_alloc && !oc->ok) {
-		put(buf, len, &pos, "NULL");
+		mmt_sbuf_puts(&b, "NULL");
 		if (oc->must_succeed)
-			put(buf, len, &pos, " (must succeed)");
+			mmt_sbuf_puts(&b, " (must succeed)");
 		else if (oc->must_fail)
-			put(buf, len, &pos, " (must fail)");
-		return pos;
+			mmt_sbuf_puts(&b, " (must fail)");
+		return b.pos;
 	}
 	if (oc->is_free)
-		put(buf, len, &pos, oc->ok ? "freed" : "free refused");
+		mmt_sbuf_puts(&b, oc->ok ? "freed" : "free refused");
 	else if (oc->is_alloc)
-		put(buf, len, &pos, "ok");
+		mmt_sbuf_puts(&b, "ok");
 	else
-		put(buf, len, &pos, "done");
+		mmt_sbuf_puts(&b, "done");
 	if (is_pages_kind(oc->kind)) {
-		put(buf, len, &pos, " pfn 0x%llx order %u",
-		    (unsigned long long)oc->pfn, oc->order);
+		mmt_sbuf_printf(&b, " pfn 0x%llx order %u",
+				(unsigned long long)oc->pfn, oc->order);
 		if (oc->zone >= 0)
-			put(buf, len, &pos, " zone %s", zone_name(oc->zone));
+			mmt_sbuf_printf(&b, " zone %s", zone_name(oc->zone));
 	} else if (oc->is_alloc) {
-		put(buf, len, &pos, " size %llu usable %llu align %llu",
-		    (unsigned long long)oc->size,
-		    (unsigned long long)oc->usable,
-		    (unsigned long long)oc->addr_align);
+		mmt_sbuf_printf(&b, " size %llu usable %llu align %llu",
+				(unsigned long long)oc->size,
+				(unsigned long long)oc->usable,
+				(unsigned long long)oc->addr_align);
 	}
 	if (oc->is_alloc && oc->has_digest)
-		put(buf, len, &pos, " digest %016llx",
-		    (unsigned long long)oc->digest);
+		mmt_sbuf_printf(&b, " digest %016llx",
+				(unsigned long long)oc->digest);
 	if (oc->is_alloc && oc->must_fail)
-		put(buf, len, &pos, " (must fail)");
-	return pos;
+		mmt_sbuf_puts(&b, " (must fail)");
+	return b.pos;
 }
 
 /*
@@ -399,7 +384,7 @@ static int check_pair(const struct mmt_adapter *a, const struct mmt_adapter *b,
 		      const struct mmt_diff_opts *opts, char *err,
 		      size_t errlen)
 {
-	const struct mmt_opset_desc *set = mmt_opset_desc(prog->opset);
+	const struct mmt_opset_desc *set = NULL;
 	char e[256] = "";
 	int rc;
 
@@ -413,13 +398,9 @@ static int check_pair(const struct mmt_adapter *a, const struct mmt_adapter *b,
 		snprintf(err, errlen, "%s", e);
 		return rc;
 	}
-	if (!set) {
-		snprintf(err, errlen,
-			 "the program names op set %u, which this build does "
-			 "not know",
-			 (unsigned int)prog->opset);
+	set = mmt_prog_opset(prog, err, errlen);
+	if (!set)
 		return MMT_EXIT_USAGE;
-	}
 	if ((a->caps & set->caps) != set->caps ||
 	    (b->caps & set->caps) != set->caps) {
 		snprintf(err, errlen,

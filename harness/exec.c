@@ -338,19 +338,27 @@ static int get_arena(struct mmt_exec *ex, const struct mmt_adapter_env *env,
 	return 0;
 }
 
-/* The capability check: 0, or MMT_EXIT_USAGE with err naming it. */
-static int needs_caps(const struct mmt_adapter *ad, const struct mmt_prog *prog,
-		      char *err, size_t errlen)
+const struct mmt_opset_desc *mmt_prog_opset(const struct mmt_prog *prog,
+					    char *err, size_t errlen)
 {
 	const struct mmt_opset_desc *set = mmt_opset_desc(prog->opset);
 
-	if (!set) {
+	if (!set)
 		snprintf(err, errlen,
 			 "the program names op set %u, which this build does "
 			 "not know",
 			 (unsigned int)prog->opset);
+	return set;
+}
+
+/* The capability check: 0, or MMT_EXIT_USAGE with err naming it. */
+static int needs_caps(const struct mmt_adapter *ad, const struct mmt_prog *prog,
+		      char *err, size_t errlen)
+{
+	const struct mmt_opset_desc *set = mmt_prog_opset(prog, err, errlen);
+
+	if (!set)
 		return MMT_EXIT_USAGE;
-	}
 	if ((ad->caps & set->caps) != set->caps) {
 		snprintf(err, errlen,
 			 "adapter '%s' has no %s capability; the program "

@@ -22,6 +22,7 @@
 #include <mmtorture/exec.h>
 
 #include "mmt_internal.h"
+#include "mmt_lib.h"
 
 #define MMT_FILL_SEED 0x6d6d74307274ULL /* "mmtort" */
 
@@ -68,14 +69,5 @@ const struct mmt_layer *mmt_layer_for(unsigned int set);
 extern const struct mmt_layer mmt_layer_pages;
 extern const struct mmt_layer mmt_layer_objects;
 extern const struct mmt_layer mmt_layer_upool;
-
-/* splitmix64's finaliser: the digests of op outcomes. */
-static inline uint64_t mmt_mix64(uint64_t x)
-{
-	x += 0x9e3779b97f4a7c15ULL;
-	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-	return x ^ (x >> 31);
-}
 
 #endif /* MMT_EXEC_INT_H */

@@ -24,13 +24,13 @@
  *
  * Locks: none; no global mutable state.
  */
-#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <mmtorture/machine.h>
+#include "mmt_lib.h"
 
 #define MIB (1ULL << 20)
 #define GIB (1ULL << 30)
@@ -93,24 +93,19 @@ const char *mmt_zone_name(int type)
 
 size_t mmt_zone_mask_format(unsigned int mask, char *buf, size_t len)
 {
-	size_t pos = 0;
+	struct mmt_sbuf b;
 
-	if (buf && len)
-		buf[0] = '\0';
+	mmt_sbuf_init(&b, buf, len);
 	if (!(mask & ((1u << MMT_NR_ZONE_TYPES) - 1)))
-		return (size_t)snprintf(buf, len, "none");
+		mmt_sbuf_puts(&b, "none");
 	for (int t = 0; t < MMT_NR_ZONE_TYPES; t++) {
-		int n;
-
 		if (!(mask & (1u << t)))
 			continue;
-		n = snprintf(buf ? buf + (pos < len ? pos : len) : NULL,
-			     pos < len ? len - pos : 0, "%s%s", pos ? "|" : "",
-			     zone_names[t]);
-		if (n > 0)
-			pos += (size_t)n;
+		if (b.pos)
+			mmt_sbuf_putc(&b, '|');
+		mmt_sbuf_puts(&b, zone_names[t]);
 	}
-	return pos;
+	return b.pos;
 }
 
 /* ------------------------------------------------------------ basics */
@@ -290,90 +285,6 @@ int mmt_arena_zone_of(const struct mmt_arena *a, uint64_t pfn)
 			return (int)z->type;
 	}
 	return -1;
-}
-
-/* ------------------------------------------------------------ sizes */
-
-/* A whole decimal or 0x hex number, no suffix; -1 on anything else. */
-static int parse_number(const char *s, size_t n, uint64_t *v)
-{
-	int hex = n > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X');
-	size_t skip = hex ? 2 : 0;
-	unsigned long long x;
-	char digits[24], *end;
-
-	if (n <= skip || n - skip >= sizeof(digits))
-		return -1;
-	for (size_t i = skip; i < n; i++) {
-		int c = (unsigned char)s[i];
-
-		if (!(c >= '0' && c <= '9') &&
-		    !(hex &&
-		      ((c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'))))
-			return -1;
-	}
-	memcpy(digits, s + skip, n - skip);
-	digits[n - skip] = '\0';
-	errno = 0;
-	x = strtoull(digits, &end, hex ? 16 : 10);
-	if (errno || *end)
-		return -1;
-	*v = (uint64_t)x;
-	return 0;
-}
-
-/* log2 of the unit a size suffix names (K 10 .. T 40), 0 for none. */
-static unsigned int suffix_shift(char c)
-{
-	switch (c) {
-	case 'K':
-	case 'k':
-		return 10;
-	case 'M':
-	case 'm':
-		return 20;
-	case 'G':
-	case 'g':
-		return 30;
-	case 'T':
-	case 't':
-		return 40;
-	default:
-		return 0;
-	}
-}
-
-int mmt_size_parse(const char *s, size_t n, uint64_t *v)
-{
-	int hex = n > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X');
-	unsigned int shift = n > 1 && !hex ? suffix_shift(s[n - 1]) : 0;
-	uint64_t x;
-
-	if (parse_number(s, shift ? n - 1 : n, &x))
-		return -1;
-	if (shift && x > (UINT64_MAX >> shift))
-		return -1;
-	*v = x << shift;
-	return 0;
-}
-
-size_t mmt_size_format(uint64_t bytes, char *buf, size_t len)
-{
-	static const char units[] = "TGMK";
-	int n;
-
-	for (unsigned int i = 0; i < 4; i++) {
-		unsigned int shift = 40u - 10u * i;
-
-		if (bytes && (bytes & ((1ULL << shift) - 1)) == 0) {
-			n = snprintf(buf, len, "%llu%c",
-				     (unsigned long long)(bytes >> shift),
-				     units[i]);
-			return n > 0 ? (size_t)n : 0;
-		}
-	}
-	n = snprintf(buf, len, "%llu", (unsigned long long)bytes);
-	return n > 0 ? (size_t)n : 0;
 }
 
 /* ------------------------------------------------------------ errors */
@@ -611,7 +522,7 @@ static int spec_count(struct spec_parse *p, const struct spec_tok *t,
 {
 	uint64_t x;
 
-	if (parse_number(t->v, t->vn, &x) || x > 1000) {
+	if (mmt_u64_parse(t->v, t->vn, &x) || x > 1000) {
 		spec_err(p->e, t->col, t->key, "bad number for %s", t->key);
 		return -1;
 	}

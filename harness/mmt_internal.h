@@ -55,4 +55,9 @@ int mmt_reuse_enabled(void);
 /* Offset of the first non-zero byte of [p, p + n), or n. */
 uint64_t mmt_first_nonzero(const void *p, uint64_t n);
 
+/* exec.c: the op set prog names, or NULL with err saying this build does
+ * not know it (the executor's and the differential run's one message). */
+const struct mmt_opset_desc *mmt_prog_opset(const struct mmt_prog *prog,
+					    char *err, size_t errlen);
+
 #endif /* MMT_HARNESS_INTERNAL_H */

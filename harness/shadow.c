@@ -58,6 +58,7 @@
 #include <string.h>
 
 #include "mmt_internal.h"
+#include "mmt_lib.h"
 #include "shadow.h"
 
 #define COOKIE_BYTES 16u
@@ -111,14 +112,6 @@ struct mmt_shadow {
 	struct mmt_report *rep;
 	const size_t *rep_op;
 };
-
-static uint64_t mix64(uint64_t x)
-{
-	x += 0x9e3779b97f4a7c15ULL;
-	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-	return x ^ (x >> 31);
-}
 
 /* ------------------------------------------------------------ gfp zones */
 
@@ -251,7 +244,7 @@ struct mmt_shadow *mmt_shadow_create(const struct mmt_arena *a, uint32_t caps,
 	s->caps = caps;
 	s->strict = strict;
 	s->served_orders = s->a.nr_orders;
-	s->seed = mix64(seed);
+	s->seed = mmt_mix64(seed);
 	np = s->a.nr_present;
 	memcpy(pr, s->a.present, sizeof(pr[0]) * np);
 	qsort(pr, np, sizeof(pr[0]), cmp_range);
@@ -439,9 +432,9 @@ int64_t mmt_shadow_find_free(const struct mmt_shadow *s, uint32_t order,
 static void cookie(const struct mmt_shadow_block *b, uint64_t page, int end,
 		   uint8_t out[COOKIE_BYTES])
 {
-	uint64_t x = mix64(b->fill ^ (page * 0x100000001b3ULL) ^
-			   (end ? 0xe7037ed1a0b428dbULL : 0));
-	uint64_t y = mix64(x);
+	uint64_t x = mmt_mix64(b->fill ^ (page * 0x100000001b3ULL) ^
+			       (end ? 0xe7037ed1a0b428dbULL : 0));
+	uint64_t y = mmt_mix64(x);
 
 	memcpy(out, &x, 8);
 	memcpy(out + 8, &y, 8);
@@ -1028,8 +1021,8 @@ static void record_block(struct mmt_shadow *s, size_t op_index,
 	b->zone = zone;
 	b->gfp = eff;
 	b->addr = addr;
-	b->fill = mix64(s->seed ^ ((uint64_t)slot << 40) ^
-			mix64((uint64_t)op_index));
+	b->fill = mmt_mix64(s->seed ^ ((uint64_t)slot << 40) ^
+			    mmt_mix64((uint64_t)op_index));
 	for (unsigned int i = 0; i < s->nr_ranges; i++) {
 		struct shadow_range *pr = &s->ranges[i];
 		uint64_t lo, hi;

@@ -27,7 +27,7 @@
  * Fill: at allocation the shadow writes a pattern over the first 4 KiB,
  * the last 4 KiB and 64 evenly spaced 8-byte words in between (so a 64 MiB
  * object costs about 8.5 KiB of writes and touches few pages). Byte i of
- * an object with seed f is byte (i % 8) of mix64(f ^ (i / 8) * K): a pure
+ * an object with seed f is byte (i % 8) of mmt_mix64(f ^ (i / 8) * K): a pure
  * function of the seed and the offset, never of the address, and the seed
  * is a function of the run's seed, the slot and the op index, so two
  * correct allocators give equal contents and equal digests.
@@ -42,7 +42,7 @@
  * Both mixed with the length they cover.
  *
  * Fill and compare run a word (8 bytes) at a time where the offsets allow:
- * the pattern of word w is mix64(f ^ w * K) stored little endian, which
+ * the pattern of word w is mmt_mix64(f ^ w * K) stored little endian, which
  * is the byte rule above.
  *
  * A shadow is not thread safe: one per executor run. The only global is
@@ -53,6 +53,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mmt_lib.h"
 #include "shadow_objects.h"
 
 #define FILL_HEAD 4096u /* bytes filled at the start */
@@ -81,14 +82,6 @@ struct mmt_objshadow {
 	unsigned int nr_index;
 	struct obj_range index[MMT_NR_SLOTS]; /* sorted by start */
 };
-
-static uint64_t mix64(uint64_t x)
-{
-	x += 0x9e3779b97f4a7c15ULL;
-	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-	return x ^ (x >> 31);
-}
 
 static const char *kind_name(unsigned int kind)
 {
@@ -242,7 +235,7 @@ static unsigned int fill_spans(uint64_t size, struct fill_span *sp)
  * in bits 8k..8k+7. */
 static uint64_t pattern_word(uint64_t fill, uint64_t w)
 {
-	return mix64(fill ^ (w * 0x100000001b3ULL));
+	return mmt_mix64(fill ^ (w * 0x100000001b3ULL));
 }
 
 /* Little-endian 8-byte store and load at any alignment, one move each
@@ -353,7 +346,7 @@ static uint64_t digest_positions(const uint8_t *p, uint64_t size,
 {
 	struct fill_span sp[MAX_SPANS];
 	unsigned int n = fill_spans(size, sp);
-	uint64_t h = mix64(0x6f626a64ULL ^ (limit < size ? limit : size));
+	uint64_t h = mmt_mix64(0x6f626a64ULL ^ (limit < size ? limit : size));
 
 	*first_nonzero = UINT64_MAX;
 	for (unsigned int k = 0; k < n; k++) {
@@ -374,7 +367,7 @@ static uint64_t digest_positions(const uint8_t *p, uint64_t size,
 						*first_nonzero = i + b;
 						break;
 					}
-			h = mix64(h ^ w ^ (i * 0x9e3779b97f4a7c15ULL));
+			h = mmt_mix64(h ^ w ^ (i * MMT_SPLITMIX_GAMMA));
 		}
 	}
 	return h;
@@ -534,8 +527,8 @@ static int track(struct mmt_objshadow *s, size_t op_index, unsigned int slot,
 	o->usable = usable;
 	o->align = kind == MMT_OP_ALIGNED ? align : 0;
 	o->kind = kind;
-	o->fill = mix64(s->seed ^ ((uint64_t)slot << 40) ^
-			mix64((uint64_t)op_index));
+	o->fill = mmt_mix64(s->seed ^ ((uint64_t)slot << 40) ^
+			    mmt_mix64((uint64_t)op_index));
 	if (other < 0) {
 		index_insert(s, start, end, slot);
 		o->indexed = 1;

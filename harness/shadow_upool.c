@@ -34,6 +34,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <mmt_lib.h>
+
 #include "shadow_upool.h"
 
 #define FILL_HEAD 4096u
@@ -256,7 +258,7 @@ void mmt_upshadow_alloc(struct mmt_upshadow *sh, size_t op_index,
 	c->pool = pool % MMT_NR_POOLS;
 	c->addr = addr;
 	c->size = p->size;
-	c->key = sh->seed ^ (++sh->seq * 0x9e3779b97f4a7c15ULL) ^
+	c->key = sh->seed ^ (++sh->seq * MMT_SPLITMIX_GAMMA) ^
 		 ((uint64_t)slot << 48);
 	p->nr_live++;
 	c->sound = must && judge_place(sh, op_index, slot, p, pool, addr, r);

@@ -31,6 +31,7 @@
 #include <mmtorture/ops.h>
 
 #include "mmt_internal.h"
+#include "mmt_lib.h"
 
 /* ------------------------------------------------------------ gfp names */
 
@@ -98,63 +99,14 @@ static const struct gfp_name gfp_names[] = {
 #define NR_GFP_NAMES (sizeof(gfp_names) / sizeof(gfp_names[0]))
 #define NR_GFP_FORMAT_NAMES (NR_GFP_NAMES - 2)
 
-/* Append to a bounded buffer, always counting the full length. */
-struct sbuf {
-	char *buf;
-	size_t len, pos;
-};
-
-static void sb_putn(struct sbuf *b, const char *s, size_t n)
-{
-	if (b->pos < b->len) {
-		size_t room = b->len - b->pos - 1;
-		size_t k = n < room ? n : room;
-
-		memcpy(b->buf + b->pos, s, k);
-		b->buf[b->pos + k] = '\0';
-	}
-	b->pos += n;
-}
-
-static void sb_puts(struct sbuf *b, const char *s)
-{
-	sb_putn(b, s, strlen(s));
-}
-
-static void sb_printf(struct sbuf *b, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void sb_printf(struct sbuf *b, const char *fmt, ...)
-{
-	char tmp[128];
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
-	va_end(ap);
-	if (n > 0)
-		sb_putn(b, tmp,
-			(size_t)n < sizeof(tmp) ? (size_t)n : sizeof(tmp) - 1);
-}
-
-static void sb_init(struct sbuf *b, char *buf, size_t len)
-{
-	b->buf = buf;
-	b->len = len;
-	b->pos = 0;
-	if (buf && len)
-		buf[0] = '\0';
-}
-
 size_t mmt_gfp_format(uint32_t gfp, char *buf, size_t len)
 {
-	struct sbuf b;
+	struct mmt_sbuf b;
 	int first = 1;
 
-	sb_init(&b, buf, len);
+	mmt_sbuf_init(&b, buf, len);
 	if (gfp == 0) {
-		sb_puts(&b, "none");
+		mmt_sbuf_puts(&b, "none");
 		return b.pos;
 	}
 	for (size_t i = 0; i < NR_GFP_FORMAT_NAMES && gfp; i++) {
@@ -163,15 +115,15 @@ size_t mmt_gfp_format(uint32_t gfp, char *buf, size_t len)
 		if ((gfp & m) != m)
 			continue;
 		if (!first)
-			sb_puts(&b, "|");
-		sb_puts(&b, gfp_names[i].name);
+			mmt_sbuf_puts(&b, "|");
+		mmt_sbuf_puts(&b, gfp_names[i].name);
 		first = 0;
 		gfp &= ~m;
 	}
 	if (gfp) {
 		if (!first)
-			sb_puts(&b, "|");
-		sb_printf(&b, "0x%x", gfp);
+			mmt_sbuf_puts(&b, "|");
+		mmt_sbuf_printf(&b, "0x%x", gfp);
 	}
 	return b.pos;
 }
@@ -179,47 +131,6 @@ size_t mmt_gfp_format(uint32_t gfp, char *buf, size_t len)
 /* ------------------------------------------------------------ numbers */
 
 /* Whole decimal or 0x hex number; -1 on anything else or overflow. */
-static int parse_u64(const char *s, size_t n, uint64_t *v)
-{
-	uint64_t x = 0;
-	size_t i = 0;
-
-	if (n == 0)
-		return -1;
-	if (n > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
-		if (n - 2 > 16)
-			return -1;
-		for (i = 2; i < n; i++) {
-			int c = (unsigned char)s[i];
-			unsigned int d;
-
-			if (c >= '0' && c <= '9')
-				d = (unsigned int)(c - '0');
-			else if (c >= 'a' && c <= 'f')
-				d = (unsigned int)(c - 'a' + 10);
-			else if (c >= 'A' && c <= 'F')
-				d = (unsigned int)(c - 'A' + 10);
-			else
-				return -1;
-			x = (x << 4) | d;
-		}
-		*v = x;
-		return 0;
-	}
-	for (i = 0; i < n; i++) {
-		unsigned int d;
-
-		if (s[i] < '0' || s[i] > '9')
-			return -1;
-		d = (unsigned int)(s[i] - '0');
-		if (x > (UINT64_MAX - d) / 10)
-			return -1;
-		x = x * 10 + d;
-	}
-	*v = x;
-	return 0;
-}
-
 /* Parse "NAME|NAME|0xHEX"; on error *bad is the offset of the bad part. */
 static int gfp_parse_at(const char *s, size_t len, uint32_t *gfp, size_t *bad)
 {
@@ -247,7 +158,7 @@ static int gfp_parse_at(const char *s, size_t len, uint32_t *gfp, size_t *bad)
 			g |= gfp_names[k].mask;
 		} else if (j - i > 2 && s[i] == '0' &&
 			   (s[i + 1] == 'x' || s[i + 1] == 'X') &&
-			   parse_u64(s + i, j - i, &v) == 0 &&
+			   mmt_u64_parse(s + i, j - i, &v) == 0 &&
 			   v <= UINT32_MAX) {
 			g |= (uint32_t)v;
 		} else {
@@ -339,34 +250,35 @@ static const char *const field_keys[MMT_NR_FIELDS] = {
 	[MMT_FIELD_COUNT] = "count",
 };
 
-static void format_field(struct sbuf *b, enum mmt_field f,
+static void format_field(struct mmt_sbuf *b, enum mmt_field f,
 			 const struct mmt_op *op)
 {
 	char g[400];
 
 	switch (f) {
 	case MMT_FIELD_SLOT:
-		sb_printf(b, " s%u", op->slot);
+		mmt_sbuf_printf(b, " s%u", op->slot);
 		break;
 	case MMT_FIELD_ORDER:
-		sb_printf(b, " order=%u", op->order);
+		mmt_sbuf_printf(b, " order=%u", op->order);
 		break;
 	case MMT_FIELD_GFP:
 		mmt_gfp_format(op->gfp, g, sizeof(g));
-		sb_puts(b, " gfp=");
-		sb_puts(b, g);
+		mmt_sbuf_puts(b, " gfp=");
+		mmt_sbuf_puts(b, g);
 		break;
 	case MMT_FIELD_SIZE:
-		sb_printf(b, " size=%llu", (unsigned long long)op->size);
+		mmt_sbuf_printf(b, " size=%llu", (unsigned long long)op->size);
 		break;
 	case MMT_FIELD_ALIGN:
-		sb_printf(b, " align=%llu", (unsigned long long)op->align);
+		mmt_sbuf_printf(b, " align=%llu",
+				(unsigned long long)op->align);
 		break;
 	case MMT_FIELD_POOL:
-		sb_printf(b, " pool=%u", op->pool);
+		mmt_sbuf_printf(b, " pool=%u", op->pool);
 		break;
 	case MMT_FIELD_COUNT:
-		sb_printf(b, " count=%u", op->count);
+		mmt_sbuf_printf(b, " count=%u", op->count);
 		break;
 	case MMT_NR_FIELDS:
 		break;
@@ -376,77 +288,38 @@ static void format_field(struct sbuf *b, enum mmt_field f,
 size_t mmt_op_format(const struct mmt_op *op, char *buf, size_t len)
 {
 	const struct mmt_op_desc *d = mmt_op_desc(op->kind);
-	struct sbuf b;
+	struct mmt_sbuf b;
 
-	sb_init(&b, buf, len);
+	mmt_sbuf_init(&b, buf, len);
 	if (!d) {
-		sb_printf(&b, "# unknown op kind %u", op->kind);
+		mmt_sbuf_printf(&b, "# unknown op kind %u", op->kind);
 		return b.pos;
 	}
-	sb_puts(&b, d->name);
+	mmt_sbuf_puts(&b, d->name);
 	for (unsigned int f = 0; f < MMT_NR_FIELDS; f++)
 		if (d->fields & MMT_F(f))
 			format_field(&b, (enum mmt_field)f, op);
 	return b.pos;
 }
 
-/* A growing NUL-terminated string. */
-struct dstr {
-	char *s;
-	size_t len, cap;
-	int oom;
-};
-
-static void ds_putn(struct dstr *d, const char *s, size_t n)
-{
-	if (d->oom)
-		return;
-	if (d->len + n + 1 > d->cap) {
-		size_t cap = d->cap ? d->cap : 1024;
-		char *ns;
-
-		while (cap < d->len + n + 1)
-			cap *= 2;
-		ns = realloc(d->s, cap);
-		if (!ns) {
-			d->oom = 1;
-			return;
-		}
-		d->s = ns;
-		d->cap = cap;
-	}
-	memcpy(d->s + d->len, s, n);
-	d->len += n;
-	d->s[d->len] = '\0';
-}
-
 char *mmt_prog_format_text(const struct mmt_prog *p)
 {
-	struct dstr d = { NULL, 0, 0, 0 };
+	struct mmt_dstr d = MMT_DSTR_INIT;
 	char line[1200];
 	size_t n;
 
-	ds_putn(&d, "# mmtorture ops v2\nopset ",
-		strlen("# mmtorture ops v2\nopset "));
-	ds_putn(&d, mmt_opset_name(p->opset), strlen(mmt_opset_name(p->opset)));
-	ds_putn(&d, "\nmachine ", strlen("\nmachine "));
+	mmt_dstr_printf(&d, "# mmtorture ops v2\nopset %s\nmachine ",
+			mmt_opset_name(p->opset));
 	n = mmt_machine_format_spec(&p->machine, line, sizeof(line));
-	ds_putn(&d, line, n < sizeof(line) ? n : sizeof(line) - 1);
-	n = (size_t)snprintf(line, sizeof(line), "\ncheck_every %u\n",
-			     p->check_every);
-	ds_putn(&d, line, n);
+	mmt_dstr_putn(&d, line, n < sizeof(line) ? n : sizeof(line) - 1);
+	mmt_dstr_printf(&d, "\ncheck_every %u\n", p->check_every);
 	for (size_t i = 0; i < p->nr_ops; i++) {
-		n = mmt_op_format(&p->ops[i], line, sizeof(line) - 1);
-		if (n > sizeof(line) - 2)
-			n = sizeof(line) - 2;
-		line[n++] = '\n';
-		ds_putn(&d, line, n);
+		n = mmt_op_format(&p->ops[i], line, sizeof(line));
+		mmt_dstr_putn(&d, line,
+			      n < sizeof(line) ? n : sizeof(line) - 1);
+		mmt_dstr_putn(&d, "\n", 1);
 	}
-	if (d.oom) {
-		free(d.s);
-		return NULL;
-	}
-	return d.s;
+	return mmt_dstr_take(&d);
 }
 
 /* ------------------------------------------------------------ parser */
@@ -478,17 +351,32 @@ static int perr(struct parser *ps, unsigned int col, const char *field,
 	return -1;
 }
 
+/* A header line (machine, opset) comes once and before the first op; -1
+ * after the error when this one does not. Marks it seen. */
+static int header_once(struct parser *ps, const struct tok *key,
+		       const char *name, int *seen, size_t nr_ops)
+{
+	if (*seen)
+		return perr(ps, key->col, name, "duplicate %s line", name);
+	if (nr_ops)
+		return perr(ps, key->col, name,
+			    "%s must come before the first op", name);
+	*seen = 1;
+	return 0;
+}
+
 /* "order, gfp": the keys of fields (the slot is not a key). */
 static const char *keys_list(uint32_t fields, char *buf, size_t len)
 {
-	struct sbuf b;
+	struct mmt_sbuf b;
 
-	sb_init(&b, buf, len);
+	mmt_sbuf_init(&b, buf, len);
 	for (unsigned int f = MMT_FIELD_SLOT + 1; f < MMT_NR_FIELDS; f++)
 		if (fields & MMT_F(f))
-			sb_printf(&b, "%s%s", b.pos ? ", " : "", field_keys[f]);
+			mmt_sbuf_printf(&b, "%s%s", b.pos ? ", " : "",
+					field_keys[f]);
 	if (!b.pos)
-		sb_puts(&b, "none");
+		mmt_sbuf_puts(&b, "none");
 	return buf;
 }
 
@@ -504,7 +392,7 @@ static int parse_slot(struct parser *ps, const struct tok *t, int nt,
 			    "'%s' needs a slot (s0..s%u)", name,
 			    MMT_NR_SLOTS - 1);
 	if (t[1].n < 2 || t[1].s[0] != 's' ||
-	    parse_u64(t[1].s + 1, t[1].n - 1, &v) ||
+	    mmt_u64_parse(t[1].s + 1, t[1].n - 1, &v) ||
 	    (t[1].s[1] == '0' && t[1].n > 2))
 		return perr(ps, t[1].col, "slot",
 			    "bad slot '%s' (expected s0..s%u)",
@@ -551,7 +439,7 @@ static int parse_value(struct parser *ps, const struct mmt_prog *p,
 
 	if (f == MMT_FIELD_GFP)
 		return parse_gfp_value(ps, v, vn, vcol, op);
-	if (parse_u64(v, vn, &x)) {
+	if (mmt_u64_parse(v, vn, &x)) {
 		struct tok vt = { v, vn, vcol };
 
 		return perr(ps, vcol, key, "bad number '%s' for %s",
@@ -705,11 +593,11 @@ static int parse_op(struct parser *ps, const struct tok *t, int nt,
 /* "pages, objects": every op set's name. */
 static const char *opset_names(char *buf, size_t len)
 {
-	struct sbuf b;
+	struct mmt_sbuf b;
 
-	sb_init(&b, buf, len);
+	mmt_sbuf_init(&b, buf, len);
 	for (unsigned int i = 0; i < MMT_NR_OPSETS; i++)
-		sb_printf(&b, "%s%s", i ? ", " : "", mmt_opset_name(i));
+		mmt_sbuf_printf(&b, "%s%s", i ? ", " : "", mmt_opset_name(i));
 	return buf;
 }
 
@@ -726,12 +614,8 @@ static int machine_line(struct parser *ps, struct header *h, const char *line,
 	struct mmt_spec_error se;
 	size_t off = (size_t)(t[0].s - line) + t[0].n;
 
-	if (h->seen_machine || out->nr_ops)
-		return perr(ps, t[0].col, "machine",
-			    h->seen_machine ? "duplicate machine line" :
-					      "machine must come before the "
-					      "first op");
-	h->seen_machine = 1;
+	if (header_once(ps, &t[0], "machine", &h->seen_machine, out->nr_ops))
+		return -1;
 	if (mmt_machine_parse_spec(line + off, n - off, &out->machine, &se))
 		return perr(ps, (unsigned int)off + se.column, se.field, "%s",
 			    se.message);
@@ -748,7 +632,7 @@ static int check_every_line(struct parser *ps, struct header *h,
 		return perr(ps, t[0].col, "check_every",
 			    "duplicate check_every line");
 	h->seen_check = 1;
-	if (nt != 2 || parse_u64(t[1].s, t[1].n, &v) || v > UINT32_MAX)
+	if (nt != 2 || mmt_u64_parse(t[1].s, t[1].n, &v) || v > UINT32_MAX)
 		return perr(ps, nt >= 2 ? t[1].col : t[0].col, "check_every",
 			    "check_every needs one number 0..%u", UINT32_MAX);
 	out->check_every = (uint32_t)v;
@@ -762,12 +646,8 @@ static int opset_line(struct parser *ps, struct header *h, const struct tok *t,
 	char tb[48], sets[160];
 	int set;
 
-	if (h->seen_opset || out->nr_ops)
-		return perr(ps, t[0].col, "opset",
-			    h->seen_opset ? "duplicate opset line" :
-					    "opset must come before the first "
-					    "op");
-	h->seen_opset = 1;
+	if (header_once(ps, &t[0], "opset", &h->seen_opset, out->nr_ops))
+		return -1;
 	h->opset_fixed = 1;
 	if (nt > 2)
 		return perr(ps, t[2].col, "opset", "unexpected '%s'",

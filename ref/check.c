@@ -137,6 +137,14 @@ struct zone_walk {
 	unsigned long zs, ze; /* zone span [zs, ze) */
 };
 
+/* [*s, *e): bank b clipped to the zone's span (empty when s >= e). */
+static void bank_in_zone(const struct zone_walk *w, unsigned int b,
+			 unsigned long *s, unsigned long *e)
+{
+	*s = w->mm->bank_start[b] > w->zs ? w->mm->bank_start[b] : w->zs;
+	*e = w->mm->bank_end[b] < w->ze ? w->mm->bank_end[b] : w->ze;
+}
+
 static void check_counters(struct zone_walk *w)
 {
 	struct ref_zone *zone = w->zone;
@@ -293,13 +301,9 @@ static void walk_mem_map(struct zone_walk *w, unsigned long *walked_alloc,
 	const unsigned long stray_free = ~REF_PF(REF_PG_buddy);
 
 	for_each_bank(mm, b) {
-		unsigned long s = mm->bank_start[b], e = mm->bank_end[b];
-		unsigned long pfn, alloc_end = 0, alloc_head = 0;
+		unsigned long s, e, pfn, alloc_end = 0, alloc_head = 0;
 
-		if (s < w->zs)
-			s = w->zs;
-		if (e > w->ze)
-			e = w->ze;
+		bank_in_zone(w, b, &s, &e);
 		for (pfn = s; pfn < e; pfn++) {
 			const struct ref_page *page = &mm->mem_map[pfn];
 			unsigned long flags = page->flags;
@@ -444,12 +448,9 @@ static void check_coalesce(struct zone_walk *w)
 	unsigned int top = w->mm->config.nr_orders - 1, b;
 
 	for_each_bank(w->mm, b) {
-		unsigned long s = w->mm->bank_start[b], e = w->mm->bank_end[b];
+		unsigned long s, e;
 
-		if (s < w->zs)
-			s = w->zs;
-		if (e > w->ze)
-			e = w->ze;
+		bank_in_zone(w, b, &s, &e);
 		for (unsigned long pfn = s; pfn < e;) {
 			uint64_t v;
 
@@ -495,12 +496,9 @@ static void clear_marks(struct zone_walk *w)
 	unsigned int b;
 
 	for_each_bank(w->mm, b) {
-		unsigned long s = w->mm->bank_start[b], e = w->mm->bank_end[b];
+		unsigned long s, e;
 
-		if (s < w->zs)
-			s = w->zs;
-		if (e > w->ze)
-			e = w->ze;
+		bank_in_zone(w, b, &s, &e);
 		if (s < e)
 			memset(w->mark + (s - w->zs), 0, e - s);
 	}

@@ -45,6 +45,11 @@
 
 /* ---------------------------------------------------------- machine.c */
 
+/* vsnprintf into err when err and errlen are non-zero: the one way every
+ * ref_*_create and validator says why it refused. */
+void ref_set_err(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
 /* Report an assert failure and abort. Never allocates. */
 _Noreturn void ref_assert_fail(const char *file, int line, const char *expr);
 

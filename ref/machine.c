@@ -62,10 +62,7 @@ _Noreturn void ref_assert_fail(const char *file, int line, const char *expr)
 	abort();
 }
 
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
+void ref_set_err(char *err, size_t errlen, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -233,9 +230,9 @@ static int parse_one(struct ref_config *c, const char *key, size_t klen,
 		if (parse_size(val, vlen, &v) || !v)
 			goto bad_value;
 		if (v & (v - 1)) {
-			set_err(err, errlen,
-				"key 'page': '%.*s' is not a power of two", vl,
-				val);
+			ref_set_err(err, errlen,
+				    "key 'page': '%.*s' is not a power of two",
+				    vl, val);
 			return -1;
 		}
 		while ((1ULL << shift) < v)
@@ -249,8 +246,9 @@ static int parse_one(struct ref_config *c, const char *key, size_t klen,
 			goto bad_value;
 	} else if (key_is(key, klen, "bank")) {
 		if (c->nr_banks >= REF_MAX_BANKS) {
-			set_err(err, errlen, "key 'bank': more than %d banks",
-				REF_MAX_BANKS);
+			ref_set_err(err, errlen,
+				    "key 'bank': more than %d banks",
+				    REF_MAX_BANKS);
 			return -1;
 		}
 		if (parse_range(val, vlen, &c->banks[c->nr_banks]))
@@ -258,7 +256,8 @@ static int parse_one(struct ref_config *c, const char *key, size_t klen,
 		c->nr_banks++;
 	} else if (key_is(key, klen, "reserve")) {
 		if (c->nr_reserved >= REF_MAX_RESERVED) {
-			set_err(err, errlen,
+			ref_set_err(
+				err, errlen,
 				"key 'reserve': more than %d reserved ranges",
 				REF_MAX_RESERVED);
 			return -1;
@@ -267,7 +266,8 @@ static int parse_one(struct ref_config *c, const char *key, size_t klen,
 			goto bad_range;
 		c->nr_reserved++;
 	} else {
-		set_err(err, errlen,
+		ref_set_err(
+			err, errlen,
 			"key '%.*s': unknown key (profile, era, ram, page, orders, cpus, mem, bank, reserve)",
 			kl, key);
 		return -1;
@@ -275,11 +275,13 @@ static int parse_one(struct ref_config *c, const char *key, size_t klen,
 	return 0;
 
 bad_value:
-	set_err(err, errlen, "key '%.*s': bad value '%.*s'", kl, key, vl, val);
+	ref_set_err(err, errlen, "key '%.*s': bad value '%.*s'", kl, key, vl,
+		    val);
 	return -1;
 bad_range:
-	set_err(err, errlen, "key '%.*s': bad value '%.*s' (want SIZE@START)",
-		kl, key, vl, val);
+	ref_set_err(err, errlen,
+		    "key '%.*s': bad value '%.*s' (want SIZE@START)", kl, key,
+		    vl, val);
 	return -1;
 }
 
@@ -289,7 +291,7 @@ int ref_config_parse(struct ref_config *c, const char *spec, char *err,
 	const char *p = spec;
 
 	if (!c || !spec) {
-		set_err(err, errlen, "no config or spec given");
+		ref_set_err(err, errlen, "no config or spec given");
 		return -1;
 	}
 	while (*p) {
@@ -306,8 +308,9 @@ int ref_config_parse(struct ref_config *c, const char *spec, char *err,
 		n = (size_t)(p - tok);
 		eq = memchr(tok, '=', n);
 		if (!eq) {
-			set_err(err, errlen, "key '%.*s': expected key=value",
-				(int)n, tok);
+			ref_set_err(err, errlen,
+				    "key '%.*s': expected key=value", (int)n,
+				    tok);
 			return -1;
 		}
 		if (parse_one(c, tok, (size_t)(eq - tok), eq + 1,
@@ -399,12 +402,12 @@ static int validate_shape(const struct ref_config *c, char *err, size_t errlen)
 
 	if (c->profile != REF_PROFILE_X86_64 &&
 	    c->profile != REF_PROFILE_X86_32) {
-		set_err(err, errlen, "profile %d: unknown profile",
-			(int)c->profile);
+		ref_set_err(err, errlen, "profile %d: unknown profile",
+			    (int)c->profile);
 		return -1;
 	}
 	if (c->era != REF_ERA_6_12 && c->era != REF_ERA_2_6) {
-		set_err(err, errlen, "era %d: unknown era", (int)c->era);
+		ref_set_err(err, errlen, "era %d: unknown era", (int)c->era);
 		return -1;
 	}
 	if (c->page_shift != 12 && c->page_shift != 13) {
@@ -412,30 +415,32 @@ static int validate_shape(const struct ref_config *c, char *err, size_t errlen)
 			ref_format_size(1ULL << c->page_shift, a, sizeof(a));
 		else
 			snprintf(a, sizeof(a), "2^%u", c->page_shift);
-		set_err(err, errlen,
+		ref_set_err(
+			err, errlen,
 			"page %s (page_shift %u): page size must be 4K or 8K (page_shift 12 or 13)",
 			a, c->page_shift);
 		return -1;
 	}
 	if (c->nr_orders == 0 || c->nr_orders > REF_NR_ORDERS_MAX) {
-		set_err(err, errlen,
+		ref_set_err(
+			err, errlen,
 			"orders %u (nr_orders): must be 1..%d (orders 0..nr_orders-1)",
 			c->nr_orders, REF_NR_ORDERS_MAX);
 		return -1;
 	}
 	if (c->nr_cpus == 0 || c->nr_cpus > REF_MAX_CPUS) {
-		set_err(err, errlen, "cpus %u (nr_cpus): must be 1..%d",
-			c->nr_cpus, REF_MAX_CPUS);
+		ref_set_err(err, errlen, "cpus %u (nr_cpus): must be 1..%d",
+			    c->nr_cpus, REF_MAX_CPUS);
 		return -1;
 	}
 	if (c->nr_banks > REF_MAX_BANKS) {
-		set_err(err, errlen, "bank: %u banks, at most %d", c->nr_banks,
-			REF_MAX_BANKS);
+		ref_set_err(err, errlen, "bank: %u banks, at most %d",
+			    c->nr_banks, REF_MAX_BANKS);
 		return -1;
 	}
 	if (c->nr_reserved > REF_MAX_RESERVED) {
-		set_err(err, errlen, "reserve: %u ranges, at most %d",
-			c->nr_reserved, REF_MAX_RESERVED);
+		ref_set_err(err, errlen, "reserve: %u ranges, at most %d",
+			    c->nr_reserved, REF_MAX_RESERVED);
 		return -1;
 	}
 	return 0;
@@ -449,22 +454,22 @@ static int validate_ram(const struct ref_config *c, uint64_t page, uint64_t top,
 
 	ref_format_size(c->ram, a, sizeof(a));
 	if (c->ram % page) {
-		set_err(err, errlen, "ram %s: not a multiple of the page size",
-			a);
+		ref_set_err(err, errlen,
+			    "ram %s: not a multiple of the page size", a);
 		return -1;
 	}
 	if (c->ram > REF_RAM_MAX) {
-		set_err(err, errlen, "ram %s is above the maximum 1T", a);
+		ref_set_err(err, errlen, "ram %s is above the maximum 1T", a);
 		return -1;
 	}
 	if (c->ram < REF_RAM_MIN) {
-		set_err(err, errlen, "ram %s is below the minimum 1M", a);
+		ref_set_err(err, errlen, "ram %s is below the minimum 1M", a);
 		return -1;
 	}
 	if (c->ram < top) {
 		ref_format_size(top, b, sizeof(b));
-		set_err(err, errlen, "ram %s is below one top-order block (%s)",
-			a, b);
+		ref_set_err(err, errlen,
+			    "ram %s is below one top-order block (%s)", a, b);
 		return -1;
 	}
 	return 0;
@@ -482,14 +487,16 @@ static int validate_banks(const struct ref_config *c, uint64_t page, char *err,
 		ref_format_size(r->size, a, sizeof(a));
 		ref_format_size(r->start, b, sizeof(b));
 		if (!r->size || r->size % page || r->start % page) {
-			set_err(err, errlen,
+			ref_set_err(
+				err, errlen,
 				"bank %u (%s@%s): empty or not page aligned", i,
 				a, b);
 			return -1;
 		}
 		if (r->start > REF_RAM_MAX ||
 		    r->size > REF_RAM_MAX - r->start) {
-			set_err(err, errlen,
+			ref_set_err(
+				err, errlen,
 				"bank %u (%s@%s): ends above the maximum 1T", i,
 				a, b);
 			return -1;
@@ -499,9 +506,9 @@ static int validate_banks(const struct ref_config *c, uint64_t page, char *err,
 
 			if (r->start < q->start + q->size &&
 			    q->start < r->start + r->size) {
-				set_err(err, errlen,
-					"bank %u (%s@%s): overlaps bank %u", i,
-					a, b, j);
+				ref_set_err(err, errlen,
+					    "bank %u (%s@%s): overlaps bank %u",
+					    i, a, b, j);
 				return -1;
 			}
 		}
@@ -521,14 +528,16 @@ static int validate_reserved(const struct ref_config *c, uint64_t page,
 		ref_format_size(r->size, a, sizeof(a));
 		ref_format_size(r->start, b, sizeof(b));
 		if (!r->size || r->size % page || r->start % page) {
-			set_err(err, errlen,
+			ref_set_err(
+				err, errlen,
 				"reserve %u (%s@%s): empty or not page aligned",
 				i, a, b);
 			return -1;
 		}
 		if (r->start > REF_RAM_MAX || r->size > REF_RAM_MAX ||
 		    !inside_ram(c, r->start, r->start + r->size)) {
-			set_err(err, errlen,
+			ref_set_err(
+				err, errlen,
 				"reserve %u (%s@%s): outside RAM (must lie inside one bank)",
 				i, a, b);
 			return -1;
@@ -566,7 +575,7 @@ int ref_config_validate(const struct ref_config *c, char *err, size_t errlen)
 	uint64_t page, top, present;
 
 	if (!c) {
-		set_err(err, errlen, "no config given");
+		ref_set_err(err, errlen, "no config given");
 		return -1;
 	}
 	if (validate_shape(c, err, errlen))
@@ -586,11 +595,13 @@ int ref_config_validate(const struct ref_config *c, char *err, size_t errlen)
 	ref_format_size(top > REF_RAM_MIN ? top : REF_RAM_MIN, b, sizeof(b));
 	if (c->mem_limit) {
 		ref_format_size(c->mem_limit, m, sizeof(m));
-		set_err(err, errlen,
+		ref_set_err(
+			err, errlen,
 			"mem %s (mem_limit): leaves %s of RAM, below one top-order block or the minimum (%s)",
 			m, a, b);
 	} else {
-		set_err(err, errlen,
+		ref_set_err(
+			err, errlen,
 			"bank: banks hold %s of RAM, below one top-order block or the minimum (%s)",
 			a, b);
 	}
@@ -663,15 +674,15 @@ int ref_mm_create(const struct ref_config *c, struct ref_mm **out, char *err,
 	if (out)
 		*out = NULL;
 	if (!out) {
-		set_err(err, errlen, "no output pointer given");
+		ref_set_err(err, errlen, "no output pointer given");
 		return -1;
 	}
 	if (ref_config_validate(c, err, errlen))
 		return -1;
 	mm = calloc(1, sizeof(*mm));
 	if (!mm) {
-		set_err(err, errlen, "calloc(struct ref_mm): %s",
-			strerror(errno));
+		ref_set_err(err, errlen, "calloc(struct ref_mm): %s",
+			    strerror(errno));
 		return -2;
 	}
 	mm->memfd = -1;
@@ -689,22 +700,22 @@ int ref_mm_create(const struct ref_config *c, struct ref_mm **out, char *err,
 	if (mm->memfd < 0) {
 		e = errno;
 		mm_release(mm);
-		set_err(err, errlen, "memfd_create: %s", strerror(e));
+		ref_set_err(err, errlen, "memfd_create: %s", strerror(e));
 		return -2;
 	}
 	bytes = (size_t)mm->max_pfn * mm->page_size;
 	if (ftruncate(mm->memfd, (off_t)bytes)) {
 		e = errno;
-		set_err(err, errlen, "ftruncate(memfd, %zu): %s", bytes,
-			strerror(e));
+		ref_set_err(err, errlen, "ftruncate(memfd, %zu): %s", bytes,
+			    strerror(e));
 		goto env_fail;
 	}
 	mm->phys = map_phys(mm->memfd, bytes, top_block_bytes(mm));
 	if (mm->phys == MAP_FAILED) {
 		e = errno;
 		mm->phys = NULL;
-		set_err(err, errlen, "mmap(memfd, %zu): %s", bytes,
-			strerror(e));
+		ref_set_err(err, errlen, "mmap(memfd, %zu): %s", bytes,
+			    strerror(e));
 		goto env_fail;
 	}
 	mm->phys_bytes = bytes;
@@ -714,8 +725,8 @@ int ref_mm_create(const struct ref_config *c, struct ref_mm **out, char *err,
 	if (mm->mem_map == MAP_FAILED) {
 		e = errno;
 		mm->mem_map = NULL;
-		set_err(err, errlen, "mmap(mem_map, %zu): %s",
-			mm->mem_map_bytes, strerror(e));
+		ref_set_err(err, errlen, "mmap(mem_map, %zu): %s",
+			    mm->mem_map_bytes, strerror(e));
 		goto env_fail;
 	}
 	mm->nr_reserved_pages = ref_memblock_reserve_pages(mm);
@@ -763,7 +774,7 @@ int ref_mm_recreate(struct ref_mm *mm, const struct ref_config *c, char *err,
 	int e;
 
 	if (!mm || !c) {
-		set_err(err, errlen, "no machine or config given");
+		ref_set_err(err, errlen, "no machine or config given");
 		return -1;
 	}
 	if (ref_config_validate(c, err, errlen))
@@ -771,7 +782,7 @@ int ref_mm_recreate(struct ref_mm *mm, const struct ref_config *c, char *err,
 	ref_upools_drop(mm);
 	if (clear_mem_map(mm)) {
 		e = errno;
-		set_err(err, errlen, "madvise(mem_map): %s", strerror(e));
+		ref_set_err(err, errlen, "madvise(mem_map): %s", strerror(e));
 		return -2;
 	}
 	ref_zones_destroy(mm);
@@ -791,8 +802,8 @@ int ref_mm_recreate(struct ref_mm *mm, const struct ref_config *c, char *err,
 		if (bytes > mm->phys_bytes &&
 		    ftruncate(mm->memfd, (off_t)bytes)) {
 			e = errno;
-			set_err(err, errlen, "ftruncate(memfd, %zu): %s", bytes,
-				strerror(e));
+			ref_set_err(err, errlen, "ftruncate(memfd, %zu): %s",
+				    bytes, strerror(e));
 			return -2;
 		}
 		if (bytes < mm->phys_bytes)
@@ -800,8 +811,8 @@ int ref_mm_recreate(struct ref_mm *mm, const struct ref_config *c, char *err,
 		p = map_phys(mm->memfd, bytes, top_block_bytes(mm));
 		if (p == MAP_FAILED) {
 			e = errno;
-			set_err(err, errlen, "mmap(memfd, %zu): %s", bytes,
-				strerror(e));
+			ref_set_err(err, errlen, "mmap(memfd, %zu): %s", bytes,
+				    strerror(e));
 			return -2;
 		}
 		munmap(mm->phys, mm->phys_bytes);
@@ -816,8 +827,8 @@ int ref_mm_recreate(struct ref_mm *mm, const struct ref_config *c, char *err,
 			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 		if (p == MAP_FAILED) {
 			e = errno;
-			set_err(err, errlen, "mmap(mem_map, %zu): %s",
-				map_bytes, strerror(e));
+			ref_set_err(err, errlen, "mmap(mem_map, %zu): %s",
+				    map_bytes, strerror(e));
 			return -2;
 		}
 		munmap(mm->mem_map, mm->mem_map_bytes);

@@ -69,20 +69,6 @@ _Static_assert((REF_UPOOL_ALIGN & (REF_UPOOL_ALIGN - 1)) == 0,
 
 #define NO_CHUNK (~0UL)
 
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !errlen)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
 /* Bytes of a block of this order on mm. */
 static size_t block_bytes(const struct ref_mm *mm, unsigned int order)
 {
@@ -103,13 +89,14 @@ static int check_name(const char *name, char *err, size_t errlen)
 	size_t n = strlen(name), i;
 
 	if (n == 0 || n >= REF_UPOOL_NAME_MAX) {
-		set_err(err, errlen, "name '%s': %zu characters, not 1..%d",
-			name, n, REF_UPOOL_NAME_MAX - 1);
+		ref_set_err(err, errlen, "name '%s': %zu characters, not 1..%d",
+			    name, n, REF_UPOOL_NAME_MAX - 1);
 		return -EINVAL;
 	}
 	for (i = 0; i < n; i++)
 		if (!isgraph((unsigned char)name[i])) {
-			set_err(err, errlen,
+			ref_set_err(
+				err, errlen,
 				"name '%s': character %zu is a space or not printable",
 				name, i);
 			return -EINVAL;
@@ -126,14 +113,16 @@ static int shape_block(const struct ref_mm *mm,
 	size_t top_bytes = block_bytes(mm, top);
 
 	if (cfg->nr_chunks && cfg->order) {
-		set_err(err, errlen,
+		ref_set_err(
+			err, errlen,
 			"nr_chunks %lu and order %u: give one of the two, not both",
 			cfg->nr_chunks, cfg->order);
 		return -EINVAL;
 	}
 	if (cfg->nr_chunks) {
 		if (cfg->nr_chunks > top_bytes / s->chunk_size) {
-			set_err(err, errlen,
+			ref_set_err(
+				err, errlen,
 				"nr_chunks %lu: %lu chunks of %zu bytes exceed the top-order block (order %u, %zu bytes)",
 				cfg->nr_chunks, cfg->nr_chunks, s->chunk_size,
 				top, top_bytes);
@@ -147,14 +136,15 @@ static int shape_block(const struct ref_mm *mm,
 		return 0;
 	}
 	if (cfg->order > top) {
-		set_err(err, errlen, "order %u: beyond the top order %u",
-			cfg->order, top);
+		ref_set_err(err, errlen, "order %u: beyond the top order %u",
+			    cfg->order, top);
 		return -EINVAL;
 	}
 	s->order = cfg->order;
 	s->nr_chunks = block_bytes(mm, s->order) / s->chunk_size;
 	if (!s->nr_chunks) {
-		set_err(err, errlen,
+		ref_set_err(
+			err, errlen,
 			"object_size %zu: a chunk of %zu bytes is larger than the order-%u block (%zu bytes)",
 			cfg->object_size, s->chunk_size, s->order,
 			block_bytes(mm, s->order));
@@ -176,21 +166,22 @@ static int shape_pool(const struct ref_mm *mm,
 	if (rc)
 		return rc;
 	if (cfg->object_size == 0 || cfg->object_size > top_bytes) {
-		set_err(err, errlen,
-			"object_size %zu: not 1..%zu (the top-order block)",
-			cfg->object_size, top_bytes);
+		ref_set_err(err, errlen,
+			    "object_size %zu: not 1..%zu (the top-order block)",
+			    cfg->object_size, top_bytes);
 		return -EINVAL;
 	}
 	s->chunk_size = (cfg->object_size + REF_UPOOL_ALIGN - 1) &
 			~(size_t)(REF_UPOOL_ALIGN - 1);
 	s->gfp = cfg->gfp & ~REF_GFP_HIGHMEM;
 	if (cfg->gfp & ~REF_GFP_VALID_MASK) {
-		set_err(err, errlen, "gfp 0x%x: bits 0x%x are no GFP flag",
-			cfg->gfp, cfg->gfp & ~REF_GFP_VALID_MASK);
+		ref_set_err(err, errlen, "gfp 0x%x: bits 0x%x are no GFP flag",
+			    cfg->gfp, cfg->gfp & ~REF_GFP_VALID_MASK);
 		return -EINVAL;
 	}
 	if (ref_gfp_zone(mm, s->gfp) < 0) {
-		set_err(err, errlen,
+		ref_set_err(
+			err, errlen,
 			"gfp 0x%x: a forbidden combination of zone modifiers",
 			cfg->gfp);
 		return -EINVAL;
@@ -261,7 +252,8 @@ int ref_upool_create(struct ref_mm *mm, const struct ref_upool_config *cfg,
 	if (out)
 		*out = NULL;
 	if (!mm || !cfg || !out) {
-		set_err(err, errlen, "no machine, config or output pointer");
+		ref_set_err(err, errlen,
+			    "no machine, config or output pointer");
 		return -EINVAL;
 	}
 	rc = shape_pool(mm, cfg, &s, err, errlen);
@@ -269,16 +261,17 @@ int ref_upool_create(struct ref_mm *mm, const struct ref_upool_config *cfg,
 		return rc;
 	pool = upool_calloc(s.nr_chunks);
 	if (!pool) {
-		set_err(err, errlen, "calloc: no memory for %lu chunks' state",
-			s.nr_chunks);
+		ref_set_err(err, errlen,
+			    "calloc: no memory for %lu chunks' state",
+			    s.nr_chunks);
 		return -ENOMEM;
 	}
 	page = ref_alloc_pages(mm, s.gfp, s.order);
 	if (!page) {
 		ref_gfp_format(s.gfp, gfp, sizeof(gfp));
-		set_err(err, errlen,
-			"no free block of order %u for gfp_flags=%s", s.order,
-			gfp);
+		ref_set_err(err, errlen,
+			    "no free block of order %u for gfp_flags=%s",
+			    s.order, gfp);
 		free(pool);
 		return -ENOMEM;
 	}

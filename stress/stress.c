@@ -101,20 +101,6 @@ static void stress_on_sigint(int sig)
 
 /* ------------------------------------------------------ shared helpers */
 
-uint64_t mmt_stress_rand(uint64_t *state)
-{
-	uint64_t z = (*state += 0x9e3779b97f4a7c15ULL);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
-}
-
-uint32_t mmt_stress_below(uint64_t *state, uint32_t n)
-{
-	return (uint32_t)(mmt_stress_rand(state) % n);
-}
-
 uint64_t mmt_stress_stream(uint64_t seed, unsigned int thread)
 {
 	uint64_t st = seed ^ ((uint64_t)thread * 0xd1b54a32d192ed03ULL);
@@ -287,21 +273,13 @@ void mmt_stress_missing_caps(uint32_t need, uint32_t caps, char *buf,
 		{ MMT_CAP_USABLE_SIZE, "USABLE_SIZE" },
 		{ MMT_CAP_UPOOL, "UPOOL" },
 	};
-	size_t i, used = 0;
+	struct mmt_sbuf b;
 
-	if (len)
-		buf[0] = '\0';
-	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		int n;
-
+	mmt_sbuf_init(&b, buf, len);
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		if (!(need & names[i].cap) || (caps & names[i].cap))
 			continue;
-		n = snprintf(buf + used, len > used ? len - used : 0, "%s%s",
-			     used ? ", " : "", names[i].name);
-		if (n > 0)
-			used += (size_t)n;
-		if (used >= len)
-			break;
+		mmt_sbuf_printf(&b, "%s%s", b.pos ? ", " : "", names[i].name);
 	}
 }
 

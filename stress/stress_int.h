@@ -32,6 +32,8 @@
 
 #include <mmtorture/adapter.h>
 
+#include "mmt_lib.h"
+
 #ifdef MMT_TSAN
 #define STRESS_BANK_MIB 32u /* per bank of the default machine */
 #define STRESS_PAGE_SLOTS 64u /* live blocks per thread, pages-mix */
@@ -156,9 +158,17 @@ struct stress {
 
 /* ---------------------------------------------------------------- stress.c */
 
-uint64_t mmt_stress_rand(uint64_t *state);
+/* A thread's stream is lib's splitmix64 (lib/mmt_lib.h). */
+static inline uint64_t mmt_stress_rand(uint64_t *state)
+{
+	return mmt_splitmix64(state);
+}
+
 /* Uniform in [0, n), n > 0. */
-uint32_t mmt_stress_below(uint64_t *state, uint32_t n);
+static inline uint32_t mmt_stress_below(uint64_t *state, uint32_t n)
+{
+	return (uint32_t)mmt_splitmix64_below(state, n);
+}
 /* Thread i's stream for a seed. */
 uint64_t mmt_stress_stream(uint64_t seed, unsigned int thread);
 

@@ -119,39 +119,42 @@ static void row(const char *what, double value, const char *unit, uint64_t reps)
 	       (unsigned long long)reps);
 }
 
+/* A timed pair went wrong: say which (through adapter ad, "" for the
+ * ref API) and at which pair; an idle machine must not fail, so a bug. */
+static int pair_failed(const char *ad, const char *what, unsigned int order,
+		       uint64_t pair)
+{
+	mmt_cli_error("bench", "%s%s%s%s (order %u, pair %llu)",
+		      ad[0] ? "adapter " : "", ad, ad[0] ? ": " : "", what,
+		      order, (unsigned long long)pair);
+	return MMT_EXIT_BUG;
+}
+
 /* ns per alloc+free pair through the ref API; <0 on failure (exit code). */
 static int bench_ref_pairs(unsigned int order, uint64_t pairs, double *ns)
 {
 	struct ref_mm *mm = NULL;
+	const char *fail = NULL;
 	uint64_t i, t0, t1;
 	int rc = make_machine(BENCH_PAIR_RAM, &mm);
 
 	if (rc != MMT_EXIT_OK)
 		return rc;
 	t0 = now_ns();
-	for (i = 0; i < pairs; i++) {
+	for (i = 0; i < pairs && !fail; i++) {
 		struct ref_page *page =
 			ref_alloc_pages(mm, REF_GFP_KERNEL, order);
 
-		if (!page) {
-			mmt_cli_error("bench",
-				      "ref_alloc_pages order %u failed at pair "
-				      "%llu on an idle 256 MiB machine",
-				      order, (unsigned long long)i);
-			ref_mm_destroy(mm);
-			return MMT_EXIT_BUG;
-		}
-		if (ref_free_pages_page(mm, page, order) != 0) {
-			mmt_cli_error("bench",
-				      "ref_free_pages_page order %u refused "
-				      "at pair %llu",
-				      order, (unsigned long long)i);
-			ref_mm_destroy(mm);
-			return MMT_EXIT_BUG;
-		}
+		if (!page)
+			fail = "ref_alloc_pages failed on an idle 256 MiB "
+			       "machine";
+		else if (ref_free_pages_page(mm, page, order) != 0)
+			fail = "ref_free_pages_page refused";
 	}
 	t1 = now_ns();
 	ref_mm_destroy(mm);
+	if (fail)
+		return pair_failed("", fail, order, i - 1);
 	*ns = (double)(t1 - t0) / (double)pairs;
 	return MMT_EXIT_OK;
 }
@@ -162,6 +165,7 @@ static int bench_adapter_pairs(unsigned int order, uint64_t pairs, double *ns)
 	const struct mmt_adapter *ad = &mmt_adapter_ref_pages;
 	struct mmt_adapter_env env;
 	void *state = NULL;
+	const char *fail = NULL;
 	char err[256];
 	uint64_t i, t0, t1;
 	int rc;
@@ -188,32 +192,21 @@ static int bench_adapter_pairs(unsigned int order, uint64_t pairs, double *ns)
 		return MMT_EXIT_ENV;
 	}
 	t0 = now_ns();
-	for (i = 0; i < pairs; i++) {
+	for (i = 0; i < pairs && !fail; i++) {
 		void *addr = NULL;
 
 		rc = ad->pages->alloc(state, order, MMT_GFP_KERNEL,
 				      MMT_API_ALLOC_PAGES, &addr);
-		if (rc != 0 || !addr) {
-			mmt_cli_error("bench",
-				      "adapter %s: alloc order %u failed at "
-				      "pair %llu",
-				      ad->name, order, (unsigned long long)i);
-			ad->destroy(state);
-			return MMT_EXIT_BUG;
-		}
-		rc = ad->pages->free(state, addr, order,
-				     MMT_API_FREE_PAGES_PAGE);
-		if (rc != 0) {
-			mmt_cli_error("bench",
-				      "adapter %s: free order %u refused at "
-				      "pair %llu",
-				      ad->name, order, (unsigned long long)i);
-			ad->destroy(state);
-			return MMT_EXIT_BUG;
-		}
+		if (rc != 0 || !addr)
+			fail = "alloc failed";
+		else if (ad->pages->free(state, addr, order,
+					 MMT_API_FREE_PAGES_PAGE) != 0)
+			fail = "free refused";
 	}
 	t1 = now_ns();
 	ad->destroy(state);
+	if (fail)
+		return pair_failed(ad->name, fail, order, i - 1);
 	*ns = (double)(t1 - t0) / (double)pairs;
 	return MMT_EXIT_OK;
 }

@@ -31,8 +31,8 @@
  * and returns an enum mmt_exit; nothing here exits or aborts.
  */
 #include "cli.h"
+#include "mmt_lib.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -262,93 +262,16 @@ static void read_error(int quiet, const char *cmd, const char *fmt, ...)
 static int read_file(const char *cmd, int quiet, const char *path, size_t limit,
 		     uint8_t **data, size_t *len)
 {
-	struct stat st;
-	uint8_t *buf = NULL;
-	size_t cap = 0, used = 0;
-	int fd, rc = MMT_EXIT_USAGE;
-
-	*data = NULL;
-	*len = 0;
-	fd = strcmp(path, "-") == 0 ? dup(STDIN_FILENO) :
-				      open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		read_error(quiet, cmd, "%s: %s", path, strerror(errno));
-		return MMT_EXIT_USAGE;
-	}
-	if (fstat(fd, &st) != 0) {
-		read_error(quiet, cmd, "%s: %s", path, strerror(errno));
-		goto out;
-	}
-	if (S_ISDIR(st.st_mode)) {
+	if (mmt_file_read(path, limit, data, len) == 0)
+		return MMT_EXIT_OK;
+	if (errno == EISDIR)
 		read_error(quiet, cmd, "%s: is a directory", path);
-		goto out;
-	}
-	if (S_ISREG(st.st_mode) && (uint64_t)st.st_size > limit) {
-		read_error(quiet, cmd, "%s: too large (%lld bytes, limit %zu)",
-			   path, (long long)st.st_size, limit);
-		goto out;
-	}
-	for (;;) {
-		ssize_t got;
-
-		if (cap - used < 1 + 1) {
-			size_t ncap = cap ? cap * 2 : 4096;
-			uint8_t *nbuf;
-
-			if (S_ISREG(st.st_mode) &&
-			    ncap < (size_t)st.st_size + 2)
-				ncap = (size_t)st.st_size + 2;
-			if (ncap > limit + 2)
-				ncap = limit + 2;
-			if (ncap <= cap) {
-				read_error(quiet, cmd,
-					   "%s: too large (limit %zu bytes)",
-					   path, limit);
-				goto out;
-			}
-			nbuf = realloc(buf, ncap);
-			if (!nbuf) {
-				read_error(quiet, cmd, "%s: out of memory",
-					   path);
-				rc = MMT_EXIT_ENV;
-				goto out;
-			}
-			buf = nbuf;
-			cap = ncap;
-		}
-		got = read(fd, buf + used, cap - used - 1);
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got < 0) {
-			read_error(quiet, cmd, "%s: %s", path, strerror(errno));
-			goto out;
-		}
-		if (got == 0)
-			break;
-		used += (size_t)got;
-		if (used > limit) {
-			read_error(quiet, cmd,
-				   "%s: too large (limit %zu bytes)", path,
-				   limit);
-			goto out;
-		}
-	}
-	if (!buf) {
-		buf = malloc(1);
-		if (!buf) {
-			rc = MMT_EXIT_ENV;
-			goto out;
-		}
-	}
-	buf[used] = 0;
-	*data = buf;
-	*len = used;
-	buf = NULL;
-	rc = MMT_EXIT_OK;
-out:
-	free(buf);
-	close(fd);
-	return rc;
+	else if (errno == EFBIG)
+		read_error(quiet, cmd, "%s: too large (limit %zu bytes)", path,
+			   limit);
+	else
+		read_error(quiet, cmd, "%s: %s", path, strerror(errno));
+	return errno == ENOMEM ? MMT_EXIT_ENV : MMT_EXIT_USAGE;
 }
 
 int mmt_cli_read_file(const char *cmd, const char *path, size_t limit,
@@ -452,17 +375,12 @@ int mmt_cli_is_text_name(const char *path)
 /* "0 pages, 1 objects": the op sets this build knows, by id. */
 static const char *known_opsets(char *buf, size_t len)
 {
-	size_t pos = 0;
+	struct mmt_sbuf b;
 
-	buf[0] = 0;
-	for (unsigned int i = 0; i < MMT_NR_OPSETS && pos < len; i++) {
-		int n = snprintf(buf + pos, len - pos, "%s%u %s", i ? ", " : "",
-				 i, mmt_opset_name(i));
-
-		if (n < 0)
-			break;
-		pos += (size_t)n;
-	}
+	mmt_sbuf_init(&b, buf, len);
+	for (unsigned int i = 0; i < MMT_NR_OPSETS; i++)
+		mmt_sbuf_printf(&b, "%s%u %s", i ? ", " : "", i,
+				mmt_opset_name(i));
 	return buf;
 }
 
@@ -534,53 +452,21 @@ size_t mmt_cli_opset_kinds(enum mmt_opset set, unsigned int *kinds, size_t max)
 
 /* ------------------------------------------------------------ output */
 
-static int shell_safe(char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	       (c >= '0' && c <= '9') || strchr("_./:=,@+-", c) != NULL;
-}
-
-static void put_char(char *buf, size_t len, size_t *pos, char c)
-{
-	if (*pos + 1 < len) {
-		buf[*pos] = c;
-		(*pos)++;
-		buf[*pos] = 0;
-	}
-}
-
 void mmt_cli_shell_append(char *buf, size_t len, size_t *pos, const char *arg)
 {
-	const char *c;
-	int quote = *arg == 0;
+	struct mmt_sbuf b;
 
 	if (len == 0)
 		return;
 	if (*pos >= len)
 		*pos = len - 1;
-	buf[*pos] = 0;
-	for (c = arg; *c; c++) {
-		if (!shell_safe(*c))
-			quote = 1;
-	}
-	if (*pos > 0)
-		put_char(buf, len, pos, ' ');
-	if (!quote) {
-		for (c = arg; *c; c++)
-			put_char(buf, len, pos, *c);
-		return;
-	}
-	/* 'it'\''s': close the quote, an escaped quote, reopen. */
-	put_char(buf, len, pos, '\'');
-	for (c = arg; *c; c++) {
-		if (*c == '\'') {
-			put_char(buf, len, pos, '\'');
-			put_char(buf, len, pos, '\\');
-			put_char(buf, len, pos, '\'');
-		}
-		put_char(buf, len, pos, *c);
-	}
-	put_char(buf, len, pos, '\'');
+	b.buf = buf;
+	b.len = len;
+	b.pos = *pos;
+	if (b.pos > 0)
+		mmt_sbuf_putc(&b, ' ');
+	mmt_shell_quote(&b, arg);
+	*pos = b.pos < len ? b.pos : len - 1;
 }
 
 size_t mmt_cli_caps_format(uint32_t caps, char *buf, size_t len)
@@ -591,28 +477,22 @@ size_t mmt_cli_caps_format(uint32_t caps, char *buf, size_t len)
 		"ZONES", "OWN_ARENA",	"CHECK",       "TRACE",
 		"UPOOL",
 	};
-	size_t pos = 0, i;
-	int n;
+	struct mmt_sbuf b;
 
-	if (len)
-		buf[0] = 0;
-	for (i = 0; i < 32; i++) {
+	mmt_sbuf_init(&b, buf, len);
+	for (size_t i = 0; i < 32; i++) {
 		if (!(caps & (1u << i)))
 			continue;
+		if (b.pos)
+			mmt_sbuf_putc(&b, ' ');
 		if (i < sizeof(names) / sizeof(names[0]))
-			n = snprintf(buf + (pos < len ? pos : len),
-				     pos < len ? len - pos : 0, "%s%s",
-				     pos ? " " : "", names[i]);
+			mmt_sbuf_puts(&b, names[i]);
 		else
-			n = snprintf(buf + (pos < len ? pos : len),
-				     pos < len ? len - pos : 0, "%sbit%zu",
-				     pos ? " " : "", i);
-		if (n > 0)
-			pos += (size_t)n;
+			mmt_sbuf_printf(&b, "bit%zu", i);
 	}
-	if (pos == 0)
-		pos = (size_t)snprintf(buf, len, "none");
-	return pos;
+	if (b.pos == 0)
+		mmt_sbuf_puts(&b, "none");
+	return b.pos;
 }
 
 /* ------------------------------------------------------------ reports */
@@ -924,11 +804,6 @@ int mmt_cli_tally_exit(const struct mmt_cli_tally *t)
 	return MMT_EXIT_OK;
 }
 
-static int skip_dot(const struct dirent *d)
-{
-	return d->d_name[0] != '.';
-}
-
 /* What the files of a run are checked against before they run. */
 struct skip_rule {
 	const struct mmt_cli_run_args *a;
@@ -972,7 +847,7 @@ static void walk(const char *cmd, const char *path,
 		 int (*fn)(void *ctx, const char *path), void *ctx,
 		 struct mmt_cli_tally *t, int depth, const struct skip_rule *sr)
 {
-	struct dirent **names;
+	char **names;
 	struct stat st;
 	int i, n;
 
@@ -988,28 +863,27 @@ static void walk(const char *cmd, const char *path,
 		mmt_cli_tally_add(t, MMT_EXIT_USAGE);
 		return;
 	}
-	n = scandir(path, &names, skip_dot, alphasort);
+	n = mmt_dir_list(path, &names);
 	if (n < 0) {
 		mmt_cli_error(cmd, "%s: cannot list directory", path);
 		mmt_cli_tally_add(t, MMT_EXIT_USAGE);
 		return;
 	}
 	for (i = 0; i < n; i++) {
-		size_t len = strlen(path) + strlen(names[i]->d_name) + 2;
+		size_t len = strlen(path) + strlen(names[i]) + 2;
 		char *child = malloc(len);
 
 		if (child) {
 			snprintf(child, len, "%s%s%s", path,
 				 path[strlen(path) - 1] == '/' ? "" : "/",
-				 names[i]->d_name);
+				 names[i]);
 			walk(cmd, child, fn, ctx, t, depth + 1, sr);
 			free(child);
 		} else {
 			mmt_cli_tally_add(t, MMT_EXIT_ENV);
 		}
-		free(names[i]);
 	}
-	free(names);
+	mmt_dir_list_free(names, n);
 }
 
 void mmt_cli_walk(const char *cmd, const char *path,
@@ -1022,29 +896,24 @@ void mmt_cli_walk(const char *cmd, const char *path,
 /* "needs OBJECTS", or "1 needs PAGES, 2 need OBJECTS" for more than one. */
 static void skip_reasons(const struct mmt_cli_tally *t, char *buf, size_t len)
 {
-	size_t pos = 0;
+	struct mmt_sbuf b;
 	int kinds = 0;
 	char caps[32];
 
-	buf[0] = 0;
+	mmt_sbuf_init(&b, buf, len);
 	for (int i = 0; i < MMT_NR_OPSETS; i++)
 		kinds += t->nr_skipped[i] != 0;
 	for (int i = 0; i < MMT_NR_OPSETS; i++) {
-		int n;
-
 		if (!t->nr_skipped[i])
 			continue;
 		mmt_cli_caps_format(mmt_opset_desc((unsigned int)i)->caps, caps,
 				    sizeof(caps));
 		if (kinds == 1)
-			n = snprintf(buf + pos, len - pos, "needs %s", caps);
+			mmt_sbuf_printf(&b, "needs %s", caps);
 		else
-			n = snprintf(buf + pos, len - pos, "%s%u need%s %s",
-				     pos ? ", " : "", t->nr_skipped[i],
-				     t->nr_skipped[i] == 1 ? "s" : "", caps);
-		if (n < 0 || (size_t)n >= len - pos)
-			return;
-		pos += (size_t)n;
+			mmt_sbuf_printf(&b, "%s%u need%s %s", b.pos ? ", " : "",
+					t->nr_skipped[i],
+					t->nr_skipped[i] == 1 ? "s" : "", caps);
 	}
 }
 

@@ -96,6 +96,19 @@ static void obj_free_slot(struct mmt_exec *ex, size_t op_index,
 	mmt_objshadow_release(OBJ_SH(ex), slot);
 }
 
+/* Count an allocation's outcome and note it in oc; its usable size. */
+static uint64_t obj_result(struct mmt_exec *ex, const void *addr,
+			   struct mmt_op_outcome *oc)
+{
+	if (addr)
+		ex->res.allocs++;
+	else
+		ex->res.alloc_fails++;
+	if (oc)
+		oc->ok = addr != NULL;
+	return obj_usable(ex, addr);
+}
+
 static void obj_trace_result(const struct mmt_exec *ex, void *addr,
 			     uint64_t usable)
 {
@@ -164,13 +177,7 @@ static void obj_alloc_op(struct mmt_exec *ex, size_t i, const struct mmt_op *op,
 		addr = ops->malloc(ex->state, (size_t)size, op->gfp);
 		break;
 	}
-	if (addr)
-		ex->res.allocs++;
-	else
-		ex->res.alloc_fails++;
-	usable = obj_usable(ex, addr);
-	if (oc)
-		oc->ok = addr != NULL;
+	usable = obj_result(ex, addr, oc);
 	mmt_objshadow_alloc(OBJ_SH(ex), i, slot, op->kind, size, align, addr,
 			    usable, &ex->res.report, oc);
 	obj_trace_result(ex, addr, usable);
@@ -224,13 +231,7 @@ static void obj_realloc_op(struct mmt_exec *ex, size_t i,
 	mmt_objshadow_verify_fill(OBJ_SH(ex), i, slot, &ex->res.report);
 	old = o->addr;
 	addr = ex->ad->objects->realloc(ex->state, old, (size_t)size, op->gfp);
-	if (addr)
-		ex->res.allocs++;
-	else
-		ex->res.alloc_fails++;
-	usable = obj_usable(ex, addr);
-	if (oc)
-		oc->ok = addr != NULL;
+	usable = obj_result(ex, addr, oc);
 	mmt_objshadow_realloc(OBJ_SH(ex), i, slot, size, addr, usable,
 			      &ex->res.report, oc);
 	obj_trace_result(ex, addr, usable);

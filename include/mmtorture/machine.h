@@ -126,16 +126,6 @@ const char *mmt_zone_name(int type);
 /* "DMA|DMA32|Normal" for a zone bit mask, "none" for 0. Full length. */
 size_t mmt_zone_mask_format(unsigned int mask, char *buf, size_t len);
 
-/*
- * A size as the spec spells it: a decimal or 0x number with an optional
- * K/M/G/T suffix (powers of 1024). Returns 0, or -1 on anything else or
- * overflow.
- */
-int mmt_size_parse(const char *s, size_t n, uint64_t *v);
-
-/* Size in the spec's spelling: largest of T/G/M/K dividing it exactly. */
-size_t mmt_size_format(uint64_t bytes, char *buf, size_t len);
-
 #ifdef __cplusplus
 }
 #endif

@@ -1097,26 +1097,29 @@ MMT_TEST(diff, objects_strict_refused)
 MMT_TEST(fuzz_print, reproduce_args_are_quoted_for_the_shell)
 {
 	char buf[256], tiny[8];
-	size_t pos;
+	struct mmt_sbuf b;
 
-	pos = mmt_fuzz_put(buf, sizeof(buf), 0, "diff");
-	pos = mmt_fuzz_put_arg(buf, sizeof(buf), pos, "allocator",
-			       "/p/simple_buddy.so:seed=1,x=2");
-	pos = mmt_fuzz_put_arg(buf, sizeof(buf), pos, "against", "ref-pages");
+	mmt_sbuf_init(&b, buf, sizeof(buf));
+	mmt_sbuf_puts(&b, "diff");
+	mmt_fuzz_put_arg(&b, "allocator", "/p/simple_buddy.so:seed=1,x=2");
+	mmt_fuzz_put_arg(&b, "against", "ref-pages");
 	cr_assert_str_eq(buf, "diff --allocator /p/simple_buddy.so:seed=1,x=2 "
 			      "--against ref-pages");
-	cr_assert_eq(pos, strlen(buf));
-	pos = mmt_fuzz_put_arg(buf, sizeof(buf), 0, "allocator",
-			       "/tmp/my lib.so");
+	cr_assert_eq(b.pos, strlen(buf));
+	mmt_sbuf_init(&b, buf, sizeof(buf));
+	mmt_fuzz_put_arg(&b, "allocator", "/tmp/my lib.so");
 	cr_assert_str_eq(buf, " --allocator '/tmp/my lib.so'");
-	mmt_fuzz_put_arg(buf, sizeof(buf), 0, "allocator", "it's;$(x)");
+	mmt_sbuf_init(&b, buf, sizeof(buf));
+	mmt_fuzz_put_arg(&b, "allocator", "it's;$(x)");
 	cr_assert_str_eq(buf, " --allocator 'it'\\''s;$(x)'");
-	mmt_fuzz_put_arg(buf, sizeof(buf), 0, "allocator", "");
+	mmt_sbuf_init(&b, buf, sizeof(buf));
+	mmt_fuzz_put_arg(&b, "allocator", "");
 	cr_assert_str_eq(buf, " --allocator ''");
 	/* a short buffer is cut and terminated; the length still counts */
-	pos = mmt_fuzz_put_arg(tiny, sizeof(tiny), 0, "allocator", "glibc");
+	mmt_sbuf_init(&b, tiny, sizeof(tiny));
+	mmt_fuzz_put_arg(&b, "allocator", "glibc");
 	cr_assert_str_eq(tiny, " --allo");
-	cr_assert_eq(pos, strlen(" --allocator glibc"));
+	cr_assert_eq(b.pos, strlen(" --allocator glibc"));
 }
 
 static char *print_to_string(const struct mmt_prog *p, size_t ran,

@@ -237,38 +237,6 @@ Test(machine, equality_sees_every_field)
 	cr_assert(mmt_machine_equal(&a, &b));
 }
 
-Test(machine, sizes_parse_and_format_in_the_spec_spelling)
-{
-	uint64_t v;
-	char buf[32];
-
-	cr_assert_eq(mmt_size_parse("4K", 2, &v), 0);
-	cr_assert_eq(v, 4096);
-	cr_assert_eq(mmt_size_parse("3g", 2, &v), 0);
-	cr_assert_eq(v, 3ULL << 30);
-	cr_assert_eq(mmt_size_parse("0x1000", 6, &v), 0);
-	cr_assert_eq(v, 4096);
-	cr_assert_eq(mmt_size_parse("1T", 2, &v), 0);
-	cr_assert_eq(v, 1ULL << 40);
-	cr_assert_eq(mmt_size_parse("", 0, &v), -1);
-	cr_assert_eq(mmt_size_parse("K", 1, &v), -1);
-	cr_assert_eq(mmt_size_parse("0x", 2, &v), -1);
-	cr_assert_eq(mmt_size_parse("0x10M", 5, &v), -1);
-	cr_assert_eq(mmt_size_parse("+4", 2, &v), -1);
-	cr_assert_eq(mmt_size_parse(" 4", 2, &v), -1);
-	cr_assert_eq(mmt_size_parse("4X", 2, &v), -1);
-	cr_assert_eq(mmt_size_parse("18446744073709551616", 20, &v), -1);
-	cr_assert_eq(mmt_size_parse("16777216T", 9, &v), -1);
-	mmt_size_format(3ULL << 30, buf, sizeof(buf));
-	cr_assert_str_eq(buf, "3G");
-	mmt_size_format(12288, buf, sizeof(buf));
-	cr_assert_str_eq(buf, "12K");
-	mmt_size_format(100, buf, sizeof(buf));
-	cr_assert_str_eq(buf, "100");
-	mmt_size_format(0, buf, sizeof(buf));
-	cr_assert_str_eq(buf, "0");
-}
-
 /* ------------------------------------------------------------ layout */
 
 struct want_zone {

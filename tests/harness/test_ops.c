@@ -918,3 +918,36 @@ MMT_TEST(decode, byte_0_names_the_op_set)
 	mmt_prog_free(&p);
 	free(copy);
 }
+
+/* The header lines (machine, opset): once each, before the first op, and
+ * the message says which of the two rules broke. */
+MMT_TEST(text, header_lines_come_once_and_before_the_first_op)
+{
+	static const struct {
+		const char *text, *field, *message;
+		unsigned int line;
+	} cases[] = {
+		{ "machine cpus=2\nmachine cpus=2\n", "machine",
+		  "duplicate machine line", 2 },
+		{ "check\nmachine cpus=2\n", "machine",
+		  "machine must come before the first op", 2 },
+		{ "opset pages\nopset pages\n", "opset", "duplicate opset line",
+		  2 },
+		{ "check\nopset pages\n", "opset",
+		  "opset must come before the first op", 2 },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct mmt_prog p;
+		struct mmt_parse_error err;
+
+		cr_assert_eq(mmt_prog_parse_text(cases[i].text,
+						 strlen(cases[i].text), "t", &p,
+						 &err),
+			     -1, "parsed: %s", cases[i].text);
+		cr_assert_eq(err.line, cases[i].line);
+		cr_assert_eq(err.column, 1);
+		cr_assert_str_eq(err.field, cases[i].field);
+		cr_assert_str_eq(err.message, cases[i].message);
+	}
+}
