@@ -6,9 +6,14 @@
  * Model: one buddy system per zone, as Linux does it. Free blocks of order o
  * are 2^o pages aligned to 2^o pages and never cross a zone boundary. A
  * free block's head is recorded in head_order[] and linked on the zone's
- * list for its order (doubly linked through next[]/prev[] indexed by pfn;
- * no metadata lives inside the arena, so the harness's fill checks see only
- * what this allocator hands out).
+ * list for its order (doubly linked through next[]/prev[]; no metadata
+ * lives inside the arena, so the harness's fill checks see only what this
+ * allocator hands out).
+ *
+ * Metadata: the per-page arrays cover present pages only, bank after bank
+ * (page_index()), as the kernel's sparse memory model keeps a struct page
+ * only for memory that exists: a machine with a bank at 4 GiB spans a
+ * million pfns but may have a few thousand pages.
  *
  * Allocation: the GFP zone bits choose the highest allowed zone and it
  * falls back downwards (the kernel's gfp_zone() rules); in a zone take the
@@ -48,11 +53,26 @@ struct zone_lists {
 struct sb {
 	struct mmt_arena arena;
 	pthread_mutex_t lock;
-	uint8_t *head_order; /* per pfn: 0 = not a free head, else order + 1 */
-	uint8_t *alloc_order; /* per pfn: 0 = not an allocation, else order + 1 */
-	uint32_t *next, *prev; /* free list links, per pfn */
+	uint64_t first_index[MMT_MAX_RANGES]; /* of each present range's pfn */
+	/* per present page (page_index()): */
+	uint8_t *head_order; /* 0 = not a free head, else order + 1 */
+	uint8_t *alloc_order; /* 0 = not an allocation, else order + 1 */
+	uint32_t *next, *prev; /* free list links: pfns, NO_PFN ends */
 	struct zone_lists zones[MMT_NR_ZONE_TYPES];
 };
+
+/* Where pfn's entries are in the per-page arrays; NO_PFN in a hole. */
+static uint32_t page_index(const struct sb *sb, uint64_t pfn)
+{
+	for (uint32_t i = 0; i < sb->arena.nr_present; i++) {
+		const struct mmt_pfn_range *r = &sb->arena.present[i];
+
+		if (pfn >= r->start_pfn && pfn - r->start_pfn < r->nr_pages)
+			return (uint32_t)(sb->first_index[i] + pfn -
+					  r->start_pfn);
+	}
+	return NO_PFN;
+}
 
 static int zone_of(const struct sb *sb, uint64_t pfn)
 {
@@ -64,27 +84,32 @@ static int zone_of(const struct sb *sb, uint64_t pfn)
 	return -1;
 }
 
+/* Link a free block at pfn (present) on its zone's list. */
 static void list_add(struct sb *sb, int zone, uint32_t pfn, unsigned int order)
 {
 	uint32_t *head = &sb->zones[zone].head[order];
+	uint32_t i = page_index(sb, pfn);
 
-	sb->next[pfn] = *head;
-	sb->prev[pfn] = NO_PFN;
+	sb->next[i] = *head;
+	sb->prev[i] = NO_PFN;
 	if (*head != NO_PFN)
-		sb->prev[*head] = pfn;
+		sb->prev[page_index(sb, *head)] = pfn;
 	*head = pfn;
-	sb->head_order[pfn] = (uint8_t)(order + 1);
+	sb->head_order[i] = (uint8_t)(order + 1);
 }
 
 static void list_del(struct sb *sb, int zone, uint32_t pfn, unsigned int order)
 {
-	if (sb->prev[pfn] != NO_PFN)
-		sb->next[sb->prev[pfn]] = sb->next[pfn];
+	uint32_t i = page_index(sb, pfn);
+	uint32_t next = sb->next[i], prev = sb->prev[i];
+
+	if (prev != NO_PFN)
+		sb->next[page_index(sb, prev)] = next;
 	else
-		sb->zones[zone].head[order] = sb->next[pfn];
-	if (sb->next[pfn] != NO_PFN)
-		sb->prev[sb->next[pfn]] = sb->prev[pfn];
-	sb->head_order[pfn] = 0;
+		sb->zones[zone].head[order] = next;
+	if (next != NO_PFN)
+		sb->prev[page_index(sb, next)] = prev;
+	sb->head_order[i] = 0;
 }
 
 /* Put a free block back, merging with free buddies. Caller holds lock. */
@@ -94,16 +119,17 @@ static void free_block_locked(struct sb *sb, uint32_t pfn, unsigned int order)
 
 	while (order + 1 < sb->arena.nr_orders) {
 		uint32_t buddy = pfn ^ (1u << order);
+		uint32_t bi = page_index(sb, buddy);
 
-		if (buddy >= sb->arena.nr_pfns || zone_of(sb, buddy) != zone ||
-		    sb->head_order[buddy] != order + 1)
+		if (bi == NO_PFN || zone_of(sb, buddy) != zone ||
+		    sb->head_order[bi] != order + 1)
 			break;
 #if SIMPLE_BUDDY_BUG == 1
 		/* The bug: at order 2 the buddy stays on its list. */
 		if (order != 2)
 			list_del(sb, zone, buddy, order);
 		else
-			sb->head_order[buddy] = 0;
+			sb->head_order[bi] = 0;
 #else
 		list_del(sb, zone, buddy, order);
 #endif
@@ -148,9 +174,13 @@ static int sb_create(const struct mmt_adapter_env *env, void **state, char *err,
 		     size_t errlen)
 {
 	const struct mmt_arena *a = &env->arena;
+	uint64_t nr_pages = 0;
 	struct sb *sb;
 
+	for (uint32_t i = 0; i < a->nr_present && i < MMT_MAX_RANGES; i++)
+		nr_pages += a->present[i].nr_pages;
 	if (!a->base || a->nr_pfns == 0 || a->nr_pfns >= NO_PFN ||
+	    a->nr_present > MMT_MAX_RANGES || nr_pages == 0 ||
 	    a->nr_orders == 0 || a->nr_orders > MAX_ORDERS) {
 		snprintf(err, errlen, "simple-buddy: unusable arena");
 		return -EINVAL;
@@ -159,10 +189,13 @@ static int sb_create(const struct mmt_adapter_env *env, void **state, char *err,
 	if (!sb)
 		return -ENOMEM;
 	sb->arena = *a;
-	sb->head_order = calloc(a->nr_pfns, 1);
-	sb->alloc_order = calloc(a->nr_pfns, 1);
-	sb->next = calloc(a->nr_pfns, sizeof(uint32_t));
-	sb->prev = calloc(a->nr_pfns, sizeof(uint32_t));
+	for (uint32_t i = 1; i < a->nr_present; i++)
+		sb->first_index[i] =
+			sb->first_index[i - 1] + a->present[i - 1].nr_pages;
+	sb->head_order = calloc(nr_pages, 1);
+	sb->alloc_order = calloc(nr_pages, 1);
+	sb->next = calloc(nr_pages, sizeof(uint32_t));
+	sb->prev = calloc(nr_pages, sizeof(uint32_t));
 	if (!sb->head_order || !sb->alloc_order || !sb->next || !sb->prev) {
 		free(sb->head_order);
 		free(sb->alloc_order);
@@ -257,7 +290,8 @@ static int sb_alloc(void *state, unsigned int order, uint32_t gfp, uint32_t api,
 				o--;
 				list_add(sb, zone, pfn + (1u << o), o);
 			}
-			sb->alloc_order[pfn] = (uint8_t)(order + 1);
+			sb->alloc_order[page_index(sb, pfn)] =
+				(uint8_t)(order + 1);
 			pthread_mutex_unlock(&sb->lock);
 			*addr = (char *)sb->arena.base +
 				(uint64_t)pfn * sb->arena.page_size;
@@ -276,17 +310,21 @@ static int sb_free(void *state, void *addr, unsigned int order, uint32_t api)
 	struct sb *sb = state;
 	uintptr_t off = (uintptr_t)addr - (uintptr_t)sb->arena.base;
 	uint64_t pfn = off / sb->arena.page_size;
+	uint32_t i;
 
 	(void)api;
 	if ((uintptr_t)addr < (uintptr_t)sb->arena.base ||
 	    off % sb->arena.page_size || pfn >= sb->arena.nr_pfns)
 		return -EINVAL;
+	i = page_index(sb, pfn);
+	if (i == NO_PFN) /* a hole: never handed out */
+		return -EINVAL;
 	pthread_mutex_lock(&sb->lock);
-	if (sb->alloc_order[pfn] != order + 1) { /* not live, or wrong order */
+	if (sb->alloc_order[i] != order + 1) { /* not live, or wrong order */
 		pthread_mutex_unlock(&sb->lock);
 		return -EINVAL;
 	}
-	sb->alloc_order[pfn] = 0;
+	sb->alloc_order[i] = 0;
 	free_block_locked(sb, (uint32_t)pfn, order);
 	pthread_mutex_unlock(&sb->lock);
 	return 0;
