@@ -68,6 +68,10 @@
 #define ARENA_PARKED 2
 #define ARENA_PARK_MAX (1ULL << 30) /* present bytes of a parked arena */
 #define ARENA_VEC 16384u /* mincore() entries per call */
+/* Alignment of a leased arena: the largest any checked machine asks for
+ * (16 orders of 8 KiB pages), so a parked arena fits every machine's
+ * alignment (address space only: map_aligned() trims the slack). */
+#define ARENA_ALIGN ((size_t)1 << 28)
 
 static pthread_mutex_t park_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct mmt_arena_lease parked[ARENA_PARKED];
@@ -363,7 +367,7 @@ int mmt_arena_lease(const struct mmt_machine *m, struct mmt_arena_lease *l)
 			return 0;
 		lease_unmap(l);
 	}
-	l->base = map_aligned(bytes, align);
+	l->base = map_aligned(bytes, align > ARENA_ALIGN ? align : ARENA_ALIGN);
 	if (l->base == MAP_FAILED) {
 		l->base = NULL;
 		return -1;
