@@ -74,14 +74,18 @@ static uint32_t page_index(const struct sb *sb, uint64_t pfn)
 	return NO_PFN;
 }
 
-static int zone_of(const struct sb *sb, uint64_t pfn)
+static int zone_spans(const struct mmt_arena_zone *z, uint64_t pfn)
 {
-	for (uint32_t i = 0; i < sb->arena.nr_zones; i++) {
-		const struct mmt_arena_zone *z = &sb->arena.zones[i];
-		if (z->present && pfn >= z->start_pfn && pfn < z->end_pfn)
-			return (int)z->type;
-	}
-	return -1;
+	return z->present && pfn >= z->start_pfn && pfn < z->end_pfn;
+}
+
+/* The zone whose span holds pfn, or NULL. */
+static const struct mmt_arena_zone *zone_of(const struct sb *sb, uint64_t pfn)
+{
+	for (uint32_t i = 0; i < sb->arena.nr_zones; i++)
+		if (zone_spans(&sb->arena.zones[i], pfn))
+			return &sb->arena.zones[i];
+	return NULL;
 }
 
 /* Link a free block at pfn (present) on its zone's list. */
@@ -112,16 +116,21 @@ static void list_del(struct sb *sb, int zone, uint32_t pfn, unsigned int order)
 	sb->head_order[i] = 0;
 }
 
-/* Put a free block back, merging with free buddies. Caller holds lock. */
-static void free_block_locked(struct sb *sb, uint32_t pfn, unsigned int order)
+/*
+ * Put a free block back, merging with free buddies. z is the zone that
+ * spans pfn (zone spans are disjoint, so a buddy is in the same zone when
+ * z spans it). Caller holds lock.
+ */
+static void free_block_locked(struct sb *sb, const struct mmt_arena_zone *z,
+			      uint32_t pfn, unsigned int order)
 {
-	int zone = zone_of(sb, pfn);
+	int zone = (int)z->type;
 
 	while (order + 1 < sb->arena.nr_orders) {
 		uint32_t buddy = pfn ^ (1u << order);
 		uint32_t bi = page_index(sb, buddy);
 
-		if (bi == NO_PFN || zone_of(sb, buddy) != zone ||
+		if (bi == NO_PFN || !zone_spans(z, buddy) ||
 		    sb->head_order[bi] != order + 1)
 			break;
 #if SIMPLE_BUDDY_BUG == 1
@@ -151,7 +160,7 @@ static int is_reserved(const struct sb *sb, uint64_t pfn)
 
 /*
  * May pfn start a free block of this order at boot? Aligned, below end
- * (the bank's), below the top order, within one zone, nothing reserved.
+ * (of the bank's part of one zone), below the top order, nothing reserved.
  */
 static int fits(const struct sb *sb, uint64_t pfn, unsigned int order,
 		uint64_t end)
@@ -160,14 +169,43 @@ static int fits(const struct sb *sb, uint64_t pfn, unsigned int order,
 
 	if (order >= sb->arena.nr_orders || (pfn & (n - 1)) || pfn + n > end)
 		return 0;
-	if (zone_of(sb, pfn) != zone_of(sb, pfn + n - 1))
-		return 0;
 	for (uint32_t i = 0; i < sb->arena.nr_reserved; i++) {
 		const struct mmt_pfn_range *r = &sb->arena.reserved[i];
 		if (r->start_pfn < pfn + n && pfn < r->start_pfn + r->nr_pages)
 			return 0;
 	}
 	return 1;
+}
+
+/*
+ * Hand the usable pages of bank r inside zone z to the buddy in aligned
+ * blocks of up to BOOT_ORDER that fit; free_block_locked() merges
+ * neighbours, so the lists end fully coalesced and boot already runs the
+ * merge path from order BOOT_ORDER up (the buggy copy's order-2 merge too).
+ */
+static void boot_range(struct sb *sb, const struct mmt_arena_zone *z,
+		       const struct mmt_pfn_range *r)
+{
+	uint64_t lo = r->start_pfn, hi = r->start_pfn + r->nr_pages;
+
+	if (!z->present)
+		return;
+	if (lo < z->start_pfn)
+		lo = z->start_pfn;
+	if (hi > z->end_pfn)
+		hi = z->end_pfn;
+	for (uint64_t pfn = lo; pfn < hi;) {
+		unsigned int order = 0;
+
+		if (is_reserved(sb, pfn)) {
+			pfn++;
+			continue;
+		}
+		while (order < BOOT_ORDER && fits(sb, pfn, order + 1, hi))
+			order++;
+		free_block_locked(sb, z, (uint32_t)pfn, order);
+		pfn += 1ull << order;
+	}
 }
 
 static int sb_create(const struct mmt_adapter_env *env, void **state, char *err,
@@ -208,28 +246,10 @@ static int sb_create(const struct mmt_adapter_env *env, void **state, char *err,
 	for (int z = 0; z < MMT_NR_ZONE_TYPES; z++)
 		for (int o = 0; o < MAX_ORDERS; o++)
 			sb->zones[z].head[o] = NO_PFN;
-	/* Hand the usable pages to the buddy in aligned blocks of up to
-	 * BOOT_ORDER that fit; free_block_locked() merges neighbours, so the
-	 * lists end fully coalesced and boot already runs the merge path
-	 * from order BOOT_ORDER up (the buggy copy's order-2 merge too). */
-	for (uint32_t i = 0; i < a->nr_present; i++) {
-		const struct mmt_pfn_range *r = &a->present[i];
-		uint64_t end = r->start_pfn + r->nr_pages;
-
-		for (uint64_t pfn = r->start_pfn; pfn < end;) {
-			unsigned int order = 0;
-
-			if (zone_of(sb, pfn) < 0 || is_reserved(sb, pfn)) {
-				pfn++;
-				continue;
-			}
-			while (order < BOOT_ORDER &&
-			       fits(sb, pfn, order + 1, end))
-				order++;
-			free_block_locked(sb, (uint32_t)pfn, order);
-			pfn += 1ull << order;
-		}
-	}
+	/* Each bank's part of each zone, in pfn order (zones[] ascend). */
+	for (uint32_t i = 0; i < a->nr_present; i++)
+		for (uint32_t j = 0; j < a->nr_zones; j++)
+			boot_range(sb, &a->zones[j], &a->present[i]);
 	*state = sb;
 	return 0;
 }
@@ -325,7 +345,7 @@ static int sb_free(void *state, void *addr, unsigned int order, uint32_t api)
 		return -EINVAL;
 	}
 	sb->alloc_order[i] = 0;
-	free_block_locked(sb, (uint32_t)pfn, order);
+	free_block_locked(sb, zone_of(sb, pfn), (uint32_t)pfn, order);
 	pthread_mutex_unlock(&sb->lock);
 	return 0;
 }
