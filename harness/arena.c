@@ -27,15 +27,25 @@
  *     gives a private anonymous page back as zero on its next touch.
  *   So after release every resident page is zero and the rest read zero,
  *   whatever the adapter wrote where. The work is proportional to the
- *   pages the run touched, not to the arena.
- *   A parked arena larger than the next machine serves it with its tail
- *   dropped and made PROT_NONE, so an access past the machine's last page
- *   faults as it would past a fresh mapping's end, and release scans only
- *   the machine's part.
+ *   pages the run touched, not to the arena. (Keeping unmarked pages
+ *   resident for later runs, zeroed after a read, cost more CPU than the
+ *   faults it saved: the pages a fuzz input touches differ from one input
+ *   to the next.)
+ * Holes: only the machine's banks are readable and writable; the pfns no
+ * bank covers, and the tail of a parked arena larger than the machine,
+ * are PROT_NONE, in a fresh mapping and a parked one alike (a fresh one is
+ * fitted to the machine as a parked one is, by lease_protect()). An
+ * adapter touching a hole is buggy and faults the same either way
+ * (harness/crash.c reports it); pages leaving the banks at a refit are
+ * dropped first, so a hole holds no page. Release therefore scans and
+ * mincore()s the banks only, and a machine with a bank at 4 GiB (an arena
+ * spanning more than 4 GiB, a few MiB of it present) is parked as cheaply
+ * as a small one.
  *
- * Invariants: a parked arena has no page that reads non-zero and an empty
- * touched map; at most ARENA_PARKED are parked (a differential run holds
- * two at once), each of at most ARENA_PARK_MAX bytes.
+ * Invariants: a parked arena has no page that reads non-zero, no resident
+ * page outside its banks and an empty touched map; at most ARENA_PARKED
+ * are parked (a differential run holds two at once), each with at most
+ * ARENA_PARK_MAX present bytes (the span is address space only).
  *
  * Locks: park_lock guards the parked slots only; a lease belongs to one
  * run (one thread).
@@ -56,8 +66,12 @@
 #include "mmt_internal.h"
 
 #define ARENA_PARKED 2
-#define ARENA_PARK_MAX (1ULL << 30) /* bytes of a parked arena */
+#define ARENA_PARK_MAX (1ULL << 30) /* present bytes of a parked arena */
 #define ARENA_VEC 16384u /* mincore() entries per call */
+/* Alignment of a leased arena: the largest any checked machine asks for
+ * (16 orders of 8 KiB pages), so a parked arena fits every machine's
+ * alignment (address space only: map_aligned() trims the slack). */
+#define ARENA_ALIGN ((size_t)1 << 28)
 
 static pthread_mutex_t park_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct mmt_arena_lease parked[ARENA_PARKED];
@@ -209,26 +223,139 @@ static int park_take(size_t bytes, size_t align, struct mmt_arena_lease *l)
 	return pick >= 0;
 }
 
-/* Make [0, bytes) readable and writable and the rest PROT_NONE. */
-static int lease_fit(struct mmt_arena_lease *l, size_t bytes)
+/*
+ * The host pages of m's banks, sorted and merged (banks are sorted and
+ * disjoint in a checked machine; a host page larger than the machine's
+ * may round two banks into one range). Returns the number of ranges.
+ */
+static unsigned int machine_ranges(const struct mmt_machine *m, size_t page,
+				   struct mmt_arena_range *r)
 {
-	if (l->len == bytes)
-		return 0;
-	if (bytes > l->len &&
-	    mprotect(l->base + l->len, bytes - l->len, PROT_READ | PROT_WRITE))
+	unsigned int n = 0;
+
+	for (uint32_t i = 0; i < m->nr_banks && i < MMT_MAX_RANGES; i++) {
+		uint64_t lo = m->banks[i].start_pfn << m->page_shift;
+		uint64_t hi = lo + (m->banks[i].nr_pages << m->page_shift);
+		unsigned int k = n;
+
+		if (m->banks[i].nr_pages == 0)
+			continue;
+		/* insertion sort: at most MMT_MAX_RANGES banks */
+		while (k > 0 && r[k - 1].lo > lo / page) {
+			r[k] = r[k - 1];
+			k--;
+		}
+		r[k].lo = (size_t)(lo / page);
+		r[k].hi = (size_t)((hi + page - 1) / page);
+		n++;
+	}
+	for (unsigned int i = 1; i < n;) {
+		if (r[i].lo <= r[i - 1].hi) {
+			if (r[i].hi > r[i - 1].hi)
+				r[i - 1].hi = r[i].hi;
+			memmove(&r[i], &r[i + 1], (n - i - 1) * sizeof(r[0]));
+			n--;
+		} else {
+			i++;
+		}
+	}
+	return n;
+}
+
+static int in_ranges(const struct mmt_arena_range *r, unsigned int n, size_t p)
+{
+	for (unsigned int i = 0; i < n; i++)
+		if (p >= r[i].lo && p < r[i].hi)
+			return 1;
+	return 0;
+}
+
+static int cmp_size(const void *a, const void *b)
+{
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * Change the protection of l from its ranges to the n ranges r: pages
+ * leaving them are dropped (they read zero already; this frees them) and
+ * made PROT_NONE, pages entering them made readable and writable. The
+ * rest of the arena is not touched, so a page kept resident in both stays.
+ */
+static int lease_protect(struct mmt_arena_lease *l,
+			 const struct mmt_arena_range *r, unsigned int n)
+{
+	size_t cut[4 * MMT_MAX_RANGES + 2], ncut = 0;
+	size_t npages = (l->cap + l->page - 1) / l->page;
+
+	cut[ncut++] = 0;
+	cut[ncut++] = npages;
+	for (unsigned int i = 0; i < l->nr_ranges; i++) {
+		cut[ncut++] = l->ranges[i].lo;
+		cut[ncut++] = l->ranges[i].hi;
+	}
+	for (unsigned int i = 0; i < n; i++) {
+		cut[ncut++] = r[i].lo < npages ? r[i].lo : npages;
+		cut[ncut++] = r[i].hi < npages ? r[i].hi : npages;
+	}
+	qsort(cut, ncut, sizeof(cut[0]), cmp_size);
+	for (size_t i = 0; i + 1 < ncut; i++) {
+		size_t a = cut[i], b = cut[i + 1];
+		int was = in_ranges(l->ranges, l->nr_ranges, a);
+		int now = in_ranges(r, n, a);
+		unsigned char *p = l->base + a * l->page;
+		size_t bytes = (b - a) * l->page;
+
+		if (a == b || was == now)
+			continue;
+		if (now && mprotect(p, bytes, PROT_READ | PROT_WRITE))
+			return -1;
+		if (!now && (madvise(p, bytes, MADV_DONTNEED) ||
+			     mprotect(p, bytes, PROT_NONE)))
+			return -1;
+	}
+	return 0;
+}
+
+/*
+ * Fit l to machine m: protection (lease_protect()), len, and the per-page
+ * map sized to its present pages (empty: l is fresh or was scrubbed).
+ */
+static int lease_fit(struct mmt_arena_lease *l, const struct mmt_machine *m,
+		     size_t bytes)
+{
+	struct mmt_arena_range r[MMT_MAX_RANGES];
+	unsigned int n = machine_ranges(m, l->page, r);
+	size_t present = 0;
+	int same;
+
+	for (unsigned int i = 0; i < n; i++) {
+		r[i].index = present;
+		present += r[i].hi - r[i].lo;
+	}
+	same = n == l->nr_ranges && !memcmp(r, l->ranges, n * sizeof(r[0]));
+	if (present > l->nr_alloc) {
+		free(l->touched);
+		l->touched = calloc((present + 63) / 64, sizeof(uint64_t));
+		l->nr_alloc = l->touched ? present : 0;
+		if (!l->nr_alloc)
+			return -1;
+	}
+	if (!same && lease_protect(l, r, n))
 		return -1;
-	/* the tail hidden holds no page, so release need not scan it */
-	if (bytes < l->len &&
-	    (madvise(l->base + bytes, l->len - bytes, MADV_DONTNEED) ||
-	     mprotect(l->base + bytes, l->len - bytes, PROT_NONE)))
-		return -1;
+	memcpy(l->ranges, r, n * sizeof(r[0]));
+	l->nr_ranges = n;
+	l->nr_present = present;
 	l->len = bytes;
+	l->touched_lo = SIZE_MAX;
+	l->touched_hi = 0;
 	return 0;
 }
 
 int mmt_arena_lease(const struct mmt_machine *m, struct mmt_arena_lease *l)
 {
-	size_t bytes, align, hp = host_page(), words;
+	size_t bytes, align;
 
 	memset(l, 0, sizeof(*l));
 	if (arena_geometry(m, &bytes, &align)) {
@@ -236,40 +363,33 @@ int mmt_arena_lease(const struct mmt_machine *m, struct mmt_arena_lease *l)
 		return -1;
 	}
 	if (mmt_reuse_enabled() && park_take(bytes, align, l)) {
-		if (lease_fit(l, bytes) == 0)
+		if (lease_fit(l, m, bytes) == 0)
 			return 0;
 		lease_unmap(l);
 	}
-	words = (bytes / hp + 63) / 64;
-	l->touched = calloc(words ? words : 1, sizeof(uint64_t));
-	if (!l->touched)
-		return -1;
-	l->base = map_aligned(bytes, align);
+	l->base = map_aligned(bytes, align > ARENA_ALIGN ? align : ARENA_ALIGN);
 	if (l->base == MAP_FAILED) {
-		int e = errno;
+		l->base = NULL;
+		return -1;
+	}
+	/* a fresh mapping is one readable range, fitted as a parked one is:
+	 * the same protection either way, so the same outcome */
+	l->cap = bytes;
+	l->page = host_page();
+	l->nr_ranges = 1;
+	l->ranges[0].hi = (bytes + l->page - 1) / l->page;
+	if (lease_fit(l, m, bytes)) {
+		int e = errno ? errno : ENOMEM;
 
-		free(l->touched);
-		memset(l, 0, sizeof(*l));
+		lease_unmap(l);
 		errno = e;
 		return -1;
 	}
-	l->len = l->cap = bytes;
-	l->page = hp;
-	l->touched_lo = SIZE_MAX;
 	return 0;
 }
 
-void mmt_arena_touch(struct mmt_arena_lease *l, const void *addr, size_t bytes)
+static void mark(struct mmt_arena_lease *l, size_t first, size_t last)
 {
-	uintptr_t a = (uintptr_t)addr, b = (uintptr_t)l->base;
-	size_t first, last;
-
-	if (!l->base || !bytes || a < b || a - b >= l->len)
-		return;
-	if (bytes > l->len - (a - b))
-		bytes = l->len - (a - b);
-	first = (a - b) / l->page;
-	last = (a - b + bytes - 1) / l->page;
 	if (first / 64 < l->touched_lo)
 		l->touched_lo = first / 64;
 	if (last / 64 + 1 > l->touched_hi)
@@ -285,6 +405,32 @@ void mmt_arena_touch(struct mmt_arena_lease *l, const void *addr, size_t bytes)
 	}
 }
 
+void mmt_arena_touch(struct mmt_arena_lease *l, const void *addr, size_t bytes)
+{
+	uintptr_t a = (uintptr_t)addr, b = (uintptr_t)l->base;
+	size_t first, last;
+
+	if (!l->base || !bytes || a < b || a - b >= l->len)
+		return;
+	if (bytes > l->len - (a - b))
+		bytes = l->len - (a - b);
+	first = (a - b) / l->page;
+	last = (a - b + bytes - 1) / l->page;
+	for (unsigned int i = 0; i < l->nr_ranges; i++) {
+		const struct mmt_arena_range *r = &l->ranges[i];
+		size_t lo = first > r->lo ? first : r->lo;
+		size_t hi = last < r->hi - 1 ? last : r->hi - 1;
+
+		if (lo <= hi)
+			mark(l, r->index + lo - r->lo, r->index + hi - r->lo);
+	}
+}
+
+static int touched(const struct mmt_arena_lease *l, size_t i)
+{
+	return (l->touched[i / 64] >> (i % 64)) & 1;
+}
+
 /* Drop the pages [*drop, end) (resident, not marked); *drop = SIZE_MAX. */
 static int lease_drop(struct mmt_arena_lease *l, size_t *drop, size_t end)
 {
@@ -295,33 +441,28 @@ static int lease_drop(struct mmt_arena_lease *l, size_t *drop, size_t end)
 	return ret;
 }
 
-static int touched(const struct mmt_arena_lease *l, size_t p)
-{
-	return (l->touched[p / 64] >> (p % 64)) & 1;
-}
-
 /*
- * Bring every page of l back to zero (file comment): memset the resident
- * marked pages, drop the resident unmarked ones. Returns 0, or -1 when the
- * kernel refused (the arena must then be unmapped, not parked).
+ * Bring every present page of range r back to zero (file comment): memset
+ * the resident marked pages, drop the resident unmarked ones. Returns 0,
+ * or -1 when the kernel refused.
  */
-static int lease_scrub(struct mmt_arena_lease *l)
+static int scrub_range(struct mmt_arena_lease *l,
+		       const struct mmt_arena_range *r)
 {
-	size_t npages = l->len / l->page; /* the tail is PROT_NONE, zero */
 	unsigned char vec[ARENA_VEC];
 	size_t drop = SIZE_MAX, drop_end = 0;
 
-	for (size_t p0 = 0; p0 < npages; p0 += ARENA_VEC) {
-		size_t n = npages - p0 < ARENA_VEC ? npages - p0 : ARENA_VEC;
+	for (size_t p0 = r->lo; p0 < r->hi; p0 += ARENA_VEC) {
+		size_t n = r->hi - p0 < ARENA_VEC ? r->hi - p0 : ARENA_VEC;
 
 		if (mincore(l->base + p0 * l->page, n * l->page, vec))
 			return -1;
 		for (size_t i = 0; i < n; i++) {
-			size_t p = p0 + i;
+			size_t p = p0 + i, k = r->index + p - r->lo;
 			uint64_t w;
 
-			/* eight non-resident pages at a time (holes, the
-			 * untouched bulk of an arena) */
+			/* eight non-resident pages at a time (the untouched
+			 * bulk of an arena) */
 			if (i % 8 == 0 && n - i >= 8) {
 				memcpy(&w, vec + i, 8);
 				if (!(w & 0x0101010101010101ULL)) {
@@ -331,7 +472,7 @@ static int lease_scrub(struct mmt_arena_lease *l)
 			}
 			if (!(vec[i] & 1))
 				continue;
-			if (!touched(l, p)) {
+			if (!touched(l, k)) {
 				if (drop == SIZE_MAX)
 					drop = p;
 				drop_end = p + 1;
@@ -344,6 +485,16 @@ static int lease_scrub(struct mmt_arena_lease *l)
 	}
 	if (drop != SIZE_MAX && lease_drop(l, &drop, drop_end))
 		return -1;
+	return 0;
+}
+
+/* Scrub every range and empty the touched map. Returns 0, or -1 when the
+ * kernel refused (the arena must then be unmapped, not parked). */
+static int lease_scrub(struct mmt_arena_lease *l)
+{
+	for (unsigned int i = 0; i < l->nr_ranges; i++)
+		if (scrub_range(l, &l->ranges[i]))
+			return -1;
 	if (l->touched_hi > l->touched_lo)
 		memset(l->touched + l->touched_lo, 0,
 		       (l->touched_hi - l->touched_lo) * sizeof(uint64_t));
@@ -358,7 +509,8 @@ void mmt_arena_release(struct mmt_arena_lease *l)
 
 	if (!l->base)
 		return;
-	if (!mmt_reuse_enabled() || l->cap > ARENA_PARK_MAX || lease_scrub(l)) {
+	if (!mmt_reuse_enabled() || l->nr_present > ARENA_PARK_MAX / l->page ||
+	    lease_scrub(l)) {
 		lease_unmap(l);
 		return;
 	}

@@ -30,16 +30,27 @@ int mmt_prog_equal(const struct mmt_prog *a, const struct mmt_prog *b);
 
 /*
  * An arena leased for one run (PAGES adapters without OWN_ARENA). base is
- * aligned to one top-order block; [base, base + len) is the machine's,
- * readable and writable and reading zero at lease; [base + len, base +
- * cap) is PROT_NONE (a parked arena larger than the machine).
+ * aligned to one top-order block and is pfn 0. The host pages of ranges[]
+ * (the machine's banks) are readable and writable and read zero at
+ * lease; every other byte of [base, base + cap) is PROT_NONE: the holes
+ * between banks and, for a parked arena larger than the machine, the tail
+ * past len.
  */
+struct mmt_arena_range {
+	size_t lo, hi; /* host pages [lo, hi) from base: present */
+	size_t index; /* bit of page lo in touched[] */
+};
+
 struct mmt_arena_lease {
 	unsigned char *base; /* NULL when none */
-	size_t len; /* bytes of the machine */
+	size_t len; /* bytes of the machine's span, holes included */
 	size_t cap; /* bytes mapped */
-	size_t page; /* host page size: the unit of touched[] */
-	uint64_t *touched; /* bit per host page the run handed out */
+	size_t page; /* host page size: the unit of ranges and touched[] */
+	unsigned int nr_ranges;
+	struct mmt_arena_range ranges[MMT_MAX_RANGES]; /* sorted, disjoint */
+	size_t nr_present; /* host pages in ranges[] */
+	size_t nr_alloc; /* bits allocated in touched[] */
+	uint64_t *touched; /* bit per present host page the run handed out */
 	size_t touched_lo, touched_hi; /* words of touched[] that may be set */
 };
 
@@ -48,7 +59,8 @@ struct mmt_arena_lease {
 int mmt_arena_lease(const struct mmt_machine *m, struct mmt_arena_lease *l);
 /* Mark [addr, addr + bytes) as handed out (clipped to the machine). */
 void mmt_arena_touch(struct mmt_arena_lease *l, const void *addr, size_t bytes);
-/* End the lease: zero what the run touched and park it, or unmap it. */
+/* End the lease: bring every present page back to zero and park it, or
+ * unmap it. */
 void mmt_arena_release(struct mmt_arena_lease *l);
 /* 0 when MMT_REUSE=0 (or MMT_REF_REUSE=0): no machine or arena reuse. */
 int mmt_reuse_enabled(void);

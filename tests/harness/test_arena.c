@@ -4,13 +4,18 @@
  * arena comes back reading zero whatever was written where (pages marked
  * as handed out, pages the adapter wrote without handing them out), a
  * larger parked arena serves a smaller machine with its tail PROT_NONE,
- * and the zero scan finds the first non-zero byte.
+ * the pfns between banks are PROT_NONE in a fresh arena and a parked one
+ * alike (a write there faults), an arena spanning more than 4 GiB with
+ * little present is parked and reads zero again, and the zero scan finds
+ * the first non-zero byte.
  */
 #include <criterion/criterion.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <mmtorture/exec.h>
@@ -126,6 +131,140 @@ MMT_TEST(arena, a_lease_is_aligned_and_release_empties_it)
 		     "aligned to a top-order block");
 	mmt_arena_release(&l);
 	cr_assert_null(l.base);
+}
+
+/* Two banks of n pages: at pfn 0 and at pfn hole_at (hole between). */
+static void two_banks(struct mmt_machine *m, uint64_t n, uint64_t hole_at)
+{
+	machine(m, n);
+	m->nr_banks = 2;
+	m->banks[1].start_pfn = hole_at;
+	m->banks[1].nr_pages = n;
+}
+
+/* First non-zero byte of the lease's banks (offset from base), or SIZE_MAX:
+ * the holes are PROT_NONE and must not be read. */
+static size_t first_dirty_banks(const struct mmt_arena_lease *l)
+{
+	for (unsigned int i = 0; i < l->nr_ranges; i++) {
+		const struct mmt_arena_range *r = &l->ranges[i];
+		size_t off = r->lo * l->page, len = (r->hi - r->lo) * l->page;
+		uint64_t nz = mmt_first_nonzero(l->base + off, len);
+
+		if (nz < len)
+			return off + (size_t)nz;
+	}
+	return SIZE_MAX;
+}
+
+/* 1 when a child writing one byte at p is killed by SIGSEGV. */
+static int write_faults(unsigned char *p)
+{
+	int status = 0;
+	pid_t pid = fork();
+
+	cr_assert_geq(pid, 0);
+	if (pid == 0) {
+		signal(SIGSEGV, SIG_DFL);
+		*(volatile unsigned char *)p = 1;
+		_exit(0);
+	}
+	cr_assert_eq(waitpid(pid, &status, 0), pid);
+	return WIFSIGNALED(status) && WTERMSIG(status) == SIGSEGV;
+}
+
+/* The hole of a two_banks() machine is PROT_NONE, the banks are not. */
+static void assert_hole(const struct mmt_arena_lease *l, uint64_t n,
+			uint64_t hole_at, const char *which)
+{
+	unsigned char *hole = l->base + n * 4096,
+		      *bank1 = l->base + hole_at * 4096;
+	char perm[5];
+
+	prot_of(hole, perm);
+	cr_assert_str_eq(perm, "---p", "%s: hole is %s", which, perm);
+	prot_of(bank1 - 1, perm);
+	cr_assert_str_eq(perm, "---p", "%s: hole end is %s", which, perm);
+	prot_of(l->base, perm);
+	cr_assert_str_eq(perm, "rw-p", "%s: bank 0 is %s", which, perm);
+	prot_of(bank1, perm);
+	cr_assert_str_eq(perm, "rw-p", "%s: bank 1 is %s", which, perm);
+	cr_assert(write_faults(hole), "%s: a write into the hole faults",
+		  which);
+	cr_assert(!write_faults(bank1), "%s: a write into a bank does not",
+		  which);
+}
+
+MMT_TEST(arena, a_hole_faults_in_a_fresh_and_a_parked_arena)
+{
+	struct mmt_machine m;
+	struct mmt_arena_lease l;
+	unsigned char *base;
+
+	two_banks(&m, 1024, 4096); /* 4 MiB, 12 MiB hole, 4 MiB */
+	cr_assert_eq(mmt_arena_lease(&m, &l), 0);
+	base = l.base;
+	assert_hole(&l, 1024, 4096, "fresh");
+	memset(l.base + 4096 * 4096, 0x33, 4096); /* unmarked, bank 1 */
+	mmt_arena_release(&l);
+
+	cr_assert_eq(mmt_arena_lease(&m, &l), 0);
+	cr_assert_eq(l.base, base, "the parked arena is reused");
+	assert_hole(&l, 1024, 4096, "parked");
+	cr_assert_eq(first_dirty_banks(&l), SIZE_MAX, "byte %zu",
+		     first_dirty_banks(&l));
+	mmt_arena_release(&l);
+}
+
+MMT_TEST(arena, a_parked_arena_refitted_to_a_machine_with_a_hole)
+{
+	struct mmt_machine flat, holed;
+	struct mmt_arena_lease l;
+	unsigned char vec[1];
+
+	machine(&flat, 5120); /* 20 MiB, one bank */
+	two_banks(&holed, 1024, 4096); /* the same span, a hole inside */
+	cr_assert_eq(mmt_arena_lease(&flat, &l), 0);
+	mmt_arena_touch(&l, l.base + 2048 * 4096, 4096);
+	memset(l.base + 2048 * 4096, 0x44, 4096); /* to be a hole */
+	mmt_arena_release(&l);
+
+	cr_assert_eq(mmt_arena_lease(&holed, &l), 0);
+	assert_hole(&l, 1024, 4096, "refitted");
+	cr_assert_eq(mincore(l.base + 2048 * 4096, 4096, vec), 0);
+	cr_assert_eq(vec[0] & 1, 0, "a hole holds no page");
+	mmt_arena_release(&l);
+
+	/* and back: the old hole reads zero again */
+	cr_assert_eq(mmt_arena_lease(&flat, &l), 0);
+	cr_assert_eq(first_dirty(&l), SIZE_MAX, "byte %zu", first_dirty(&l));
+	mmt_arena_release(&l);
+}
+
+MMT_TEST(arena, an_arena_past_4g_is_parked_and_reads_zero)
+{
+	struct mmt_machine m;
+	struct mmt_arena_lease l;
+	unsigned char *base, *high;
+	const uint64_t at4g = (4ULL << 30) / 4096;
+
+	two_banks(&m, 8192, at4g); /* 32M@0 and 32M@4G */
+	cr_assert_eq(mmt_arena_lease(&m, &l), 0);
+	cr_assert_gt(l.cap, (size_t)4 << 30);
+	base = l.base;
+	high = l.base + at4g * 4096;
+	mmt_arena_touch(&l, high + 16 * 4096, 8 * 4096);
+	memset(high + 16 * 4096, 0x5a, 8 * 4096); /* handed out */
+	high[8191 * 4096 + 5] = 9; /* not handed out */
+	base[3] = 7;
+	mmt_arena_release(&l);
+
+	cr_assert_eq(mmt_arena_lease(&m, &l), 0);
+	cr_assert_eq(l.base, base, "an arena spanning > 4 GiB is parked");
+	cr_assert_eq(first_dirty_banks(&l), SIZE_MAX, "byte %zu",
+		     first_dirty_banks(&l));
+	cr_assert(write_faults(l.base + (2ULL << 30)), "the hole faults");
+	mmt_arena_release(&l);
 }
 
 Test(arena, first_nonzero_finds_every_offset)

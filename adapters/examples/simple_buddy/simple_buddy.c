@@ -6,9 +6,14 @@
  * Model: one buddy system per zone, as Linux does it. Free blocks of order o
  * are 2^o pages aligned to 2^o pages and never cross a zone boundary. A
  * free block's head is recorded in head_order[] and linked on the zone's
- * list for its order (doubly linked through next[]/prev[] indexed by pfn;
- * no metadata lives inside the arena, so the harness's fill checks see only
- * what this allocator hands out).
+ * list for its order (doubly linked through next[]/prev[]; no metadata
+ * lives inside the arena, so the harness's fill checks see only what this
+ * allocator hands out).
+ *
+ * Metadata: the per-page arrays cover present pages only, bank after bank
+ * (page_index()), as the kernel's sparse memory model keeps a struct page
+ * only for memory that exists: a machine with a bank at 4 GiB spans a
+ * million pfns but may have a few thousand pages.
  *
  * Allocation: the GFP zone bits choose the highest allowed zone and it
  * falls back downwards (the kernel's gfp_zone() rules); in a zone take the
@@ -48,62 +53,92 @@ struct zone_lists {
 struct sb {
 	struct mmt_arena arena;
 	pthread_mutex_t lock;
-	uint8_t *head_order; /* per pfn: 0 = not a free head, else order + 1 */
-	uint8_t *alloc_order; /* per pfn: 0 = not an allocation, else order + 1 */
-	uint32_t *next, *prev; /* free list links, per pfn */
+	uint64_t first_index[MMT_MAX_RANGES]; /* of each present range's pfn */
+	/* per present page (page_index()): */
+	uint8_t *head_order; /* 0 = not a free head, else order + 1 */
+	uint8_t *alloc_order; /* 0 = not an allocation, else order + 1 */
+	uint32_t *next, *prev; /* free list links: pfns, NO_PFN ends */
 	struct zone_lists zones[MMT_NR_ZONE_TYPES];
 };
 
-static int zone_of(const struct sb *sb, uint64_t pfn)
+/* Where pfn's entries are in the per-page arrays; NO_PFN in a hole. */
+static uint32_t page_index(const struct sb *sb, uint64_t pfn)
 {
-	for (uint32_t i = 0; i < sb->arena.nr_zones; i++) {
-		const struct mmt_arena_zone *z = &sb->arena.zones[i];
-		if (z->present && pfn >= z->start_pfn && pfn < z->end_pfn)
-			return (int)z->type;
+	for (uint32_t i = 0; i < sb->arena.nr_present; i++) {
+		const struct mmt_pfn_range *r = &sb->arena.present[i];
+
+		if (pfn >= r->start_pfn && pfn - r->start_pfn < r->nr_pages)
+			return (uint32_t)(sb->first_index[i] + pfn -
+					  r->start_pfn);
 	}
-	return -1;
+	return NO_PFN;
 }
 
+static int zone_spans(const struct mmt_arena_zone *z, uint64_t pfn)
+{
+	return z->present && pfn >= z->start_pfn && pfn < z->end_pfn;
+}
+
+/* The zone whose span holds pfn, or NULL. */
+static const struct mmt_arena_zone *zone_of(const struct sb *sb, uint64_t pfn)
+{
+	for (uint32_t i = 0; i < sb->arena.nr_zones; i++)
+		if (zone_spans(&sb->arena.zones[i], pfn))
+			return &sb->arena.zones[i];
+	return NULL;
+}
+
+/* Link a free block at pfn (present) on its zone's list. */
 static void list_add(struct sb *sb, int zone, uint32_t pfn, unsigned int order)
 {
 	uint32_t *head = &sb->zones[zone].head[order];
+	uint32_t i = page_index(sb, pfn);
 
-	sb->next[pfn] = *head;
-	sb->prev[pfn] = NO_PFN;
+	sb->next[i] = *head;
+	sb->prev[i] = NO_PFN;
 	if (*head != NO_PFN)
-		sb->prev[*head] = pfn;
+		sb->prev[page_index(sb, *head)] = pfn;
 	*head = pfn;
-	sb->head_order[pfn] = (uint8_t)(order + 1);
+	sb->head_order[i] = (uint8_t)(order + 1);
 }
 
 static void list_del(struct sb *sb, int zone, uint32_t pfn, unsigned int order)
 {
-	if (sb->prev[pfn] != NO_PFN)
-		sb->next[sb->prev[pfn]] = sb->next[pfn];
+	uint32_t i = page_index(sb, pfn);
+	uint32_t next = sb->next[i], prev = sb->prev[i];
+
+	if (prev != NO_PFN)
+		sb->next[page_index(sb, prev)] = next;
 	else
-		sb->zones[zone].head[order] = sb->next[pfn];
-	if (sb->next[pfn] != NO_PFN)
-		sb->prev[sb->next[pfn]] = sb->prev[pfn];
-	sb->head_order[pfn] = 0;
+		sb->zones[zone].head[order] = next;
+	if (next != NO_PFN)
+		sb->prev[page_index(sb, next)] = prev;
+	sb->head_order[i] = 0;
 }
 
-/* Put a free block back, merging with free buddies. Caller holds lock. */
-static void free_block_locked(struct sb *sb, uint32_t pfn, unsigned int order)
+/*
+ * Put a free block back, merging with free buddies. z is the zone that
+ * spans pfn (zone spans are disjoint, so a buddy is in the same zone when
+ * z spans it). Caller holds lock.
+ */
+static void free_block_locked(struct sb *sb, const struct mmt_arena_zone *z,
+			      uint32_t pfn, unsigned int order)
 {
-	int zone = zone_of(sb, pfn);
+	int zone = (int)z->type;
 
 	while (order + 1 < sb->arena.nr_orders) {
 		uint32_t buddy = pfn ^ (1u << order);
+		uint32_t bi = page_index(sb, buddy);
 
-		if (buddy >= sb->arena.nr_pfns || zone_of(sb, buddy) != zone ||
-		    sb->head_order[buddy] != order + 1)
+		if (bi == NO_PFN || !zone_spans(z, buddy) ||
+		    sb->head_order[bi] != order + 1)
 			break;
 #if SIMPLE_BUDDY_BUG == 1
 		/* The bug: at order 2 the buddy stays on its list. */
 		if (order != 2)
 			list_del(sb, zone, buddy, order);
 		else
-			sb->head_order[buddy] = 0;
+			sb->head_order[bi] = 0;
 #else
 		list_del(sb, zone, buddy, order);
 #endif
@@ -125,7 +160,7 @@ static int is_reserved(const struct sb *sb, uint64_t pfn)
 
 /*
  * May pfn start a free block of this order at boot? Aligned, below end
- * (the bank's), below the top order, within one zone, nothing reserved.
+ * (of the bank's part of one zone), below the top order, nothing reserved.
  */
 static int fits(const struct sb *sb, uint64_t pfn, unsigned int order,
 		uint64_t end)
@@ -133,8 +168,6 @@ static int fits(const struct sb *sb, uint64_t pfn, unsigned int order,
 	uint64_t n = 1ull << order;
 
 	if (order >= sb->arena.nr_orders || (pfn & (n - 1)) || pfn + n > end)
-		return 0;
-	if (zone_of(sb, pfn) != zone_of(sb, pfn + n - 1))
 		return 0;
 	for (uint32_t i = 0; i < sb->arena.nr_reserved; i++) {
 		const struct mmt_pfn_range *r = &sb->arena.reserved[i];
@@ -144,13 +177,48 @@ static int fits(const struct sb *sb, uint64_t pfn, unsigned int order,
 	return 1;
 }
 
+/*
+ * Hand the usable pages of bank r inside zone z to the buddy in aligned
+ * blocks of up to BOOT_ORDER that fit; free_block_locked() merges
+ * neighbours, so the lists end fully coalesced and boot already runs the
+ * merge path from order BOOT_ORDER up (the buggy copy's order-2 merge too).
+ */
+static void boot_range(struct sb *sb, const struct mmt_arena_zone *z,
+		       const struct mmt_pfn_range *r)
+{
+	uint64_t lo = r->start_pfn, hi = r->start_pfn + r->nr_pages;
+
+	if (!z->present)
+		return;
+	if (lo < z->start_pfn)
+		lo = z->start_pfn;
+	if (hi > z->end_pfn)
+		hi = z->end_pfn;
+	for (uint64_t pfn = lo; pfn < hi;) {
+		unsigned int order = 0;
+
+		if (is_reserved(sb, pfn)) {
+			pfn++;
+			continue;
+		}
+		while (order < BOOT_ORDER && fits(sb, pfn, order + 1, hi))
+			order++;
+		free_block_locked(sb, z, (uint32_t)pfn, order);
+		pfn += 1ull << order;
+	}
+}
+
 static int sb_create(const struct mmt_adapter_env *env, void **state, char *err,
 		     size_t errlen)
 {
 	const struct mmt_arena *a = &env->arena;
+	uint64_t nr_pages = 0;
 	struct sb *sb;
 
+	for (uint32_t i = 0; i < a->nr_present && i < MMT_MAX_RANGES; i++)
+		nr_pages += a->present[i].nr_pages;
 	if (!a->base || a->nr_pfns == 0 || a->nr_pfns >= NO_PFN ||
+	    a->nr_present > MMT_MAX_RANGES || nr_pages == 0 ||
 	    a->nr_orders == 0 || a->nr_orders > MAX_ORDERS) {
 		snprintf(err, errlen, "simple-buddy: unusable arena");
 		return -EINVAL;
@@ -159,10 +227,13 @@ static int sb_create(const struct mmt_adapter_env *env, void **state, char *err,
 	if (!sb)
 		return -ENOMEM;
 	sb->arena = *a;
-	sb->head_order = calloc(a->nr_pfns, 1);
-	sb->alloc_order = calloc(a->nr_pfns, 1);
-	sb->next = calloc(a->nr_pfns, sizeof(uint32_t));
-	sb->prev = calloc(a->nr_pfns, sizeof(uint32_t));
+	for (uint32_t i = 1; i < a->nr_present; i++)
+		sb->first_index[i] =
+			sb->first_index[i - 1] + a->present[i - 1].nr_pages;
+	sb->head_order = calloc(nr_pages, 1);
+	sb->alloc_order = calloc(nr_pages, 1);
+	sb->next = calloc(nr_pages, sizeof(uint32_t));
+	sb->prev = calloc(nr_pages, sizeof(uint32_t));
 	if (!sb->head_order || !sb->alloc_order || !sb->next || !sb->prev) {
 		free(sb->head_order);
 		free(sb->alloc_order);
@@ -175,28 +246,10 @@ static int sb_create(const struct mmt_adapter_env *env, void **state, char *err,
 	for (int z = 0; z < MMT_NR_ZONE_TYPES; z++)
 		for (int o = 0; o < MAX_ORDERS; o++)
 			sb->zones[z].head[o] = NO_PFN;
-	/* Hand the usable pages to the buddy in aligned blocks of up to
-	 * BOOT_ORDER that fit; free_block_locked() merges neighbours, so the
-	 * lists end fully coalesced and boot already runs the merge path
-	 * from order BOOT_ORDER up (the buggy copy's order-2 merge too). */
-	for (uint32_t i = 0; i < a->nr_present; i++) {
-		const struct mmt_pfn_range *r = &a->present[i];
-		uint64_t end = r->start_pfn + r->nr_pages;
-
-		for (uint64_t pfn = r->start_pfn; pfn < end;) {
-			unsigned int order = 0;
-
-			if (zone_of(sb, pfn) < 0 || is_reserved(sb, pfn)) {
-				pfn++;
-				continue;
-			}
-			while (order < BOOT_ORDER &&
-			       fits(sb, pfn, order + 1, end))
-				order++;
-			free_block_locked(sb, (uint32_t)pfn, order);
-			pfn += 1ull << order;
-		}
-	}
+	/* Each bank's part of each zone, in pfn order (zones[] ascend). */
+	for (uint32_t i = 0; i < a->nr_present; i++)
+		for (uint32_t j = 0; j < a->nr_zones; j++)
+			boot_range(sb, &a->zones[j], &a->present[i]);
 	*state = sb;
 	return 0;
 }
@@ -257,7 +310,8 @@ static int sb_alloc(void *state, unsigned int order, uint32_t gfp, uint32_t api,
 				o--;
 				list_add(sb, zone, pfn + (1u << o), o);
 			}
-			sb->alloc_order[pfn] = (uint8_t)(order + 1);
+			sb->alloc_order[page_index(sb, pfn)] =
+				(uint8_t)(order + 1);
 			pthread_mutex_unlock(&sb->lock);
 			*addr = (char *)sb->arena.base +
 				(uint64_t)pfn * sb->arena.page_size;
@@ -276,18 +330,22 @@ static int sb_free(void *state, void *addr, unsigned int order, uint32_t api)
 	struct sb *sb = state;
 	uintptr_t off = (uintptr_t)addr - (uintptr_t)sb->arena.base;
 	uint64_t pfn = off / sb->arena.page_size;
+	uint32_t i;
 
 	(void)api;
 	if ((uintptr_t)addr < (uintptr_t)sb->arena.base ||
 	    off % sb->arena.page_size || pfn >= sb->arena.nr_pfns)
 		return -EINVAL;
+	i = page_index(sb, pfn);
+	if (i == NO_PFN) /* a hole: never handed out */
+		return -EINVAL;
 	pthread_mutex_lock(&sb->lock);
-	if (sb->alloc_order[pfn] != order + 1) { /* not live, or wrong order */
+	if (sb->alloc_order[i] != order + 1) { /* not live, or wrong order */
 		pthread_mutex_unlock(&sb->lock);
 		return -EINVAL;
 	}
-	sb->alloc_order[pfn] = 0;
-	free_block_locked(sb, (uint32_t)pfn, order);
+	sb->alloc_order[i] = 0;
+	free_block_locked(sb, zone_of(sb, pfn), (uint32_t)pfn, order);
 	pthread_mutex_unlock(&sb->lock);
 	return 0;
 }
