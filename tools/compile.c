@@ -71,8 +71,7 @@ int mmt_cmd_compile(int argc, char **argv)
 	}
 
 	memset(&prog, 0, sizeof(prog));
-	rc = mmt_cli_load_prog("compile", file, MMT_FORM_TEXT,
-			       &prog, NULL);
+	rc = mmt_cli_load_prog("compile", file, MMT_FORM_TEXT, &prog, NULL);
 	if (rc != MMT_EXIT_OK) {
 		mmt_cli_error("compile", "%s: not compiled, %s left untouched",
 			      file, out);
