@@ -2,11 +2,9 @@
 /*
  * tools/trace.c - `mmtorture trace`: print an op sequence as text.
  *
- * A binary FILE is decoded with the op set of its fuzz target (--target,
- * else the innermost directory named after a target with one op set, else
- * for NAME.bin the op set of the NAME.txt beside it, else fuzz_pages:
- * mmt_cli_opset_for_file) by the same total decoder the fuzzers use, so
- * what is printed is exactly what a fuzzer of that op set ran. A FILE ending in .txt (or --text) is parsed and
+ * A binary FILE is decoded, with the op set its byte 0 names, by the same
+ * total decoder the fuzzers use, so what is printed is exactly what a
+ * fuzzer ran (--target only checks that target runs that op set). A FILE ending in .txt (or --text) is parsed and
  * printed back in canonical form. The text goes to stdout, or to OUT
  * (written whole, then renamed into place).
  *
