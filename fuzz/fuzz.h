@@ -45,6 +45,11 @@
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+size_t LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max_size,
+			       unsigned int seed);
+/* libFuzzer's own mutator; weak, since driver.c builds do not have it */
+size_t LLVMFuzzerMutate(uint8_t *data, size_t size, size_t max_size)
+	__attribute__((weak));
 
 /*
  * Called by a target on a bug, after its report, with the input as given.
@@ -230,6 +235,53 @@ static inline int mmt_fuzz_bug_end(struct mmt_prog *prog, uint8_t *copy,
 		return 0;
 	}
 	abort();
+}
+
+/*
+ * The mutator every target installs as LLVMFuzzerCustomMutator: byte 0
+ * names the program's op set (format v2), and a target rejects a set it
+ * cannot run, so libFuzzer's byte mutations of byte 0 (and inserts or
+ * erases at offset 0) would spend a quarter of all executions on inputs
+ * that are thrown away. Byte 0 is kept to a set in sets; libFuzzer's
+ * mutator works on the rest. libFuzzer turns its -len_control ramp off
+ * when a target has a custom mutator (max_size is -max_len at once), and
+ * long programs are slow programs, so the mutator keeps its own ramp: no
+ * input grows past MMT_FUZZ_LEN0 bytes plus one per MMT_FUZZ_LEN_STEP
+ * mutations so far (longer seeds are mutated within their size). One
+ * mutation in 64 moves a program to another set the target runs, so a
+ * target with several sets still crosses between them. Deterministic in
+ * seed and the number of calls.
+ */
+#define MMT_FUZZ_LEN0 32
+#define MMT_FUZZ_LEN_STEP 512
+
+static inline size_t mmt_fuzz_mutate(uint8_t *data, size_t size,
+				     size_t max_size, unsigned int seed,
+				     uint32_t sets)
+{
+	static size_t nr_calls;
+	unsigned int nr = (unsigned int)__builtin_popcount(sets), pick;
+	size_t rest, limit = MMT_FUZZ_LEN0 + nr_calls++ / MMT_FUZZ_LEN_STEP;
+
+	if (!LLVMFuzzerMutate || max_size < 2 || nr == 0)
+		return size;
+	if (size == 0 || data[0] >= 32 || !(sets & (1u << data[0])) ||
+	    (nr > 1 && seed % 64 == 0)) {
+		pick = (seed / 64) % nr;
+		for (unsigned int id = 0; id < 32; id++)
+			if ((sets & (1u << id)) && pick-- == 0) {
+				data[0] = (uint8_t)id;
+				break;
+			}
+		if (size == 0)
+			size = 1;
+	}
+	if (limit < size)
+		limit = size;
+	if (max_size > limit)
+		max_size = limit;
+	rest = LLVMFuzzerMutate(data + 1, size - 1, max_size - 1);
+	return rest + 1;
 }
 
 #endif /* MMT_FUZZ_H */

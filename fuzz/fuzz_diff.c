@@ -143,6 +143,14 @@ static void print_bug(FILE *out, const struct mmt_prog *prog,
 	mmt_fuzz_print_reproduce(out);
 }
 
+size_t LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max_size,
+			       unsigned int seed)
+{
+	if (!fuzz_ready)
+		LLVMFuzzerInitialize(NULL, NULL);
+	return mmt_fuzz_mutate(data, size, max_size, seed, fuzz_sets);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct mmt_diff_result res;

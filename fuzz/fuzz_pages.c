@@ -100,6 +100,13 @@ static void print_bug(FILE *out, const struct mmt_prog *prog,
 	mmt_fuzz_print_reproduce(out);
 }
 
+size_t LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max_size,
+			       unsigned int seed)
+{
+	return mmt_fuzz_mutate(data, size, max_size, seed,
+			       1u << MMT_OPSET_PAGES);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct mmt_exec_result res;

@@ -82,6 +82,13 @@ const char *mmt_fuzz_reproduce_args(void)
 	return up_adapter ? up_repro : NULL;
 }
 
+size_t LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max_size,
+			       unsigned int seed)
+{
+	return mmt_fuzz_mutate(data, size, max_size, seed,
+			       1u << MMT_OPSET_UPOOL);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct mmt_exec_result res;
