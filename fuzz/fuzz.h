@@ -284,4 +284,85 @@ static inline size_t mmt_fuzz_mutate(uint8_t *data, size_t size,
 	return rest + 1;
 }
 
+/*
+ * A single-allocator target (fuzz_pages, fuzz_upool): the program's set,
+ * the allocator, the state's label in a report and the run's stops, and
+ * how many inputs the allocator refused (the first is reported once).
+ */
+struct mmt_fuzz_single {
+	const char *target; /* "fuzz_pages" */
+	unsigned int set; /* MMT_OPSET_* the target runs */
+	const char *state_label; /* "state", "pools" */
+	int check_at_end, stop_on_violation;
+	const struct mmt_adapter *adapter; /* set by the target's init */
+	const char *options;
+	unsigned long nr_refused;
+};
+
+/*
+ * The body of LLVMFuzzerTestOneInput for such a target: decode (rejects
+ * return -1), run under the shadow, and on a bug print the program, the
+ * violations, the state and the reproduce line, then mmt_fuzz_bug_end().
+ */
+static inline int mmt_fuzz_run_single(struct mmt_fuzz_single *t,
+				      const uint8_t *data, size_t size)
+{
+	static struct mmt_exec_result res;
+	struct mmt_exec_opts opts;
+	struct mmt_prog prog;
+	char err[256] = "", title[200];
+	uint8_t *copy;
+	int rc;
+
+	rc = mmt_fuzz_decode(data, size, 1u << t->set, &copy, &prog);
+	if (rc)
+		return rc < 0 ? -1 : 0; /* -1 keeps it out of the corpus */
+	mmt_exec_opts_default(&opts);
+	opts.check_at_end = t->check_at_end;
+	opts.stop_on_violation = t->stop_on_violation;
+	memset(&res, 0, sizeof(res));
+	rc = mmt_exec_run(t->adapter, t->options, &prog, &opts, &res, err,
+			  sizeof(err));
+	if (rc == MMT_EXIT_BUG) {
+		snprintf(title, sizeof(title),
+			 "%s: bug found by allocator '%s'", t->target,
+			 t->adapter->name);
+		mmt_fuzz_print_program(stderr, title, &prog, res.ops_run);
+		mmt_fuzz_print_report(stderr, "violation(s)", &res.report);
+		mmt_fuzz_print_state(stderr, t->state_label, res.state);
+		mmt_fuzz_print_reproduce(stderr);
+		return mmt_fuzz_bug_end(&prog, copy, size);
+	}
+	if (rc != MMT_EXIT_OK && t->nr_refused++ == 0)
+		fprintf(stderr,
+			"%s: note: allocator '%s' refused an input (exit %d): "
+			"%s (reported once)\n",
+			t->target, t->adapter->name, rc,
+			err[0] ? err : "no reason");
+	mmt_prog_free(&prog);
+	free(copy);
+	return 0;
+}
+
+/*
+ * The two libFuzzer entry points of a single-allocator target t (a
+ * struct mmt_fuzz_single) whose LLVMFuzzerInitialize sets ad and opts.
+ */
+#define MMT_FUZZ_SINGLE_ENTRIES(t, ad, opts)                               \
+	size_t LLVMFuzzerCustomMutator(uint8_t *data, size_t size,         \
+				       size_t max_size, unsigned int seed) \
+	{                                                                  \
+		return mmt_fuzz_mutate(data, size, max_size, seed,         \
+				       1u << (t).set);                     \
+	}                                                                  \
+	int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)       \
+	{                                                                  \
+		mmt_fuzz_crash_install();                                  \
+		if (!(ad))                                                 \
+			LLVMFuzzerInitialize(NULL, NULL);                  \
+		(t).adapter = (ad);                                        \
+		(t).options = (opts);                                      \
+		return mmt_fuzz_run_single(&(t), data, size);              \
+	}
+
 #endif /* MMT_FUZZ_H */

@@ -36,7 +36,13 @@
 
 static const struct mmt_adapter *fuzz_adapter;
 static const char *fuzz_options;
-static unsigned long fuzz_nr_refused;
+static struct mmt_fuzz_single pages_target = {
+	.target = "fuzz_pages",
+	.set = MMT_OPSET_PAGES,
+	.state_label = "state",
+	.check_at_end = 1,
+	.stop_on_violation = 1,
+};
 static char fuzz_repro[1200]; /* mmtorture arguments that replay an input */
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
@@ -87,59 +93,4 @@ const char *mmt_fuzz_reproduce_args(void)
 	return fuzz_adapter ? fuzz_repro : NULL;
 }
 
-static void print_bug(FILE *out, const struct mmt_prog *prog,
-		      const struct mmt_exec_result *res)
-{
-	char title[200];
-
-	snprintf(title, sizeof(title),
-		 "fuzz_pages: bug found by allocator '%s'", fuzz_adapter->name);
-	mmt_fuzz_print_program(out, title, prog, res->ops_run);
-	mmt_fuzz_print_report(out, "violation(s)", &res->report);
-	mmt_fuzz_print_state(out, "state", res->state);
-	mmt_fuzz_print_reproduce(out);
-}
-
-size_t LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max_size,
-			       unsigned int seed)
-{
-	return mmt_fuzz_mutate(data, size, max_size, seed,
-			       1u << MMT_OPSET_PAGES);
-}
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
-{
-	static struct mmt_exec_result res;
-	struct mmt_exec_opts opts;
-	struct mmt_prog prog;
-	uint8_t *copy;
-	char err[256];
-	int rc;
-
-	mmt_fuzz_crash_install();
-	if (!fuzz_adapter)
-		LLVMFuzzerInitialize(NULL, NULL);
-	rc = mmt_fuzz_decode(data, size, 1u << MMT_OPSET_PAGES, &copy, &prog);
-	if (rc)
-		return rc < 0 ? -1 : 0; /* -1 keeps it out of the corpus */
-
-	mmt_exec_opts_default(&opts);
-	opts.check_at_end = 1;
-	opts.stop_on_violation = 1;
-	memset(&res, 0, sizeof(res));
-	err[0] = '\0';
-	rc = mmt_exec_run(fuzz_adapter, fuzz_options, &prog, &opts, &res, err,
-			  sizeof(err));
-	if (rc == MMT_EXIT_BUG) {
-		print_bug(stderr, &prog, &res);
-		return mmt_fuzz_bug_end(&prog, copy, size);
-	}
-	if (rc != MMT_EXIT_OK && fuzz_nr_refused++ == 0)
-		fprintf(stderr,
-			"fuzz_pages: note: allocator '%s' refused an input "
-			"(exit %d): %s (reported once)\n",
-			fuzz_adapter->name, rc, err[0] ? err : "no reason");
-	mmt_prog_free(&prog);
-	free(copy);
-	return 0;
-}
+MMT_FUZZ_SINGLE_ENTRIES(pages_target, fuzz_adapter, fuzz_options)

@@ -32,7 +32,11 @@
 
 static const struct mmt_adapter *up_adapter;
 static const char *up_options;
-static unsigned long up_refused;
+static struct mmt_fuzz_single upool_target = {
+	.target = TARGET,
+	.set = MMT_OPSET_UPOOL,
+	.state_label = "pools",
+};
 static char up_repro[1200];
 
 /* The allocator MMT_ALLOCATOR names, refused now when it cannot run. */
@@ -82,48 +86,4 @@ const char *mmt_fuzz_reproduce_args(void)
 	return up_adapter ? up_repro : NULL;
 }
 
-size_t LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max_size,
-			       unsigned int seed)
-{
-	return mmt_fuzz_mutate(data, size, max_size, seed,
-			       1u << MMT_OPSET_UPOOL);
-}
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
-{
-	static struct mmt_exec_result res;
-	struct mmt_exec_opts opts;
-	struct mmt_prog prog;
-	char err[256] = "", title[200];
-	uint8_t *copy;
-	int rc;
-
-	mmt_fuzz_crash_install();
-	if (!up_adapter)
-		LLVMFuzzerInitialize(NULL, NULL);
-	rc = mmt_fuzz_decode(data, size, 1u << MMT_OPSET_UPOOL, &copy, &prog);
-	if (rc)
-		return rc < 0 ? -1 : 0;
-	mmt_exec_opts_default(&opts);
-	memset(&res, 0, sizeof(res));
-	rc = mmt_exec_run(up_adapter, up_options, &prog, &opts, &res, err,
-			  sizeof(err));
-	if (rc == MMT_EXIT_BUG) {
-		snprintf(title, sizeof(title),
-			 TARGET ": bug found by allocator '%s'",
-			 up_adapter->name);
-		mmt_fuzz_print_program(stderr, title, &prog, res.ops_run);
-		mmt_fuzz_print_report(stderr, "violation(s)", &res.report);
-		mmt_fuzz_print_state(stderr, "pools", res.state);
-		mmt_fuzz_print_reproduce(stderr);
-		return mmt_fuzz_bug_end(&prog, copy, size);
-	}
-	if (rc != MMT_EXIT_OK && up_refused++ == 0)
-		fprintf(stderr,
-			TARGET ": note: allocator '%s' refused an input (exit "
-			       "%d): %s (reported once)\n",
-			up_adapter->name, rc, err[0] ? err : "no reason");
-	mmt_prog_free(&prog);
-	free(copy);
-	return 0;
-}
+MMT_FUZZ_SINGLE_ENTRIES(upool_target, up_adapter, up_options)
