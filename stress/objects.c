@@ -434,8 +434,10 @@ static uint64_t fill_key(const struct stress *s, uint32_t thread, uint64_t seq)
 }
 
 /* Free an object this thread holds (its own or handed in). */
-static void free_obj(struct stress_worker *w, const struct oobj *o)
+/* also the scenario's release: item is a struct oobj */
+static void free_obj(struct stress_worker *w, const void *item)
 {
+	const struct oobj *o = item;
 	struct stress *s = w->s;
 
 	if (verify_contents(w, o, o->addr, o->size, SIZE_MAX, NULL) != 0)
@@ -591,11 +593,6 @@ static void objects_step(struct stress_worker *w)
 	w->held[op.slot] = alloc_obj(w, o, op.elem) == 0;
 }
 
-static void objects_release(struct stress_worker *w, const void *item)
-{
-	free_obj(w, item);
-}
-
 const struct stress_scenario mmt_stress_kmalloc_mix = {
 	.name = "kmalloc-mix",
 	.needs = MMT_CAP_OBJECTS,
@@ -607,5 +604,5 @@ const struct stress_scenario mmt_stress_kmalloc_mix = {
 	.setup = objects_setup,
 	.teardown = objects_teardown,
 	.step = objects_step,
-	.release = objects_release,
+	.release = free_obj,
 };

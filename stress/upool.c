@@ -137,8 +137,10 @@ static int verify_chunk(struct stress_worker *w, const struct uchunk *c)
 }
 
 /* Free a chunk this thread holds (its own or handed in). */
-static void free_chunk(struct stress_worker *w, const struct uchunk *c)
+/* also the scenario's release: item is a struct uchunk */
+static void free_chunk(struct stress_worker *w, const void *item)
 {
+	const struct uchunk *c = item;
 	struct stress *s = w->s;
 	int rc;
 
@@ -282,11 +284,6 @@ static void upool_step(struct stress_worker *w)
 	w->held[slot] = alloc_chunk(w, c) == 0;
 }
 
-static void upool_release(struct stress_worker *w, const void *item)
-{
-	free_chunk(w, item);
-}
-
 const struct stress_scenario mmt_stress_upool_mix = {
 	.name = "upool-mix",
 	.needs = MMT_CAP_UPOOL,
@@ -298,5 +295,5 @@ const struct stress_scenario mmt_stress_upool_mix = {
 	.setup = upool_setup,
 	.teardown = upool_teardown,
 	.step = upool_step,
-	.release = upool_release,
+	.release = free_chunk,
 };
