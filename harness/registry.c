@@ -395,34 +395,33 @@ static int check_caps(const struct mmt_adapter *ad, char *err, size_t errlen)
 }
 
 /* What the tables declare beyond the functions. */
+/* a declared alignment must be a power of two; hint says what to declare */
+static int check_align(const struct mmt_adapter *ad, const char *field,
+		       uint64_t a, const char *hint, char *err, size_t errlen)
+{
+	if (a != 0 && !(a & (a - 1)))
+		return 0;
+	snprintf(err, errlen,
+		 "adapter '%s': %s %llu is not a power of two (declare %s)",
+		 ad->name, field, (unsigned long long)a, hint);
+	return MMT_EXIT_USAGE;
+}
+
 static int check_contract(const struct mmt_adapter *ad, char *err,
 			  size_t errlen)
 {
-	uint64_t a;
+	int rc = 0;
 
-	if (ad->caps & MMT_CAP_UPOOL) {
-		a = adapter_upool(ad)->align;
-		if (a == 0 || (a & (a - 1))) {
-			snprintf(err, errlen,
-				 "adapter '%s': upool->align %llu is not a "
-				 "power of two (declare the alignment every "
-				 "chunk has)",
-				 ad->name, (unsigned long long)a);
-			return MMT_EXIT_USAGE;
-		}
-	}
-	if (!(ad->caps & MMT_CAP_OBJECTS))
-		return 0;
-	a = ad->objects->min_align;
-	if (a == 0 || (a & (a - 1))) {
-		snprintf(err, errlen,
-			 "adapter '%s': objects->min_align %llu is not a "
-			 "power of two (declare the alignment every malloc "
-			 "result has, 16 for most 64-bit mallocs)",
-			 ad->name, (unsigned long long)a);
-		return MMT_EXIT_USAGE;
-	}
-	return 0;
+	if (ad->caps & MMT_CAP_UPOOL)
+		rc = check_align(ad, "upool->align", adapter_upool(ad)->align,
+				 "the alignment every chunk has", err, errlen);
+	if (!rc && (ad->caps & MMT_CAP_OBJECTS))
+		rc = check_align(ad, "objects->min_align",
+				 ad->objects->min_align,
+				 "the alignment every malloc result has, 16 "
+				 "for most 64-bit mallocs",
+				 err, errlen);
+	return rc;
 }
 
 int mmt_adapter_validate(const struct mmt_adapter *ad, char *err, size_t errlen)
