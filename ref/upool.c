@@ -12,7 +12,7 @@
  * Algorithm:
  *   create: round object_size up to REF_UPOOL_ALIGN (upool.h says why);
  *     the block is the given order, or the smallest order whose
- *     page_size << order bytes hold nr_chunks chunks. The bookkeeping
+ *     page_size << order bytes hold the chunks asked for. The bookkeeping
  *     (struct, link[], state[], the checker's marks) is one calloc, made
  *     before the block is taken so that a failure never allocates and
  *     frees pages the caller did not see. Chunk i is base + i * chunk_size;
@@ -30,8 +30,8 @@
  *   UPOOL-BLOCK     the block is a live allocation of the buddy of the
  *                   recorded order, at the recorded pfn and address, and
  *                   the carved chunks fit inside it
- *   UPOOL-COUNT     nr_free + nr_in_use == nr_chunks, high_water >=
- *                   nr_in_use; the list holds nr_free chunks; every chunk
+ *   UPOOL-COUNT     st.free + st.in_use == st.total, st.high_water >=
+ *                   st.in_use; the list holds st.free chunks; every chunk
  *                   off the list is marked live
  *   UPOOL-FREELIST  every list entry is the start of a chunk of the pool
  *   UPOOL-DOUBLE    no chunk is reached twice (a double free closes the
@@ -210,15 +210,15 @@ static void carve(struct ref_upool *pool)
 {
 	unsigned long i;
 
-	for (i = 0; i < pool->nr_chunks; i++) {
+	for (i = 0; i < pool->st.total; i++) {
 		pool->state[i] = REF_UPOOL_CHUNK_FREE;
 		pool->link[i] =
-			i + 1 < pool->nr_chunks ?
-				pool->base + (i + 1) * pool->chunk_size :
+			i + 1 < pool->st.total ?
+				pool->base + (i + 1) * pool->st.chunk_size :
 				NULL;
 	}
 	pool->free_head = pool->base;
-	pool->nr_free = pool->nr_chunks;
+	pool->st.free = pool->st.total;
 }
 
 static void upool_init(struct ref_upool *pool, struct ref_mm *mm,
@@ -228,14 +228,14 @@ static void upool_init(struct ref_upool *pool, struct ref_mm *mm,
 	snprintf(pool->name, sizeof(pool->name), "%s", s->name);
 	pool->mm = mm;
 	pool->page = page;
-	pool->pfn = ref_page_to_pfn(mm, page);
-	pool->order = s->order;
+	pool->st.pfn = ref_page_to_pfn(mm, page);
+	pool->st.order = s->order;
 	pool->gfp = s->gfp;
 	pool->base = ref_page_address(mm, page);
-	pool->block_bytes = block_bytes(mm, s->order);
-	pool->object_size = object_size;
-	pool->chunk_size = s->chunk_size;
-	pool->nr_chunks = s->nr_chunks;
+	pool->st.block_bytes = block_bytes(mm, s->order);
+	pool->st.object_size = object_size;
+	pool->st.chunk_size = s->chunk_size;
+	pool->st.total = s->nr_chunks;
 	pthread_mutex_init(&pool->lock, NULL);
 	carve(pool);
 }
@@ -280,8 +280,8 @@ int ref_upool_create(struct ref_mm *mm, const struct ref_upool_config *cfg,
 	pthread_mutex_lock(&mm->upool_lock);
 	ref_list_add(&pool->list, &mm->upools);
 	pthread_mutex_unlock(&mm->upool_lock);
-	ref_trace_emit(mm, REF_TRACE_UPOOL_CREATE, page, pool->pfn, pool->order,
-		       pool->gfp);
+	ref_trace_emit(mm, REF_TRACE_UPOOL_CREATE, page, pool->st.pfn,
+		       pool->st.order, pool->gfp);
 	*out = pool;
 	return 0;
 }
@@ -292,12 +292,13 @@ static unsigned long chunk_index(const struct ref_upool *pool, const void *p)
 	uintptr_t a = (uintptr_t)p, b = (uintptr_t)pool->base;
 	uintptr_t off;
 
-	if (a < b || pool->chunk_size == 0)
+	if (a < b || pool->st.chunk_size == 0)
 		return NO_CHUNK;
 	off = a - b;
-	if (off % pool->chunk_size || off / pool->chunk_size >= pool->nr_chunks)
+	if (off % pool->st.chunk_size ||
+	    off / pool->st.chunk_size >= pool->st.total)
 		return NO_CHUNK;
-	return (unsigned long)(off / pool->chunk_size);
+	return (unsigned long)(off / pool->st.chunk_size);
 }
 
 static void set_error_locked(struct ref_upool *pool, const char *fmt, ...)
@@ -336,18 +337,18 @@ void *ref_upool_alloc(struct ref_upool *pool)
 		p = NULL;
 	}
 	if (!p) {
-		pool->nr_failed++;
+		pool->st.failed++;
 		pthread_mutex_unlock(&pool->lock);
 		return NULL;
 	}
 	pool->free_head = pool->link[i];
 	pool->link[i] = NULL;
 	pool->state[i] = REF_UPOOL_CHUNK_LIVE;
-	pool->nr_free--;
-	pool->nr_in_use++;
-	pool->nr_allocs++;
-	if (pool->nr_in_use > pool->high_water)
-		pool->high_water = pool->nr_in_use;
+	pool->st.free--;
+	pool->st.in_use++;
+	pool->st.allocs++;
+	if (pool->st.in_use > pool->st.high_water)
+		pool->st.high_water = pool->st.in_use;
 	pthread_mutex_unlock(&pool->lock);
 	return p;
 }
@@ -366,23 +367,23 @@ int ref_upool_free(struct ref_upool *pool, void *ptr)
 			set_error_locked(
 				pool,
 				"free of %p: not the start of a chunk of this pool ([%p, +%lu x %zu))",
-				ptr, (void *)pool->base, pool->nr_chunks,
-				pool->chunk_size);
+				ptr, (void *)pool->base, pool->st.total,
+				pool->st.chunk_size);
 		else
 			set_error_locked(
 				pool,
 				"double free of chunk %lu (%p): it is not live",
 				i, ptr);
-		pool->nr_invalid_frees++;
+		pool->st.invalid_frees++;
 		pthread_mutex_unlock(&pool->lock);
 		return -EINVAL;
 	}
 	pool->state[i] = REF_UPOOL_CHUNK_FREE;
 	pool->link[i] = pool->free_head;
 	pool->free_head = ptr;
-	pool->nr_free++;
-	pool->nr_in_use--;
-	pool->nr_frees++;
+	pool->st.free++;
+	pool->st.in_use--;
+	pool->st.frees++;
 	pthread_mutex_unlock(&pool->lock);
 	return 0;
 }
@@ -410,7 +411,7 @@ long ref_upool_destroy(struct ref_mm *mm, struct ref_upool *pool)
 		return -EINVAL;
 	}
 	pthread_mutex_lock(&pool->lock);
-	live = pool->nr_in_use;
+	live = pool->st.in_use;
 	if (live) {
 		set_error_locked(pool,
 				 "destroy: %lu chunks still in use; pool kept",
@@ -422,9 +423,9 @@ long ref_upool_destroy(struct ref_mm *mm, struct ref_upool *pool)
 	ref_list_del(&pool->list);
 	pthread_mutex_unlock(&pool->lock);
 	pthread_mutex_unlock(&mm->upool_lock);
-	ref_trace_emit(mm, REF_TRACE_UPOOL_DESTROY, pool->page, pool->pfn,
-		       pool->order, 0);
-	ref_free_pages_page(mm, pool->page, pool->order);
+	ref_trace_emit(mm, REF_TRACE_UPOOL_DESTROY, pool->page, pool->st.pfn,
+		       pool->st.order, 0);
+	ref_free_pages_page(mm, pool->page, pool->st.order);
 	pthread_mutex_destroy(&pool->lock);
 	free(pool);
 	return 0;
@@ -434,19 +435,7 @@ void ref_upool_get_stats(struct ref_upool *pool, struct ref_upool_stats *out)
 {
 	REF_ASSERT(pool != NULL && out != NULL);
 	pthread_mutex_lock(&pool->lock);
-	out->object_size = pool->object_size;
-	out->chunk_size = pool->chunk_size;
-	out->block_bytes = pool->block_bytes;
-	out->order = pool->order;
-	out->pfn = pool->pfn;
-	out->total = pool->nr_chunks;
-	out->free = pool->nr_free;
-	out->in_use = pool->nr_in_use;
-	out->high_water = pool->high_water;
-	out->allocs = pool->nr_allocs;
-	out->frees = pool->nr_frees;
-	out->failed = pool->nr_failed;
-	out->invalid_frees = pool->nr_invalid_frees;
+	*out = pool->st;
 	pthread_mutex_unlock(&pool->lock);
 }
 
@@ -568,7 +557,7 @@ static void upool_report(struct ref_report *r, const struct ref_upool *pool,
 	va_start(ap, fmt);
 	vsnprintf(msg + n, sizeof(msg) - (size_t)n, fmt, ap);
 	va_end(ap);
-	ref_check_report(r, id, cost, pool->pfn, msg);
+	ref_check_report(r, id, cost, pool->st.pfn, msg);
 }
 
 /* The recorded shape is self-consistent: returns 1 when it is. */
@@ -576,22 +565,22 @@ static int check_geometry(const struct ref_upool *pool, struct ref_report *r)
 {
 	const struct ref_mm *mm = pool->mm;
 
-	if (pool->order >= mm->config.nr_orders ||
-	    pool->block_bytes != block_bytes(mm, pool->order)) {
+	if (pool->st.order >= mm->config.nr_orders ||
+	    pool->st.block_bytes != block_bytes(mm, pool->st.order)) {
 		upool_report(
 			r, pool, "UPOOL-BLOCK", REF_COST_O1,
 			"order %u with %zu block bytes: not a block of this machine",
-			pool->order, pool->block_bytes);
+			pool->st.order, pool->st.block_bytes);
 		return 0;
 	}
-	if (pool->chunk_size == 0 || pool->chunk_size % REF_UPOOL_ALIGN ||
-	    pool->chunk_size < pool->object_size || pool->nr_chunks == 0 ||
-	    pool->nr_chunks > pool->block_bytes / pool->chunk_size) {
+	if (pool->st.chunk_size == 0 || pool->st.chunk_size % REF_UPOOL_ALIGN ||
+	    pool->st.chunk_size < pool->st.object_size || pool->st.total == 0 ||
+	    pool->st.total > pool->st.block_bytes / pool->st.chunk_size) {
 		upool_report(
 			r, pool, "UPOOL-BLOCK", REF_COST_O1,
 			"%lu chunks of %zu bytes (objects of %zu) do not fit the %zu-byte block",
-			pool->nr_chunks, pool->chunk_size, pool->object_size,
-			pool->block_bytes);
+			pool->st.total, pool->st.chunk_size,
+			pool->st.object_size, pool->st.block_bytes);
 		return 0;
 	}
 	return 1;
@@ -607,12 +596,13 @@ static int check_block_locked(struct ref_upool *pool, struct ref_report *r)
 
 	if (!check_geometry(pool, r))
 		return 0;
-	if (!ref_pfn_valid(mm, pool->pfn) || page != &mm->mem_map[pool->pfn] ||
+	if (!ref_pfn_valid(mm, pool->st.pfn) ||
+	    page != &mm->mem_map[pool->st.pfn] ||
 	    pool->base != ref_page_address(mm, page)) {
 		upool_report(
 			r, pool, "UPOOL-BLOCK", REF_COST_O1,
 			"page %p, pfn 0x%lx and address %p do not name one present lowmem page",
-			(void *)page, pool->pfn, (void *)pool->base);
+			(void *)page, pool->st.pfn, (void *)pool->base);
 		return 0;
 	}
 	zone = ref_page_zone(mm, page);
@@ -622,27 +612,27 @@ static int check_block_locked(struct ref_upool *pool, struct ref_report *r)
 		snprintf(why, sizeof(why), "is not a live allocation%s",
 			 ref_page_test(page, REF_PG_buddy) ? " (it is free)" :
 							     "");
-	else if (page->owner_order != pool->order)
+	else if (page->owner_order != pool->st.order)
 		snprintf(why, sizeof(why), "is allocated with order %u",
 			 page->owner_order);
 	pthread_mutex_unlock(&zone->lock);
 	if (why[0])
 		upool_report(r, pool, "UPOOL-BLOCK", REF_COST_O1,
-			     "block pfn 0x%lx order %u %s", pool->pfn,
-			     pool->order, why);
+			     "block pfn 0x%lx order %u %s", pool->st.pfn,
+			     pool->st.order, why);
 	return why[0] == '\0';
 }
 
 static void check_counts_locked(struct ref_upool *pool, struct ref_report *r)
 {
-	if (pool->nr_free + pool->nr_in_use != pool->nr_chunks)
+	if (pool->st.free + pool->st.in_use != pool->st.total)
 		upool_report(r, pool, "UPOOL-COUNT", REF_COST_O1,
 			     "free %lu + in use %lu != total %lu",
-			     pool->nr_free, pool->nr_in_use, pool->nr_chunks);
-	if (pool->high_water < pool->nr_in_use)
+			     pool->st.free, pool->st.in_use, pool->st.total);
+	if (pool->st.high_water < pool->st.in_use)
 		upool_report(r, pool, "UPOOL-COUNT", REF_COST_O1,
 			     "high-water mark %lu below in use %lu",
-			     pool->high_water, pool->nr_in_use);
+			     pool->st.high_water, pool->st.in_use);
 }
 
 /*
@@ -689,18 +679,18 @@ static void check_freelist_locked(struct ref_upool *pool, struct ref_report *r)
 {
 	unsigned long count = walk_freelist_locked(pool, r), i;
 
-	if (count != NO_CHUNK && count != pool->nr_free)
+	if (count != NO_CHUNK && count != pool->st.free)
 		upool_report(r, pool, "UPOOL-COUNT", REF_COST_ON,
-			     "the free list holds %lu chunks, nr_free is %lu",
-			     count, pool->nr_free);
-	for (i = 0; count != NO_CHUNK && i < pool->nr_chunks; i++)
+			     "the free list holds %lu chunks, free is %lu",
+			     count, pool->st.free);
+	for (i = 0; count != NO_CHUNK && i < pool->st.total; i++)
 		if (!pool->check_mark[i] &&
 		    pool->state[i] != REF_UPOOL_CHUNK_LIVE)
 			upool_report(
 				r, pool, "UPOOL-COUNT", REF_COST_ON,
 				"chunk %lu is on no free list but not marked live (state %u)",
 				i, pool->state[i]);
-	memset(pool->check_mark, 0, pool->nr_chunks);
+	memset(pool->check_mark, 0, pool->st.total);
 }
 
 unsigned long ref_upool_check(struct ref_upool *pool,

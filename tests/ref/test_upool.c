@@ -81,7 +81,7 @@ static struct ref_upool_stats stats(struct ref_upool *pool)
 
 static void *chunk(struct ref_upool *pool, unsigned long i)
 {
-	return pool->base + i * pool->chunk_size;
+	return pool->base + i * pool->st.chunk_size;
 }
 
 /* ------------------------------------------------------------ behaviour */
@@ -194,7 +194,7 @@ MMT_TEST(upool, foreign_pointers_are_refused)
 		a + 8, /* inside a chunk */
 		a - 16, /* before the block */
 		chunk(pool, 10), /* past the carved chunks, inside the block */
-		pool->base + pool->block_bytes, /* past the block */
+		pool->base + pool->st.block_bytes, /* past the block */
 		theirs, /* a live chunk of another pool */
 		&local, /* not pool memory at all */
 	};
@@ -305,7 +305,7 @@ MMT_TEST(upool, statistics_follow_every_call)
 	cr_assert_eq(st.frees, 2);
 	cr_assert_eq(st.failed, 1);
 	cr_assert_eq(st.invalid_frees, 1);
-	cr_assert_eq(st.pfn, pool->pfn);
+	cr_assert_eq(st.pfn, pool->st.pfn);
 	expect_healthy(mm);
 	ref_mm_destroy(mm);
 }
@@ -394,7 +394,7 @@ MMT_TEST(upool, highmem_is_dropped_from_the_mask)
 
 	cr_assert_eq(ref_upool_create(mm, &cfg, &pool, err, sizeof(err)), 0,
 		     "%s", err);
-	cr_assert_lt(pool->pfn, mm->max_low_pfn);
+	cr_assert_lt(pool->st.pfn, mm->max_low_pfn);
 	cr_assert_eq(pool->gfp, REF_GFP_USER);
 	cr_assert_not_null(pool->base);
 	memset(ref_upool_alloc(pool), 0x5a, 64);
@@ -476,7 +476,7 @@ MMT_TEST(upool, the_block_is_traced_as_pages_and_the_pool_around_them)
 	cr_assert_eq(log.ev[1].type, REF_TRACE_UPOOL_CREATE);
 	cr_assert_str_eq(log.ev[1].name, "upool_create");
 	cr_assert_eq(log.ev[1].pfn, log.ev[0].pfn);
-	cr_assert_eq(log.ev[1].pfn, pool->pfn);
+	cr_assert_eq(log.ev[1].pfn, pool->st.pfn);
 	cr_assert_eq(log.ev[1].order, 2);
 	cr_assert_eq(log.ev[1].gfp, REF_GFP_KERNEL);
 	cr_assert_eq(log.ev[1].page, pool->page);
@@ -617,7 +617,7 @@ static struct ref_upool *busy_pool(struct ref_mm *mm)
 static unsigned long idx(struct ref_upool *pool, const void *p)
 {
 	return (unsigned long)((const unsigned char *)p - pool->base) /
-	       pool->chunk_size;
+	       pool->st.chunk_size;
 }
 
 MMT_TEST(upool, UPOOL_BLOCK_freed_behind_the_pools_back)
@@ -626,9 +626,9 @@ MMT_TEST(upool, UPOOL_BLOCK_freed_behind_the_pools_back)
 	struct ref_upool *pool = busy_pool(mm);
 
 	/* a legal free as far as the buddy knows: only the pool is wrong */
-	cr_assert_eq(ref_free_pages_page(mm, pool->page, pool->order), 0);
-	expect_only(mm, "UPOOL-BLOCK", pool->pfn);
-	expect_only_at(mm, REF_CHECK_CHEAP, "UPOOL-BLOCK", pool->pfn);
+	cr_assert_eq(ref_free_pages_page(mm, pool->page, pool->st.order), 0);
+	expect_only(mm, "UPOOL-BLOCK", pool->st.pfn);
+	expect_only_at(mm, REF_CHECK_CHEAP, "UPOOL-BLOCK", pool->st.pfn);
 	ref_mm_destroy(mm);
 }
 
@@ -638,13 +638,13 @@ MMT_TEST(upool, UPOOL_BLOCK_recorded_order_differs)
 	struct ref_upool *pool = busy_pool(mm);
 
 	/* the buddy holds an order-0 block, the pool says order 1 */
-	pool->order = 1;
-	pool->block_bytes = mm->page_size << 1;
-	expect_only(mm, "UPOOL-BLOCK", pool->pfn);
+	pool->st.order = 1;
+	pool->st.block_bytes = mm->page_size << 1;
+	expect_only(mm, "UPOOL-BLOCK", pool->st.pfn);
 	/* the pool's own record disagrees with itself */
-	pool->order = 0;
-	expect_only(mm, "UPOOL-BLOCK", pool->pfn);
-	pool->block_bytes = mm->page_size;
+	pool->st.order = 0;
+	expect_only(mm, "UPOOL-BLOCK", pool->st.pfn);
+	pool->st.block_bytes = mm->page_size;
 	expect_healthy(mm);
 	ref_mm_destroy(mm);
 }
@@ -655,13 +655,13 @@ MMT_TEST(upool, UPOOL_BLOCK_chunks_no_longer_fit_the_block)
 	struct ref_upool *pool = busy_pool(mm);
 
 	/* a chunk size off the 16-byte grid */
-	pool->chunk_size = 24;
-	expect_only(mm, "UPOOL-BLOCK", pool->pfn);
+	pool->st.chunk_size = 24;
+	expect_only(mm, "UPOOL-BLOCK", pool->st.pfn);
 	/* more chunks than the block holds */
-	pool->chunk_size = 16;
-	pool->nr_chunks = 4096 / 16 + 1;
-	pool->nr_free += 4096 / 16 + 1 - 8;
-	expect_only(mm, "UPOOL-BLOCK", pool->pfn);
+	pool->st.chunk_size = 16;
+	pool->st.total = 4096 / 16 + 1;
+	pool->st.free += 4096 / 16 + 1 - 8;
+	expect_only(mm, "UPOOL-BLOCK", pool->st.pfn);
 	ref_mm_destroy(mm);
 }
 
@@ -670,10 +670,10 @@ MMT_TEST(upool, UPOOL_COUNT_counters_do_not_add_up)
 	struct ref_mm *mm = make("");
 	struct ref_upool *pool = busy_pool(mm);
 
-	pool->nr_in_use++;
-	pool->high_water++;
-	expect_only(mm, "UPOOL-COUNT", pool->pfn);
-	expect_only_at(mm, REF_CHECK_CHEAP, "UPOOL-COUNT", pool->pfn);
+	pool->st.in_use++;
+	pool->st.high_water++;
+	expect_only(mm, "UPOOL-COUNT", pool->st.pfn);
+	expect_only_at(mm, REF_CHECK_CHEAP, "UPOOL-COUNT", pool->st.pfn);
 	ref_mm_destroy(mm);
 }
 
@@ -682,9 +682,9 @@ MMT_TEST(upool, UPOOL_COUNT_high_water_below_in_use)
 	struct ref_mm *mm = make("");
 	struct ref_upool *pool = busy_pool(mm);
 
-	pool->high_water = 2;
-	expect_only(mm, "UPOOL-COUNT", pool->pfn);
-	expect_only_at(mm, REF_CHECK_CHEAP, "UPOOL-COUNT", pool->pfn);
+	pool->st.high_water = 2;
+	expect_only(mm, "UPOOL-COUNT", pool->st.pfn);
+	expect_only_at(mm, REF_CHECK_CHEAP, "UPOOL-COUNT", pool->st.pfn);
 	ref_mm_destroy(mm);
 }
 
@@ -695,13 +695,13 @@ MMT_TEST(upool, UPOOL_COUNT_list_length_is_not_nr_free)
 	struct ref_report r;
 
 	/* counters moved as for an alloc, the list left as it was */
-	pool->nr_free--;
-	pool->nr_in_use++;
-	pool->high_water++;
+	pool->st.free--;
+	pool->st.in_use++;
+	pool->st.high_water++;
 	ref_report_init(&r);
 	cr_assert_eq(ref_check(mm, REF_CHECK_CHEAP, &r), 0, "%s",
 		     r.findings[0].message);
-	expect_only(mm, "UPOOL-COUNT", pool->pfn);
+	expect_only(mm, "UPOOL-COUNT", pool->st.pfn);
 	ref_mm_destroy(mm);
 }
 
@@ -712,7 +712,7 @@ MMT_TEST(upool, UPOOL_COUNT_a_lost_chunk)
 
 	/* live chunk 1 marked free but on no list */
 	pool->state[1] = REF_UPOOL_CHUNK_FREE;
-	expect_only(mm, "UPOOL-COUNT", pool->pfn);
+	expect_only(mm, "UPOOL-COUNT", pool->st.pfn);
 	ref_mm_destroy(mm);
 }
 
@@ -724,7 +724,7 @@ MMT_TEST(upool, UPOOL_FREELIST_an_entry_inside_a_chunk)
 
 	cr_assert_eq(head, 3);
 	pool->link[head] = (unsigned char *)chunk(pool, 4) + 8;
-	expect_only(mm, "UPOOL-FREELIST", pool->pfn);
+	expect_only(mm, "UPOOL-FREELIST", pool->st.pfn);
 	ref_mm_destroy(mm);
 }
 
@@ -733,8 +733,8 @@ MMT_TEST(upool, UPOOL_FREELIST_an_entry_outside_the_block)
 	struct ref_mm *mm = make("");
 	struct ref_upool *pool = busy_pool(mm);
 
-	pool->link[7] = pool->base + pool->block_bytes;
-	expect_only(mm, "UPOOL-FREELIST", pool->pfn);
+	pool->link[7] = pool->base + pool->st.block_bytes;
+	expect_only(mm, "UPOOL-FREELIST", pool->st.pfn);
 	ref_mm_destroy(mm);
 }
 
@@ -745,7 +745,7 @@ MMT_TEST(upool, UPOOL_DOUBLE_the_list_cycles)
 
 	/* 3 -> 4 -> 5 -> 4: what a double free of chunk 4 leaves behind */
 	pool->link[5] = chunk(pool, 4);
-	expect_only(mm, "UPOOL-DOUBLE", pool->pfn);
+	expect_only(mm, "UPOOL-DOUBLE", pool->st.pfn);
 	ref_mm_destroy(mm);
 }
 
@@ -757,8 +757,8 @@ MMT_TEST(upool, UPOOL_DOUBLE_a_live_chunk_on_the_list)
 	/* a free that skipped its checks: chunk 1 pushed, still live */
 	pool->link[1] = pool->free_head;
 	pool->free_head = chunk(pool, 1);
-	pool->nr_free++;
-	pool->nr_in_use--;
-	expect_only(mm, "UPOOL-DOUBLE", pool->pfn);
+	pool->st.free++;
+	pool->st.in_use--;
+	expect_only(mm, "UPOOL-DOUBLE", pool->st.pfn);
 	ref_mm_destroy(mm);
 }

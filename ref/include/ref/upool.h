@@ -69,54 +69,49 @@ enum ref_upool_chunk_state {
 	REF_UPOOL_CHUNK_LIVE = 2, /* handed out by ref_upool_alloc() */
 };
 
-/*
- * One pool. The free list is kept out of band, in link[] beside the block,
- * not in the free chunks themselves: ref/ writes RAM only to zero it (see
- * mm.h), and a stray write into a free chunk must not be able to steer the
- * allocator. Fields from lock down are guarded by lock.
- */
-struct ref_upool {
-	char name[REF_UPOOL_NAME_MAX];
-	struct ref_mm *mm;
-	struct ref_list_head list; /* on mm->upools, under mm->upool_lock */
-	struct ref_page *page; /* head of the block */
-	unsigned long pfn; /* pfn of page */
-	unsigned int order; /* block order */
-	ref_gfp_t gfp; /* mask the block was allocated with */
-	unsigned char *base; /* direct-map address of the block */
-	size_t block_bytes; /* page_size << order */
-	size_t object_size; /* bytes asked per chunk */
-	size_t chunk_size; /* bytes: object_size rounded to REF_UPOOL_ALIGN */
-	unsigned long nr_chunks; /* chunks carved: the total */
-	pthread_mutex_t lock; /* the pool lock */
-	void *free_head; /* first free chunk, NULL when empty */
-	void **link; /* nr_chunks: link[i] follows chunk i on the free list */
-	unsigned char *state; /* nr_chunks: enum ref_upool_chunk_state */
-	unsigned char *check_mark; /* nr_chunks: checker's marks, 0 between */
-	unsigned long nr_free; /* chunks on the free list */
-	unsigned long nr_in_use; /* chunks handed out */
-	unsigned long high_water; /* largest nr_in_use seen */
-	unsigned long nr_allocs; /* allocations served */
-	unsigned long nr_frees; /* frees accepted */
-	unsigned long nr_failed; /* allocations that found the pool empty */
-	unsigned long nr_invalid_frees; /* frees refused with -EINVAL */
-	char last_error[REF_UPOOL_ERR_MAX]; /* latest refusal, "" if none */
-};
-
+/* A pool's geometry and counters, as ref_upool_get_stats() copies them. */
 struct ref_upool_stats {
 	size_t object_size; /* bytes asked per chunk */
 	size_t chunk_size; /* bytes per chunk */
 	size_t block_bytes; /* bytes of the block */
 	unsigned int order; /* block order */
 	unsigned long pfn; /* first pfn of the block */
-	unsigned long total; /* chunks */
-	unsigned long free; /* chunks */
-	unsigned long in_use; /* chunks */
-	unsigned long high_water; /* chunks */
+	unsigned long total; /* chunks carved */
+	unsigned long free; /* chunks on the free list */
+	unsigned long in_use; /* chunks handed out */
+	unsigned long high_water; /* largest in_use seen */
 	unsigned long allocs; /* allocations served */
 	unsigned long frees; /* frees accepted */
 	unsigned long failed; /* allocations refused: pool empty */
 	unsigned long invalid_frees; /* double or foreign frees refused */
+};
+
+/*
+ * One pool. The free list is kept out of band, in link[] beside the block,
+ * not in the free chunks themselves: ref/ writes RAM only to zero it (see
+ * mm.h), and a stray write into a free chunk must not be able to steer the
+ * allocator. st's counters and the fields from lock down are guarded by
+ * lock.
+ */
+struct ref_upool {
+	char name[REF_UPOOL_NAME_MAX];
+	struct ref_mm *mm;
+	struct ref_list_head list; /* on mm->upools, under mm->upool_lock */
+	struct ref_page *page; /* head of the block */
+	ref_gfp_t gfp; /* mask the block was allocated with */
+	unsigned char *base; /* direct-map address of the block */
+	/*
+	 * The block's geometry (object_size .. pfn, set at create and then
+	 * read only) and its counters (total .. invalid_frees, under lock),
+	 * kept in the form ref_upool_get_stats() hands out.
+	 */
+	struct ref_upool_stats st;
+	pthread_mutex_t lock; /* the pool lock */
+	void *free_head; /* first free chunk, NULL when empty */
+	void **link; /* st.total: link[i] follows chunk i on the free list */
+	unsigned char *state; /* st.total: enum ref_upool_chunk_state */
+	unsigned char *check_mark; /* st.total: checker's marks, 0 between */
+	char last_error[REF_UPOOL_ERR_MAX]; /* latest refusal, "" if none */
 };
 
 /*
