@@ -548,19 +548,44 @@ unsigned long ref_check_zone_locked(struct ref_mm *mm, struct ref_zone *zone,
 	return r->total - before;
 }
 
-unsigned long ref_check(struct ref_mm *mm, enum ref_check_level level,
-			struct ref_report *report_out)
+/* Every zone, each under its lock. */
+static unsigned long check_zones(struct ref_mm *mm, enum ref_check_level level,
+				 struct ref_report *r)
 {
 	struct ref_zone *zone;
 	unsigned long n = 0;
 
-	if (!mm || !report_out || level == REF_CHECK_NONE)
-		return 0;
 	for_each_zone(mm, zone) {
 		pthread_mutex_lock(&zone->lock);
-		n += ref_check_zone_locked(mm, zone, level, report_out);
+		n += ref_check_zone_locked(mm, zone, level, r);
 		pthread_mutex_unlock(&zone->lock);
 	}
-	n += ref_check_upools(mm, level, report_out);
+	return n;
+}
+
+typedef unsigned long (*ref_checker_fn)(struct ref_mm *mm,
+					enum ref_check_level level,
+					struct ref_report *r);
+
+/*
+ * The machine's checkers, one row per component, run in this order with no
+ * lock held. A component that keeps state of its own (a layer above the
+ * buddy) adds its row here.
+ */
+static const ref_checker_fn machine_checkers[] = {
+	check_zones,
+	ref_check_upools,
+};
+
+unsigned long ref_check(struct ref_mm *mm, enum ref_check_level level,
+			struct ref_report *report_out)
+{
+	unsigned long n = 0;
+	size_t i;
+
+	if (!mm || !report_out || level == REF_CHECK_NONE)
+		return 0;
+	for (i = 0; i < REF_ARRAY_SIZE(machine_checkers); i++)
+		n += machine_checkers[i](mm, level, report_out);
 	return n;
 }
