@@ -593,16 +593,8 @@ static void objects_step(struct stress_worker *w)
 	w->held[op.slot] = alloc_obj(w, o, op.elem) == 0;
 }
 
-const struct stress_scenario mmt_stress_kmalloc_mix = {
-	.name = "kmalloc-mix",
-	.needs = MMT_CAP_OBJECTS,
-	.live_unit = "bytes",
-	.summary = "kmalloc-class sizes, malloc/calloc/realloc/aligned/free, "
-		   "cross-thread frees (OBJECTS)",
-	.item_size = sizeof(struct oobj),
-	.nr_slots = STRESS_OBJ_SLOTS,
-	.setup = objects_setup,
-	.teardown = objects_teardown,
-	.step = objects_step,
-	.release = free_obj,
-};
+const struct stress_scenario mmt_stress_kmalloc_mix = STRESS_SCENARIO(
+	"kmalloc-mix", MMT_CAP_OBJECTS, "bytes",
+	"kmalloc-class sizes, malloc/calloc/realloc/aligned/free, "
+	"cross-thread frees (OBJECTS)",
+	struct oobj, STRESS_OBJ_SLOTS, objects, free_obj);

@@ -521,16 +521,7 @@ static void pages_release(struct stress_worker *w, const void *item)
 	free_block(w, b, free_api_for(b, (uint32_t)b->seq));
 }
 
-const struct stress_scenario mmt_stress_pages_mix = {
-	.name = "pages-mix",
-	.needs = MMT_CAP_PAGES,
-	.live_unit = "pages",
-	.item_size = sizeof(struct pblock),
-	.nr_slots = STRESS_PAGE_SLOTS,
-	.summary = "page blocks of mixed orders, zones and entry points "
-		   "(PAGES)",
-	.setup = pages_setup,
-	.teardown = pages_teardown,
-	.step = pages_step,
-	.release = pages_release,
-};
+const struct stress_scenario mmt_stress_pages_mix = STRESS_SCENARIO(
+	"pages-mix", MMT_CAP_PAGES, "pages",
+	"page blocks of mixed orders, zones and entry points (PAGES)",
+	struct pblock, STRESS_PAGE_SLOTS, pages, pages_release);

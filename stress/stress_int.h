@@ -73,6 +73,20 @@ struct stress_scenario {
 	void (*release)(struct stress_worker *w, const void *item);
 };
 
+/*
+ * A layer's scenario row: its name, the caps it needs, its live unit and
+ * --help line, its item type and slots, and its functions, named
+ * PREFIX_setup, PREFIX_teardown and PREFIX_step, plus the item's release.
+ */
+#define STRESS_SCENARIO(nm, caps, unit, text, item_type, slots, prefix, rel) \
+	{                                                                    \
+		.name = (nm), .needs = (caps), .live_unit = (unit),          \
+		.summary = (text), .item_size = sizeof(item_type),           \
+		.nr_slots = (slots), .setup = prefix##_setup,                \
+		.teardown = prefix##_teardown, .step = prefix##_step,        \
+		.release = (rel)                                             \
+	}
+
 extern const struct stress_scenario mmt_stress_pages_mix;
 extern const struct stress_scenario mmt_stress_kmalloc_mix;
 extern const struct stress_scenario mmt_stress_upool_mix;

@@ -284,16 +284,7 @@ static void upool_step(struct stress_worker *w)
 	w->held[slot] = alloc_chunk(w, c) == 0;
 }
 
-const struct stress_scenario mmt_stress_upool_mix = {
-	.name = "upool-mix",
-	.needs = MMT_CAP_UPOOL,
-	.live_unit = "bytes",
-	.summary = "shared fixed-size pools, alloc/free, cross-thread frees "
-		   "(UPOOL)",
-	.item_size = sizeof(struct uchunk),
-	.nr_slots = STRESS_UPOOL_SLOTS,
-	.setup = upool_setup,
-	.teardown = upool_teardown,
-	.step = upool_step,
-	.release = free_chunk,
-};
+const struct stress_scenario mmt_stress_upool_mix = STRESS_SCENARIO(
+	"upool-mix", MMT_CAP_UPOOL, "bytes",
+	"shared fixed-size pools, alloc/free, cross-thread frees (UPOOL)",
+	struct uchunk, STRESS_UPOOL_SLOTS, upool, free_chunk);
