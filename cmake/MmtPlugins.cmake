@@ -18,14 +18,12 @@
 #                                            coverage, in every clang build:
 #                                            the test that such a plug-in
 #                                            loads into a host without libFuzzer
+#   not_elf.so                               a text file (not a shared object)
 #
 # MMT_PLUGIN_FUZZ (ON in the fuzz preset): the example plug-ins
-# simple_buddy.so and simple_buddy_buggy.so are built with
-# -fsanitize=fuzzer-no-link, as the example's own CMakeLists.txt does by
-# default with clang, so that fuzz_diff sees the edges inside them; with
-# adapters/examples/simple_buddy/sancov_weak.c, which lets such a plug-in
-# load into a program without coverage hooks.
-#   not_elf.so                               a text file (not a shared object)
+# simple_buddy*.so are built with libFuzzer coverage, as the example's own
+# CMakeLists.txt builds them by default with clang (mmt_add_plugin's
+# COVERAGE, cmake/MmtAddPlugin.cmake); the test plug-ins never are.
 #
 # Plug-ins are MODULE libraries built like a user's would be: the adapter
 # header only, hidden visibility but for the entry symbol, no sanitizer
@@ -38,22 +36,6 @@
 # dependency on every plug-in target.
 
 set(MMT_PLUGIN_DIR ${CMAKE_BINARY_DIR}/plugins)
-set(MMT_PLUGIN_TARGETS "")
-
-# mmt_plugin(NAME SOURCE [DEFINITIONS...])
-function(mmt_plugin name src)
-  add_library(plugin_${name} MODULE ${src})
-  target_include_directories(plugin_${name} PRIVATE ${CMAKE_SOURCE_DIR}/include)
-  target_compile_options(plugin_${name} PRIVATE -Wall -Wextra -Werror)
-  target_compile_definitions(plugin_${name} PRIVATE
-    "MMT_EXPORT=__attribute__((visibility(\"default\")))" ${ARGN})
-  target_link_libraries(plugin_${name} PRIVATE Threads::Threads)
-  set_target_properties(plugin_${name} PROPERTIES
-    PREFIX "" OUTPUT_NAME ${name} SUFFIX ".so"
-    C_VISIBILITY_PRESET hidden
-    LIBRARY_OUTPUT_DIRECTORY ${MMT_PLUGIN_DIR})
-  set(MMT_PLUGIN_TARGETS ${MMT_PLUGIN_TARGETS} plugin_${name} PARENT_SCOPE)
-endfunction()
 
 if(MMT_FUZZ STREQUAL "libfuzzer")
   set(_mmt_plugin_fuzz_default ON)
@@ -66,46 +48,38 @@ if(NOT CMAKE_C_COMPILER_ID MATCHES "Clang" OR MMT_FUZZ STREQUAL "afl")
   set(MMT_PLUGIN_FUZZ OFF)
 endif()
 
-set(_sancov ${CMAKE_SOURCE_DIR}/adapters/examples/simple_buddy/sancov_weak.c)
-set_source_files_properties(${_sancov} PROPERTIES
-  COMPILE_OPTIONS "-fno-sanitize=fuzzer-no-link")
-
-# mmt_plugin_fuzz(NAME): edge coverage for libFuzzer, without comparison
-# tracing (as the example's own CMakeLists.txt, which says why).
-function(mmt_plugin_fuzz name)
-  target_compile_options(plugin_${name} PRIVATE -fsanitize=fuzzer-no-link
-    -fno-sanitize-coverage=trace-cmp)
-  target_sources(plugin_${name} PRIVATE ${_sancov})
-endfunction()
+# Built as a user's plug-in is (cmake/MmtAddPlugin.cmake), as target
+# plugin_NAME, warnings as errors.
+set(MMT_PLUGIN_TARGET_PREFIX plugin_)
+set(MMT_PLUGIN_OUTPUT_DIRECTORY ${MMT_PLUGIN_DIR})
+set(MMT_PLUGIN_COMPILE_OPTIONS -Werror)
+include(${CMAKE_SOURCE_DIR}/cmake/MmtAddPlugin.cmake)
 
 set(_sb ${CMAKE_SOURCE_DIR}/adapters/examples/simple_buddy/simple_buddy.c)
-mmt_plugin(simple_buddy ${_sb})
-mmt_plugin(simple_buddy_buggy ${_sb} SIMPLE_BUDDY_BUG=1)
-mmt_plugin(simple_buddy_nozero ${_sb} SIMPLE_BUDDY_BUG=2)
-if(MMT_PLUGIN_FUZZ)
-  mmt_plugin_fuzz(simple_buddy)
-  mmt_plugin_fuzz(simple_buddy_buggy)
-  mmt_plugin_fuzz(simple_buddy_nozero)
-endif()
+mmt_add_plugin(simple_buddy ${_sb})
+mmt_add_plugin(simple_buddy_buggy ${_sb} DEFINITIONS SIMPLE_BUDDY_BUG=1)
+mmt_add_plugin(simple_buddy_nozero ${_sb} DEFINITIONS SIMPLE_BUDDY_BUG=2)
 if(CMAKE_C_COMPILER_ID MATCHES "Clang" AND NOT MMT_FUZZ STREQUAL "afl")
-  mmt_plugin(simple_buddy_cov ${_sb})
-  mmt_plugin_fuzz(simple_buddy_cov)
+  mmt_add_plugin(simple_buddy_cov ${_sb} COVERAGE ON)
 endif()
 
 foreach(_p bad_abi no_entry missing_fn null_entry small_struct no_create
     no_name fussy bad_align crasher small_table table_version no_table
     reserved_cap v1_plugin small_objects)
-  mmt_plugin(${_p} ${CMAKE_SOURCE_DIR}/tests/plugins/${_p}.c)
+  mmt_add_plugin(${_p} ${CMAKE_SOURCE_DIR}/tests/plugins/${_p}.c COVERAGE OFF)
 endforeach()
 set(_so ${CMAKE_SOURCE_DIR}/tests/plugins/small_objects.c)
-mmt_plugin(small_objects_liar ${_so} SMALL_OBJECTS_MIN_ALIGN=16)
-mmt_plugin(small_objects_badalign ${_so} SMALL_OBJECTS_MIN_ALIGN=24)
+mmt_add_plugin(small_objects_liar ${_so} COVERAGE OFF
+  DEFINITIONS SMALL_OBJECTS_MIN_ALIGN=16)
+mmt_add_plugin(small_objects_badalign ${_so} COVERAGE OFF
+  DEFINITIONS SMALL_OBJECTS_MIN_ALIGN=24)
 
 file(MAKE_DIRECTORY ${MMT_PLUGIN_DIR})
 configure_file(${CMAKE_SOURCE_DIR}/tests/plugins/not_elf.so.in
   ${MMT_PLUGIN_DIR}/not_elf.so COPYONLY)
 
-add_custom_target(mmt_plugins ALL DEPENDS ${MMT_PLUGIN_TARGETS})
+get_property(_mmt_plugin_targets GLOBAL PROPERTY MMT_PLUGIN_TARGETS)
+add_custom_target(mmt_plugins ALL DEPENDS ${_mmt_plugin_targets})
 
 function(mmt_plugins_wire_tests)
   foreach(_t harness_test_plugin harness_test_peers)
