@@ -87,6 +87,13 @@ add_test(NAME tools/cli COMMAND ${CMAKE_SOURCE_DIR}/tests/tools/cli.sh
   $<TARGET_FILE:mmtorture> ${CMAKE_SOURCE_DIR})
 set_tests_properties(tools/cli PROPERTIES LABELS cli TIMEOUT 300)
 
+# The example plug-in copied out of the tree builds with its own
+# CMakeLists.txt, loads and holds; its broken copy is caught
+# (tests/tools/example.sh).
+add_test(NAME tools/example COMMAND ${CMAKE_SOURCE_DIR}/tests/tools/example.sh
+  $<TARGET_FILE:mmtorture> ${CMAKE_SOURCE_DIR} ${CMAKE_C_COMPILER})
+set_tests_properties(tools/example PROPERTIES LABELS cli TIMEOUT 300)
+
 # Every id of the harness's invariant registry is reported by the sources,
 # documented in docs/ and expected by a test (tests/invariants.sh).
 add_test(NAME tools/invariants COMMAND ${CMAKE_SOURCE_DIR}/tests/invariants.sh
