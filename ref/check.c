@@ -549,43 +549,29 @@ unsigned long ref_check_zone_locked(struct ref_mm *mm, struct ref_zone *zone,
 }
 
 /* Every zone, each under its lock. */
-static unsigned long check_zones(struct ref_mm *mm, enum ref_check_level level,
-				 struct ref_report *r)
+static void check_zones(struct ref_mm *mm, enum ref_check_level level,
+			struct ref_report *r)
 {
 	struct ref_zone *zone;
-	unsigned long n = 0;
 
 	for_each_zone(mm, zone) {
 		pthread_mutex_lock(&zone->lock);
-		n += ref_check_zone_locked(mm, zone, level, r);
+		ref_check_zone_locked(mm, zone, level, r);
 		pthread_mutex_unlock(&zone->lock);
 	}
-	return n;
 }
-
-typedef unsigned long (*ref_checker_fn)(struct ref_mm *mm,
-					enum ref_check_level level,
-					struct ref_report *r);
-
-/*
- * The machine's checkers, one row per component, run in this order with no
- * lock held. A component that keeps state of its own (a layer above the
- * buddy) adds its row here.
- */
-static const ref_checker_fn machine_checkers[] = {
-	check_zones,
-	ref_check_upools,
-};
 
 unsigned long ref_check(struct ref_mm *mm, enum ref_check_level level,
 			struct ref_report *report_out)
 {
-	unsigned long n = 0;
-	size_t i;
+	unsigned long before;
 
 	if (!mm || !report_out || level == REF_CHECK_NONE)
 		return 0;
-	for (i = 0; i < REF_ARRAY_SIZE(machine_checkers); i++)
-		n += machine_checkers[i](mm, level, report_out);
-	return n;
+	before = report_out->total;
+	check_zones(mm, level, report_out);
+	/* then each component above the buddy (internal.h), in its order */
+	for (size_t i = 0; i < ref_nr_components; i++)
+		ref_components[i]->check(mm, level, report_out);
+	return report_out->total - before;
 }

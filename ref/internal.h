@@ -158,20 +158,49 @@ void ref_add_boot_block_locked(struct ref_mm *mm, struct ref_zone *zone,
 
 /* ---------------------------------------------------------- check.c */
 
+/*
+ * Append to a snprintf-style buffer (machine.c): pos counts the whole
+ * text, as snprintf's return does, even where buf ran out; buf stays
+ * terminated when len > 0.
+ */
+struct ref_fmtbuf {
+	char *buf;
+	size_t len;
+	size_t pos;
+};
+void ref_fb_printf(struct ref_fmtbuf *fb, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
 /* Add one finding with a preformatted message (checkers of other files). */
 void ref_check_report(struct ref_report *r, const char *id, enum ref_cost cost,
 		      unsigned long pfn, const char *msg);
 
-/* ---------------------------------------------------------- upool.c */
+/* ------------------------------------------------------- components */
 
-/* The machine's pool list: set up at creation, torn down at release. */
-void ref_upools_init(struct ref_mm *mm);
-void ref_upools_exit(struct ref_mm *mm);
-/* Forget every pool without touching the buddy (reset, recreate). */
-void ref_upools_drop(struct ref_mm *mm);
-/* ref_upool_check() for every pool. Caller holds no pool or zone lock. */
-unsigned long ref_check_upools(struct ref_mm *mm, enum ref_check_level level,
-			       struct ref_report *r);
+/*
+ * A part of the machine above the buddy that keeps state of its own (the
+ * memory pools; later the slab caches, vmalloc areas ...). Each is one row
+ * of ref_components[] (machine.c), run in that order.
+ */
+struct ref_component {
+	const char *name;
+	/* At machine creation, before the first page is handed out. */
+	void (*init)(struct ref_mm *mm);
+	/* Forget all state without touching the buddy (reset, recreate). */
+	void (*drop)(struct ref_mm *mm);
+	/* At machine destruction: drop, then release what init made. */
+	void (*exit)(struct ref_mm *mm);
+	/* Its checkers, adding findings to r (ref_check). Caller holds no
+	 * zone or component lock. */
+	void (*check)(struct ref_mm *mm, enum ref_check_level level,
+		      struct ref_report *r);
+};
+
+extern const struct ref_component *const ref_components[];
+extern const size_t ref_nr_components;
+
+/* The rows (each component's own file). */
+extern const struct ref_component ref_upool_component; /* upool.c */
 
 /* ---------------------------------------------------------- trace.c */
 

@@ -320,17 +320,7 @@ int ref_config_parse(struct ref_config *c, const char *spec, char *err,
 	return 0;
 }
 
-/* Append to a snprintf-style buffer, tracking the full length. */
-struct fmtbuf {
-	char *buf;
-	size_t len;
-	size_t pos;
-};
-
-static void fb_printf(struct fmtbuf *fb, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void fb_printf(struct fmtbuf *fb, const char *fmt, ...)
+void ref_fb_printf(struct ref_fmtbuf *fb, const char *fmt, ...)
 {
 	va_list ap;
 	int n;
@@ -350,7 +340,7 @@ static void fb_printf(struct fmtbuf *fb, const char *fmt, ...)
 
 size_t ref_config_format(const struct ref_config *c, char *buf, size_t len)
 {
-	struct fmtbuf fb = { buf, len, 0 };
+	struct ref_fmtbuf fb = { buf, len, 0 };
 	char a[32], b[32];
 	unsigned int i;
 
@@ -358,23 +348,23 @@ size_t ref_config_format(const struct ref_config *c, char *buf, size_t len)
 		buf[0] = '\0';
 	ref_format_size(c->ram, a, sizeof(a));
 	ref_format_size(1ULL << c->page_shift, b, sizeof(b));
-	fb_printf(&fb, "profile=%s,era=%s,ram=%s,page=%s,orders=%u,cpus=%u",
-		  c->profile == REF_PROFILE_X86_32 ? "x86_32" : "x86_64",
-		  c->era == REF_ERA_2_6 ? "2.6" : "6.12", a,
-		  c->page_shift < 64 ? b : "0", c->nr_orders, c->nr_cpus);
+	ref_fb_printf(&fb, "profile=%s,era=%s,ram=%s,page=%s,orders=%u,cpus=%u",
+		      c->profile == REF_PROFILE_X86_32 ? "x86_32" : "x86_64",
+		      c->era == REF_ERA_2_6 ? "2.6" : "6.12", a,
+		      c->page_shift < 64 ? b : "0", c->nr_orders, c->nr_cpus);
 	if (c->mem_limit) {
 		ref_format_size(c->mem_limit, a, sizeof(a));
-		fb_printf(&fb, ",mem=%s", a);
+		ref_fb_printf(&fb, ",mem=%s", a);
 	}
 	for (i = 0; i < c->nr_banks && i < REF_MAX_BANKS; i++) {
 		ref_format_size(c->banks[i].size, a, sizeof(a));
 		ref_format_size(c->banks[i].start, b, sizeof(b));
-		fb_printf(&fb, ",bank=%s@%s", a, b);
+		ref_fb_printf(&fb, ",bank=%s@%s", a, b);
 	}
 	for (i = 0; i < c->nr_reserved && i < REF_MAX_RESERVED; i++) {
 		ref_format_size(c->reserved[i].size, a, sizeof(a));
 		ref_format_size(c->reserved[i].start, b, sizeof(b));
-		fb_printf(&fb, ",reserve=%s@%s", a, b);
+		ref_fb_printf(&fb, ",reserve=%s@%s", a, b);
 	}
 	return fb.pos;
 }
@@ -610,6 +600,30 @@ int ref_config_validate(const struct ref_config *c, char *err, size_t errlen)
 
 /* ------------------------------------------------------------ machine */
 
+/* The components above the buddy (internal.h), one row each. */
+const struct ref_component *const ref_components[] = {
+	&ref_upool_component,
+};
+const size_t ref_nr_components = REF_ARRAY_SIZE(ref_components);
+
+static void init_components(struct ref_mm *mm)
+{
+	for (size_t i = 0; i < ref_nr_components; i++)
+		ref_components[i]->init(mm);
+}
+
+static void drop_components(struct ref_mm *mm)
+{
+	for (size_t i = 0; i < ref_nr_components; i++)
+		ref_components[i]->drop(mm);
+}
+
+static void exit_components(struct ref_mm *mm)
+{
+	for (size_t i = ref_nr_components; i-- > 0;)
+		ref_components[i]->exit(mm);
+}
+
 static void mm_release(struct ref_mm *mm)
 {
 	if (mm->mem_map && mm->mem_map != MAP_FAILED)
@@ -619,7 +633,7 @@ static void mm_release(struct ref_mm *mm)
 	if (mm->memfd >= 0)
 		close(mm->memfd);
 	ref_zones_destroy(mm);
-	ref_upools_exit(mm);
+	exit_components(mm);
 	pthread_mutex_destroy(&mm->bad_lock);
 	pthread_mutex_destroy(&mm->check_lock);
 	free(mm->check_mark);
@@ -690,7 +704,7 @@ int ref_mm_create(const struct ref_config *c, struct ref_mm **out, char *err,
 	mm->page_size = (size_t)1 << c->page_shift;
 	pthread_mutex_init(&mm->bad_lock, NULL);
 	pthread_mutex_init(&mm->check_lock, NULL);
-	ref_upools_init(mm);
+	init_components(mm);
 	atomic_init(&mm->nr_bad_page, 0);
 
 	ref_memblock_layout(mm);
@@ -779,7 +793,7 @@ int ref_mm_recreate(struct ref_mm *mm, const struct ref_config *c, char *err,
 	}
 	if (ref_config_validate(c, err, errlen))
 		return -1;
-	ref_upools_drop(mm);
+	drop_components(mm);
 	if (clear_mem_map(mm)) {
 		e = errno;
 		ref_set_err(err, errlen, "madvise(mem_map): %s", strerror(e));
@@ -849,7 +863,7 @@ int ref_mm_reset(struct ref_mm *mm)
 	struct ref_zone *zone;
 	unsigned int o;
 
-	ref_upools_drop(mm);
+	drop_components(mm);
 	if (clear_mem_map(mm))
 		return -2;
 	for_each_zone(mm, zone) {

@@ -18,41 +18,13 @@
  * Invariants: the text is a snapshot taken under each zone->lock in turn.
  * Locks: takes and drops each zone->lock; the caller holds none.
  */
-#include <stdarg.h>
 #include <stdio.h>
 
 #include "internal.h"
 
-struct procbuf {
-	char *buf;
-	size_t len;
-	size_t pos;
-};
-
-static void pb_printf(struct procbuf *pb, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void pb_printf(struct procbuf *pb, const char *fmt, ...)
-{
-	va_list ap;
-	char *dst = NULL;
-	size_t room = 0;
-	int n;
-
-	if (pb->buf && pb->pos < pb->len) {
-		dst = pb->buf + pb->pos;
-		room = pb->len - pb->pos;
-	}
-	va_start(ap, fmt);
-	n = vsnprintf(dst, room, fmt, ap);
-	va_end(ap);
-	if (n > 0)
-		pb->pos += (size_t)n;
-}
-
 size_t ref_proc_buddyinfo(struct ref_mm *mm, char *buf, size_t len)
 {
-	struct procbuf pb = { buf, len, 0 };
+	struct ref_fmtbuf pb = { buf, len, 0 };
 	struct ref_zone *zone;
 	unsigned int o;
 
@@ -65,17 +37,17 @@ size_t ref_proc_buddyinfo(struct ref_mm *mm, char *buf, size_t len)
 		for (o = 0; o < mm->config.nr_orders; o++)
 			nr[o] = zone->free_area[o].nr_free;
 		pthread_mutex_unlock(&zone->lock);
-		pb_printf(&pb, "Node %d, zone %8s ", 0, zone->name);
+		ref_fb_printf(&pb, "Node %d, zone %8s ", 0, zone->name);
 		for (o = 0; o < mm->config.nr_orders; o++)
-			pb_printf(&pb, "%6lu ", nr[o]);
-		pb_printf(&pb, "\n");
+			ref_fb_printf(&pb, "%6lu ", nr[o]);
+		ref_fb_printf(&pb, "\n");
 	}
 	return pb.pos;
 }
 
 size_t ref_proc_zoneinfo(struct ref_mm *mm, char *buf, size_t len)
 {
-	struct procbuf pb = { buf, len, 0 };
+	struct ref_fmtbuf pb = { buf, len, 0 };
 	struct ref_zone *zone;
 
 	if (buf && len)
@@ -88,33 +60,34 @@ size_t ref_proc_zoneinfo(struct ref_mm *mm, char *buf, size_t len)
 		pthread_mutex_lock(&zone->lock);
 		nr_free = zone->nr_free_pages;
 		pthread_mutex_unlock(&zone->lock);
-		pb_printf(&pb, "Node %d, zone %8s", 0, zone->name);
-		pb_printf(&pb,
-			  "\n  pages free     %lu"
-			  "\n        boost    %lu"
-			  "\n        min      %lu"
-			  "\n        low      %lu"
-			  "\n        high     %lu"
-			  "\n        promo    %lu"
-			  "\n        spanned  %lu"
-			  "\n        present  %lu"
-			  "\n        managed  %lu"
-			  "\n        cma      %lu",
-			  nr_free, 0UL, zone->watermark[0], zone->watermark[1],
-			  zone->watermark[2], zone->watermark[2],
-			  zone->spanned_pages, zone->present_pages,
-			  zone->managed_pages, 0UL);
-		pb_printf(&pb, "\n        protection: (0, 0, 0, 0)");
+		ref_fb_printf(&pb, "Node %d, zone %8s", 0, zone->name);
+		ref_fb_printf(&pb,
+			      "\n  pages free     %lu"
+			      "\n        boost    %lu"
+			      "\n        min      %lu"
+			      "\n        low      %lu"
+			      "\n        high     %lu"
+			      "\n        promo    %lu"
+			      "\n        spanned  %lu"
+			      "\n        present  %lu"
+			      "\n        managed  %lu"
+			      "\n        cma      %lu",
+			      nr_free, 0UL, zone->watermark[0],
+			      zone->watermark[1], zone->watermark[2],
+			      zone->watermark[2], zone->spanned_pages,
+			      zone->present_pages, zone->managed_pages, 0UL);
+		ref_fb_printf(&pb, "\n        protection: (0, 0, 0, 0)");
 		if (!zone->populated) {
-			pb_printf(&pb, "\n");
+			ref_fb_printf(&pb, "\n");
 			continue;
 		}
-		pb_printf(&pb, "\n      %-12s %lu", "nr_free_pages", nr_free);
-		pb_printf(&pb,
-			  "\n  node_unreclaimable:  %u"
-			  "\n  start_pfn:           %lu",
-			  0U, zone->zone_start_pfn);
-		pb_printf(&pb, "\n");
+		ref_fb_printf(&pb, "\n      %-12s %lu", "nr_free_pages",
+			      nr_free);
+		ref_fb_printf(&pb,
+			      "\n  node_unreclaimable:  %u"
+			      "\n  start_pfn:           %lu",
+			      0U, zone->zone_start_pfn);
+		ref_fb_printf(&pb, "\n");
 	}
 	return pb.pos;
 }

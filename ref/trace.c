@@ -36,11 +36,22 @@
 
 #include "internal.h"
 
-static const char *const trace_names[REF_NR_TRACE_TYPES] = {
-	[REF_TRACE_MM_PAGE_ALLOC] = "mm_page_alloc",
-	[REF_TRACE_MM_PAGE_FREE] = "mm_page_free",
-	[REF_TRACE_UPOOL_CREATE] = "upool_create",
-	[REF_TRACE_UPOOL_DESTROY] = "upool_destroy",
+/* What an event carries beyond page, pfn and order, and prints in turn. */
+enum {
+	TRACE_MIGRATETYPE = 1 << 0,
+	TRACE_GFP = 1 << 1,
+};
+
+/* One row per event type: its name and its extra fields. */
+static const struct {
+	const char *name;
+	unsigned int fields;
+} trace_types[REF_NR_TRACE_TYPES] = {
+	[REF_TRACE_MM_PAGE_ALLOC] = { "mm_page_alloc",
+				      TRACE_MIGRATETYPE | TRACE_GFP },
+	[REF_TRACE_MM_PAGE_FREE] = { "mm_page_free", 0 },
+	[REF_TRACE_UPOOL_CREATE] = { "upool_create", TRACE_GFP },
+	[REF_TRACE_UPOOL_DESTROY] = { "upool_destroy", 0 },
 };
 
 void ref_trace_subscribe(struct ref_mm *mm, ref_trace_fn fn, void *ctx)
@@ -58,14 +69,11 @@ void ref_trace_emit(struct ref_mm *mm, enum ref_trace_type type,
 	if (!mm->trace_fn)
 		return;
 	ev.type = type;
-	ev.name = trace_names[type];
+	ev.name = trace_types[type].name;
 	ev.page = page;
 	ev.pfn = page ? pfn : 0;
 	ev.order = order;
-	ev.gfp = type == REF_TRACE_MM_PAGE_ALLOC ||
-				 type == REF_TRACE_UPOOL_CREATE ?
-			 gfp :
-			 0;
+	ev.gfp = trace_types[type].fields & TRACE_GFP ? gfp : 0;
 	ev.migratetype = 0; /* MIGRATE_UNMOVABLE: no mobility grouping yet */
 	ev.cpu = ref_smp_processor_id(mm);
 	mm->trace_fn(mm->trace_ctx, &ev);
@@ -74,28 +82,23 @@ void ref_trace_emit(struct ref_mm *mm, enum ref_trace_type type,
 size_t ref_trace_format(const struct ref_mm *mm,
 			const struct ref_trace_event *ev, char *buf, size_t len)
 {
+	unsigned int fields = ev->type < REF_NR_TRACE_TYPES ?
+				      trace_types[ev->type].fields :
+				      0;
 	char gfp[512];
-	uintptr_t page = (uintptr_t)ev->page;
-	unsigned long pfn = ev->page ? ev->pfn : 0;
-	int n;
+	struct ref_fmtbuf b = { buf, len, 0 };
 
 	(void)mm;
-	if (ev->type == REF_TRACE_UPOOL_CREATE) {
+	if (buf && len)
+		buf[0] = '\0';
+	ref_fb_printf(&b, "page=%016" PRIxPTR " pfn=0x%lx order=%d",
+		      (uintptr_t)ev->page, ev->page ? ev->pfn : 0,
+		      (int)ev->order);
+	if (fields & TRACE_MIGRATETYPE)
+		ref_fb_printf(&b, " migratetype=%d", ev->migratetype);
+	if (fields & TRACE_GFP) {
 		ref_gfp_format(ev->gfp, gfp, sizeof(gfp));
-		n = snprintf(buf, len,
-			     "page=%016" PRIxPTR
-			     " pfn=0x%lx order=%d gfp_flags=%s",
-			     page, pfn, (int)ev->order, gfp);
-	} else if (ev->type == REF_TRACE_MM_PAGE_ALLOC) {
-		ref_gfp_format(ev->gfp, gfp, sizeof(gfp));
-		n = snprintf(buf, len,
-			     "page=%016" PRIxPTR
-			     " pfn=0x%lx order=%d migratetype=%d gfp_flags=%s",
-			     page, pfn, (int)ev->order, ev->migratetype, gfp);
-	} else {
-		n = snprintf(buf, len,
-			     "page=%016" PRIxPTR " pfn=0x%lx order=%d", page,
-			     pfn, (int)ev->order);
+		ref_fb_printf(&b, " gfp_flags=%s", gfp);
 	}
-	return n < 0 ? 0 : (size_t)n;
+	return b.pos;
 }

@@ -513,13 +513,13 @@ size_t ref_proc_upoolinfo(struct ref_mm *mm, char *buf, size_t len)
 
 /* ------------------------------------------------------------ machine */
 
-void ref_upools_init(struct ref_mm *mm)
+static void upools_init(struct ref_mm *mm)
 {
 	pthread_mutex_init(&mm->upool_lock, NULL);
 	ref_list_init(&mm->upools);
 }
 
-void ref_upools_drop(struct ref_mm *mm)
+static void upools_drop(struct ref_mm *mm)
 {
 	while (!ref_list_empty(&mm->upools)) {
 		struct ref_upool *pool = ref_list_first_entry(
@@ -531,9 +531,9 @@ void ref_upools_drop(struct ref_mm *mm)
 	}
 }
 
-void ref_upools_exit(struct ref_mm *mm)
+static void upools_exit(struct ref_mm *mm)
 {
-	ref_upools_drop(mm);
+	upools_drop(mm);
 	pthread_mutex_destroy(&mm->upool_lock);
 }
 
@@ -709,16 +709,18 @@ unsigned long ref_upool_check(struct ref_upool *pool,
 	return r->total - before;
 }
 
-unsigned long ref_check_upools(struct ref_mm *mm, enum ref_check_level level,
-			       struct ref_report *r)
+static void check_upools(struct ref_mm *mm, enum ref_check_level level,
+			 struct ref_report *r)
 {
 	struct ref_list_head *pos;
-	unsigned long n = 0;
 
 	pthread_mutex_lock(&mm->upool_lock);
 	ref_list_for_each(pos, &mm->upools)
-		n += ref_upool_check(
-			ref_list_entry(pos, struct ref_upool, list), level, r);
+		ref_upool_check(ref_list_entry(pos, struct ref_upool, list),
+				level, r);
 	pthread_mutex_unlock(&mm->upool_lock);
-	return n;
 }
+
+const struct ref_component ref_upool_component = {
+	"upool", upools_init, upools_drop, upools_exit, check_upools,
+};
