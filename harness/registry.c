@@ -43,6 +43,7 @@
 
 #include "../adapters/peers.h"
 #include "mmt_internal.h"
+#include "mmt_lib.h"
 #include "plugin.h"
 
 #define NO_PEER (-1)
@@ -172,12 +173,76 @@ int mmt_adapter_select(const char *spec, const struct mmt_adapter **ad,
 	return MMT_EXIT_USAGE;
 }
 
-/* The tables a need can sit in: struct mmt_adapter or a capability's. */
+/* The capability names, by bit (adapter.h's MMT_CAP_*). */
+static const char *const cap_names[] = {
+	"PAGES",       "OBJECTS",     "CACHES",	      "VMALLOC", "DMA",
+	"THREAD_SAFE", "USABLE_SIZE", "POLICY_BUDDY", "ZONES",	 "OWN_ARENA",
+	"CHECK",       "TRACE",	      "UPOOL",
+};
+
+size_t mmt_caps_format(uint32_t caps, const char *sep, char *buf, size_t len)
+{
+	struct mmt_sbuf b;
+
+	mmt_sbuf_init(&b, buf, len);
+	for (size_t i = 0; i < 32; i++) {
+		if (!(caps & (1u << i)))
+			continue;
+		if (b.pos)
+			mmt_sbuf_puts(&b, sep);
+		if (i < sizeof(cap_names) / sizeof(cap_names[0]))
+			mmt_sbuf_puts(&b, cap_names[i]);
+		else
+			mmt_sbuf_printf(&b, "bit%zu", i);
+	}
+	return b.pos;
+}
+
+/*
+ * The capability tables struct mmt_adapter points at, one row each: the
+ * capability that declares it, its field, its type, the struct_size and
+ * version this harness reads, and the power-of-two alignment its contract
+ * declares (align_name NULL: none). A layer with a table adds its row here, an
+ * enum row in need_table and its functions' rows in needs[].
+ */
 enum need_table {
-	IN_ADAPTER,
 	IN_PAGES,
 	IN_OBJECTS,
 	IN_UPOOL,
+	NR_CAP_TABLES,
+	IN_ADAPTER = NR_CAP_TABLES, /* struct mmt_adapter itself */
+};
+
+struct cap_table {
+	uint32_t cap;
+	const char *cap_name; /* "UPOOL" */
+	const char *field; /* "upool" */
+	const char *type; /* "mmt_upool_ops" */
+	size_t offset; /* of the table's pointer in struct mmt_adapter */
+	size_t min_size;
+	uint32_t version;
+	const char *align_name; /* "upool->align", NULL: none declared */
+	size_t align_off; /* of that uint64_t in the table */
+	const char *align_hint; /* what to declare instead of a bad one */
+};
+
+#define CAP_TABLE(c, f, ver)                                                 \
+	.cap = MMT_CAP_##c, .cap_name = #c, .field = #f,                     \
+	.type = "mmt_" #f "_ops", .offset = offsetof(struct mmt_adapter, f), \
+	.min_size = MMT_##c##_OPS_MIN_SIZE, .version = ver
+#define CAP_ALIGN(f, a, hint)     \
+	.align_name = #f "->" #a, \
+	.align_off = offsetof(struct mmt_##f##_ops, a), .align_hint = hint
+
+static const struct cap_table cap_tables[NR_CAP_TABLES] = {
+	[IN_PAGES] = { CAP_TABLE(PAGES, pages, MMT_PAGES_OPS_VERSION) },
+	[IN_OBJECTS] = { CAP_TABLE(OBJECTS, objects, MMT_OBJECTS_OPS_VERSION),
+			 CAP_ALIGN(objects, min_align,
+				   "the alignment every malloc result has, 16 "
+				   "for most 64-bit mallocs") },
+	[IN_UPOOL] = { CAP_TABLE(UPOOL, upool, MMT_UPOOL_OPS_VERSION),
+		       CAP_ALIGN(upool, align,
+				 "the alignment every chunk has") },
 };
 
 struct cap_need {
@@ -241,47 +306,51 @@ static void abi_read(const void *table, size_t size, size_t off, size_t len,
 		memset(out, 0, len);
 }
 
-/* The upool table, NULL when the adapter's struct_size ends before it. */
-static const struct mmt_upool_ops *adapter_upool(const struct mmt_adapter *ad)
+/*
+ * A capability table and its struct_size (from its header), or NULL and 0
+ * when the pointer is NULL or lies past the adapter's struct_size.
+ */
+static const void *cap_table_of(const struct mmt_adapter *ad,
+				const struct cap_table *ct, uint32_t *size)
 {
-	const struct mmt_upool_ops *t;
+	const void *t;
 
-	abi_read(ad, ad->struct_size, offsetof(struct mmt_adapter, upool),
-		 sizeof(t), &t);
+	abi_read(ad, ad->struct_size, ct->offset, sizeof(t), &t);
+	*size = 0;
+	if (t)
+		memcpy(size, t, sizeof(*size));
 	return t;
 }
 
 /* A capability table's header: present, large enough, a version we read. */
-static int check_table(const struct mmt_adapter *ad, const char *cap,
-		       const char *field, const char *type, const void *table,
-		       size_t min_size, uint32_t version, char *err,
-		       size_t errlen)
+static int check_table(const struct mmt_adapter *ad, const struct cap_table *ct,
+		       char *err, size_t errlen)
 {
 	uint32_t size, ver;
+	const void *table = cap_table_of(ad, ct, &size);
 
 	if (!table) {
 		snprintf(err, errlen,
 			 "adapter '%s': capability %s declared but %s is "
 			 "NULL",
-			 ad->name, cap, field);
+			 ad->name, ct->cap_name, ct->field);
 		return MMT_EXIT_USAGE;
 	}
 	/* both header fields sit at the front of every table */
-	memcpy(&size, table, sizeof(size));
 	memcpy(&ver, (const char *)table + sizeof(size), sizeof(ver));
-	if (size < min_size) {
+	if (size < ct->min_size) {
 		snprintf(err, errlen,
 			 "adapter '%s': struct %s: struct_size %u is below "
 			 "the %zu bytes of this ABI (rebuild against this "
 			 "adapter.h)",
-			 ad->name, type, size, min_size);
+			 ad->name, ct->type, size, ct->min_size);
 		return MMT_EXIT_USAGE;
 	}
-	if (ver != version) {
+	if (ver != ct->version) {
 		snprintf(err, errlen,
 			 "adapter '%s': struct %s: version %u, this harness "
 			 "reads version %u",
-			 ad->name, type, ver, version);
+			 ad->name, ct->type, ver, ct->version);
 		return MMT_EXIT_USAGE;
 	}
 	return 0;
@@ -291,21 +360,16 @@ static int check_table(const struct mmt_adapter *ad, const char *cap,
 static const void *need_table(const struct mmt_adapter *ad, enum need_table t,
 			      size_t *size)
 {
-	switch (t) {
-	case IN_PAGES:
-		*size = ad->pages ? ad->pages->struct_size : 0;
-		return ad->pages;
-	case IN_OBJECTS:
-		*size = ad->objects ? ad->objects->struct_size : 0;
-		return ad->objects;
-	case IN_UPOOL:
-		*size = adapter_upool(ad) ? adapter_upool(ad)->struct_size : 0;
-		return adapter_upool(ad);
-	case IN_ADAPTER:
-		break;
+	uint32_t sz;
+	const void *table;
+
+	if (t == IN_ADAPTER) {
+		*size = ad->struct_size;
+		return ad;
 	}
-	*size = ad->struct_size;
-	return ad;
+	table = cap_table_of(ad, &cap_tables[t], &sz);
+	*size = sz;
+	return table;
 }
 
 /* The header of the adapter: version, size, name, create and destroy. */
@@ -370,58 +434,45 @@ static int check_caps(const struct mmt_adapter *ad, char *err, size_t errlen)
 			 ad->name);
 		return MMT_EXIT_USAGE;
 	}
-	if (ad->caps & MMT_CAP_PAGES) {
-		ret = check_table(ad, "PAGES", "pages", "mmt_pages_ops",
-				  ad->pages, MMT_PAGES_OPS_MIN_SIZE,
-				  MMT_PAGES_OPS_VERSION, err, errlen);
-		if (ret)
-			return ret;
-	}
-	if (ad->caps & MMT_CAP_OBJECTS) {
-		ret = check_table(ad, "OBJECTS", "objects", "mmt_objects_ops",
-				  ad->objects, MMT_OBJECTS_OPS_MIN_SIZE,
-				  MMT_OBJECTS_OPS_VERSION, err, errlen);
-		if (ret)
-			return ret;
-	}
-	if (ad->caps & MMT_CAP_UPOOL) {
-		ret = check_table(ad, "UPOOL", "upool", "mmt_upool_ops",
-				  adapter_upool(ad), MMT_UPOOL_OPS_MIN_SIZE,
-				  MMT_UPOOL_OPS_VERSION, err, errlen);
+	for (size_t i = 0; i < NR_CAP_TABLES; i++) {
+		if (!(ad->caps & cap_tables[i].cap))
+			continue;
+		ret = check_table(ad, &cap_tables[i], err, errlen);
 		if (ret)
 			return ret;
 	}
 	return 0;
 }
 
-/* What the tables declare beyond the functions. */
-/* a declared alignment must be a power of two; hint says what to declare */
-static int check_align(const struct mmt_adapter *ad, const char *field,
-		       uint64_t a, const char *hint, char *err, size_t errlen)
-{
-	if (a != 0 && !(a & (a - 1)))
-		return 0;
-	snprintf(err, errlen,
-		 "adapter '%s': %s %llu is not a power of two (declare %s)",
-		 ad->name, field, (unsigned long long)a, hint);
-	return MMT_EXIT_USAGE;
-}
-
+/*
+ * What the tables declare beyond the functions: a declared alignment must
+ * be a power of two. Runs after check_caps, so every declared table is
+ * there and holds its contract fields.
+ */
 static int check_contract(const struct mmt_adapter *ad, char *err,
 			  size_t errlen)
 {
-	int rc = 0;
+	for (size_t i = 0; i < NR_CAP_TABLES; i++) {
+		const struct cap_table *ct = &cap_tables[i];
+		uint32_t size;
+		uint64_t a;
 
-	if (ad->caps & MMT_CAP_UPOOL)
-		rc = check_align(ad, "upool->align", adapter_upool(ad)->align,
-				 "the alignment every chunk has", err, errlen);
-	if (!rc && (ad->caps & MMT_CAP_OBJECTS))
-		rc = check_align(ad, "objects->min_align",
-				 ad->objects->min_align,
-				 "the alignment every malloc result has, 16 "
-				 "for most 64-bit mallocs",
-				 err, errlen);
-	return rc;
+		if (!(ad->caps & ct->cap) || !ct->align_name)
+			continue;
+		memcpy(&a,
+		       (const char *)cap_table_of(ad, ct, &size) +
+			       ct->align_off,
+		       sizeof(a));
+		if (a != 0 && !(a & (a - 1)))
+			continue;
+		snprintf(err, errlen,
+			 "adapter '%s': %s %llu is not a power of two "
+			 "(declare %s)",
+			 ad->name, ct->align_name, (unsigned long long)a,
+			 ct->align_hint);
+		return MMT_EXIT_USAGE;
+	}
+	return 0;
 }
 
 int mmt_adapter_validate(const struct mmt_adapter *ad, char *err, size_t errlen)

@@ -593,20 +593,15 @@ void mmt_shadow_trace_reset(struct mmt_shadow *s)
 /* The name of a layer owner, as reports say it. */
 static const char *owner_name(unsigned int owner)
 {
-	switch (owner) {
-	case MMT_OWNER_UPOOL:
-		return "upool";
-	case MMT_OWNER_SLAB:
-		return "slab";
-	case MMT_OWNER_VMALLOC:
-		return "vmalloc";
-	case MMT_OWNER_DMA:
-		return "dma";
-	case MMT_OWNER_PCP:
-		return "pcp";
-	default:
-		return "other";
-	}
+	static const char *const names[] = {
+		[MMT_OWNER_UPOOL] = "upool",	 [MMT_OWNER_SLAB] = "slab",
+		[MMT_OWNER_VMALLOC] = "vmalloc", [MMT_OWNER_DMA] = "dma",
+		[MMT_OWNER_PCP] = "pcp",
+	};
+
+	if (owner < sizeof(names) / sizeof(names[0]) && names[owner])
+		return names[owner];
+	return "other";
 }
 
 void mmt_shadow_bind_report(struct mmt_shadow *s, struct mmt_report *r,

@@ -260,27 +260,7 @@ const struct stress_scenario *mmt_stress_default_scenario(uint32_t caps)
 void mmt_stress_missing_caps(uint32_t need, uint32_t caps, char *buf,
 			     size_t len)
 {
-	static const struct {
-		uint32_t cap;
-		const char *name;
-	} names[] = {
-		{ MMT_CAP_PAGES, "PAGES" },
-		{ MMT_CAP_OBJECTS, "OBJECTS" },
-		{ MMT_CAP_CACHES, "CACHES" },
-		{ MMT_CAP_VMALLOC, "VMALLOC" },
-		{ MMT_CAP_DMA, "DMA" },
-		{ MMT_CAP_THREAD_SAFE, "THREAD_SAFE" },
-		{ MMT_CAP_USABLE_SIZE, "USABLE_SIZE" },
-		{ MMT_CAP_UPOOL, "UPOOL" },
-	};
-	struct mmt_sbuf b;
-
-	mmt_sbuf_init(&b, buf, len);
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		if (!(need & names[i].cap) || (caps & names[i].cap))
-			continue;
-		mmt_sbuf_printf(&b, "%s%s", b.pos ? ", " : "", names[i].name);
-	}
+	mmt_caps_format(need & ~caps, ", ", buf, len);
 }
 
 /* ------------------------------------------------------ the machine */
@@ -1101,10 +1081,12 @@ static int parse_args(int argc, char **argv, struct stress_args *a)
 		}
 	}
 	if (a->scenario && !mmt_stress_scenario(a->scenario)) {
-		fprintf(stderr,
-			"stress: --scenario '%s': unknown (known: pages-mix, "
-			"kmalloc-mix, upool-mix)\n",
+		fprintf(stderr, "stress: --scenario '%s': unknown (known:",
 			a->scenario);
+		for (size_t k = 0; k < NR_SCENARIOS; k++)
+			fprintf(stderr, "%s %s", k ? "," : "",
+				scenarios[k]->name);
+		fprintf(stderr, ")\n");
 		return MMT_EXIT_USAGE;
 	}
 	return -1;

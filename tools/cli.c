@@ -471,28 +471,11 @@ void mmt_cli_shell_append(char *buf, size_t len, size_t *pos, const char *arg)
 
 size_t mmt_cli_caps_format(uint32_t caps, char *buf, size_t len)
 {
-	static const char *const names[] = {
-		"PAGES", "OBJECTS",	"CACHES",      "VMALLOC",
-		"DMA",	 "THREAD_SAFE", "USABLE_SIZE", "POLICY_BUDDY",
-		"ZONES", "OWN_ARENA",	"CHECK",       "TRACE",
-		"UPOOL",
-	};
-	struct mmt_sbuf b;
-
-	mmt_sbuf_init(&b, buf, len);
-	for (size_t i = 0; i < 32; i++) {
-		if (!(caps & (1u << i)))
-			continue;
-		if (b.pos)
-			mmt_sbuf_putc(&b, ' ');
-		if (i < sizeof(names) / sizeof(names[0]))
-			mmt_sbuf_puts(&b, names[i]);
-		else
-			mmt_sbuf_printf(&b, "bit%zu", i);
-	}
-	if (b.pos == 0)
-		mmt_sbuf_puts(&b, "none");
-	return b.pos;
+	if (caps)
+		return mmt_caps_format(caps, " ", buf, len);
+	if (len)
+		snprintf(buf, len, "none");
+	return 4;
 }
 
 /* ------------------------------------------------------------ reports */

@@ -60,6 +60,13 @@ int mmt_adapter_validate(const struct mmt_adapter *ad, char *err,
 int mmt_adapter_try_create(const struct mmt_adapter *ad, const char *options,
 			   char *err, size_t errlen);
 
+/*
+ * The capability names of caps in bit order, sep between them ("bitN" for
+ * a bit adapter.h does not define; "" for none), into buf as snprintf
+ * does; returns the whole length.
+ */
+size_t mmt_caps_format(uint32_t caps, const char *sep, char *buf, size_t len);
+
 /* The reference page allocator as an adapter ("ref-pages"). */
 extern const struct mmt_adapter mmt_adapter_ref_pages;
 
