@@ -154,13 +154,20 @@ static void *lookup(void *handle, const char *sym)
 	return dlsym(handle, sym);
 }
 
+static char process_note[256];
+
+void mmt_peer_set_process_note(const char *note)
+{
+	snprintf(process_note, sizeof(process_note), "%s", note ? note : "");
+}
+
 /* Why the static TLS surplus is missing, as far as this process knows. */
 static const char *tls_hint(void)
 {
 	const char *t = getenv("GLIBC_TUNABLES");
 
-	if (mmt_process_note())
-		return mmt_process_note();
+	if (process_note[0])
+		return process_note;
 	if (t && strstr(t, MMT_PEER_TLS_NAME "="))
 		return "GLIBC_TUNABLES sets it, but too small";
 	return "the program did not call mmt_process_init()";

@@ -23,11 +23,11 @@ enum mmt_peer {
 #define MMT_PEER_TLS_TUNABLE MMT_PEER_TLS_NAME "=" MMT_PEER_TLS_BYTES
 
 /*
- * harness/process.c: why mmt_process_init() could not arrange the tunable
- * above (no argv, AFL++, exec failed...), or NULL. peers.c appends it to
- * jemalloc's reason.
+ * Called by harness/process.c with why mmt_process_init() could not arrange
+ * the tunable above (no argv, AFL++, exec failed...); peers.c keeps a copy
+ * and appends it to jemalloc's reason. Before any thread starts.
  */
-const char *mmt_process_note(void);
+void mmt_peer_set_process_note(const char *note);
 
 /* NULL when the peer's library loads here, else why not (with the package). */
 const char *mmt_peer_unavailable(enum mmt_peer id);

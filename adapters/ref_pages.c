@@ -50,7 +50,7 @@
 #include <mmtorture/adapter.h>
 #include <mmtorture/exec.h>
 
-#include "mmt_internal.h"
+#include "mmt_lib.h"
 #include "ref_pages.h"
 
 #include <ref/check.h>

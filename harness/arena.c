@@ -64,6 +64,7 @@
 #include <mmtorture/exec.h>
 
 #include "mmt_internal.h"
+#include "mmt_lib.h"
 
 #define ARENA_PARKED 2
 #define ARENA_PARK_MAX (1ULL << 30) /* present bytes of a parked arena */
@@ -76,21 +77,6 @@
 static pthread_mutex_t park_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct mmt_arena_lease parked[ARENA_PARKED];
 static int park_registered;
-
-int mmt_reuse_enabled(void)
-{
-	static atomic_int state = -1; /* read once; racing readers agree */
-	const char *v, *old;
-	int s = atomic_load_explicit(&state, memory_order_relaxed);
-
-	if (s < 0) {
-		v = getenv("MMT_REUSE");
-		old = getenv("MMT_REF_REUSE");
-		s = !((v && v[0] == '0') || (old && old[0] == '0'));
-		atomic_store_explicit(&state, s, memory_order_relaxed);
-	}
-	return s;
-}
 
 static size_t host_page(void)
 {

@@ -7,8 +7,8 @@
  * <mmtorture/machine.h>.
  *
  * ops.c: program equality (tests and the round-trip property).
- * arena.c: arenas leased and parked across runs, reuse on/off, the
- *   zero scan.
+ * arena.c: arenas leased and parked across runs, the zero scan
+ *   (reuse on/off is lib's mmt_reuse_enabled()).
  */
 #ifndef MMT_HARNESS_INTERNAL_H
 #define MMT_HARNESS_INTERNAL_H
@@ -62,8 +62,6 @@ void mmt_arena_touch(struct mmt_arena_lease *l, const void *addr, size_t bytes);
 /* End the lease: bring every present page back to zero and park it, or
  * unmap it. */
 void mmt_arena_release(struct mmt_arena_lease *l);
-/* 0 when MMT_REUSE=0 (or MMT_REF_REUSE=0): no machine or arena reuse. */
-int mmt_reuse_enabled(void);
 /* Offset of the first non-zero byte of [p, p + n), or n. */
 uint64_t mmt_first_nonzero(const void *p, uint64_t n);
 

@@ -20,7 +20,8 @@
  * it carries on and jemalloc reports itself unavailable with the reason.
  *
  * Cases where it does not re-execute and only notes why (the note is
- * appended to jemalloc's "not available" reason, mmt_process_note()):
+ * handed to adapters/peers.c, which appends it to jemalloc's "not
+ * available" reason; the harness depends on adapters/, never the reverse):
  *   - argv is NULL or empty;
  *   - AFL++ is driving the process (__AFL_SHM_ID in the environment): the
  *     fork server is already running in this image and a re-exec would
@@ -49,11 +50,6 @@
 #define REEXEC_GUARD "MMT_PROCESS_REEXEC"
 
 static char process_note[256];
-
-const char *mmt_process_note(void)
-{
-	return process_note[0] ? process_note : NULL;
-}
 
 /* Does the GLIBC_TUNABLES value v already set the static TLS tunable? */
 static int has_tls_tunable(const char *v)
@@ -86,7 +82,8 @@ static int exe_is_loader(void)
 	       strncmp(base, "ld.so", 5) == 0;
 }
 
-int mmt_process_init(int argc, char **argv)
+/* Re-execute with the tunable, or leave the reason in process_note. */
+static void arrange_tls(int argc, char **argv)
 {
 	const char *old = getenv("GLIBC_TUNABLES");
 	int guard = getenv(REEXEC_GUARD) != NULL;
@@ -96,38 +93,38 @@ int mmt_process_init(int argc, char **argv)
 	if (guard)
 		unsetenv(REEXEC_GUARD);
 	if (has_tls_tunable(old))
-		return 0;
+		return;
 	if (guard) {
 		snprintf(process_note, sizeof(process_note),
 			 "re-executed with GLIBC_TUNABLES=%s but the tunable "
 			 "did not arrive (set-uid program?)",
 			 MMT_PEER_TLS_TUNABLE);
-		return 0;
+		return;
 	}
 	if (!argv || argc < 1 || !argv[0]) {
 		snprintf(process_note, sizeof(process_note),
 			 "mmt_process_init() had no argv to re-execute with");
-		return 0;
+		return;
 	}
 	if (getenv("__AFL_SHM_ID")) {
 		snprintf(process_note, sizeof(process_note),
 			 "under AFL++ the process cannot re-execute itself: "
 			 "export GLIBC_TUNABLES=%s before afl-fuzz",
 			 MMT_PEER_TLS_TUNABLE);
-		return 0;
+		return;
 	}
 	if (exe_is_loader()) {
 		snprintf(process_note, sizeof(process_note),
 			 "started through the dynamic loader, cannot "
 			 "re-execute");
-		return 0;
+		return;
 	}
 	len = (old ? strlen(old) + 1 : 0) + strlen(MMT_PEER_TLS_TUNABLE) + 1;
 	val = malloc(len);
 	if (!val) {
 		snprintf(process_note, sizeof(process_note),
 			 "out of memory setting GLIBC_TUNABLES");
-		return 0;
+		return;
 	}
 	if (old && *old)
 		snprintf(val, len, "%s:%s", old, MMT_PEER_TLS_TUNABLE);
@@ -138,7 +135,7 @@ int mmt_process_init(int argc, char **argv)
 		snprintf(process_note, sizeof(process_note),
 			 "cannot set GLIBC_TUNABLES: %s", strerror(errno));
 		free(val);
-		return 0;
+		return;
 	}
 	free(val);
 	fflush(NULL); /* nothing buffered may be lost or printed twice */
@@ -151,5 +148,13 @@ int mmt_process_init(int argc, char **argv)
 		setenv("GLIBC_TUNABLES", old, 1);
 	else
 		unsetenv("GLIBC_TUNABLES");
+	return;
+}
+
+int mmt_process_init(int argc, char **argv)
+{
+	arrange_tls(argc, argv);
+	if (process_note[0])
+		mmt_peer_set_process_note(process_note);
 	return 0;
 }

@@ -9,7 +9,8 @@
  * - splitmix64: the seeded PRNG and its output function;
  * - shell quoting: one safe set for every command line we print;
  * - whole-file read with a size limit, and a sorted directory listing;
- * - numbers and sizes as the op format and the machine spec spell them.
+ * - numbers and sizes as the op format and the machine spec spell them;
+ * - the environment knobs read by more than one part (MMT_REUSE).
  */
 #ifndef MMT_LIB_H
 #define MMT_LIB_H
@@ -155,6 +156,15 @@ int mmt_size_parse(const char *s, size_t n, uint64_t *v);
 /* bytes with the largest of T/G/M/K that divides it exactly ("3G",
  * "12K", "100", "0"). Returns the full length, as snprintf does. */
 size_t mmt_size_format(uint64_t bytes, char *buf, size_t len);
+
+/* ------------------------------------------------------------ environment */
+
+/*
+ * 0 when MMT_REUSE=0 (or MMT_REF_REUSE=0, its older name) is in the
+ * environment: no arena or machine is kept for the next run, in the harness
+ * or in ref-pages. Read once per process; 1 otherwise.
+ */
+int mmt_reuse_enabled(void);
 
 #ifdef __cplusplus
 }
