@@ -139,3 +139,12 @@ if(TARGET plugin_simple_buddy_cov)
       ENVIRONMENT "MMT_ALLOCATOR=${MMT_PLUGIN_DIR}/simple_buddy_cov.so")
   endif()
 endif()
+
+# Each blind spot the oracle closed: a bug of our own that only its rule
+# catches, and correct allocators clean (tests/oracle.sh).
+if(TARGET plugin_simple_buddy_lossy)
+  add_test(NAME replay/oracle-blind-spots
+    COMMAND ${CMAKE_SOURCE_DIR}/tests/oracle.sh $<TARGET_FILE:mmtorture>
+    ${MMT_PLUGIN_DIR} ${CMAKE_SOURCE_DIR})
+  set_tests_properties(replay/oracle-blind-spots PROPERTIES LABELS replay TIMEOUT 300)
+endif()

@@ -18,8 +18,9 @@
  *   4. run the ops; after every op the shadow checks the result, every
  *      check_every ops the adapter's own check() runs at full level;
  *   5. at the end: a full check, then the layer frees every live slot in
- *      slot order (op index SIZE_MAX) and the check runs again, so leaks
- *      and merges missed at teardown are seen.
+ *      slot order (op index SIZE_MAX), each layer probes the emptied
+ *      allocator (pages: the capacity probe, docs/checkers.md) and the
+ *      check runs again, so leaks and merges missed at teardown are seen.
  * A full check with no op run since the last one is skipped (counted in
  * checks_skipped): it would find what the last one found.
  * Steps 1-3 are mmt_exec_open(), 4 is mmt_exec_step() once per op, 5 is
@@ -239,6 +240,9 @@ void mmt_exec_finish(struct mmt_exec *ex)
 	for (unsigned int s = 0; s < MMT_NR_OPSETS; s++)
 		if (ex->ls[s])
 			mmt_layer_for(s)->teardown(ex);
+	for (unsigned int s = 0; s < MMT_NR_OPSETS; s++)
+		if (ex->ls[s] && mmt_layer_for(s)->probe)
+			mmt_layer_for(s)->probe(ex);
 	if (t)
 		fprintf(t, "   end  check after freeing every slot\n");
 	full_check(ex, SIZE_MAX);

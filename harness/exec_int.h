@@ -8,7 +8,7 @@
  * op set, harness/layers.c), keeping for itself the check op, the
  * periodic and final full checks, the trace and the crash note. A layer
  * brings its own shadow (its state in ex->ls[its set]), its steps, its
- * teardown at the end of input, its state view for a report and its
+ * teardown at the end of input, its probe of the emptied allocator, its state view for a report and its
  * close. Adding a layer is its file under harness/layers/ and a row.
  *
  * Single threaded: one struct mmt_exec per run, no locks.
@@ -56,6 +56,10 @@ struct mmt_layer {
 		     unsigned int slot, struct mmt_op_outcome *oc);
 	/* End of input: free every live slot (op index SIZE_MAX). */
 	void (*teardown)(struct mmt_exec *ex);
+	/* After every layer's teardown: what the layer can check of an
+	 * allocator with nothing live (pages: the capacity probe). May be
+	 * NULL. */
+	void (*probe)(struct mmt_exec *ex);
 	/* The state a report shows (buf, len: ex->res.state). */
 	void (*state)(struct mmt_exec *ex, char *buf, size_t len);
 	/* Before the adapter is destroyed: hand back what a run stopped

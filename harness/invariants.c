@@ -37,6 +37,9 @@ static const struct mmt_invariant invariants[] = {
 	  "an impossible request (order, zone, no free block) succeeded" },
 	{ "ORACLE-MUST-SUCCEED", "oracle",
 	  "a request failed though a suitable free range existed (strict)" },
+	{ "ORACLE-PROBE", "oracle",
+	  "strict: with every slot freed, the capacity probe's drain of an "
+	  "order failed while a free aligned range of it was left" },
 	{ "TRACE-ALLOC", "trace",
 	  "an allocation without exactly one matching mm_page_alloc" },
 	{ "TRACE-FREE", "trace",
@@ -90,6 +93,9 @@ static const struct mmt_invariant invariants[] = {
 	{ "STRESS-RANGE", "stress",
 	  "a block outside the arena, unaligned, or on absent or reserved "
 	  "pages" },
+	{ "STRESS-PROBE", "stress",
+	  "POLICY_BUDDY: at a park the capacity probe got another count of "
+	  "blocks of some order than the free ranges allow" },
 	{ "STRESS-DOUBLE-ALLOC", "stress",
 	  "a page or address handed out while it is live" },
 	{ "STRESS-ZONE", "stress",

@@ -276,6 +276,127 @@ unsigned int mmt_machine_allowed_zones(const struct mmt_machine *m,
 	return mmt_arena_allowed_zones(&a, gfp);
 }
 
+uint32_t mmt_zone_gfp(int type)
+{
+	switch (type) {
+	case MMT_ZONE_DMA:
+		return MMT_GFP_DMA;
+	case MMT_ZONE_DMA32:
+		return MMT_GFP_DMA32;
+	case MMT_ZONE_HIGHMEM:
+		return MMT_GFP_HIGHMEM;
+	default:
+		return 0;
+	}
+}
+
+/* Count the aligned 2^k ranges of the free run [lo, hi) into f[k]. */
+static void probe_run(uint64_t lo, uint64_t hi, uint32_t top, uint64_t *f)
+{
+	for (uint32_t k = 0; k < top; k++) {
+		uint64_t n = 1ULL << k, b = hi & ~(n - 1);
+		uint64_t a = (lo + n - 1) & ~(n - 1);
+
+		if (a < lo || b <= a)
+			break; /* none of this order: none above */
+		f[k] += (b - a) >> k;
+	}
+}
+
+/* The free runs of [lo, hi) (no reserved, no held pfn) into f. */
+static uint64_t probe_interval(const struct mmt_arena *a, uint64_t lo,
+			       uint64_t hi, uint32_t top, mmt_pfn_held_fn held,
+			       const void *ctx, uint64_t *f)
+{
+	uint64_t p = lo, pages = 0;
+
+	while (p < hi) {
+		const struct mmt_pfn_range *res = NULL;
+		uint64_t stop = hi, run = p;
+
+		/* the reserved range met first from p on bounds the run */
+		for (uint32_t i = 0; i < a->nr_reserved && i < MMT_MAX_RANGES;
+		     i++) {
+			const struct mmt_pfn_range *q = &a->reserved[i];
+
+			if (q->start_pfn + q->nr_pages > p &&
+			    q->start_pfn < hi &&
+			    (!res || q->start_pfn < res->start_pfn))
+				res = q;
+		}
+		if (res && res->start_pfn <= p) {
+			p = res->start_pfn + res->nr_pages;
+			continue;
+		}
+		if (res)
+			stop = res->start_pfn;
+		for (uint64_t q = p; held && q < stop; q++) {
+			if (!held(ctx, q))
+				continue;
+			if (q > run)
+				probe_run(run, q, top, f);
+			pages += q - run;
+			run = q + 1;
+		}
+		if (stop > run) {
+			probe_run(run, stop, top, f);
+			pages += stop - run;
+		}
+		p = stop;
+	}
+	return pages;
+}
+
+static int cmp_pfn_range(const void *x, const void *y)
+{
+	const struct mmt_pfn_range *a = x, *b = y;
+
+	return a->start_pfn < b->start_pfn ? -1 : a->start_pfn > b->start_pfn;
+}
+
+uint64_t mmt_arena_probe_plan(const struct mmt_arena *a, int zone, uint32_t top,
+			      mmt_pfn_held_fn held, const void *ctx,
+			      uint64_t *expect)
+{
+	struct mmt_pfn_range r[MMT_MAX_RANGES];
+	uint64_t f[64] = { 0 }, pages = 0;
+	uint32_t nr = 0;
+
+	if (top > 63)
+		top = 63;
+	for (uint32_t i = 0; i < a->nr_present && i < MMT_MAX_RANGES; i++)
+		if (a->present[i].nr_pages)
+			r[nr++] = a->present[i];
+	qsort(r, nr, sizeof(r[0]), cmp_pfn_range);
+	for (uint32_t i = 0; i < nr; i++) {
+		uint64_t lo = r[i].start_pfn, hi = lo + r[i].nr_pages;
+
+		/* adjacent ranges are one run */
+		while (i + 1 < nr && r[i + 1].start_pfn == hi)
+			hi += r[++i].nr_pages;
+		if (zone < 0 || !a->nr_zones) {
+			pages += probe_interval(a, lo, hi, top, held, ctx, f);
+			continue;
+		}
+		for (uint32_t z = 0; z < a->nr_zones && z < MMT_NR_ZONE_TYPES;
+		     z++) {
+			const struct mmt_arena_zone *az = &a->zones[z];
+			uint64_t zl, zh;
+
+			if (!az->present || (int)az->type != zone)
+				continue;
+			zl = az->start_pfn > lo ? az->start_pfn : lo;
+			zh = az->end_pfn < hi ? az->end_pfn : hi;
+			if (zl < zh)
+				pages += probe_interval(a, zl, zh, top, held,
+							ctx, f);
+		}
+	}
+	for (uint32_t k = 0; k < top; k++)
+		expect[k] = k + 1 < top ? f[k] - 2 * f[k + 1] : f[k];
+	return pages;
+}
+
 int mmt_arena_zone_of(const struct mmt_arena *a, uint64_t pfn)
 {
 	for (uint32_t i = 0; i < a->nr_zones && i < MMT_NR_ZONE_TYPES; i++) {

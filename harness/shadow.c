@@ -64,6 +64,7 @@
 #define COOKIE_BYTES 16u
 #define MAX_TRACE 8u
 #define OWNER_LAYER 0x1000u /* | enum mmt_page_owner: a layer holds it */
+#define OWNER_PROBE 0x2000u /* the capacity probe holds it */
 #define MAX_EXEMPT 8u
 
 struct shadow_range {
@@ -108,6 +109,7 @@ struct mmt_shadow {
 	unsigned int nr_exempt;
 	struct shadow_ev exempt[MAX_EXEMPT];
 	uint64_t layer_pages; /* pages layers hold */
+	uint64_t layer_events; /* PAGES_TAKEN / _RETURNED events seen */
 	/* where PAGES_TAKEN/RETURNED findings go (mmt_shadow_bind_report) */
 	struct mmt_report *rep;
 	const size_t *rep_op;
@@ -160,6 +162,22 @@ static int range_slice(const struct shadow_range *r, uint64_t pfn, uint64_t end,
 	*lo = a - r->start;
 	*hi = b - r->start;
 	return 1;
+}
+
+/* Owner entries of [pfn, pfn + n) that are from become to. */
+static void relabel(struct mmt_shadow *s, uint64_t pfn, uint64_t n,
+		    unsigned int from, unsigned int to)
+{
+	for (unsigned int i = 0; i < s->nr_ranges; i++) {
+		struct shadow_range *pr = &s->ranges[i];
+		uint64_t lo, hi;
+
+		if (!range_slice(pr, pfn, pfn + n, &lo, &hi))
+			continue;
+		for (uint64_t k = lo; k < hi; k++)
+			if (pr->owner[k] == from)
+				pr->owner[k] = (uint16_t)to;
+	}
 }
 
 static int cmp_range(const void *x, const void *y)
@@ -684,7 +702,9 @@ static int64_t owner_mismatch(const struct mmt_shadow *s, uint64_t pfn,
 
 static const char *holder(unsigned int o, char *buf, size_t len)
 {
-	if (o >= OWNER_LAYER)
+	if (o == OWNER_PROBE)
+		snprintf(buf, len, "the capacity probe");
+	else if (o >= OWNER_LAYER)
 		snprintf(buf, len, "layer %s", owner_name(o & ~OWNER_LAYER));
 	else if (o)
 		snprintf(buf, len, "slot s%u", o - 1);
@@ -738,6 +758,7 @@ void mmt_shadow_trace_event(void *shadow, const struct mmt_event *ev)
 
 	if (ev->type == MMT_EV_PAGES_TAKEN ||
 	    ev->type == MMT_EV_PAGES_RETURNED) {
+		s->layer_events++;
 		layer_pages(s, ev, ev->type == MMT_EV_PAGES_TAKEN);
 		return;
 	}
@@ -758,6 +779,11 @@ void mmt_shadow_trace_event(void *shadow, const struct mmt_event *ev)
 uint64_t mmt_shadow_layer_pages(const struct mmt_shadow *s)
 {
 	return s->layer_pages;
+}
+
+uint64_t mmt_shadow_layer_events(const struct mmt_shadow *s)
+{
+	return s->layer_events;
 }
 
 /*
@@ -981,15 +1007,16 @@ static void check_overlap(const struct mmt_shadow *s, size_t op_index,
 	}
 	if (!clash)
 		return;
-	if (other > MMT_NR_SLOTS) {
+	if (other > MMT_NR_SLOTS) { /* a layer, or the capacity probe */
+		char who[64];
+
 		mmt_report_add(r, op_index, "shadow", "SHADOW-OVERLAP",
 			       "block pfn 0x%llx order %u overlaps %llu "
-			       "page(s) a layer holds for itself, first pfn "
-			       "0x%llx (owner %s)",
+			       "page(s) held by %s, first pfn 0x%llx",
 			       (unsigned long long)pfn, order,
 			       (unsigned long long)clash,
-			       (unsigned long long)first,
-			       owner_name(other & ~OWNER_LAYER));
+			       holder(other, who, sizeof(who)),
+			       (unsigned long long)first);
 		return;
 	}
 	mmt_report_add(r, op_index, "shadow", "SHADOW-OVERLAP",
@@ -1018,16 +1045,7 @@ static void record_block(struct mmt_shadow *s, size_t op_index,
 	b->addr = addr;
 	b->fill = mmt_mix64(s->seed ^ ((uint64_t)slot << 40) ^
 			    mmt_mix64((uint64_t)op_index));
-	for (unsigned int i = 0; i < s->nr_ranges; i++) {
-		struct shadow_range *pr = &s->ranges[i];
-		uint64_t lo, hi;
-
-		if (!range_slice(pr, pfn, pfn + n, &lo, &hi))
-			continue;
-		for (uint64_t k = lo; k < hi; k++)
-			if (pr->owner[k] == 0)
-				pr->owner[k] = (uint16_t)(slot + 1);
-	}
+	relabel(s, pfn, n, 0, slot + 1);
 	s->fill_ok[slot] = (uint8_t)present_ok;
 	if (present_ok)
 		fill_write(s, b);
@@ -1105,18 +1123,67 @@ void mmt_shadow_release(struct mmt_shadow *s, size_t op_index,
 	b = &s->slots[slot];
 	n = 1ULL << b->order;
 	trace_check(s, op_index, MMT_EV_PAGE_FREE, b->pfn, b->order, r);
-	for (unsigned int i = 0; i < s->nr_ranges; i++) {
-		struct shadow_range *pr = &s->ranges[i];
-		uint64_t lo, hi;
-
-		if (!range_slice(pr, b->pfn, b->pfn + n, &lo, &hi))
-			continue;
-		for (uint64_t k = lo; k < hi; k++)
-			if (pr->owner[k] == slot + 1)
-				pr->owner[k] = 0;
-	}
+	relabel(s, b->pfn, n, slot + 1, 0);
 	b->live = 0;
 	s->fill_ok[slot] = 0;
 	s->nr_live--;
 	s->live_pages -= n;
+}
+
+/* ------------------------------------------------------------ probe */
+
+/* mmt_pfn_held_fn over the owner map */
+static int shadow_held(const void *ctx, uint64_t pfn)
+{
+	const struct shadow_range *r = range_of(ctx, pfn);
+
+	return r && r->owner[pfn - r->start];
+}
+
+void mmt_shadow_probe_plan(const struct mmt_shadow *s, int zone, uint32_t top,
+			   uint64_t *expect)
+{
+	/* nothing live and no layer pages: the owner map is all zero */
+	int owned = s->nr_live || s->layer_pages;
+
+	mmt_arena_probe_plan(&s->a, zone, top, owned ? shadow_held : NULL, s,
+			     expect);
+}
+
+int64_t mmt_shadow_probe_take(struct mmt_shadow *s, void *addr, uint32_t order,
+			      int zone, struct mmt_report *r)
+{
+	unsigned long before = r->total;
+	uint64_t pfn, n;
+	int64_t at;
+	int z1, z2;
+
+	at = block_pfn(s, SIZE_MAX, order, addr, r);
+	if (at < 0)
+		return -1;
+	pfn = (uint64_t)at;
+	n = 1ULL << order;
+	check_present(s, SIZE_MAX, pfn, order, r);
+	z1 = zone_of(s, pfn);
+	z2 = zone_of(s, pfn + n - 1);
+	if (zone >= 0 && (s->caps & MMT_CAP_ZONES) &&
+	    (z1 != zone || z2 != zone))
+		mmt_report_add(r, SIZE_MAX, "shadow", "SHADOW-ZONE",
+			       "capacity probe: block pfn 0x%llx order %u is "
+			       "in zone %s .. %s, but every zone below %s is "
+			       "already drained",
+			       (unsigned long long)pfn, order,
+			       mmt_zone_name(z1), mmt_zone_name(z2),
+			       mmt_zone_name(zone));
+	check_overlap(s, SIZE_MAX, pfn, order, r);
+	if (r->total != before)
+		return -1; /* not marked: it may cover what others hold */
+	relabel(s, pfn, n, 0, OWNER_PROBE); /* checked: all unowned */
+	return (int64_t)pfn;
+}
+
+void mmt_shadow_probe_put(struct mmt_shadow *s, uint64_t pfn, uint32_t order)
+{
+	if (order < 63)
+		relabel(s, pfn, 1ULL << order, OWNER_PROBE, 0);
 }

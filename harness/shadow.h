@@ -110,6 +110,8 @@ void mmt_shadow_bind_report(struct mmt_shadow *s, struct mmt_report *r,
 			    const size_t *op_index);
 /* Pages layers of the allocator hold for themselves now. */
 uint64_t mmt_shadow_layer_pages(const struct mmt_shadow *s);
+/* PAGES_TAKEN and _RETURNED events seen so far. */
+uint64_t mmt_shadow_layer_events(const struct mmt_shadow *s);
 
 /*
  * Capacity scan: the first pfn of an aligned 2^order range wholly inside
@@ -118,6 +120,29 @@ uint64_t mmt_shadow_layer_pages(const struct mmt_shadow *s);
  */
 int64_t mmt_shadow_find_free(const struct mmt_shadow *s, uint32_t order,
 			     unsigned int allowed);
+
+/*
+ * Capacity probe (docs/checkers.md, "The capacity probe"): with every slot
+ * freed and no layer taking or returning pages meanwhile, a buddy
+ * allocator holding all its free pages coalesced hands back, draining
+ * orders top-1 down to 0, exactly expect[k] blocks of
+ * order k from zone (enum mmt_zone_type; -1: the whole arena, for an
+ * allocator without MMT_CAP_ZONES): the aligned ranges of each order wholly
+ * free (present, unreserved, unowned) in the zone, less those inside a
+ * free range of the order above. expect has top entries.
+ */
+void mmt_shadow_probe_plan(const struct mmt_shadow *s, int zone, uint32_t top,
+			   uint64_t *expect);
+/*
+ * A block the probe got: SHADOW-RANGE, -ALIGN, -ZONE (in zone, when the
+ * allocator has MMT_CAP_ZONES and zone >= 0) and -OVERLAP (with a slot,
+ * a layer or an earlier probe block) under op index SIZE_MAX; a good
+ * block is marked as the probe's. Its pfn, or -1 when it was bad.
+ */
+int64_t mmt_shadow_probe_take(struct mmt_shadow *s, void *addr, uint32_t order,
+			      int zone, struct mmt_report *r);
+/* The probe freed the block at pfn: unmark it. */
+void mmt_shadow_probe_put(struct mmt_shadow *s, uint64_t pfn, uint32_t order);
 
 /* Live blocks and pages owned now. */
 size_t mmt_shadow_live_blocks(const struct mmt_shadow *s);

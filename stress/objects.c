@@ -597,4 +597,4 @@ const struct stress_scenario mmt_stress_kmalloc_mix = STRESS_SCENARIO(
 	"kmalloc-mix", MMT_CAP_OBJECTS, "bytes",
 	"kmalloc-class sizes, malloc/calloc/realloc/aligned/free, "
 	"cross-thread frees (OBJECTS)",
-	struct oobj, STRESS_OBJ_SLOTS, objects, free_obj);
+	struct oobj, STRESS_OBJ_SLOTS, objects, free_obj, NULL);

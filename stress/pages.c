@@ -512,6 +512,194 @@ static void pages_step(struct stress_worker *w)
 	w->held[op.slot] = true;
 }
 
+/*
+ * The capacity probe at a park (docs/checkers.md): the workers hold their
+ * blocks; drain the allocator zone by zone from the lowest (GFP_KERNEL
+ * with the zone's modifier), order by order from the highest it serves,
+ * each block checked as a worker's is for range, alignment, present RAM,
+ * a page already live and (ZONES) the zone being drained; then free them
+ * all. With POLICY_BUDDY every order's count must be the plan
+ * (mmt_arena_probe_plan over the ownership bitmap): else STRESS-PROBE.
+ */
+struct probe_ctx {
+	struct stress *s;
+	uint64_t ops;
+	void **addr;
+	uint32_t *order;
+	size_t nr, cap;
+	int bad;
+};
+
+static int bitmap_held(const void *ctx, uint64_t pfn)
+{
+	const struct pshared *ps = ctx;
+
+	return (atomic_load_explicit(&ps->owner[pfn >> 6],
+				     memory_order_relaxed) >>
+		(pfn & 63)) &
+	       1;
+}
+
+/* Check and keep one probe block; 0, or -1 when the probe must stop. */
+static int probe_keep(struct probe_ctx *c, void *addr, uint32_t k, int zone)
+{
+	struct stress *s = c->s;
+	const struct mmt_arena *a = &s->arena;
+	uintptr_t base = (uintptr_t)a->base, at = (uintptr_t)addr;
+	uint64_t n = 1ULL << k, off = (uint64_t)(at - base), pfn, clash;
+
+	if (c->nr == c->cap) {
+		size_t nc = c->cap ? c->cap * 2 : 256;
+		void **na = realloc(c->addr, nc * sizeof(*na));
+		uint32_t *no = na ? realloc(c->order, nc * sizeof(*no)) : NULL;
+
+		if (na)
+			c->addr = na;
+		if (!na || !no) { /* out of memory: give addr back, stop */
+			mmt_stress_lock(s);
+			s->ad->pages->free(s->state, addr, k,
+					   MMT_API_FREE_PAGES_PAGE);
+			mmt_stress_unlock(s);
+			return -1;
+		}
+		c->order = no;
+		c->cap = nc;
+	}
+	if (at < base || off % a->page_size ||
+	    off / a->page_size + n > a->nr_pfns) {
+		mmt_stress_violation(s, -1, c->ops, UINT64_MAX, "STRESS-RANGE",
+				     "capacity probe: order-%u block at %p is "
+				     "outside the arena",
+				     k, addr);
+		return -1;
+	}
+	pfn = off / a->page_size;
+	if ((pfn & (n - 1)) || !pages_usable(a, pfn, n)) {
+		mmt_stress_violation(s, -1, c->ops, pfn, "STRESS-RANGE",
+				     "capacity probe: order-%u block at pfn "
+				     "%" PRIu64 " is misaligned or covers a "
+				     "page that is not present or is reserved",
+				     k, pfn);
+		return -1;
+	}
+	clash = owner_update(s->priv, pfn, n, true);
+	if (clash != UINT64_MAX) {
+		mmt_stress_violation(s, -1, c->ops, clash,
+				     "STRESS-DOUBLE-ALLOC",
+				     "capacity probe: page %" PRIu64
+				     " of the order-%u block at pfn %" PRIu64
+				     " is already live",
+				     clash, k, pfn);
+		return -1;
+	}
+	c->addr[c->nr] = addr;
+	c->order[c->nr++] = k;
+	if (zone >= 0 && (s->ad->caps & MMT_CAP_ZONES) &&
+	    (mmt_arena_zone_of(a, pfn) != zone ||
+	     mmt_arena_zone_of(a, pfn + n - 1) != zone)) {
+		mmt_stress_violation(s, -1, c->ops, pfn, "STRESS-ZONE",
+				     "capacity probe: order-%u block at pfn "
+				     "%" PRIu64 " is not in zone %s, the one "
+				     "being drained (every zone below it is "
+				     "empty)",
+				     k, pfn, mmt_zone_name(zone));
+		return -1;
+	}
+	return 0;
+}
+
+/* Drain zone (-1: the arena) at orders top-1..0; -1 when stopped. */
+static int probe_zone(struct probe_ctx *c, int zone, uint32_t gfp, uint32_t top)
+{
+	struct stress *s = c->s;
+	uint64_t expect[64];
+
+	mmt_arena_probe_plan(&s->arena, zone, top, bitmap_held, s->priv,
+			     expect);
+	for (uint32_t k = top; k-- > 0;) {
+		uint64_t got = 0;
+
+		while (got <= (s->arena.nr_pfns >> k)) {
+			void *addr = NULL;
+			int rc;
+
+			mmt_stress_lock(s);
+			rc = s->ad->pages->alloc(s->state, k, gfp,
+						 MMT_API_ALLOC_PAGES, &addr);
+			mmt_stress_unlock(s);
+			if (rc || !addr)
+				break;
+			if (probe_keep(c, addr, k, zone))
+				return -1;
+			got++;
+		}
+		if (got != expect[k] && (s->ad->caps & MMT_CAP_POLICY_BUDDY)) {
+			mmt_stress_violation(
+				s, -1, c->ops, UINT64_MAX, "STRESS-PROBE",
+				"capacity probe: with the workers parked, "
+				"%s%s gave %" PRIu64 " order-%u block(s), but "
+				"%" PRIu64 " aligned order-%u range(s) there "
+				"are free and not inside a free range of the "
+				"order above",
+				zone < 0 ? "the arena" : "zone ",
+				zone < 0 ? "" : mmt_zone_name(zone), got, k,
+				expect[k], k);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static void pages_probe(struct stress *s, uint64_t ops)
+{
+	struct probe_ctx c = { s, ops, NULL, NULL, 0, 0, 0 };
+	uint32_t top = s->arena.nr_orders, served = s->ad->pages->nr_orders;
+
+	if (served && served < top)
+		top = served;
+	if (top > 63)
+		top = 63;
+	if (!(s->ad->caps & MMT_CAP_ZONES)) {
+		probe_zone(&c, -1, MMT_GFP_KERNEL, top);
+	} else {
+		for (int z = 0; z < MMT_NR_ZONE_TYPES; z++) {
+			uint32_t gfp = MMT_GFP_KERNEL | mmt_zone_gfp(z);
+			int has = 0;
+
+			for (uint32_t i = 0;
+			     i < s->arena.nr_zones && i < MMT_NR_ZONE_TYPES;
+			     i++)
+				has |= s->arena.zones[i].present &&
+				       (int)s->arena.zones[i].type == z;
+			if (has &&
+			    (mmt_arena_allowed_zones(&s->arena, gfp) &
+			     (1u << z)) &&
+			    probe_zone(&c, z, gfp, top))
+				break;
+		}
+	}
+	for (size_t i = c.nr; i-- > 0;) {
+		uint64_t pfn = (uint64_t)((uintptr_t)c.addr[i] -
+					  (uintptr_t)s->arena.base) /
+			       s->arena.page_size;
+		int rc;
+
+		owner_update(s->priv, pfn, 1ULL << c.order[i], false);
+		mmt_stress_lock(s);
+		rc = s->ad->pages->free(s->state, c.addr[i], c.order[i],
+					MMT_API_FREE_PAGES_PAGE);
+		mmt_stress_unlock(s);
+		if (rc)
+			mmt_stress_violation(s, -1, ops, pfn, "STRESS-FREE",
+					     "capacity probe: the allocator "
+					     "refused to free its order-%u "
+					     "block at pfn %" PRIu64,
+					     c.order[i], pfn);
+	}
+	free(c.addr);
+	free(c.order);
+}
+
 /* A block handed in or left in a slot: its own numbers pick the entry
  * point, no draw. */
 static void pages_release(struct stress_worker *w, const void *item)
@@ -524,4 +712,4 @@ static void pages_release(struct stress_worker *w, const void *item)
 const struct stress_scenario mmt_stress_pages_mix = STRESS_SCENARIO(
 	"pages-mix", MMT_CAP_PAGES, "pages",
 	"page blocks of mixed orders, zones and entry points (PAGES)",
-	struct pblock, STRESS_PAGE_SLOTS, pages, pages_release);
+	struct pblock, STRESS_PAGE_SLOTS, pages, pages_release, pages_probe);

@@ -584,6 +584,8 @@ static void park_and_check(struct stress *s, double t,
 	now = totals(s);
 	if (!atomic_load(&s->failed)) /* stopped: nothing runs after it */
 		run_check(s, now.ops);
+	if (!atomic_load(&s->failed) && s->sc->probe)
+		s->sc->probe(s, now.ops);
 	dt = t - *last_t;
 	if (!quiet) {
 		/* failed: allocation calls of this second that failed */

@@ -71,20 +71,28 @@ struct stress_scenario {
 	 * numbers, not from w's stream.
 	 */
 	void (*release)(struct stress_worker *w, const void *item);
+	/*
+	 * At every park, the workers stopped, after the allocator's check:
+	 * what the scenario can check of the allocator as a whole (pages-mix:
+	 * the capacity probe). ops: the calls so far. May be NULL.
+	 */
+	void (*probe)(struct stress *s, uint64_t ops);
 };
 
 /*
  * A layer's scenario row: its name, the caps it needs, its live unit and
  * --help line, its item type and slots, and its functions, named
- * PREFIX_setup, PREFIX_teardown and PREFIX_step, plus the item's release.
+ * PREFIX_setup, PREFIX_teardown and PREFIX_step, plus the item's release
+ * and the park-time probe (or NULL).
  */
-#define STRESS_SCENARIO(nm, caps, unit, text, item_type, slots, prefix, rel) \
+#define STRESS_SCENARIO(nm, caps, unit, text, item_type, slots, prefix, rel, \
+			prb)                                                 \
 	{                                                                    \
 		.name = (nm), .needs = (caps), .live_unit = (unit),          \
 		.summary = (text), .item_size = sizeof(item_type),           \
 		.nr_slots = (slots), .setup = prefix##_setup,                \
 		.teardown = prefix##_teardown, .step = prefix##_step,        \
-		.release = (rel)                                             \
+		.release = (rel), .probe = (prb)                             \
 	}
 
 extern const struct stress_scenario mmt_stress_pages_mix;

@@ -287,4 +287,4 @@ static void upool_step(struct stress_worker *w)
 const struct stress_scenario mmt_stress_upool_mix = STRESS_SCENARIO(
 	"upool-mix", MMT_CAP_UPOOL, "bytes",
 	"shared fixed-size pools, alloc/free, cross-thread frees (UPOOL)",
-	struct uchunk, STRESS_UPOOL_SLOTS, upool, free_chunk);
+	struct uchunk, STRESS_UPOOL_SLOTS, upool, free_chunk, NULL);

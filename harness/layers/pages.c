@@ -42,6 +42,7 @@
  * shows is the adapter's "buddyinfo" view.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "../exec_int.h"
@@ -317,6 +318,174 @@ static void pages_teardown(struct mmt_exec *ex)
 	}
 }
 
+/*
+ * The capacity probe (docs/checkers.md): with every slot freed, drain the
+ * allocator zone by zone from the lowest (each with the mask whose first
+ * zone it is, so the zones below, already empty, cannot serve it), order
+ * by order from the highest served, and give every block back by page.
+ * Each block gets the shadow's block checks. Under the strict oracle an
+ * order's drain that fails while a free aligned range of the order is
+ * left in the zone is ORACLE-PROBE (the first such order of a zone); the
+ * shadow's plan (mmt_shadow_probe_plan) says when the scan is needed: a
+ * count that differs from it, or a layer that took or returned pages
+ * during the probe. Without MMT_CAP_ZONES one pass over the whole arena
+ * with GFP_KERNEL.
+ */
+struct probe_block {
+	void *addr;
+	int64_t pfn;
+	uint32_t order;
+};
+
+/* Keep block addr of order k in *v; -1 (and the block freed) out of memory. */
+static int probe_keep(struct mmt_exec *ex, void *addr, uint32_t k, int zone,
+		      struct probe_block **v, size_t *nr, size_t *cap)
+{
+	if (*nr == *cap) {
+		size_t nc = *cap ? *cap * 2 : 256;
+		struct probe_block *nv = realloc(*v, nc * sizeof(**v));
+
+		if (!nv) {
+			ex->ad->pages->free(ex->state, addr, k,
+					    MMT_API_FREE_PAGES_PAGE);
+			return -1;
+		}
+		*v = nv;
+		*cap = nc;
+	}
+	(*v)[*nr].addr = addr;
+	(*v)[*nr].order = k;
+	(*v)[*nr].pfn = mmt_shadow_probe_take(PAGES_SH(ex), addr, k, zone,
+					      &ex->res.report);
+	(*nr)++;
+	return 0;
+}
+
+/* The failed order-k probe allocation in zone (-1: all), under the
+ * strict oracle: a free aligned range left is ORACLE-PROBE. */
+static void probe_failed(struct mmt_exec *ex, int zone, uint32_t k,
+			 uint64_t got, uint64_t expect)
+{
+	unsigned int scan = zone < 0 ? (1u << MMT_NR_ZONE_TYPES) - 1 :
+				       1u << zone;
+	int64_t f = mmt_shadow_find_free(PAGES_SH(ex), k, scan);
+
+	if (f < 0)
+		return;
+	mmt_report_add(&ex->res.report, SIZE_MAX, "oracle", "ORACLE-PROBE",
+		       "capacity probe: with every slot freed, an order-%u "
+		       "allocation in %s%s failed after %llu block(s), but "
+		       "pfns 0x%llx-0x%llx are free and aligned (a buddy "
+		       "with every free page coalesced gives %llu)",
+		       k, zone < 0 ? "the arena" : "zone ",
+		       zone < 0 ? "" : mmt_zone_name(zone),
+		       (unsigned long long)got, (unsigned long long)f,
+		       (unsigned long long)f + (1ULL << k) - 1,
+		       (unsigned long long)expect);
+}
+
+/* Drain zone (-1: all) at orders top-1..0 into *v; 0, 1 after a bad
+ * block (the probe stops), or -1 out of memory. */
+static int probe_zone(struct mmt_exec *ex, int zone, uint32_t gfp, uint32_t top,
+		      struct probe_block **v, size_t *nr, size_t *cap)
+{
+	struct mmt_shadow *sh = PAGES_SH(ex);
+	uint64_t expect[64], events = mmt_shadow_layer_events(sh);
+	uint64_t limit = ex->arena.nr_pfns;
+	int reported = 0;
+
+	mmt_shadow_probe_plan(sh, zone, top, expect);
+	for (uint32_t k = top; k-- > 0;) {
+		uint64_t got = 0;
+		void *addr = NULL;
+
+		/* until it fails; a block beyond the arena's worth of pages
+		 * is handed out twice (SHADOW-OVERLAP already said so) */
+		while (got <= (limit >> k)) {
+			addr = NULL;
+			mmt_shadow_trace_reset(sh);
+			if (ex->ad->pages->alloc(ex->state, k, gfp,
+						 MMT_API_ALLOC_PAGES, &addr) ||
+			    !addr)
+				break;
+			if (probe_keep(ex, addr, k, zone, v, nr, cap))
+				return -1;
+			if ((*v)[*nr - 1].pfn < 0)
+				return 1; /* a bad block: the rest is noise */
+			got++;
+		}
+		/* the plan is exact while no layer took or returned pages;
+		 * else only a scan tells */
+		if (ex->strict && !reported && !addr &&
+		    (got != expect[k] ||
+		     mmt_shadow_layer_events(sh) != events)) {
+			unsigned long before = ex->res.report.total;
+
+			probe_failed(ex, zone, k, got, expect[k]);
+			reported = ex->res.report.total != before;
+		}
+	}
+	return 0;
+}
+
+static int has_zone(const struct mmt_arena *a, int type)
+{
+	for (uint32_t z = 0; z < a->nr_zones && z < MMT_NR_ZONE_TYPES; z++)
+		if (a->zones[z].present && (int)a->zones[z].type == type)
+			return 1;
+	return 0;
+}
+
+static void pages_probe(struct mmt_exec *ex)
+{
+	struct mmt_shadow *sh = PAGES_SH(ex);
+	struct probe_block *v = NULL;
+	size_t nr = 0, cap = 0;
+	uint32_t top = 0;
+	int stop = 0;
+
+	while (top < ex->arena.nr_orders && top < 63 &&
+	       mmt_shadow_order_served(sh, top))
+		top++;
+	if (!top)
+		return;
+	if (ex->o.trace)
+		fprintf(ex->o.trace, "   end  capacity probe (orders %u..0)\n",
+			top - 1);
+	if (!(ex->ad->caps & MMT_CAP_ZONES)) {
+		stop = probe_zone(ex, -1, MMT_GFP_KERNEL, top, &v, &nr, &cap);
+	} else {
+		for (int z = 0; z < MMT_NR_ZONE_TYPES && !stop; z++) {
+			uint32_t gfp = MMT_GFP_KERNEL | mmt_zone_gfp(z);
+			unsigned int allowed =
+				mmt_arena_allowed_zones(&ex->arena, gfp);
+
+			if ((allowed & (1u << z)) && has_zone(&ex->arena, z))
+				stop = probe_zone(ex, z, gfp, top, &v, &nr,
+						  &cap);
+		}
+	}
+	if (stop < 0 && ex->o.trace)
+		fprintf(ex->o.trace, "   end  capacity probe stopped: out of "
+				     "memory for its block list\n");
+	for (size_t i = nr; i-- > 0;) {
+		mmt_shadow_trace_reset(sh);
+		if (ex->ad->pages->free(ex->state, v[i].addr, v[i].order,
+					MMT_API_FREE_PAGES_PAGE))
+			mmt_report_add(&ex->res.report, SIZE_MAX, "adapter",
+				       "ADAPTER-FREE",
+				       "capacity probe: free of its block at "
+				       "%p order %u refused",
+				       v[i].addr, v[i].order);
+		if (v[i].pfn >= 0)
+			mmt_shadow_probe_put(sh, (uint64_t)v[i].pfn,
+					     v[i].order);
+	}
+	free(v);
+	if (nr)
+		ex->dirty = 1;
+}
+
 static void pages_state(struct mmt_exec *ex, char *buf, size_t len)
 {
 	if (ex->ad->dump)
@@ -342,6 +511,7 @@ const struct mmt_layer mmt_layer_pages = {
 	.open = pages_open,
 	.step = pages_op,
 	.teardown = pages_teardown,
+	.probe = pages_probe,
 	.state = pages_state,
 	.close = pages_close,
 };

@@ -120,6 +120,32 @@ unsigned int mmt_machine_allowed_zones(const struct mmt_machine *m,
 /* The populated zone of a holding pfn (enum mmt_zone_type), or -1. */
 int mmt_arena_zone_of(const struct mmt_arena *a, uint64_t pfn);
 
+/*
+ * The zone modifier of a mask whose highest zone is type (GFP_DMA,
+ * GFP_DMA32, none for Normal, __GFP_HIGHMEM); 0 for an unknown type.
+ */
+uint32_t mmt_zone_gfp(int type);
+
+/*
+ * Pfn predicate of mmt_arena_probe_plan(): non-zero when pfn is held
+ * (by a live block, a layer, the probe itself).
+ */
+typedef int (*mmt_pfn_held_fn)(const void *ctx, uint64_t pfn);
+
+/*
+ * The capacity probe's plan (docs/checkers.md): what a buddy allocator
+ * with every free page coalesced hands back on a of zone type zone (-1:
+ * the whole arena, zones ignored), drained from order top - 1 down to 0:
+ * expect[k] blocks of order k, the aligned 2^k ranges wholly free
+ * (present, unreserved, not held) in the zone less those inside a free
+ * range of order k + 1. held NULL: nothing is held. Adjacent present
+ * ranges count as one (a buddy merges across them). top <= 63.
+ * Returns the free pages counted.
+ */
+uint64_t mmt_arena_probe_plan(const struct mmt_arena *a, int zone, uint32_t top,
+			      mmt_pfn_held_fn held, const void *ctx,
+			      uint64_t *expect);
+
 /* The kernel's zone name ("DMA", "DMA32", "Normal", "HighMem"), or "none". */
 const char *mmt_zone_name(int type);
 

@@ -12,7 +12,8 @@
  *   twice    hands out the previous block again (a block given twice)
  *   dirty    writes a byte into every __GFP_ZERO block it returns
  *   other    a correct but different choice: takes two blocks, keeps the
- *            second, gives the first back (strict sees the offset)
+ *            second, gives the first back (strict sees the offset); when
+ *            only one is free, that one
  *   misalign returns the block one page past its start
  *   scribble flips the first byte of the previous block it handed out
  * It copies ref-pages' capabilities but for TRACE (its choices are not
@@ -130,8 +131,12 @@ static int wrap_alloc(void *state, unsigned int order, uint32_t gfp,
 			return ret;
 	}
 	ret = ref()->pages->alloc(w->inner, order, gfp, api, addr);
-	if (first)
+	if (first && !ret && *addr) {
 		ref()->pages->free(w->inner, first, order, MMT_API_FREE_PAGES);
+	} else if (first) {
+		*addr = first; /* the last free block: still a correct answer */
+		ret = 0;
+	}
 	if (ret || !*addr)
 		return ret;
 	w->nr_allocs++;

@@ -294,7 +294,7 @@ MMT_TEST(owner, a_block_handed_out_from_the_layers_pages_is_an_overlap)
 	cr_assert_eq(run("overlap", &res), MMT_EXIT_BUG);
 	cr_assert_str_eq(res.report.v[0].id, "SHADOW-OVERLAP");
 	cr_assert_eq(res.report.v[0].op_index, 2, "the third allocation");
-	cr_assert(strstr(res.report.v[0].message, "a layer holds"), "%s",
+	cr_assert(strstr(res.report.v[0].message, "held by layer other"), "%s",
 		  res.report.v[0].message);
 }
 

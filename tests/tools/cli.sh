@@ -322,7 +322,14 @@ if ${CC:-cc} -shared -fPIC -std=c11 -I"$SRC/include" \
 	repro=$(sed -n 's/^reproduce: //p' "$T/out")
 	expect_exit 1 sh -c "$repro"
 	expect_stdout 'split.txt: FAIL'
-	expect_exit 1 "$MMT" replay --allocator "$T/buggy.so" "$T/good.txt" "$T/split.txt"
+	# good.txt never splits twice, but the capacity probe at the end
+	# drains every order and so meets the bug
+	expect_exit 1 "$MMT" replay --allocator "$T/buggy.so" "$T/good.txt"
+	expect_stdout '^  violation 1: end of input: SHADOW-OVERLAP \[shadow\] block pfn 0x[0-9a-f]+ order [0-9]+ overlaps [0-9]+ page\(s\) held by the capacity probe'
+	# one order: nothing ever splits, so nothing to meet
+	printf '%s\n' 'machine profile=x86_64 era=6.12 page=4K orders=1 cpus=1 ram=16M' \
+		'alloc_page s1' 'alloc_page s2' 'free_page s1' >"$T/one-order.txt"
+	expect_exit 1 "$MMT" replay --allocator "$T/buggy.so" "$T/one-order.txt" "$T/split.txt"
 	expect_stdout '1 ok, 1 failed'
 	expect_exit 2 "$MMT" replay --allocator "$T/buggy.so" "$T/split.txt" "$T/missing.bin"
 	MMT_ALLOCATOR=$T/buggy.so expect_exit 1 "$MMT" replay "$T/split.txt"
