@@ -9,6 +9,9 @@
 #   small_table.so table_version.so no_table.so reserved_cap.so
 #   v1_plugin.so                             tests/plugins/*.c
 #   bad_align.so (an OBJECTS malloc with a misaligned aligned op)
+#   class_objects.so (16-byte size classes up to 4 KiB, USABLE_SIZE);
+#   class_objects_wide.so (its usable size reaches the next object)
+#                                            tests/plugins/class_objects.c
 #   small_objects.so (objects up to 4 KiB aligned to 8, declared so);
 #   small_objects_liar.so (the same, declaring 16); small_objects_badalign.so
 #   (declaring 24)                           tests/plugins/small_objects.c
@@ -69,6 +72,10 @@ foreach(_p bad_abi no_entry missing_fn null_entry small_struct no_create
     reserved_cap v1_plugin small_objects)
   mmt_add_plugin(${_p} ${CMAKE_SOURCE_DIR}/tests/plugins/${_p}.c COVERAGE OFF)
 endforeach()
+set(_co ${CMAKE_SOURCE_DIR}/tests/plugins/class_objects.c)
+mmt_add_plugin(class_objects ${_co} COVERAGE OFF)
+mmt_add_plugin(class_objects_wide ${_co} COVERAGE OFF
+  DEFINITIONS CLASS_OBJECTS_BUG=1)
 set(_so ${CMAKE_SOURCE_DIR}/tests/plugins/small_objects.c)
 mmt_add_plugin(small_objects_liar ${_so} COVERAGE OFF
   DEFINITIONS SMALL_OBJECTS_MIN_ALIGN=16)

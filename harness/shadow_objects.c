@@ -4,8 +4,9 @@
  * allocator: an independent oracle for malloc/calloc/realloc/aligned/free.
  *
  * State: slots[256] ({addr, size, usable, align, fill seed}) and an index
- * of the live objects sorted by address, each as [addr, addr + max(size,
- * 1)). Objects in the index never overlap (an object that would is
+ * of the live objects sorted by address, each as [addr, addr + max(extent,
+ * 1)), where extent is the usable size (MMT_CAP_USABLE_SIZE: the
+ * allocator's promise, mmt_usable_extent()) or else the size asked. Objects in the index never overlap (an object that would is
  * reported and left out of it), so their ends are sorted too and a new
  * range [a, e) can only overlap the entry with the largest start below e:
  * a binary search, O(log n); insert and remove move at most 255 entries.
@@ -31,6 +32,10 @@
  * function of the seed and the offset, never of the address, and the seed
  * is a function of the run's seed, the slot and the op index, so two
  * correct allocators give equal contents and equal digests.
+ * The usable bytes beyond the request get the pattern too (their first
+ * and last 4 KiB), so a usable range that reaches into a neighbour is
+ * seen as the neighbour's or its own OBJ-FILL when the overlap index did
+ * not see it first.
  * At free and before realloc the same positions are compared (OBJ-FILL);
  * after realloc the old positions below min(old, new) are compared in the
  * new object (OBJ-REALLOC) before the new fill is written; calloc memory
@@ -338,6 +343,55 @@ static uint64_t fill_first_bad(const uint8_t *p, uint64_t size, uint64_t fill,
 }
 
 /*
+ * The usable bytes beyond the request, [size, extent): the first
+ * FILL_HEAD and the last FILL_TAIL of them. Returns the spans written.
+ */
+static unsigned int slack_spans(uint64_t size, uint64_t extent,
+				struct fill_span *sp)
+{
+	unsigned int n = 0;
+	uint64_t head_end, tail;
+
+	if (extent <= size)
+		return 0;
+	head_end = extent - size > FILL_HEAD ? size + FILL_HEAD : extent;
+	sp[n].off = size;
+	sp[n++].len = head_end - size;
+	tail = extent - FILL_TAIL > head_end ? extent - FILL_TAIL : head_end;
+	if (tail < extent) {
+		sp[n].off = tail;
+		sp[n++].len = extent - tail;
+	}
+	return n;
+}
+
+static void slack_write(uint8_t *p, uint64_t size, uint64_t extent,
+			uint64_t fill)
+{
+	struct fill_span sp[2];
+	unsigned int n = slack_spans(size, extent, sp);
+
+	for (unsigned int k = 0; k < n; k++)
+		fill_range(p, sp[k].off, sp[k].off + sp[k].len, fill);
+}
+
+static uint64_t slack_first_bad(const uint8_t *p, uint64_t size,
+				uint64_t extent, uint64_t fill)
+{
+	struct fill_span sp[2];
+	unsigned int n = slack_spans(size, extent, sp);
+
+	for (unsigned int k = 0; k < n; k++) {
+		uint64_t bad = range_first_bad(p, sp[k].off,
+					       sp[k].off + sp[k].len, fill);
+
+		if (bad != UINT64_MAX)
+			return bad;
+	}
+	return UINT64_MAX;
+}
+
+/*
  * Digest of p at the fill positions of an object of size bytes below
  * limit; *first_nonzero gets the first non-zero offset (UINT64_MAX none).
  */
@@ -436,7 +490,7 @@ static void index_remove(struct mmt_objshadow *s, unsigned int slot)
 
 	if (!o->indexed)
 		return;
-	obj_range(o->addr, o->size, &start, &end);
+	obj_range(o->addr, o->extent, &start, &end);
 	i = index_below(s, start + 1);
 	if (i < 0 || s->index[i].slot != slot)
 		return;
@@ -508,23 +562,39 @@ static int track(struct mmt_objshadow *s, size_t op_index, unsigned int slot,
 			       "%llu",
 			       slot, kind_name(kind), (unsigned long long)size,
 			       addr, (unsigned long long)usable);
-	obj_range(addr, size, &start, &end);
+	else if ((s->caps & MMT_CAP_USABLE_SIZE) &&
+		 mmt_usable_implausible(size, align, usable))
+		mmt_report_add(r, op_index, "shadow", "OBJ-USABLE",
+			       "s%u: %s of %llu bytes at %p has usable size "
+			       "%llu, more than the request plus the larger "
+			       "of itself and 1 MiB plus twice the alignment: "
+			       "not believed",
+			       slot, kind_name(kind), (unsigned long long)size,
+			       addr, (unsigned long long)usable);
+	if (!(s->caps & MMT_CAP_USABLE_SIZE))
+		usable = 0;
+	/* the usable bytes are the allocator's promise: all of them are
+	 * the object's for overlap and fill */
+	obj_range(addr, mmt_usable_extent(size, align, usable), &start, &end);
 	other = index_overlap(s, start, end);
 	if (other >= 0) {
 		const struct mmt_objshadow_obj *ob = &s->slots[other];
 
 		mmt_report_add(r, op_index, "shadow", "OBJ-OVERLAP",
-			       "s%u: %s of %llu bytes at %p overlaps live s%d "
-			       "(%p, %llu bytes)",
+			       "s%u: %s of %llu bytes at %p (usable %llu) "
+			       "overlaps live s%d (%p, %llu bytes, usable "
+			       "%llu)",
 			       slot, kind_name(kind), (unsigned long long)size,
-			       addr, other, ob->addr,
-			       (unsigned long long)ob->size);
+			       addr, (unsigned long long)(end - start), other,
+			       ob->addr, (unsigned long long)ob->size,
+			       (unsigned long long)ob->extent);
 	}
 	memset(o, 0, sizeof(*o));
 	o->live = 1;
 	o->addr = addr;
 	o->size = size;
 	o->usable = usable;
+	o->extent = mmt_usable_extent(size, align, usable);
 	o->align = kind == MMT_OP_ALIGNED ? align : 0;
 	o->kind = kind;
 	o->fill = mmt_mix64(s->seed ^ ((uint64_t)slot << 40) ^
@@ -534,6 +604,7 @@ static int track(struct mmt_objshadow *s, size_t op_index, unsigned int slot,
 		o->indexed = 1;
 		/* writing over another live object would only blur reports */
 		fill_write(addr, size, o->fill);
+		slack_write(addr, size, o->extent, o->fill);
 		o->fill_ok = 1;
 	}
 	s->nr_live++;
@@ -598,6 +669,8 @@ void mmt_objshadow_verify_fill(struct mmt_objshadow *s, size_t op_index,
 		return;
 	o = &s->slots[slot];
 	bad = fill_first_bad(o->addr, o->size, o->fill, o->size);
+	if (bad == UINT64_MAX)
+		bad = slack_first_bad(o->addr, o->size, o->extent, o->fill);
 	if (bad != UINT64_MAX)
 		mmt_report_add(r, op_index, "shadow", "OBJ-FILL",
 			       "s%u: %llu-byte object at %p: fill byte at "

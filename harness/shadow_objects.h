@@ -41,6 +41,7 @@ struct mmt_objshadow_obj {
 	void *addr; /* as returned by the adapter */
 	uint64_t size; /* bytes asked */
 	uint64_t usable; /* usable_size() when allocated, else 0 */
+	uint64_t extent; /* bytes owned: mmt_usable_extent(size, usable) */
 	uint64_t align; /* the aligned op's alignment, 0 for the others */
 	uint64_t fill; /* fill seed: from the seed, slot and op index */
 	uint32_t kind; /* enum mmt_op_kind that made it */

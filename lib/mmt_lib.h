@@ -166,6 +166,36 @@ size_t mmt_size_format(uint64_t bytes, char *buf, size_t len);
  */
 int mmt_reuse_enabled(void);
 
+/* ------------------------------------------------------------ objects */
+
+/*
+ * A usable size no allocator gives for a request of size bytes aligned to
+ * align (0: not an aligned op): more than the larger of the request and
+ * 1 MiB, plus twice the alignment, above the request (size classes round
+ * up by a fraction of the size, large blocks to pages, and an aligned
+ * block may keep the slack its alignment cost).
+ */
+static inline int mmt_usable_implausible(uint64_t size, uint64_t align,
+					 uint64_t usable)
+{
+	uint64_t slack = (size > (1u << 20) ? size : (1u << 20)) + 2 * align;
+
+	return usable > size && usable - size > slack;
+}
+
+/*
+ * The bytes of an object the harness owns (overlap, fill) given its
+ * usable_size() (0 without one): the usable size is the allocator's
+ * promise, so all of it unless implausible; else the request.
+ */
+static inline uint64_t mmt_usable_extent(uint64_t size, uint64_t align,
+					 uint64_t usable)
+{
+	return usable > size && !mmt_usable_implausible(size, align, usable) ?
+		       usable :
+		       size;
+}
+
 #ifdef __cplusplus
 }
 #endif

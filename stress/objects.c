@@ -35,7 +35,11 @@
  *                       smaller of the two sizes;
  *   STRESS-ZERO         calloc or kzalloc memory not zero (all of it up to
  *                       4 KiB, then 8 bytes every 4 KiB and the last 64);
- *   STRESS-USABLE       (USABLE_SIZE) usable_size() below the request;
+ *   STRESS-USABLE       (USABLE_SIZE) usable_size() below the request,
+ *                       or implausibly far above it (mmt_usable_extent());
+ *                       the fill covers the usable bytes, so a usable size
+ *                       reaching into a neighbour breaks the neighbour's
+ *                       cookie or fill;
  *   STRESS-ALIGN        aligned() result not aligned as asked, or any
  *                       result below what the allocator declares for its
  *                       size (min(objects->min_align, largest power of
@@ -52,6 +56,7 @@
 
 #include <mmtorture/adapter.h>
 
+#include "mmt_lib.h"
 #include "stress_int.h"
 
 #define COOKIE_MAGIC 0x6b6d616c6c6f6321ULL
@@ -85,6 +90,7 @@ struct oobj {
 	uint64_t seq; /* the allocating thread's allocation number */
 	uint64_t key; /* fill key */
 	size_t size; /* requested bytes */
+	size_t extent; /* bytes it owns: mmt_usable_extent() (USABLE_SIZE) */
 	size_t align; /* asked alignment (aligned), else 0 */
 	size_t elem; /* element size (calloc), else 0 */
 	uint32_t thread; /* who allocated it */
@@ -260,7 +266,7 @@ static void write_contents(struct oobj *o)
 	o->origin = (uintptr_t)o->addr;
 	make_cookie(o, &c);
 	memcpy(o->addr, &c, n);
-	each_range(o->addr, o->size, o->size, o->key, fill_range);
+	each_range(o->addr, o->extent, o->extent, o->key, fill_range);
 }
 
 /*
@@ -288,8 +294,8 @@ static int verify_contents(struct stress_worker *w, const struct oobj *o,
 	if (bad < n) {
 		want = e[bad];
 	} else {
-		bad = each_range((unsigned char *)(uintptr_t)p, o->size, limit,
-				 o->key, check_range);
+		bad = each_range((unsigned char *)(uintptr_t)p, o->extent,
+				 limit, o->key, check_range);
 		if (!bad)
 			return 0;
 		bad--;
@@ -362,6 +368,7 @@ static int accept_obj(struct stress_worker *w, struct oobj *o)
 	size_t want, bad;
 	int rc;
 
+	o->extent = o->size;
 	rc = mmt_liveset_insert(s->priv, a, tag_of(o), &old);
 	if (rc == 1) {
 		mmt_stress_worker_violation(
@@ -412,6 +419,17 @@ static int accept_obj(struct stress_worker *w, struct oobj *o)
 				o->addr, us, o->size, call_of(o).s);
 			goto keep;
 		}
+		if (mmt_usable_implausible(o->size, o->align, us)) {
+			mmt_stress_worker_violation(
+				w, (uint64_t)a, "STRESS-USABLE",
+				"usable_size(%p) is %zu, implausibly far above "
+				"the %zu bytes %s asked for",
+				o->addr, us, o->size, call_of(o).s);
+			goto keep;
+		}
+		/* the usable bytes are the allocator's promise: the
+		 * fill covers them all */
+		o->extent = (size_t)mmt_usable_extent(o->size, o->align, us);
 	}
 	if ((o->kind == OBJ_CALLOC || o->kind == OBJ_KZALLOC) &&
 	    (bad = zero_probe(o->addr, o->size)) != 0)
@@ -440,7 +458,7 @@ static void free_obj(struct stress_worker *w, const void *item)
 	const struct oobj *o = item;
 	struct stress *s = w->s;
 
-	if (verify_contents(w, o, o->addr, o->size, SIZE_MAX, NULL) != 0)
+	if (verify_contents(w, o, o->addr, o->extent, SIZE_MAX, NULL) != 0)
 		return; /* leave it: the run is over */
 	if (mmt_stress_fault_take(MMT_STRESS_FAULT_LOSE))
 		mmt_liveset_remove(s->priv, (uintptr_t)o->addr, NULL);
@@ -505,7 +523,7 @@ static int realloc_obj(struct stress_worker *w, struct oobj *o, size_t size)
 	uint64_t prev = 0;
 	void *p;
 
-	if (verify_contents(w, &old, old.addr, old.size, SIZE_MAX, NULL) != 0)
+	if (verify_contents(w, &old, old.addr, old.extent, SIZE_MAX, NULL) != 0)
 		return 0;
 	/* Out of the set first: once realloc moves, the old address may be
 	 * handed to another thread at once. */

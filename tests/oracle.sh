@@ -43,7 +43,7 @@ check() { # name, expected exit, id or "", command...
 		failed=$((failed + 1))
 		return
 	fi
-	if [ -n "$id" ] && ! grep -Eq "(violation 1: .*|self-check .*|: )$id[: ]" "$out"; then
+	if [ -n "$id" ] && ! grep -Eq "(violation 1: .*|self-check .*|: )($id)[: ]" "$out"; then
 		echo "FAIL: $name: the first finding is not $id"
 		sed 's/^/    /' "$out" | head -20
 		failed=$((failed + 1))
@@ -76,6 +76,7 @@ while read -r plugin scenario id secs; do
 		--scenario "$scenario" --threads 2 --seconds "$secs"
 done <<'TABLE'
 simple_buddy_lossy.so pages-mix STRESS-PROBE 30
+class_objects_wide.so kmalloc-mix STRESS-(FILL|COOKIE) 30
 TABLE
 while read -r ctl scenario; do
 	check "stress $scenario on $ctl (control)" 0 "" "$mmt" stress --allocator "$(spec "$ctl")" \
@@ -83,6 +84,8 @@ while read -r ctl scenario; do
 done <<'TABLE'
 ref-pages pages-mix
 simple_buddy.so pages-mix
+class_objects.so kmalloc-mix
+glibc kmalloc-mix
 TABLE
 
 echo "$passed passed, $failed failed"
