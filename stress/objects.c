@@ -411,20 +411,16 @@ static int accept_obj(struct stress_worker *w, struct oobj *o)
 		mmt_stress_lock(s);
 		us = s->ad->objects->usable_size(s->state, o->addr);
 		mmt_stress_unlock(s);
-		if (us < o->size) {
+		if (us < o->size ||
+		    mmt_usable_implausible(o->size, o->align, us)) {
 			mmt_stress_worker_violation(
 				w, (uint64_t)a, "STRESS-USABLE",
-				"usable_size(%p) is %zu, below the %zu bytes "
-				"%s asked for",
-				o->addr, us, o->size, call_of(o).s);
-			goto keep;
-		}
-		if (mmt_usable_implausible(o->size, o->align, us)) {
-			mmt_stress_worker_violation(
-				w, (uint64_t)a, "STRESS-USABLE",
-				"usable_size(%p) is %zu, implausibly far above "
-				"the %zu bytes %s asked for",
-				o->addr, us, o->size, call_of(o).s);
+				"usable_size(%p) is %zu, %s the %zu bytes %s "
+				"asked for",
+				o->addr, us,
+				us < o->size ? "below" :
+					       "implausibly far above",
+				o->size, call_of(o).s);
 			goto keep;
 		}
 		/* the usable bytes are the allocator's promise: the
