@@ -64,12 +64,12 @@
 #define COOKIE_BYTES 16u
 #define MAX_TRACE 8u
 #define OWNER_LAYER 0x1000u /* | enum mmt_page_owner: a layer holds it */
-#define OWNER_PROBE 0x2000u /* the capacity probe holds it */
 #define MAX_EXEMPT 8u
 
 struct shadow_range {
 	uint64_t start, end; /* pfns, end exclusive */
 	uint16_t *owner; /* end - start entries: slot + 1, or 0 */
+	uint64_t *probe; /* a bit per page: the capacity probe holds it */
 };
 
 struct shadow_ev {
@@ -87,6 +87,11 @@ struct mmt_shadow {
 	/* owner arrays of every range, one buffer (kept when parked) */
 	uint16_t *owner_buf;
 	size_t owner_cap; /* entries */
+	/* the capacity probe's bitmaps of every range, one buffer (kept when
+	 * parked; made at the first probe block of a run) */
+	uint64_t *probe_buf;
+	size_t probe_cap; /* words */
+	uint64_t probe_pages; /* pages the probe holds */
 	/* every block cookies were written into this run, for
 	 * mmt_shadow_clear_fills() (buffer kept when parked) */
 	struct shadow_filled *filled;
@@ -180,6 +185,107 @@ static void relabel(struct mmt_shadow *s, uint64_t pfn, uint64_t n,
 	}
 }
 
+/*
+ * The capacity probe's bitmaps: a bit per page of each range, worked a
+ * word at a time (a probe holds up to the whole arena, and an owner entry
+ * per page made it cost a fuzz input more than its ops).
+ */
+static uint64_t bits_mask(uint64_t lo,
+			  uint64_t hi) /* bits lo..hi-1 of a word */
+{
+	uint64_t m = hi >= 64 ? ~0ULL : (1ULL << hi) - 1;
+
+	return m & ~((1ULL << lo) - 1);
+}
+
+/* The first bit set in bits [lo, hi) of w, or hi. */
+static uint64_t bits_first(const uint64_t *w, uint64_t lo, uint64_t hi)
+{
+	while (lo < hi) {
+		uint64_t i = lo >> 6, b = lo & 63;
+		uint64_t e = (i + 1) * 64 < hi ? 64 : hi - i * 64;
+		uint64_t x = w[i] & bits_mask(b, e);
+
+		if (x)
+			return i * 64 + (uint64_t)__builtin_ctzll(x);
+		lo = (i + 1) * 64;
+	}
+	return hi;
+}
+
+static void bits_set(uint64_t *w, uint64_t lo, uint64_t hi, int on)
+{
+	while (lo < hi) {
+		uint64_t i = lo >> 6, b = lo & 63;
+		uint64_t e = (i + 1) * 64 < hi ? 64 : hi - i * 64;
+		uint64_t m = bits_mask(b, e);
+
+		w[i] = on ? w[i] | m : w[i] & ~m;
+		lo = (i + 1) * 64;
+	}
+}
+
+/* The first probe-held pfn of [pfn, pfn + n), or -1. */
+static int64_t probe_held(const struct mmt_shadow *s, uint64_t pfn, uint64_t n)
+{
+	if (!s->probe_pages)
+		return -1;
+	for (unsigned int i = 0; i < s->nr_ranges; i++) {
+		const struct shadow_range *pr = &s->ranges[i];
+		uint64_t lo, hi, f;
+
+		if (!pr->probe || !range_slice(pr, pfn, pfn + n, &lo, &hi))
+			continue;
+		f = bits_first(pr->probe, lo, hi);
+		if (f < hi)
+			return (int64_t)(pr->start + f);
+	}
+	return -1;
+}
+
+static void probe_mark(struct mmt_shadow *s, uint64_t pfn, uint64_t n, int on)
+{
+	for (unsigned int i = 0; i < s->nr_ranges; i++) {
+		struct shadow_range *pr = &s->ranges[i];
+		uint64_t lo, hi;
+
+		if (pr->probe && range_slice(pr, pfn, pfn + n, &lo, &hi)) {
+			bits_set(pr->probe, lo, hi, on);
+			if (on)
+				s->probe_pages += hi - lo;
+			else
+				s->probe_pages -= hi - lo;
+		}
+	}
+}
+
+/* Give every range its bitmap, all clear; -1 out of memory. */
+static int probe_ready(struct mmt_shadow *s)
+{
+	size_t words = 0, off = 0;
+
+	for (unsigned int i = 0; i < s->nr_ranges; i++)
+		words += (size_t)(s->ranges[i].end - s->ranges[i].start + 63) /
+			 64;
+	if (words > s->probe_cap) {
+		free(s->probe_buf);
+		s->probe_cap = 0;
+		s->probe_buf = calloc(words, sizeof(uint64_t));
+		if (!s->probe_buf)
+			return -1;
+		s->probe_cap = words;
+	} else if (words) {
+		memset(s->probe_buf, 0, words * sizeof(uint64_t));
+	}
+	for (unsigned int i = 0; i < s->nr_ranges; i++) {
+		s->ranges[i].probe = s->probe_buf + off;
+		off += (size_t)(s->ranges[i].end - s->ranges[i].start + 63) /
+		       64;
+	}
+	s->probe_pages = 0;
+	return 0;
+}
+
 static int cmp_range(const void *x, const void *y)
 {
 	const struct mmt_pfn_range *a = x, *b = y;
@@ -204,6 +310,7 @@ static void spare_free(void)
 	for (unsigned int i = 0; i < SPARE_MAX; i++) {
 		if (spare[i]) {
 			free(spare[i]->owner_buf);
+			free(spare[i]->probe_buf);
 			free(spare[i]->filled);
 			free(spare[i]);
 			spare[i] = NULL;
@@ -216,8 +323,9 @@ static struct mmt_shadow *shadow_get(void)
 {
 	struct mmt_shadow *s;
 	uint16_t *buf = NULL;
+	uint64_t *pbuf;
 	struct shadow_filled *filled = NULL;
-	size_t cap = 0, fcap = 0;
+	size_t cap = 0, fcap = 0, pcap;
 
 	s = NULL;
 	pthread_mutex_lock(&spare_lock);
@@ -230,11 +338,15 @@ static struct mmt_shadow *shadow_get(void)
 		return calloc(1, sizeof(*s));
 	buf = s->owner_buf;
 	cap = s->owner_cap;
+	pbuf = s->probe_buf;
+	pcap = s->probe_cap;
 	filled = s->filled;
 	fcap = s->filled_cap;
 	memset(s, 0, sizeof(*s));
 	s->owner_buf = buf;
 	s->owner_cap = cap;
+	s->probe_buf = pbuf;
+	s->probe_cap = pcap;
 	s->filled = filled;
 	s->filled_cap = fcap;
 	return s;
@@ -303,6 +415,12 @@ struct mmt_shadow *mmt_shadow_create(const struct mmt_arena *a, uint32_t caps,
 		s->ranges[i].owner = s->owner_buf + off;
 		off += (size_t)(s->ranges[i].end - s->ranges[i].start);
 	}
+	if (probe_ready(s)) {
+		free(s->owner_buf);
+		free(s->filled);
+		free(s);
+		return NULL;
+	}
 	return s;
 }
 
@@ -324,6 +442,7 @@ void mmt_shadow_destroy(struct mmt_shadow *s)
 	pthread_mutex_unlock(&spare_lock);
 	if (s) {
 		free(s->owner_buf);
+		free(s->probe_buf);
 		free(s->filled);
 		free(s);
 	}
@@ -378,6 +497,8 @@ static int64_t scan_interval(const struct mmt_shadow *s,
 
 		if (res) {
 			next = align_up(res->start_pfn + res->nr_pages, n);
+		} else if (probe_held(s, c, n) >= 0) {
+			next = c + n;
 		} else {
 			for (uint64_t p = c; p < c + n; p++) {
 				unsigned int o = r->owner[p - r->start];
@@ -702,9 +823,7 @@ static int64_t owner_mismatch(const struct mmt_shadow *s, uint64_t pfn,
 
 static const char *holder(unsigned int o, char *buf, size_t len)
 {
-	if (o == OWNER_PROBE)
-		snprintf(buf, len, "the capacity probe");
-	else if (o >= OWNER_LAYER)
+	if (o >= OWNER_LAYER)
 		snprintf(buf, len, "layer %s", owner_name(o & ~OWNER_LAYER));
 	else if (o)
 		snprintf(buf, len, "slot s%u", o - 1);
@@ -742,6 +861,15 @@ static void layer_pages(struct mmt_shadow *s, const struct mmt_event *ev,
 			      (unsigned long long)ev->pfn, ev->order,
 			      (unsigned long long)bad,
 			      holder(got, who, sizeof(who)));
+		return;
+	}
+	if (take && (bad = probe_held(s, ev->pfn, n)) >= 0) {
+		owner_finding(s,
+			      "layer %s took pfn 0x%llx order %u, but pfn "
+			      "0x%llx is held by the capacity probe",
+			      owner_name(ev->owner),
+			      (unsigned long long)ev->pfn, ev->order,
+			      (unsigned long long)bad);
 		return;
 	}
 	for (uint64_t p = ev->pfn; p < ev->pfn + n; p++)
@@ -1137,7 +1265,7 @@ static int shadow_held(const void *ctx, uint64_t pfn)
 {
 	const struct shadow_range *r = range_of(ctx, pfn);
 
-	return r && r->owner[pfn - r->start];
+	return r && (r->owner[pfn - r->start] || probe_held(ctx, pfn, 1) >= 0);
 }
 
 void mmt_shadow_probe_plan(const struct mmt_shadow *s, int zone, uint32_t top,
@@ -1145,6 +1273,19 @@ void mmt_shadow_probe_plan(const struct mmt_shadow *s, int zone, uint32_t top,
 {
 	/* nothing live and no layer pages: the owner map is all zero */
 	int owned = s->nr_live || s->layer_pages;
+
+	/* probe blocks of the zones drained before matter only inside */
+	for (uint32_t z = 0; !owned && s->probe_pages && z < s->a.nr_zones;
+	     z++) {
+		const struct mmt_arena_zone *az = &s->a.zones[z];
+
+		if ((zone < 0 || (int)az->type == zone) &&
+		    az->end_pfn > az->start_pfn)
+			owned = probe_held(s, az->start_pfn,
+					   az->end_pfn - az->start_pfn) >= 0;
+	}
+	if (!s->a.nr_zones && s->probe_pages)
+		owned = 1;
 
 	mmt_arena_probe_plan(&s->a, zone, top, owned ? shadow_held : NULL, s,
 			     expect);
@@ -1175,15 +1316,23 @@ int64_t mmt_shadow_probe_take(struct mmt_shadow *s, void *addr, uint32_t order,
 			       (unsigned long long)pfn, order,
 			       mmt_zone_name(z1), mmt_zone_name(z2),
 			       mmt_zone_name(zone));
-	check_overlap(s, SIZE_MAX, pfn, order, r);
+	/* with no slot live and no layer pages the owner map is all zero */
+	if (s->nr_live || s->layer_pages)
+		check_overlap(s, SIZE_MAX, pfn, order, r);
+	if (r->total == before && (at = probe_held(s, pfn, n)) >= 0)
+		mmt_report_add(r, SIZE_MAX, "shadow", "SHADOW-OVERLAP",
+			       "block pfn 0x%llx order %u overlaps a block the "
+			       "capacity probe holds, first pfn 0x%llx",
+			       (unsigned long long)pfn, order,
+			       (unsigned long long)at);
 	if (r->total != before)
 		return -1; /* not marked: it may cover what others hold */
-	relabel(s, pfn, n, 0, OWNER_PROBE); /* checked: all unowned */
+	probe_mark(s, pfn, n, 1); /* checked: all unowned */
 	return (int64_t)pfn;
 }
 
 void mmt_shadow_probe_put(struct mmt_shadow *s, uint64_t pfn, uint32_t order)
 {
 	if (order < 63)
-		relabel(s, pfn, 1ULL << order, OWNER_PROBE, 0);
+		probe_mark(s, pfn, 1ULL << order, 0);
 }

@@ -149,6 +149,10 @@ static int replay_file(void *arg, const char *path)
 			printf(" (%zu more skipped: nothing ran since the "
 			       "last)",
 			       res->checks_skipped);
+		if (res->probe_partial)
+			printf(", capacity probe stopped at its budget of %u "
+			       "blocks",
+			       MMT_PROBE_BUDGET);
 		putchar('\n');
 	} else if (rc == MMT_EXIT_BUG) {
 		print_failure(ctx, path, &prog, res);

@@ -399,9 +399,26 @@ static int probe_zone(struct mmt_exec *ex, int zone, uint32_t gfp, uint32_t top,
 		uint64_t got = 0;
 		void *addr = NULL;
 
+		/* the budget: an order whose plan would pass it is not
+		 * drained, nor any below it (the verdicts of the orders
+		 * drained stand) */
+		if (*nr + expect[k] > MMT_PROBE_BUDGET) {
+			ex->res.probe_partial++;
+			if (ex->o.trace)
+				fprintf(ex->o.trace,
+					"   end  capacity probe of %s stops "
+					"above order %u: %llu more block(s) "
+					"would pass its budget of %u\n",
+					zone < 0 ? "the arena" :
+						   mmt_zone_name(zone),
+					k, (unsigned long long)expect[k],
+					MMT_PROBE_BUDGET);
+			return 2;
+		}
 		/* until it fails; a block beyond the arena's worth of pages
-		 * is handed out twice (SHADOW-OVERLAP already said so) */
-		while (got <= (limit >> k)) {
+		 * is handed out twice (SHADOW-OVERLAP already said so), and
+		 * twice the budget is as far as it goes */
+		while (got <= (limit >> k) && *nr < 2 * MMT_PROBE_BUDGET) {
 			addr = NULL;
 			mmt_shadow_trace_reset(sh);
 			if (ex->ad->pages->alloc(ex->state, k, gfp,
@@ -481,9 +498,12 @@ static void pages_probe(struct mmt_exec *ex)
 			mmt_shadow_probe_put(sh, (uint64_t)v[i].pfn,
 					     v[i].order);
 	}
+	ex->res.probe_blocks += nr;
+	/* The probe gave back all it took: it does not make the machine
+	 * dirty, so the check after the teardown runs only when the
+	 * teardown freed something (a full check costs more than a probe of
+	 * a machine of many orders). */
 	free(v);
-	if (nr)
-		ex->dirty = 1;
 }
 
 static void pages_state(struct mmt_exec *ex, char *buf, size_t len)

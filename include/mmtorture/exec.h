@@ -34,6 +34,15 @@ struct mmt_exec_opts {
 
 void mmt_exec_opts_default(struct mmt_exec_opts *o);
 
+/*
+ * The capacity probe's budget in blocks (docs/checkers.md): an order whose
+ * plan would take the probe past it is not drained, nor any order below
+ * it. A machine of few orders on much RAM (one order over 64 MiB: 16384
+ * order-0 blocks) would otherwise cost a fuzz input a hundred times its
+ * ops; the machines of the binary layouts need a few dozen.
+ */
+#define MMT_PROBE_BUDGET 1024u
+
 struct mmt_exec_result {
 	size_t ops_run;
 	size_t allocs; /* successful allocations */
@@ -41,6 +50,8 @@ struct mmt_exec_result {
 	size_t frees;
 	size_t checks; /* full checks run */
 	size_t checks_skipped; /* full checks of an unchanged machine skipped */
+	size_t probe_blocks; /* blocks the capacity probe drained */
+	size_t probe_partial; /* probes stopped at MMT_PROBE_BUDGET */
 	struct mmt_report report;
 	char state[4096]; /* on a violation: buddyinfo of the adapter, if any */
 };
