@@ -276,6 +276,7 @@ int mmt_ref_pages_config(const struct mmt_machine *m, const char *options,
 		c->reserved[i].size = m->reserved[i].nr_pages << m->page_shift;
 		c->nr_reserved++;
 	}
+	c->mem_limit = m->mem_limit;
 	if (options && options[0] && ref_config_parse(c, options, err, errlen))
 		return -1;
 	return ref_config_validate(c, err, errlen) ? -1 : 0;

@@ -47,6 +47,8 @@
 
 #include <mmtorture/crash.h>
 #include <mmtorture/exec.h>
+#include <mmtorture/machine.h>
+#include <mmtorture/registry.h>
 
 #include "exec_int.h"
 
@@ -322,23 +324,37 @@ void mmt_exec_close(struct mmt_exec *ex)
 static int get_arena(struct mmt_exec *ex, const struct mmt_adapter_env *env,
 		     char *err, size_t errlen)
 {
-	struct mmt_arena *a = &ex->arena;
+	struct mmt_arena *a = &ex->arena, got;
+	char why[600];
 	int ret;
 
 	if (!(ex->ad->caps & MMT_CAP_OWN_ARENA)) {
 		*a = env->arena;
 		return 0;
 	}
-	memset(a, 0, sizeof(*a));
-	ret = ex->ad->pages->arena(ex->state, a);
-	if (ret != 0 || !a->base || a->page_size == 0 ||
-	    (a->page_size & (a->page_size - 1)) || a->nr_orders == 0) {
+	memset(&got, 0, sizeof(got));
+	ret = ex->ad->pages->arena(ex->state, &got);
+	if (ret != 0 || !got.base || got.page_size == 0 ||
+	    (got.page_size & (got.page_size - 1)) || got.nr_orders == 0) {
 		snprintf(err, errlen,
 			 "adapter '%s': pages->arena() gave no usable arena "
 			 "(%d)",
 			 ex->ad->name, ret);
 		return MMT_EXIT_ENV;
 	}
+	/*
+	 * The shadow holds the allocator to the map the machine line gives
+	 * by the kernel's rules (harness/machine.c), never to the one the
+	 * allocator reports: a reference that keeps one page too many would
+	 * otherwise agree with itself. Only the base is the adapter's.
+	 */
+	mmt_arena_from_machine(&env->machine, got.base, a);
+	if (mmt_arena_map_diff(a, &got, why, sizeof(why)))
+		mmt_report_add(&ex->res.report, SIZE_MAX, "shadow",
+			       "SHADOW-MAP",
+			       "at boot: the allocator's own map of memory is "
+			       "not the machine's: %s",
+			       why);
 	return 0;
 }
 
@@ -439,7 +455,7 @@ int mmt_exec_open(const struct mmt_adapter *ad, const char *options,
 		mmt_arena_from_machine(&prog->machine, ex->lease.base,
 				       &env.arena);
 	}
-	ret = ad->create(&env, &ex->state, cerr, sizeof(cerr));
+	ret = mmt_adapter_create(ad, &env, &ex->state, cerr, sizeof(cerr));
 	if (ret != 0) {
 		snprintf(err, errlen, "adapter '%s': create failed: %s",
 			 ad->name, cerr[0] ? cerr : strerror(-ret));

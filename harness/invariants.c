@@ -26,6 +26,9 @@ static const struct mmt_invariant invariants[] = {
 	  "an address not page aligned or a block not aligned to 2^order" },
 	{ "SHADOW-ZONE", "shadow",
 	  "a block across zones or in a zone the GFP mask does not allow" },
+	{ "SHADOW-MAP", "shadow",
+	  "the allocator's own map of memory (present RAM, reserved pages, "
+	  "zone spans, orders) is not the one the machine line gives" },
 	{ "SHADOW-OVERLAP", "shadow", "a page of the block is already live" },
 	{ "SHADOW-FILL", "shadow",
 	  "the cookies written at allocation changed before the free" },

@@ -138,7 +138,7 @@ int mmt_machine_equal(const struct mmt_machine *a, const struct mmt_machine *b)
 	if (a->profile != b->profile || a->era != b->era ||
 	    a->page_shift != b->page_shift || a->nr_orders != b->nr_orders ||
 	    a->nr_cpus != b->nr_cpus || a->nr_banks != b->nr_banks ||
-	    a->nr_reserved != b->nr_reserved)
+	    a->nr_reserved != b->nr_reserved || a->mem_limit != b->mem_limit)
 		return 0;
 	if (a->nr_banks > MMT_MAX_RANGES || a->nr_reserved > MMT_MAX_RANGES)
 		return 0;
@@ -146,26 +146,77 @@ int mmt_machine_equal(const struct mmt_machine *a, const struct mmt_machine *b)
 	       ranges_equal(a->reserved, b->reserved, a->nr_reserved);
 }
 
+/* The mem= limit of m in pfns (UINT64_MAX: none). */
+static uint64_t mem_limit_pfn(const struct mmt_machine *m)
+{
+	return m->mem_limit ? m->mem_limit >> m->page_shift : UINT64_MAX;
+}
+
+/* Bank i of m below the mem= limit: 0 when none of it is. */
+static int bank_below(const struct mmt_machine *m, uint32_t i, uint64_t *s,
+		      uint64_t *e)
+{
+	uint64_t lim = mem_limit_pfn(m);
+
+	*s = m->banks[i].start_pfn;
+	*e = *s + m->banks[i].nr_pages;
+	if (*e > lim)
+		*e = lim;
+	return *s < *e;
+}
+
 uint64_t mmt_machine_end_pfn(const struct mmt_machine *m)
 {
-	uint64_t end = 0;
+	uint64_t end = 0, s, e;
 
-	for (uint32_t i = 0; i < m->nr_banks && i < MMT_MAX_RANGES; i++) {
-		uint64_t e = m->banks[i].start_pfn + m->banks[i].nr_pages;
-
-		if (e > end)
+	for (uint32_t i = 0; i < m->nr_banks && i < MMT_MAX_RANGES; i++)
+		if (bank_below(m, i, &s, &e) && e > end)
 			end = e;
-	}
 	return end;
 }
 
 uint64_t mmt_machine_present_pages(const struct mmt_machine *m)
 {
-	uint64_t n = 0;
+	uint64_t n = 0, s, e;
 
 	for (uint32_t i = 0; i < m->nr_banks && i < MMT_MAX_RANGES; i++)
-		n += m->banks[i].nr_pages;
+		if (bank_below(m, i, &s, &e))
+			n += e - s;
 	return n;
+}
+
+void mmt_machine_apply_mem(const struct mmt_machine *m, struct mmt_machine *out)
+{
+	struct mmt_machine t = *m;
+	uint64_t end, s, e;
+
+	t.nr_banks = 0;
+	t.nr_reserved = 0;
+	t.mem_limit = 0;
+	for (uint32_t i = 0; i < m->nr_banks && i < MMT_MAX_RANGES; i++) {
+		if (!bank_below(m, i, &s, &e))
+			continue;
+		t.banks[t.nr_banks].start_pfn = s;
+		t.banks[t.nr_banks].nr_pages = e - s;
+		t.nr_banks++;
+	}
+	end = mmt_machine_end_pfn(m);
+	for (uint32_t i = 0; i < m->nr_reserved && i < MMT_MAX_RANGES; i++) {
+		s = m->reserved[i].start_pfn;
+		e = s + m->reserved[i].nr_pages;
+		if (e > end)
+			e = end;
+		if (s >= e)
+			continue;
+		t.reserved[t.nr_reserved].start_pfn = s;
+		t.reserved[t.nr_reserved].nr_pages = e - s;
+		t.nr_reserved++;
+	}
+	for (uint32_t i = t.nr_banks; i < MMT_MAX_RANGES; i++)
+		t.banks[i] = (struct mmt_pfn_range){ 0, 0 };
+	for (uint32_t i = t.nr_reserved; i < MMT_MAX_RANGES; i++)
+		t.reserved[i] = (struct mmt_pfn_range){ 0, 0 };
+	*out = t;
 }
 
 /* ------------------------------------------------------------ arena */
@@ -190,13 +241,21 @@ static int present_span(const struct mmt_machine *m, uint64_t lo, uint64_t hi,
 	return *first != UINT64_MAX;
 }
 
-void mmt_arena_from_machine(const struct mmt_machine *m, void *base,
+void mmt_arena_from_machine(const struct mmt_machine *raw, void *base,
 			    struct mmt_arena *a)
 {
 	const struct zone_bound *zb =
-		profile_zones[m->profile < NR_PROFILES ? m->profile :
-							 MMT_PROFILE_X86_64];
+		profile_zones[raw->profile < NR_PROFILES ? raw->profile :
+							   MMT_PROFILE_X86_64];
+	struct mmt_machine mm;
+	const struct mmt_machine *m = &mm;
 	uint64_t lo = 0;
+
+	uint64_t node_first, node_last;
+
+	mmt_machine_apply_mem(raw, &mm);
+	if (!present_span(m, 0, UINT64_MAX, &node_first, &node_last))
+		node_first = 0;
 
 	memset(a, 0, sizeof(*a));
 	a->base = base;
@@ -213,9 +272,11 @@ void mmt_arena_from_machine(const struct mmt_machine *m, void *base,
 
 		az->type = zb[z].type;
 		if (present_span(m, lo, hi, &first, &last)) {
+			/* the kernel's span: the zone's bounds clipped to the
+			 * node's, holes inside included */
 			az->present = 1;
-			az->start_pfn = first;
-			az->end_pfn = last;
+			az->start_pfn = lo > node_first ? lo : node_first;
+			az->end_pfn = hi < a->nr_pfns ? hi : a->nr_pfns;
 		} else {
 			az->present = 0;
 			az->start_pfn = lo < a->nr_pfns ? lo : a->nr_pfns;
@@ -230,6 +291,155 @@ void mmt_arena_from_machine(const struct mmt_machine *m, void *base,
 							   MMT_MAX_RANGES;
 	memcpy(a->reserved, m->reserved,
 	       sizeof(a->reserved[0]) * a->nr_reserved);
+}
+
+/* ------------------------------------------------------------ map diff */
+
+/* Ranges r[0, n) sorted, touching ones merged, clipped to [0, end); into
+ * out (at most MMT_MAX_RANGES). Returns the count. */
+static uint32_t norm_ranges(const struct mmt_pfn_range *r, uint32_t n,
+			    struct mmt_pfn_range *out)
+{
+	uint32_t k = 0;
+
+	for (uint32_t i = 0; i < n && i < MMT_MAX_RANGES; i++) {
+		struct mmt_pfn_range x = r[i];
+		uint32_t j = k;
+
+		if (!x.nr_pages)
+			continue;
+		while (j > 0 && out[j - 1].start_pfn > x.start_pfn) {
+			out[j] = out[j - 1];
+			j--;
+		}
+		out[j] = x;
+		k++;
+	}
+	n = k;
+	k = 0;
+	for (uint32_t i = 0; i < n; i++) {
+		if (k && out[i].start_pfn <=
+				 out[k - 1].start_pfn + out[k - 1].nr_pages) {
+			uint64_t e = out[i].start_pfn + out[i].nr_pages;
+
+			if (e > out[k - 1].start_pfn + out[k - 1].nr_pages)
+				out[k - 1].nr_pages = e - out[k - 1].start_pfn;
+			continue;
+		}
+		out[k++] = out[i];
+	}
+	return k;
+}
+
+/* Reserved pages of a inside its present RAM, normalized. */
+static uint32_t norm_reserved(const struct mmt_arena *a,
+			      struct mmt_pfn_range *out)
+{
+	struct mmt_pfn_range p[MMT_MAX_RANGES], r[MMT_MAX_RANGES];
+	struct mmt_pfn_range cut[MMT_MAX_RANGES];
+	uint32_t np = norm_ranges(a->present, a->nr_present, p);
+	uint32_t nr = norm_ranges(a->reserved, a->nr_reserved, r), nc = 0;
+
+	for (uint32_t i = 0; i < nr; i++)
+		for (uint32_t j = 0; j < np && nc < MMT_MAX_RANGES; j++) {
+			uint64_t s = r[i].start_pfn > p[j].start_pfn ?
+					     r[i].start_pfn :
+					     p[j].start_pfn;
+			uint64_t e1 = r[i].start_pfn + r[i].nr_pages;
+			uint64_t e2 = p[j].start_pfn + p[j].nr_pages;
+			uint64_t e = e1 < e2 ? e1 : e2;
+
+			if (s < e)
+				cut[nc++] = (struct mmt_pfn_range){ s, e - s };
+		}
+	return norm_ranges(cut, nc, out);
+}
+
+static size_t fmt_pfn_ranges(const struct mmt_pfn_range *r, uint32_t n,
+			     char *buf, size_t len)
+{
+	size_t pos = 0;
+
+	if (len)
+		buf[0] = 0;
+	for (uint32_t i = 0; i < n && pos < len; i++) {
+		int k = snprintf(buf + pos, len - pos, "%s0x%llx-0x%llx",
+				 i ? " " : "",
+				 (unsigned long long)r[i].start_pfn,
+				 (unsigned long long)(r[i].start_pfn +
+						      r[i].nr_pages - 1));
+		if (k < 0)
+			break;
+		pos += (size_t)k;
+	}
+	if (!n)
+		snprintf(buf, len, "none");
+	return pos;
+}
+
+static const struct mmt_arena_zone *zone_typed(const struct mmt_arena *a,
+					       uint32_t type)
+{
+	for (uint32_t i = 0; i < a->nr_zones && i < MMT_NR_ZONE_TYPES; i++)
+		if (a->zones[i].type == type && a->zones[i].present)
+			return &a->zones[i];
+	return NULL;
+}
+
+int mmt_arena_map_diff(const struct mmt_arena *want,
+		       const struct mmt_arena *got, char *buf, size_t len)
+{
+	struct mmt_pfn_range w[MMT_MAX_RANGES], g[MMT_MAX_RANGES];
+	char ws[256], gs[256];
+	uint32_t nw, ng;
+
+	if (want->page_size != got->page_size) {
+		snprintf(buf, len, "page size %llu, not %llu",
+			 (unsigned long long)got->page_size,
+			 (unsigned long long)want->page_size);
+		return 1;
+	}
+	if (want->nr_orders != got->nr_orders) {
+		snprintf(buf, len, "%u orders, not %u", got->nr_orders,
+			 want->nr_orders);
+		return 1;
+	}
+	nw = norm_ranges(want->present, want->nr_present, w);
+	ng = norm_ranges(got->present, got->nr_present, g);
+	if (nw != ng || memcmp(w, g, sizeof(w[0]) * nw)) {
+		fmt_pfn_ranges(w, nw, ws, sizeof(ws));
+		fmt_pfn_ranges(g, ng, gs, sizeof(gs));
+		snprintf(buf, len, "present RAM pfns %s, not %s", gs, ws);
+		return 1;
+	}
+	nw = norm_reserved(want, w);
+	ng = norm_reserved(got, g);
+	if (nw != ng || memcmp(w, g, sizeof(w[0]) * nw)) {
+		fmt_pfn_ranges(w, nw, ws, sizeof(ws));
+		fmt_pfn_ranges(g, ng, gs, sizeof(gs));
+		snprintf(buf, len, "reserved pfns %s, not %s", gs, ws);
+		return 1;
+	}
+	for (uint32_t t = 0; t < MMT_NR_ZONE_TYPES; t++) {
+		const struct mmt_arena_zone *zw = zone_typed(want, t);
+		const struct mmt_arena_zone *zg = zone_typed(got, t);
+
+		if (!zw && !zg)
+			continue;
+		if (!zw || !zg || zw->start_pfn != zg->start_pfn ||
+		    zw->end_pfn != zg->end_pfn) {
+			snprintf(buf, len,
+				 "zone %s spans pfns 0x%llx-0x%llx, not "
+				 "0x%llx-0x%llx",
+				 mmt_zone_name((int)t),
+				 zg ? (unsigned long long)zg->start_pfn : 0ULL,
+				 zg ? (unsigned long long)zg->end_pfn : 0ULL,
+				 zw ? (unsigned long long)zw->start_pfn : 0ULL,
+				 zw ? (unsigned long long)zw->end_pfn : 0ULL);
+			return 1;
+		}
+	}
+	return 0;
 }
 
 /* ------------------------------------------------------------ gfp zones */
@@ -399,12 +609,21 @@ uint64_t mmt_arena_probe_plan(const struct mmt_arena *a, int zone, uint32_t top,
 
 int mmt_arena_zone_of(const struct mmt_arena *a, uint64_t pfn)
 {
-	for (uint32_t i = 0; i < a->nr_zones && i < MMT_NR_ZONE_TYPES; i++) {
+	uint32_t i;
+
+	for (i = 0; i < a->nr_zones && i < MMT_NR_ZONE_TYPES; i++) {
 		const struct mmt_arena_zone *z = &a->zones[i];
 
 		if (z->present && pfn >= z->start_pfn && pfn < z->end_pfn)
-			return (int)z->type;
+			break;
 	}
+	if (i == a->nr_zones || i >= MMT_NR_ZONE_TYPES)
+		return -1;
+	/* a hole inside a zone's span holds no page of it */
+	for (uint32_t k = 0; k < a->nr_present && k < MMT_MAX_RANGES; k++)
+		if (pfn >= a->present[k].start_pfn &&
+		    pfn - a->present[k].start_pfn < a->present[k].nr_pages)
+			return (int)a->zones[i].type;
 	return -1;
 }
 
@@ -500,6 +719,24 @@ static int check_banks(const struct mmt_machine *m, struct mmt_spec_error *e,
 		pages += b->nr_pages;
 	}
 	*where = 0; /* point at the first bank */
+	if (m->mem_limit & ((1ULL << m->page_shift) - 1)) {
+		*where = AT_MACHINE;
+		spec_err(e, 1, "mem", "mem is not a multiple of the page size");
+		return -1;
+	}
+	if (m->mem_limit) {
+		*where = AT_MACHINE;
+		pages = mmt_machine_present_pages(m);
+		if (pages < top) {
+			mmt_size_format(pages << m->page_shift, a, sizeof(a));
+			mmt_size_format(top << m->page_shift, t, sizeof(t));
+			spec_err(e, 1, "mem",
+				 "mem= leaves %s of RAM, below one top-order "
+				 "block (%s)",
+				 a, t);
+			return -1;
+		}
+	}
 	if (pages < top) {
 		mmt_size_format(pages << m->page_shift, a, sizeof(a));
 		mmt_size_format(top << m->page_shift, t, sizeof(t));
@@ -513,7 +750,11 @@ static int check_banks(const struct mmt_machine *m, struct mmt_spec_error *e,
 static int check_reserved(const struct mmt_machine *m, struct mmt_spec_error *e,
 			  int *where)
 {
-	uint64_t end = mmt_machine_end_pfn(m);
+	uint64_t end = 0;
+
+	for (uint32_t i = 0; i < m->nr_banks && i < MMT_MAX_RANGES; i++)
+		if (m->banks[i].start_pfn + m->banks[i].nr_pages > end)
+			end = m->banks[i].start_pfn + m->banks[i].nr_pages;
 
 	if (m->nr_reserved > MMT_MAX_RANGES) {
 		spec_err(e, 1, "reserve", "at most %u reserved ranges",
@@ -576,6 +817,8 @@ struct spec_parse {
 	struct spec_range banks[MMT_MAX_RANGES], res[MMT_MAX_RANGES];
 	unsigned int nb, nr, ram_col;
 	unsigned int seen; /* bit per row of spec_keys[] */
+	uint64_t mem; /* mem= in bytes, 0 if absent */
+	unsigned int mem_col;
 };
 
 /* The token at hand: its key row, value and column. */
@@ -703,6 +946,22 @@ static int key_reserve(struct spec_parse *p, const struct spec_tok *t)
 	return spec_add_range(p, t, p->res, &p->nr);
 }
 
+static int key_mem(struct spec_parse *p, const struct spec_tok *t)
+{
+	uint64_t x;
+
+	if (mmt_size_parse(t->v, t->vn, &x) || x == 0 ||
+	    x > MMT_MACHINE_MAX_BYTES) {
+		spec_err(p->e, t->col, "mem",
+			 "bad size for mem (an address limit above 0, at "
+			 "most 1T)");
+		return -1;
+	}
+	p->mem = x;
+	p->mem_col = t->col;
+	return 0;
+}
+
 static int key_ram(struct spec_parse *p, const struct spec_tok *t)
 {
 	uint64_t x;
@@ -727,6 +986,7 @@ static const struct spec_key spec_keys[] = {
 	{ "page", 0, key_page },       { "orders", 0, key_orders },
 	{ "cpus", 0, key_cpus },       { "bank", 1, key_bank },
 	{ "reserve", 1, key_reserve }, { "ram", 0, key_ram },
+	{ "mem", 0, key_mem },
 };
 
 #define NR_SPEC_KEYS (sizeof(spec_keys) / sizeof(spec_keys[0]))
@@ -752,7 +1012,7 @@ static int spec_token(struct spec_parse *p, const char *s, size_t n,
 	if (k == NR_SPEC_KEYS) {
 		spec_err(p->e, col, "key",
 			 "unknown machine key '%.*s' (expected profile, era, "
-			 "page, orders, cpus, bank, reserve, ram)",
+			 "page, orders, cpus, bank, reserve, ram, mem)",
 			 (int)(kn < 40 ? kn : 40), s);
 		return -1;
 	}
@@ -828,6 +1088,13 @@ static int spec_ranges_to_pfns(struct spec_parse *p)
 		out->nr_pages = r->size >> m->page_shift;
 	}
 	m->nr_reserved = p->nr;
+	if (p->mem_col && (p->mem & (ps - 1))) {
+		spec_err(p->e, p->mem_col, "mem",
+			 "mem is not a multiple of the page size %llu",
+			 (unsigned long long)ps);
+		return -1;
+	}
+	m->mem_limit = p->mem;
 	return 0;
 }
 
@@ -859,6 +1126,8 @@ int mmt_machine_parse_spec(const char *s, size_t len, struct mmt_machine *m,
 			e->column = p.banks[where].col;
 		else if (e && where >= AT_RESERVE(0))
 			e->column = p.res[where - AT_RESERVE(0)].col;
+		else if (e && p.mem_col && !strcmp(e->field, "mem"))
+			e->column = p.mem_col;
 		return -1;
 	}
 	return 0;
@@ -925,6 +1194,14 @@ size_t mmt_machine_format_spec(const struct mmt_machine *m, char *buf,
 			  sizeof(spec) - pos);
 	pos += fmt_ranges(m, "reserve", m->reserved, m->nr_reserved, spec + pos,
 			  sizeof(spec) - pos);
+	if (m->mem_limit) {
+		char a[32];
+
+		mmt_size_format(m->mem_limit, a, sizeof(a));
+		k = snprintf(spec + pos, sizeof(spec) - pos, " mem=%s", a);
+		if (k > 0 && (size_t)k < sizeof(spec) - pos)
+			pos += (size_t)k;
+	}
 	if (buf && len)
 		snprintf(buf, len, "%s", spec);
 	return pos;

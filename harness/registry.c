@@ -39,6 +39,7 @@
 #include <string.h>
 
 #include <mmtorture/exec.h>
+#include <mmtorture/machine.h>
 #include <mmtorture/ops.h>
 
 #include "../adapters/peers.h"
@@ -384,7 +385,8 @@ static int check_header(const struct mmt_adapter *ad, char *err, size_t errlen)
 			 name);
 		return MMT_EXIT_USAGE;
 	}
-	if (ad->abi_version != MMT_ADAPTER_ABI_VERSION) {
+	if (ad->abi_version != MMT_ADAPTER_ABI_VERSION &&
+	    ad->abi_version != 2) {
 		snprintf(err, errlen,
 			 "adapter '%s': ABI version %u, this mmtorture speaks "
 			 "version %u (rebuild it against this "
@@ -506,6 +508,53 @@ int mmt_adapter_validate(const struct mmt_adapter *ad, char *err, size_t errlen)
 		}
 	}
 	return check_contract(ad, err, errlen);
+}
+
+/* The env of ABI v2: struct mmt_machine ended at reserved[]. */
+struct machine_v2 {
+	uint32_t profile, era, page_shift, nr_orders, nr_cpus, nr_banks;
+	struct mmt_pfn_range banks[MMT_MAX_RANGES];
+	uint32_t nr_reserved;
+	struct mmt_pfn_range reserved[MMT_MAX_RANGES];
+};
+
+struct env_v2 {
+	uint32_t abi_version;
+	uint32_t struct_size;
+	const char *options;
+	struct machine_v2 machine;
+	struct mmt_arena arena;
+	uint32_t nr_threads;
+};
+
+int mmt_adapter_create(const struct mmt_adapter *ad,
+		       const struct mmt_adapter_env *env, void **state,
+		       char *err, size_t errlen)
+{
+	struct mmt_machine m;
+	struct env_v2 v2;
+
+	if (ad->abi_version != 2)
+		return ad->create(env, state, err, errlen);
+	mmt_machine_apply_mem(&env->machine, &m);
+	memset(&v2, 0, sizeof(v2));
+	v2.abi_version = 2;
+	v2.struct_size = sizeof(v2);
+	v2.options = env->options;
+	v2.machine.profile = m.profile;
+	v2.machine.era = m.era;
+	v2.machine.page_shift = m.page_shift;
+	v2.machine.nr_orders = m.nr_orders;
+	v2.machine.nr_cpus = m.nr_cpus;
+	v2.machine.nr_banks = m.nr_banks;
+	memcpy(v2.machine.banks, m.banks, sizeof(v2.machine.banks));
+	v2.machine.nr_reserved = m.nr_reserved;
+	memcpy(v2.machine.reserved, m.reserved, sizeof(v2.machine.reserved));
+	v2.arena = env->arena;
+	v2.nr_threads = env->nr_threads;
+	/* the layouts agree up to the machine's end: the plug-in reads v2 */
+	return ad->create((const struct mmt_adapter_env *)(const void *)&v2,
+			  state, err, errlen);
 }
 
 int mmt_adapter_try_create(const struct mmt_adapter *ad, const char *options,

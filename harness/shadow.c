@@ -136,9 +136,17 @@ uint32_t mmt_shadow_effective_gfp(unsigned int kind, uint32_t gfp)
 }
 
 /* The populated zone holding pfn, or -1. */
+/* The zone whose span holds pfn (a hole inside a span included), or -1:
+ * a block is judged against spans; holes are SHADOW-RANGE's. */
 static int zone_of(const struct mmt_shadow *s, uint64_t pfn)
 {
-	return mmt_arena_zone_of(&s->a, pfn);
+	for (uint32_t i = 0; i < s->a.nr_zones; i++) {
+		const struct mmt_arena_zone *z = &s->a.zones[i];
+
+		if (z->present && pfn >= z->start_pfn && pfn < z->end_pfn)
+			return (int)z->type;
+	}
+	return -1;
 }
 
 /* ------------------------------------------------------------ ownership */

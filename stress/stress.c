@@ -78,6 +78,7 @@
 #include <mmtorture/exec.h>
 #include <mmtorture/machine.h>
 #include <mmtorture/ops.h>
+#include <mmtorture/registry.h>
 
 #include "stress.h"
 #include "stress_int.h"
@@ -717,7 +718,7 @@ static int stress_create(struct stress *s, const struct mmt_stress_opts *o,
 		}
 	}
 	err[0] = '\0';
-	rc = ad->create(&env, &s->state, err, sizeof(err));
+	rc = mmt_adapter_create(ad, &env, &s->state, err, sizeof(err));
 	if (rc != 0) {
 		fprintf(s->errf,
 			"stress: allocator '%s' refused to start: %s\n",

@@ -22,6 +22,7 @@
 #include <time.h>
 
 #include <mmtorture/machine.h>
+#include <mmtorture/registry.h>
 #include <ref/check.h>
 #include <ref/mm.h>
 
@@ -185,7 +186,7 @@ static int bench_adapter_pairs(unsigned int order, uint64_t pairs, double *ns)
 			      ad->name);
 		return MMT_EXIT_ENV;
 	}
-	rc = ad->create(&env, &state, err, sizeof(err));
+	rc = mmt_adapter_create(ad, &env, &state, err, sizeof(err));
 	if (rc != 0) {
 		mmt_cli_error("bench", "adapter %s: create: %s", ad->name,
 			      err[0] ? err : "failed");

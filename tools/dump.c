@@ -129,12 +129,8 @@ int mmt_cmd_dump(int argc, char **argv)
 	}
 
 	mmt_machine_default(&machine);
-	if (spec && mmt_cli_parse_machine("dump", spec, &machine)) {
-		if (strstr(spec, "mem="))
-			mmt_cli_error("dump", "mem= is a ref-pages option: "
-					      "--ref-options mem=SIZE");
+	if (spec && mmt_cli_parse_machine("dump", spec, &machine))
 		return MMT_EXIT_USAGE;
-	}
 	err[0] = 0;
 	if (mmt_ref_pages_config(&machine, ref_options, &cfg, err,
 				 sizeof(err))) {

@@ -28,9 +28,10 @@
  * when fields are appended, and a capability of a later layer (CACHES,
  * VMALLOC, DMA) becomes a new table pointer at the end of struct
  * mmt_adapter. abi_version changes only when an existing field of struct
- * mmt_adapter changes meaning; a table's version when one of its own
- * does. docs/adapters.md describes the layout and how to port a v1
- * plug-in.
+ * mmt_adapter changes meaning or struct mmt_adapter_env changes layout
+ * (3: struct mmt_machine gained mem_limit; a v2 plug-in still runs, given
+ * the env of v2); a table's version when one of its own does.
+ * docs/adapters.md describes the layout and how to port a v1 plug-in.
  *
  * Contract: the tables carry what the allocator promises beyond the API
  * (the largest object, the alignment it guarantees, the orders it serves)
@@ -54,7 +55,7 @@
 extern "C" {
 #endif
 
-#define MMT_ADAPTER_ABI_VERSION 2u
+#define MMT_ADAPTER_ABI_VERSION 3u
 #define MMT_PAGES_OPS_VERSION 1u /* struct mmt_pages_ops */
 #define MMT_OBJECTS_OPS_VERSION 1u /* struct mmt_objects_ops */
 #define MMT_UPOOL_OPS_VERSION 1u /* struct mmt_upool_ops */
@@ -184,6 +185,16 @@ struct mmt_machine {
 	struct mmt_pfn_range banks[MMT_MAX_RANGES]; /* present RAM */
 	uint32_t nr_reserved;
 	struct mmt_pfn_range reserved[MMT_MAX_RANGES];
+	/*
+	 * ABI 3: the boot mem= limit in bytes, a multiple of the page size,
+	 * 0 for none: RAM at or above it is removed before boot (the x86
+	 * meaning, an address limit), so banks[] are RAM as the firmware
+	 * reports it and the machine has only what lies below the limit. The
+	 * arena a PAGES adapter without OWN_ARENA is given has it applied
+	 * already; one with OWN_ARENA applies it itself. A v2 plug-in is
+	 * given banks and reserved ranges clipped at it, and mem_limit 0.
+	 */
+	uint64_t mem_limit;
 };
 
 /* Trace event kinds an adapter may emit. */

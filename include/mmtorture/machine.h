@@ -7,7 +7,7 @@
  * orders=11 cpus=1 bank=32M@0 bank=32M@4G reserve=4K@0", the text after
  * "machine " in a text program, the payload of the binary escape and what
  * every --machine option takes), its formatter, the validity rules, the
- * default machine, equality, the zone layout of a profile, the arena a
+ * default machine, equality, the mem= limit, the zone layout of a profile, the arena a
  * machine gives an adapter, the zones a GFP mask allows and the zone of a
  * pfn. The executor, the shadow, stress and the CLI all use it.
  *
@@ -82,20 +82,41 @@ int mmt_machine_check(const struct mmt_machine *m, struct mmt_spec_error *e);
 /* 1 when a and b are the same machine (unused array entries ignored). */
 int mmt_machine_equal(const struct mmt_machine *a, const struct mmt_machine *b);
 
-/* One past the highest present pfn. */
+/* One past the highest present pfn (below the mem= limit). */
 uint64_t mmt_machine_end_pfn(const struct mmt_machine *m);
 
-/* Total present pages. */
+/* Total present pages (below the mem= limit). */
 uint64_t mmt_machine_present_pages(const struct mmt_machine *m);
 
 /*
- * Describe the arena a machine gives an adapter without OWN_ARENA: base is
- * pfn 0; the profile's three zone types in order, each spanning the
- * present pages inside its bounds (an empty one has present = 0 and
- * start_pfn = end_pfn); present and reserved copied from the machine.
+ * The machine after boot's mem= (x86: RAM at or above the limit is
+ * removed): banks clipped at m->mem_limit (a bank wholly above it
+ * dropped), reserved ranges clipped at the new end of RAM, mem_limit 0.
+ * out may be m.
+ */
+void mmt_machine_apply_mem(const struct mmt_machine *m,
+			   struct mmt_machine *out);
+
+/*
+ * Describe the arena a machine gives an adapter without OWN_ARENA (and the
+ * map the shadow holds every adapter to): base is pfn 0; mem= applied
+ * (mmt_machine_apply_mem); the profile's three zone types in order, each
+ * spanning its bounds clipped to the span of RAM (the kernel's zone span: holes included) when it has present pages (an empty one has present
+ * = 0 and start_pfn = end_pfn); present and reserved copied from the
+ * machine.
  */
 void mmt_arena_from_machine(const struct mmt_machine *m, void *base,
 			    struct mmt_arena *a);
+
+/*
+ * Whether got is the map want describes (the shadow's SHADOW-MAP): the
+ * same page size and orders, the same present RAM (sorted, touching
+ * ranges merged), the same reserved pages inside it, the same span of
+ * every populated zone. Returns 0, or 1 with the first difference in buf
+ * ("present RAM pfns 0x0-0xbff, not 0x0-0xfff").
+ */
+int mmt_arena_map_diff(const struct mmt_arena *want,
+		       const struct mmt_arena *got, char *buf, size_t len);
 
 /*
  * The zone types a profile has, lowest first (three of them). Returns

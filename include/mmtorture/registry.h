@@ -45,6 +45,16 @@ int mmt_adapter_validate(const struct mmt_adapter *ad, char *err,
 			 size_t errlen);
 
 /*
+ * ad->create(env, state, err, errlen), as the adapter's ABI version reads
+ * it: a v2 adapter gets the env of v2 (struct mmt_machine without
+ * mem_limit), its banks and reserved ranges clipped at env->machine's
+ * mem_limit. Every caller of create() goes through here.
+ */
+int mmt_adapter_create(const struct mmt_adapter *ad,
+		       const struct mmt_adapter_env *env, void **state,
+		       char *err, size_t errlen);
+
+/*
  * Create one instance of ad with options on the default machine (the one
  * a program without a machine line gets; an arena is mapped for PAGES
  * without OWN_ARENA) and destroy it again: whether the options are

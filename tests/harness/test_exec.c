@@ -24,6 +24,7 @@
 #include <sys/mman.h>
 
 #include <mmtorture/exec.h>
+#include <mmtorture/machine.h>
 #include <mmtorture/ops.h>
 
 #include "leakcheck.h"
@@ -555,6 +556,206 @@ MMT_TEST(exec, arena_map_is_aligned_to_a_top_block)
 	}
 }
 
+/*
+ * tiny with OWN_ARENA: it maps its own RAM and describes it from the
+ * machine it was given, as a reference does. Options break the map it
+ * reports: "extra" one page of RAM beyond the last bank, "unreserve" the
+ * last page of the first reserved range, "nomem" ignores mem=.
+ */
+struct own {
+	struct tiny *t;
+	void *map;
+	size_t len;
+	struct mmt_arena reported;
+};
+
+static int own_create(const struct mmt_adapter_env *env, void **state,
+		      char *err, size_t errlen)
+{
+	struct mmt_adapter_env e = *env;
+	struct mmt_machine m = env->machine;
+	struct own *o = calloc(1, sizeof(*o));
+	int ret;
+
+	if (!o)
+		return -ENOMEM;
+	if (strstr(env->options, "nomem"))
+		m.mem_limit = 0;
+	o->map = mmt_arena_map(&m, &o->len);
+	if (o->map == MAP_FAILED) {
+		free(o);
+		return -ENOMEM;
+	}
+	mmt_arena_from_machine(&m, o->map, &e.arena);
+	o->reported = e.arena;
+	if (strstr(env->options, "extra"))
+		o->reported.present[o->reported.nr_present - 1].nr_pages++;
+	if (strstr(env->options, "unreserve") && o->reported.nr_reserved)
+		o->reported.reserved[0].nr_pages--;
+	ret = tiny_create(&e, (void **)&o->t, err, errlen);
+	if (ret) {
+		munmap(o->map, o->len);
+		free(o);
+		return ret;
+	}
+	*state = o;
+	return 0;
+}
+
+static void own_destroy(void *state)
+{
+	struct own *o = state;
+
+	tiny_destroy(o->t);
+	munmap(o->map, o->len);
+	free(o);
+}
+
+static int own_arena(void *state, struct mmt_arena *out)
+{
+	*out = ((struct own *)state)->reported;
+	return 0;
+}
+
+static int own_alloc(void *state, unsigned int order, uint32_t gfp,
+		     uint32_t api, void **addr)
+{
+	return tiny_alloc(((struct own *)state)->t, order, gfp, api, addr);
+}
+
+static int own_free(void *state, void *addr, unsigned int order, uint32_t api)
+{
+	return tiny_free(((struct own *)state)->t, addr, order, api);
+}
+
+static const struct mmt_pages_ops own_pages = {
+	.struct_size = sizeof(struct mmt_pages_ops),
+	.version = MMT_PAGES_OPS_VERSION,
+	.arena = own_arena,
+	.alloc = own_alloc,
+	.free = own_free,
+};
+
+static const struct mmt_adapter own = {
+	.abi_version = MMT_ADAPTER_ABI_VERSION,
+	.struct_size = sizeof(struct mmt_adapter),
+	.name = "own",
+	.description = "tiny on an arena of its own",
+	.caps = MMT_CAP_PAGES | MMT_CAP_ZONES | MMT_CAP_POLICY_BUDDY |
+		MMT_CAP_OWN_ARENA,
+	.create = own_create,
+	.destroy = own_destroy,
+	.pages = &own_pages,
+};
+
+static const char own_prog[] = "machine bank=8M@0 bank=4M@4G reserve=64K@1M "
+			       "mem=4098M orders=6\n"
+			       "alloc_pages s1 order=3\n"
+			       "free_pages s1\n";
+
+MMT_TEST(exec, the_map_is_the_machines_not_the_allocators)
+{
+	struct mmt_exec_result res;
+	static const char *const bad[] = { "extra", "unreserve", "nomem" };
+
+	cr_assert_eq(run(&own, "", own_prog, &res), MMT_EXIT_OK, "%s",
+		     res.report.nr ? res.report.v[0].message : "");
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		cr_assert_eq(run(&own, bad[i], own_prog, &res), MMT_EXIT_BUG,
+			     "%s", bad[i]);
+		cr_assert_str_eq(res.report.v[0].id, "SHADOW-MAP", "%s: %s",
+				 bad[i], res.report.v[0].message);
+		cr_assert(strstr(res.report.v[0].message, "at boot") != NULL);
+	}
+}
+
+MMT_TEST(exec, mem_limit_removes_ram_above_it)
+{
+	struct mmt_machine m;
+	struct mmt_arena a;
+	char msg[200];
+
+	cr_assert_eq(mmt_machine_parse_arg("bank=8M@0 bank=4M@4G mem=4G+2M", &m,
+					   msg, sizeof(msg)),
+		     -1); /* sizes take one unit, no sums */
+	cr_assert_eq(mmt_machine_parse_arg("bank=8M@0 bank=4M@4G mem=4098M", &m,
+					   msg, sizeof(msg)),
+		     0, "%s", msg);
+	cr_assert_eq(m.mem_limit, 4098ULL << 20);
+	cr_assert_eq(mmt_machine_present_pages(&m), (10ULL << 20) / 4096);
+	mmt_arena_from_machine(&m, NULL, &a);
+	cr_assert_eq(a.nr_present, 2);
+	cr_assert_eq(a.present[1].nr_pages, (2ULL << 20) / 4096);
+	cr_assert_eq(a.nr_pfns, (4098ULL << 20) / 4096);
+	/* below the first bank's end: the second bank is gone */
+	cr_assert_eq(mmt_machine_parse_arg("bank=8M@0 bank=4M@4G mem=6M "
+					   "reserve=4K@7M",
+					   &m, msg, sizeof(msg)),
+		     0, "%s", msg);
+	mmt_arena_from_machine(&m, NULL, &a);
+	cr_assert_eq(a.nr_present, 1);
+	cr_assert_eq(a.present[0].nr_pages, (6ULL << 20) / 4096);
+	cr_assert_eq(a.nr_reserved, 0); /* 7M lies above the limit */
+	cr_assert_eq(a.zones[2].present, 0);
+	/* and the spec says it back */
+	mmt_machine_format_spec(&m, msg, sizeof(msg));
+	cr_assert(strstr(msg, " mem=6M") != NULL, "%s", msg);
+}
+
+/* A v2 plug-in: its env ends at nr_threads, and struct mmt_machine at
+ * reserved[]. It must read the machine clipped at mem=. */
+struct v2_machine {
+	uint32_t profile, era, page_shift, nr_orders, nr_cpus, nr_banks;
+	struct mmt_pfn_range banks[MMT_MAX_RANGES];
+	uint32_t nr_reserved;
+	struct mmt_pfn_range reserved[MMT_MAX_RANGES];
+};
+
+struct v2_env {
+	uint32_t abi_version, struct_size;
+	const char *options;
+	struct v2_machine machine;
+	struct mmt_arena arena;
+	uint32_t nr_threads;
+};
+
+static struct v2_env v2_seen;
+
+static int v2_create(const struct mmt_adapter_env *env, void **state, char *err,
+		     size_t errlen)
+{
+	const struct v2_env *e = (const void *)env;
+	struct mmt_adapter_env mine;
+
+	v2_seen = *e;
+	memset(&mine, 0, sizeof(mine));
+	mine.options = e->options;
+	mine.arena = e->arena;
+	return tiny_create(&mine, state, err, errlen);
+}
+
+MMT_TEST(exec, a_v2_plugin_still_runs_on_the_v2_env)
+{
+	struct mmt_adapter v2 = tiny;
+	struct mmt_exec_result res;
+
+	v2.abi_version = 2;
+	v2.create = v2_create;
+	cr_assert_eq(run(&v2, "",
+			 "machine bank=8M@0 bank=4M@4G mem=4098M orders=6\n"
+			 "alloc_pages s1 order=3\n",
+			 &res),
+		     MMT_EXIT_OK, "%s",
+		     res.report.nr ? res.report.v[0].message : "");
+	cr_assert_eq(v2_seen.abi_version, 2u);
+	cr_assert_eq(v2_seen.struct_size, sizeof(struct v2_env));
+	cr_assert_eq(v2_seen.machine.nr_orders, 6u);
+	cr_assert_eq(v2_seen.machine.nr_banks, 2u);
+	cr_assert_eq(v2_seen.machine.banks[1].nr_pages, (2ULL << 20) / 4096);
+	cr_assert_eq(v2_seen.arena.nr_present, 2u);
+	cr_assert_eq(v2_seen.arena.present[1].nr_pages, (2ULL << 20) / 4096);
+}
+
 MMT_TEST(exec, check_of_an_unchanged_machine_is_skipped)
 {
 	struct mmt_exec_result res;
@@ -747,9 +948,9 @@ MMT_TEST(validate, messages_name_what_is_wrong)
 	expect_invalid(&a, "adapter 'tiny': capability PAGES declared but "
 			   "pages->free is NULL");
 	a = tiny;
-	a.abi_version = 3;
-	expect_invalid(&a, "adapter 'tiny': ABI version 3, this mmtorture "
-			   "speaks version 2 (rebuild it against this "
+	a.abi_version = 4;
+	expect_invalid(&a, "adapter 'tiny': ABI version 4, this mmtorture "
+			   "speaks version 3 (rebuild it against this "
 			   "include/mmtorture/adapter.h)");
 	a = tiny;
 	a.struct_size = 16;

@@ -265,18 +265,20 @@ static const struct layout_case layouts[] = {
 	{ "ram=64M",
 	  { Z(DMA, 0, MIB_PFNS(16)), Z(DMA32, MIB_PFNS(16), MIB_PFNS(64)),
 	    EMPTY(NORMAL) } },
+	/* spans are the kernel's: the zone's bounds clipped to RAM's first
+	 * and last pfn, holes included */
 	{ "bank=32M@0 bank=32M@4G",
-	  { Z(DMA, 0, MIB_PFNS(16)), Z(DMA32, MIB_PFNS(16), MIB_PFNS(32)),
+	  { Z(DMA, 0, MIB_PFNS(16)), Z(DMA32, MIB_PFNS(16), MIB_PFNS(4096)),
 	    Z(NORMAL, MIB_PFNS(4096), MIB_PFNS(4096 + 32)) } },
 	{ "ram=6G",
 	  { Z(DMA, 0, MIB_PFNS(16)), Z(DMA32, MIB_PFNS(16), MIB_PFNS(4096)),
 	    Z(NORMAL, MIB_PFNS(4096), MIB_PFNS(6144)) } },
 	{ "bank=8M@0 bank=4M@4G",
-	  { Z(DMA, 0, MIB_PFNS(8)), EMPTY(DMA32),
+	  { Z(DMA, 0, MIB_PFNS(16)), EMPTY(DMA32),
 	    Z(NORMAL, MIB_PFNS(4096), MIB_PFNS(4100)) } },
 	{ "bank=8M@32M bank=16M@8G",
-	  { EMPTY(DMA), Z(DMA32, MIB_PFNS(32), MIB_PFNS(40)),
-	    Z(NORMAL, MIB_PFNS(8192), MIB_PFNS(8208)) } },
+	  { EMPTY(DMA), Z(DMA32, MIB_PFNS(32), MIB_PFNS(4096)),
+	    Z(NORMAL, MIB_PFNS(4096), MIB_PFNS(8208)) } },
 	/* a bank across the 16M line is split between DMA and DMA32 */
 	{ "bank=8M@12M",
 	  { Z(DMA, MIB_PFNS(12), MIB_PFNS(16)),
@@ -294,10 +296,10 @@ static const struct layout_case layouts[] = {
 	  { Z(DMA, 0, MIB_PFNS(16)), Z(NORMAL, MIB_PFNS(16), MIB_PFNS(896)),
 	    Z(HIGHMEM, MIB_PFNS(896), MIB_PFNS(1024)) } },
 	{ "profile=x86_32 bank=8M@0 bank=4M@4G",
-	  { Z(DMA, 0, MIB_PFNS(8)), EMPTY(NORMAL),
-	    Z(HIGHMEM, MIB_PFNS(4096), MIB_PFNS(4100)) } },
+	  { Z(DMA, 0, MIB_PFNS(16)), EMPTY(NORMAL),
+	    Z(HIGHMEM, MIB_PFNS(896), MIB_PFNS(4100)) } },
 	{ "profile=x86_32 bank=4M@0 bank=32M@880M",
-	  { Z(DMA, 0, MIB_PFNS(4)), Z(NORMAL, MIB_PFNS(880), MIB_PFNS(896)),
+	  { Z(DMA, 0, MIB_PFNS(16)), Z(NORMAL, MIB_PFNS(16), MIB_PFNS(896)),
 	    Z(HIGHMEM, MIB_PFNS(896), MIB_PFNS(912)) } },
 };
 

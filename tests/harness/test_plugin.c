@@ -97,7 +97,7 @@ MMT_TEST(plugin, entry_returns_null)
 
 MMT_TEST(plugin, wrong_abi_version)
 {
-	expect_refused("bad_abi", "ABI version 99", "speaks version 2");
+	expect_refused("bad_abi", "ABI version 99", "speaks version 3");
 }
 
 MMT_TEST(plugin, v1_plugin_is_told_how_to_port)

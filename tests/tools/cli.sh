@@ -273,7 +273,7 @@ for spec in "ram=16M" "bank=32M@0 bank=32M@4G" "profile=x86_32 ram=32M cpus=2" \
 	expect_exit 0 "$MMT" stress --allocator ref-pages --threads 1 \
 		--seconds 0.1 --machine "$spec"
 done
-for spec in "ram=bogus" "frob=1" "ram=128M,cpus=2" "mem=48M" "orders=0" \
+for spec in "ram=bogus" "frob=1" "ram=128M,cpus=2" "mem=2M" "orders=0" \
 	"bank=1M@0" "page=16K" "ram=64M bank=64M@0" "era=2.6.18" \
 	"ram=16M reserve=4K@16M" "cpus=2 cpus=2"; do
 	expect_exit 2 "$MMT" dump --machine "$spec"
@@ -284,9 +284,14 @@ for spec in "ram=bogus" "frob=1" "ram=128M,cpus=2" "mem=48M" "orders=0" \
 	expect_stderr 'column [0-9]+: field '
 	expect_same "$T/dump.msg" "$T/stress.msg"
 done
-expect_exit 2 "$MMT" dump --machine "ram=64M mem=48M"
-expect_stderr 'field .key.: unknown machine key .mem.'
-expect_stderr 'ref-pages option: --ref-options mem=SIZE'
+# mem= is a machine key: RAM at or above the limit is not present
+expect_exit 0 "$MMT" dump --machine "ram=64M mem=48M" --view zoneinfo
+expect_stdout 'present +8192$'
+expect_no_stdout 'present +12288$'
+expect_exit 2 "$MMT" dump --machine "ram=64M mem=1M"
+expect_stderr "column 9: field 'mem': mem= leaves 1M of RAM, below one top-order block"
+expect_exit 2 "$MMT" dump --machine "ram=64M mem=6000"
+expect_stderr "field 'mem': mem is not a multiple of the page size"
 # ref-only keys go as ref-pages options, on top of the machine
 expect_exit 0 "$MMT" dump --machine ram=64M --ref-options mem=48M --view zoneinfo
 expect_stdout 'present +8192$'
