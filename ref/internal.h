@@ -13,7 +13,8 @@
  *   REF_ASSERT_EXPENSIVE level >= 3  consistency that costs O(block) or more
  * A disabled assert still type-checks its expression without evaluating it
  * (the kernel's VM_BUG_ON does the same). The failure path writes with
- * write(2) and aborts; it never allocates.
+ * write(2), calls the embedder's handler when one is set
+ * (ref_set_assert_handler, mm.h) and aborts; it never allocates.
  *
  * A build with an injected bug (REF_BUG != 0) keeps only REF_ASSERT: the
  * point of such a build is that the checker and the shadow model, not an
@@ -50,7 +51,7 @@
 void ref_set_err(char *err, size_t errlen, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
-/* Report an assert failure and abort. Never allocates. */
+/* Report an assert failure, call the handler, abort. Never allocates. */
 _Noreturn void ref_assert_fail(const char *file, int line, const char *expr);
 
 #define REF_ASSERT_ON(expr) \
