@@ -54,22 +54,23 @@ void ref_set_err(char *err, size_t errlen, const char *fmt, ...)
 /* Report an assert failure, call the handler, abort. Never allocates. */
 _Noreturn void ref_assert_fail(const char *file, int line, const char *expr);
 
-#define REF_ASSERT_ON(expr) \
-	((expr) ? (void)0 : ref_assert_fail(__FILE__, __LINE__, #expr))
+/* text: the expression as written (stringized before macro expansion) */
+#define REF_ASSERT_ON(expr, text) \
+	((expr) ? (void)0 : ref_assert_fail(__FILE__, __LINE__, text))
 #define REF_ASSERT_OFF(expr) ((void)sizeof(!(expr)))
 
 #if REF_ASSERT_EFFECTIVE_LEVEL >= 1
-#define REF_ASSERT(expr) REF_ASSERT_ON(expr)
+#define REF_ASSERT(expr) REF_ASSERT_ON(expr, #expr)
 #else
 #define REF_ASSERT(expr) REF_ASSERT_OFF(expr)
 #endif
 #if REF_ASSERT_EFFECTIVE_LEVEL >= 2
-#define REF_ASSERT_INTERNAL(expr) REF_ASSERT_ON(expr)
+#define REF_ASSERT_INTERNAL(expr) REF_ASSERT_ON(expr, #expr)
 #else
 #define REF_ASSERT_INTERNAL(expr) REF_ASSERT_OFF(expr)
 #endif
 #if REF_ASSERT_EFFECTIVE_LEVEL >= 3
-#define REF_ASSERT_EXPENSIVE(expr) REF_ASSERT_ON(expr)
+#define REF_ASSERT_EXPENSIVE(expr) REF_ASSERT_ON(expr, #expr)
 #define REF_EXPENSIVE_CHECKS 1
 #else
 #define REF_ASSERT_EXPENSIVE(expr) REF_ASSERT_OFF(expr)
