@@ -48,6 +48,7 @@
 #include <string.h>
 
 #include <mmtorture/adapter.h>
+#include <mmtorture/crash.h>
 #include <mmtorture/exec.h>
 
 #include "mmt_lib.h"
@@ -282,6 +283,24 @@ int mmt_ref_pages_config(const struct mmt_machine *m, const char *options,
 	return ref_config_validate(c, err, errlen) ? -1 : 0;
 }
 
+/*
+ * A failed ref assertion (ref_set_assert_handler, ref/mm.h) is the finding
+ * REF-ASSERT of the op that was running: "EXPR at ref/FILE.c:LINE" (the
+ * path from its last "ref/" on, so a report reads the same in any tree).
+ */
+static void rp_assert_failed(void *ctx, const char *file, int line,
+			     const char *expr)
+{
+	const char *rel = file, *s;
+	char msg[240];
+
+	(void)ctx;
+	for (s = file; (s = strstr(s, "ref/")); s++)
+		rel = s;
+	snprintf(msg, sizeof(msg), "%s at %s:%d", expr, rel, line);
+	mmt_crash_finding("REF-ASSERT", "ref", msg);
+}
+
 static int rp_create(const struct mmt_adapter_env *env, void **state, char *err,
 		     size_t errlen)
 {
@@ -289,6 +308,7 @@ static int rp_create(const struct mmt_adapter_env *env, void **state, char *err,
 	struct ref_pages *rp;
 	int ret;
 
+	ref_set_assert_handler(rp_assert_failed, NULL);
 	if (mmt_ref_pages_config(&env->machine, env->options, &c, err, errlen))
 		return -EINVAL;
 	rp = rp_state_alloc();

@@ -23,6 +23,8 @@
  * then hands the signal on, so libFuzzer or the driver still save the
  * input. A target installs it at its first input
  * (mmt_fuzz_crash_install()), once libFuzzer has set its own handlers.
+ * A finding the allocator raises from inside an op (a ref assertion,
+ * REF-ASSERT) is printed as a bug report and then aborts the same way.
  *
  * How an input replays depends on the target (fuzz_pages: mmtorture
  * replay; fuzz_diff: mmtorture diff with both sides): each target defines
@@ -150,6 +152,35 @@ static inline void mmt_fuzz_print_reproduce(FILE *out)
 }
 
 /*
+ * A finding from inside the allocator that cannot return (mmtorture/
+ * crash.h: a ref assertion, REF-ASSERT): the same report as a bug the run
+ * returns, the running op last, then mmt_crash_finding() aborts, so
+ * libFuzzer or the driver save the input as for any crash.
+ */
+static inline void mmt_fuzz_on_finding(void *ctx,
+				       const struct mmt_crash_finding *f)
+{
+	static struct mmt_report r;
+	char title[200];
+	size_t ran;
+
+	(void)ctx;
+	if (!f->prog)
+		return;
+	memset(&r, 0, sizeof(r));
+	r.nr = 1;
+	r.total = 1;
+	r.v[0] = f->v;
+	ran = f->v.op_index < f->prog->nr_ops ? f->v.op_index + 1 :
+						f->prog->nr_ops;
+	snprintf(title, sizeof(title),
+		 "bug found by allocator '%s' inside an op", f->adapter);
+	mmt_fuzz_print_program(stderr, title, f->prog, ran);
+	mmt_fuzz_print_report(stderr, "violation(s)", &r);
+	mmt_fuzz_print_reproduce(stderr);
+}
+
+/*
  * The crash note, installed at a target's first input rather than in
  * LLVMFuzzerInitialize: libFuzzer sets its handlers after that call and
  * leaves alone a signal that already has one, so a note installed first
@@ -165,6 +196,7 @@ static inline void mmt_fuzz_crash_install(void)
 	if (!done) {
 		done = 1;
 		mmt_crash_install(NULL);
+		mmt_crash_set_reporter(mmt_fuzz_on_finding, NULL, 1);
 	}
 }
 

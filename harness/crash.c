@@ -40,12 +40,19 @@
  * its report (no other part of a TSan build uses that callback; ASan
  * builds leave it to libFuzzer and the driver).
  *
+ * Findings that cannot return (mmt_crash_finding(), called by the handler
+ * adapters/ref_pages.c gives ref for its assertions) are not signals: they
+ * run on the thread that found them, use stdio, print through the front
+ * end's reporter and end the process with exit status 1 (or abort() for a
+ * fuzz target, which then goes through the handlers above).
+ *
  * A thread without an alternate signal stack gets one (ASan gives the
  * main thread its own), so a stack overflow in the allocator can still be
  * noted.
  */
 #include <errno.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -96,9 +103,10 @@ struct crash_point {
 	const struct mmt_prog *prog;
 	size_t op;
 	int trace_fd;
+	FILE *trace;
 };
 
-static _Thread_local struct crash_point crash_cur = { NULL, NULL, 0, -1 };
+static _Thread_local struct crash_point crash_cur = { NULL, NULL, 0, -1, NULL };
 
 void mmt_crash_point(const char *adapter, const struct mmt_prog *prog,
 		     size_t op, FILE *trace)
@@ -109,6 +117,7 @@ void mmt_crash_point(const char *adapter, const struct mmt_prog *prog,
 	crash_cur.prog = prog;
 	crash_cur.op = op;
 	crash_cur.trace_fd = trace ? fileno(trace) : -1;
+	crash_cur.trace = trace;
 }
 
 /* ------------------------------------------------------------ output */
@@ -433,4 +442,106 @@ int mmt_crash_install(FILE *report)
 	__sanitizer_set_death_callback(crash_on_tsan_death);
 #endif
 	return 0;
+}
+
+/* ------------------------------------------------------------ findings */
+
+static mmt_crash_report_fn finding_fn;
+static void *finding_ctx;
+static int finding_abort;
+static atomic_flag finding_taken = ATOMIC_FLAG_INIT;
+
+void mmt_crash_set_reporter(mmt_crash_report_fn fn, void *ctx, int abort_after)
+{
+	finding_fn = fn;
+	finding_ctx = ctx;
+	finding_abort = abort_after;
+}
+
+/* "ID in allocator 'A' during op #K: OP", or "... during the end-of-input
+ * checks and frees". */
+static void finding_where(char *buf, size_t len, const struct crash_point *p,
+			  const char *id)
+{
+	char op[256] = "";
+	int at_end = p->op == MMT_CRASH_AT_END || p->op >= p->prog->nr_ops;
+
+	if (!at_end)
+		mmt_op_format(&p->prog->ops[p->op], op, sizeof(op));
+	if (at_end)
+		snprintf(buf, len,
+			 "%s in allocator '%s' during the end-of-input checks "
+			 "and frees",
+			 id, p->adapter ? p->adapter : "?");
+	else
+		snprintf(buf, len, "%s in allocator '%s' during op #%zu: %s",
+			 id, p->adapter ? p->adapter : "?", p->op, op);
+}
+
+_Noreturn void mmt_crash_finding(const char *id, const char *layer,
+				 const char *message)
+{
+	struct crash_point p = crash_cur;
+	struct mmt_crash_finding f;
+	char where[400];
+	int report_fd = crash_report_fd;
+
+	if (atomic_flag_test_and_set(&finding_taken))
+		for (;;)
+			pause(); /* another thread is reporting: wait for _exit */
+	memset(&f, 0, sizeof(f));
+	snprintf(f.v.id, sizeof(f.v.id), "%s", id);
+	snprintf(f.v.layer, sizeof(f.v.layer), "%s", layer);
+	snprintf(f.v.message, sizeof(f.v.message), "%s", message);
+	f.v.op_index = MMT_CRASH_AT_END;
+	if (p.prog) {
+		f.adapter = p.adapter;
+		f.prog = p.prog;
+		if (p.op < p.prog->nr_ops)
+			f.v.op_index = p.op;
+		finding_where(where, sizeof(where), &p, id);
+		if (p.trace) {
+			fprintf(p.trace, "\n!! %s\n", where);
+			fflush(p.trace);
+		}
+	}
+	if (finding_fn) {
+		finding_fn(finding_ctx, &f);
+	} else if (p.prog) {
+		fflush(NULL);
+		if (f.v.op_index == MMT_CRASH_AT_END)
+			fprintf(stderr,
+				"==== finding: %s [%s] during the end-of-input "
+				"checks and frees of allocator '%s': %s\n",
+				id, layer, p.adapter ? p.adapter : "?",
+				message);
+		else
+			fprintf(stderr,
+				"==== finding: %s [%s] during op #%zu of "
+				"allocator '%s': %s\n",
+				id, layer, p.op, p.adapter ? p.adapter : "?",
+				message);
+		fflush(stderr);
+		if (fd_open(report_fd) && !same_file(report_fd, 2) &&
+		    !(fd_open(p.trace_fd) &&
+		      same_file(report_fd, p.trace_fd))) {
+			struct crash_buf b = { .n = 0 };
+
+			cb_puts(&b, "!! ");
+			cb_puts(&b, where);
+			cb_puts(&b, "\n");
+			fflush(NULL);
+			cb_flush(&b, report_fd);
+		}
+	} else {
+		fprintf(stderr, "==== finding: %s [%s] outside a run: %s\n", id,
+			layer, message);
+	}
+	fflush(NULL);
+	if (finding_abort) {
+		if (finding_fn)
+			crash_noted = 1; /* the reporter printed the program */
+		abort();
+	}
+	_exit(MMT_EXIT_BUG);
 }

@@ -13,7 +13,8 @@
  *   REF_ASSERT_EXPENSIVE level >= 3  consistency that costs O(block) or more
  * A disabled assert still type-checks its expression without evaluating it
  * (the kernel's VM_BUG_ON does the same). The failure path writes with
- * write(2) and aborts; it never allocates.
+ * write(2), calls the embedder's handler when one is set
+ * (ref_set_assert_handler, mm.h) and aborts; it never allocates.
  *
  * A build with an injected bug (REF_BUG != 0) keeps only REF_ASSERT: the
  * point of such a build is that the checker and the shadow model, not an
@@ -50,25 +51,26 @@
 void ref_set_err(char *err, size_t errlen, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
-/* Report an assert failure and abort. Never allocates. */
+/* Report an assert failure, call the handler, abort. Never allocates. */
 _Noreturn void ref_assert_fail(const char *file, int line, const char *expr);
 
-#define REF_ASSERT_ON(expr) \
-	((expr) ? (void)0 : ref_assert_fail(__FILE__, __LINE__, #expr))
+/* text: the expression as written (stringized before macro expansion) */
+#define REF_ASSERT_ON(expr, text) \
+	((expr) ? (void)0 : ref_assert_fail(__FILE__, __LINE__, text))
 #define REF_ASSERT_OFF(expr) ((void)sizeof(!(expr)))
 
 #if REF_ASSERT_EFFECTIVE_LEVEL >= 1
-#define REF_ASSERT(expr) REF_ASSERT_ON(expr)
+#define REF_ASSERT(expr) REF_ASSERT_ON(expr, #expr)
 #else
 #define REF_ASSERT(expr) REF_ASSERT_OFF(expr)
 #endif
 #if REF_ASSERT_EFFECTIVE_LEVEL >= 2
-#define REF_ASSERT_INTERNAL(expr) REF_ASSERT_ON(expr)
+#define REF_ASSERT_INTERNAL(expr) REF_ASSERT_ON(expr, #expr)
 #else
 #define REF_ASSERT_INTERNAL(expr) REF_ASSERT_OFF(expr)
 #endif
 #if REF_ASSERT_EFFECTIVE_LEVEL >= 3
-#define REF_ASSERT_EXPENSIVE(expr) REF_ASSERT_ON(expr)
+#define REF_ASSERT_EXPENSIVE(expr) REF_ASSERT_ON(expr, #expr)
 #define REF_EXPENSIVE_CHECKS 1
 #else
 #define REF_ASSERT_EXPENSIVE(expr) REF_ASSERT_OFF(expr)

@@ -30,6 +30,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,8 +41,23 @@
 
 /* ------------------------------------------------------------ helpers */
 
+/*
+ * The embedder's assertion handler (mm.h). Two atomics rather than one
+ * struct: a handler is set once at start-up and never changed under a
+ * running assertion, so a torn pair is not a case worth a lock.
+ */
+static _Atomic(ref_assert_fn) assert_fn;
+static void *_Atomic assert_ctx;
+
+void ref_set_assert_handler(ref_assert_fn fn, void *ctx)
+{
+	atomic_store(&assert_ctx, ctx);
+	atomic_store(&assert_fn, fn);
+}
+
 _Noreturn void ref_assert_fail(const char *file, int line, const char *expr)
 {
+	ref_assert_fn fn = atomic_load(&assert_fn);
 	char num[16];
 	char *p = num + sizeof(num);
 	unsigned int v = line > 0 ? (unsigned int)line : 0;
@@ -59,6 +75,8 @@ _Noreturn void ref_assert_fail(const char *file, int line, const char *expr)
 	rc = write(2, p, (size_t)(num + sizeof(num) - p));
 	rc = write(2, "\n", 1);
 	(void)rc;
+	if (fn)
+		fn(atomic_load(&assert_ctx), file, line, expr);
 	abort();
 }
 

@@ -46,6 +46,11 @@
  * carry the block's page, pfn and order), so a subscriber can attribute
  * [pfn, pfn + 2^order) to the pool in between. Chunks raise no events.
  *
+ * Injected bug (REF_BUG == 4, "upool-highmem", compile time only): create
+ * keeps __GFP_HIGHMEM, so on a machine with highmem the block can have no
+ * address, and the REF_ASSERT after ref_alloc_pages fires (the test of
+ * the embedder's assertion handler: tests/tools/ref_assert.sh).
+ *
  * Locks: mm->upool_lock (the machine's list of pools) -> pool->lock ->
  * zone->lock. alloc and free take only pool->lock. The checker takes all
  * three in that order; create and destroy call the page allocator with
@@ -173,7 +178,11 @@ static int shape_pool(const struct ref_mm *mm,
 	}
 	s->chunk_size = (cfg->object_size + REF_UPOOL_ALIGN - 1) &
 			~(size_t)(REF_UPOOL_ALIGN - 1);
+#if REF_BUG == 4
+	s->gfp = cfg->gfp; /* injected: a highmem block has no address */
+#else
 	s->gfp = cfg->gfp & ~REF_GFP_HIGHMEM;
+#endif
 	if (cfg->gfp & ~REF_GFP_VALID_MASK) {
 		ref_set_err(err, errlen, "gfp 0x%x: bits 0x%x are no GFP flag",
 			    cfg->gfp, cfg->gfp & ~REF_GFP_VALID_MASK);

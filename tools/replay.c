@@ -16,6 +16,9 @@
  * executor captured (buddyinfo for a pages program; for an objects
  * program, which has none, the object shadow's live table), and a
  * "reproduce:" command line. --trace prints each op and its result first.
+ * A finding the allocator raises from inside an op and cannot return from
+ * (a ref assertion: REF-ASSERT, mmtorture/crash.h) prints the same block
+ * for that op, without the state, and ends the process with exit 1.
  * An objects program needs an OBJECTS adapter (--allocator glibc, jemalloc, ...; the default
  * ref-pages refuses it with exit 2).
  *
@@ -25,6 +28,8 @@
  */
 #include <stdlib.h>
 #include <string.h>
+
+#include <mmtorture/crash.h>
 
 #include "cli.h"
 
@@ -104,11 +109,37 @@ static void print_failure(const struct replay_ctx *ctx, const char *path,
 	printf("reproduce: %s\n", repro.buf);
 }
 
+/* The file a run is on, for a finding the allocator cannot return. */
+struct replay_run {
+	const struct replay_ctx *ctx;
+	const char *path;
+};
+
+/*
+ * A finding from inside the allocator (mmtorture/crash.h: a ref
+ * assertion): the same FAIL block as a report the run returns, with no
+ * state (the allocator is mid-op, and may hold its locks).
+ */
+static void replay_on_finding(void *arg, const struct mmt_crash_finding *f)
+{
+	static struct mmt_exec_result res;
+	const struct replay_run *run = arg;
+
+	memset(&res, 0, sizeof(res));
+	res.report.nr = 1;
+	res.report.total = 1;
+	res.report.v[0] = f->v;
+	res.ops_run = f->v.op_index < f->prog->nr_ops ? f->v.op_index :
+							f->prog->nr_ops;
+	print_failure(run->ctx, run->path, f->prog, &res);
+}
+
 static int replay_file(void *arg, const char *path)
 {
 	struct replay_ctx *ctx = arg;
 	struct mmt_exec_opts opts;
 	struct mmt_exec_result *res;
+	struct replay_run run;
 	struct mmt_prog prog;
 	char err[512];
 	int rc, is_text = 0;
@@ -138,8 +169,12 @@ static int replay_file(void *arg, const char *path)
 		       is_text ? "text" : "binary", mmt_opset_name(prog.opset),
 		       prog.nr_ops);
 	err[0] = 0;
+	run.ctx = ctx;
+	run.path = path;
+	mmt_crash_set_reporter(replay_on_finding, &run, 0);
 	rc = mmt_exec_run(ctx->ad, ctx->options, &prog, &opts, res, err,
 			  sizeof(err));
+	mmt_crash_set_reporter(NULL, NULL, 0);
 	if (rc == MMT_EXIT_OK) {
 		printf("%s: ok: %zu ops, %zu allocs (%zu failed), %zu frees, "
 		       "%zu checks",

@@ -47,6 +47,7 @@
 #include <stdio.h>
 
 #include "ops.h"
+#include "report.h"
 
 /* The op index that stands for the end-of-input checks and frees. */
 #define MMT_CRASH_AT_END SIZE_MAX
@@ -65,5 +66,47 @@ int mmt_crash_install(FILE *report);
  */
 void mmt_crash_point(const char *adapter, const struct mmt_prog *prog,
 		     size_t op, FILE *trace);
+
+/*
+ * Findings that cannot return. An allocator that detects its own
+ * corruption deep inside an op (a ref assertion: adapters/ref_pages.c
+ * gives ref a handler that calls mmt_crash_finding()) cannot hand a
+ * report back to the executor, and abort() would end the run as a crash
+ * with no id. mmt_crash_finding() turns it into a finding of the op the
+ * calling thread's run is in (its crash point), and ends the process:
+ *   - the trace stream gets "\n!! ID in allocator 'A' during op #K: OP"
+ *     (so the trace line of the op that was running is ended);
+ *   - the reporter set with mmt_crash_set_reporter() prints the finding
+ *     as its front end prints findings (replay: the FAIL block), or, with
+ *     none set, stderr gets "==== finding: ID [LAYER] during op #K of
+ *     allocator 'A': MESSAGE" and the report stream of
+ *     mmt_crash_install() the "!!" line;
+ *   - every stdio stream is flushed (fflush(NULL));
+ *   - then _exit(MMT_EXIT_BUG) (no atexit handler, no leak check: the run
+ *     was cut short), or, when the reporter asked for it (a fuzz target,
+ *     so libFuzzer or the driver save the input), abort(), which the
+ *     crash note's SIGABRT handler hands on as for any crash.
+ * Outside a run the finding is printed with "outside a run" and the
+ * process ends the same way. When several threads get here at once, the
+ * first reports and the others wait for the end. Not for signal
+ * handlers: it formats with snprintf and flushes stdio.
+ */
+struct mmt_crash_finding {
+	const char *adapter; /* the run's allocator; NULL outside a run */
+	const struct mmt_prog *prog; /* NULL outside a run */
+	struct mmt_violation v; /* op_index MMT_CRASH_AT_END: end of input */
+};
+
+typedef void (*mmt_crash_report_fn)(void *ctx,
+				    const struct mmt_crash_finding *f);
+
+/*
+ * The process's reporter for mmt_crash_finding() (fn NULL: the default
+ * print), and whether to abort() rather than exit 1 after it.
+ */
+void mmt_crash_set_reporter(mmt_crash_report_fn fn, void *ctx, int abort_after);
+
+_Noreturn void mmt_crash_finding(const char *id, const char *layer,
+				 const char *message);
 
 #endif /* MMTORTURE_CRASH_H */

@@ -125,6 +125,24 @@ size_t ref_trace_format(const struct ref_mm *mm,
 			const struct ref_trace_event *ev, char *buf,
 			size_t len);
 
+/*
+ * Assertions. A failed REF_ASSERT (the tiers of ref/internal.h) writes
+ * "ref: assertion failed: EXPR at FILE:LINE" to stderr and aborts. An
+ * embedder that wants to report it as a finding of its own sets a handler:
+ * after that line the failure path calls fn(ctx, file, line, expr), with
+ * expr the assertion's source text and file:line where it sits. fn runs on the
+ * thread that failed, maybe with a zone lock or a pool lock held, with the
+ * machine in whatever state broke the assertion: it must not call back
+ * into ref/, and is expected not to return (it exits or aborts); if it
+ * returns, ref aborts as without it. One handler per process (a plain
+ * pointer pair, stored and read atomically); fn NULL removes it. Setting
+ * it allocates nothing, and the failure path allocates nothing before or
+ * after calling fn.
+ */
+typedef void (*ref_assert_fn)(void *ctx, const char *file, int line,
+			      const char *expr);
+void ref_set_assert_handler(ref_assert_fn fn, void *ctx);
+
 /* Counters. */
 unsigned long ref_nr_free_pages(struct ref_mm *mm); /* all zones, pages */
 unsigned long ref_totalram_pages(const struct ref_mm *mm); /* managed */
