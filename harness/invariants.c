@@ -55,6 +55,9 @@ static const struct mmt_invariant invariants[] = {
 	{ "OBJ-ZERO", "shadow", "calloc memory that does not read zero" },
 	{ "OBJ-REALLOC", "shadow",
 	  "realloc did not keep the old contents up to the smaller size" },
+	{ "OBJ-IMPOSSIBLE", "oracle",
+	  "a request above PTRDIFF_MAX bytes or a calloc whose nmemb x size "
+	  "wraps returned a block (or a failed realloc changed the object)" },
 	/* the pool shadow (harness/shadow_upool.c) */
 	{ "POOL-CREATE", "shadow",
 	  "create returned 0 without a pool, an error with one, or a pool "
