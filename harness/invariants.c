@@ -85,6 +85,9 @@ static const struct mmt_invariant invariants[] = {
 	{ "DIFF-MUST-SUCCEED", "diff",
 	  "one side failed where the other succeeded and its oracle says it "
 	  "must not" },
+	{ "DIFF-MUST-FAIL", "diff",
+	  "a side served an objects request no allocator can (above "
+	  "PTRDIFF_MAX, or a calloc whose product wraps)" },
 	{ "DIFF-CONTENT", "diff",
 	  "promised contents (zeroes, a kept prefix) differ between sides" },
 	{ "DIFF-USABLE", "diff", "a side's usable size below the request" },
