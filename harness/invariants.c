@@ -115,6 +115,9 @@ static const struct mmt_invariant invariants[] = {
 	  "ownership of a live block or address lost (a harness bug)" },
 	{ "STRESS-REALLOC", "stress", "realloc did not keep the old contents" },
 	{ "STRESS-USABLE", "stress", "usable_size() below the request" },
+	{ "STRESS-IMPOSSIBLE", "stress",
+	  "a request above PTRDIFF_MAX bytes (or a wrapping calloc) returned "
+	  "a block" },
 	{ "STRESS-ALIGN", "stress",
 	  "an object below its declared or asked alignment" },
 	{ "STRESS-OOM", "stress",
