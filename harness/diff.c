@@ -206,7 +206,9 @@ static uint64_t owed_align(const struct mmt_op *op,
 			   const struct mmt_op_outcome *oc, uint64_t min_align,
 			   char *why, size_t len)
 {
-	uint64_t size = oc->size ? oc->size : op->size;
+	/* calloc_array: the outcome's size is the product, 0 included */
+	uint64_t size = oc->size || op->kind == MMT_OP_CALLOC_ARRAY ? oc->size :
+								      op->size;
 	uint64_t want = 1;
 
 	if (size == 0)

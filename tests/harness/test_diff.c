@@ -1231,3 +1231,19 @@ MMT_TEST(diff, both_sides_must_fail_an_impossible_request)
 	cr_assert_null(find(res, "DIFF-USABLE"));
 	free(res);
 }
+
+/* calloc_array's size is the product: 0 elements owe no alignment (seen
+ * first when fuzz_diff ran jemalloc, which serves calloc(0, 4096) from
+ * an 8-aligned class, against glibc). */
+MMT_TEST(diff, calloc_array_of_nothing_owes_no_alignment)
+{
+	struct mmt_diff_result *res;
+	int rc;
+
+	res = run(&libc_ad, "shift", &libc_ad, "",
+		  "opset objects\ncalloc_array s1 size=4096 nmemb=0\n", 0, &rc);
+	dump_report(res);
+	cr_assert_eq(rc, MMT_EXIT_OK);
+	cr_assert_null(find(res, "DIFF-ALIGN"));
+	free(res);
+}
