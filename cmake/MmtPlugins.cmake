@@ -10,7 +10,9 @@
 #   v1_plugin.so                             tests/plugins/*.c
 #   bad_align.so (an OBJECTS malloc with a misaligned aligned op)
 #   class_objects.so (16-byte size classes up to 4 KiB, USABLE_SIZE);
-#   class_objects_wide.so (its usable size reaches the next object)
+#   class_objects_wide.so (its usable size reaches the next object);
+#   class_objects_overflow.so (calloc's nmemb x size wraps);
+#   class_objects_wrap.so (malloc's header wraps a size near SIZE_MAX)
 #                                            tests/plugins/class_objects.c
 #   small_objects.so (objects up to 4 KiB aligned to 8, declared so);
 #   small_objects_liar.so (the same, declaring 16); small_objects_badalign.so
@@ -76,6 +78,10 @@ set(_co ${CMAKE_SOURCE_DIR}/tests/plugins/class_objects.c)
 mmt_add_plugin(class_objects ${_co} COVERAGE OFF)
 mmt_add_plugin(class_objects_wide ${_co} COVERAGE OFF
   DEFINITIONS CLASS_OBJECTS_BUG=1)
+mmt_add_plugin(class_objects_overflow ${_co} COVERAGE OFF
+  DEFINITIONS CLASS_OBJECTS_BUG=2)
+mmt_add_plugin(class_objects_wrap ${_co} COVERAGE OFF
+  DEFINITIONS CLASS_OBJECTS_BUG=3)
 set(_so ${CMAKE_SOURCE_DIR}/tests/plugins/small_objects.c)
 mmt_add_plugin(small_objects_liar ${_so} COVERAGE OFF
   DEFINITIONS SMALL_OBJECTS_MIN_ALIGN=16)

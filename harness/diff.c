@@ -11,14 +11,19 @@
  *   both allocate, exactly one fails and its oracle said must succeed
  *                                   -> DIFF-MUST-SUCCEED
  *   both succeed with content digests that differ -> DIFF-CONTENT
+ *   OBJECTS: a side served a request no allocator can (above
+ *   PTRDIFF_MAX, a calloc whose nmemb x size wraps; must_fail)
+ *                                   -> DIFF-MUST-FAIL
  *   a side's usable size (USABLE_SIZE) is below the request -> DIFF-USABLE
  *   a side's address breaks the alignment it owes -> DIFF-ALIGN
  *       OBJECTS: min(objects->min_align as that side declares it,
  *       largest power of two <= size), raised to the requested
  *       alignment for aligned (capped at 4096, as addr_align is);
  *       PAGES: 2^order pages
- * DIFF-USABLE and DIFF-ALIGN restate, in the diff's terms, what a side's
- * shadow also reports (OBJ-USABLE, OBJ-ALIGN, SHADOW-ALIGN): both appear.
+ * DIFF-MUST-FAIL, DIFF-USABLE and DIFF-ALIGN restate, in the diff's terms,
+ * what a side's shadow also reports (OBJ-IMPOSSIBLE, OBJ-USABLE,
+ * OBJ-ALIGN, SHADOW-ALIGN): both appear. Both sides must fail an
+ * impossible request; both failing is agreement.
  *   strict, both succeed, pfn or order differ -> DIFF-OFFSET
  *
  * After the last op both sides run their end of input (full check, free
@@ -201,7 +206,9 @@ static uint64_t owed_align(const struct mmt_op *op,
 			   const struct mmt_op_outcome *oc, uint64_t min_align,
 			   char *why, size_t len)
 {
-	uint64_t size = oc->size ? oc->size : op->size;
+	/* calloc_array: the outcome's size is the product, 0 included */
+	uint64_t size = oc->size || op->kind == MMT_OP_CALLOC_ARRAY ? oc->size :
+								      op->size;
 	uint64_t want = 1;
 
 	if (size == 0)
@@ -272,6 +279,17 @@ static void check_side(struct mmt_report *r, size_t i, const struct mmt_op *op,
 	}
 	if (mmt_op_desc(oc->kind)->set != MMT_OPSET_OBJECTS)
 		return; /* a layer of its own: its shadow judges placement */
+	if (oc->must_fail) {
+		/* the block was handed back at once: nothing to place */
+		mmt_report_add(r, i, "diff", "DIFF-MUST-FAIL",
+			       "%c %s: %s of %llu bytes%s succeeded, where no "
+			       "allocator can serve it (more than PTRDIFF_MAX "
+			       "bytes)",
+			       s->tag, s->ad->name, mmt_op_name(oc->kind),
+			       (unsigned long long)oc->size,
+			       oc->kind == MMT_OP_CALLOC_ARRAY ? " each" : "");
+		return;
+	}
 	if ((s->ad->caps & MMT_CAP_USABLE_SIZE) && oc->usable < oc->size)
 		mmt_report_add(r, i, "diff", "DIFF-USABLE",
 			       "%c %s: usable size %llu is below the %llu "

@@ -58,6 +58,9 @@ static const struct mmt_invariant invariants[] = {
 	{ "OBJ-ZERO", "shadow", "calloc memory that does not read zero" },
 	{ "OBJ-REALLOC", "shadow",
 	  "realloc did not keep the old contents up to the smaller size" },
+	{ "OBJ-IMPOSSIBLE", "oracle",
+	  "a request above PTRDIFF_MAX bytes or a calloc whose nmemb x size "
+	  "wraps returned a block (or a failed realloc changed the object)" },
 	/* the pool shadow (harness/shadow_upool.c) */
 	{ "POOL-CREATE", "shadow",
 	  "create returned 0 without a pool, an error with one, or a pool "
@@ -85,6 +88,9 @@ static const struct mmt_invariant invariants[] = {
 	{ "DIFF-MUST-SUCCEED", "diff",
 	  "one side failed where the other succeeded and its oracle says it "
 	  "must not" },
+	{ "DIFF-MUST-FAIL", "diff",
+	  "a side served an objects request no allocator can (above "
+	  "PTRDIFF_MAX, or a calloc whose product wraps)" },
 	{ "DIFF-CONTENT", "diff",
 	  "promised contents (zeroes, a kept prefix) differ between sides" },
 	{ "DIFF-USABLE", "diff", "a side's usable size below the request" },
@@ -112,6 +118,9 @@ static const struct mmt_invariant invariants[] = {
 	  "ownership of a live block or address lost (a harness bug)" },
 	{ "STRESS-REALLOC", "stress", "realloc did not keep the old contents" },
 	{ "STRESS-USABLE", "stress", "usable_size() below the request" },
+	{ "STRESS-IMPOSSIBLE", "stress",
+	  "a request above PTRDIFF_MAX bytes (or a wrapping calloc) returned "
+	  "a block" },
 	{ "STRESS-ALIGN", "stress",
 	  "an object below its declared or asked alignment" },
 	{ "STRESS-OOM", "stress",

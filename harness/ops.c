@@ -27,11 +27,14 @@
  *                nr_orders, else nr_orders + (b & 15), an impossible order),
  *                gfp (1 byte: table index; 0xFF -> u32 LE masked by
  *                MMT_GFP_VALID_MASK), sizes (class byte weighted to
- *                small sizes + raw bytes; 0xFE-0xFF: a raw u64),
+ *                small sizes + raw bytes; 0xFE: one byte, a size no
+ *                allocator can serve; 0xFF: a raw u64),
  *                align (1 byte: 1 << (b % 24)), pool (1 byte: b %
  *                MMT_NR_POOLS), count (1 byte: < 0x80 itself, 0x80-0xFE
  *                128 << ((b - 0x80) % 8), 0xFF a u32 LE % (MMT_MAX_COUNT
- *                + 1)).
+ *                + 1)), nmemb (1 byte: < 0x80 itself, 0x80-0xBF
+ *                2^(b - 0x80), 0xC0-0xFE the least count whose product
+ *                with the op's size wraps, plus b - 0xC0; 0xFF a u64 LE).
  *
  * The encoder writes the canonical bytes: table forms where they give the
  * same value, the escapes otherwise, so decode(encode(p)) == p for every
@@ -178,7 +181,7 @@ int mmt_op_equal(const struct mmt_op *a, const struct mmt_op *b)
 	return a->kind == b->kind && a->slot == b->slot &&
 	       a->order == b->order && a->gfp == b->gfp && a->size == b->size &&
 	       a->align == b->align && a->pool == b->pool &&
-	       a->count == b->count;
+	       a->count == b->count && a->nmemb == b->nmemb;
 }
 
 int mmt_prog_equal(const struct mmt_prog *a, const struct mmt_prog *b)
@@ -311,13 +314,18 @@ static int decode_gfp(struct reader *r, uint32_t *gfp)
  * Sizes (docs/op-format.md): a class byte b, then raw bytes. Real
  * allocators see mostly small requests, and the executor skips any above
  * its 64 MiB cap, so the classes put most of the mass on 0..4 KiB, a fair
- * share up to 1 MiB and a little up to the cap; only the escape reaches
- * beyond it (text traces may name any u64 size):
+ * share up to 1 MiB and a little up to the cap; one class byte gives a
+ * size no allocator can serve (the executor runs those and requires NULL),
+ * and only the escape reaches anything else beyond the cap (text traces
+ * may name any u64 size):
  *
  *   b <  156  c = b % 13: c == 0 -> size 0, else e = c - 1   (0..11)
  *   b <  236  e = 12 + (b - 156) % 8                         (12..19)
  *   b <  254  e = 20 + (b - 236) % 6                         (20..25)
- *   b >= 254  escape: the size is a u64 LE
+ *   b == 254  impossible: one raw byte r; r < 0x80 -> SIZE_MAX - r (a
+ *             header or rounding added to it wraps), else 2^63 + (r -
+ *             0x80) (just above PTRDIFF_MAX)
+ *   b == 255  escape: the size is a u64 LE
  *
  * With an exponent e the size is 2^e + (r mod 2^e), r the (e + 7) / 8 raw
  * LE bytes that follow: 1..4095, 4 KiB..1 MiB-1, 1 MiB..64 MiB-1.
@@ -325,7 +333,8 @@ static int decode_gfp(struct reader *r, uint32_t *gfp)
 #define SIZE_SMALL_END 156u /* 12 * 13 class bytes: sizes below 4 KiB */
 #define SIZE_MEDIUM_END 236u /* then 10 * 8: 4 KiB .. 1 MiB */
 #define SIZE_LARGE_END 254u /* then 3 * 6: 1 MiB .. 64 MiB */
-#define SIZE_ESCAPE 0xFFu /* what the encoder writes; 254 decodes alike */
+#define SIZE_HUGE 0xFEu /* then one byte: a size above PTRDIFF_MAX */
+#define SIZE_ESCAPE 0xFFu /* then a u64 */
 #define SIZE_SMALL_EXP 12u /* exponents of the small classes: 0..11 */
 #define SIZE_MEDIUM_EXP 8u /* 12..19 */
 #define SIZE_LARGE_EXP 6u /* 20..25 */
@@ -338,8 +347,14 @@ static int decode_size(struct reader *r, uint64_t *size)
 
 	if (rd_byte(r, &b))
 		return -1;
-	if (b >= SIZE_LARGE_END)
+	if (b == SIZE_ESCAPE)
 		return rd_le(r, 8, size);
+	if (b == SIZE_HUGE) {
+		if (rd_byte(r, &b))
+			return -1;
+		*size = b < 0x80 ? UINT64_MAX - b : (1ULL << 63) + (b - 0x80u);
+		return 0;
+	}
 	if (b < SIZE_SMALL_END) {
 		unsigned int c = b % (SIZE_SMALL_EXP + 1);
 
@@ -399,6 +414,48 @@ static int decode_count(struct reader *r, uint32_t *count)
 	return 0;
 }
 
+/*
+ * calloc's element counts: small ones directly, powers of two (2^32 x
+ * 2^32 wraps to 0), and the counts just past the one whose product with
+ * the op's size (decoded before it) wraps: nmemb x size then wraps to a
+ * few multiples of size, the classic overflow (a calloc that multiplies
+ * without checking hands back a tiny block). For a size of 0 or 1 no
+ * count wraps; those bytes give UINT64_MAX - j.
+ */
+#define NMEMB_DIRECT 0x80u
+#define NMEMB_POW2 0xC0u
+#define NMEMB_ESCAPE 0xFFu
+
+/* The least count whose product with size wraps (size >= 2). */
+static uint64_t nmemb_wrap_base(uint64_t size)
+{
+	return UINT64_MAX / size + 1;
+}
+
+static uint64_t nmemb_wrap(uint64_t size, unsigned int j)
+{
+	if (size < 2)
+		return UINT64_MAX - j;
+	return nmemb_wrap_base(size) + j;
+}
+
+static int decode_nmemb(struct reader *r, uint64_t size, uint64_t *nmemb)
+{
+	uint8_t b;
+
+	if (rd_byte(r, &b))
+		return -1;
+	if (b < NMEMB_DIRECT)
+		*nmemb = b;
+	else if (b < NMEMB_POW2)
+		*nmemb = 1ULL << (b - NMEMB_DIRECT);
+	else if (b != NMEMB_ESCAPE)
+		*nmemb = nmemb_wrap(size, b - NMEMB_POW2);
+	else
+		return rd_le(r, 8, nmemb);
+	return 0;
+}
+
 /* Field f of op, in its binary form; -1 when the input ends inside it. */
 static int decode_field(struct reader *r, const struct mmt_prog *p,
 			enum mmt_field f, struct mmt_op *op)
@@ -429,6 +486,8 @@ static int decode_field(struct reader *r, const struct mmt_prog *p,
 		return 0;
 	case MMT_FIELD_COUNT:
 		return decode_count(r, &op->count);
+	case MMT_FIELD_NMEMB:
+		return decode_nmemb(r, op->size, &op->nmemb);
 	case MMT_NR_FIELDS:
 		break;
 	}
@@ -661,6 +720,30 @@ static void encode_count(struct writer *w, uint32_t count)
 	wr_le(w, count, 4);
 }
 
+static void encode_nmemb(struct writer *w, uint64_t size, uint64_t nmemb)
+{
+	if (nmemb < NMEMB_DIRECT) {
+		wr_byte(w, (unsigned int)nmemb);
+		return;
+	}
+	if ((nmemb & (nmemb - 1)) == 0) {
+		unsigned int k = 0;
+
+		while ((1ULL << k) != nmemb)
+			k++;
+		wr_byte(w, NMEMB_DIRECT + k);
+		return;
+	}
+	for (unsigned int j = 0; j < NMEMB_ESCAPE - NMEMB_POW2; j++) {
+		if (nmemb_wrap(size, j) == nmemb) {
+			wr_byte(w, NMEMB_POW2 + j);
+			return;
+		}
+	}
+	wr_byte(w, NMEMB_ESCAPE);
+	wr_le(w, nmemb, 8);
+}
+
 static void encode_field(struct writer *w, const struct mmt_prog *p,
 			 enum mmt_field f, const struct mmt_op *op)
 {
@@ -685,6 +768,9 @@ static void encode_field(struct writer *w, const struct mmt_prog *p,
 		break;
 	case MMT_FIELD_COUNT:
 		encode_count(w, op->count);
+		break;
+	case MMT_FIELD_NMEMB:
+		encode_nmemb(w, op->size, op->nmemb);
 		break;
 	case MMT_NR_FIELDS:
 		break;

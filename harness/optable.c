@@ -33,6 +33,7 @@
 #define UPOOL MMT_OPSET_UPOOL
 #define F_POOL MMT_F(MMT_FIELD_POOL)
 #define F_COUNT MMT_F(MMT_FIELD_COUNT)
+#define F_NMEMB MMT_F(MMT_FIELD_NMEMB)
 
 static const struct mmt_op_desc op_table[MMT_NR_OP_KINDS] = {
 	[MMT_OP_ALLOC_PAGES] = { "alloc_pages", PAGES, MMT_ROLE_ALLOC,
@@ -91,6 +92,11 @@ static const struct mmt_op_desc op_table[MMT_NR_OP_KINDS] = {
 				   F_POOL, F_POOL, 0, 0,
 				   "destroy the pool (kept while chunks are "
 				   "live)" },
+	[MMT_OP_CALLOC_ARRAY] = { "calloc_array", OBJECTS, MMT_ROLE_ALLOC,
+				  F_SLOT | F_SIZE | F_NMEMB,
+				  F_SLOT | F_SIZE | F_NMEMB, 0, 0,
+				  "nmemb zeroed elements of size bytes "
+				  "(calloc(nmemb, size))" },
 };
 
 static const uint8_t pages_kinds[31] = {
@@ -107,11 +113,12 @@ static const uint8_t pages_kinds[31] = {
 	MMT_OP_FREE_PAGE,
 };
 
-static const uint8_t objects_kinds[15] = {
+/* calloc_array came later: appended, so selectors 0..14 read as before. */
+static const uint8_t objects_kinds[16] = {
 	MMT_OP_MALLOC,	MMT_OP_MALLOC,	MMT_OP_MALLOC,	MMT_OP_MALLOC,
 	MMT_OP_CALLOC,	MMT_OP_CALLOC,	MMT_OP_REALLOC, MMT_OP_REALLOC,
 	MMT_OP_ALIGNED, MMT_OP_ALIGNED, MMT_OP_FREE,	MMT_OP_FREE,
-	MMT_OP_FREE,	MMT_OP_FREE,	MMT_OP_FREE,
+	MMT_OP_FREE,	MMT_OP_FREE,	MMT_OP_FREE,	MMT_OP_CALLOC_ARRAY,
 };
 
 /* Allocations and frees balanced; create and destroy rarer. */

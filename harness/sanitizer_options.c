@@ -22,6 +22,14 @@
  * which halves exec/s; 16 MiB still keeps thousands of inputs' frees
  * poisoned for use-after-free detection.
  *
+ * allocator_may_return_null=1 (ASan): the objects layer asks for sizes no
+ * allocator can serve (above PTRDIFF_MAX, a calloc whose nmemb x size
+ * wraps) and requires NULL. A plug-in that passes such a request on to
+ * the host's malloc reaches ASan's allocator in these builds, which by
+ * default ends the process instead (allocation-size-too-big,
+ * calloc-overflow); with this key it returns NULL as the allocator it
+ * stands for does.
+ *
  * A sanitizer parses these strings before its *SAN_OPTIONS variable, so
  * the environment overrides each key (ASAN_OPTIONS=exitcode=23 gives 23,
  * ASAN_OPTIONS=quarantine_size_mb=256 the default quarantine) and keeps
@@ -68,7 +76,7 @@ const char *__tsan_default_options(void);
 
 const char *__asan_default_options(void)
 {
-	return "exitcode=1" SANOPT_ASAN_EXTRA;
+	return "exitcode=1:allocator_may_return_null=1" SANOPT_ASAN_EXTRA;
 }
 
 const char *__ubsan_default_options(void)

@@ -54,6 +54,7 @@
  * the park of destroyed shadows kept for reuse (park_lock).
  */
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -185,6 +186,16 @@ uint64_t mmt_objshadow_min_align(uint64_t min_align, uint64_t size)
 	while (a < min_align && a * 2 <= size)
 		a *= 2;
 	return a;
+}
+
+int mmt_objshadow_impossible(uint64_t nmemb, uint64_t size, uint64_t *bytes)
+{
+	if (size && nmemb > UINT64_MAX / size) {
+		*bytes = UINT64_MAX;
+		return 1;
+	}
+	*bytes = nmemb * size;
+	return *bytes > (uint64_t)PTRDIFF_MAX;
 }
 
 int mmt_objshadow_must_succeed(const struct mmt_objshadow *s, uint64_t size)
@@ -641,7 +652,7 @@ int mmt_objshadow_alloc(struct mmt_objshadow *s, size_t op_index,
 				       (unsigned long long)size);
 		return 0;
 	}
-	if (kind == MMT_OP_CALLOC) {
+	if (kind == MMT_OP_CALLOC || kind == MMT_OP_CALLOC_ARRAY) {
 		uint64_t nz, d = digest_positions(addr, size, size, &nz);
 
 		if (oc) {
@@ -650,9 +661,10 @@ int mmt_objshadow_alloc(struct mmt_objshadow *s, size_t op_index,
 		}
 		if (nz != UINT64_MAX)
 			mmt_report_add(r, op_index, "shadow", "OBJ-ZERO",
-				       "s%u: calloc of %llu bytes at %p has a "
+				       "s%u: %s of %llu bytes at %p has a "
 				       "non-zero byte at offset %llu",
-				       slot, (unsigned long long)size, addr,
+				       slot, kind_name(kind),
+				       (unsigned long long)size, addr,
 				       (unsigned long long)nz);
 	}
 	return track(s, op_index, slot, kind, size, align, addr, usable, r);
@@ -726,4 +738,52 @@ int mmt_objshadow_realloc(struct mmt_objshadow *s, size_t op_index,
 			       (unsigned long long)bad);
 	return track(s, op_index, slot, MMT_OP_REALLOC, size, 0, addr, usable,
 		     r);
+}
+
+/* "1 x 18446744073709551615 bytes" or "4611686018427387905 x 4 bytes". */
+static void impossible_request(char *buf, size_t len, unsigned int kind,
+			       uint64_t nmemb, uint64_t size, uint64_t align)
+{
+	if (kind == MMT_OP_CALLOC_ARRAY)
+		snprintf(buf, len, "%llu x %llu bytes (the product %s)",
+			 (unsigned long long)nmemb, (unsigned long long)size,
+			 size && nmemb > UINT64_MAX / size ?
+				 "wraps" :
+				 "is above PTRDIFF_MAX");
+	else if (kind == MMT_OP_ALIGNED)
+		snprintf(buf, len, "%llu bytes aligned to %llu",
+			 (unsigned long long)size, (unsigned long long)align);
+	else
+		snprintf(buf, len, "%llu bytes", (unsigned long long)size);
+}
+
+void mmt_objshadow_impossible_done(struct mmt_objshadow *s, size_t op_index,
+				   unsigned int slot, unsigned int kind,
+				   uint64_t nmemb, uint64_t size,
+				   uint64_t align, const void *addr,
+				   uint64_t usable, struct mmt_report *r)
+{
+	const struct mmt_objshadow_obj *o =
+		slot < MMT_NR_SLOTS ? &s->slots[slot] : NULL;
+	char what[128];
+
+	impossible_request(what, sizeof(what), kind, nmemb, size, align);
+	if (addr)
+		mmt_report_add(r, op_index, "oracle", "OBJ-IMPOSSIBLE",
+			       "s%u: %s of %s returned %p: no allocator can "
+			       "serve a request above PTRDIFF_MAX bytes, it "
+			       "must return NULL",
+			       slot, kind_name(kind), what, addr);
+	else if (kind == MMT_OP_REALLOC && o && o->live &&
+		 (s->caps & MMT_CAP_USABLE_SIZE) && usable != o->usable)
+		mmt_report_add(r, op_index, "oracle", "OBJ-IMPOSSIBLE",
+			       "s%u: realloc of %p to %s returned NULL but "
+			       "the old object's usable size went from %llu "
+			       "to %llu: a failed realloc leaves it as it was",
+			       slot, o->addr, what,
+			       (unsigned long long)o->usable,
+			       (unsigned long long)usable);
+	/* no side effects: every live object still holds its fill */
+	for (unsigned int k = 0; k < MMT_NR_SLOTS; k++)
+		mmt_objshadow_verify_fill(s, op_index, k, r);
 }

@@ -20,6 +20,9 @@
  *                before realloc
  *   OBJ-ZERO     calloc memory reads zero
  *   OBJ-REALLOC  realloc kept the prefix min(old, new) of the old fill
+ *   OBJ-IMPOSSIBLE  a request above PTRDIFF_MAX bytes (or a calloc whose
+ *                nmemb x size wraps) returned a block, or a realloc to
+ *                one that failed changed the old object's usable size
  *
  * The executor owns the slot rules and the caps (it never hands the shadow
  * a request it did not run). Not thread safe: one shadow per executor run.
@@ -75,6 +78,31 @@ uint64_t mmt_objshadow_min_align(uint64_t min_align, uint64_t size);
 
 /* Whether a request of size bytes must succeed: 1..max_size (0 = any). */
 int mmt_objshadow_must_succeed(const struct mmt_objshadow *s, uint64_t size);
+
+/*
+ * Whether nmemb x size bytes is a request no allocator of a 64-bit
+ * process can serve: the product wraps, or it is above PTRDIFF_MAX
+ * (object sizes and pointer differences must fit in ptrdiff_t; glibc,
+ * jemalloc and mimalloc refuse such sizes). *bytes gets the product
+ * (UINT64_MAX when it wraps). nmemb is 1 for all but calloc_array.
+ */
+int mmt_objshadow_impossible(uint64_t nmemb, uint64_t size, uint64_t *bytes);
+
+/*
+ * After the executor ran an impossible request (kind into slot, the slot
+ * left as it was): addr is what it returned, usable the slot's usable
+ * size measured after it (realloc of a live slot; else ignored).
+ * OBJ-IMPOSSIBLE when addr is not NULL, or when a failed realloc changed
+ * the old object's usable size; then every live object's fill is
+ * verified (OBJ-FILL), as such a request must have no side effects. The
+ * caller frees a returned block and, for realloc, releases the slot
+ * first (the old object may be gone).
+ */
+void mmt_objshadow_impossible_done(struct mmt_objshadow *s, size_t op_index,
+				   unsigned int slot, unsigned int kind,
+				   uint64_t nmemb, uint64_t size,
+				   uint64_t align, const void *addr,
+				   uint64_t usable, struct mmt_report *r);
 
 /*
  * Record malloc/calloc/aligned (kind) into the empty slot: size and align

@@ -247,7 +247,7 @@ static const char *const field_keys[MMT_NR_FIELDS] = {
 	[MMT_FIELD_SLOT] = "slot",   [MMT_FIELD_ORDER] = "order",
 	[MMT_FIELD_GFP] = "gfp",     [MMT_FIELD_SIZE] = "size",
 	[MMT_FIELD_ALIGN] = "align", [MMT_FIELD_POOL] = "pool",
-	[MMT_FIELD_COUNT] = "count",
+	[MMT_FIELD_COUNT] = "count", [MMT_FIELD_NMEMB] = "nmemb",
 };
 
 static void format_field(struct mmt_sbuf *b, enum mmt_field f,
@@ -279,6 +279,10 @@ static void format_field(struct mmt_sbuf *b, enum mmt_field f,
 		break;
 	case MMT_FIELD_COUNT:
 		mmt_sbuf_printf(b, " count=%u", op->count);
+		break;
+	case MMT_FIELD_NMEMB:
+		mmt_sbuf_printf(b, " nmemb=%llu",
+				(unsigned long long)op->nmemb);
 		break;
 	case MMT_NR_FIELDS:
 		break;
@@ -480,6 +484,9 @@ static int parse_value(struct parser *ps, const struct mmt_prog *p,
 				    "count %llu is out of range 0..%u",
 				    (unsigned long long)x, MMT_MAX_COUNT);
 		op->count = (uint32_t)x;
+		return 0;
+	case MMT_FIELD_NMEMB:
+		op->nmemb = x;
 		return 0;
 	default:
 		return perr(ps, vcol, key, "field %s has no value", key);

@@ -45,7 +45,17 @@
  *                       size (min(objects->min_align, largest power of
  *                       two <= size));
  *   STRESS-OWNER        an object's address missing from the set at free
- *                       (a harness bug).
+ *                       (a harness bug);
+ *   STRESS-IMPOSSIBLE   a request no allocator can serve returned a block:
+ *                       one step in 64 (bits 16..21 of its first draw, so
+ *                       the op sequence is the same as without it) first
+ *                       asks for one, by bits 22..23: malloc(SIZE_MAX - k),
+ *                       calloc(2^62 + 1, 4) (the product wraps to 4),
+ *                       aligned(64, 2^63 + k), or realloc of the slot's
+ *                       live object to SIZE_MAX - k (malloc when empty).
+ *                       It must return NULL; a failed realloc's object
+ *                       must still hold its cookie and fill. A block
+ *                       returned is freed at once.
  * A NULL result is counted as a failed allocation (the sizes are never 0),
  * not a violation.
  */
@@ -116,6 +126,7 @@ struct oop {
 	size_t elem; /* OBJ_CALLOC: element size, divides size */
 	int hand;
 	unsigned int to;
+	uint64_t impossible; /* non-zero: ask for an impossible size first */
 };
 
 static size_t gen_size(uint64_t r)
@@ -169,6 +180,9 @@ static void gen_oop(struct stress_worker *w, struct oop *op)
 		break;
 	}
 	op->hand = mmt_stress_pick_peer(w, r3 >> 16, &op->to);
+	/* bits no other choice reads: the sequence stays the same */
+	if (((r1 >> 16) & 63) == 0)
+		op->impossible = r1 | 1;
 }
 
 /* ------------------------------------------------------ contents */
@@ -563,6 +577,89 @@ static int realloc_obj(struct stress_worker *w, struct oobj *o, size_t size)
 	return accept_obj(w, o) == 0;
 }
 
+/*
+ * A request no allocator can serve (above PTRDIFF_MAX bytes, or a calloc
+ * whose product wraps), chosen by bits 22..23 of r; o is the slot's object
+ * when held is set (realloc then resizes it). Returns 1 while o is still
+ * live (held and the request failed as it must).
+ */
+static int impossible_obj(struct stress_worker *w, struct oobj *o, int held,
+			  uint64_t r)
+{
+	struct stress *s = w->s;
+	const struct mmt_objects_ops *ob = s->ad->objects;
+	size_t k = (size_t)((r >> 24) & 15);
+	unsigned int pick = (unsigned int)((r >> 22) & 3);
+	char call[80];
+	uint64_t prev = 0;
+	void *p;
+
+	if (pick == 3 && !held)
+		pick = 0;
+	if (pick == 3 &&
+	    verify_contents(w, o, o->addr, o->extent, SIZE_MAX, NULL) != 0)
+		return 0;
+	if (pick == 3) /* out of the set while realloc may move it */
+		mmt_liveset_remove(s->priv, (uintptr_t)o->addr, NULL);
+	mmt_stress_lock(s);
+	switch (pick) {
+	case 0:
+		snprintf(call, sizeof(call), "malloc(size SIZE_MAX - %zu)", k);
+		p = ob->malloc(s->state, SIZE_MAX - k, MMT_GFP_KERNEL);
+		break;
+	case 1:
+		snprintf(call, sizeof(call),
+			 "calloc(nmemb 2^62 + 1, size 4): the product wraps");
+		p = ob->calloc(s->state, ((size_t)1 << 62) + 1, 4,
+			       MMT_GFP_KERNEL);
+		break;
+	case 2:
+		snprintf(call, sizeof(call),
+			 "aligned(size 2^63 + %zu, align 64)", k);
+		p = ob->aligned(s->state, 64, ((size_t)1 << 63) + k,
+				MMT_GFP_KERNEL);
+		break;
+	default:
+		snprintf(call, sizeof(call), "realloc(%p, size SIZE_MAX - %zu)",
+			 o->addr, k);
+		p = ob->realloc(s->state, o->addr, SIZE_MAX - k,
+				MMT_GFP_KERNEL);
+		break;
+	}
+	mmt_stress_unlock(s);
+	w->ops++;
+	if (p) {
+		w->allocs++;
+		mmt_stress_worker_violation(
+			w, (uint64_t)(uintptr_t)p, "STRESS-IMPOSSIBLE",
+			"%s returned %p: no allocator can serve a request "
+			"above PTRDIFF_MAX bytes, it must return NULL",
+			call, p);
+		mmt_stress_lock(s);
+		ob->free(s->state, p);
+		mmt_stress_unlock(s);
+		w->frees++;
+		if (pick == 3) /* the old object went with it */
+			mmt_stress_live_add(w, -(int64_t)o->size);
+		return pick == 3 ? 0 : held;
+	}
+	/* a NULL here is the answer required, not a failed allocation */
+	if (pick != 3)
+		return held;
+	if (mmt_liveset_insert(s->priv, (uintptr_t)o->addr, tag_of(o), &prev) ==
+	    1) {
+		mmt_stress_worker_violation(
+			w, (uint64_t)(uintptr_t)o->addr, "STRESS-DOUBLE-ALLOC",
+			"%s failed, but %p was handed to thread %u meanwhile "
+			"(its allocation #%" PRIu64 ")",
+			call, o->addr, (unsigned int)(prev >> 48),
+			(uint64_t)(prev & 0xffffffffffffULL));
+		return 0;
+	}
+	/* no side effect: the object is as it was */
+	return verify_contents(w, o, o->addr, o->extent, SIZE_MAX, NULL) == 0;
+}
+
 /* ------------------------------------------------------ scenario hooks */
 
 static int objects_setup(struct stress *s, char *err, size_t errlen)
@@ -587,6 +684,12 @@ static void objects_step(struct stress_worker *w)
 
 	gen_oop(w, &op);
 	o = mmt_stress_slot(w, op.slot);
+	if (op.impossible) {
+		w->held[op.slot] =
+			impossible_obj(w, o, w->held[op.slot], op.impossible);
+		if (mmt_stress_failed(w->s))
+			return;
+	}
 	if (op.kind == OBJ_REALLOC && w->held[op.slot]) {
 		w->held[op.slot] = realloc_obj(w, o, op.size);
 		return;

@@ -77,6 +77,8 @@ while read -r plugin scenario id secs; do
 done <<'TABLE'
 simple_buddy_lossy.so pages-mix STRESS-PROBE 30
 class_objects_wide.so kmalloc-mix STRESS-(FILL|COOKIE) 30
+class_objects_overflow.so kmalloc-mix STRESS-IMPOSSIBLE 30
+class_objects_wrap.so kmalloc-mix STRESS-IMPOSSIBLE 30
 TABLE
 while read -r ctl scenario; do
 	check "stress $scenario on $ctl (control)" 0 "" "$mmt" stress --allocator "$(spec "$ctl")" \

@@ -7,13 +7,19 @@
  * Slot rules: malloc/calloc/aligned into a live slot free the old object
  * first; realloc of an empty slot is malloc; realloc to size 0 is free of
  * the slot (C23 made realloc(p, 0) undefined), skipped when the slot is
- * empty; free of an empty slot is skipped. calloc is calloc(1, S). Caps,
- * so a fuzzer cannot exhaust the host: a request above 64 MiB, one that
- * would take the live total past 256 MiB, or an aligned request whose
- * alignment is not a power of two up to 8 MiB is skipped (not run, the
- * slot unchanged, "skipped" in the outcome and the trace). Every request
- * run must succeed unless its size is 0 or above the objects->max_size
- * the allocator declares (OBJ-NULL; must_succeed). At the end live slots
+ * empty; free of an empty slot is skipped. calloc is calloc(1, S),
+ * calloc_array calloc(N, S). Impossible requests (above PTRDIFF_MAX
+ * bytes, or an N x S that wraps: mmt_objshadow_impossible()) are run and
+ * must fail: the slot is left as it is (a live object is not freed
+ * first), a returned block is OBJ-IMPOSSIBLE and is freed at once, and
+ * every live object's fill is verified after it (must_fail). Caps, so a
+ * fuzzer cannot exhaust the host: any other request above 64 MiB, one
+ * that would take the live total past 256 MiB, or an aligned request
+ * whose alignment is not a power of two up to 8 MiB is skipped (not run,
+ * the slot unchanged, "skipped" in the outcome and the trace). Every
+ * request run must succeed unless its size is 0, above the
+ * objects->max_size the allocator declares (OBJ-NULL; must_succeed) or
+ * impossible. At the end live slots
  * are freed in slot order; the close of a run that stopped early frees
  * the objects the shadow accepted, so host allocators do not leak. The
  * state a report shows is the shadow's live table (an OBJECTS adapter
@@ -134,20 +140,108 @@ static void obj_skip(struct mmt_exec *ex, const char *why,
 		oc->skipped = 1;
 }
 
-/* malloc, calloc, aligned; and realloc of an empty slot (as malloc). */
+/* The elements an op asks for: nmemb for calloc_array, else 1. */
+static uint64_t obj_nmemb(const struct mmt_op *op)
+{
+	return op->kind == MMT_OP_CALLOC_ARRAY ? op->nmemb : 1;
+}
+
+/* Call the adapter's entry point for an allocating op of size bytes (the
+ * element size for calloc_array). */
+static void *obj_call(struct mmt_exec *ex, const struct mmt_op *op)
+{
+	const struct mmt_objects_ops *ops = ex->ad->objects;
+
+	switch (op->kind) {
+	case MMT_OP_CALLOC:
+		return ops->calloc(ex->state, 1, (size_t)op->size, op->gfp);
+	case MMT_OP_CALLOC_ARRAY:
+		return ops->calloc(ex->state, (size_t)op->nmemb,
+				   (size_t)op->size, op->gfp);
+	case MMT_OP_ALIGNED:
+		return ops->aligned(ex->state, (size_t)op->align,
+				    (size_t)op->size, op->gfp);
+	default:
+		return ops->malloc(ex->state, (size_t)op->size, op->gfp);
+	}
+}
+
+/*
+ * A request no allocator can serve: run it with the slot as it is (a
+ * live object stays: a correct allocator fails, and the object must come
+ * through untouched), require NULL and no side effects, free a block it
+ * returned anyway. realloc of a live slot passes the old object.
+ */
+static void obj_impossible_op(struct mmt_exec *ex, size_t i,
+			      const struct mmt_op *op, unsigned int slot,
+			      struct mmt_op_outcome *oc)
+{
+	const struct mmt_objshadow_obj *o =
+		mmt_objshadow_slot(OBJ_SH(ex), slot);
+	int re = op->kind == MMT_OP_REALLOC && o->live;
+	uint64_t usable = 0;
+	void *addr;
+
+	if (oc) {
+		oc->is_alloc = 1;
+		oc->must_fail = 1;
+		oc->size = op->size;
+	}
+	if (ex->o.trace && o->live)
+		fprintf(ex->o.trace, " (s%u holds %p, %llu bytes: kept)", slot,
+			o->addr, (unsigned long long)o->size);
+	if (re) {
+		mmt_objshadow_verify_fill(OBJ_SH(ex), i, slot, &ex->res.report);
+		addr = ex->ad->objects->realloc(ex->state, o->addr,
+						(size_t)op->size, op->gfp);
+	} else {
+		addr = obj_call(ex, op);
+	}
+	if (addr) {
+		ex->res.allocs++;
+		if (oc)
+			oc->ok = 1;
+		if (re) /* the old object is the allocator's again */
+			mmt_objshadow_release(OBJ_SH(ex), slot);
+	} else {
+		ex->res.alloc_fails++;
+		if (re)
+			usable = obj_usable(ex, o->addr);
+	}
+	mmt_objshadow_impossible_done(OBJ_SH(ex), i, slot, op->kind,
+				      obj_nmemb(op), op->size, op->align, addr,
+				      usable, &ex->res.report);
+	if (ex->o.trace)
+		fprintf(ex->o.trace,
+			addr ? " -> %p (impossible: must fail; freed)\n" :
+			       " -> NULL (impossible: must fail)\n",
+			addr);
+	if (addr) {
+		ex->ad->objects->free(ex->state, addr);
+		ex->res.frees++;
+	}
+}
+
+/* malloc, calloc, calloc_array, aligned; and realloc of an empty slot (as
+ * malloc). */
 static void obj_alloc_op(struct mmt_exec *ex, size_t i, const struct mmt_op *op,
 			 unsigned int slot, struct mmt_op_outcome *oc)
 {
 	const struct mmt_objshadow_obj *o =
 		mmt_objshadow_slot(OBJ_SH(ex), slot);
-	const struct mmt_objects_ops *ops = ex->ad->objects;
 	uint64_t size = op->size, align = op->align, usable;
-	const char *why = obj_over_cap(ex, size, o->live ? o->size : 0);
+	const char *why = NULL;
 	void *addr = NULL;
 
-	if (op->kind == MMT_OP_ALIGNED && !why &&
+	if (op->kind == MMT_OP_ALIGNED &&
 	    (align == 0 || (align & (align - 1)) || align > OBJ_ALIGN_CAP))
 		why = "alignment not a power of two up to 8 MiB";
+	if (!why && mmt_objshadow_impossible(obj_nmemb(op), op->size, &size)) {
+		obj_impossible_op(ex, i, op, slot, oc);
+		return;
+	}
+	if (!why)
+		why = obj_over_cap(ex, size, o->live ? o->size : 0);
 	if (why) {
 		if (oc)
 			oc->size = size;
@@ -165,18 +259,7 @@ static void obj_alloc_op(struct mmt_exec *ex, size_t i, const struct mmt_op *op,
 		oc->is_alloc = 1;
 		oc->must_succeed = mmt_objshadow_must_succeed(OBJ_SH(ex), size);
 	}
-	switch (op->kind) {
-	case MMT_OP_CALLOC:
-		addr = ops->calloc(ex->state, 1, (size_t)size, op->gfp);
-		break;
-	case MMT_OP_ALIGNED:
-		addr = ops->aligned(ex->state, (size_t)align, (size_t)size,
-				    op->gfp);
-		break;
-	default:
-		addr = ops->malloc(ex->state, (size_t)size, op->gfp);
-		break;
-	}
+	addr = obj_call(ex, op);
 	usable = obj_result(ex, addr, oc);
 	mmt_objshadow_alloc(OBJ_SH(ex), i, slot, op->kind, size, align, addr,
 			    usable, &ex->res.report, oc);
@@ -214,6 +297,10 @@ static void obj_realloc_op(struct mmt_exec *ex, size_t i,
 		obj_free_slot(ex, i, slot);
 		return;
 	}
+	if (mmt_objshadow_impossible(1, size, &size)) {
+		obj_impossible_op(ex, i, op, slot, oc);
+		return;
+	}
 	why = obj_over_cap(ex, size, o->size);
 	if (why) {
 		if (oc)
@@ -246,6 +333,7 @@ static void objects_op(struct mmt_exec *ex, size_t i, const struct mmt_op *op,
 	switch (op->kind) {
 	case MMT_OP_MALLOC:
 	case MMT_OP_CALLOC:
+	case MMT_OP_CALLOC_ARRAY:
 	case MMT_OP_ALIGNED:
 		obj_alloc_op(ex, i, op, slot, oc);
 		break;

@@ -64,6 +64,8 @@ enum mmt_op_kind {
 	MMT_OP_UPOOL_ALLOC, /* upool_alloc s pool */
 	MMT_OP_UPOOL_FREE, /* upool_free s   (to the pool it came from) */
 	MMT_OP_UPOOL_DESTROY, /* upool_destroy pool */
+	/* objects, added later (kinds are only ever appended) */
+	MMT_OP_CALLOC_ARRAY, /* calloc_array s size nmemb: calloc(nmemb, size) */
 	MMT_NR_OP_KINDS
 };
 
@@ -89,6 +91,7 @@ enum mmt_field {
 	MMT_FIELD_ALIGN, /* align=A: bytes, a power of two up to 8 MiB */
 	MMT_FIELD_POOL, /* pool=P: a pool index, 0..MMT_NR_POOLS-1 */
 	MMT_FIELD_COUNT, /* count=C: chunks, 0..MMT_MAX_COUNT */
+	MMT_FIELD_NMEMB, /* nmemb=N: calloc's element count, any u64 */
 	MMT_NR_FIELDS
 };
 #define MMT_F(field) (1u << (field))
@@ -156,6 +159,7 @@ struct mmt_op {
 	uint64_t size; /* OBJECTS: bytes */
 	uint64_t align; /* OBJECTS aligned: bytes, a power of two */
 	uint32_t count; /* UPOOL create: chunks, <= MMT_MAX_COUNT */
+	uint64_t nmemb; /* OBJECTS calloc_array: elements of size bytes */
 	uint8_t pool; /* UPOOL: pool index < MMT_NR_POOLS */
 	uint32_t line; /* text: source line; 0 when decoded from binary */
 };

@@ -723,7 +723,7 @@ MMT_TEST(diff, trace_prints_both_outcomes)
 
 struct libc {
 	unsigned long after, nr_allocs;
-	int null, shortsz, shift, dirty, nocopy;
+	int null, shortsz, shift, dirty, nocopy, wrap;
 };
 
 #define SHIFT 8u
@@ -745,6 +745,7 @@ static int libc_create(const struct mmt_adapter_env *env, void **state,
 	l->shift = !!strstr(o, "shift");
 	l->dirty = !!strstr(o, "dirty");
 	l->nocopy = !!strstr(o, "nocopy");
+	l->wrap = !!strstr(o, "wrap");
 	*state = l;
 	return 0;
 }
@@ -789,6 +790,8 @@ static void *libc_calloc(void *state, size_t nmemb, size_t size, uint32_t gfp)
 	unsigned char *p;
 
 	(void)gfp;
+	if (!l->wrap && size && nmemb > SIZE_MAX / size)
+		return NULL; /* wrap: nmemb x size wraps unchecked */
 	if (!libc_may(l))
 		return NULL;
 	if (!l->dirty)
@@ -1187,4 +1190,60 @@ MMT_TEST(fuzz_print, program_findings_state_and_command)
 	cr_assert_not_null(strstr(out, "#2      alloc_page s2"), "%s", out);
 	free(out);
 	mmt_prog_free(&p);
+}
+
+/* ------------------------------------------------------------ impossible */
+
+static const char *const impossible_prog =
+	"opset objects\n"
+	"malloc s0 size=40\n"
+	"calloc_array s1 size=8 nmemb=16\n"
+	"malloc s2 size=18446744073709551615\n"
+	"realloc s0 size=9223372036854775808\n"
+	"calloc_array s2 size=4 nmemb=4611686018427387905\n"
+	"free s0\n";
+
+MMT_TEST(diff, both_sides_must_fail_an_impossible_request)
+{
+	const struct mmt_adapter *glibc;
+	const char *go;
+	struct mmt_diff_result *res;
+	char err[256];
+	int rc;
+
+	cr_assert_eq(mmt_adapter_select("glibc", &glibc, &go, err, sizeof(err)),
+		     0, "%s", err);
+	/* both fail every impossible request: agreement */
+	res = run(&libc_ad, "", glibc, go, impossible_prog, 0, &rc);
+	dump_report(res);
+	cr_assert_eq(rc, MMT_EXIT_OK);
+	cr_assert(res->finished);
+	free(res);
+	/* a calloc whose product wraps hands back 4 bytes on side A */
+	res = run(&libc_ad, "wrap", glibc, go, impossible_prog, 0, &rc);
+	cr_assert_eq(rc, MMT_EXIT_BUG);
+	cr_assert_eq(res->first_op, 4);
+	cr_assert_str_eq(res->report.v[0].id, "OBJ-IMPOSSIBLE");
+	cr_assert_str_eq(res->report.v[0].layer, "A:oracle");
+	cr_assert_not_null(find(res, "DIFF-MUST-FAIL"));
+	cr_assert(res->a.must_fail && res->a.ok && res->b.must_fail &&
+		  !res->b.ok);
+	cr_assert_null(find(res, "DIFF-USABLE"));
+	free(res);
+}
+
+/* calloc_array's size is the product: 0 elements owe no alignment (seen
+ * first when fuzz_diff ran jemalloc, which serves calloc(0, 4096) from
+ * an 8-aligned class, against glibc). */
+MMT_TEST(diff, calloc_array_of_nothing_owes_no_alignment)
+{
+	struct mmt_diff_result *res;
+	int rc;
+
+	res = run(&libc_ad, "shift", &libc_ad, "",
+		  "opset objects\ncalloc_array s1 size=4096 nmemb=0\n", 0, &rc);
+	dump_report(res);
+	cr_assert_eq(rc, MMT_EXIT_OK);
+	cr_assert_null(find(res, "DIFF-ALIGN"));
+	free(res);
 }

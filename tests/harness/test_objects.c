@@ -12,6 +12,11 @@
  *   null      NULL for sizes below 64                   OBJ-NULL
  *   scribble  each malloc writes into the previous one  OBJ-FILL
  *             (byte 0, or byte N with "scribble@N")
+ *   wrap      malloc, aligned and realloc serve a size   OBJ-IMPOSSIBLE
+ *             above PTRDIFF_MAX as its low byte
+ *   cwrap     calloc's nmemb x size wraps unchecked     OBJ-IMPOSSIBLE
+ *   rscribble a realloc to an impossible size fails     OBJ-FILL
+ *             but writes over the old object first
  * and two correct ones: the default (libc) and "bump" (a bump allocator in
  * a private pool, 16-aligned, a size header before each object); "align8"
  * serves sizes <= 8 8-byte aligned, which the weak C17 rule allows.
@@ -19,6 +24,8 @@
  */
 #include <criterion/criterion.h>
 #include <errno.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,7 +41,7 @@
 
 struct lib {
 	int overlap, misalign, usable, lossy, nozero, null, scribble, bump,
-		align8;
+		align8, wrap, cwrap, rscribble;
 	uint8_t *pool;
 	size_t pool_used;
 	uint8_t *last; /* scribble: the previous malloc's object */
@@ -57,7 +64,10 @@ static int lib_create(const struct mmt_adapter_env *env, void **state,
 	l->lossy = !!strstr(o, "lossy");
 	l->nozero = !!strstr(o, "nozero");
 	l->null = !!strstr(o, "null");
-	l->scribble = !!strstr(o, "scribble");
+	l->scribble = !!strstr(o, "scribble") && !strstr(o, "rscribble");
+	l->wrap = !!strstr(o, "wrap") && !strstr(o, "cwrap");
+	l->cwrap = !!strstr(o, "cwrap");
+	l->rscribble = !!strstr(o, "rscribble");
 	if (strstr(o, "scribble@"))
 		l->scribble_at = strtoul(strstr(o, "scribble@") + 9, NULL, 0);
 	l->bump = !!strstr(o, "bump");
@@ -120,6 +130,9 @@ static void *lib_malloc(void *state, size_t size, uint32_t gfp)
 	uint8_t *p;
 
 	(void)gfp;
+	if (size > PTRDIFF_MAX && !l->wrap)
+		return NULL; /* as glibc: no object is that large */
+	size = size > PTRDIFF_MAX ? size & 0xFF : size; /* wrap: a tiny one */
 	if (l->null && size < 64)
 		return NULL;
 	/* last is live (free and realloc forget it) and the byte inside it */
@@ -157,15 +170,16 @@ static void lib_free(void *state, void *ptr)
 static void *lib_calloc(void *state, size_t nmemb, size_t size, uint32_t gfp)
 {
 	struct lib *l = state;
+	size_t n = nmemb * size; /* wraps only under cwrap */
 	void *p;
 
-	if (size && nmemb > SIZE_MAX / size)
+	if (size && nmemb > SIZE_MAX / size && !l->cwrap)
 		return NULL; /* as calloc: the product does not wrap */
-	if (l->null && nmemb * size < 64)
+	if (l->null && n < 64)
 		return NULL;
-	p = lib_malloc(state, nmemb * size, gfp);
-	if (p)
-		memset(p, l->nozero ? 0xab : 0, nmemb * size);
+	p = lib_malloc(state, n, gfp);
+	if (p) /* wrap: what lib_malloc served */
+		memset(p, l->nozero ? 0xab : 0, n > PTRDIFF_MAX ? n & 0xFF : n);
 	return p;
 }
 
@@ -191,6 +205,14 @@ static void *lib_realloc(void *state, void *ptr, size_t size, uint32_t gfp)
 	void *p;
 	size_t old;
 
+	if (size > PTRDIFF_MAX && l->rscribble && ptr) {
+		((uint8_t *)ptr)[0] ^= 0x5a; /* a side effect, then failure */
+		return NULL;
+	}
+	if (size > PTRDIFF_MAX && !l->wrap)
+		return NULL; /* the old object stays as it is */
+	if (size > PTRDIFF_MAX) /* wrap: moved into a tiny one */
+		return realloc(ptr, size & 0xFF);
 	if (l->null && size < 64)
 		return NULL;
 	/* a realloc'd object moves or shrinks: no more the scribble's */
@@ -233,6 +255,9 @@ static void *lib_aligned(void *state, size_t align, size_t size, uint32_t gfp)
 	void *p = NULL;
 
 	(void)gfp;
+	if (size > PTRDIFF_MAX && !l->wrap)
+		return NULL;
+	size = size > PTRDIFF_MAX ? size & 0xFF : size;
 	if (l->null && size < 64)
 		return NULL;
 	if ((l->bump && align <= 4096) || l->overlap) {
@@ -634,8 +659,10 @@ static void random_prog(uint64_t *s, size_t bytes, uint64_t size_mod,
 	buf[0] = MMT_OPSET_OBJECTS;
 	cr_assert_eq(mmt_prog_decode(buf, bytes, p), 0);
 	free(buf);
-	for (size_t i = 0; size_mod && i < p->nr_ops; i++)
+	for (size_t i = 0; size_mod && i < p->nr_ops; i++) {
 		p->ops[i].size %= size_mod;
+		p->ops[i].nmemb %= 64; /* calloc_array: a product run */
+	}
 }
 
 MMT_TEST(objects, libc_10k_random_ops_clean)
@@ -755,4 +782,147 @@ MMT_TEST(objects, glibc_peer_runs_clean)
 			     res.report.v[0].message, err);
 		mmt_prog_free(&p);
 	}
+}
+
+/* ------------------------------------------------------------ impossible */
+
+static const char impossible_ops[] =
+	"malloc s1 size=100\n" /* 0 */
+	"malloc s2 size=18446744073709551615\n" /* 1 */
+	"calloc s2 size=9223372036854775808\n" /* 2 */
+	"aligned s2 size=18446744073709551600 align=64\n" /* 3 */
+	"calloc_array s2 size=4 nmemb=4611686018427387905\n" /* 4: wraps */
+	"calloc_array s2 size=2 nmemb=4611686018427387905\n" /* 5: 2^63+2 */
+	"realloc s1 size=18446744073709551615\n" /* 6: s1 stays */
+	"malloc s1 size=9223372036854775809\n" /* 7: s1 stays */
+	"calloc_array s3 size=8 nmemb=16\n" /* 8: runs */
+	"malloc s4 size=9223372036854775807\n" /* 9: skipped (cap) */
+	"free s1\n";
+
+MMT_TEST(impossible, correct_allocators_fail_them_and_keep_the_slot)
+{
+	static const char *const opts[] = { "", "bump" };
+	struct mmt_exec_result res;
+	char *out = NULL;
+
+	for (size_t k = 0; k < 2; k++) {
+		cr_assert_eq(run_trace(&lib, opts[k], impossible_ops, &res,
+				       &out),
+			     MMT_EXIT_OK, "%s: %s: %s\n%s", opts[k],
+			     res.report.v[0].id, res.report.v[0].message, out);
+		cr_assert_eq(res.allocs, 2, "%s", out); /* s1, s3 */
+		cr_assert_eq(res.alloc_fails, 7, "%s", out);
+		cr_assert_eq(res.frees, 2, "%s", out); /* s1, s3 at the end */
+		cr_assert_not_null(strstr(out, "-> NULL (impossible: must "
+					       "fail)"),
+				   "%s", out);
+		cr_assert_not_null(strstr(out,
+					  "malloc s4 size=9223372036854775807"
+					  " -> skipped (size above the "
+					  "64 MiB cap)"),
+				   "%s", out);
+		free(out);
+		out = NULL;
+	}
+}
+
+MMT_TEST(impossible, failed_realloc_leaves_the_old_object)
+{
+	struct mmt_prog p;
+	struct mmt_exec *ex;
+	struct mmt_op_outcome oc;
+	const struct mmt_exec_result *res;
+	char err[256];
+
+	parse("malloc s1 size=5000\n"
+	      "realloc s1 size=18446744073709551615\n"
+	      "realloc s1 size=9223372036854775808\n"
+	      "free s1\n",
+	      &p);
+	cr_assert_eq(mmt_exec_open(&lib, "", &p, NULL, &ex, err, sizeof(err)),
+		     0, "%s", err);
+	memset(&oc, 0, sizeof(oc));
+	mmt_exec_step(ex, 0, &oc);
+	cr_assert(oc.ok);
+	for (size_t i = 1; i < 3; i++) {
+		memset(&oc, 0, sizeof(oc));
+		mmt_exec_step(ex, i, &oc);
+		cr_assert(oc.is_alloc && !oc.ok && oc.must_fail &&
+				  !oc.must_succeed && !oc.skipped,
+			  "op %zu", i);
+	}
+	/* the object is still the slot's, and its fill is verified at the
+	 * free (OBJ-FILL otherwise) */
+	res = mmt_exec_result(ex);
+	cr_assert_eq(res->frees, 0);
+	cr_assert_eq(res->alloc_fails, 2);
+	mmt_exec_step(ex, 3, &oc);
+	cr_assert(oc.is_free && oc.ok && oc.size == 5000);
+	mmt_exec_finish(ex);
+	cr_assert_eq(mmt_exec_result(ex)->report.total, 0, "%s",
+		     mmt_exec_result(ex)->report.v[0].message);
+	mmt_exec_close(ex);
+	mmt_prog_free(&p);
+}
+
+MMT_TEST(impossible, a_block_for_an_impossible_size_is_caught)
+{
+	static const struct {
+		const char *prog;
+		size_t op;
+	} v[] = {
+		{ "malloc s1 size=18446744073709551615\n", 0 },
+		{ "malloc s1 size=64\ncalloc s1 size=9223372036854775808\n",
+		  1 },
+		{ "aligned s1 size=18446744073709551600 align=64\n", 0 },
+		{ "malloc s1 size=10\nrealloc s1 size=18446744073709551615\n",
+		  1 },
+		{ "realloc s1 size=18446744073709551615\n", 0 },
+	};
+	struct mmt_exec_result res;
+
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		cr_assert_eq(run(&lib, "wrap", v[i].prog, &res), MMT_EXIT_BUG,
+			     "%s", v[i].prog);
+		expect_only(&res, "OBJ-IMPOSSIBLE", v[i].op);
+		/* the block was handed back at once (MMT_TEST's leak check
+		 * says nothing leaked) */
+		cr_assert_geq(res.frees, 1, "%s", v[i].prog);
+	}
+	/* and nothing on the correct build of the same programs */
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++)
+		cr_assert_eq(run(&lib, "", v[i].prog, &res), MMT_EXIT_OK, "%s",
+			     v[i].prog);
+}
+
+MMT_TEST(impossible, a_calloc_whose_product_wraps_is_caught)
+{
+	struct mmt_exec_result res;
+
+	cr_assert_eq(run(&lib, "cwrap",
+			 "calloc_array s1 size=8 nmemb=16\n"
+			 "calloc_array s2 size=4 nmemb=4611686018427387905\n",
+			 &res),
+		     MMT_EXIT_BUG);
+	expect_only(&res, "OBJ-IMPOSSIBLE", 1);
+	cr_assert_not_null(strstr(res.report.v[0].message, "product wraps"),
+			   "%s", res.report.v[0].message);
+	/* a product above PTRDIFF_MAX that does not wrap: calloc refuses */
+	cr_assert_eq(run(&lib, "cwrap",
+			 "calloc_array s2 size=2 nmemb=4611686018427387905\n",
+			 &res),
+		     MMT_EXIT_OK);
+}
+
+MMT_TEST(impossible, a_side_effect_on_a_live_object_is_caught)
+{
+	struct mmt_exec_result res;
+
+	cr_assert_eq(run(&lib, "rscribble",
+			 "malloc s1 size=100\n"
+			 "realloc s1 size=18446744073709551615\n"
+			 "free s1\n",
+			 &res),
+		     MMT_EXIT_BUG);
+	expect_only(&res, "OBJ-FILL", 1);
 }

@@ -433,8 +433,12 @@ MMT_TEST(sizes, class_bytes_decode_as_documented)
 	cr_assert_eq(decode_malloc_size(236, zero, &used), 1u << 20);
 	cr_assert_eq(decode_malloc_size(241, ones, &used), OBJ_CAP - 1);
 	cr_assert_eq(decode_malloc_size(253, ones, &used), OBJ_CAP - 1);
-	/* escape: a raw u64, either byte */
-	cr_assert_eq(decode_malloc_size(254, esc, &used),
+	/* impossible: one raw byte, SIZE_MAX - r or 2^63 + (r - 0x80) */
+	cr_assert_eq(decode_malloc_size(254, esc, &used), UINT64_MAX - 1);
+	cr_assert_eq(decode_malloc_size(254, zero, &used), UINT64_MAX);
+	cr_assert_eq(decode_malloc_size(254, ones, &used), (1ULL << 63) + 127);
+	/* escape: a raw u64 */
+	cr_assert_eq(decode_malloc_size(255, esc, &used),
 		     0x0807060504030201ULL);
 	cr_assert_eq(decode_malloc_size(255, ones, &used), UINT64_MAX);
 	cr_assert_eq(used, 3 + 8);
@@ -950,4 +954,122 @@ MMT_TEST(text, header_lines_come_once_and_before_the_first_op)
 		cr_assert_str_eq(err.field, cases[i].field);
 		cr_assert_str_eq(err.message, cases[i].message);
 	}
+}
+
+/* ------------------------------------------------------------ calloc_array */
+
+MMT_TEST(nmemb, class_bytes_decode_as_documented)
+{
+	/* table machine, check_every 0; calloc_array (selector 15), slot 1,
+	 * size class 3 (4..7) raw 0 -> 4, then the nmemb byte */
+	static const struct {
+		uint8_t b;
+		uint64_t raw, want;
+	} v[] = {
+		{ 0x00, 0, 0 },
+		{ 0x7F, 0, 127 },
+		{ 0x80, 0, 1 },
+		{ 0xA0, 0, 1ULL << 32 },
+		{ 0xBF, 0, 1ULL << 63 },
+		/* the least count whose product with 4 wraps, plus j */
+		{ 0xC0, 0, (1ULL << 62) },
+		{ 0xC1, 0, (1ULL << 62) + 1 },
+		{ 0xFE, 0, (1ULL << 62) + 62 },
+		{ 0xFF, 0x0102030405060708ULL, 0x0102030405060708ULL },
+	};
+
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		uint8_t in[4 + 5 + 8] = { 0, 0, 0, 0, 15, 1, 3, 0 };
+		struct mmt_prog p;
+
+		in[7] = 0; /* the size's raw byte */
+		in[8] = v[i].b;
+		for (unsigned int k = 0; k < 8; k++)
+			in[9 + k] = (uint8_t)(v[i].raw >> (8 * k));
+		decode_exact(in, v[i].b == 0xFF ? 17 : 9, MMT_OPSET_OBJECTS,
+			     &p);
+		cr_assert_geq(p.nr_ops, 1, "nmemb byte 0x%02x", v[i].b);
+		cr_assert_eq(p.ops[0].kind, MMT_OP_CALLOC_ARRAY);
+		cr_assert_eq(p.ops[0].size, 4);
+		cr_assert_eq(p.ops[0].nmemb, v[i].want, "0x%02x: %llu", v[i].b,
+			     (unsigned long long)p.ops[0].nmemb);
+		mmt_prog_free(&p);
+	}
+}
+
+MMT_TEST(nmemb, wrap_counts_follow_the_size)
+{
+	/* the wrap class depends on the size decoded before it */
+	static const uint64_t sizes[] = { 0, 1, 2, 3, 24, 4095, 1u << 20 };
+
+	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		struct mmt_prog p, q;
+		struct mmt_op op;
+		uint8_t *e;
+		size_t elen;
+
+		mmt_prog_init(&p, MMT_OPSET_OBJECTS);
+		p.machine.banks[0].nr_pages = (16u << 20) >> 12;
+		memset(&op, 0, sizeof(op));
+		op.kind = MMT_OP_CALLOC_ARRAY;
+		op.size = sizes[i];
+		op.nmemb = sizes[i] < 2 ? UINT64_MAX - 5 :
+					  UINT64_MAX / sizes[i] + 1 + 5;
+		cr_assert_eq(mmt_prog_push(&p, &op), 0);
+		cr_assert_eq(mmt_prog_encode(&p, &e, &elen), 0);
+		/* header 5, selector, slot, size, then one nmemb byte */
+		cr_assert_eq(e[elen - 1], 0xC5, "size %llu: 0x%02x",
+			     (unsigned long long)sizes[i], e[elen - 1]);
+		decode_raw(e, elen, &q);
+		cr_assert(mmt_prog_equal(&p, &q), "size %llu",
+			  (unsigned long long)sizes[i]);
+		if (sizes[i] >= 2) /* the product wraps to a few multiples */
+			cr_assert_leq(q.ops[0].nmemb * sizes[i], 6 * sizes[i]);
+		round_trip(e + 1, elen - 1, MMT_OPSET_OBJECTS);
+		free(e);
+		mmt_prog_free(&q);
+		mmt_prog_free(&p);
+	}
+}
+
+MMT_TEST(nmemb, calloc_array_round_trips_in_every_form)
+{
+	static const char text[] =
+		"opset objects\n"
+		"calloc_array s1 size=4 nmemb=4611686018427387905\n"
+		"calloc_array s2 nmemb=16 size=8\n"
+		"calloc_array s3 size=4294967296 nmemb=4294967296\n"
+		"calloc_array s4 size=0 nmemb=18446744073709551615\n"
+		"calloc_array s5 size=3 nmemb=1000\n"
+		"calloc_array s6 size=7 nmemb=12345678901234\n"
+		"malloc s7 size=18446744073709551615\n";
+	static const uint64_t nmemb[] = {
+		(1ULL << 62) + 1, 16,	1ULL << 32,
+		UINT64_MAX,	  1000, 12345678901234ULL,
+	};
+	struct mmt_prog p;
+	struct mmt_parse_error err;
+	uint8_t *e;
+	size_t elen;
+	char *out;
+
+	cr_assert_eq(mmt_prog_parse_text(text, strlen(text), "t", &p, &err), 0,
+		     "%u:%u %s: %s", err.line, err.column, err.field,
+		     err.message);
+	cr_assert_eq(p.nr_ops, 7);
+	for (size_t i = 0; i < 6; i++) {
+		cr_assert_eq(p.ops[i].kind, MMT_OP_CALLOC_ARRAY);
+		cr_assert_eq(p.ops[i].nmemb, nmemb[i], "op %zu", i);
+	}
+	out = mmt_prog_format_text(&p);
+	cr_assert_not_null(out);
+	cr_assert_not_null(strstr(out, "calloc_array s2 size=8 nmemb=16\n"),
+			   "%s", out);
+	free(out);
+	cr_assert_eq(mmt_prog_encode(&p, &e, &elen), 0);
+	round_trip(e + 1, elen - 1, MMT_OPSET_OBJECTS);
+	free(e);
+	mmt_prog_free(&p);
+	/* nmemb is required */
+	expect_error("calloc_array s1 size=4\n", 1, 1, "nmemb");
 }

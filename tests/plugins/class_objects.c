@@ -8,14 +8,27 @@
  * requests, and aligned ones whose class would exceed 4 KiB, go to the
  * host's aligned_alloc, recorded in a list. One mutex: THREAD_SAFE.
  *
+ * A request above PTRDIFF_MAX bytes, or a calloc whose nmemb x size
+ * wraps, fails (NULL, nothing changed), as in glibc.
+ *
  * Builds: CLASS_OBJECTS_BUG=1 gives class_objects_wide.so
  * ("class-objects-wide"), whose usable_size() reports 16 bytes more than
  * the class: the promise reaches into the next object of the chunk. Only
  * a harness that checks overlap and fill over the usable bytes sees it.
+ * CLASS_OBJECTS_BUG=2 gives class_objects_overflow.so
+ * ("class-objects-overflow"), whose calloc multiplies nmemb x size without
+ * checking: calloc(2^62 + 1, 4) wraps to 4 bytes and hands back a tiny
+ * block. CLASS_OBJECTS_BUG=3 gives class_objects_wrap.so
+ * ("class-objects-wrap"), whose malloc adds a 16-byte header to the size
+ * before its PTRDIFF_MAX check: malloc(SIZE_MAX - 3) wraps to 12 bytes.
+ * Only a harness that asks for impossible sizes and requires NULL sees
+ * either; every request of a sane size is served as the correct build
+ * serves it.
  */
 #define _POSIX_C_SOURCE 200112L
 
 #include <errno.h>
+#include <stddef.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -164,6 +177,8 @@ static void *co_aligned(void *state, size_t align, size_t size, uint32_t gfp)
 	void *p;
 
 	(void)gfp;
+	if (size > PTRDIFF_MAX || align > PTRDIFF_MAX - size)
+		return NULL; /* no object is that large */
 	if (align < 16)
 		align = 16;
 	if (class > MAX_CLASS || align > MAX_CLASS)
@@ -179,7 +194,17 @@ static void *co_aligned(void *state, size_t align, size_t size, uint32_t gfp)
 
 static void *co_malloc(void *state, size_t size, uint32_t gfp)
 {
-	void *p = co_aligned(state, 16, size, gfp);
+	void *p;
+
+#if CLASS_OBJECTS_BUG == 3
+	/* the bug: a 16-byte header added before the check wraps, and the
+	 * wrapped sum passes it and is what gets carved */
+	size_t with_header = size + 16u;
+
+	if (with_header < 16u)
+		size = with_header;
+#endif
+	p = co_aligned(state, 16, size, gfp);
 
 	if (p && (gfp & MMT_GFP_ZERO))
 		memset(p, 0, size);
@@ -190,8 +215,11 @@ static void *co_calloc(void *state, size_t n, size_t size, uint32_t gfp)
 {
 	void *p;
 
+#if CLASS_OBJECTS_BUG != 2
 	if (size && n > SIZE_MAX / size)
 		return NULL;
+#endif
+	/* the overflow build: n * size wraps, and the wrapped size is served */
 	p = co_aligned(state, 16, n * size, gfp);
 	if (p)
 		memset(p, 0, n * size);
@@ -216,7 +244,7 @@ static size_t usable_locked(struct co *c, const void *p)
 {
 	size_t n = size_locked(c, p);
 
-	if (CLASS_OBJECTS_BUG && chunk_of(c, p))
+	if (CLASS_OBJECTS_BUG == 1 && chunk_of(c, p))
 		n += 16u;
 	return n;
 }
@@ -263,6 +291,8 @@ static void *co_realloc(void *state, void *p, size_t size, uint32_t gfp)
 
 	if (!p)
 		return co_malloc(state, size, gfp);
+	if (size > PTRDIFF_MAX)
+		return NULL; /* every build: the old object stays */
 	pthread_mutex_lock(&c->lock);
 	old = size_locked(c, p);
 	pthread_mutex_unlock(&c->lock);
@@ -289,9 +319,15 @@ static const struct mmt_objects_ops class_objects_ops = {
 static const struct mmt_adapter class_objects = {
 	.abi_version = MMT_ADAPTER_ABI_VERSION,
 	.struct_size = sizeof(struct mmt_adapter),
-#if CLASS_OBJECTS_BUG
+#if CLASS_OBJECTS_BUG == 1
 	.name = "class-objects-wide",
 	.description = "size classes whose usable size reaches the neighbour",
+#elif CLASS_OBJECTS_BUG == 2
+	.name = "class-objects-overflow",
+	.description = "size classes whose calloc's nmemb x size wraps",
+#elif CLASS_OBJECTS_BUG == 3
+	.name = "class-objects-wrap",
+	.description = "size classes whose malloc header wraps huge sizes",
 #else
 	.name = "class-objects",
 	.description = "size classes of 16 bytes up to 4 KiB, carved chunks",

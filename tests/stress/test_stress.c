@@ -18,6 +18,7 @@
 #include <inttypes.h>
 #include <malloc.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -106,6 +107,7 @@ enum obug {
 	OBUG_ALWAYS_SHORT, /* usable_size 0 on every call */
 	OBUG_NULL, /* every allocation fails */
 	OBUG_MALLOC8, /* malloc of 16 bytes or more: 8-aligned, never 16 */
+	OBUG_HUGE, /* malloc above PTRDIFF_MAX: a 16-byte block */
 };
 
 static enum obug obug;
@@ -314,13 +316,17 @@ static void *o_malloc(void *state, size_t size, uint32_t gfp)
 		((unsigned char *)st->last)[st->last_size - 1] ^= 0x5a;
 	}
 	pthread_mutex_unlock(&st->lock);
-	if (!p && obug == OBUG_MALLOC8 && size >= 16) {
+	/* (size + 8 must not wrap: a huge size goes to libc, which fails) */
+	if (!p && obug == OBUG_MALLOC8 && size >= 16 && size <= PTRDIFF_MAX) {
 		void *base = NULL;
 
 		if (posix_memalign(&base, 16, size + 8) == 0)
 			p = otrack(st, (char *)base + 8, base, size);
 		else
 			p = NULL;
+	} else if (!p && obug == OBUG_HUGE && size > PTRDIFF_MAX) {
+		p = malloc(16); /* the wrapped size of a header added */
+		p = p ? otrack(st, p, p, 16) : NULL;
 	} else if (!p) {
 		p = malloc(size);
 		if (p && otrack(st, p, p, size)) {
@@ -616,6 +622,12 @@ MMT_TEST(kmalloc_mix, calloc_not_zero)
 MMT_TEST(kmalloc_mix, usable_size_short)
 {
 	expect_id(OBUG_USABLE, "STRESS-USABLE");
+}
+
+MMT_TEST(kmalloc_mix, block_for_an_impossible_size)
+{
+	expect_id(OBUG_HUGE, "STRESS-IMPOSSIBLE");
+	cr_assert_not_null(strstr(text, "malloc(size SIZE_MAX - "), "%s", text);
 }
 
 /* The message names the size and the alignment as such. */

@@ -186,7 +186,9 @@ static void *u_take(struct ustate *st, size_t align, size_t size)
 	uintptr_t base = (uintptr_t)st->buf, p;
 
 	p = (base + st->used + BUMP_HEAD + align - 1) & ~(uintptr_t)(align - 1);
-	if (p - base + size > BUMP_BYTES)
+	/* (written so that no size wraps it: kmalloc-mix asks for
+	 * SIZE_MAX - k, which must fail) */
+	if (size > BUMP_BYTES || p - base > BUMP_BYTES - size)
 		return NULL;
 	memcpy((void *)(p - BUMP_HEAD), &size, sizeof(size));
 	st->used = p - base + size;
