@@ -92,7 +92,7 @@ get_property(_mmt_plugin_targets GLOBAL PROPERTY MMT_PLUGIN_TARGETS)
 add_custom_target(mmt_plugins ALL DEPENDS ${_mmt_plugin_targets})
 
 function(mmt_plugins_wire_tests)
-  foreach(_t harness_test_plugin harness_test_peers)
+  foreach(_t harness_test_plugin harness_test_peers stress_test_stress_zones)
     if(TARGET ${_t})
       target_compile_definitions(${_t} PRIVATE
         MMT_PLUGIN_DIR="${MMT_PLUGIN_DIR}" MMT_SOURCE_DIR="${CMAKE_SOURCE_DIR}")
