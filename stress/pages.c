@@ -170,14 +170,14 @@ struct gfp_choice {
  * (tests/stress/test_stress_zones.c).
  */
 static const struct gfp_choice stress_gfps[] = {
-	{ MMT_GFP_KERNEL, 5 },
-	{ MMT_GFP_KERNEL | MMT_GFP_ZERO, 3 },
+	{ MMT_GFP_KERNEL, 6 },
+	{ MMT_GFP_KERNEL | MMT_GFP_ZERO, 2 },
 	{ MMT_GFP_KERNEL | MMT_GFP_DMA32, 3 },
-	{ MMT_GFP_KERNEL | MMT_GFP_DMA32 | MMT_GFP_ZERO, 2 },
+	{ MMT_GFP_KERNEL | MMT_GFP_DMA32 | MMT_GFP_ZERO, 1 },
 	{ MMT_GFP_KERNEL | MMT_GFP_DMA, 2 },
-	{ MMT_GFP_KERNEL | MMT_GFP_DMA | MMT_GFP_ZERO, 2 },
+	{ MMT_GFP_KERNEL | MMT_GFP_DMA | MMT_GFP_ZERO, 1 },
 	{ GFP_HIGHUSER_MOVABLE, 3 },
-	{ GFP_HIGHUSER_MOVABLE | MMT_GFP_ZERO, 3 },
+	{ GFP_HIGHUSER_MOVABLE | MMT_GFP_ZERO, 2 },
 	{ MMT_GFP_ATOMIC, 2 },
 	{ GFP_NOWAIT, 1 },
 	{ MMT_GFP_KERNEL | MMT_GFP_DMA | MMT_GFP_DMA32, 1 }, /* forbidden */
