@@ -6,8 +6,9 @@
  * Each thread is a simulated CPU (cpu_enter) with a table of
  * STRESS_PAGE_SLOTS slots. Step n of thread i draws, from thread i's own
  * stream only, a slot, alloc-or-free, an order (mostly 0..3, one in eight
- * up to the top order), a GFP mask (GFP_KERNEL, DMA32, DMA, ATOMIC, ZERO,
- * HIGHUSER_MOVABLE, NOWAIT), a kernel entry point (alloc_pages,
+ * up to the top order), a GFP mask (every zone modifier, the forbidden
+ * GFP_DMA|GFP_DMA32 too, each with and without __GFP_ZERO; ATOMIC,
+ * NOWAIT), a kernel entry point (alloc_pages,
  * __get_free_pages, alloc_page, __get_free_page, get_zeroed_page), the
  * free entry point, and whether and to whom to hand the block. The draws
  * do not depend on results, so the sequence of ops is the same for a seed
@@ -28,14 +29,19 @@
  *                       none for a forbidden combination); an allocator
  *                       without ZONES treats the arena as one zone, so
  *                       only STRESS-RANGE applies to it;
- *   STRESS-ZERO         a __GFP_ZERO / get_zeroed_page page head not zero;
+ *   STRESS-ZERO         a __GFP_ZERO / get_zeroed_page page head not zero,
+ *                       in whatever zone (HighMem too);
  *   STRESS-FILL         the cookie (seed, thread, sequence, pfn, order)
  *                       written at the head of every page at allocation was
  *                       changed by the time of the free;
  *   STRESS-FREE         the allocator refused a valid free;
  *   STRESS-OWNER        ownership bits lost (a harness bug).
  *
- * An allocator without OWN_ARENA gets the arena stress.c mapped.
+ * Zones, present and reserved ranges, span and orders come from s->model,
+ * the arena the harness derives from the machine alone, never from the
+ * arena an OWN_ARENA allocator reports (that one gives only the base), so
+ * a wrong report cannot vouch for itself. An allocator without OWN_ARENA
+ * gets the arena stress.c mapped.
  */
 #include <inttypes.h>
 #include <stdlib.h>
@@ -73,6 +79,7 @@ struct pcookie {
 struct pshared {
 	_Atomic uint64_t *owner; /* one bit per pfn of the arena */
 	size_t owner_words;
+	unsigned long probes; /* probes run (the main thread's only) */
 };
 
 /* ------------------------------------------------------ ownership bitmap */
@@ -149,15 +156,32 @@ struct gfp_choice {
 	uint32_t weight;
 };
 
+#define GFP_HIGHUSER_MOVABLE \
+	(MMT_GFP_KERNEL | MMT_GFP_HARDWALL | MMT_GFP_HIGHMEM | MMT_GFP_MOVABLE)
+#define GFP_NOWAIT (MMT_GFP_KSWAPD_RECLAIM | MMT_GFP_NOWARN)
+
+/*
+ * Every zone modifier (none, GFP_DMA32, GFP_DMA, __GFP_HIGHMEM and the
+ * forbidden GFP_DMA|GFP_DMA32, which must fail), each also with
+ * __GFP_ZERO, so that every (highest zone x zeroed) pair of either
+ * profile is drawn often (x86_32: GFP_DMA32 is Normal; x86_64:
+ * __GFP_HIGHMEM is Normal). After the entry points' rules (gen_pop)
+ * each pair is at least 3 % of the allocations
+ * (tests/stress/test_stress_zones.c).
+ */
 static const struct gfp_choice stress_gfps[] = {
-	{ MMT_GFP_KERNEL, 8 },
-	{ MMT_GFP_KERNEL | MMT_GFP_DMA32, 3 },
-	{ MMT_GFP_KERNEL | MMT_GFP_DMA, 1 },
-	{ MMT_GFP_ATOMIC, 2 },
+	{ MMT_GFP_KERNEL, 6 },
 	{ MMT_GFP_KERNEL | MMT_GFP_ZERO, 2 },
-	{ MMT_GFP_KERNEL | MMT_GFP_HARDWALL | MMT_GFP_HIGHMEM | MMT_GFP_MOVABLE,
-	  2 }, /* GFP_HIGHUSER_MOVABLE */
-	{ MMT_GFP_KSWAPD_RECLAIM | MMT_GFP_NOWARN, 1 }, /* GFP_NOWAIT */
+	{ MMT_GFP_KERNEL | MMT_GFP_DMA32, 3 },
+	{ MMT_GFP_KERNEL | MMT_GFP_DMA32 | MMT_GFP_ZERO, 1 },
+	{ MMT_GFP_KERNEL | MMT_GFP_DMA, 2 },
+	{ MMT_GFP_KERNEL | MMT_GFP_DMA | MMT_GFP_ZERO, 1 },
+	{ GFP_HIGHUSER_MOVABLE, 3 },
+	{ GFP_HIGHUSER_MOVABLE | MMT_GFP_ZERO, 2 },
+	{ MMT_GFP_ATOMIC, 2 },
+	{ GFP_NOWAIT, 1 },
+	{ MMT_GFP_KERNEL | MMT_GFP_DMA | MMT_GFP_DMA32, 1 }, /* forbidden */
+	{ MMT_GFP_KERNEL | MMT_GFP_DMA | MMT_GFP_DMA32 | MMT_GFP_ZERO, 1 },
 };
 
 #define NR_GFPS (sizeof(stress_gfps) / sizeof(stress_gfps[0]))
@@ -237,6 +261,18 @@ static void gen_pop(struct stress_worker *w, uint32_t top, struct pop *op)
 	op->hand = mmt_stress_pick_peer(w, r3 >> 8, &op->to);
 }
 
+void mmt_stress_pages_draw(struct stress_worker *w, uint32_t top, int *is_free,
+			   uint32_t *order, uint32_t *gfp, uint32_t *api)
+{
+	struct pop op;
+
+	gen_pop(w, top, &op);
+	*is_free = op.is_free;
+	*order = op.b.order;
+	*gfp = op.b.gfp;
+	*api = op.b.api;
+}
+
 /*
  * Kernel rules for the free: a struct page from alloc_pages goes back
  * through __free_pages (a highmem page has no address to free by); an
@@ -269,7 +305,7 @@ static void write_cookies(struct stress *s, const struct pblock *b)
 			.order = b->order,
 		};
 
-		memcpy((char *)b->addr + i * s->arena.page_size, &c, sizeof(c));
+		memcpy((char *)b->addr + i * s->model.page_size, &c, sizeof(c));
 	}
 }
 
@@ -282,7 +318,7 @@ static int verify_cookies(struct stress_worker *w, const struct pblock *b)
 	for (i = 0; i < n; i++) {
 		struct pcookie c;
 
-		memcpy(&c, (const char *)b->addr + i * s->arena.page_size,
+		memcpy(&c, (const char *)b->addr + i * s->model.page_size,
 		       sizeof(c));
 		if (c.magic != COOKIE_MAGIC || c.seed != s->seed ||
 		    c.seq != b->seq || c.pfn != b->pfn + i ||
@@ -302,18 +338,38 @@ static int verify_cookies(struct stress_worker *w, const struct pblock *b)
 	return 0;
 }
 
+/*
+ * The pfn of the 2^order-page block at addr: 0, or -1 when the block is
+ * not page aligned or not inside both the model's span and the memory the
+ * allocator was given or reports (s->arena, which only bounds what the
+ * harness may touch).
+ */
+static int block_pfn(const struct stress *s, uintptr_t addr, uint32_t order,
+		     uint64_t *pfn)
+{
+	const struct mmt_arena *m = &s->model;
+	uintptr_t base = (uintptr_t)m->base;
+	uint64_t off = (uint64_t)(addr - base), limit;
+
+	limit = m->nr_pfns * m->page_size;
+	if (s->arena.nr_pfns * s->arena.page_size < limit)
+		limit = s->arena.nr_pfns * s->arena.page_size;
+	if (addr < base || off % m->page_size || order >= 63 || off > limit ||
+	    limit - off < (m->page_size << order))
+		return -1;
+	*pfn = off / m->page_size;
+	return 0;
+}
+
 /* Checks on a block just handed out. 0 keeps it, -1 drops it. */
 static int accept_block(struct stress_worker *w, struct pblock *b)
 {
 	struct stress *s = w->s;
 	struct pshared *ps = s->priv;
-	const struct mmt_arena *a = &s->arena;
-	uintptr_t base = (uintptr_t)a->base, addr = (uintptr_t)b->addr;
-	uint64_t n = 1ULL << b->order, off, clash, i;
+	const struct mmt_arena *a = &s->model;
+	uint64_t n = 1ULL << b->order, clash, i;
 
-	off = (uint64_t)(addr - base);
-	if (addr < base || off % a->page_size ||
-	    off / a->page_size + n > a->nr_pfns) {
+	if (block_pfn(s, (uintptr_t)b->addr, b->order, &b->pfn)) {
 		mmt_stress_worker_violation(
 			w, UINT64_MAX, "STRESS-RANGE",
 			"order-%u block at %p is outside the "
@@ -321,7 +377,6 @@ static int accept_block(struct stress_worker *w, struct pblock *b)
 			b->order, b->addr, a->base, a->nr_pfns);
 		return -1;
 	}
-	b->pfn = off / a->page_size;
 	if (b->pfn & (n - 1)) {
 		mmt_stress_worker_violation(w, b->pfn, "STRESS-RANGE",
 					    "order-%u block at pfn %" PRIu64
@@ -452,7 +507,7 @@ static int pages_setup(struct stress *s, char *err, size_t errlen)
 	(void)errlen;
 	if (!ps)
 		return -1;
-	ps->owner_words = (size_t)((s->arena.nr_pfns + 63) / 64);
+	ps->owner_words = (size_t)((s->model.nr_pfns + 63) / 64);
 	ps->owner = calloc(ps->owner_words, sizeof(*ps->owner));
 	if (!ps->owner) {
 		free(ps);
@@ -476,7 +531,7 @@ static void pages_teardown(struct stress *s)
 static void pages_step(struct stress_worker *w)
 {
 	struct stress *s = w->s;
-	uint32_t top = s->arena.nr_orders ? s->arena.nr_orders : 1;
+	uint32_t top = s->model.nr_orders ? s->model.nr_orders : 1;
 	struct pblock *b;
 	struct pop op;
 	void *addr = NULL;
@@ -514,12 +569,21 @@ static void pages_step(struct stress_worker *w)
 
 /*
  * The capacity probe at a park (docs/checkers.md): the workers hold their
- * blocks; drain the allocator zone by zone from the lowest (GFP_KERNEL
- * with the zone's modifier), order by order from the highest it serves,
+ * blocks; drain the allocator, order by order from the highest it serves,
  * each block checked as a worker's is for range, alignment, present RAM,
- * a page already live and (ZONES) the zone being drained; then free them
- * all. With POLICY_BUDDY every order's count must be the plan
- * (mmt_arena_probe_plan over the ownership bitmap): else STRESS-PROBE.
+ * a page already live and (ZONES) its zone; then free them all. With
+ * POLICY_BUDDY every order's count must be the plan (mmt_arena_probe_plan
+ * over the ownership bitmap): else STRESS-PROBE. Parks alternate between
+ * two drains of an allocator with ZONES:
+ *   zone by zone  from the lowest zone, each with GFP_KERNEL and the zone's
+ *                 own modifier (the zones below are already empty), every
+ *                 block in the zone being drained; the plan is the zone's;
+ *   fallback      the whole arena with one mask that allows every zone
+ *                 (GFP_KERNEL, with __GFP_HIGHMEM when the profile has
+ *                 HighMem), every block inside one zone; the plan is the
+ *                 sum of the zones' plans (blocks never cross zones), so a
+ *                 zone the allocator's fallback skips leaves a shortfall.
+ * An allocator without ZONES is drained in one pass over the arena.
  */
 struct probe_ctx {
 	struct stress *s;
@@ -527,7 +591,8 @@ struct probe_ctx {
 	void **addr;
 	uint32_t *order;
 	size_t nr, cap;
-	int bad;
+	unsigned int zones; /* ZONES: the zones a block may lie in */
+	int fallback; /* the fallback drain (for messages) */
 };
 
 static int bitmap_held(const void *ctx, uint64_t pfn)
@@ -541,12 +606,12 @@ static int bitmap_held(const void *ctx, uint64_t pfn)
 }
 
 /* Check and keep one probe block; 0, or -1 when the probe must stop. */
-static int probe_keep(struct probe_ctx *c, void *addr, uint32_t k, int zone)
+static int probe_keep(struct probe_ctx *c, void *addr, uint32_t k)
 {
 	struct stress *s = c->s;
-	const struct mmt_arena *a = &s->arena;
-	uintptr_t base = (uintptr_t)a->base, at = (uintptr_t)addr;
-	uint64_t n = 1ULL << k, off = (uint64_t)(at - base), pfn, clash;
+	const struct mmt_arena *a = &s->model;
+	uint64_t n = 1ULL << k, pfn, clash;
+	int zfirst, zlast;
 
 	if (c->nr == c->cap) {
 		size_t nc = c->cap ? c->cap * 2 : 256;
@@ -565,15 +630,13 @@ static int probe_keep(struct probe_ctx *c, void *addr, uint32_t k, int zone)
 		c->order = no;
 		c->cap = nc;
 	}
-	if (at < base || off % a->page_size ||
-	    off / a->page_size + n > a->nr_pfns) {
+	if (block_pfn(s, (uintptr_t)addr, k, &pfn)) {
 		mmt_stress_violation(s, -1, c->ops, UINT64_MAX, "STRESS-RANGE",
 				     "capacity probe: order-%u block at %p is "
 				     "outside the arena",
 				     k, addr);
 		return -1;
 	}
-	pfn = off / a->page_size;
 	if ((pfn & (n - 1)) || !pages_usable(a, pfn, n)) {
 		mmt_stress_violation(s, -1, c->ops, pfn, "STRESS-RANGE",
 				     "capacity probe: order-%u block at pfn "
@@ -594,32 +657,110 @@ static int probe_keep(struct probe_ctx *c, void *addr, uint32_t k, int zone)
 	}
 	c->addr[c->nr] = addr;
 	c->order[c->nr++] = k;
-	if (zone >= 0 && (s->ad->caps & MMT_CAP_ZONES) &&
-	    (mmt_arena_zone_of(a, pfn) != zone ||
-	     mmt_arena_zone_of(a, pfn + n - 1) != zone)) {
+	if (!(s->ad->caps & MMT_CAP_ZONES))
+		return 0;
+	zfirst = mmt_arena_zone_of(a, pfn);
+	zlast = mmt_arena_zone_of(a, pfn + n - 1);
+	if (zfirst < 0 || zfirst != zlast || !(c->zones & (1u << zfirst))) {
+		char zones[64];
+
+		mmt_zone_mask_format(c->zones, zones, sizeof(zones));
 		mmt_stress_violation(s, -1, c->ops, pfn, "STRESS-ZONE",
-				     "capacity probe: order-%u block at pfn "
-				     "%" PRIu64 " is not in zone %s, the one "
-				     "being drained (every zone below it is "
-				     "empty)",
-				     k, pfn, mmt_zone_name(zone));
+				     "%s probe: order-%u block at pfn %" PRIu64
+				     " (zone %s to zone %s) is not inside "
+				     "one zone of %s%s",
+				     c->fallback ? "fallback" : "capacity", k,
+				     pfn, mmt_zone_name(zfirst),
+				     mmt_zone_name(zlast), zones,
+				     c->fallback ?
+					     ", the zones its mask allows" :
+					     ", the one being drained (every "
+					     "zone below it is empty)");
 		return -1;
 	}
 	return 0;
 }
 
-/* Drain zone (-1: the arena) at orders top-1..0; -1 when stopped. */
-static int probe_zone(struct probe_ctx *c, int zone, uint32_t gfp, uint32_t top)
+/* The zone types of the model that have pages, as a bit mask. */
+static unsigned int present_zones(const struct mmt_arena *a)
+{
+	unsigned int m = 0;
+
+	for (uint32_t i = 0; i < a->nr_zones && i < MMT_NR_ZONE_TYPES; i++)
+		if (a->zones[i].present && a->zones[i].type < MMT_NR_ZONE_TYPES)
+			m |= 1u << a->zones[i].type;
+	return m;
+}
+
+/*
+ * The plan of a drain of zones (a mask; 0: the whole arena, zones
+ * ignored) from order top - 1: the sum of the zones' own plans.
+ */
+static void probe_plan(struct stress *s, unsigned int zones, uint32_t top,
+		       uint64_t *expect)
+{
+	uint64_t one[64];
+
+	memset(expect, 0, sizeof(one));
+	if (!zones) {
+		mmt_arena_probe_plan(&s->model, -1, top, bitmap_held, s->priv,
+				     expect);
+		return;
+	}
+	for (int z = 0; z < MMT_NR_ZONE_TYPES; z++) {
+		if (!(zones & (1u << z)))
+			continue;
+		mmt_arena_probe_plan(&s->model, z, top, bitmap_held, s->priv,
+				     one);
+		for (uint32_t k = 0; k < top; k++)
+			expect[k] += one[k];
+	}
+}
+
+/*
+ * After a fallback drain's shortfall at order k: "DMA 3" for each zone
+ * that still has aligned free order-k ranges (the ones not reached).
+ */
+static void probe_left(struct stress *s, uint32_t k, char *buf, size_t len)
+{
+	unsigned int zones = present_zones(&s->model);
+	size_t at = 0;
+
+	buf[0] = '\0';
+	for (int z = 0; z < MMT_NR_ZONE_TYPES && at < len; z++) {
+		uint64_t left[64];
+
+		if (!(zones & (1u << z)))
+			continue;
+		mmt_arena_probe_plan(&s->model, z, k + 1, bitmap_held, s->priv,
+				     left);
+		if (left[k])
+			at += (size_t)snprintf(buf + at, len - at,
+					       "%s%s %" PRIu64, at ? ", " : "",
+					       mmt_zone_name(z), left[k]);
+	}
+	if (!buf[0])
+		snprintf(buf, len, "none");
+}
+
+/*
+ * Drain with gfp, zones (0: the arena, zones ignored) at orders
+ * top-1..0; -1 when stopped. name is the zone drained, or NULL for the
+ * fallback drain.
+ */
+static int probe_drain(struct probe_ctx *c, unsigned int zones, uint32_t gfp,
+		       uint32_t top, const char *name)
 {
 	struct stress *s = c->s;
 	uint64_t expect[64];
 
-	mmt_arena_probe_plan(&s->arena, zone, top, bitmap_held, s->priv,
-			     expect);
+	c->zones = zones;
+	probe_plan(s, zones, top, expect);
 	for (uint32_t k = top; k-- > 0;) {
 		uint64_t got = 0;
+		char left[96], allowed[64];
 
-		while (got <= (s->arena.nr_pfns >> k)) {
+		while (got <= (s->model.nr_pfns >> k)) {
 			void *addr = NULL;
 			int rc;
 
@@ -629,11 +770,13 @@ static int probe_zone(struct probe_ctx *c, int zone, uint32_t gfp, uint32_t top)
 			mmt_stress_unlock(s);
 			if (rc || !addr)
 				break;
-			if (probe_keep(c, addr, k, zone))
+			if (probe_keep(c, addr, k))
 				return -1;
 			got++;
 		}
-		if (got != expect[k] && (s->ad->caps & MMT_CAP_POLICY_BUDDY)) {
+		if (got == expect[k] || !(s->ad->caps & MMT_CAP_POLICY_BUDDY))
+			continue;
+		if (!c->fallback) {
 			mmt_stress_violation(
 				s, -1, c->ops, UINT64_MAX, "STRESS-PROBE",
 				"capacity probe: with the workers parked, "
@@ -641,47 +784,79 @@ static int probe_zone(struct probe_ctx *c, int zone, uint32_t gfp, uint32_t top)
 				"%" PRIu64 " aligned order-%u range(s) there "
 				"are free and not inside a free range of the "
 				"order above",
-				zone < 0 ? "the arena" : "zone ",
-				zone < 0 ? "" : mmt_zone_name(zone), got, k,
-				expect[k], k);
+				name ? "zone " : "the arena", name ? name : "",
+				got, k, expect[k], k);
 			return -1;
 		}
+		probe_left(s, k, left, sizeof(left));
+		mmt_zone_mask_format(zones, allowed, sizeof(allowed));
+		mmt_stress_violation(
+			s, -1, c->ops, UINT64_MAX, "STRESS-PROBE",
+			"fallback probe: with the workers parked, gfp 0x%x "
+			"(zones %s) gave %" PRIu64 " order-%u block(s) from "
+			"the whole arena, but the zones' plans sum to %" PRIu64
+			"; aligned free order-%u ranges left per zone: %s",
+			gfp, allowed, got, k, expect[k], k, left);
+		return -1;
 	}
 	return 0;
 }
 
+/* Zone by zone from the lowest, each with its own modifier. */
+static void probe_by_zone(struct probe_ctx *c, uint32_t top)
+{
+	struct stress *s = c->s;
+	unsigned int zones = present_zones(&s->model);
+
+	for (int z = 0; z < MMT_NR_ZONE_TYPES; z++) {
+		uint32_t gfp = MMT_GFP_KERNEL | mmt_zone_gfp(z);
+
+		if ((zones & (1u << z)) &&
+		    (mmt_arena_allowed_zones(&s->model, gfp) & (1u << z)) &&
+		    probe_drain(c, 1u << z, gfp, top, mmt_zone_name(z)))
+			break;
+	}
+}
+
+/*
+ * The most permissive mask of the model's profile: GFP_KERNEL, with
+ * __GFP_HIGHMEM when the profile has a HighMem zone type.
+ */
+static uint32_t probe_widest_gfp(const struct mmt_arena *a)
+{
+	for (uint32_t i = 0; i < a->nr_zones && i < MMT_NR_ZONE_TYPES; i++)
+		if (a->zones[i].type == MMT_ZONE_HIGHMEM)
+			return MMT_GFP_KERNEL | MMT_GFP_HIGHMEM;
+	return MMT_GFP_KERNEL;
+}
+
 static void pages_probe(struct stress *s, uint64_t ops)
 {
-	struct probe_ctx c = { s, ops, NULL, NULL, 0, 0, 0 };
-	uint32_t top = s->arena.nr_orders, served = s->ad->pages->nr_orders;
+	struct pshared *ps = s->priv;
+	struct probe_ctx c = { s, ops, NULL, NULL, 0, 0, 0, 0 };
+	uint32_t top = s->model.nr_orders, served = s->ad->pages->nr_orders;
 
 	if (served && served < top)
 		top = served;
 	if (top > 63)
 		top = 63;
 	if (!(s->ad->caps & MMT_CAP_ZONES)) {
-		probe_zone(&c, -1, MMT_GFP_KERNEL, top);
-	} else {
-		for (int z = 0; z < MMT_NR_ZONE_TYPES; z++) {
-			uint32_t gfp = MMT_GFP_KERNEL | mmt_zone_gfp(z);
-			int has = 0;
+		probe_drain(&c, 0, MMT_GFP_KERNEL, top, NULL);
+	} else if (ps->probes++ & 1) {
+		uint32_t gfp = probe_widest_gfp(&s->model);
 
-			for (uint32_t i = 0;
-			     i < s->arena.nr_zones && i < MMT_NR_ZONE_TYPES;
-			     i++)
-				has |= s->arena.zones[i].present &&
-				       (int)s->arena.zones[i].type == z;
-			if (has &&
-			    (mmt_arena_allowed_zones(&s->arena, gfp) &
-			     (1u << z)) &&
-			    probe_zone(&c, z, gfp, top))
-				break;
-		}
+		c.fallback = 1;
+		probe_drain(&c,
+			    mmt_arena_allowed_zones(&s->model, gfp) &
+				    present_zones(&s->model),
+			    gfp, top, NULL);
+	} else {
+		probe_by_zone(&c, top);
 	}
 	for (size_t i = c.nr; i-- > 0;) {
 		uint64_t pfn = (uint64_t)((uintptr_t)c.addr[i] -
-					  (uintptr_t)s->arena.base) /
-			       s->arena.page_size;
+					  (uintptr_t)s->model.base) /
+			       s->model.page_size;
 		int rc;
 
 		owner_update(s->priv, pfn, 1ULL << c.order[i], false);
@@ -691,9 +866,11 @@ static void pages_probe(struct stress *s, uint64_t ops)
 		mmt_stress_unlock(s);
 		if (rc)
 			mmt_stress_violation(s, -1, ops, pfn, "STRESS-FREE",
-					     "capacity probe: the allocator "
+					     "%s probe: the allocator "
 					     "refused to free its order-%u "
 					     "block at pfn %" PRIu64,
+					     c.fallback ? "fallback" :
+							  "capacity",
 					     c.order[i], pfn);
 	}
 	free(c.addr);

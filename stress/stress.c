@@ -691,7 +691,7 @@ static void stress_free(struct stress *s)
 
 /*
  * Map the arena (PAGES without OWN_ARENA) and create the adapter on
- * machine. 0 with s->state and s->arena set, else an exit code after a
+ * machine. 0 with s->state, s->arena and s->model set, else an exit code after a
  * message; *map is what to munmap() either way.
  */
 static int stress_create(struct stress *s, const struct mmt_stress_opts *o,
@@ -740,6 +740,7 @@ static int stress_create(struct stress *s, const struct mmt_stress_opts *o,
 			ad->name);
 		return MMT_EXIT_ENV;
 	}
+	mmt_arena_from_machine(machine, s->arena.base, &s->model);
 	return 0;
 }
 

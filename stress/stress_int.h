@@ -148,8 +148,17 @@ struct stress {
 	pthread_mutex_t serial;
 	const char *where_name; /* "pfn" or "addr" in reports */
 
-	/* PAGES: the arena. */
+	/*
+	 * PAGES: the arena the allocator was given (or, OWN_ARENA, reports),
+	 * and the model: the same machine's arena derived by the harness
+	 * alone (mmt_arena_from_machine at arena.base). Every check takes
+	 * zones, present and reserved ranges, the span, the page size and
+	 * the orders from the model, so an allocator whose reported arena
+	 * is wrong cannot vouch for itself; the reported arena gives only
+	 * the base and bounds the addresses the harness touches.
+	 */
 	struct mmt_arena arena;
+	struct mmt_arena model;
 
 	struct stress_inbox *inbox; /* one per thread */
 	struct stress_worker *workers;
@@ -278,6 +287,17 @@ static inline void mmt_stress_live_add(struct stress_worker *w, int64_t d)
 		atomic_load_explicit(&w->live, memory_order_relaxed) + d,
 		memory_order_relaxed);
 }
+
+/* ---------------------------------------------------------------- pages.c */
+
+/*
+ * One step's draws of pages-mix from w's stream (w->s->nr_threads set),
+ * without running it: whether it is a free, and the order, GFP mask and
+ * entry point of an allocation after the entry points' rules. For tests
+ * of the mix (tests/stress/test_stress_zones.c).
+ */
+void mmt_stress_pages_draw(struct stress_worker *w, uint32_t top, int *is_free,
+			   uint32_t *order, uint32_t *gfp, uint32_t *api);
 
 /* ---------------------------------------------------------------- liveset.c */
 

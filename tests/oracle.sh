@@ -10,7 +10,8 @@
 #   # control: SPEC       replay on SPEC (a built-in name or a PLUGINDIR
 #                         file) exits 0
 # Stress: the table below runs each buggy plug-in until it is caught (at
-# most the given seconds) and each control for 3 s.
+# most the given seconds) and each control for 3 s, on the machine the
+# rest of its row gives (the default machine when there is none).
 set -uo pipefail
 
 if [ $# -ne 3 ] || [ ! -x "$1" ] || [ ! -d "$2" ] || [ ! -d "$3" ]; then
@@ -70,22 +71,34 @@ for prog in "$src"/tests/oracle/*.txt; do
 done
 [ "$n" -gt 0 ] || { echo "FAIL: no program under $src/tests/oracle"; failed=$((failed + 1)); }
 
-# plug-in  scenario  id  seconds (the bug must be found within them)
-while read -r plugin scenario id secs; do
-	check "stress $scenario on $plugin" 1 "$id" "$mmt" stress --allocator "$(spec "$plugin")" \
-		--scenario "$scenario" --threads 2 --seconds "$secs"
+machine_args() { # the machine spec of a row, or nothing
+	[ -z "$1" ] || printf '%s\n' --machine "$1"
+}
+
+# plug-in  scenario  id  seconds (the bug must be found within them)  [machine]
+while read -r plugin scenario id secs machine; do
+	mapfile -t m < <(machine_args "$machine")
+	check "stress $scenario on $plugin${machine:+ ($machine)}" 1 "$id" "$mmt" stress \
+		--allocator "$(spec "$plugin")" --scenario "$scenario" --threads 2 \
+		--seconds "$secs" "${m[@]}"
 done <<'TABLE'
 simple_buddy_lossy.so pages-mix STRESS-PROBE 30
+simple_buddy_nofallback.so pages-mix STRESS-PROBE 30
+simple_buddy_nofallback.so pages-mix STRESS-PROBE 30 profile=x86_32 bank=64M@0 bank=64M@1G
+simple_buddy_hizero.so pages-mix STRESS-ZERO 30 profile=x86_32 bank=64M@0 bank=64M@1G
 class_objects_wide.so kmalloc-mix STRESS-(FILL|COOKIE) 30
 class_objects_overflow.so kmalloc-mix STRESS-IMPOSSIBLE 30
 class_objects_wrap.so kmalloc-mix STRESS-IMPOSSIBLE 30
 TABLE
-while read -r ctl scenario; do
-	check "stress $scenario on $ctl (control)" 0 "" "$mmt" stress --allocator "$(spec "$ctl")" \
-		--scenario "$scenario" --threads 2 --seconds 3
+while read -r ctl scenario machine; do
+	mapfile -t m < <(machine_args "$machine")
+	check "stress $scenario on $ctl${machine:+ ($machine)} (control)" 0 "" "$mmt" stress \
+		--allocator "$(spec "$ctl")" --scenario "$scenario" --threads 2 --seconds 3 "${m[@]}"
 done <<'TABLE'
 ref-pages pages-mix
+ref-pages pages-mix profile=x86_32 bank=64M@0 bank=64M@1G
 simple_buddy.so pages-mix
+simple_buddy.so pages-mix profile=x86_32 bank=64M@0 bank=64M@1G
 class_objects.so kmalloc-mix
 glibc kmalloc-mix
 TABLE

@@ -28,7 +28,11 @@
  * gives one that ignores __GFP_ZERO (a block keeps what its last owner
  * wrote), which the tests use to show that a content-dependent finding
  * replays the same in a fresh process; -DSIMPLE_BUDDY_BUG=3 loses the free
- * of about one page in two hundred (the capacity probe's example).
+ * of about one page in two hundred (the capacity probe's example);
+ * -DSIMPLE_BUDDY_BUG=4 never falls back into ZONE_DMA from a request whose
+ * highest zone is above it (stress's fallback probe's example);
+ * -DSIMPLE_BUDDY_BUG=5 ignores __GFP_ZERO for a block in ZONE_HIGHMEM (the
+ * GFP mix's zeroing-on-every-zone example).
  */
 #include <errno.h>
 #include <pthread.h>
@@ -292,15 +296,20 @@ static int sb_alloc(void *state, unsigned int order, uint32_t gfp, uint32_t api,
 		    void **addr)
 {
 	struct sb *sb = state;
-	int top;
+	int top, lowest = MMT_ZONE_DMA;
 
 	(void)api;
 	*addr = NULL;
 	if (order >= sb->arena.nr_orders)
 		return 0;
 	top = highest_zone(sb, gfp);
+#if SIMPLE_BUDDY_BUG == 4
+	/* The bug: only a GFP_DMA request reaches ZONE_DMA. */
+	if (top > MMT_ZONE_DMA)
+		lowest = MMT_ZONE_DMA + 1;
+#endif
 	pthread_mutex_lock(&sb->lock);
-	for (int zone = top; zone >= 0; zone--) {
+	for (int zone = top; zone >= lowest; zone--) {
 		for (unsigned int o = order; o < sb->arena.nr_orders; o++) {
 			uint32_t pfn = sb->zones[zone].head[o];
 
@@ -316,7 +325,8 @@ static int sb_alloc(void *state, unsigned int order, uint32_t gfp, uint32_t api,
 			pthread_mutex_unlock(&sb->lock);
 			*addr = (char *)sb->arena.base +
 				(uint64_t)pfn * sb->arena.page_size;
-			if ((gfp & MMT_GFP_ZERO) && SIMPLE_BUDDY_BUG != 2)
+			if ((gfp & MMT_GFP_ZERO) && SIMPLE_BUDDY_BUG != 2 &&
+			    (SIMPLE_BUDDY_BUG != 5 || zone != MMT_ZONE_HIGHMEM))
 				memset(*addr, 0,
 				       (size_t)sb->arena.page_size << order);
 			return 0;
@@ -379,6 +389,12 @@ static const struct mmt_adapter simple_buddy = {
 #elif SIMPLE_BUDDY_BUG == 3
 	.name = "simple-buddy-lossy",
 	.description = "example page buddy that loses one free in ~200",
+#elif SIMPLE_BUDDY_BUG == 4
+	.name = "simple-buddy-nofallback",
+	.description = "example page buddy that never falls back into ZONE_DMA",
+#elif SIMPLE_BUDDY_BUG == 5
+	.name = "simple-buddy-hizero",
+	.description = "example page buddy that does not zero HighMem blocks",
 #else
 	.name = "simple-buddy",
 	.description = "example page buddy, one free list per zone and order",
