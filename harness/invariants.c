@@ -102,6 +102,9 @@ static const struct mmt_invariant invariants[] = {
 	{ "STRESS-RANGE", "stress",
 	  "a block outside the arena, unaligned, or on absent or reserved "
 	  "pages" },
+	{ "STRESS-MAP", "stress",
+	  "at boot, an OWN_ARENA allocator's own map of memory is not the "
+	  "one the machine gives (as SHADOW-MAP)" },
 	{ "STRESS-PROBE", "stress",
 	  "POLICY_BUDDY: at a park the capacity probe got another count of "
 	  "blocks of some order than the free ranges allow" },

@@ -10,16 +10,17 @@
  * Layout:
  *   byte 0       op set id (enum mmt_opset). An id no set has gives a
  *                program of that id with no ops, which no target runs.
- *   byte 1       machine: 0..0xFE -> layout table[b % 8]; 0xFF -> escape:
+ *   byte 1       machine: 0..0xFE -> layout table[b % 16]; 0xFF -> escape:
  *                u16 LE length, then that many bytes of a machine spec
  *                (harness/machine.c); a spec that does not parse gives the
  *                default machine.
- *   byte 2       (table form only) shape: bits 0-2 orders {11 x6, 9, 12},
+ *   byte 2       (table form only) shape: bits 0-2 orders {11 x4, 13, 16,
+ *                9, 12},
  *                bits 3-4 page (3 = 8K, else 4K), bits 5-7 profile/era
  *                (0-4 x86_64 6.12, 5 x86_32 6.12, 6 x86_64 2.6, 7 x86_32
  *                2.6). Orders are lowered until RAM holds one top block.
- *   byte 3       (table form only) bits 0-1 cpus-1, bits 4-7 reserved
- *                ranges table.
+ *   byte 3       (table form only) bits 0-1 cpus-1, bits 2-3 mem= choice,
+ *                bits 4-7 reserved ranges table.
  *   next byte    check_every: 0xFF -> u32 LE follows; else table[b & 7].
  *   then ops     selector byte -> kind = set table[sel % size]
  *                (harness/optable.c; 0x9C is check), then the fields
@@ -46,6 +47,7 @@
 #include <mmtorture/ops.h>
 
 #include "mmt_internal.h"
+#include "mmt_lib.h"
 
 #define MIB (1ULL << 20)
 #define GIB (1ULL << 30)
@@ -112,8 +114,14 @@ struct layout {
 };
 
 /* Small on purpose: a full check walks every present page, and splits,
- * merges and exhaustion are reached sooner on a small machine. */
-static const struct layout layouts[8] = {
+ * merges and exhaustion are reached sooner on a small machine. 8-15 reach
+ * what the first eight cannot: a zone line inside a top-order block (32M
+ * with 13 or more orders: 16M is an order-12 block), holes inside a zone,
+ * RAM that starts above 0 or straddles a zone line, the x86_32 lowmem
+ * line at 896M, and one block of every order up to the maximum (128M:
+ * 16 orders of 4K pages). */
+#define NR_LAYOUTS 16u
+static const struct layout layouts[NR_LAYOUTS] = {
 	{ 1, { 0 }, { 8 * MIB } },
 	{ 1, { 0 }, { 4 * MIB } },
 	{ 1, { 0 }, { 20 * MIB } },
@@ -122,6 +130,14 @@ static const struct layout layouts[8] = {
 	{ 1, { 0 }, { 16 * MIB } },
 	{ 2, { 0, 4 * GIB }, { 8 * MIB, 4 * MIB } },
 	{ 2, { 0, 4 * GIB }, { 20 * MIB, 4 * MIB } },
+	{ 1, { 0 }, { 32 * MIB } },
+	{ 2, { 0, 4 * MIB }, { 2 * MIB, 6 * MIB } },
+	{ 1, { 4 * MIB }, { 12 * MIB } },
+	{ 1, { 8 * MIB }, { 16 * MIB } },
+	{ 2, { 0, 24 * MIB }, { 12 * MIB, 8 * MIB } },
+	{ 2, { 0, 888 * MIB }, { 8 * MIB, 16 * MIB } },
+	{ 1, { 0 }, { 128 * MIB } },
+	{ 2, { 0, 12 * MIB }, { 8 * MIB, 8 * MIB } },
 };
 #define MACHINE_ESCAPE 0xFFu
 
@@ -130,8 +146,11 @@ struct reserve_choice {
 	uint64_t start[2], size[2]; /* bytes; rounded outward to pages */
 };
 
-/* Indexed by byte 2 >> 4: 0..10 reserve nothing. */
+/* Indexed by byte 3 >> 4: 0..8 reserve nothing; 9 and 10 sit on zone
+ * lines (16M; 896M and 4G). */
 static const struct reserve_choice reserves[16] = {
+	[9] = { 2, { 16 * MIB - 4096, 16 * MIB }, { 4096, 4096 } },
+	[10] = { 2, { 896 * MIB - 4096, 4 * GIB }, { 8192, 4096 } },
 	[11] = { 1, { 0 }, { 4096 } },
 	[12] = { 1, { 0 }, { MIB } },
 	[13] = { 1, { MIB }, { 64 * 1024 } },
@@ -247,12 +266,38 @@ static void add_range(struct mmt_pfn_range *ranges, uint32_t *nr,
 	(*nr)++;
 }
 
+/*
+ * The mem= limit of byte 3 bits 2-3 on layout l (bytes; 0: none): 1 cuts
+ * 64K below the end of RAM, 2 4K past the 16M line (RAM above it goes),
+ * 3 at the end of the first bank (every bank above it goes) or, with one
+ * bank, three quarters up it. A limit at or past the end of RAM is none.
+ */
+static uint64_t table_mem(const struct layout *l, unsigned int choice)
+{
+	uint64_t end = l->start[l->nr - 1] + l->size[l->nr - 1], mem = 0;
+
+	switch (choice & 3) {
+	case 1:
+		mem = end - 64 * 1024;
+		break;
+	case 2:
+		mem = 16 * MIB + 8192;
+		break;
+	case 3:
+		mem = l->nr > 1 ? l->start[0] + l->size[0] :
+				  l->start[0] + l->size[0] / 4 * 3;
+		break;
+	}
+	mem &= ~(uint64_t)8191; /* a multiple of either page size */
+	return mem < end ? mem : 0;
+}
+
 /* The machine of a table-form header. */
 static void table_machine(unsigned int layout, uint8_t shape, uint8_t misc,
 			  struct mmt_machine *m)
 {
-	static const uint32_t orders[8] = { 11, 11, 11, 11, 11, 11, 9, 12 };
-	const struct layout *l = &layouts[layout % 8];
+	static const uint32_t orders[8] = { 11, 11, 11, 11, 13, 16, 9, 12 };
+	const struct layout *l = &layouts[layout % NR_LAYOUTS];
 	const struct reserve_choice *rc = &reserves[misc >> 4];
 	unsigned int pe = (unsigned int)(shape >> 5) & 7u;
 	uint64_t pages;
@@ -266,13 +311,21 @@ static void table_machine(unsigned int layout, uint8_t shape, uint8_t misc,
 	for (unsigned int i = 0; i < l->nr; i++)
 		add_range(m->banks, &m->nr_banks, l->start[i], l->size[i],
 			  m->page_shift);
-	/* A reserved range past the end of RAM (12K@5M on the 4M layout)
-	 * is left out: the machine must stay valid. */
+	/* A reserved range not inside one bank (12K@5M on the 4M layout,
+	 * 4K@0 on RAM from 4M) is left out: boot reserves RAM only. */
 	for (unsigned int i = 0; i < rc->nr; i++)
-		if (rc->start[i] + rc->size[i] <=
-		    l->start[l->nr - 1] + l->size[l->nr - 1])
-			add_range(m->reserved, &m->nr_reserved, rc->start[i],
-				  rc->size[i], m->page_shift);
+		for (unsigned int b = 0; b < l->nr; b++)
+			if (rc->start[i] >= l->start[b] &&
+			    rc->start[i] + rc->size[i] <=
+				    l->start[b] + l->size[b])
+				add_range(m->reserved, &m->nr_reserved,
+					  rc->start[i], rc->size[i],
+					  m->page_shift);
+	m->mem_limit = table_mem(l, (unsigned int)(misc >> 2) & 3u);
+	pages = mmt_machine_present_pages(m); /* below mem= */
+	if (m->mem_limit && pages == 0)
+		m->mem_limit =
+			0; /* below the first bank: no RAM would be left */
 	pages = mmt_machine_present_pages(m);
 	while (m->nr_orders > 1 && pages < (1ULL << (m->nr_orders - 1)))
 		m->nr_orders--;
@@ -514,6 +567,14 @@ static int decode_op(struct reader *r, const struct mmt_prog *p,
 	return 0;
 }
 
+void mmt_prog_table_machine(uint64_t seed, struct mmt_machine *m)
+{
+	uint64_t x = mmt_mix64(seed); /* every seed bit moves every byte */
+
+	table_machine((unsigned int)(x & 0xFFu) % NR_LAYOUTS, (uint8_t)(x >> 8),
+		      (uint8_t)(x >> 16), m);
+}
+
 int mmt_prog_decode(const uint8_t *data, size_t len, struct mmt_prog *out)
 {
 	struct reader r = { data, data ? len : 0, 0 };
@@ -609,8 +670,8 @@ static void wr_le(struct writer *w, uint64_t v, unsigned int n)
 /* Find table-form header bytes giving m; 0 when found. */
 static int find_table_header(const struct mmt_machine *m, uint8_t hdr[3])
 {
-	static const uint8_t order_codes[3] = { 0, 6, 7 };
-	static const uint8_t res_codes[6] = { 0, 11, 12, 13, 14, 15 };
+	static const uint8_t order_codes[5] = { 0, 4, 5, 6, 7 };
+	static const uint8_t res_codes[8] = { 0, 9, 10, 11, 12, 13, 14, 15 };
 	unsigned int pe;
 	struct mmt_machine t;
 
@@ -621,26 +682,23 @@ static int find_table_header(const struct mmt_machine *m, uint8_t hdr[3])
 		pe = m->profile ? 5 : 0;
 	else
 		pe = m->profile ? 7 : 6;
-	for (unsigned int l = 0; l < 8; l++) {
-		for (unsigned int oc = 0; oc < 3; oc++) {
-			for (unsigned int rc = 0; rc < 6; rc++) {
-				uint8_t shape =
-					(uint8_t)(order_codes[oc] | (pe << 5));
-				uint8_t misc =
-					(uint8_t)((m->nr_cpus - 1) |
-						  ((unsigned int)res_codes[rc]
-						   << 4));
+	/* layouts first, then orders, reserves, mem=: the first match wins,
+	 * so a machine the eight first layouts give keeps its old header */
+	for (unsigned int i = 0; i < NR_LAYOUTS * 5 * 8 * 4; i++) {
+		unsigned int l = i / (5 * 8 * 4), oc = i / (8 * 4) % 5;
+		unsigned int rc = i / 4 % 8, mc = i % 4;
+		uint8_t shape = (uint8_t)(order_codes[oc] | (pe << 5));
+		uint8_t misc = (uint8_t)((m->nr_cpus - 1) | (mc << 2) |
+					 ((unsigned int)res_codes[rc] << 4));
 
-				if (m->page_shift == 13)
-					shape = (uint8_t)(shape | (3u << 3));
-				table_machine(l, shape, misc, &t);
-				if (mmt_machine_equal(&t, m)) {
-					hdr[0] = (uint8_t)l;
-					hdr[1] = shape;
-					hdr[2] = misc;
-					return 0;
-				}
-			}
+		if (m->page_shift == 13)
+			shape = (uint8_t)(shape | (3u << 3));
+		table_machine(l, shape, misc, &t);
+		if (mmt_machine_equal(&t, m)) {
+			hdr[0] = (uint8_t)l;
+			hdr[1] = shape;
+			hdr[2] = misc;
+			return 0;
 		}
 	}
 	return -1;

@@ -58,6 +58,11 @@ void ref_memblock_layout(struct ref_mm *mm)
 
 	if (c->mem_limit)
 		limit = (unsigned long)(c->mem_limit >> shift);
+#if REF_BUG == 5
+	/* injected: mem= keeps the page at the limit */
+	if (c->mem_limit)
+		limit++;
+#endif
 	if (!c->nr_banks) {
 		r[n].start = 0;
 		r[n].end = (unsigned long)(c->ram >> shift);
@@ -122,6 +127,11 @@ static unsigned int reserved_ranges(const struct ref_mm *mm,
 			(unsigned long)(c->reserved[i].start >> c->page_shift);
 		r[n].end = r[n].start + (unsigned long)(c->reserved[i].size >>
 							c->page_shift);
+#if REF_BUG == 6
+		/* injected: the last page of a range reaches the buddy */
+		if (r[n].end > r[n].start)
+			r[n].end--;
+#endif
 		n++;
 	}
 	sort_ranges(r, n);

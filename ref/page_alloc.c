@@ -39,7 +39,9 @@
  * Injected bugs (REF_BUG, compile time only): 1 "nomerge" never merges,
  * 2 "buddy-order" computes the buddy with order + 1 in the merge loop,
  * 3 "nozero" ignores __GFP_ZERO (a block comes back with whatever its
- * last owner left in it). 4 "upool-highmem" lives in upool.c.
+ * last owner left in it). 4 "upool-highmem" lives in upool.c, 5 "memlimit"
+ * (mem= keeps the page at the limit) and 6 "reserve-short" (the last page
+ * of each reserved range reaches the buddy) in memblock.c.
  */
 #include <stdio.h>
 #include <string.h>

@@ -741,6 +741,14 @@ static int stress_create(struct stress *s, const struct mmt_stress_opts *o,
 		return MMT_EXIT_ENV;
 	}
 	mmt_arena_from_machine(machine, s->arena.base, &s->model);
+	/* the map is the machine's; an allocator's own that differs is a
+	 * finding, as the executor's SHADOW-MAP */
+	if ((ad->caps & MMT_CAP_OWN_ARENA) &&
+	    mmt_arena_map_diff(&s->model, &s->arena, err, sizeof(err)))
+		mmt_stress_violation(s, -1, 0, UINT64_MAX, "STRESS-MAP",
+				     "at boot: the allocator's own map of "
+				     "memory is not the machine's: %s",
+				     err);
 	return 0;
 }
 
@@ -975,7 +983,9 @@ static void usage(FILE *out)
 		"program's machine line\n"
 		"                    and dump --machine), e.g. "
 		"\"profile=x86_64 bank=64M@0\n"
-		"                    bank=64M@4G\" (default)\n"
+		"                    bank=64M@4G\" (default); \"any\": one of "
+		"the binary\n"
+		"                    header's machines, drawn by the seed\n"
 		"scenarios:\n",
 		STRESS_MAX_THREADS);
 	for (i = 0; i < NR_SCENARIOS; i++)
@@ -1255,6 +1265,7 @@ int mmt_stress_main(int argc, char **argv)
 	struct mmt_stress_row rows[MAX_ALLOCATORS];
 	struct mmt_machine machine;
 	struct stress_args args;
+	static char any_spec[1024];
 	struct sigaction sa, old_sa;
 	size_t n = 0, i, ran = 0;
 	int rc = parse_args(argc, argv, &args), worst = MMT_EXIT_OK;
@@ -1265,8 +1276,17 @@ int mmt_stress_main(int argc, char **argv)
 	rc = resolve_list(&args, items, &n);
 	if (rc)
 		return rc;
-	if (args.machine && parse_machine(args.machine, &machine) != 0)
+	if (args.machine && !strcmp(args.machine, "any")) {
+		/* a machine of the binary header's set, drawn by the seed; the
+		 * reproduce line names it */
+		mmt_prog_table_machine(args.seed, &machine);
+		mmt_machine_format_spec(&machine, any_spec, sizeof(any_spec));
+		args.machine = any_spec;
+		printf("stress: --machine any, seed %" PRIu64 ": %s\n",
+		       args.seed, any_spec);
+	} else if (args.machine && parse_machine(args.machine, &machine) != 0) {
 		return MMT_EXIT_USAGE;
+	}
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = stress_on_sigint;

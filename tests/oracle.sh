@@ -86,6 +86,7 @@ simple_buddy_lossy.so pages-mix STRESS-PROBE 30
 simple_buddy_nofallback.so pages-mix STRESS-PROBE 30
 simple_buddy_nofallback.so pages-mix STRESS-PROBE 30 profile=x86_32 bank=64M@0 bank=64M@1G
 simple_buddy_hizero.so pages-mix STRESS-ZERO 30 profile=x86_32 bank=64M@0 bank=64M@1G
+simple_buddy_zonemerge.so pages-mix STRESS-[A-Z-]+ 30 bank=32M@0 orders=14
 class_objects_wide.so kmalloc-mix STRESS-(FILL|COOKIE) 30
 class_objects_overflow.so kmalloc-mix STRESS-IMPOSSIBLE 30
 class_objects_wrap.so kmalloc-mix STRESS-IMPOSSIBLE 30
@@ -99,6 +100,8 @@ ref-pages pages-mix
 ref-pages pages-mix profile=x86_32 bank=64M@0 bank=64M@1G
 simple_buddy.so pages-mix
 simple_buddy.so pages-mix profile=x86_32 bank=64M@0 bank=64M@1G
+simple_buddy.so pages-mix bank=32M@0 orders=14
+ref-pages pages-mix bank=32M@0 orders=14
 class_objects.so kmalloc-mix
 glibc kmalloc-mix
 TABLE

@@ -192,6 +192,13 @@ int mmt_prog_push(struct mmt_prog *p, const struct mmt_op *op);
  * of that id with no ops (mmt_opset_desc() is NULL for it).
  */
 int mmt_prog_decode(const uint8_t *data, size_t len, struct mmt_prog *out);
+
+/*
+ * The machine of the binary header's table form (bytes 1-3, docs/op-format.md)
+ * drawn from seed: the set every fuzz input's header reaches, for stress
+ * (--machine any) to draw from. Same seed, same machine.
+ */
+void mmt_prog_table_machine(uint64_t seed, struct mmt_machine *m);
 /* Canonical binary. *out is malloc'd. Returns 0, or -1 (no memory). */
 int mmt_prog_encode(const struct mmt_prog *p, uint8_t **out, size_t *len);
 

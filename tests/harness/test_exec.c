@@ -862,6 +862,73 @@ MMT_TEST(exec, ref_pages_random_programs_run_clean)
 	}
 }
 
+/*
+ * Every machine the binary header's table form gives boots on ref-pages,
+ * and ref's own map is the machine's (no SHADOW-MAP): each layout with
+ * each mem= choice and each reserve choice, the order, page and
+ * profile/era codes cycling, a few ops and the capacity probe after them.
+ */
+MMT_TEST(exec, every_table_machine_boots_on_ref_pages)
+{
+	static const uint8_t res_codes[8] = { 0, 9, 10, 11, 12, 13, 14, 15 };
+	unsigned int n = 0, seen_mem = 0, seen_orders[17] = { 0 };
+
+	for (unsigned int l = 0; l < 16; l++)
+		for (unsigned int mc = 0; mc < 4; mc++)
+			for (unsigned int rc = 0; rc < 8; rc++, n++) {
+				uint8_t buf[] = { MMT_OPSET_PAGES,
+						  0,
+						  0,
+						  0,
+						  0,
+						  0,
+						  0,
+						  5,
+						  1,
+						  2,
+						  2,
+						  0,
+						  6,
+						  0,
+						  3 };
+				struct mmt_prog p;
+				struct mmt_exec_opts o;
+				struct mmt_exec_result res;
+				char err[256];
+				int ret;
+
+				buf[1] = (uint8_t)l;
+				buf[2] = (uint8_t)((n % 8) |
+						   ((n / 8 % 2) * 3) << 3 |
+						   (n / 16 % 8) << 5);
+				buf[3] = (uint8_t)(mc << 2 |
+						   (unsigned int)res_codes[rc]
+							   << 4 |
+						   (n % 2));
+				cr_assert_eq(mmt_prog_decode(buf, sizeof(buf),
+							     &p),
+					     0);
+				seen_mem += p.machine.mem_limit != 0;
+				seen_orders[p.machine.nr_orders]++;
+				mmt_exec_opts_default(&o);
+				ret = mmt_exec_run(&mmt_adapter_ref_pages, "",
+						   &p, &o, &res, err,
+						   sizeof(err));
+				cr_assert_eq(
+					ret, MMT_EXIT_OK,
+					"layout %u mem %u res %u: %s %s: %s", l,
+					mc, rc, err,
+					res.report.nr ? res.report.v[0].id : "",
+					res.report.nr ?
+						res.report.v[0].message :
+						"");
+				mmt_prog_free(&p);
+			}
+	cr_assert_gt(seen_mem, 100u);
+	cr_assert_gt(seen_orders[13], 0u);
+	cr_assert_gt(seen_orders[16], 0u);
+}
+
 MMT_TEST(exec, alloc_into_live_slot_frees_first)
 {
 	struct mmt_exec_result res;

@@ -32,7 +32,9 @@
  * -DSIMPLE_BUDDY_BUG=4 never falls back into ZONE_DMA from a request whose
  * highest zone is above it (stress's fallback probe's example);
  * -DSIMPLE_BUDDY_BUG=5 ignores __GFP_ZERO for a block in ZONE_HIGHMEM (the
- * GFP mix's zeroing-on-every-zone example).
+ * GFP mix's zeroing-on-every-zone example); -DSIMPLE_BUDDY_BUG=6 merges a
+ * free buddy across a zone line (two order-12 blocks at 0 and 16M become
+ * one of order 13, reachable only with 14 or more orders).
  */
 #include <errno.h>
 #include <pthread.h>
@@ -135,6 +137,18 @@ static void free_block_locked(struct sb *sb, const struct mmt_arena_zone *z,
 		uint32_t buddy = pfn ^ (1u << order);
 		uint32_t bi = page_index(sb, buddy);
 
+#if SIMPLE_BUDDY_BUG == 6
+		/* The bug: a buddy in the next zone is merged too, taken off
+		 * its own zone's list. */
+		if (bi != NO_PFN && !zone_spans(z, buddy) &&
+		    sb->head_order[bi] == order + 1 && zone_of(sb, buddy)) {
+			list_del(sb, (int)zone_of(sb, buddy)->type, buddy,
+				 order);
+			pfn &= buddy;
+			order++;
+			continue;
+		}
+#endif
 		if (bi == NO_PFN || !zone_spans(z, buddy) ||
 		    sb->head_order[bi] != order + 1)
 			break;
