@@ -115,11 +115,12 @@ struct layout {
 
 /* Small on purpose: a full check walks every present page, and splits,
  * merges and exhaustion are reached sooner on a small machine. 8-15 reach
- * what the first eight cannot: a zone line inside a top-order block (32M
- * with 13 or more orders: 16M is an order-12 block), holes inside a zone,
- * RAM that starts above 0 or straddles a zone line, the x86_32 lowmem
- * line at 896M, and one block of every order up to the maximum (128M:
- * 16 orders of 4K pages). */
+ * what the first eight cannot, as small as each allows: a zone line
+ * inside a top-order block (32M with 14 or more orders: 16M is an
+ * order-12 block), holes inside a zone, RAM that starts above 0 or
+ * straddles a zone line, the x86_32 lowmem line at 896M, and (layout 14
+ * with orders code 5 only, see table_machine) 16 orders of 4K pages,
+ * which need 128M. */
 #define NR_LAYOUTS 16u
 static const struct layout layouts[NR_LAYOUTS] = {
 	{ 1, { 0 }, { 8 * MIB } },
@@ -132,13 +133,19 @@ static const struct layout layouts[NR_LAYOUTS] = {
 	{ 2, { 0, 4 * GIB }, { 20 * MIB, 4 * MIB } },
 	{ 1, { 0 }, { 32 * MIB } },
 	{ 2, { 0, 4 * MIB }, { 2 * MIB, 6 * MIB } },
-	{ 1, { 4 * MIB }, { 12 * MIB } },
-	{ 1, { 8 * MIB }, { 16 * MIB } },
-	{ 2, { 0, 24 * MIB }, { 12 * MIB, 8 * MIB } },
-	{ 2, { 0, 888 * MIB }, { 8 * MIB, 16 * MIB } },
-	{ 1, { 0 }, { 128 * MIB } },
-	{ 2, { 0, 12 * MIB }, { 8 * MIB, 8 * MIB } },
+	{ 1, { 4 * MIB }, { 4 * MIB } },
+	{ 1, { 12 * MIB }, { 8 * MIB } },
+	{ 2, { 16 * MIB, 24 * MIB }, { 4 * MIB, 4 * MIB } },
+	{ 2, { 0, 892 * MIB }, { 4 * MIB, 8 * MIB } },
+	{ 2, { 0, 124 * MIB }, { 4 * MIB, 4 * MIB } },
+	{ 2, { 0, 14 * MIB }, { 4 * MIB, 4 * MIB } },
 };
+
+/* Layout 14 under orders code 5 (16 orders): the one machine that holds a
+ * block of order 15 of 4K pages. */
+static const struct layout layout_max = { 1, { 0 }, { 128 * MIB } };
+#define LAYOUT_MAX_ALIAS 14u
+#define ORDERS_CODE_MAX 5u
 #define MACHINE_ESCAPE 0xFFu
 
 struct reserve_choice {
@@ -302,6 +309,10 @@ static void table_machine(unsigned int layout, uint8_t shape, uint8_t misc,
 	unsigned int pe = (unsigned int)(shape >> 5) & 7u;
 	uint64_t pages;
 
+	if (layout % NR_LAYOUTS == LAYOUT_MAX_ALIAS &&
+	    (shape & 7u) == ORDERS_CODE_MAX)
+		l = &layout_max;
+
 	memset(m, 0, sizeof(*m));
 	m->nr_orders = orders[shape & 7];
 	m->page_shift = ((shape >> 3) & 3) == 3 ? 13 : 12;
@@ -323,9 +334,9 @@ static void table_machine(unsigned int layout, uint8_t shape, uint8_t misc,
 					  m->page_shift);
 	m->mem_limit = table_mem(l, (unsigned int)(misc >> 2) & 3u);
 	pages = mmt_machine_present_pages(m); /* below mem= */
-	if (m->mem_limit && pages == 0)
-		m->mem_limit =
-			0; /* below the first bank: no RAM would be left */
+	/* boot needs 1M of RAM below the limit */
+	if (m->mem_limit && pages < (MIB >> m->page_shift))
+		m->mem_limit = 0;
 	pages = mmt_machine_present_pages(m);
 	while (m->nr_orders > 1 && pages < (1ULL << (m->nr_orders - 1)))
 		m->nr_orders--;

@@ -178,6 +178,9 @@ static int range_slice(const struct shadow_range *r, uint64_t pfn, uint64_t end,
 }
 
 /* Owner entries of [pfn, pfn + n) that are from become to. */
+/* An owner value in each of the four entries of a 64-bit word. */
+#define OWNER_WORD 0x0001000100010001ULL
+
 static void relabel(struct mmt_shadow *s, uint64_t pfn, uint64_t n,
 		    unsigned int from, unsigned int to)
 {
@@ -187,9 +190,24 @@ static void relabel(struct mmt_shadow *s, uint64_t pfn, uint64_t n,
 
 		if (!range_slice(pr, pfn, pfn + n, &lo, &hi))
 			continue;
-		for (uint64_t k = lo; k < hi; k++)
+		/* four entries a word where all four are from (the usual
+		 * case: a block is all one owner's) */
+		for (uint64_t k = lo; k < hi;) {
+			uint64_t w;
+
+			if (!(k & 3) && k + 4 <= hi) {
+				memcpy(&w, &pr->owner[k], sizeof(w));
+				if (w == from * OWNER_WORD) {
+					w = to * OWNER_WORD;
+					memcpy(&pr->owner[k], &w, sizeof(w));
+					k += 4;
+					continue;
+				}
+			}
 			if (pr->owner[k] == from)
 				pr->owner[k] = (uint16_t)to;
+			k++;
+		}
 	}
 }
 
@@ -1132,13 +1150,23 @@ static void check_overlap(const struct mmt_shadow *s, size_t op_index,
 
 		if (!range_slice(pr, pfn, pfn + n, &lo, &hi))
 			continue;
-		for (uint64_t k = lo; k < hi; k++) {
-			unsigned int o = pr->owner[k];
+		for (uint64_t k = lo; k < hi;) {
+			unsigned int o;
+			uint64_t w;
 
+			if (!(k & 3) && k + 4 <= hi) {
+				memcpy(&w, &pr->owner[k], sizeof(w));
+				if (!w) { /* four free entries */
+					k += 4;
+					continue;
+				}
+			}
+			o = pr->owner[k];
 			if (o && !clash++) {
 				first = pr->start + k;
 				other = o;
 			}
+			k++;
 		}
 	}
 	if (!clash)

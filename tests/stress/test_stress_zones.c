@@ -392,9 +392,13 @@ static const struct mmt_adapter lying_arena = {
 
 MMT_TEST(pages_zones, zones_come_from_the_machine_not_the_report)
 {
+	/* the lie is named at boot (STRESS-MAP); every block after it is
+	 * judged by the machine's zones, so a run that goes on past it
+	 * reports the block in the wrong zone too */
 	const char *l = expect_first(run(&lying_arena, "", NULL, NULL, 1, 1),
-				     "STRESS-ZONE");
+				     "STRESS-MAP");
 
-	cr_assert_not_null(strstr(l, "at pfn 8192 lies in zone DMA32"), "%s",
+	cr_assert_not_null(strstr(l, "at boot: the allocator's own map"), "%s",
 			   l);
+	cr_assert_not_null(strstr(l, "zone"), "%s", l);
 }
