@@ -33,3 +33,20 @@ if(TARGET plugin_simple_buddy)
     --threads 2 --seconds 5 --seed 1)
   set_tests_properties(smoke/stress-pages-mix-simple-buddy PROPERTIES LABELS smoke TIMEOUT 120)
 endif()
+
+# pages-mix on machines of the binary header's set (--machine any), the
+# ones the fuzzers reach: a few seeds each, on ref-pages and the plug-in.
+foreach(seed 1 2 3 4)
+  add_test(NAME smoke/stress-pages-mix-any-${seed}-ref-pages COMMAND $<TARGET_FILE:mmtorture>
+    stress --allocator ref-pages --scenario pages-mix --threads 2 --seconds 2
+    --seed ${seed} --machine any)
+  set_tests_properties(smoke/stress-pages-mix-any-${seed}-ref-pages PROPERTIES LABELS smoke
+    TIMEOUT 120)
+  if(TARGET plugin_simple_buddy)
+    add_test(NAME smoke/stress-pages-mix-any-${seed}-simple-buddy COMMAND $<TARGET_FILE:mmtorture>
+      stress --allocator $<TARGET_FILE:plugin_simple_buddy> --scenario pages-mix --threads 2
+      --seconds 2 --seed ${seed} --machine any)
+    set_tests_properties(smoke/stress-pages-mix-any-${seed}-simple-buddy PROPERTIES
+      LABELS smoke TIMEOUT 120)
+  endif()
+endforeach()

@@ -41,6 +41,7 @@
 
 #include <mmtorture/crash.h>
 #include <mmtorture/exec.h>
+#include <mmtorture/machine.h>
 #include <mmtorture/ops.h>
 
 #include "mmt_lib.h"
@@ -213,13 +214,12 @@ static inline void mmt_fuzz_crash_install(void)
 static inline int mmt_fuzz_machine_too_big(const struct mmt_prog *prog)
 {
 	const struct mmt_machine *m = &prog->machine;
-	uint64_t bytes = 0;
 
 	if (prog->opset != MMT_OPSET_PAGES)
 		return 0;
-	for (uint32_t i = 0; i < m->nr_banks && i < MMT_MAX_RANGES; i++)
-		bytes += m->banks[i].nr_pages << m->page_shift;
-	return bytes > MMT_FUZZ_MAX_RAM;
+	/* the RAM the machine has, below its mem= limit */
+	return (mmt_machine_present_pages(m) << m->page_shift) >
+	       MMT_FUZZ_MAX_RAM;
 }
 
 /*

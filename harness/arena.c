@@ -62,6 +62,7 @@
 #include <unistd.h>
 
 #include <mmtorture/exec.h>
+#include <mmtorture/machine.h>
 
 #include "mmt_internal.h"
 #include "mmt_lib.h"
@@ -210,14 +211,19 @@ static int park_take(size_t bytes, size_t align, struct mmt_arena_lease *l)
 }
 
 /*
- * The host pages of m's banks, sorted and merged (banks are sorted and
+ * The host pages of m's banks below its mem= limit, sorted and merged (banks are sorted and
  * disjoint in a checked machine; a host page larger than the machine's
  * may round two banks into one range). Returns the number of ranges.
  */
-static unsigned int machine_ranges(const struct mmt_machine *m, size_t page,
+static unsigned int machine_ranges(const struct mmt_machine *raw, size_t page,
 				   struct mmt_arena_range *r)
 {
+	struct mmt_machine mm;
+	const struct mmt_machine *m = &mm;
 	unsigned int n = 0;
+
+	/* the RAM below mem= only: the mapping ends with it */
+	mmt_machine_apply_mem(raw, &mm);
 
 	for (uint32_t i = 0; i < m->nr_banks && i < MMT_MAX_RANGES; i++) {
 		uint64_t lo = m->banks[i].start_pfn << m->page_shift;

@@ -282,3 +282,32 @@ Test(arena, first_nonzero_finds_every_offset)
 		}
 	}
 }
+
+/*
+ * A machine cut by mem=: the arena maps the RAM below the limit only, and
+ * every range the release scrubs lies inside that mapping. (Ranges from
+ * the banks as the firmware reports them ran past the mapping: the scrub
+ * then zeroed whatever the process had mapped there, a fuzzer's corpus
+ * once.)
+ */
+MMT_TEST(arena, mem_limit_keeps_the_scrub_inside_the_mapping)
+{
+	struct mmt_machine m;
+	struct mmt_arena_lease l;
+
+	mmt_machine_default(&m);
+	m.nr_banks = 2;
+	m.banks[0] = (struct mmt_pfn_range){ 0, 2048 }; /* 8M */
+	m.banks[1] = (struct mmt_pfn_range){ 1ULL << 20, 1024 }; /* 4M@4G */
+	m.mem_limit = 6ULL << 20;
+	cr_assert_eq(mmt_arena_lease(&m, &l), 0);
+	cr_assert_eq(l.len, (size_t)6 << 20);
+	cr_assert_eq(l.nr_ranges, 1u);
+	for (unsigned int i = 0; i < l.nr_ranges; i++)
+		cr_assert_leq(l.ranges[i].hi * l.page, l.len,
+			      "range %u ends at byte %zu, the arena at %zu", i,
+			      l.ranges[i].hi * l.page, l.len);
+	mmt_arena_touch(&l, l.base, l.len);
+	memset(l.base, 0x5a, l.len);
+	mmt_arena_release(&l);
+}
