@@ -113,6 +113,9 @@ unsigned long ref_memblock_reserve_pages(struct ref_mm *mm);
 
 /* Hand every free present range to the buddy (memblock_free_all). */
 void ref_memblock_free_all(struct ref_mm *mm);
+/* Watermarks, min_free_kbytes and lowmem reserves of every zone, once
+ * the buddy holds every free page (ref/watermark.c). */
+void ref_setup_watermarks(struct ref_mm *mm);
 
 /* The bank index holding pfn, or -1 (a hole or beyond max_pfn). */
 int ref_memblock_bank_of(const struct ref_mm *mm, unsigned long pfn);

@@ -262,6 +262,15 @@ static int parse_one(struct ref_config *c, const char *key, size_t klen,
 	} else if (key_is(key, klen, "cpus")) {
 		if (parse_uint(val, vlen, &c->nr_cpus))
 			goto bad_value;
+	} else if (key_is(key, klen, "min_free_kbytes")) {
+		unsigned int kb;
+
+		if (parse_uint(val, vlen, &kb))
+			goto bad_value;
+		c->min_free_kbytes = kb;
+	} else if (key_is(key, klen, "watermark_scale_factor")) {
+		if (parse_uint(val, vlen, &c->watermark_scale_factor))
+			goto bad_value;
 	} else if (key_is(key, klen, "bank")) {
 		if (c->nr_banks >= REF_MAX_BANKS) {
 			ref_set_err(err, errlen,
@@ -286,7 +295,7 @@ static int parse_one(struct ref_config *c, const char *key, size_t klen,
 	} else {
 		ref_set_err(
 			err, errlen,
-			"key '%.*s': unknown key (profile, era, ram, page, orders, cpus, mem, bank, reserve)",
+			"key '%.*s': unknown key (profile, era, ram, page, orders, cpus, mem, bank, reserve, min_free_kbytes, watermark_scale_factor)",
 			kl, key);
 		return -1;
 	}
@@ -374,6 +383,11 @@ size_t ref_config_format(const struct ref_config *c, char *buf, size_t len)
 		ref_format_size(c->mem_limit, a, sizeof(a));
 		ref_fb_printf(&fb, ",mem=%s", a);
 	}
+	if (c->min_free_kbytes)
+		ref_fb_printf(&fb, ",min_free_kbytes=%lu", c->min_free_kbytes);
+	if (c->watermark_scale_factor)
+		ref_fb_printf(&fb, ",watermark_scale_factor=%u",
+			      c->watermark_scale_factor);
 	for (i = 0; i < c->nr_banks && i < REF_MAX_BANKS; i++) {
 		ref_format_size(c->banks[i].size, a, sizeof(a));
 		ref_format_size(c->banks[i].start, b, sizeof(b));
@@ -449,6 +463,19 @@ static int validate_shape(const struct ref_config *c, char *err, size_t errlen)
 	if (c->nr_reserved > REF_MAX_RESERVED) {
 		ref_set_err(err, errlen, "reserve: %u ranges, at most %d",
 			    c->nr_reserved, REF_MAX_RESERVED);
+		return -1;
+	}
+	if (c->watermark_scale_factor && c->era == REF_ERA_2_6) {
+		ref_set_err(err, errlen,
+			    "watermark_scale_factor %u: 2.6.18 has no such "
+			    "sysctl (it came with 4.6)",
+			    c->watermark_scale_factor);
+		return -1;
+	}
+	if (c->watermark_scale_factor > 3000) {
+		ref_set_err(err, errlen,
+			    "watermark_scale_factor %u: must be 1..3000",
+			    c->watermark_scale_factor);
 		return -1;
 	}
 	return 0;
@@ -763,6 +790,7 @@ int ref_mm_create(const struct ref_config *c, struct ref_mm **out, char *err,
 	}
 	mm->nr_reserved_pages = ref_memblock_reserve_pages(mm);
 	ref_memblock_free_all(mm);
+	ref_setup_watermarks(mm);
 	*out = mm;
 	return 0;
 
@@ -873,6 +901,7 @@ int ref_mm_recreate(struct ref_mm *mm, const struct ref_config *c, char *err,
 	pthread_mutex_unlock(&mm->bad_lock);
 	mm->nr_reserved_pages = ref_memblock_reserve_pages(mm);
 	ref_memblock_free_all(mm);
+	ref_setup_watermarks(mm);
 	return 0;
 }
 
@@ -897,6 +926,7 @@ int ref_mm_reset(struct ref_mm *mm)
 	}
 	mm->nr_reserved_pages = ref_memblock_reserve_pages(mm);
 	ref_memblock_free_all(mm);
+	ref_setup_watermarks(mm);
 	atomic_store(&mm->nr_bad_page, 0);
 	pthread_mutex_lock(&mm->bad_lock);
 	mm->last_bad_page[0] = '\0';

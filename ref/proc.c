@@ -45,6 +45,35 @@ size_t ref_proc_buddyinfo(struct ref_mm *mm, char *buf, size_t len)
 	return pb.pos;
 }
 
+/*
+ * "protection: (...)": the zone's lowmem_reserve[] over the kernel's zone
+ * array. 2.6.18 had DMA, DMA32, Normal, HighMem on every machine; 6.12
+ * has the profile's three zones and Movable (empty here, so the entry
+ * repeats the one below it; ZONE_DEVICE is not modelled).
+ */
+static void print_protection(struct ref_fmtbuf *pb, const struct ref_mm *mm,
+			     const struct ref_zone *zone)
+{
+	static const enum ref_zone_type x86_64[] = { REF_ZONE_DMA,
+						     REF_ZONE_DMA32,
+						     REF_ZONE_NORMAL };
+	static const enum ref_zone_type x86_32[] = { REF_ZONE_DMA,
+						     REF_ZONE_NORMAL,
+						     REF_ZONE_HIGHMEM };
+	const enum ref_zone_type *z =
+		mm->config.profile == REF_PROFILE_X86_32 ? x86_32 : x86_64;
+
+	if (mm->config.era == REF_ERA_2_6) {
+		ref_fb_printf(pb, "\n        protection: (%lu, %lu, %lu, %lu)",
+			      zone->lowmem_reserve[0], zone->lowmem_reserve[1],
+			      zone->lowmem_reserve[2], zone->lowmem_reserve[3]);
+		return;
+	}
+	ref_fb_printf(pb, "\n        protection: (%lu, %lu, %lu, %lu)",
+		      zone->lowmem_reserve[z[0]], zone->lowmem_reserve[z[1]],
+		      zone->lowmem_reserve[z[2]], zone->lowmem_reserve[z[2]]);
+}
+
 size_t ref_proc_zoneinfo(struct ref_mm *mm, char *buf, size_t len)
 {
 	struct ref_fmtbuf pb = { buf, len, 0 };
@@ -72,11 +101,13 @@ size_t ref_proc_zoneinfo(struct ref_mm *mm, char *buf, size_t len)
 			      "\n        present  %lu"
 			      "\n        managed  %lu"
 			      "\n        cma      %lu",
-			      nr_free, 0UL, zone->watermark[0],
-			      zone->watermark[1], zone->watermark[2],
-			      zone->watermark[2], zone->spanned_pages,
-			      zone->present_pages, zone->managed_pages, 0UL);
-		ref_fb_printf(&pb, "\n        protection: (0, 0, 0, 0)");
+			      nr_free, 0UL, zone->watermark[REF_WMARK_MIN],
+			      zone->watermark[REF_WMARK_LOW],
+			      zone->watermark[REF_WMARK_HIGH],
+			      zone->watermark[REF_WMARK_PROMO],
+			      zone->spanned_pages, zone->present_pages,
+			      zone->managed_pages, 0UL);
+		print_protection(&pb, mm, zone);
 		if (!zone->populated) {
 			ref_fb_printf(&pb, "\n");
 			continue;

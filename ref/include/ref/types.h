@@ -49,6 +49,15 @@ enum ref_zone_type {
 	REF_NR_ZONE_TYPES = 4,
 };
 
+/* Watermark indices (enum zone_watermarks). */
+enum ref_wmark {
+	REF_WMARK_MIN = 0,
+	REF_WMARK_LOW = 1,
+	REF_WMARK_HIGH = 2,
+	REF_WMARK_PROMO = 3,
+	REF_NR_WMARK = 4,
+};
+
 /* A physical range in bytes. Both fields page aligned once validated. */
 struct ref_mem_range {
 	uint64_t start; /* bytes */
@@ -72,6 +81,11 @@ struct ref_config {
 	unsigned int page_shift; /* 12 (4 KiB) or 13 (8 KiB) */
 	unsigned int nr_orders; /* orders 0..nr_orders-1; 1..REF_NR_ORDERS_MAX */
 	unsigned int nr_cpus; /* 1..REF_MAX_CPUS */
+	/* vm.min_free_kbytes as set by a user: 0 = the boot-time value
+	 * (calculate_min_free_kbytes / init_per_zone_pages_min) */
+	unsigned long min_free_kbytes;
+	/* vm.watermark_scale_factor (6.12 only; 0 = the default, 10) */
+	unsigned int watermark_scale_factor;
 };
 
 /* Minimal intrusive list, the kernel's list_head. */
@@ -130,7 +144,12 @@ struct ref_zone {
 	unsigned long nr_alloc_pages; /* pages in live allocations */
 	unsigned long pgalloc; /* allocations served (blocks) */
 	unsigned long pgfree; /* frees received (blocks) */
-	unsigned long watermark[3]; /* WMARK_MIN/LOW/HIGH in pages (0 for now) */
+	/* WMARK_MIN/LOW/HIGH/PROMO in pages (ref/watermark.c; 2.6 has no
+	 * promo: it is high there) */
+	unsigned long watermark[REF_NR_WMARK];
+	/* pages this zone keeps back from a request whose highest zone is
+	 * the index (lowmem_reserve[], "protection:" in zoneinfo) */
+	unsigned long lowmem_reserve[REF_NR_ZONE_TYPES];
 	pthread_mutex_t lock; /* zone->lock: free_area and counters */
 	struct ref_free_area free_area[REF_NR_ORDERS_MAX];
 	struct ref_mm *mm;
@@ -177,6 +196,7 @@ struct ref_mm {
 	unsigned long bank_start[REF_MAX_BANKS]; /* pfn */
 	unsigned long bank_end[REF_MAX_BANKS]; /* pfn, exclusive */
 	unsigned long nr_reserved_pages; /* pages */
+	unsigned long min_free_kbytes; /* in effect (ref/watermark.c) */
 	struct ref_zone zones[REF_NR_ZONE_TYPES]; /* indexed by zone type */
 	ref_trace_fn trace_fn; /* optional subscriber */
 	void *trace_ctx;
