@@ -278,6 +278,8 @@ int mmt_ref_pages_config(const struct mmt_machine *m, const char *options,
 		c->nr_reserved++;
 	}
 	c->mem_limit = m->mem_limit;
+	c->min_free_kbytes = (unsigned long)m->min_free_kbytes;
+	c->watermark_scale_factor = m->watermark_scale_factor;
 	if (options && options[0] && ref_config_parse(c, options, err, errlen))
 		return -1;
 	return ref_config_validate(c, err, errlen) ? -1 : 0;

@@ -138,7 +138,9 @@ int mmt_machine_equal(const struct mmt_machine *a, const struct mmt_machine *b)
 	if (a->profile != b->profile || a->era != b->era ||
 	    a->page_shift != b->page_shift || a->nr_orders != b->nr_orders ||
 	    a->nr_cpus != b->nr_cpus || a->nr_banks != b->nr_banks ||
-	    a->nr_reserved != b->nr_reserved || a->mem_limit != b->mem_limit)
+	    a->nr_reserved != b->nr_reserved || a->mem_limit != b->mem_limit ||
+	    a->min_free_kbytes != b->min_free_kbytes ||
+	    a->watermark_scale_factor != b->watermark_scale_factor)
 		return 0;
 	if (a->nr_banks > MMT_MAX_RANGES || a->nr_reserved > MMT_MAX_RANGES)
 		return 0;
@@ -680,6 +682,25 @@ static int check_scalars(const struct mmt_machine *m, struct mmt_spec_error *e)
 			 m->nr_cpus, MMT_MACHINE_MAX_CPUS);
 		return -1;
 	}
+	if (m->min_free_kbytes > MMT_MACHINE_MAX_MIN_FREE_KBYTES) {
+		spec_err(e, 1, "min_free_kbytes",
+			 "min_free_kbytes %llu is above %u",
+			 (unsigned long long)m->min_free_kbytes,
+			 MMT_MACHINE_MAX_MIN_FREE_KBYTES);
+		return -1;
+	}
+	if (m->watermark_scale_factor && m->era == MMT_ERA_2_6) {
+		spec_err(e, 1, "watermark_scale_factor",
+			 "2.6.18 has no watermark_scale_factor (it came with "
+			 "4.6)");
+		return -1;
+	}
+	if (m->watermark_scale_factor > 3000) {
+		spec_err(e, 1, "watermark_scale_factor",
+			 "watermark_scale_factor %u is out of range 1..3000",
+			 m->watermark_scale_factor);
+		return -1;
+	}
 	return 0;
 }
 
@@ -962,6 +983,34 @@ static int key_mem(struct spec_parse *p, const struct spec_tok *t)
 	return 0;
 }
 
+static int key_min_free_kbytes(struct spec_parse *p, const struct spec_tok *t)
+{
+	uint64_t x;
+
+	if (mmt_u64_parse(t->v, t->vn, &x) || x == 0 ||
+	    x > MMT_MACHINE_MAX_MIN_FREE_KBYTES) {
+		spec_err(p->e, t->col, "min_free_kbytes",
+			 "bad number for min_free_kbytes (1..%u)",
+			 MMT_MACHINE_MAX_MIN_FREE_KBYTES);
+		return -1;
+	}
+	p->m->min_free_kbytes = x;
+	return 0;
+}
+
+static int key_wsf(struct spec_parse *p, const struct spec_tok *t)
+{
+	uint64_t x;
+
+	if (mmt_u64_parse(t->v, t->vn, &x) || x == 0 || x > 3000) {
+		spec_err(p->e, t->col, "watermark_scale_factor",
+			 "bad number for watermark_scale_factor (1..3000)");
+		return -1;
+	}
+	p->m->watermark_scale_factor = (uint32_t)x;
+	return 0;
+}
+
 static int key_ram(struct spec_parse *p, const struct spec_tok *t)
 {
 	uint64_t x;
@@ -982,11 +1031,17 @@ struct spec_key {
 };
 
 static const struct spec_key spec_keys[] = {
-	{ "profile", 0, key_profile }, { "era", 0, key_era },
-	{ "page", 0, key_page },       { "orders", 0, key_orders },
-	{ "cpus", 0, key_cpus },       { "bank", 1, key_bank },
-	{ "reserve", 1, key_reserve }, { "ram", 0, key_ram },
+	{ "profile", 0, key_profile },
+	{ "era", 0, key_era },
+	{ "page", 0, key_page },
+	{ "orders", 0, key_orders },
+	{ "cpus", 0, key_cpus },
+	{ "bank", 1, key_bank },
+	{ "reserve", 1, key_reserve },
+	{ "ram", 0, key_ram },
 	{ "mem", 0, key_mem },
+	{ "min_free_kbytes", 0, key_min_free_kbytes },
+	{ "watermark_scale_factor", 0, key_wsf },
 };
 
 #define NR_SPEC_KEYS (sizeof(spec_keys) / sizeof(spec_keys[0]))
@@ -1012,7 +1067,8 @@ static int spec_token(struct spec_parse *p, const char *s, size_t n,
 	if (k == NR_SPEC_KEYS) {
 		spec_err(p->e, col, "key",
 			 "unknown machine key '%.*s' (expected profile, era, "
-			 "page, orders, cpus, bank, reserve, ram, mem)",
+			 "page, orders, cpus, bank, reserve, ram, mem, "
+			 "min_free_kbytes, watermark_scale_factor)",
 			 (int)(kn < 40 ? kn : 40), s);
 		return -1;
 	}
@@ -1199,6 +1255,20 @@ size_t mmt_machine_format_spec(const struct mmt_machine *m, char *buf,
 
 		mmt_size_format(m->mem_limit, a, sizeof(a));
 		k = snprintf(spec + pos, sizeof(spec) - pos, " mem=%s", a);
+		if (k > 0 && (size_t)k < sizeof(spec) - pos)
+			pos += (size_t)k;
+	}
+	if (m->min_free_kbytes) {
+		k = snprintf(spec + pos, sizeof(spec) - pos,
+			     " min_free_kbytes=%llu",
+			     (unsigned long long)m->min_free_kbytes);
+		if (k > 0 && (size_t)k < sizeof(spec) - pos)
+			pos += (size_t)k;
+	}
+	if (m->watermark_scale_factor) {
+		k = snprintf(spec + pos, sizeof(spec) - pos,
+			     " watermark_scale_factor=%u",
+			     m->watermark_scale_factor);
 		if (k > 0 && (size_t)k < sizeof(spec) - pos)
 			pos += (size_t)k;
 	}

@@ -195,6 +195,17 @@ struct mmt_machine {
 	 * given banks and reserved ranges clipped at it, and mem_limit 0.
 	 */
 	uint64_t mem_limit;
+	/* ABI 3: vm.min_free_kbytes as a user set it; 0 = the boot value. */
+	uint64_t min_free_kbytes;
+	/* ABI 3: vm.watermark_scale_factor (6.12 only); 0 = the default, 10. */
+	uint32_t watermark_scale_factor;
+	uint32_t pad0; /* zero */
+	/*
+	 * Zero. Room for the machine knobs of later layers, so that adding
+	 * one does not move the fields of struct mmt_adapter_env after it
+	 * (a v3 plug-in reads a knob it does not know as absent).
+	 */
+	uint64_t spare[6];
 };
 
 /* Trace event kinds an adapter may emit. */

@@ -37,6 +37,8 @@ extern "C" {
 #define MMT_MACHINE_MAX_BYTES (1ULL << 40)
 #define MMT_MACHINE_MAX_CPUS 64u
 #define MMT_MACHINE_MAX_ORDERS 16u
+/* The largest min_free_kbytes a machine may set (an int sysctl). */
+#define MMT_MACHINE_MAX_MIN_FREE_KBYTES 0x7fffffffu
 
 /* A parse or validation error: 1-based column in the spec, the field. */
 struct mmt_spec_error {

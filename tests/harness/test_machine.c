@@ -39,6 +39,8 @@ Test(machine, spec_round_trips_through_the_canonical_form)
 		"cpus=64 orders=16 bank=512M@0 bank=1G@8G",
 		"page=4096 ram=0x4000000",
 		"ram=64M # a comment ends the spec",
+		"bank=8M@0 bank=4M@4G mem=4098M",
+		"ram=1G min_free_kbytes=4096 watermark_scale_factor=200",
 	};
 
 	for (size_t i = 0; i < sizeof(specs) / sizeof(specs[0]); i++) {
@@ -532,4 +534,32 @@ Test(machine, zone_masks_format_in_type_order)
 	cr_assert_str_eq(buf, "none");
 	cr_assert_eq(mmt_zone_mask_format(DMA_ | DMA32_, buf, 4), 9u);
 	cr_assert_str_eq(buf, "DMA");
+}
+
+Test(machine, sysctl_keys_and_their_rules)
+{
+	struct mmt_machine m;
+	struct mmt_spec_error e;
+	static const struct {
+		const char *spec, *field, *msg;
+	} bad[] = {
+		{ "min_free_kbytes=0", "min_free_kbytes", "bad number" },
+		{ "min_free_kbytes=x", "min_free_kbytes", "bad number" },
+		{ "watermark_scale_factor=3001", "watermark_scale_factor",
+		  "1..3000" },
+		{ "era=2.6 watermark_scale_factor=10", "watermark_scale_factor",
+		  "2.6.18 has no watermark_scale_factor" },
+	};
+
+	parse_ok("ram=64M min_free_kbytes=2048 watermark_scale_factor=30", &m);
+	cr_assert_eq(m.min_free_kbytes, 2048);
+	cr_assert_eq(m.watermark_scale_factor, 30u);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		cr_assert_eq(mmt_machine_parse_spec(
+				     bad[i].spec, strlen(bad[i].spec), &m, &e),
+			     -1, "%s", bad[i].spec);
+		cr_assert_str_eq(e.field, bad[i].field, "%s", bad[i].spec);
+		cr_assert(strstr(e.message, bad[i].msg) != NULL, "%s: %s",
+			  bad[i].spec, e.message);
+	}
 }
