@@ -145,6 +145,16 @@ int mmt_cmd_dump(int argc, char **argv)
 		return rc == -1 ? MMT_EXIT_USAGE : MMT_EXIT_ENV;
 	}
 	rc = MMT_EXIT_OK;
+	if (want_buddy && want_zone) {
+		/* --view all says what it shows: the machine as ref booted
+		 * it (profile, era, the sysctls in effect); a single view
+		 * stays the kernel's text alone */
+		char cfgtxt[1024];
+
+		ref_config_format(&mm->config, cfgtxt, sizeof(cfgtxt));
+		printf("# ref-pages: %s (min_free_kbytes %lu in effect)\n\n",
+		       cfgtxt, mm->min_free_kbytes);
+	}
 	if (want_buddy)
 		rc = print_view(mm, ref_proc_buddyinfo);
 	if (rc == MMT_EXIT_OK && want_buddy && want_zone)

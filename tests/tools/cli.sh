@@ -284,6 +284,10 @@ for spec in "ram=bogus" "frob=1" "ram=128M,cpus=2" "mem=2M" "orders=0" \
 	expect_stderr 'column [0-9]+: field '
 	expect_same "$T/dump.msg" "$T/stress.msg"
 done
+# --view all (the default) names the machine as ref booted it
+expect_exit 0 "$MMT" dump --machine "profile=x86_32 era=2.6 ram=2G min_free_kbytes=2000"
+expect_stdout '^# ref-pages: profile=x86_32,era=2.6,.*min_free_kbytes=2000,.*\(min_free_kbytes 2000 in effect\)$'
+expect_stdout 'protection: \(0, 0, 880, 2032\)$'
 # mem= is a machine key: RAM at or above the limit is not present
 expect_exit 0 "$MMT" dump --machine "ram=64M mem=48M" --view zoneinfo
 expect_stdout 'present +8192$'
