@@ -121,8 +121,10 @@ static inline void mmt_fuzz_print_report(FILE *out, const char *what,
 	for (unsigned int i = 0; i < r->nr && i < MMT_REPORT_MAX; i++) {
 		const struct mmt_violation *v = &r->v[i];
 
-		if (v->op_index == SIZE_MAX)
+		if (v->op_index == MMT_OP_END)
 			fprintf(out, "  at end of input: ");
+		else if (v->op_index == MMT_OP_BOOT)
+			fprintf(out, "  at boot: ");
 		else
 			fprintf(out, "  op #%zu: ", v->op_index);
 		fprintf(out, "%s [%s] %s\n", v->id, v->layer, v->message);

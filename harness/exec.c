@@ -350,10 +350,10 @@ static int get_arena(struct mmt_exec *ex, const struct mmt_adapter_env *env,
 	 */
 	mmt_arena_from_machine(&env->machine, got.base, a);
 	if (mmt_arena_map_diff(a, &got, why, sizeof(why)))
-		mmt_report_add(&ex->res.report, SIZE_MAX, "shadow",
+		mmt_report_add(&ex->res.report, MMT_OP_BOOT, "shadow",
 			       "SHADOW-MAP",
-			       "at boot: the allocator's own map of memory is "
-			       "not the machine's: %s",
+			       "the allocator's own map of memory is not the "
+			       "machine's: %s",
 			       why);
 	return 0;
 }

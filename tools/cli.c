@@ -517,11 +517,14 @@ void mmt_cli_print_headline(const char *path, const char *verdict,
 	const struct mmt_op *op;
 	char text[256];
 
-	if (first == SIZE_MAX)
+	if (first == MMT_OP_END)
 		printf("%s: %s: %lu %s%s, first at the end of input (after %zu "
 		       "ops)\n",
 		       path, verdict, r->total, noun, r->total == 1 ? "" : "s",
 		       ops_run);
+	else if (first == MMT_OP_BOOT)
+		printf("%s: %s: %lu %s%s, first at boot (before op 0)\n", path,
+		       verdict, r->total, noun, r->total == 1 ? "" : "s");
 	else
 		printf("%s: %s: %lu %s%s, first at op %zu\n", path, verdict,
 		       r->total, noun, r->total == 1 ? "" : "s", first);
@@ -542,11 +545,12 @@ void mmt_cli_print_violations(const struct mmt_report *r, const char *noun)
 	for (i = 0; i < nr; i++) {
 		const struct mmt_violation *v = &r->v[i];
 
-		if (v->op_index == SIZE_MAX)
-			printf("  %s %u: end of input: %.*s [%.*s] %.*s\n",
-			       noun, i + 1, (int)sizeof(v->id), v->id,
-			       (int)sizeof(v->layer), v->layer,
-			       (int)sizeof(v->message), v->message);
+		if (v->op_index == MMT_OP_END || v->op_index == MMT_OP_BOOT)
+			printf("  %s %u: %s: %.*s [%.*s] %.*s\n", noun, i + 1,
+			       v->op_index == MMT_OP_END ? "end of input" :
+							   "at boot",
+			       (int)sizeof(v->id), v->id, (int)sizeof(v->layer),
+			       v->layer, (int)sizeof(v->message), v->message);
 		else
 			printf("  %s %u: op %zu: %.*s [%.*s] %.*s\n", noun,
 			       i + 1, v->op_index, (int)sizeof(v->id), v->id,

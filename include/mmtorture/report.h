@@ -21,9 +21,13 @@ enum mmt_exit {
 };
 
 #define MMT_REPORT_MAX 16
+#define MMT_OP_END SIZE_MAX /* a finding of the end of input */
+#define MMT_OP_BOOT (SIZE_MAX - 1) /* a finding at boot, before op 0 */
 
 struct mmt_violation {
-	size_t op_index; /* 0-based index of the op; SIZE_MAX = end of input */
+	/* 0-based index of the op; MMT_OP_END: the end of input;
+	 * MMT_OP_BOOT: at boot, before the first op */
+	size_t op_index;
 	char layer[16]; /* "shadow", "oracle", "buddy", "zone", "page", ... */
 	char id[32]; /* invariant id: "BUDDY-COALESCE", "ORACLE-MUST-SUCCEED" */
 	char message[240];

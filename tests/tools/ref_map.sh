@@ -51,7 +51,7 @@ while read -r bug prog machine; do
 	check "$bug: $prog replays clean on ref" 0 "" \
 		"$BIN/mmtorture" replay "$corpus/$prog"
 	check "$bug: $prog is SHADOW-MAP on the bug" 1 \
-		'violation 1: end of input: SHADOW-MAP \[shadow\] at boot' \
+		'violation 1: at boot: SHADOW-MAP \[shadow\] the allocator' \
 		"$BIN/mmtorture_$bug" replay "$corpus/$prog"
 	check "$bug: fuzz_pages finds it in the committed corpus" 1 \
 		'SHADOW-MAP' "$BIN/fuzz_pages_$bug" "$corpus"
