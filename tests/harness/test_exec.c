@@ -930,6 +930,27 @@ MMT_TEST(exec, every_table_machine_boots_on_ref_pages)
 	cr_assert_gt(seen_orders[16], 0u);
 }
 
+/*
+ * The capacity probe's budget: a machine of one order on 64M would take
+ * 16384 order-0 blocks, past MMT_PROBE_BUDGET, so the probe stops there
+ * (and says so); a machine of many orders is drained whole.
+ */
+MMT_TEST(exec, probe_stops_at_its_budget)
+{
+	struct mmt_exec_result res;
+
+	cr_assert_eq(run(&mmt_adapter_ref_pages, "",
+			 "machine ram=64M orders=1\nalloc_page s0\n", &res),
+		     MMT_EXIT_OK);
+	cr_assert_eq(res.probe_partial, 1u);
+	cr_assert_leq(res.probe_blocks, MMT_PROBE_BUDGET);
+	cr_assert_eq(run(&mmt_adapter_ref_pages, "",
+			 "machine ram=64M\nalloc_page s0\n", &res),
+		     MMT_EXIT_OK);
+	cr_assert_eq(res.probe_partial, 0u);
+	cr_assert_eq(res.probe_blocks, 16u); /* 4M blocks: 4 DMA, 12 DMA32 */
+}
+
 MMT_TEST(exec, alloc_into_live_slot_frees_first)
 {
 	struct mmt_exec_result res;

@@ -19,8 +19,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "internal.h"
 #include "leakcheck.h"
+#include "ref_machine.h"
 
 struct wm_case {
 	const char *spec;
@@ -188,20 +188,6 @@ static const struct wm_case cases[] = {
 	    { 0, 0, 0, 9216 },
 	    { 0, 0, 0, 0 } } },
 };
-
-static struct ref_mm *make(const char *spec)
-{
-	struct ref_config c;
-	struct ref_mm *mm = NULL;
-	char err[256] = "";
-
-	ref_config_init(&c);
-	cr_assert_eq(ref_config_parse(&c, spec, err, sizeof(err)), 0, "%s: %s",
-		     spec, err);
-	cr_assert_eq(ref_mm_create(&c, &mm, err, sizeof(err)), 0, "%s: %s",
-		     spec, err);
-	return mm;
-}
 
 MMT_TEST(watermark, figures_are_the_kernels)
 {
