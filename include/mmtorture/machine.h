@@ -169,6 +169,85 @@ uint64_t mmt_arena_probe_plan(const struct mmt_arena *a, int zone, uint32_t top,
 			      mmt_pfn_held_fn held, const void *ctx,
 			      uint64_t *expect);
 
+/*
+ * Watermarks (harness/watermark.c): what the kernel of the machine's era
+ * sets at boot (init_per_zone_wmark_min) and checks on every allocation,
+ * re-derived from the machine alone (docs/watermarks.md has the formulas
+ * and the kernel function each comes from). Indexed by zone type.
+ */
+enum mmt_wmark {
+	MMT_WMARK_MIN = 0,
+	MMT_WMARK_LOW = 1,
+	MMT_WMARK_HIGH = 2,
+	MMT_WMARK_PROMO = 3, /* 6.12; high in 2.6 */
+	MMT_NR_WMARK = 4,
+};
+
+struct mmt_zone_wmarks {
+	uint32_t exists; /* the era's kernel has the zone (maybe empty) */
+	uint64_t present; /* pages of RAM in the zone's span */
+	uint64_t managed; /* present pages less reserved ones */
+	uint64_t mark[MMT_NR_WMARK]; /* pages */
+	/* pages kept back from a request whose highest zone is the index */
+	uint64_t lowmem_reserve[MMT_NR_ZONE_TYPES];
+};
+
+struct mmt_wmarks {
+	uint32_t era;
+	uint32_t nr_orders;
+	uint64_t min_free_kbytes; /* in effect */
+	struct mmt_zone_wmarks zone[MMT_NR_ZONE_TYPES];
+};
+
+/* The watermarks of machine m after boot (mem= applied). */
+void mmt_machine_wmarks(const struct mmt_machine *m, struct mmt_wmarks *w);
+
+/*
+ * Allocation flags (the kernel's ALLOC_* of mm/internal.h): the low bits
+ * name the watermark; the rest are allowances. 2.6.18 spelt MIN_RESERVE
+ * ALLOC_HIGH and NON_BLOCK ALLOC_HARDER (with a rule of its own).
+ */
+#define MMT_ALLOC_WMARK_MIN 0x00u
+#define MMT_ALLOC_WMARK_LOW 0x01u
+#define MMT_ALLOC_WMARK_MASK 0x03u
+#define MMT_ALLOC_NO_WATERMARKS 0x04u
+#define MMT_ALLOC_OOM 0x08u
+#define MMT_ALLOC_NON_BLOCK 0x10u
+#define MMT_ALLOC_MIN_RESERVE 0x20u
+#define MMT_ALLOC_HIGHATOMIC 0x200u
+
+/* The slow path's flags for a request (gfp_to_alloc_flags of the era). */
+unsigned int mmt_wmark_alloc_flags(uint32_t era, uint32_t gfp, uint32_t order);
+
+/*
+ * The zone whose lowmem_reserve entry a request's check adds, on arena a
+ * (6.12: the highest zone the mask allows; 2.6.18: the first populated
+ * zone of its zonelist), or -1 when the mask allows none.
+ */
+int mmt_wmark_classzone(uint32_t era, const struct mmt_arena *a, uint32_t gfp);
+
+/* mark less the allowances of flags, by the era's rule (the min the
+ * check compares with). */
+int64_t mmt_wmark_allowed(uint32_t era, uint64_t mark, unsigned int flags);
+
+/*
+ * Pages in free blocks of order k or more of a zone, for the watermark
+ * check's orders (the 2.6.18 check walks the orders below the request;
+ * 6.12 asks whether one block of the request's order is free).
+ */
+typedef uint64_t (*mmt_free_from_order_fn)(void *ctx, uint32_t k);
+
+/*
+ * zone_watermark_ok of the era: whether zone (a type) with free_pages
+ * free may serve an order-order request against mark with flags'
+ * allowances, keeping lowmem_reserve[classzone] back. from_order is only
+ * called for order > 0.
+ */
+int mmt_wmark_ok(const struct mmt_wmarks *w, int zone, uint32_t order,
+		 uint64_t mark, int classzone, unsigned int flags,
+		 int64_t free_pages, mmt_free_from_order_fn from_order,
+		 void *ctx);
+
 /* The kernel's zone name ("DMA", "DMA32", "Normal", "HighMem"), or "none". */
 const char *mmt_zone_name(int type);
 
