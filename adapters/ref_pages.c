@@ -677,7 +677,7 @@ const struct mmt_adapter mmt_adapter_ref_pages = {
 	.description = "the reference Linux buddy page allocator (ref/)",
 	.caps = MMT_CAP_PAGES | MMT_CAP_ZONES | MMT_CAP_POLICY_BUDDY |
 		MMT_CAP_OWN_ARENA | MMT_CAP_CHECK | MMT_CAP_TRACE |
-		MMT_CAP_THREAD_SAFE | MMT_CAP_UPOOL,
+		MMT_CAP_THREAD_SAFE | MMT_CAP_UPOOL | MMT_CAP_WATERMARKS,
 	.create = rp_create,
 	.destroy = rp_destroy,
 	.check = rp_check,

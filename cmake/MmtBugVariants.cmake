@@ -15,6 +15,9 @@
 #                         mem= keeps the page at the limit
 #   mmt_ref_reserveshort, mmtorture_reserveshort, fuzz_pages_reserveshort:
 #                         REF_BUG=6, a reserved range's last page is freed
+#   mmt_ref_wmark, mmtorture_wmark, fuzz_pages_wmark: REF_BUG=7, no
+#                         watermark check
+#   mmt_ref_wmarkstrict, ...: REF_BUG=8, no allowance in the slow path
 #
 # tests/fresh.sh uses them: a reproducer whose violation depends on RAM
 # contents must give the same report after a thousand inputs in one
@@ -54,6 +57,11 @@ mmt_ref_bug_variant(upool_highmem 4 fuzz_upool)
 # derived by the harness on its own, tells (tests/tools/ref_map.sh).
 mmt_ref_bug_variant(memlimit 5 fuzz_pages)
 mmt_ref_bug_variant(reserveshort 6 fuzz_pages)
+# The watermark oracle (ORACLE-WATERMARK, ORACLE-MUST-SUCCEED under the
+# kernel's rules): "wmark" grants below min, "wmarkstrict" refuses
+# __GFP_HIGH and atomic requests their allowance (tests/tools/ref_wmark.sh).
+mmt_ref_bug_variant(wmark 7 fuzz_pages)
+mmt_ref_bug_variant(wmarkstrict 8 fuzz_pages)
 
 add_test(NAME replay/fresh-process COMMAND ${CMAKE_SOURCE_DIR}/tests/fresh.sh
   ${CMAKE_BINARY_DIR}/bin ${MMT_PLUGIN_DIR})
@@ -67,3 +75,7 @@ set_tests_properties(tools/ref-assert PROPERTIES LABELS cli TIMEOUT 120)
 add_test(NAME tools/ref-map COMMAND ${CMAKE_SOURCE_DIR}/tests/tools/ref_map.sh
   ${CMAKE_BINARY_DIR}/bin ${CMAKE_SOURCE_DIR})
 set_tests_properties(tools/ref-map PROPERTIES LABELS cli TIMEOUT 300)
+
+add_test(NAME tools/ref-wmark COMMAND ${CMAKE_SOURCE_DIR}/tests/tools/ref_wmark.sh
+  ${CMAKE_BINARY_DIR}/bin ${CMAKE_SOURCE_DIR})
+set_tests_properties(tools/ref-wmark PROPERTIES LABELS cli TIMEOUT 300)

@@ -39,7 +39,11 @@ static const struct mmt_invariant invariants[] = {
 	{ "ORACLE-MUST-FAIL", "oracle",
 	  "an impossible request (order, zone, no free block) succeeded" },
 	{ "ORACLE-MUST-SUCCEED", "oracle",
-	  "a request failed though a suitable free range existed (strict)" },
+	  "a request failed though a suitable free range existed (strict; "
+	  "with WATERMARKS, in a zone whose watermark check it passes)" },
+	{ "ORACLE-WATERMARK", "oracle",
+	  "strict, WATERMARKS: a zone served a request its watermark check "
+	  "(min, lowmem reserve, the mask's allowances) refuses" },
 	{ "ORACLE-PROBE", "oracle",
 	  "strict: with every slot freed, the capacity probe's drain of an "
 	  "order failed while a free aligned range of it was left" },

@@ -114,6 +114,12 @@ struct mmt_shadow {
 	unsigned int nr_exempt;
 	struct shadow_ev exempt[MAX_EXEMPT];
 	uint64_t layer_pages; /* pages layers hold */
+	uint64_t layer_blocks; /* blocks layers hold */
+	/* watermarks (MMT_CAP_WATERMARKS and mmt_shadow_set_wmarks) */
+	int wm_on;
+	struct mmt_wmarks wm;
+	/* pages held in each zone (slots, layers, the probe), by type */
+	uint64_t zone_used[MMT_NR_ZONE_TYPES];
 	uint64_t layer_events; /* PAGES_TAKEN / _RETURNED events seen */
 	/* where PAGES_TAKEN/RETURNED findings go (mmt_shadow_bind_report) */
 	struct mmt_report *rep;
@@ -181,9 +187,11 @@ static int range_slice(const struct shadow_range *r, uint64_t pfn, uint64_t end,
 /* An owner value in each of the four entries of a 64-bit word. */
 #define OWNER_WORD 0x0001000100010001ULL
 
-static void relabel(struct mmt_shadow *s, uint64_t pfn, uint64_t n,
-		    unsigned int from, unsigned int to)
+static uint64_t relabel(struct mmt_shadow *s, uint64_t pfn, uint64_t n,
+			unsigned int from, unsigned int to)
 {
+	uint64_t changed = 0;
+
 	for (unsigned int i = 0; i < s->nr_ranges; i++) {
 		struct shadow_range *pr = &s->ranges[i];
 		uint64_t lo, hi;
@@ -201,14 +209,31 @@ static void relabel(struct mmt_shadow *s, uint64_t pfn, uint64_t n,
 					w = to * OWNER_WORD;
 					memcpy(&pr->owner[k], &w, sizeof(w));
 					k += 4;
+					changed += 4;
 					continue;
 				}
 			}
-			if (pr->owner[k] == from)
+			if (pr->owner[k] == from) {
 				pr->owner[k] = (uint16_t)to;
+				changed++;
+			}
 			k++;
 		}
 	}
+	return changed;
+}
+
+/* n more (on) or fewer pages held in the zone of pfn. */
+static void zone_account(struct mmt_shadow *s, uint64_t pfn, uint64_t n, int on)
+{
+	int z = zone_of(s, pfn);
+
+	if (z < 0)
+		return;
+	if (on)
+		s->zone_used[z] += n;
+	else
+		s->zone_used[z] -= n < s->zone_used[z] ? n : s->zone_used[z];
 }
 
 /*
@@ -281,6 +306,7 @@ static void probe_mark(struct mmt_shadow *s, uint64_t pfn, uint64_t n, int on)
 				s->probe_pages += hi - lo;
 			else
 				s->probe_pages -= hi - lo;
+			zone_account(s, pr->start + lo, hi - lo, on);
 		}
 	}
 }
@@ -900,10 +926,14 @@ static void layer_pages(struct mmt_shadow *s, const struct mmt_event *ev,
 	}
 	for (uint64_t p = ev->pfn; p < ev->pfn + n; p++)
 		pr->owner[p - pr->start] = (uint16_t)(take ? tag : 0);
-	if (take)
+	zone_account(s, ev->pfn, n, take);
+	if (take) {
 		s->layer_pages += n;
-	else
+		s->layer_blocks++;
+	} else {
 		s->layer_pages -= n;
+		s->layer_blocks -= s->layer_blocks ? 1 : 0;
+	}
 }
 
 void mmt_shadow_trace_event(void *shadow, const struct mmt_event *ev)
@@ -1018,27 +1048,282 @@ static unsigned int scan_zones(const struct mmt_shadow *s, unsigned int allowed)
 					   (1u << MMT_NR_ZONE_TYPES) - 1;
 }
 
+/* ------------------------------------------------------------ watermarks */
+
+void mmt_shadow_set_wmarks(struct mmt_shadow *s, const struct mmt_wmarks *w)
+{
+	s->wm_on = w != NULL;
+	if (w)
+		s->wm = *w;
+}
+
+/*
+ * The free pages of a zone in the buddy's terms (NR_FREE_PAGES): its
+ * managed pages less those a slot, a layer or the probe holds.
+ */
+static int64_t zone_free(const struct mmt_shadow *s, int t)
+{
+	return (int64_t)s->wm.zone[t].managed - (int64_t)s->zone_used[t];
+}
+
+/*
+ * What a buddy with every free page coalesced holds in blocks of order k
+ * or more in one zone (mmt_free_from_order_fn): the watermark check's
+ * view of the orders. mode LOWER and UPPER bound it in O(1); EXACT scans
+ * the zone's free runs once and keeps every order's figure.
+ */
+enum { FROM_LOWER, FROM_UPPER, FROM_EXACT };
+
+struct from_ctx {
+	const struct mmt_shadow *s;
+	int zone;
+	int mode;
+	int scanned;
+	uint64_t ge[64]; /* EXACT: pages in wholly free aligned 2^k windows */
+};
+
+/* Add the wholly free aligned windows of the free run [a, b). */
+static void run_windows(struct from_ctx *c, uint64_t a, uint64_t b)
+{
+	for (uint32_t k = 0; k < c->s->a.nr_orders && k < 63; k++) {
+		uint64_t lo = (a + (1ULL << k) - 1) >> k, hi = b >> k;
+
+		if (hi <= lo)
+			break;
+		c->ge[k] += (hi - lo) << k;
+	}
+}
+
+/* Free runs of [lo, hi) inside range r, split at reserved pages. */
+static void scan_runs(struct from_ctx *c, const struct shadow_range *r,
+		      uint64_t lo, uint64_t hi)
+{
+	uint64_t run = UINT64_MAX;
+
+	for (uint64_t p = lo; p < hi; p++) {
+		int held = r->owner[p - r->start] != 0;
+
+		if (!held && reserved_hit(c->s, p, p + 1)) {
+			const struct mmt_pfn_range *res =
+				reserved_hit(c->s, p, p + 1);
+
+			if (run != UINT64_MAX)
+				run_windows(c, run, p);
+			run = UINT64_MAX;
+			p = res->start_pfn + res->nr_pages - 1;
+			continue;
+		}
+		if (held) {
+			if (run != UINT64_MAX)
+				run_windows(c, run, p);
+			run = UINT64_MAX;
+		} else if (run == UINT64_MAX) {
+			run = p;
+		}
+	}
+	if (run != UINT64_MAX)
+		run_windows(c, run, hi);
+}
+
+static uint64_t free_from_order(void *ctx, uint32_t k)
+{
+	struct from_ctx *c = ctx;
+	const struct mmt_shadow *s = c->s;
+	int64_t f = zone_free(s, c->zone);
+	uint64_t free = f > 0 ? (uint64_t)f : 0;
+	uint64_t runs, loss;
+
+	if (k >= 63)
+		return 0;
+	if (c->mode == FROM_UPPER)
+		return free;
+	if (c->mode == FROM_LOWER) {
+		/* each free run loses at most 2^k - 1 pages at either end
+		 * to blocks below order k; runs end at held blocks,
+		 * reserved ranges, holes and zone edges */
+		runs = s->nr_live + s->layer_blocks + s->a.nr_reserved +
+		       s->nr_ranges + s->a.nr_zones + 1;
+		loss = runs * 2 * ((1ULL << k) - 1);
+		return free > loss ? free - loss : 0;
+	}
+	if (!c->scanned) {
+		c->scanned = 1;
+		memset(c->ge, 0, sizeof(c->ge));
+		for (unsigned int i = 0; i < s->nr_ranges; i++) {
+			const struct shadow_range *r = &s->ranges[i];
+
+			for (uint32_t z = 0; z < s->a.nr_zones; z++) {
+				const struct mmt_arena_zone *az =
+					&s->a.zones[z];
+				uint64_t lo, hi;
+
+				if (!az->present || (int)az->type != c->zone)
+					continue;
+				lo = az->start_pfn > r->start ? az->start_pfn :
+								r->start;
+				hi = az->end_pfn < r->end ? az->end_pfn :
+							    r->end;
+				if (lo < hi)
+					scan_runs(c, r, lo, hi);
+			}
+		}
+	}
+	return c->ge[k];
+}
+
+/* The 6.12 check's one question, whether a block of order k is free. */
+static uint64_t block_from_order(void *ctx, uint32_t k)
+{
+	struct from_ctx *c = ctx;
+
+	if (c->mode != FROM_EXACT)
+		return free_from_order(ctx, k);
+	return mmt_shadow_find_free(c->s, k, 1u << c->zone) >= 0;
+}
+
+/* mmt_wmark_ok on the shadow's zone t: bounds first, a scan if they
+ * cannot tell. */
+static int zone_wmark_ok(const struct mmt_shadow *s, int t, uint32_t order,
+			 uint64_t mark, int classzone, unsigned int flags)
+{
+	struct from_ctx c = { .s = s, .zone = t };
+	mmt_free_from_order_fn fn = s->wm.era == MMT_ERA_2_6 ? free_from_order :
+							       block_from_order;
+	int64_t free = zone_free(s, t);
+
+	c.mode = FROM_LOWER;
+	if (mmt_wmark_ok(&s->wm, t, order, mark, classzone, flags, free, fn,
+			 &c))
+		return 1;
+	c.mode = FROM_UPPER;
+	if (!mmt_wmark_ok(&s->wm, t, order, mark, classzone, flags, free, fn,
+			  &c))
+		return 0;
+	c.mode = FROM_EXACT;
+	return mmt_wmark_ok(&s->wm, t, order, mark, classzone, flags, free, fn,
+			    &c);
+}
+
+/*
+ * Whether the kernel's watermark rules let zone t serve the request: the
+ * weakest pass its allocator makes for the mask (docs/watermarks.md):
+ * no watermarks for __GFP_MEMALLOC without __GFP_NOMEMALLOC; else min
+ * with gfp_to_alloc_flags' allowances; a 6.12 __GFP_NOFAIL request that
+ * may reclaim also min with __GFP_HIGH's. Always 1 without watermarks.
+ */
+static int wmark_allows(const struct mmt_shadow *s, int t, uint32_t order,
+			uint32_t eff)
+{
+	unsigned int flags;
+	int cz;
+
+	if (!s->wm_on || t < 0 || t >= MMT_NR_ZONE_TYPES)
+		return 1;
+	if ((eff & MMT_GFP_MEMALLOC) && !(eff & MMT_GFP_NOMEMALLOC))
+		return 1;
+	cz = mmt_wmark_classzone(s->wm.era, &s->a, eff);
+	if (cz < 0)
+		return 0;
+	flags = mmt_wmark_alloc_flags(s->wm.era, eff, order);
+	if (zone_wmark_ok(s, t, order, s->wm.zone[t].mark[MMT_WMARK_MIN], cz,
+			  flags))
+		return 1;
+	return s->wm.era != MMT_ERA_2_6 && (eff & MMT_GFP_NOFAIL) &&
+	       (eff & MMT_GFP_DIRECT_RECLAIM) &&
+	       zone_wmark_ok(s, t, order, s->wm.zone[t].mark[MMT_WMARK_MIN], cz,
+			     MMT_ALLOC_MIN_RESERVE);
+}
+
+/* The figures of zone t's check for a message. */
+static const char *wmark_why(const struct mmt_shadow *s, int t, uint32_t order,
+			     uint32_t eff, char *buf, size_t len)
+{
+	int cz = mmt_wmark_classzone(s->wm.era, &s->a, eff);
+	unsigned int flags = mmt_wmark_alloc_flags(s->wm.era, eff, order);
+	uint64_t mark = s->wm.zone[t].mark[MMT_WMARK_MIN];
+
+	snprintf(buf, len,
+		 "%lld free, min %llu (%lld for this mask), protection "
+		 "%llu up to %s, %s",
+		 (long long)zone_free(s, t), (unsigned long long)mark,
+		 (long long)mmt_wmark_allowed(s->wm.era, mark, flags),
+		 (unsigned long long)(cz >= 0 ?
+					      s->wm.zone[t].lowmem_reserve[cz] :
+					      0),
+		 mmt_zone_name(cz),
+		 s->wm.era == MMT_ERA_2_6 ? "2.6.18" : "6.12");
+	return buf;
+}
+
+int64_t mmt_shadow_owed(const struct mmt_shadow *s, uint32_t order,
+			uint32_t eff)
+{
+	unsigned int allowed = mmt_arena_allowed_zones(&s->a, eff);
+
+	if (!s->strict || !mmt_shadow_order_served(s, order) ||
+	    must_fail(s, order, eff, allowed))
+		return -1;
+	if (!s->wm_on)
+		return mmt_shadow_find_free(s, order, scan_zones(s, allowed));
+	for (int t = MMT_NR_ZONE_TYPES - 1; t >= 0; t--) {
+		int64_t f;
+
+		if (!(allowed & (1u << t)))
+			continue;
+		f = mmt_shadow_find_free(s, order, 1u << t);
+		if (f >= 0 && wmark_allows(s, t, order, eff))
+			return f;
+	}
+	return -1;
+}
+
 /* A failed allocation: the trace, and the strict oracle's must-succeed. */
 static void alloc_failed(struct mmt_shadow *s, size_t op_index, uint32_t order,
-			 uint32_t eff, unsigned int allowed, const char *why,
-			 struct mmt_report *r)
+			 uint32_t eff, struct mmt_report *r)
 {
 	int64_t f;
-	char g[200];
+	int z;
+	char g[200], w[200];
 
 	trace_check(s, op_index, MMT_EV_PAGE_ALLOC, UINT64_MAX, order, r);
-	if (why || !s->strict || !mmt_shadow_order_served(s, order))
-		return;
-	f = mmt_shadow_find_free(s, order, scan_zones(s, allowed));
+	f = mmt_shadow_owed(s, order, eff);
 	if (f < 0)
 		return;
+	z = zone_of(s, (uint64_t)f);
 	mmt_gfp_format(eff, g, sizeof(g));
-	mmt_report_add(r, op_index, "oracle", "ORACLE-MUST-SUCCEED",
-		       "order-%u allocation (%s) failed, but pfns "
-		       "0x%llx-0x%llx in zone %s are free and aligned",
-		       order, g, (unsigned long long)f,
-		       (unsigned long long)f + (1ULL << order) - 1,
-		       mmt_zone_name(zone_of(s, (uint64_t)f)));
+	if (s->wm_on)
+		mmt_report_add(r, op_index, "oracle", "ORACLE-MUST-SUCCEED",
+			       "order-%u allocation (%s) failed, but pfns "
+			       "0x%llx-0x%llx in zone %s are free and aligned "
+			       "and its watermark check passes: %s",
+			       order, g, (unsigned long long)f,
+			       (unsigned long long)f + (1ULL << order) - 1,
+			       mmt_zone_name(z),
+			       wmark_why(s, z, order, eff, w, sizeof(w)));
+	else
+		mmt_report_add(r, op_index, "oracle", "ORACLE-MUST-SUCCEED",
+			       "order-%u allocation (%s) failed, but pfns "
+			       "0x%llx-0x%llx in zone %s are free and aligned",
+			       order, g, (unsigned long long)f,
+			       (unsigned long long)f + (1ULL << order) - 1,
+			       mmt_zone_name(z));
+}
+
+/* A success from zone z that its watermark forbids: ORACLE-WATERMARK. */
+static void check_wmark(struct mmt_shadow *s, size_t op_index, uint64_t pfn,
+			uint32_t order, uint32_t eff, int z,
+			struct mmt_report *r)
+{
+	char g[200], w[200];
+
+	if (!s->wm_on || !s->strict || z < 0 || wmark_allows(s, z, order, eff))
+		return;
+	mmt_gfp_format(eff, g, sizeof(g));
+	mmt_report_add(r, op_index, "oracle", "ORACLE-WATERMARK",
+		       "order-%u allocation (%s) got pfn 0x%llx from zone %s, "
+		       "whose watermark check refuses it: %s",
+		       order, g, (unsigned long long)pfn, mmt_zone_name(z),
+		       wmark_why(s, z, order, eff, w, sizeof(w)));
 }
 
 /*
@@ -1209,7 +1494,7 @@ static void record_block(struct mmt_shadow *s, size_t op_index,
 	b->addr = addr;
 	b->fill = mmt_mix64(s->seed ^ ((uint64_t)slot << 40) ^
 			    mmt_mix64((uint64_t)op_index));
-	relabel(s, pfn, n, 0, slot + 1);
+	zone_account(s, pfn, relabel(s, pfn, n, 0, slot + 1), 1);
 	s->fill_ok[slot] = (uint8_t)present_ok;
 	if (present_ok)
 		fill_write(s, b);
@@ -1235,7 +1520,7 @@ int mmt_shadow_alloc(struct mmt_shadow *s, size_t op_index, unsigned int slot,
 	    kind == MMT_OP_GET_ZEROED_PAGE)
 		order = 0;
 	if (!addr) {
-		alloc_failed(s, op_index, order, eff, allowed, why, r);
+		alloc_failed(s, op_index, order, eff, r);
 		return 0;
 	}
 	if (why)
@@ -1251,6 +1536,8 @@ int mmt_shadow_alloc(struct mmt_shadow *s, size_t op_index, unsigned int slot,
 	present_ok = check_present(s, op_index, pfn, order, r);
 	zone = check_zone(s, op_index, pfn, order, eff, allowed, r);
 	check_overlap(s, op_index, pfn, order, r);
+	if (r->total == before)
+		check_wmark(s, op_index, pfn, order, eff, zone, r);
 	/* A bad block proves nothing: is there any legitimate range? */
 	if (s->strict && !why && r->total != before &&
 	    mmt_shadow_find_free(s, order, scan_zones(s, allowed)) < 0)
@@ -1287,7 +1574,7 @@ void mmt_shadow_release(struct mmt_shadow *s, size_t op_index,
 	b = &s->slots[slot];
 	n = 1ULL << b->order;
 	trace_check(s, op_index, MMT_EV_PAGE_FREE, b->pfn, b->order, r);
-	relabel(s, b->pfn, n, slot + 1, 0);
+	zone_account(s, b->pfn, relabel(s, b->pfn, n, slot + 1, 0), 0);
 	b->live = 0;
 	s->fill_ok[slot] = 0;
 	s->nr_live--;

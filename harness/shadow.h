@@ -13,6 +13,8 @@
  *   SHADOW-FILL    cookies written at allocation intact at free
  *   SHADOW-ZERO    __GFP_ZERO / get_zeroed_page memory all zero
  *   ORACLE-MUST-FAIL / ORACLE-MUST-SUCCEED   the capacity oracle
+ *   ORACLE-WATERMARK  a zone served a request its watermark check refuses
+ *                  (MMT_CAP_WATERMARKS, strict)
  *   TRACE-ALLOC / TRACE-FREE   trace events match     (MMT_CAP_TRACE)
  *
  * Not thread safe: one shadow per executor run.
@@ -50,6 +52,20 @@ void mmt_shadow_destroy(struct mmt_shadow *s);
  * arena): above them a failure is no ORACLE-MUST-SUCCEED.
  */
 void mmt_shadow_set_served_orders(struct mmt_shadow *s, uint32_t nr_orders);
+/*
+ * Hold the allocator to the kernel's watermark rules (an adapter with
+ * MMT_CAP_WATERMARKS): w is the machine's (mmt_machine_wmarks); NULL
+ * turns them off (the default: a buddy with no reserves).
+ */
+void mmt_shadow_set_wmarks(struct mmt_shadow *s, const struct mmt_wmarks *w);
+/*
+ * Under the strict oracle, whether an order-order request with effective
+ * mask eff must succeed now: the first pfn of a free aligned range of a
+ * zone the mask allows whose watermark check the request passes, or -1
+ * (not strict, an order not served, must fail, or nothing owed).
+ */
+int64_t mmt_shadow_owed(const struct mmt_shadow *s, uint32_t order,
+			uint32_t eff);
 /* Whether the strict must-succeed oracle applies to order. */
 int mmt_shadow_order_served(const struct mmt_shadow *s, uint32_t order);
 /*

@@ -751,6 +751,7 @@ int ref_mm_create(const struct ref_config *c, struct ref_mm **out, char *err,
 	pthread_mutex_init(&mm->check_lock, NULL);
 	init_components(mm);
 	atomic_init(&mm->nr_bad_page, 0);
+	atomic_init(&mm->nr_nofail_stuck, 0);
 
 	ref_memblock_layout(mm);
 	ref_zones_init(mm);
@@ -896,6 +897,7 @@ int ref_mm_recreate(struct ref_mm *mm, const struct ref_config *c, char *err,
 		mm->mem_map_bytes = map_bytes;
 	}
 	atomic_store(&mm->nr_bad_page, 0);
+	atomic_store(&mm->nr_nofail_stuck, 0);
 	pthread_mutex_lock(&mm->bad_lock);
 	mm->last_bad_page[0] = '\0';
 	pthread_mutex_unlock(&mm->bad_lock);
@@ -928,6 +930,7 @@ int ref_mm_reset(struct ref_mm *mm)
 	ref_memblock_free_all(mm);
 	ref_setup_watermarks(mm);
 	atomic_store(&mm->nr_bad_page, 0);
+	atomic_store(&mm->nr_nofail_stuck, 0);
 	pthread_mutex_lock(&mm->bad_lock);
 	mm->last_bad_page[0] = '\0';
 	pthread_mutex_unlock(&mm->bad_lock);
@@ -1044,6 +1047,11 @@ void ref_bad_page(struct ref_mm *mm, unsigned long pfn, const char *reason)
 unsigned long ref_bad_page_count(const struct ref_mm *mm)
 {
 	return atomic_load(&mm->nr_bad_page);
+}
+
+unsigned long ref_nofail_stuck_count(const struct ref_mm *mm)
+{
+	return atomic_load(&mm->nr_nofail_stuck);
 }
 
 size_t ref_bad_page_last(struct ref_mm *mm, char *buf, size_t len)

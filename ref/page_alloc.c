@@ -2,27 +2,30 @@
 /*
  * ref/page_alloc.c - the binary buddy allocator.
  *
- * Models mm/page_alloc.c of Linux 6.12 without watermarks, per-CPU page
- * lists, migratetypes, compaction or reclaim (not modelled yet): every
- * allocation is MIGRATE_UNMOVABLE and goes straight to the free lists.
+ * Models mm/page_alloc.c of Linux 6.12 and 2.6.18 (config.era) without
+ * per-CPU page lists, migratetypes, compaction or reclaim (not modelled
+ * yet): every allocation is MIGRATE_UNMOVABLE and goes straight to the
+ * free lists, but only from a zone its watermark check lets it use.
  *
  * Algorithm:
  *   alloc: ref_gfp_zone() gives the highest zone the mask allows (-1 means
- *     a forbidden combination: fail). Walk the zonelist downwards
- *     (NORMAL -> DMA32 -> DMA; HIGHMEM -> NORMAL -> DMA on x86_32), skipping
- *     unpopulated zones. In a zone, rmqueue_smallest takes the head of the
- *     first free_area[o].free_list with o >= order, and expand() splits it:
+ *     a forbidden combination: fail). The zonelist runs from it downwards
+ *     (NORMAL -> DMA32 -> DMA; HIGHMEM -> NORMAL -> DMA on x86_32),
+ *     skipping unpopulated zones; each zone is tried only when its
+ *     watermark check (watermark_ok_locked, the era's zone_watermark_ok)
+ *     passes, counting the zone's lowmem_reserve for the request's
+ *     highest zone (6.12: gfp_zone(); 2.6.18: the first populated zone of
+ *     the zonelist). Passes, as the kernel makes them: the low watermark
+ *     with no allowance (the fast path); the min watermark with the
+ *     allowances of ref_gfp_to_alloc_flags() (__GFP_HIGH, a request that
+ *     cannot reclaim); no watermarks for __GFP_MEMALLOC without
+ *     __GFP_NOMEMALLOC; __GFP_NOFAIL (with direct reclaim) once more on
+ *     min with __GFP_HIGH's allowance in 6.12, then it is counted as
+ *     stuck and fails. In the chosen zone rmqueue_smallest takes the head
+ *     of the first free_area[o].free_list with o >= order, and expand()
+ *     splits it:
  *     while o > order, o--, the upper half [pfn + 2^o, pfn + 2^(o+1)) goes
  *     back on free_area[o]; the lower half is kept.
- *   free: the page must be the head of a live allocation of that order
- *     (PG_owner, owner_order), else the free is refused as a bad page.
- *     Then merge: the buddy of a block of order o at pfn is pfn ^ (1 << o),
- *     the block that differs from it only in bit o. While o < top, and the
- *     buddy is present, in the same zone, PG_buddy with private == o, take
- *     the buddy off its list and continue with the parent pfn & buddy_pfn
- *     (bit o cleared: the lower of the two) at o + 1. Finally the block
- *     goes on the head of free_area[o].
- *
  * Invariants (checked by check.c): every free block is aligned to 2^order,
  * lies inside its zone and one bank, has PG_buddy and private == order on
  * its head only, and no two free buddies of one order below the top are
@@ -41,7 +44,10 @@
  * 3 "nozero" ignores __GFP_ZERO (a block comes back with whatever its
  * last owner left in it). 4 "upool-highmem" lives in upool.c, 5 "memlimit"
  * (mem= keeps the page at the limit) and 6 "reserve-short" (the last page
- * of each reserved range reaches the buddy) in memblock.c.
+ * of each reserved range reaches the buddy) in memblock.c. 7 "wmark"
+ * skips the watermark check (a zone serves requests below its min);
+ * 8 "wmark-strict" gives the slow path no allowance (GFP_ATOMIC and
+ * __GFP_HIGH requests are refused at min like any other).
  */
 #include <stdio.h>
 #include <string.h>
@@ -169,31 +175,252 @@ static void prep_new_page_locked(struct ref_zone *zone, struct ref_page *page,
 	zone->pgalloc++;
 }
 
+/*
+ * The watermark check of the era (zone_watermark_ok), on free pages
+ * free_pages of zone. Caller holds zone->lock.
+ *
+ * 2.6.18: free = free_pages - 2^order + 1; ALLOC_HIGH takes half of min,
+ * ALLOC_HARDER a further quarter; fail when free <= min + the reserve;
+ * then for each order o below the request, take the pages of free blocks
+ * of order o out of free, halve min, fail when free <= min.
+ * 6.12: free = free_pages - (2^order - 1); with ALLOC_MIN_RESERVE half of
+ * min, with ALLOC_NON_BLOCK as well a further quarter, with ALLOC_OOM a
+ * further half; fail when free <= min + the reserve; order 0 passes, a
+ * higher order needs a free block of at least its order.
+ */
+static int watermark_ok_locked(const struct ref_mm *mm,
+			       const struct ref_zone *zone, unsigned int order,
+			       unsigned long mark, int classzone,
+			       unsigned int alloc_flags, long free_pages)
+{
+	long min = (long)mark;
+	long reserve = (long)zone->lowmem_reserve[classzone];
+
+	if (mm->config.era == REF_ERA_2_6) {
+		free_pages -= (1L << order) - 1;
+		if (alloc_flags & REF_ALLOC_HIGH)
+			min -= min / 2;
+		if (alloc_flags & REF_ALLOC_HARDER)
+			min -= min / 4;
+		if (free_pages <= min + reserve)
+			return 0;
+		for (unsigned int o = 0; o < order; o++) {
+			free_pages -= (long)(zone->free_area[o].nr_free << o);
+			min >>= 1;
+			if (free_pages <= min)
+				return 0;
+		}
+		return 1;
+	}
+	free_pages -= (1L << order) - 1;
+	if (alloc_flags & REF_ALLOC_RESERVES) {
+		if (alloc_flags & REF_ALLOC_MIN_RESERVE) {
+			min -= min / 2;
+			if (alloc_flags & REF_ALLOC_NON_BLOCK)
+				min -= min / 4;
+		}
+		if (alloc_flags & REF_ALLOC_OOM)
+			min -= min / 2;
+	}
+	if (free_pages <= min + reserve)
+		return 0;
+	if (!order)
+		return 1;
+	for (unsigned int o = order; o < mm->config.nr_orders; o++)
+		if (zone->free_area[o].nr_free)
+			return 1;
+	return 0;
+}
+
+int ref_zone_watermark_ok(struct ref_mm *mm, struct ref_zone *zone,
+			  unsigned int order, unsigned long mark,
+			  int highest_zoneidx, unsigned int alloc_flags)
+{
+	int ok;
+
+	REF_ASSERT(mm != NULL && zone != NULL);
+	if (highest_zoneidx < 0 || highest_zoneidx >= REF_NR_ZONE_TYPES ||
+	    order >= mm->config.nr_orders)
+		return 0;
+	pthread_mutex_lock(&zone->lock);
+	ok = watermark_ok_locked(mm, zone, order, mark, highest_zoneidx,
+				 alloc_flags, (long)zone->nr_free_pages);
+	pthread_mutex_unlock(&zone->lock);
+	return ok;
+}
+
+/*
+ * The zone allocation context of a request (struct alloc_context): the
+ * highest zone the mask allows and the zone whose lowmem_reserve entry
+ * the watermark check adds. 6.12 takes gfp_zone() itself
+ * (highest_zoneidx); 2.6.18 took the first zone of its zonelist, whose
+ * zonelists held populated zones only (classzone_idx). -1: no zone.
+ */
+struct alloc_ctx {
+	int highest;
+	int classzone;
+};
+
+static int alloc_ctx_init(struct ref_mm *mm, ref_gfp_t gfp, unsigned int order,
+			  struct alloc_ctx *ac)
+{
+	ac->highest = order < mm->config.nr_orders ? ref_gfp_zone(mm, gfp) : -1;
+	ac->classzone = ac->highest;
+	if (ac->highest < 0)
+		return -1;
+	if (mm->config.era == REF_ERA_2_6) {
+		while (ac->classzone >= 0 &&
+		       !mm->zones[ac->classzone].populated)
+			ac->classzone--;
+		if (ac->classzone < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/*
+ * get_page_from_freelist: walk the zonelist from the highest zone down
+ * (skipping unpopulated zones); take the block from the first zone whose
+ * watermark (alloc_flags & REF_ALLOC_WMARK_MASK, with the allowances of
+ * the flags) passes, or from the first with a block at all under
+ * REF_ALLOC_NO_WATERMARKS. Returns the block's pfn or ~0UL.
+ */
+static unsigned long get_page_from_freelist(struct ref_mm *mm, ref_gfp_t gfp,
+					    unsigned int order,
+					    unsigned int alloc_flags,
+					    const struct alloc_ctx *ac)
+{
+	for (int z = ac->highest; z >= 0; z--) {
+		struct ref_zone *zone = &mm->zones[z];
+		unsigned long pfn = ~0UL;
+
+		if (!zone->populated)
+			continue;
+		pthread_mutex_lock(&zone->lock);
+#if REF_BUG != 7
+		if (!(alloc_flags & REF_ALLOC_NO_WATERMARKS) &&
+		    !watermark_ok_locked(
+			    mm, zone, order,
+			    zone->watermark[alloc_flags & REF_ALLOC_WMARK_MASK],
+			    ac->classzone, alloc_flags,
+			    (long)zone->nr_free_pages)) {
+			pthread_mutex_unlock(&zone->lock);
+			continue;
+		}
+#else
+		(void)alloc_flags;
+#endif
+		pfn = rmqueue_smallest_locked(mm, zone, order);
+		if (pfn != ~0UL) {
+			prep_new_page_locked(zone, pfn_page(mm, pfn), order,
+					     gfp);
+			REF_ASSERT_EXPENSIVE(block_tails_clean(mm, pfn, order));
+		}
+		pthread_mutex_unlock(&zone->lock);
+		if (pfn != ~0UL)
+			return pfn;
+	}
+	return ~0UL;
+}
+
+unsigned int ref_gfp_to_alloc_flags(const struct ref_mm *mm, ref_gfp_t gfp,
+				    unsigned int order)
+{
+	unsigned int flags = REF_ALLOC_WMARK_MIN;
+
+	if (mm->config.era == REF_ERA_2_6) {
+		/* !wait (no __GFP_WAIT, 6.12's __GFP_DIRECT_RECLAIM) is
+		 * ALLOC_HARDER; __GFP_HIGH is ALLOC_HIGH */
+		if (!(gfp & REF_GFP_DIRECT_RECLAIM))
+			flags |= REF_ALLOC_HARDER;
+		if (gfp & REF_GFP_HIGH)
+			flags |= REF_ALLOC_HIGH;
+		return flags;
+	}
+	if (gfp & REF_GFP_HIGH)
+		flags |= REF_ALLOC_MIN_RESERVE;
+	if (!(gfp & REF_GFP_DIRECT_RECLAIM) && !(gfp & REF_GFP_NOMEMALLOC)) {
+		flags |= REF_ALLOC_NON_BLOCK;
+		if (order > 0 && (flags & REF_ALLOC_MIN_RESERVE))
+			flags |= REF_ALLOC_HIGHATOMIC;
+	}
+	return flags;
+}
+
+/*
+ * Whether the request may ignore watermarks (__gfp_pfmemalloc_flags):
+ * never with __GFP_NOMEMALLOC; with __GFP_MEMALLOC. 2.6.18 had no
+ * __GFP_MEMALLOC (it came with 3.6): there the bit stands for the task
+ * flag PF_MEMALLOC it was made to carry, which 2.6.18 honoured outside
+ * interrupts unless __GFP_NOMEMALLOC.
+ */
+static int pfmemalloc_allowed(ref_gfp_t gfp)
+{
+	return !(gfp & REF_GFP_NOMEMALLOC) && (gfp & REF_GFP_MEMALLOC);
+}
+
+/*
+ * The slow path (__alloc_pages_slowpath of 6.12, the second half of
+ * 2.6.18's __alloc_pages): the min watermark with the allowances
+ * gfp_to_alloc_flags derives, then no watermarks when the mask may
+ * (pfmemalloc_allowed). A request that cannot reclaim directly ends
+ * there; one that could has nothing to reclaim from yet (no shrinkers,
+ * no page cache), so it ends there too, but for __GFP_NOFAIL: 6.12 tries
+ * the min watermark with ALLOC_MIN_RESERVE once more
+ * (__alloc_pages_cpuset_fallback) and would then loop for ever, which
+ * ref counts as a stuck NOFAIL request and fails (2.6.18 looped with no
+ * such try).
+ */
+static unsigned long alloc_slowpath(struct ref_mm *mm, ref_gfp_t gfp,
+				    unsigned int order,
+				    const struct alloc_ctx *ac)
+{
+	unsigned long pfn;
+
+#if REF_BUG == 8
+	pfn = get_page_from_freelist(mm, gfp, order, REF_ALLOC_WMARK_MIN, ac);
+#else
+	pfn = get_page_from_freelist(
+		mm, gfp, order, ref_gfp_to_alloc_flags(mm, gfp, order), ac);
+#endif
+	if (pfn != ~0UL)
+		return pfn;
+	if (pfmemalloc_allowed(gfp)) {
+		pfn = get_page_from_freelist(mm, gfp, order,
+					     REF_ALLOC_NO_WATERMARKS, ac);
+		if (pfn != ~0UL)
+			return pfn;
+	}
+	if (!(gfp & REF_GFP_DIRECT_RECLAIM) || !(gfp & REF_GFP_NOFAIL))
+		return ~0UL;
+	if (mm->config.era != REF_ERA_2_6) {
+		pfn = get_page_from_freelist(
+			mm, gfp, order,
+			REF_ALLOC_WMARK_MIN | REF_ALLOC_MIN_RESERVE, ac);
+		if (pfn != ~0UL)
+			return pfn;
+	}
+	atomic_fetch_add(&mm->nr_nofail_stuck, 1);
+	return ~0UL;
+}
+
 struct ref_page *ref_alloc_pages(struct ref_mm *mm, ref_gfp_t gfp,
 				 unsigned int order)
 {
 	struct ref_page *page = NULL;
 	unsigned long pfn = ~0UL;
-	int z;
+	struct alloc_ctx ac;
 
 	REF_ASSERT(mm != NULL);
-	z = order < mm->config.nr_orders ? ref_gfp_zone(mm, gfp) : -1;
-	for (; z >= 0; z--) {
-		struct ref_zone *zone = &mm->zones[z];
-
-		if (!zone->populated)
-			continue;
-		pthread_mutex_lock(&zone->lock);
-		pfn = rmqueue_smallest_locked(mm, zone, order);
-		if (pfn != ~0UL) {
-			page = pfn_page(mm, pfn);
-			prep_new_page_locked(zone, page, order, gfp);
-			REF_ASSERT_EXPENSIVE(block_tails_clean(mm, pfn, order));
-		}
-		pthread_mutex_unlock(&zone->lock);
-		if (page)
-			break;
+	if (alloc_ctx_init(mm, gfp, order, &ac) == 0) {
+		/* the fast path: the low watermark, no allowances */
+		pfn = get_page_from_freelist(mm, gfp, order,
+					     REF_ALLOC_WMARK_LOW, &ac);
+		if (pfn == ~0UL)
+			pfn = alloc_slowpath(mm, gfp, order, &ac);
 	}
+	if (pfn != ~0UL)
+		page = pfn_page(mm, pfn);
 #if REF_BUG != 3
 	if (page && (gfp & REF_GFP_ZERO))
 		memset(mm->phys + (size_t)pfn * mm->page_size, 0,

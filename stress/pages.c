@@ -575,6 +575,8 @@ static void pages_step(struct stress_worker *w)
  * POLICY_BUDDY every order's count must be the plan (mmt_arena_probe_plan
  * over the ownership bitmap): else STRESS-PROBE. Parks alternate between
  * two drains of an allocator with ZONES:
+ * Every drain asks with __GFP_MEMALLOC as well, so an allocator with
+ * watermarks hands out its reserves too.
  *   zone by zone  from the lowest zone, each with GFP_KERNEL and the zone's
  *                 own modifier (the zones below are already empty), every
  *                 block in the zone being drained; the plan is the zone's;
@@ -585,6 +587,10 @@ static void pages_step(struct stress_worker *w)
  *                 zone the allocator's fallback skips leaves a shortfall.
  * An allocator without ZONES is drained in one pass over the arena.
  */
+/* The probe's mask: GFP_KERNEL below the watermarks too (__GFP_MEMALLOC;
+ * an allocator without watermarks ignores the bit). */
+#define PROBE_GFP (MMT_GFP_KERNEL | MMT_GFP_MEMALLOC)
+
 struct probe_ctx {
 	struct stress *s;
 	uint64_t ops;
@@ -809,7 +815,7 @@ static void probe_by_zone(struct probe_ctx *c, uint32_t top)
 	unsigned int zones = present_zones(&s->model);
 
 	for (int z = 0; z < MMT_NR_ZONE_TYPES; z++) {
-		uint32_t gfp = MMT_GFP_KERNEL | mmt_zone_gfp(z);
+		uint32_t gfp = PROBE_GFP | mmt_zone_gfp(z);
 
 		if ((zones & (1u << z)) &&
 		    (mmt_arena_allowed_zones(&s->model, gfp) & (1u << z)) &&
@@ -826,8 +832,8 @@ static uint32_t probe_widest_gfp(const struct mmt_arena *a)
 {
 	for (uint32_t i = 0; i < a->nr_zones && i < MMT_NR_ZONE_TYPES; i++)
 		if (a->zones[i].type == MMT_ZONE_HIGHMEM)
-			return MMT_GFP_KERNEL | MMT_GFP_HIGHMEM;
-	return MMT_GFP_KERNEL;
+			return PROBE_GFP | MMT_GFP_HIGHMEM;
+	return PROBE_GFP;
 }
 
 static void pages_probe(struct stress *s, uint64_t ops)
@@ -841,7 +847,7 @@ static void pages_probe(struct stress *s, uint64_t ops)
 	if (top > 63)
 		top = 63;
 	if (!(s->ad->caps & MMT_CAP_ZONES)) {
-		probe_drain(&c, 0, MMT_GFP_KERNEL, top, NULL);
+		probe_drain(&c, 0, PROBE_GFP, top, NULL);
 	} else if (ps->probes++ & 1) {
 		uint32_t gfp = probe_widest_gfp(&s->model);
 

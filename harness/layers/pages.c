@@ -10,11 +10,12 @@
  *   must_succeed  only when the strict oracle applies (POLICY_BUDDY or
  *                 opts->strict) to an order below the pages->nr_orders
  *                 the allocator declares (0: every order of the arena):
- *                 not must_fail and mmt_shadow_find_free() finds a free
- *                 aligned range of the order in an allowed zone, scanned
- *                 after the slot's old block (if any) was freed and
- *                 before the allocation is recorded. The scan runs only
- *                 when the caller asks for an outcome;
+ *                 not must_fail and mmt_shadow_owed() finds a free
+ *                 aligned range of the order in an allowed zone (whose
+ *                 watermark check passes, with MMT_CAP_WATERMARKS),
+ *                 scanned after the slot's old block (if any) was freed
+ *                 and before the allocation is recorded. The scan runs
+ *                 only when the caller asks for an outcome;
  *   pfn           block offset from the arena base in pages (UINT64_MAX
  *                 when the allocation failed or the address lies outside
  *                 the arena); order as allocated; zone from the shadow;
@@ -179,17 +180,9 @@ static void pages_alloc_op(struct mmt_exec *ex, size_t i,
 		oc->is_alloc = 1;
 		oc->order = order;
 		oc->must_fail = pages_must_fail(ex, order, allowed);
-		if (ex->strict && !oc->must_fail &&
-		    mmt_shadow_order_served(PAGES_SH(ex), order)) {
-			unsigned int scan =
-				(ex->ad->caps & MMT_CAP_ZONES) ?
-					allowed :
-					(1u << MMT_NR_ZONE_TYPES) - 1;
-
-			oc->must_succeed = mmt_shadow_find_free(PAGES_SH(ex),
-								order,
-								scan) >= 0;
-		}
+		oc->must_succeed = !oc->must_fail &&
+				   mmt_shadow_owed(PAGES_SH(ex), order, eff) >=
+					   0;
 	}
 	mmt_shadow_trace_reset(PAGES_SH(ex));
 	ret = ex->ad->pages->alloc(ex->state, order, eff, alloc_api(op->kind),
@@ -293,6 +286,12 @@ static int pages_open(struct mmt_exec *ex, char *err, size_t errlen)
 		return MMT_EXIT_ENV;
 	}
 	mmt_shadow_set_served_orders(sh, ex->ad->pages->nr_orders);
+	if (ex->ad->caps & MMT_CAP_WATERMARKS) {
+		struct mmt_wmarks w;
+
+		mmt_machine_wmarks(&ex->prog->machine, &w);
+		mmt_shadow_set_wmarks(sh, &w);
+	}
 	mmt_shadow_bind_report(sh, &ex->res.report, &ex->cur_op);
 	ex->ls[MMT_OPSET_PAGES] = sh;
 	if ((ex->ad->caps & MMT_CAP_TRACE) && ex->ad->set_trace)
@@ -470,10 +469,13 @@ static void pages_probe(struct mmt_exec *ex)
 		fprintf(ex->o.trace, "   end  capacity probe (orders %u..0)\n",
 			top - 1);
 	if (!(ex->ad->caps & MMT_CAP_ZONES)) {
-		stop = probe_zone(ex, -1, MMT_GFP_KERNEL, top, &v, &nr, &cap);
+		stop = probe_zone(ex, -1, MMT_GFP_KERNEL | MMT_GFP_MEMALLOC,
+				  top, &v, &nr, &cap);
 	} else {
 		for (int z = 0; z < MMT_NR_ZONE_TYPES && !stop; z++) {
-			uint32_t gfp = MMT_GFP_KERNEL | mmt_zone_gfp(z);
+			/* __GFP_MEMALLOC: below the watermarks too */
+			uint32_t gfp = MMT_GFP_KERNEL | MMT_GFP_MEMALLOC |
+				       mmt_zone_gfp(z);
 			unsigned int allowed =
 				mmt_arena_allowed_zones(&ex->arena, gfp);
 

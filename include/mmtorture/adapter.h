@@ -78,6 +78,15 @@ extern "C" {
 #define MMT_CAP_CHECK (1u << 10) /* has a self-check (check()) */
 #define MMT_CAP_TRACE (1u << 11) /* emits trace events (set_trace()) */
 #define MMT_CAP_UPOOL (1u << 12) /* fixed-size chunk pools (upool table) */
+/*
+ * Applies the kernel's watermark check of the machine's era: a zone
+ * serves a request only while its free pages stay above its min
+ * watermark plus the lowmem reserve, with the allowances of the mask
+ * (__GFP_HIGH, a request that cannot reclaim, __GFP_MEMALLOC), from
+ * min_free_kbytes and watermark_scale_factor (struct mmt_machine). The
+ * strict oracle then predicts by those rules (docs/watermarks.md).
+ */
+#define MMT_CAP_WATERMARKS (1u << 13)
 
 /*
  * GFP bits as carried in ops and passed to adapters: the values and

@@ -165,8 +165,12 @@ MMT_TEST(buddy, zone_modifiers_and_fallback)
 	cr_assert_eq(ref_page_zone(mm, p), dma32);
 	ref_free_pages_page(mm, p, 0);
 
-	/* DMA only ever comes from ZONE_DMA, then fails. */
-	while ((p = ref_alloc_pages(mm, REF_GFP_KERNEL | REF_GFP_DMA, 10))) {
+	/* DMA only ever comes from ZONE_DMA, then fails. __GFP_MEMALLOC
+	 * (ignore the watermarks) from here on: the zones are drained to
+	 * the last page. */
+	while ((p = ref_alloc_pages(
+			mm, REF_GFP_KERNEL | REF_GFP_DMA | REF_GFP_MEMALLOC,
+			10))) {
 		cr_assert_eq(ref_page_zone(mm, p), dma);
 		n++;
 	}
@@ -176,7 +180,8 @@ MMT_TEST(buddy, zone_modifiers_and_fallback)
 
 	/* DMA32 falls back to DMA but never climbs to NORMAL. */
 	n = 0;
-	while ((p = ref_alloc_pages(mm, REF_GFP_DMA32, 10))) {
+	while ((p = ref_alloc_pages(mm, REF_GFP_DMA32 | REF_GFP_MEMALLOC,
+				    10))) {
 		cr_assert_eq(ref_page_zone(mm, p), dma32);
 		n++;
 	}
@@ -186,7 +191,8 @@ MMT_TEST(buddy, zone_modifiers_and_fallback)
 
 	/* NORMAL allocations fill NORMAL and then fail (all below are full). */
 	n = 0;
-	while ((p = ref_alloc_pages(mm, REF_GFP_KERNEL, 10))) {
+	while ((p = ref_alloc_pages(mm, REF_GFP_KERNEL | REF_GFP_MEMALLOC,
+				    10))) {
 		cr_assert_eq(ref_page_zone(mm, p), normal);
 		n++;
 	}
@@ -200,20 +206,38 @@ MMT_TEST(buddy, normal_falls_back_to_dma32_then_dma)
 {
 	struct ref_mm *mm = make("ram=4160M");
 	struct ref_page *p;
-	unsigned long n = 0;
+	unsigned long n = 0, got[REF_NR_ZONE_TYPES] = { 0 };
+	enum ref_zone_type last = REF_ZONE_NORMAL;
 
-	while ((p = ref_alloc_pages(mm, REF_GFP_KERNEL, 10))) {
-		enum ref_zone_type want = REF_ZONE_DMA;
+	/*
+	 * Below the watermarks too (__GFP_MEMALLOC): every block. The fast
+	 * pass (the low watermark) walks Normal, DMA32, DMA, each while it
+	 * is above its low mark (DMA's protection keeps it out for a
+	 * Normal request); only then does the no-watermark pass take what
+	 * is left, from Normal down again.
+	 */
+	while ((p = ref_alloc_pages(mm, REF_GFP_KERNEL | REF_GFP_MEMALLOC,
+				    10))) {
+		enum ref_zone_type t = ref_page_zone(mm, p)->type;
 
-		if (n < 16)
-			want = REF_ZONE_NORMAL;
-		else if (n < 16 + 1020)
-			want = REF_ZONE_DMA32;
-
-		cr_assert_eq(ref_page_zone(mm, p)->type, want, "block %lu", n);
+		if (n == 0)
+			cr_assert_eq(t, REF_ZONE_NORMAL);
+		if (t > last)
+			cr_assert(
+				mm->zones[last].nr_free_pages <=
+					mm->zones[last].watermark[REF_WMARK_LOW] +
+						mm->zones[last].lowmem_reserve
+							[REF_ZONE_NORMAL],
+				"block %lu climbed back from %s", n,
+				mm->zones[last].name);
+		last = t;
+		got[t]++;
 		n++;
 	}
-	cr_assert_eq(n, 16 + 1020 + 4);
+	cr_assert_eq(got[REF_ZONE_NORMAL], 16);
+	cr_assert_eq(got[REF_ZONE_DMA32], 1020);
+	cr_assert_eq(got[REF_ZONE_DMA], 4);
+	cr_assert_eq(ref_nr_free_pages(mm), 0);
 	ref_mm_destroy(mm);
 }
 
@@ -224,7 +248,9 @@ MMT_TEST(buddy, exhaustion_then_full_recovery)
 	unsigned long n = 0, i;
 	uint64_t seed = 42;
 
-	while ((pages[n] = ref_alloc_page(mm, REF_GFP_KERNEL)))
+	/* below the watermarks too (__GFP_MEMALLOC): every page */
+	while ((pages[n] =
+			ref_alloc_page(mm, REF_GFP_KERNEL | REF_GFP_MEMALLOC)))
 		n++;
 	cr_assert_eq(n, 16384);
 	cr_assert_eq(ref_nr_free_pages(mm), 0);

@@ -354,9 +354,11 @@ MMT_TEST(config, banks_holes_reserved_and_mem_limit)
 	cr_assert_eq(ref_nr_free_pages(mm), ref_totalram_pages(mm));
 	cr_assert_eq(ref_totalram_pages(mm), 84 * 256 - 17);
 	expect_healthy(mm);
-	/* Exhaust: no page ever comes from a hole or a reserved range. */
+	/* Exhaust (below the watermarks too): no page ever comes from a
+	 * hole or a reserved range. */
 	for (;;) {
-		struct ref_page *p = ref_alloc_page(mm, REF_GFP_KERNEL);
+		struct ref_page *p =
+			ref_alloc_page(mm, REF_GFP_KERNEL | REF_GFP_MEMALLOC);
 
 		if (!p)
 			break;

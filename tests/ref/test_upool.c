@@ -367,8 +367,12 @@ MMT_TEST(upool, bad_configs_are_refused_with_a_message)
 MMT_TEST(upool, no_free_block_is_enomem_and_takes_nothing)
 {
 	struct ref_mm *mm = make("ram=4M");
-	struct ref_upool_config cfg = { NULL, 16, 0, 10, REF_GFP_KERNEL };
-	struct ref_page *all = ref_alloc_pages(mm, REF_GFP_KERNEL, 10);
+	/* the whole machine in one pool: below the watermarks
+	 * (__GFP_MEMALLOC) */
+	struct ref_upool_config cfg = { NULL, 16, 0, 10,
+					REF_GFP_KERNEL | REF_GFP_MEMALLOC };
+	struct ref_page *all =
+		ref_alloc_pages(mm, REF_GFP_KERNEL | REF_GFP_MEMALLOC, 10);
 	struct ref_upool *pool = NULL;
 	char err[256] = "";
 

@@ -262,7 +262,7 @@ MMT_TEST(pages_zones, no_fallback_into_dma_is_probe_on_x86_32)
 	l = expect_first(run(plugin("simple_buddy_nofallback"), "", &m,
 			     X86_32_SPEC, 2, 10),
 			 "STRESS-PROBE");
-	cr_assert_not_null(strstr(l, "gfp 0xcc2 (zones DMA|Normal|HighMem)"),
+	cr_assert_not_null(strstr(l, "gfp 0x20cc2 (zones DMA|Normal|HighMem)"),
 			   "%s", l);
 }
 

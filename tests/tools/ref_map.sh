@@ -26,24 +26,8 @@ unset MMT_ALLOCATOR MMT_AGAINST MMT_STRICT
 passed=0
 failed=0
 
-check() { # name, expected exit, regex or "", command...
-	local name=$1 want=$2 re=$3 rc
-	shift 3
-	"$@" >"$T/out" 2>&1
-	rc=$?
-	if [ "$rc" -ne "$want" ]; then
-		echo "FAIL: $name: exit $rc, want $want"
-		sed 's/^/    /' "$T/out" | head -20
-		failed=$((failed + 1))
-	elif [ -n "$re" ] && ! grep -Eq -- "$re" "$T/out"; then
-		echo "FAIL: $name: output does not match /$re/"
-		sed 's/^/    /' "$T/out" | head -20
-		failed=$((failed + 1))
-	else
-		echo "ok: $name"
-		passed=$((passed + 1))
-	fi
-}
+# shellcheck source=../check.sh
+. "$(dirname "$0")/../check.sh"
 
 corpus=$SRC/corpus/fuzz_pages
 # bug, committed program, stress machine

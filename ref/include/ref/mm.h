@@ -114,6 +114,48 @@ int ref_free_pages_page(struct ref_mm *mm, struct ref_page *page,
 int ref_free_pages(struct ref_mm *mm, unsigned long addr, unsigned int order);
 int ref_free_page(struct ref_mm *mm, unsigned long addr);
 
+/*
+ * Allocation flags (the kernel's ALLOC_*, mm/internal.h): which watermark
+ * a zone must clear and which allowances a request has. The low bits
+ * index zone->watermark[]. 6.12 names: MIN_RESERVE (__GFP_HIGH: half of
+ * min), NON_BLOCK (cannot reclaim: a further quarter, with MIN_RESERVE
+ * only), OOM (an OOM victim: a further half), HIGHATOMIC (may use the
+ * high-atomic reserve). 2.6.18 names: HIGH (__GFP_HIGH: half of min) and
+ * HARDER (cannot wait, or real-time: a further quarter, on its own).
+ */
+#define REF_ALLOC_WMARK_MIN 0x00u
+#define REF_ALLOC_WMARK_LOW 0x01u
+#define REF_ALLOC_WMARK_HIGH 0x02u
+#define REF_ALLOC_NO_WATERMARKS 0x04u
+#define REF_ALLOC_WMARK_MASK (REF_ALLOC_NO_WATERMARKS - 1)
+#define REF_ALLOC_OOM 0x08u
+#define REF_ALLOC_NON_BLOCK 0x10u
+#define REF_ALLOC_MIN_RESERVE 0x20u
+#define REF_ALLOC_HIGHATOMIC 0x200u
+#define REF_ALLOC_RESERVES                                                    \
+	(REF_ALLOC_NON_BLOCK | REF_ALLOC_MIN_RESERVE | REF_ALLOC_HIGHATOMIC | \
+	 REF_ALLOC_OOM)
+#define REF_ALLOC_HIGH REF_ALLOC_MIN_RESERVE /* 2.6.18 */
+#define REF_ALLOC_HARDER REF_ALLOC_NON_BLOCK /* 2.6.18 */
+
+/*
+ * zone_watermark_ok(): whether zone, with the free pages it has now, may
+ * serve an order-order request against mark (pages) with alloc_flags'
+ * allowances, keeping lowmem_reserve[highest_zoneidx] back, by the era's
+ * rule (docs/watermarks.md). Takes zone->lock.
+ */
+int ref_zone_watermark_ok(struct ref_mm *mm, struct ref_zone *zone,
+			  unsigned int order, unsigned long mark,
+			  int highest_zoneidx, unsigned int alloc_flags);
+/* The slow path's flags for a mask (gfp_to_alloc_flags, by era). */
+unsigned int ref_gfp_to_alloc_flags(const struct ref_mm *mm, ref_gfp_t gfp,
+				    unsigned int order);
+/*
+ * __GFP_NOFAIL requests that found nothing (the kernel would retry for
+ * ever; ref fails them and counts them here).
+ */
+unsigned long ref_nofail_stuck_count(const struct ref_mm *mm);
+
 /* Bad-page reports (invalid or double frees) so far, and the latest text. */
 unsigned long ref_bad_page_count(const struct ref_mm *mm);
 size_t ref_bad_page_last(struct ref_mm *mm, char *buf, size_t len);

@@ -201,6 +201,7 @@ struct ref_mm {
 	ref_trace_fn trace_fn; /* optional subscriber */
 	void *trace_ctx;
 	atomic_ulong nr_bad_page; /* bad_page() reports (invalid frees) */
+	atomic_ulong nr_nofail_stuck; /* __GFP_NOFAIL requests failed */
 	char last_bad_page[256]; /* message of the latest bad_page() */
 	pthread_mutex_t bad_lock; /* guards last_bad_page */
 	/* The full checker's mark buffer, kept between checks so a check

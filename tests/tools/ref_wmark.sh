@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# tests/tools/ref_wmark.sh BINDIR SRCDIR - the shadow predicts the
+# kernel's watermark check (docs/watermarks.md) on its own, from the
+# machine line: two refs of ours that break it (cmake/MmtBugVariants.cmake)
+#   wmark        REF_BUG=7: no watermark check (a zone serves below min)
+#   wmarkstrict  REF_BUG=8: no allowance in the slow path (__GFP_HIGH and
+#                atomic requests are refused at min)
+# are caught, and the correct ref is clean. Each SRCDIR/tests/watermarks/
+# *.txt replays clean on the correct ref and, for each "# bug: NAME ID"
+# line, exits 1 on mmtorture_NAME with ID as its first violation. The
+# same programs are committed to corpus/fuzz_pages as wmark_*.bin (their
+# binary form, `mmtorture compile`): they must be byte for byte what the
+# text compiles to, and fuzz_pages_NAME finds the bug in the committed
+# corpus. Ends with "N passed, M failed".
+set -u
+
+if [ $# -ne 2 ] || [ ! -d "$1" ] || [ ! -d "$2" ]; then
+	echo "usage: $0 BINDIR SRCDIR" >&2
+	exit 2
+fi
+BIN=$1
+SRC=$2
+T=$(mktemp -d "${TMPDIR:-/tmp}/mmt-ref-wmark.XXXXXX") || exit 3
+trap 'rm -rf "$T"' EXIT
+unset MMT_ALLOCATOR MMT_AGAINST MMT_STRICT
+passed=0
+failed=0
+
+# shellcheck source=../check.sh
+. "$(dirname "$0")/../check.sh"
+
+n=0
+for prog in "$SRC"/tests/watermarks/*.txt; do
+	n=$((n + 1))
+	base=$(basename "$prog" .txt)
+	check "$base replays clean on ref" 0 "" "$BIN/mmtorture" replay "$prog"
+	check "$base compiles to the committed wmark_$base.bin" 0 "" \
+		"$BIN/mmtorture" compile "$prog" -o "$T/$base.bin"
+	if ! cmp -s "$T/$base.bin" "$SRC/corpus/fuzz_pages/wmark_$base.bin"; then
+		echo "FAIL: corpus/fuzz_pages/wmark_$base.bin is not $base.txt compiled"
+		failed=$((failed + 1))
+	fi
+	while read -r _ _ bug id; do
+		check "$base is $id on $bug" 1 "violation 1: op [0-9]+: $id " \
+			"$BIN/mmtorture_$bug" replay "$prog"
+	done < <(grep '^# bug: ' "$prog")
+done
+[ "$n" -gt 0 ] || { echo "FAIL: no program under tests/watermarks"; failed=$((failed + 1)); }
+
+for bug in wmark wmarkstrict; do
+	check "fuzz_pages_$bug finds it in the committed corpus" 1 \
+		'ORACLE-(WATERMARK|MUST-SUCCEED)' "$BIN/fuzz_pages_$bug" \
+		"$SRC/corpus/fuzz_pages"
+done
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
