@@ -352,6 +352,27 @@ expect_exit 0 "$MMT" bench --quick --iterations 2000
 expect_stdout 'ref alloc\+free order 0'
 expect_stdout 'adapter alloc\+free order 3'
 expect_stdout '^full check: 4 GiB, 50% allocated: [0-9.]+ ms \([0-9.]+ ms/GiB\)'
+# Churn (1024 slots): ref API, ref-pages, each peer with a figure or "not
+# available" (its library may be missing here), then the ratios ref/peer.
+# glibc's libc.so.6 is always there, so its figure and ratio must be.
+expect_stdout '^  ref churn order 0 \(256M\) +[0-9.]+ ns +2000$'
+expect_stdout '^  adapter churn order 0 \(256M\) +[0-9.]+ ns +2000$'
+expect_stdout '^  glibc churn malloc\(4096\) +[0-9.]+ ns +2000$'
+expect_stdout '^ratio ref/glibc: [0-9]+\.[0-9]{2}$'
+for peer in jemalloc mimalloc tcmalloc; do
+	expect_stdout "^  $peer churn malloc\\(4096\\) +([0-9.]+ ns +2000|not available \\(.+\\))\$"
+	expect_stdout "^ratio ref/$peer: ([0-9]+\\.[0-9]{2}|not available)\$"
+done
+expect_stdout '^ratio ref/fastest peer: [0-9]+\.[0-9]{2} \(fastest: (glibc|jemalloc|mimalloc|tcmalloc)\)$'
+expect_stdout '^pairs and churn: ns per alloc\+free pair, median of 3 rounds'
+# A peer that does not load is "not available" and the run goes on: with
+# the re-exec guard already set, mmt_process_init() leaves the static TLS
+# tunable out, so jemalloc cannot load (or is not installed at all).
+expect_exit 0 env -u GLIBC_TUNABLES MMT_PROCESS_REEXEC=1 "$MMT" bench --quick --iterations 2000
+expect_stdout '^  jemalloc churn malloc\(4096\) +not available \(.+\)$'
+expect_stdout '^ratio ref/jemalloc: not available$'
+expect_stdout '^ratio ref/fastest peer: [0-9]+\.[0-9]{2} \(fastest: (glibc|mimalloc|tcmalloc)\)$'
+expect_stdout '^full check: 4 GiB'
 
 # ---------------------------------------------------------------- diff
 # Two allocators in lockstep: 0 agree, 1 diverged, 2 bad usage or input.
