@@ -17,8 +17,20 @@
  *   PAGE-STATE      free pages: refcount 0, no flag but PG_buddy on heads;
  *                   live heads: refcount >= 1, PG_owner, not PG_buddy;
  *                   allocation tails: not PG_buddy, refcount 0
- *   ZONE-CONSERVE   free + allocated + reserved == present, and
- *                   managed == present - reserved
+ *   ZONE-CONSERVE   free + on per-CPU lists + allocated + reserved ==
+ *                   present, and managed == present - reserved
+ *   PCP-COUNT       a per-CPU list set's count is the pages on its lists
+ *                   (2.6: each of hot and cold its own count)
+ *   PCP-PAGE        every listed page is the head of a free block of the
+ *                   list's order inside the zone and a bank, aligned,
+ *                   PG_pcp with private == the order, nothing else set,
+ *                   refcount 0, on no other list; no other page has
+ *                   PG_pcp
+ *   PCP-HIGH        6.12: 1 <= batch, 4 x batch <= high_min and high_max,
+ *                   high 0 (never used) or clamp(high, high_min,
+ *                   high_max) (high_max when high_min is above it);
+ *                   2.6: each list's count below its high (or 0 at high
+ *                   0), 1 <= batch
  *   UPOOL-*         the memory pools, checked by ref/upool.c after the
  *                   zones (its header lists them)
  *
@@ -39,8 +51,9 @@
  * (on no list, in no allocation) is not itself reported; if the counters
  * still balance, some overlap must exist and DISJOINT reports it.
  *
- * Locks: ref_check() takes each zone->lock in turn; ref_check_zone_locked()
- * expects it held and takes mm->check_lock inside it for the marks. The checker never allocates from the machine and never
+ * Locks: ref_check() takes, zone by zone, every per-CPU list lock of the
+ * zone (CPU order) and then zone->lock; ref_check_zone_locked()
+ * expects them held and takes mm->check_lock inside it for the marks. The checker never allocates from the machine and never
  * aborts.
  */
 #include <stdarg.h>
@@ -68,6 +81,12 @@ const struct ref_invariant ref_invariants[] = {
 	  "free pages: refcount 0, no flag but PG_buddy on heads; live heads: refcount >= 1, PG_owner, not PG_buddy; tails: not PG_buddy, refcount 0" },
 	{ "ZONE-CONSERVE", "zone", REF_COST_O1,
 	  "free + allocated + reserved == present and managed == present - reserved (counters O(1); walked counts O(n))" },
+	{ "PCP-COUNT", "pcp", REF_COST_ON,
+	  "a CPU's per-CPU list count == the pages on its lists (2.6.18: hot and cold each)" },
+	{ "PCP-PAGE", "pcp", REF_COST_ON,
+	  "every page on a per-CPU list heads a free block of the list's order in its zone and a bank, PG_pcp, private == order, no other flag, refcount 0, on one list only; no other page has PG_pcp" },
+	{ "PCP-HIGH", "pcp", REF_COST_O1,
+	  "6.12: batch >= 1, high_min and high_max >= 4 x batch, high 0 or clamped into [high_min, high_max]; 2.6.18: each list's count < its high (0 at high 0), batch >= 1" },
 	{ "UPOOL-BLOCK", "upool", REF_COST_O1,
 	  "a pool's block is a live buddy allocation of the recorded pfn, order and address, and its chunks fit inside it" },
 	{ "UPOOL-COUNT", "upool", REF_COST_O1,
@@ -82,6 +101,7 @@ const struct ref_invariant ref_invariants[] = {
 #define MARK_NONE 0
 #define MARK_INSIDE 1
 #define MARK_HEAD 2 /* + order */
+#define MARK_PCP 0xfe /* head of a block on a per-CPU list */
 #define MARK_IGNORE 0xff
 
 void ref_report_init(struct ref_report *r)
@@ -135,6 +155,8 @@ struct zone_walk {
 	struct ref_report *r;
 	unsigned char *mark; /* spanned_pages bytes, or NULL */
 	unsigned long zs, ze; /* zone span [zs, ze) */
+	unsigned long pcp_pages; /* the lists' counts */
+	unsigned long nr_alloc; /* the zone's and its lists' allocations */
 };
 
 /* [*s, *e): bank b clipped to the zone's span (empty when s >= e). */
@@ -171,12 +193,44 @@ static void check_counters(struct zone_walk *w)
 		return;
 	}
 	reserved = zone->present_pages - zone->managed_pages;
-	if (zone->nr_free_pages + zone->nr_alloc_pages + reserved !=
+	if (zone->nr_free_pages + w->pcp_pages + w->nr_alloc + reserved !=
 	    zone->present_pages)
 		report(w->r, "ZONE-CONSERVE", REF_COST_O1, ~0UL,
-		       "zone %s: free %lu + allocated %lu + reserved %lu != present %lu",
-		       zone->name, zone->nr_free_pages, zone->nr_alloc_pages,
-		       reserved, zone->present_pages);
+		       "zone %s: free %lu + on per-CPU lists %lu + allocated %lu + reserved %lu != present %lu",
+		       zone->name, zone->nr_free_pages, w->pcp_pages,
+		       w->nr_alloc, reserved, zone->present_pages);
+}
+
+/* PCP-HIGH of one CPU's lists (O(1)). */
+static void check_pcp_high(struct zone_walk *w, unsigned int cpu)
+{
+	const struct ref_per_cpu_pages *pcp = &w->zone->pageset[cpu];
+	const char *zn = w->zone->name;
+
+	if (w->mm->config.era == REF_ERA_2_6) {
+		for (int i = 0; i < 2; i++) {
+			const struct ref_pcp_list26 *l = &pcp->hc[i];
+
+			if (l->batch < 1 ||
+			    (l->high ? l->count >= l->high : l->count != 0))
+				report(w->r, "PCP-HIGH", REF_COST_O1, ~0UL,
+				       "zone %s cpu %u pcp %d: count %d, high %d, batch %d",
+				       zn, cpu, i, l->count, l->high, l->batch);
+		}
+		return;
+	}
+	/* high is clamp(high, high_min, high_max): high_max when the two
+	 * cross (zone_highsize can give a small zone a high_min above its
+	 * high_max) */
+	if (pcp->batch < 1 || pcp->high_min < 4 * pcp->batch ||
+	    pcp->high_max < 4 * pcp->batch ||
+	    (pcp->high &&
+	     (pcp->high > pcp->high_max ||
+	      (pcp->high < pcp->high_min && pcp->high != pcp->high_max))))
+		report(w->r, "PCP-HIGH", REF_COST_O1, ~0UL,
+		       "zone %s cpu %u: high %d outside high_min %d .. high_max %d, or batch %d",
+		       zn, cpu, pcp->high, pcp->high_min, pcp->high_max,
+		       pcp->batch);
 }
 
 /* Are the n marks at m all MARK_NONE? A word at a time where it can. */
@@ -291,6 +345,101 @@ static void walk_free_list(struct zone_walk *w, unsigned int order)
 		       w->zone->name, order, area->nr_free, count);
 }
 
+/* Check one block on a per-CPU list and mark it. */
+static void check_pcp_block(struct zone_walk *w, unsigned int cpu, int i,
+			    unsigned long pfn, unsigned int order)
+{
+	struct ref_mm *mm = w->mm;
+	const struct ref_page *page = &mm->mem_map[pfn];
+	unsigned long size = 1UL << order, keep = REF_PF(REF_PG_pcp);
+	int bank = ref_memblock_bank_of(mm, pfn), overlap = 0;
+	int rc = atomic_load_explicit(&page->refcount, memory_order_relaxed);
+
+	if ((pfn & (size - 1)) || pfn < w->zs || pfn >= w->ze ||
+	    size > w->ze - pfn || bank < 0 || size > mm->bank_end[bank] - pfn) {
+		report(w->r, "PCP-PAGE", REF_COST_ON, pfn,
+		       "zone %s cpu %u list %d: block pfn 0x%lx order %u is misaligned or outside its zone or bank",
+		       w->zone->name, cpu, i, pfn, order);
+		return;
+	}
+	if ((page->flags & ~REF_PF(REF_PG_highmem)) != keep ||
+	    page->private != order || rc != 0)
+		report(w->r, "PCP-PAGE", REF_COST_ON, pfn,
+		       "zone %s cpu %u list %d: head pfn 0x%lx has flags 0x%lx, private %lu, refcount %d (want PG_pcp, order %u, 0)",
+		       w->zone->name, cpu, i, pfn, page->flags, page->private,
+		       rc, order);
+	if (!w->mark)
+		return;
+	for (unsigned long k = 0; k < size; k++) {
+		unsigned char *m = &w->mark[pfn - w->zs + k];
+
+		if (*m != MARK_NONE)
+			overlap = 1;
+		else
+			*m = k ? MARK_INSIDE : MARK_PCP;
+	}
+	if (overlap)
+		report(w->r, "PCP-PAGE", REF_COST_ON, pfn,
+		       "zone %s cpu %u list %d: block pfn 0x%lx order %u overlaps a free block or another list's",
+		       w->zone->name, cpu, i, pfn, order);
+}
+
+/* Walk every CPU's lists of the zone: PCP-COUNT, PCP-PAGE, PCP-HIGH;
+ * add up the lists' pages and allocations. */
+static void walk_pcp(struct zone_walk *w, int full)
+{
+	struct ref_mm *mm = w->mm;
+	int nl = ref_pcp_nr_lists(mm);
+
+	for (unsigned int c = 0; c < mm->config.nr_cpus; c++) {
+		struct ref_per_cpu_pages *pcp = &w->zone->pageset[c];
+		unsigned long pages = 0;
+
+		w->pcp_pages += (unsigned long)pcp->count;
+		w->nr_alloc += (unsigned long)pcp->nr_alloc_pages;
+		check_pcp_high(w, c);
+		if (!full)
+			continue;
+		for (int i = 0; i < nl; i++) {
+			struct ref_list_head *head = &pcp->lists[i], *pos;
+			struct ref_list_head *prev = head;
+			unsigned int order = ref_pcp_list_order(mm, i);
+			unsigned long n = 0,
+				      limit = w->zone->present_pages + 1;
+
+			for (pos = head->next; pos != head;
+			     prev = pos, pos = pos->next) {
+				struct ref_page *page = ref_list_entry(
+					pos, struct ref_page, lru);
+				unsigned long pfn =
+					ref_page_pfn_checked(mm, page);
+
+				if (n >= limit || pfn == ~0UL ||
+				    pos->prev != prev) {
+					report(w->r, "PCP-COUNT", REF_COST_ON,
+					       pfn,
+					       "zone %s cpu %u list %d: broken after %lu entries",
+					       w->zone->name, c, i, n);
+					break;
+				}
+				n++;
+				check_pcp_block(w, c, i, pfn, order);
+			}
+			pages += n << order;
+			if (mm->config.era == REF_ERA_2_6 &&
+			    (unsigned long)pcp->hc[i].count != n)
+				report(w->r, "PCP-COUNT", REF_COST_ON, ~0UL,
+				       "zone %s cpu %u pcp %d: count %d, but %lu pages are listed",
+				       w->zone->name, c, i, pcp->hc[i].count,
+				       n);
+		}
+		if ((unsigned long)pcp->count != pages)
+			report(w->r, "PCP-COUNT", REF_COST_ON, ~0UL,
+			       "zone %s cpu %u: count %d, but its lists hold %lu pages",
+			       w->zone->name, c, pcp->count, pages);
+	}
+}
+
 /* Walk mem_map over the zone's present pfns. */
 static void walk_mem_map(struct zone_walk *w, unsigned long *walked_alloc,
 			 unsigned long *walked_reserved)
@@ -386,8 +535,12 @@ static void walk_mem_map(struct zone_walk *w, unsigned long *walked_alloc,
 					       REF_COST_ON, pfn,
 					       "zone %s: reserved pfn 0x%lx lies inside a free block",
 					       zn, pfn);
-			} else if (m == MARK_IGNORE) {
-				continue;
+			} else if (m == MARK_IGNORE || m == MARK_PCP) {
+				continue; /* a list's head: walk_pcp checked it */
+			} else if (flags & REF_PF(REF_PG_pcp)) {
+				report(w->r, "PCP-PAGE", REF_COST_ON, pfn,
+				       "zone %s: pfn 0x%lx has PG_pcp but heads no block on a per-CPU list",
+				       zn, pfn);
 			} else if (m != MARK_NONE) {
 				unsigned long stray = flags & stray_free;
 
@@ -426,7 +579,7 @@ static void check_coalesce_one(struct zone_walk *w, unsigned long i,
 	unsigned int o;
 	unsigned long pfn, buddy;
 
-	if (m < MARK_HEAD || m == MARK_IGNORE)
+	if (m < MARK_HEAD || m == MARK_IGNORE || m == MARK_PCP)
 		return;
 	o = (unsigned int)(m - MARK_HEAD);
 	pfn = w->zs + i;
@@ -520,23 +673,28 @@ unsigned long ref_check_zone_locked(struct ref_mm *mm, struct ref_zone *zone,
 	w.r = r;
 	w.zs = zone->zone_start_pfn;
 	w.ze = ref_zone_end_pfn(zone);
-	check_counters(&w);
-	if (level < REF_CHECK_FULL)
+	w.nr_alloc = zone->nr_alloc_pages;
+	if (level < REF_CHECK_FULL) {
+		walk_pcp(&w, 0);
+		check_counters(&w);
 		return r->total - before;
+	}
 
 	pthread_mutex_lock(&mm->check_lock);
 	if (w.ze > w.zs)
 		w.mark = zone_marks(mm, w.ze - w.zs);
 	for (o = 0; o < mm->config.nr_orders; o++)
 		walk_free_list(&w, o);
+	walk_pcp(&w, 1);
+	check_counters(&w);
 	if (w.mark) {
 		walk_mem_map(&w, &walked_alloc, &walked_reserved);
 		check_coalesce(&w);
 		clear_marks(&w);
-		if (walked_alloc != zone->nr_alloc_pages)
+		if (walked_alloc != w.nr_alloc)
 			report(r, "ZONE-CONSERVE", REF_COST_ON, ~0UL,
 			       "zone %s: nr_alloc_pages %lu != %lu pages in live allocations",
-			       zone->name, zone->nr_alloc_pages, walked_alloc);
+			       zone->name, w.nr_alloc, walked_alloc);
 		if (zone->managed_pages + walked_reserved !=
 		    zone->present_pages)
 			report(r, "ZONE-CONSERVE", REF_COST_ON, ~0UL,
@@ -555,9 +713,13 @@ static void check_zones(struct ref_mm *mm, enum ref_check_level level,
 	struct ref_zone *zone;
 
 	for_each_zone(mm, zone) {
+		for (unsigned int c = 0; c < mm->config.nr_cpus; c++)
+			ref_pcp_lock(&zone->pageset[c]);
 		pthread_mutex_lock(&zone->lock);
 		ref_check_zone_locked(mm, zone, level, r);
 		pthread_mutex_unlock(&zone->lock);
+		for (unsigned int c = 0; c < mm->config.nr_cpus; c++)
+			ref_pcp_unlock(&zone->pageset[c]);
 	}
 }
 

@@ -161,6 +161,44 @@ static inline unsigned long ref_zone_end_pfn(const struct ref_zone *zone)
 void ref_add_boot_block_locked(struct ref_mm *mm, struct ref_zone *zone,
 			       unsigned long pfn, unsigned int order);
 
+/* __rmqueue_smallest: the smallest free block of order >= order, split
+ * to order; its pfn or ~0UL. Caller holds zone->lock. */
+unsigned long ref_rmqueue_locked(struct ref_mm *mm, struct ref_zone *zone,
+				 unsigned int order);
+/* __free_one_page: merge and list a block already cleared of owner
+ * state. Caller holds zone->lock. */
+void ref_free_one_page_locked(struct ref_mm *mm, struct ref_zone *zone,
+			      unsigned long pfn, unsigned int order);
+/* The page state of a new live allocation (the caller counts it). */
+void ref_prep_new_page(struct ref_zone *zone, struct ref_page *page,
+		       unsigned int order, ref_gfp_t gfp);
+
+/* ---------------------------------------------------------- pcp.c */
+
+void ref_pcp_lock(struct ref_per_cpu_pages *pcp);
+void ref_pcp_unlock(struct ref_per_cpu_pages *pcp);
+/* lists[] index of an order on the era's lists, or -1: not held there */
+int ref_pcp_index(const struct ref_mm *mm, unsigned int order);
+/* the order of lists[i], and how many lists the era has */
+unsigned int ref_pcp_list_order(const struct ref_mm *mm, int i);
+int ref_pcp_nr_lists(const struct ref_mm *mm);
+/* Empty every list (boot), then the era's batch and high (after the
+ * watermarks: zone_pcp_update). */
+void ref_pcp_init(struct ref_mm *mm);
+void ref_pcp_setup(struct ref_mm *mm);
+/* rmqueue_pcplist: a live block from cpu's list of zone, or ~0UL. Takes
+ * the list's lock (and the zone's to refill). */
+unsigned long ref_pcp_alloc(struct ref_mm *mm, struct ref_zone *zone,
+			    unsigned int order, ref_gfp_t gfp, unsigned int cpu);
+/* free_unref_page_commit: a block cleared of owner state onto pcp.
+ * Caller holds pcp's lock. */
+void ref_pcp_free(struct ref_mm *mm, struct ref_zone *zone,
+		  struct ref_per_cpu_pages *pcp, unsigned long pfn,
+		  unsigned int order);
+/* ZONE_BELOW_HIGH: set it when set, return it */
+int ref_zone_below_high(struct ref_zone *zone, int set);
+int ref_cpu_is_online(const struct ref_mm *mm, unsigned int cpu);
+
 /* ---------------------------------------------------------- check.c */
 
 /*

@@ -790,6 +790,7 @@ int ref_mm_create(const struct ref_config *c, struct ref_mm **out, char *err,
 		goto env_fail;
 	}
 	mm->nr_reserved_pages = ref_memblock_reserve_pages(mm);
+	ref_pcp_init(mm);
 	ref_memblock_free_all(mm);
 	ref_setup_watermarks(mm);
 	*out = mm;
@@ -902,6 +903,7 @@ int ref_mm_recreate(struct ref_mm *mm, const struct ref_config *c, char *err,
 	mm->last_bad_page[0] = '\0';
 	pthread_mutex_unlock(&mm->bad_lock);
 	mm->nr_reserved_pages = ref_memblock_reserve_pages(mm);
+	ref_pcp_init(mm);
 	ref_memblock_free_all(mm);
 	ref_setup_watermarks(mm);
 	return 0;
@@ -927,6 +929,7 @@ int ref_mm_reset(struct ref_mm *mm)
 		zone->managed_pages = zone->present_pages;
 	}
 	mm->nr_reserved_pages = ref_memblock_reserve_pages(mm);
+	ref_pcp_init(mm);
 	ref_memblock_free_all(mm);
 	ref_setup_watermarks(mm);
 	atomic_store(&mm->nr_bad_page, 0);

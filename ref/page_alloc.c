@@ -59,6 +59,18 @@ static inline struct ref_page *pfn_page(struct ref_mm *mm, unsigned long pfn)
 	return &mm->mem_map[pfn];
 }
 
+/*
+ * NR_FREE_PAGES changes under zone->lock; the order-0 watermark check
+ * reads it without (as the kernel's zone_page_state does), so every write
+ * is an atomic store.
+ */
+static inline void zone_free_add(struct ref_zone *zone, long delta)
+{
+	__atomic_store_n(&zone->nr_free_pages,
+			 zone->nr_free_pages + (unsigned long)delta,
+			 __ATOMIC_RELAXED);
+}
+
 /* Put the head of a free block of 2^order pages on free_area[order]. */
 static void add_to_free_list_locked(struct ref_zone *zone,
 				    struct ref_page *page, unsigned int order,
@@ -75,7 +87,7 @@ static void add_to_free_list_locked(struct ref_zone *zone,
 	else
 		ref_list_add(&page->lru, &area->free_list);
 	area->nr_free++;
-	zone->nr_free_pages += 1UL << order;
+	zone_free_add(zone, 1L << order);
 }
 
 static void del_page_from_free_list_locked(struct ref_zone *zone,
@@ -90,7 +102,7 @@ static void del_page_from_free_list_locked(struct ref_zone *zone,
 	page->flags &= ~REF_PF(REF_PG_buddy);
 	page->private = 0;
 	area->nr_free--;
-	zone->nr_free_pages -= 1UL << order;
+	zone_free_add(zone, -(1L << order));
 }
 
 void ref_add_boot_block_locked(struct ref_mm *mm, struct ref_zone *zone,
@@ -138,9 +150,8 @@ static void expand_locked(struct ref_mm *mm, struct ref_zone *zone,
  * Take the smallest free block of order >= order and split it to order.
  * Returns the pfn of the block's head, or ~0UL. Caller holds zone->lock.
  */
-static unsigned long rmqueue_smallest_locked(struct ref_mm *mm,
-					     struct ref_zone *zone,
-					     unsigned int order)
+unsigned long ref_rmqueue_locked(struct ref_mm *mm, struct ref_zone *zone,
+				 unsigned int order)
 {
 	unsigned int o;
 
@@ -161,18 +172,17 @@ static unsigned long rmqueue_smallest_locked(struct ref_mm *mm,
 	return ~0UL;
 }
 
-/* Make a freshly taken block a live allocation. Caller holds zone->lock. */
-static void prep_new_page_locked(struct ref_zone *zone, struct ref_page *page,
-				 unsigned int order, ref_gfp_t gfp)
+/* Make a freshly taken block a live allocation (page state only; the
+ * caller counts it). Caller holds the lock of the list it came from. */
+void ref_prep_new_page(struct ref_zone *zone, struct ref_page *page,
+		       unsigned int order, ref_gfp_t gfp)
 {
 	page->flags |= REF_PF(REF_PG_owner);
 	if (zone->type == REF_ZONE_HIGHMEM)
 		page->flags |= REF_PF(REF_PG_highmem);
 	page->owner_order = order;
 	page->owner_gfp = gfp;
-	atomic_store(&page->refcount, 1);
-	zone->nr_alloc_pages += 1UL << order;
-	zone->pgalloc++;
+	atomic_store_explicit(&page->refcount, 1, memory_order_relaxed);
 }
 
 /*
@@ -285,6 +295,92 @@ static int alloc_ctx_init(struct ref_mm *mm, ref_gfp_t gfp, unsigned int order,
  * the flags) passes, or from the first with a block at all under
  * REF_ALLOC_NO_WATERMARKS. Returns the block's pfn or ~0UL.
  */
+/*
+ * The zone's watermark check for this pass: lockless for order 0 (the
+ * fast path reads NR_FREE_PAGES alone, as zone_watermark_fast does), under
+ * zone->lock for a higher order (the free lists are read).
+ */
+__attribute__((unused)) static int zone_ok(struct ref_mm *mm,
+					   struct ref_zone *zone,
+					   unsigned int order,
+					   unsigned long mark, int classzone,
+					   unsigned int alloc_flags)
+{
+	int ok;
+
+	if (!order)
+		return watermark_ok_locked(
+			mm, zone, 0, mark, classzone, alloc_flags,
+			(long)__atomic_load_n(&zone->nr_free_pages,
+					      __ATOMIC_RELAXED));
+	pthread_mutex_lock(&zone->lock);
+	ok = watermark_ok_locked(mm, zone, order, mark, classzone, alloc_flags,
+				 (long)zone->nr_free_pages);
+	pthread_mutex_unlock(&zone->lock);
+	return ok;
+}
+
+/* Whether zone may serve the pass (6.12 tries the high watermark first
+ * while the zone is not known to be below it: ZONE_BELOW_HIGH). */
+static int zone_passes(struct ref_mm *mm, struct ref_zone *zone,
+		       unsigned int order, unsigned int alloc_flags,
+		       const struct alloc_ctx *ac)
+{
+#if REF_BUG == 7
+	(void)mm;
+	(void)zone;
+	(void)order;
+	(void)alloc_flags;
+	(void)ac;
+	return 1;
+#else
+	if (mm->config.era != REF_ERA_2_6 && !ref_zone_below_high(zone, 0)) {
+		if (zone_ok(mm, zone, order, zone->watermark[REF_WMARK_HIGH],
+			    ac->classzone, alloc_flags))
+			return 1;
+		ref_zone_below_high(zone, 1);
+	}
+	if (alloc_flags & REF_ALLOC_NO_WATERMARKS)
+		return 1;
+	return zone_ok(mm, zone, order,
+		       zone->watermark[alloc_flags & REF_ALLOC_WMARK_MASK],
+		       ac->classzone, alloc_flags);
+#endif
+}
+
+/* rmqueue(): the CPU's list for the orders it holds, else the buddy. */
+static unsigned long rmqueue(struct ref_mm *mm, struct ref_zone *zone,
+			     unsigned int order, ref_gfp_t gfp)
+{
+	unsigned int cpu = ref_smp_processor_id(mm);
+	unsigned long pfn;
+
+	if (ref_pcp_index(mm, order) >= 0 && ref_cpu_is_online(mm, cpu)) {
+		pfn = ref_pcp_alloc(mm, zone, order, gfp, cpu);
+		/* 2.6.18's buffered_rmqueue fails the zone with its list;
+		 * 6.12 falls back to the buddy (rmqueue_buddy) */
+		if (pfn != ~0UL || mm->config.era == REF_ERA_2_6)
+			return pfn;
+	}
+	pthread_mutex_lock(&zone->lock);
+	pfn = ref_rmqueue_locked(mm, zone, order);
+	if (pfn != ~0UL) {
+		ref_prep_new_page(zone, pfn_page(mm, pfn), order, gfp);
+		zone->nr_alloc_pages += 1UL << order;
+		zone->pgalloc++;
+		REF_ASSERT_EXPENSIVE(block_tails_clean(mm, pfn, order));
+	}
+	pthread_mutex_unlock(&zone->lock);
+	return pfn;
+}
+
+/*
+ * get_page_from_freelist: walk the zonelist from the highest zone down
+ * (skipping unpopulated zones); take the block from the first zone whose
+ * watermark (alloc_flags & REF_ALLOC_WMARK_MASK, with the allowances of
+ * the flags) passes, or from the first with a block at all under
+ * REF_ALLOC_NO_WATERMARKS. Returns the block's pfn or ~0UL.
+ */
 static unsigned long get_page_from_freelist(struct ref_mm *mm, ref_gfp_t gfp,
 					    unsigned int order,
 					    unsigned int alloc_flags,
@@ -292,31 +388,12 @@ static unsigned long get_page_from_freelist(struct ref_mm *mm, ref_gfp_t gfp,
 {
 	for (int z = ac->highest; z >= 0; z--) {
 		struct ref_zone *zone = &mm->zones[z];
-		unsigned long pfn = ~0UL;
+		unsigned long pfn;
 
-		if (!zone->populated)
+		if (!zone->populated ||
+		    !zone_passes(mm, zone, order, alloc_flags, ac))
 			continue;
-		pthread_mutex_lock(&zone->lock);
-#if REF_BUG != 7
-		if (!(alloc_flags & REF_ALLOC_NO_WATERMARKS) &&
-		    !watermark_ok_locked(
-			    mm, zone, order,
-			    zone->watermark[alloc_flags & REF_ALLOC_WMARK_MASK],
-			    ac->classzone, alloc_flags,
-			    (long)zone->nr_free_pages)) {
-			pthread_mutex_unlock(&zone->lock);
-			continue;
-		}
-#else
-		(void)alloc_flags;
-#endif
-		pfn = rmqueue_smallest_locked(mm, zone, order);
-		if (pfn != ~0UL) {
-			prep_new_page_locked(zone, pfn_page(mm, pfn), order,
-					     gfp);
-			REF_ASSERT_EXPENSIVE(block_tails_clean(mm, pfn, order));
-		}
-		pthread_mutex_unlock(&zone->lock);
+		pfn = rmqueue(mm, zone, order, gfp);
 		if (pfn != ~0UL)
 			return pfn;
 	}
@@ -393,14 +470,10 @@ static unsigned long alloc_slowpath(struct ref_mm *mm, ref_gfp_t gfp,
 	}
 	if (!(gfp & REF_GFP_DIRECT_RECLAIM) || !(gfp & REF_GFP_NOFAIL))
 		return ~0UL;
-	if (mm->config.era != REF_ERA_2_6) {
-		pfn = get_page_from_freelist(
+	if (mm->config.era != REF_ERA_2_6)
+		return get_page_from_freelist(
 			mm, gfp, order,
 			REF_ALLOC_WMARK_MIN | REF_ALLOC_MIN_RESERVE, ac);
-		if (pfn != ~0UL)
-			return pfn;
-	}
-	atomic_fetch_add(&mm->nr_nofail_stuck, 1);
 	return ~0UL;
 }
 
@@ -418,6 +491,20 @@ struct ref_page *ref_alloc_pages(struct ref_mm *mm, ref_gfp_t gfp,
 					     REF_ALLOC_WMARK_LOW, &ac);
 		if (pfn == ~0UL)
 			pfn = alloc_slowpath(mm, gfp, order, &ac);
+#if REF_BUG != 9
+		/* drain_all_pages before a request may fail: the per-CPU
+		 * lists' pages count again, merged */
+		if (pfn == ~0UL && ref_pcp_pages(mm)) {
+			ref_drain_all_pages(mm);
+			pfn = get_page_from_freelist(mm, gfp, order,
+						     REF_ALLOC_WMARK_LOW, &ac);
+			if (pfn == ~0UL)
+				pfn = alloc_slowpath(mm, gfp, order, &ac);
+		}
+#endif
+		if (pfn == ~0UL && (gfp & REF_GFP_NOFAIL) &&
+		    (gfp & REF_GFP_DIRECT_RECLAIM))
+			atomic_fetch_add(&mm->nr_nofail_stuck, 1);
 	}
 	if (pfn != ~0UL)
 		page = pfn_page(mm, pfn);
@@ -462,8 +549,8 @@ unsigned long ref_get_zeroed_page(struct ref_mm *mm, ref_gfp_t gfp)
  * the result on its free list. Caller holds zone->lock; the pages are
  * already cleared of owner state.
  */
-static void free_one_page_locked(struct ref_mm *mm, struct ref_zone *zone,
-				 unsigned long pfn, unsigned int order)
+void ref_free_one_page_locked(struct ref_mm *mm, struct ref_zone *zone,
+			      unsigned long pfn, unsigned int order)
 {
 	unsigned int top = mm->config.nr_orders - 1;
 
@@ -493,11 +580,46 @@ static void free_one_page_locked(struct ref_mm *mm, struct ref_zone *zone,
 	add_to_free_list_locked(zone, pfn_page(mm, pfn), order, 0);
 }
 
+/* Why a free of page at order is refused, in reason; "" when it is
+ * good. Caller holds the lock of the list the free goes to. */
+static void free_check(const struct ref_page *page, unsigned int order,
+		       char *reason, size_t len)
+{
+	int rc = atomic_load_explicit(&page->refcount, memory_order_relaxed);
+
+	reason[0] = '\0';
+	if (ref_page_test(page, REF_PG_reserved))
+		snprintf(reason, len,
+			 "order:%u freed but the page is reserved (PG_reserved)",
+			 order);
+	else if (ref_page_test(page, REF_PG_buddy) ||
+		 ref_page_test(page, REF_PG_pcp))
+		snprintf(reason, len,
+			 "order:%u freed but the page is already free (%s)",
+			 order,
+			 ref_page_test(page, REF_PG_buddy) ?
+				 "PG_buddy" :
+				 "on a per-CPU list");
+	else if (!ref_page_test(page, REF_PG_owner))
+		snprintf(reason, len,
+			 "order:%u freed but the page is not the head of a live allocation (already freed, or a tail)",
+			 order);
+	else if (page->owner_order != order)
+		snprintf(reason, len,
+			 "order:%u freed but the allocation has order %u",
+			 order, page->owner_order);
+	else if (rc <= 0)
+		snprintf(reason, len, "order:%u freed with refcount %d", order,
+			 rc);
+}
+
 int ref_free_pages_page(struct ref_mm *mm, struct ref_page *page,
 			unsigned int order)
 {
+	struct ref_per_cpu_pages *pcp = NULL;
 	unsigned long pfn;
 	struct ref_zone *zone;
+	unsigned int cpu;
 	char reason[128];
 
 	REF_ASSERT(mm != NULL);
@@ -510,49 +632,42 @@ int ref_free_pages_page(struct ref_mm *mm, struct ref_page *page,
 		return -1;
 	}
 	zone = &mm->zones[ref_pfn_zone_type(mm, pfn)];
-	reason[0] = '\0';
-	pthread_mutex_lock(&zone->lock);
-	if (ref_page_test(page, REF_PG_reserved))
-		snprintf(
-			reason, sizeof(reason),
-			"order:%u freed but the page is reserved (PG_reserved)",
-			order);
-	else if (ref_page_test(page, REF_PG_buddy))
-		snprintf(
-			reason, sizeof(reason),
-			"order:%u freed but the page is already free (PG_buddy)",
-			order);
-	else if (!ref_page_test(page, REF_PG_owner))
-		snprintf(
-			reason, sizeof(reason),
-			"order:%u freed but the page is not the head of a live allocation (already freed, or a tail)",
-			order);
-	else if (page->owner_order != order)
-		snprintf(reason, sizeof(reason),
-			 "order:%u freed but the allocation has order %u",
-			 order, page->owner_order);
-	else if (atomic_load(&page->refcount) <= 0)
-		snprintf(reason, sizeof(reason),
-			 "order:%u freed with refcount %d", order,
-			 atomic_load(&page->refcount));
-	if (reason[0]) {
-		pthread_mutex_unlock(&zone->lock);
+	/* free_unref_page(): the orders the CPU's lists hold go there */
+	cpu = ref_smp_processor_id(mm);
+	if (ref_pcp_index(mm, order) >= 0 && ref_cpu_is_online(mm, cpu)) {
+		pcp = &zone->pageset[cpu];
+		ref_pcp_lock(pcp);
+	} else {
+		pthread_mutex_lock(&zone->lock);
+	}
+	free_check(page, order, reason, sizeof(reason));
+	if (reason[0] ||
+	    atomic_fetch_sub_explicit(&page->refcount, 1,
+				      memory_order_acq_rel) > 1) {
+		/* refused, or someone else still holds a reference
+		 * (put_page_testzero) */
+		if (pcp)
+			ref_pcp_unlock(pcp);
+		else
+			pthread_mutex_unlock(&zone->lock);
+		if (!reason[0])
+			return 0;
 		ref_bad_page(mm, pfn, reason);
 		return -1;
-	}
-	if (atomic_fetch_sub(&page->refcount, 1) > 1) {
-		/* Someone else still holds a reference (put_page_testzero). */
-		pthread_mutex_unlock(&zone->lock);
-		return 0;
 	}
 	REF_ASSERT_EXPENSIVE(block_tails_clean(mm, pfn, order));
 	page->flags &= ~(REF_PF(REF_PG_owner) | REF_PF(REF_PG_highmem));
 	page->owner_order = 0;
 	page->owner_gfp = 0;
 	ref_trace_emit(mm, REF_TRACE_MM_PAGE_FREE, page, pfn, order, 0);
+	if (pcp) {
+		ref_pcp_free(mm, zone, pcp, pfn, order);
+		ref_pcp_unlock(pcp);
+		return 0;
+	}
 	zone->nr_alloc_pages -= 1UL << order;
 	zone->pgfree++;
-	free_one_page_locked(mm, zone, pfn, order);
+	ref_free_one_page_locked(mm, zone, pfn, order);
 	pthread_mutex_unlock(&zone->lock);
 	return 0;
 }

@@ -185,4 +185,6 @@ void ref_setup_watermarks(struct ref_mm *mm)
 	mm->min_free_kbytes = min_free_kbytes(mm);
 	setup_wmarks(mm);
 	setup_lowmem_reserve(mm);
+	/* zone_pcp_update: the lists' batch and high follow the marks */
+	ref_pcp_setup(mm);
 }

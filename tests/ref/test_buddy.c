@@ -47,6 +47,8 @@ MMT_TEST(buddy, order0_splits_a_top_block_and_free_merges_it_back)
 
 	p = ref_alloc_page(mm, REF_GFP_KERNEL);
 	cr_assert_not_null(p);
+	/* the CPU's list took a batch: back to the buddy with the rest */
+	ref_drain_all_pages(mm);
 	/* NORMAL is empty on a 64M machine: DMA32 serves, lowest pfn first. */
 	cr_assert_eq(pfn_of(mm, p), 4096);
 	cr_assert_eq(atomic_load(&p->refcount), 1);
@@ -63,9 +65,13 @@ MMT_TEST(buddy, order0_splits_a_top_block_and_free_merges_it_back)
 		cr_assert_eq(head->private, o);
 	}
 	cr_assert_eq(z->nr_free_pages, 12288 - 1);
-	cr_assert_eq(z->nr_alloc_pages, 1);
+	/* counted on the CPU's list it came through */
+	cr_assert_eq(z->nr_alloc_pages +
+			     (unsigned long)z->pageset[0].nr_alloc_pages,
+		     1);
 	expect_healthy(mm);
 	cr_assert_eq(ref_free_pages_page(mm, p, 0), 0);
+	ref_drain_all_pages(mm);
 	for (o = 0; o < 10; o++)
 		cr_assert_eq(z->free_area[o].nr_free, 0, "order %u", o);
 	cr_assert_eq(z->free_area[10].nr_free, 12);
@@ -100,6 +106,7 @@ MMT_TEST(buddy, every_order_is_aligned_and_disjoint)
 	for (o = 0; o < 11; o++)
 		for (i = 0; i < 3; i++)
 			cr_assert_eq(ref_free_pages_page(mm, got[o][i], o), 0);
+	ref_drain_all_pages(mm);
 	cr_assert_eq(ref_nr_free_pages(mm), 65536);
 	cr_assert_eq(mm->zones[REF_ZONE_DMA32].free_area[10].nr_free, 60);
 	expect_healthy(mm);
@@ -266,6 +273,7 @@ MMT_TEST(buddy, exhaustion_then_full_recovery)
 	}
 	for (i = 0; i < n; i++)
 		cr_assert_eq(ref_free_pages_page(mm, pages[i], 0), 0);
+	ref_drain_all_pages(mm);
 	cr_assert_eq(ref_nr_free_pages(mm), 16384);
 	cr_assert_eq(mm->zones[REF_ZONE_DMA].free_area[10].nr_free, 4);
 	cr_assert_eq(mm->zones[REF_ZONE_DMA32].free_area[10].nr_free, 12);
@@ -323,15 +331,20 @@ MMT_TEST(buddy, invalid_and_double_frees_are_refused_and_counted)
 	cr_assert_eq(ref_free_pages_page(mm, p, 2), 0);
 	expect_refused(mm, ref_free_pages_page(mm, p, 2), &count,
 		       "order:2 freed");
-	/* A double free of a block that is still a free head says so. */
+	/* A double free of a block that is still a free head says so: on
+	 * the CPU's list, and in the buddy once drained there. */
 	p = ref_alloc_pages(mm, REF_GFP_KERNEL, 0);
 	q = ref_alloc_pages(mm, REF_GFP_KERNEL, 0);
 	cr_assert_eq(pfn_of(mm, q), pfn_of(mm, p) + 1);
 	cr_assert_eq(ref_free_pages_page(mm, q, 0), 0);
 	expect_refused(mm, ref_free_pages_page(mm, q, 0), &count,
+		       "already free (on a per-CPU list)");
+	ref_drain_all_pages(mm);
+	expect_refused(mm, ref_free_pages_page(mm, q, 0), &count,
 		       "already free (PG_buddy)");
 	cr_assert_eq(ref_free_pages_page(mm, p, 0), 0);
 	cr_assert_eq(ref_free_pages(mm, 0, 3), 0); /* free_pages(0) no-op */
+	ref_drain_all_pages(mm);
 	cr_assert_eq(ref_nr_free_pages(mm), 16383);
 	cr_assert_eq(ref_bad_page_count(mm), count);
 	expect_healthy(mm);
@@ -516,6 +529,8 @@ MMT_TEST(buddy, buddyinfo_and_zoneinfo_text)
 	size_t n;
 
 	cr_assert_not_null(ref_alloc_page(mm, REF_GFP_KERNEL));
+	/* the refill's other pages back from the CPU's list: one split */
+	ref_drain_all_pages(mm);
 	n = ref_proc_buddyinfo(mm, buf, sizeof(buf));
 	cr_assert_str_eq(
 		buf,
@@ -636,6 +651,8 @@ MMT_TEST(buddy, two_threads_share_a_machine)
 		pthread_join(t[i], NULL);
 	cr_assert_eq(w[0].bad + w[1].bad, 0);
 	cr_assert_eq(ref_bad_page_count(mm), 0);
+	expect_healthy(mm); /* with both CPUs' lists holding pages */
+	ref_drain_all_pages(mm);
 	cr_assert_eq(ref_nr_free_pages(mm), 16384);
 	cr_assert_eq(mm->zones[REF_ZONE_DMA32].free_area[10].nr_free, 12);
 	expect_healthy(mm);

@@ -141,7 +141,8 @@ MMT_TEST(config, parse_errors_name_the_key)
 static void invalid(const char *spec, const char *want)
 {
 	struct ref_config c;
-	struct ref_mm *mm = (struct ref_mm *)&c;
+	static struct ref_mm not_null; /* create must set mm to NULL */
+	struct ref_mm *mm = &not_null;
 	char err[256] = "", err2[256] = "";
 
 	ref_config_init(&c);
@@ -323,6 +324,7 @@ MMT_TEST(config, x86_32_zone_layout_with_highmem)
 	expect_healthy(mm);
 	cr_assert_eq(ref_free_pages_page(mm, p, 0), 0);
 	cr_assert_eq(ref_free_page(mm, addr), 0);
+	ref_drain_all_pages(mm);
 	cr_assert_eq(ref_nr_free_pages(mm), 262144);
 	expect_healthy(mm);
 	ref_mm_destroy(mm);

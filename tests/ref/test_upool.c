@@ -232,6 +232,7 @@ MMT_TEST(upool, destroy_with_live_chunks_keeps_the_pool_and_reports_them)
 	cr_assert_str_eq(msg, "upool busy: destroy: 3 chunks still in use; "
 			      "pool kept");
 	cr_assert_eq(ref_upool_count(mm), 1);
+	ref_drain_all_pages(mm);
 	cr_assert_eq(ref_nr_free_pages(mm), before - 2);
 	expect_healthy(mm);
 	cr_assert_eq(ref_upool_free(pool, p[1]), 0);
@@ -240,6 +241,7 @@ MMT_TEST(upool, destroy_with_live_chunks_keeps_the_pool_and_reports_them)
 	cr_assert_eq(ref_upool_free(pool, p[2]), 0);
 	cr_assert_eq(ref_upool_destroy(mm, pool), 0);
 	cr_assert_eq(ref_upool_count(mm), 0);
+	ref_drain_all_pages(mm);
 	cr_assert_eq(ref_nr_free_pages(mm), before);
 	ref_mm_destroy(mm);
 }
@@ -272,8 +274,10 @@ MMT_TEST(upool, destroy_gives_the_pages_back_merged)
 	pool = pool_new(mm, "merge", 200, 0, 3);
 	for (i = 0; i < 5; i++)
 		ref_upool_free(pool, ref_upool_alloc(pool));
+	ref_drain_all_pages(mm);
 	cr_assert_eq(ref_nr_free_pages(mm), ref_totalram_pages(mm) - 8);
 	cr_assert_eq(ref_upool_destroy(mm, pool), 0);
+	ref_drain_all_pages(mm);
 	ref_proc_buddyinfo(mm, after, sizeof(after));
 	cr_assert_str_eq(after, before);
 	cr_assert_eq(ref_nr_free_pages(mm), ref_totalram_pages(mm));

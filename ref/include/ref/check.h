@@ -56,9 +56,11 @@ unsigned long ref_check(struct ref_mm *mm, enum ref_check_level level,
 			struct ref_report *report);
 
 /*
- * Check one zone. Caller holds zone->lock. Returns the new findings.
+ * Check one zone. Caller holds the lock of every per-CPU list of the
+ * zone, then zone->lock. Returns the new findings.
  * Ids: BUDDY-ALIGN, BUDDY-RANGE, BUDDY-FLAGS, BUDDY-DISJOINT,
- * BUDDY-COALESCE, ZONE-NRFREE, PAGE-STATE, ZONE-CONSERVE.
+ * BUDDY-COALESCE, ZONE-NRFREE, PAGE-STATE, ZONE-CONSERVE, PCP-COUNT,
+ * PCP-PAGE, PCP-HIGH.
  */
 unsigned long ref_check_zone_locked(struct ref_mm *mm, struct ref_zone *zone,
 				    enum ref_check_level level,

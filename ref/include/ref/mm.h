@@ -85,6 +85,23 @@ int ref_mm_reset(struct ref_mm *mm);
 int ref_mm_recreate(struct ref_mm *mm, const struct ref_config *c, char *err,
 		    size_t errlen);
 
+/*
+ * Per-CPU page lists (ref/pcp.c): pages freed there are free but not in
+ * the buddy (ref_nr_free_pages() does not count them) until drained.
+ * drain_all_pages(): every CPU's lists of every zone back to the buddy;
+ * drain_local_pages(): the calling thread's CPU's. ref_pcp_pages(): the
+ * pages on all lists now. ref_cpu_offline() (CPU hot-unplug) drains the
+ * CPU's lists and shares high among the CPUs left; -1 when cpu is
+ * offline already or the last one. ref_cpu_online() brings it back; -1
+ * when it is online or beyond nr_cpus. A thread on an offline CPU
+ * allocates and frees straight through the buddy.
+ */
+void ref_drain_all_pages(struct ref_mm *mm);
+void ref_drain_local_pages(struct ref_mm *mm);
+unsigned long ref_pcp_pages(struct ref_mm *mm);
+int ref_cpu_offline(struct ref_mm *mm, unsigned int cpu);
+int ref_cpu_online(struct ref_mm *mm, unsigned int cpu);
+
 /* Simulated CPUs: the calling thread runs as cpu until it enters another. */
 void ref_cpu_enter(struct ref_mm *mm, unsigned int cpu);
 unsigned int ref_smp_processor_id(const struct ref_mm *mm);

@@ -103,6 +103,10 @@ enum ref_pageflags {
 	REF_PG_slab = 4, /* owned by a slab cache (not used yet) */
 	REF_PG_owner = 5, /* page_owner: head of a live allocation */
 	REF_PG_highmem = 6, /* lies in ZONE_HIGHMEM: no permanent mapping */
+	/* head of a free block on a per-CPU list, private = its order (the
+	 * kernel knows such a page by its list; ref marks it for the
+	 * checker) */
+	REF_PG_pcp = 7,
 	REF_NR_PAGEFLAGS
 };
 
@@ -131,6 +135,41 @@ struct ref_free_area {
 
 struct ref_mm;
 
+/*
+ * Per-CPU page lists (struct per_cpu_pages), one per CPU per zone.
+ *   6.12: lists[i] holds free blocks of order i for i <= 3
+ *         (PAGE_ALLOC_COSTLY_ORDER) and lists[4] those of the pageblock
+ *         order; count is in pages; high moves between high_min and
+ *         high_max (pcp->high auto-tuning); free_count and alloc_factor
+ *         scale the batches of consecutive frees and allocations.
+ *   2.6:  lists[0] is the hot list, lists[1] the cold one, each with its
+ *         own count, high and batch in hc[] (struct per_cpu_pages pcp[2]);
+ *         order 0 only.
+ * lock is taken before the zone's lock, never inside it. The counters
+ * below count this CPU's share of the zone's allocations (its pcp path:
+ * the zone's own counters hold the rest), under lock.
+ */
+#define REF_NR_PCP_LISTS 5
+
+struct ref_pcp_list26 {
+	int count; /* pages */
+	int high;
+	int batch;
+};
+
+struct ref_per_cpu_pages {
+	_Alignas(64) atomic_int lock; /* a spinlock: 0 free, 1 held */
+	int count; /* pages on the lists */
+	int high, high_min, high_max, batch;
+	int free_count; /* 6.12: pages freed in a row (batch scaling) */
+	int alloc_factor; /* 6.12: log2 of the refill batch scale */
+	unsigned int flags; /* 6.12: PCPF_* */
+	struct ref_pcp_list26 hc[2]; /* 2.6: hot, cold */
+	struct ref_list_head lists[REF_NR_PCP_LISTS];
+	long nr_alloc_pages; /* pages allocated minus freed on this path */
+	unsigned long pgalloc, pgfree; /* blocks */
+};
+
 struct ref_zone {
 	const char *name; /* "DMA", "DMA32", "Normal", "HighMem" */
 	enum ref_zone_type type;
@@ -153,6 +192,10 @@ struct ref_zone {
 	pthread_mutex_t lock; /* zone->lock: free_area and counters */
 	struct ref_free_area free_area[REF_NR_ORDERS_MAX];
 	struct ref_mm *mm;
+	/* 6.12 zone flags (ZONE_BELOW_HIGH), atomic bits */
+	atomic_uint zflags;
+	/* per-CPU lists, indexed by CPU (ref/pcp.c) */
+	struct ref_per_cpu_pages pageset[REF_MAX_CPUS];
 };
 
 /* Trace events, named as the kernel's tracepoints. */
@@ -197,6 +240,12 @@ struct ref_mm {
 	unsigned long bank_end[REF_MAX_BANKS]; /* pfn, exclusive */
 	unsigned long nr_reserved_pages; /* pages */
 	unsigned long min_free_kbytes; /* in effect (ref/watermark.c) */
+	/* 6.12: the order of the per-CPU lists' last list (pageblock_order,
+	 * THP's HPAGE_PMD_ORDER): 9 on x86_64, 10 on x86_32 without PAE,
+	 * at most the top order */
+	unsigned int pcp_thp_order;
+	/* CPUs online (ref_cpu_offline / ref_cpu_online), a bit each */
+	atomic_ullong cpu_online;
 	struct ref_zone zones[REF_NR_ZONE_TYPES]; /* indexed by zone type */
 	ref_trace_fn trace_fn; /* optional subscriber */
 	void *trace_ctx;
