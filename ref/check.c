@@ -27,8 +27,8 @@
  *                   refcount 0, on no other list; no other page has
  *                   PG_pcp
  *   PCP-HIGH        6.12: 1 <= batch, 4 x batch <= high_min and high_max,
- *                   high 0 (never used) or clamp(high, high_min,
- *                   high_max) (high_max when high_min is above it);
+ *                   high 0 (never used) or between the two (either may
+ *                   be the larger: zone_highsize's);
  *                   2.6: each list's count below its high (or 0 at high
  *                   0), 1 <= batch
  *   UPOOL-*         the memory pools, checked by ref/upool.c after the
@@ -86,7 +86,7 @@ const struct ref_invariant ref_invariants[] = {
 	{ "PCP-PAGE", "pcp", REF_COST_ON,
 	  "every page on a per-CPU list heads a free block of the list's order in its zone and a bank, PG_pcp, private == order, no other flag, refcount 0, on one list only; no other page has PG_pcp" },
 	{ "PCP-HIGH", "pcp", REF_COST_O1,
-	  "6.12: batch >= 1, high_min and high_max >= 4 x batch, high 0 or clamped into [high_min, high_max]; 2.6.18: each list's count < its high (0 at high 0), batch >= 1" },
+	  "6.12: batch >= 1, high_min and high_max >= 4 x batch, high 0 or between high_min and high_max; 2.6.18: each list's count < its high (0 at high 0), batch >= 1" },
 	{ "UPOOL-BLOCK", "upool", REF_COST_O1,
 	  "a pool's block is a live buddy allocation of the recorded pfn, order and address, and its chunks fit inside it" },
 	{ "UPOOL-COUNT", "upool", REF_COST_O1,
@@ -219,14 +219,15 @@ static void check_pcp_high(struct zone_walk *w, unsigned int cpu)
 		}
 		return;
 	}
-	/* high is clamp(high, high_min, high_max): high_max when the two
-	 * cross (zone_highsize can give a small zone a high_min above its
-	 * high_max) */
-	if (pcp->batch < 1 || pcp->high_min < 4 * pcp->batch ||
-	    pcp->high_max < 4 * pcp->batch ||
-	    (pcp->high &&
-	     (pcp->high > pcp->high_max ||
-	      (pcp->high < pcp->high_min && pcp->high != pcp->high_max))))
+	/* high is clamp(high, high_min, high_max), or high_min after a
+	 * free below the zone's high mark: zone_highsize can give a small
+	 * zone a high_min above its high_max, so high lies between the two
+	 * whichever is larger */
+	int lo = pcp->high_min < pcp->high_max ? pcp->high_min : pcp->high_max;
+	int hi = pcp->high_min < pcp->high_max ? pcp->high_max : pcp->high_min;
+
+	if (pcp->batch < 1 || lo < 4 * pcp->batch ||
+	    (pcp->high && (pcp->high < lo || pcp->high > hi)))
 		report(w->r, "PCP-HIGH", REF_COST_O1, ~0UL,
 		       "zone %s cpu %u: high %d outside high_min %d .. high_max %d, or batch %d",
 		       zn, cpu, pcp->high, pcp->high_min, pcp->high_max,
@@ -404,8 +405,7 @@ static void walk_pcp(struct zone_walk *w, int full)
 			struct ref_list_head *head = &pcp->lists[i], *pos;
 			struct ref_list_head *prev = head;
 			unsigned int order = ref_pcp_list_order(mm, i);
-			unsigned long n = 0,
-				      limit = w->zone->present_pages + 1;
+			unsigned long n = 0, limit = w->zone->present_pages + 1;
 
 			for (pos = head->next; pos != head;
 			     prev = pos, pos = pos->next) {

@@ -173,12 +173,52 @@ void ref_free_one_page_locked(struct ref_mm *mm, struct ref_zone *zone,
 void ref_prep_new_page(struct ref_zone *zone, struct ref_page *page,
 		       unsigned int order, ref_gfp_t gfp);
 
+/* The simulated CPU of this thread (machine.c, ref_cpu_enter), valid
+ * for one machine at a time; read inline on the allocation path. */
+struct ref_current_cpu {
+	const struct ref_mm *mm;
+	unsigned int cpu;
+};
+extern _Thread_local struct ref_current_cpu ref_current_cpu;
+
+static inline unsigned int ref_this_cpu(const struct ref_mm *mm)
+{
+	return ref_current_cpu.mm == mm ? ref_current_cpu.cpu : 0;
+}
+
 /* ---------------------------------------------------------- pcp.c */
 
-void ref_pcp_lock(struct ref_per_cpu_pages *pcp);
-void ref_pcp_unlock(struct ref_per_cpu_pages *pcp);
-/* lists[] index of an order on the era's lists, or -1: not held there */
-int ref_pcp_index(const struct ref_mm *mm, unsigned int order);
+void ref_pcp_lock_slow(struct ref_per_cpu_pages *pcp);
+
+static inline void ref_pcp_lock(struct ref_per_cpu_pages *pcp)
+{
+	if (atomic_exchange_explicit(&pcp->lock, 1, memory_order_acquire))
+		ref_pcp_lock_slow(pcp);
+}
+
+static inline void ref_pcp_unlock(struct ref_per_cpu_pages *pcp)
+{
+	atomic_store_explicit(&pcp->lock, 0, memory_order_release);
+}
+
+/* lists[] index of an order on the era's lists, or -1: not held there
+ * (6.12: orders 0..PAGE_ALLOC_COSTLY_ORDER, then the THP order at 4) */
+static inline int ref_pcp_index(const struct ref_mm *mm, unsigned int order)
+{
+	if (mm->config.era == REF_ERA_2_6)
+		return order == 0 ? 0 : -1;
+	if (order <= 3)
+		return (int)order;
+	return order == mm->pcp_thp_order ? 4 : -1;
+}
+
+static inline int ref_cpu_is_online(const struct ref_mm *mm, unsigned int cpu)
+{
+	return cpu < mm->config.nr_cpus &&
+	       ((atomic_load_explicit(&mm->cpu_online, memory_order_relaxed) >>
+		 cpu) &
+		1);
+}
 /* the order of lists[i], and how many lists the era has */
 unsigned int ref_pcp_list_order(const struct ref_mm *mm, int i);
 int ref_pcp_nr_lists(const struct ref_mm *mm);
@@ -189,7 +229,8 @@ void ref_pcp_setup(struct ref_mm *mm);
 /* rmqueue_pcplist: a live block from cpu's list of zone, or ~0UL. Takes
  * the list's lock (and the zone's to refill). */
 unsigned long ref_pcp_alloc(struct ref_mm *mm, struct ref_zone *zone,
-			    unsigned int order, ref_gfp_t gfp, unsigned int cpu);
+			    unsigned int order, ref_gfp_t gfp,
+			    unsigned int cpu);
 /* free_unref_page_commit: a block cleared of owner state onto pcp.
  * Caller holds pcp's lock. */
 void ref_pcp_free(struct ref_mm *mm, struct ref_zone *zone,
@@ -197,7 +238,6 @@ void ref_pcp_free(struct ref_mm *mm, struct ref_zone *zone,
 		  unsigned int order);
 /* ZONE_BELOW_HIGH: set it when set, return it */
 int ref_zone_below_high(struct ref_zone *zone, int set);
-int ref_cpu_is_online(const struct ref_mm *mm, unsigned int cpu);
 
 /* ---------------------------------------------------------- check.c */
 

@@ -949,21 +949,18 @@ void ref_mm_destroy(struct ref_mm *mm)
 /* ------------------------------------------------------------ cpus */
 
 /* The simulated CPU of this thread, valid for one machine at a time. */
-static _Thread_local struct {
-	const struct ref_mm *mm;
-	unsigned int cpu;
-} current_cpu;
+_Thread_local struct ref_current_cpu ref_current_cpu;
 
 /* cpu is taken modulo nr_cpus, so any value names some CPU. */
 void ref_cpu_enter(struct ref_mm *mm, unsigned int cpu)
 {
-	current_cpu.mm = mm;
-	current_cpu.cpu = mm ? cpu % mm->config.nr_cpus : 0;
+	ref_current_cpu.mm = mm;
+	ref_current_cpu.cpu = mm ? cpu % mm->config.nr_cpus : 0;
 }
 
 unsigned int ref_smp_processor_id(const struct ref_mm *mm)
 {
-	return current_cpu.mm == mm ? current_cpu.cpu : 0;
+	return ref_current_cpu.mm == mm ? ref_current_cpu.cpu : 0;
 }
 
 /* ------------------------------------------------------------ pfns */

@@ -300,11 +300,9 @@ static int alloc_ctx_init(struct ref_mm *mm, ref_gfp_t gfp, unsigned int order,
  * fast path reads NR_FREE_PAGES alone, as zone_watermark_fast does), under
  * zone->lock for a higher order (the free lists are read).
  */
-__attribute__((unused)) static int zone_ok(struct ref_mm *mm,
-					   struct ref_zone *zone,
-					   unsigned int order,
-					   unsigned long mark, int classzone,
-					   unsigned int alloc_flags)
+__attribute__((unused)) static int
+zone_ok(struct ref_mm *mm, struct ref_zone *zone, unsigned int order,
+	unsigned long mark, int classzone, unsigned int alloc_flags)
 {
 	int ok;
 
@@ -352,7 +350,7 @@ static int zone_passes(struct ref_mm *mm, struct ref_zone *zone,
 static unsigned long rmqueue(struct ref_mm *mm, struct ref_zone *zone,
 			     unsigned int order, ref_gfp_t gfp)
 {
-	unsigned int cpu = ref_smp_processor_id(mm);
+	unsigned int cpu = ref_this_cpu(mm);
 	unsigned long pfn;
 
 	if (ref_pcp_index(mm, order) >= 0 && ref_cpu_is_online(mm, cpu)) {
@@ -589,9 +587,10 @@ static void free_check(const struct ref_page *page, unsigned int order,
 
 	reason[0] = '\0';
 	if (ref_page_test(page, REF_PG_reserved))
-		snprintf(reason, len,
-			 "order:%u freed but the page is reserved (PG_reserved)",
-			 order);
+		snprintf(
+			reason, len,
+			"order:%u freed but the page is reserved (PG_reserved)",
+			order);
 	else if (ref_page_test(page, REF_PG_buddy) ||
 		 ref_page_test(page, REF_PG_pcp))
 		snprintf(reason, len,
@@ -601,9 +600,10 @@ static void free_check(const struct ref_page *page, unsigned int order,
 				 "PG_buddy" :
 				 "on a per-CPU list");
 	else if (!ref_page_test(page, REF_PG_owner))
-		snprintf(reason, len,
-			 "order:%u freed but the page is not the head of a live allocation (already freed, or a tail)",
-			 order);
+		snprintf(
+			reason, len,
+			"order:%u freed but the page is not the head of a live allocation (already freed, or a tail)",
+			order);
 	else if (page->owner_order != order)
 		snprintf(reason, len,
 			 "order:%u freed but the allocation has order %u",
@@ -633,7 +633,7 @@ int ref_free_pages_page(struct ref_mm *mm, struct ref_page *page,
 	}
 	zone = &mm->zones[ref_pfn_zone_type(mm, pfn)];
 	/* free_unref_page(): the orders the CPU's lists hold go there */
-	cpu = ref_smp_processor_id(mm);
+	cpu = ref_this_cpu(mm);
 	if (ref_pcp_index(mm, order) >= 0 && ref_cpu_is_online(mm, cpu)) {
 		pcp = &zone->pageset[cpu];
 		ref_pcp_lock(pcp);
@@ -641,20 +641,36 @@ int ref_free_pages_page(struct ref_mm *mm, struct ref_page *page,
 		pthread_mutex_lock(&zone->lock);
 	}
 	free_check(page, order, reason, sizeof(reason));
-	if (reason[0] ||
-	    atomic_fetch_sub_explicit(&page->refcount, 1,
-				      memory_order_acq_rel) > 1) {
+	/* put_page_testzero() as a load and a store under the list's or
+	 * the zone's lock: nothing in ref takes a second reference yet (no
+	 * get_page()), so no other thread changes the count of a live page
+	 * meanwhile; the day something does, this becomes an atomic
+	 * decrement again */
+	if (!reason[0] &&
+	    atomic_load_explicit(&page->refcount, memory_order_relaxed) > 1) {
+		atomic_store_explicit(
+			&page->refcount,
+			atomic_load_explicit(&page->refcount,
+					     memory_order_relaxed) -
+				1,
+			memory_order_relaxed);
+		if (pcp)
+			ref_pcp_unlock(pcp);
+		else
+			pthread_mutex_unlock(&zone->lock);
+		return 0;
+	}
+	if (reason[0]) {
 		/* refused, or someone else still holds a reference
 		 * (put_page_testzero) */
 		if (pcp)
 			ref_pcp_unlock(pcp);
 		else
 			pthread_mutex_unlock(&zone->lock);
-		if (!reason[0])
-			return 0;
 		ref_bad_page(mm, pfn, reason);
 		return -1;
 	}
+	atomic_store_explicit(&page->refcount, 0, memory_order_relaxed);
 	REF_ASSERT_EXPENSIVE(block_tails_clean(mm, pfn, order));
 	page->flags &= ~(REF_PF(REF_PG_owner) | REF_PF(REF_PG_highmem));
 	page->owner_order = 0;

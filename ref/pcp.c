@@ -62,16 +62,12 @@
 #define MIN_PERCPU_PAGELIST_HIGH_FRACTION 8
 #define THP_INDEX 4 /* lists[] index of the THP order (6.12) */
 
-void ref_pcp_lock(struct ref_per_cpu_pages *pcp)
+void ref_pcp_lock_slow(struct ref_per_cpu_pages *pcp)
 {
-	while (atomic_exchange_explicit(&pcp->lock, 1, memory_order_acquire))
+	do {
 		while (atomic_load_explicit(&pcp->lock, memory_order_relaxed))
 			sched_yield();
-}
-
-void ref_pcp_unlock(struct ref_per_cpu_pages *pcp)
-{
-	atomic_store_explicit(&pcp->lock, 0, memory_order_release);
+	} while (atomic_exchange_explicit(&pcp->lock, 1, memory_order_acquire));
 }
 
 /* The kernel's clamp(): min(max(v, lo), hi), hi when lo > hi. */
@@ -89,15 +85,6 @@ static int mini(int a, int b)
 static int maxi(int a, int b)
 {
 	return a > b ? a : b;
-}
-
-int ref_pcp_index(const struct ref_mm *mm, unsigned int order)
-{
-	if (mm->config.era == REF_ERA_2_6)
-		return order == 0 ? 0 : -1;
-	if (order <= PAGE_ALLOC_COSTLY_ORDER)
-		return (int)order;
-	return order == mm->pcp_thp_order ? THP_INDEX : -1;
 }
 
 static unsigned int index_order(const struct ref_mm *mm, int i)
@@ -121,10 +108,9 @@ void ref_pcp_init(struct ref_mm *mm)
 
 	/* HPAGE_PMD_ORDER: 2 MiB pages on x86_64, 4 MiB without PAE */
 	mm->pcp_thp_order = mm->config.profile == REF_PROFILE_X86_32 ? 10 : 9;
-	atomic_store(&mm->cpu_online,
-		     mm->config.nr_cpus >= 64 ?
-			     ~0ULL :
-			     (1ULL << mm->config.nr_cpus) - 1);
+	atomic_store(&mm->cpu_online, mm->config.nr_cpus >= 64 ?
+					      ~0ULL :
+					      (1ULL << mm->config.nr_cpus) - 1);
 	for_each_zone(mm, zone) {
 		atomic_store(&zone->zflags, 0);
 		for (unsigned int c = 0; c < REF_MAX_CPUS; c++) {
@@ -145,12 +131,6 @@ static unsigned int nr_online(const struct ref_mm *mm)
 		atomic_load(&mm->cpu_online));
 
 	return n ? n : 1;
-}
-
-int ref_cpu_is_online(const struct ref_mm *mm, unsigned int cpu)
-{
-	return cpu < mm->config.nr_cpus &&
-	       (atomic_load(&mm->cpu_online) >> cpu) & 1;
 }
 
 /* rounddown_pow_of_two(x) - 1 for x >= 1: both eras' 2^n - 1 clamp. */
@@ -381,8 +361,8 @@ static int nr_pcp_high(struct ref_per_cpu_pages *pcp, struct ref_zone *zone,
 	if (!high)
 		return 0;
 	if (free_high) {
-		pcp->high = maxi(high - (batch << PCP_BATCH_SCALE_MAX),
-				 high_min);
+		pcp->high =
+			maxi(high - (batch << PCP_BATCH_SCALE_MAX), high_min);
 		return 0;
 	}
 	if (high_min == high_max)
@@ -455,8 +435,7 @@ void ref_pcp_free(struct ref_mm *mm, struct ref_zone *zone,
 		free_pcppages_bulk(mm, zone,
 				   nr_pcp_free(pcp, batch, high, free_high),
 				   pcp, i);
-		if ((atomic_load_explicit(&zone->zflags,
-					  memory_order_relaxed) &
+		if ((atomic_load_explicit(&zone->zflags, memory_order_relaxed) &
 		     ZONE_BELOW_HIGH) &&
 		    ref_zone_watermark_ok(mm, zone, 0,
 					  zone->watermark[REF_WMARK_HIGH],

@@ -10,13 +10,16 @@
  *     then pages free, boost, min, low, high, promo, spanned, present,
  *     managed, cma, and "protection: (0, 0, 0, 0)"; an unpopulated zone
  *     ends there as in the kernel; a populated one adds its nr_free_pages
- *     stat line, node_unreclaimable and start_pfn. The per-node stats,
- *     the other vmstat counters and the pagesets are left out (a subset)
- *     until the issues that add them. lowmem_reserve has one entry per
- *     kernel zone type: our three plus ZONE_MOVABLE, which 6.12 always has.
+ *     stat line, the pagesets (print_pagesets, by era),
+ *     node_unreclaimable and start_pfn. The per-node stats and the other
+ *     vmstat counters are left out (a subset) until the issues that add
+ *     them. lowmem_reserve has one entry per kernel zone type: our three
+ *     plus ZONE_MOVABLE, which 6.12 always has.
  *
- * Invariants: the text is a snapshot taken under each zone->lock in turn.
- * Locks: takes and drops each zone->lock; the caller holds none.
+ * Invariants: the text is a snapshot taken under each zone->lock in turn
+ * and each per-CPU list lock in turn.
+ * Locks: takes and drops each zone->lock and list lock; the caller holds
+ * none.
  */
 #include <stdio.h>
 
@@ -74,6 +77,75 @@ static void print_protection(struct ref_fmtbuf *pb, const struct ref_mm *mm,
 		      zone->lowmem_reserve[z[2]], zone->lowmem_reserve[z[2]]);
 }
 
+/*
+ * "pagesets": 6.12 prints every online CPU's count, high and batch, then
+ * its vm stats threshold (calculate_normal_threshold: 2 x fls(online
+ * CPUs) x (1 + fls(managed pages in 128 MiB units)), at most 125);
+ * 2.6.18 printed, for every CPU with a page on either list, both lists
+ * ("cpu: N pcp: 0" hot, "pcp: 1" cold) and the threshold.
+ */
+static int fls_int(unsigned long x)
+{
+	int n = 0;
+
+	while (x) {
+		n++;
+		x >>= 1;
+	}
+	return n;
+}
+
+static void print_pagesets(struct ref_fmtbuf *pb, struct ref_mm *mm,
+			   struct ref_zone *zone)
+{
+	unsigned int online = 0;
+	int threshold;
+
+	for (unsigned int c = 0; c < mm->config.nr_cpus; c++)
+		online += (unsigned int)ref_cpu_is_online(mm, c);
+	threshold = 2 * fls_int(online) *
+		    (1 + fls_int(zone->managed_pages >>
+				 (27 - mm->config.page_shift)));
+	if (threshold > 125)
+		threshold = 125;
+	ref_fb_printf(pb, "\n  pagesets");
+	for (unsigned int c = 0; c < mm->config.nr_cpus; c++) {
+		struct ref_per_cpu_pages *pcp = &zone->pageset[c];
+		struct ref_pcp_list26 hc[2];
+		int count, high, batch;
+
+		if (!ref_cpu_is_online(mm, c))
+			continue;
+		ref_pcp_lock(pcp);
+		count = pcp->count;
+		high = pcp->high;
+		batch = pcp->batch;
+		hc[0] = pcp->hc[0];
+		hc[1] = pcp->hc[1];
+		ref_pcp_unlock(pcp);
+		if (mm->config.era == REF_ERA_2_6) {
+			if (!hc[0].count && !hc[1].count)
+				continue;
+			for (int j = 0; j < 2; j++)
+				ref_fb_printf(pb,
+					      "\n    cpu: %u pcp: %d"
+					      "\n              count: %d"
+					      "\n              high:  %d"
+					      "\n              batch: %d",
+					      c, j, hc[j].count, hc[j].high,
+					      hc[j].batch);
+		} else {
+			ref_fb_printf(pb,
+				      "\n    cpu: %u"
+				      "\n              count: %d"
+				      "\n              high:  %d"
+				      "\n              batch: %d",
+				      c, count, high, batch);
+		}
+		ref_fb_printf(pb, "\n  vm stats threshold: %d", threshold);
+	}
+}
+
 size_t ref_proc_zoneinfo(struct ref_mm *mm, char *buf, size_t len)
 {
 	struct ref_fmtbuf pb = { buf, len, 0 };
@@ -114,6 +186,7 @@ size_t ref_proc_zoneinfo(struct ref_mm *mm, char *buf, size_t len)
 		}
 		ref_fb_printf(&pb, "\n      %-12s %lu", "nr_free_pages",
 			      nr_free);
+		print_pagesets(&pb, mm, zone);
 		ref_fb_printf(&pb,
 			      "\n  node_unreclaimable:  %u"
 			      "\n  start_pfn:           %lu",

@@ -555,6 +555,13 @@ MMT_TEST(buddy, buddyinfo_and_zoneinfo_text)
 			      "\n        cma      0"
 			      "\n        protection: (0, 48, 48, 48)"
 			      "\n      nr_free_pages 4096"
+			      /* never used: high 0 (per_cpu_pages_init) */
+			      "\n  pagesets"
+			      "\n    cpu: 0"
+			      "\n              count: 0"
+			      "\n              high:  0"
+			      "\n              batch: 1"
+			      "\n  vm stats threshold: 2"
 			      "\n  node_unreclaimable:  0"
 			      "\n  start_pfn:           0\n"
 			      "Node 0, zone    DMA32"
@@ -570,6 +577,14 @@ MMT_TEST(buddy, buddyinfo_and_zoneinfo_text)
 			      "\n        cma      0"
 			      "\n        protection: (0, 0, 0, 0)"
 			      "\n      nr_free_pages 12287"
+			      /* the refill raised high from high_min 240
+			       * by its batch of 3; the drain emptied it */
+			      "\n  pagesets"
+			      "\n    cpu: 0"
+			      "\n              count: 0"
+			      "\n              high:  243"
+			      "\n              batch: 3"
+			      "\n  vm stats threshold: 2"
 			      "\n  node_unreclaimable:  0"
 			      "\n  start_pfn:           4096\n"
 			      "Node 0, zone   Normal"
