@@ -149,6 +149,7 @@ int mmt_ctx_step(struct mmt_ctx *c, size_t i, const struct mmt_op *op,
 			fprintf(trace, " -> on cpu %u\n", c->cur);
 		return 0;
 	}
+	mmt_ctx_enter(c);
 	why = unbalanced(c, op);
 	if (why) {
 		if (trace)
@@ -200,6 +201,15 @@ int mmt_ctx_step(struct mmt_ctx *c, size_t i, const struct mmt_op *op,
 	return 0;
 }
 
+void mmt_ctx_enter(struct mmt_ctx *c)
+{
+	/* a thread runs as one CPU of one machine at a time (ref's
+	 * cpu_enter is per thread): a run in lockstep with another (diff)
+	 * enters its CPU again before each call */
+	if (c->switched && c->cpu_enter)
+		c->cpu_enter(c->state, c->cur);
+}
+
 static long sleep_reports(struct mmt_ctx *c)
 {
 	return c->counts ? c->fn(c->state, MMT_CTX_SLEEP_REPORTS, 0) : -1;
@@ -211,6 +221,7 @@ void mmt_ctx_before_alloc(struct mmt_ctx *c, size_t i, uint32_t kind,
 	const struct mmt_ctx_cpu *p = &c->cpu[c->cur];
 	char d[120], g[200];
 
+	mmt_ctx_enter(c);
 	c->expect = (gfp & MMT_GFP_DIRECT_RECLAIM) && cpu_atomic(p);
 	c->before = sleep_reports(c);
 	if (!c->expect)

@@ -55,6 +55,8 @@ int mmt_ctx_atomic(const struct mmt_ctx *c);
 /* Run a context op (MMT_ROLE_CONTEXT) at op index i; 1 when skipped. */
 int mmt_ctx_step(struct mmt_ctx *c, size_t i, const struct mmt_op *op,
 		 struct mmt_report *r, FILE *trace);
+/* Enter the running CPU again before an adapter call (after a cpu op). */
+void mmt_ctx_enter(struct mmt_ctx *c);
 /* Around an allocation with the mask the adapter gets. */
 void mmt_ctx_before_alloc(struct mmt_ctx *c, size_t i, uint32_t kind,
 			  uint32_t gfp, struct mmt_report *r, FILE *trace);

@@ -74,6 +74,7 @@ static int free_slot(struct mmt_exec *ex, size_t op_index, unsigned int slot,
 		api = MMT_API_FREE_PAGES_PAGE;
 	mmt_shadow_verify_fill(PAGES_SH(ex), op_index, slot, &ex->res.report);
 	mmt_shadow_trace_reset(PAGES_SH(ex));
+	mmt_ctx_enter(PAGES_CTX(ex));
 	ret = ex->ad->pages->free(ex->state, b->addr, b->order, api);
 	if (ret != 0)
 		mmt_report_add(&ex->res.report, op_index, "adapter",
