@@ -42,6 +42,7 @@
  * read only by ref.
  */
 #include <errno.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -55,6 +56,7 @@
 #include "ref_pages.h"
 
 #include <ref/check.h>
+#include <ref/context.h>
 #include <ref/gfp.h>
 #include <ref/mm.h>
 #include <ref/types.h>
@@ -320,6 +322,8 @@ static int rp_create(const struct mmt_adapter_env *env, void **state, char *err,
 	}
 	rp->config = c;
 	pthread_mutex_init(&rp->report_lock, NULL);
+	for (unsigned int l = 0; l < MMT_CTX_NR_LOCKS; l++)
+		ref_spin_lock_init(&rp->locks[l]);
 	rp->mm = reuse_take(&c);
 	if (rp->mm) {
 		*state = rp;
@@ -600,6 +604,19 @@ static size_t rp_dump(void *state, const char *view, char *buf, size_t len)
 		return ref_proc_buddyinfo(rp->mm, buf, len);
 	if (view && strcmp(view, "zoneinfo") == 0)
 		return ref_proc_zoneinfo(rp->mm, buf, len);
+	if (view && strcmp(view, "context") == 0) {
+		char sleep[256];
+
+		ref_ctx_sleep_last(rp->mm, sleep, sizeof(sleep));
+		return (size_t)snprintf(
+			buf, len,
+			"cpu %u: preempt_count %#x irqs_disabled %d\n"
+			"might_sleep reports %lu, unbalanced calls %lu\n%s%s",
+			ref_smp_processor_id(rp->mm), ref_preempt_count(rp->mm),
+			ref_irqs_disabled(rp->mm), ref_ctx_sleep_count(rp->mm),
+			ref_ctx_unbalanced_count(rp->mm), sleep,
+			sleep[0] ? "\n" : "");
+	}
 	if (buf && len)
 		buf[0] = '\0';
 	return 0;
@@ -661,6 +678,55 @@ static void rp_cpu_enter(void *state, unsigned int cpu)
 	ref_cpu_enter(rp->mm, cpu);
 }
 
+/* Context calls: ref's API on the calling thread's simulated CPU. */
+static int rp_context(void *state, uint32_t op, uint32_t arg)
+{
+	struct ref_pages *rp = state;
+	struct ref_mm *mm = rp->mm;
+	unsigned long n;
+
+	switch (op) {
+	case MMT_CTX_PREEMPT_DISABLE:
+		ref_preempt_disable(mm);
+		return 0;
+	case MMT_CTX_PREEMPT_ENABLE:
+		ref_preempt_enable(mm);
+		return 0;
+	case MMT_CTX_IRQ_DISABLE:
+		ref_local_irq_disable(mm);
+		return 0;
+	case MMT_CTX_IRQ_ENABLE:
+		ref_local_irq_enable(mm);
+		return 0;
+	case MMT_CTX_IRQ_ENTER:
+		ref_irq_enter(mm);
+		return 0;
+	case MMT_CTX_IRQ_EXIT:
+		ref_irq_exit(mm);
+		return 0;
+	case MMT_CTX_SPIN_LOCK:
+	case MMT_CTX_SPIN_UNLOCK:
+		if (arg >= MMT_CTX_NR_LOCKS)
+			return -EINVAL;
+		if (op == MMT_CTX_SPIN_LOCK)
+			ref_spin_lock(mm, &rp->locks[arg]);
+		else
+			ref_spin_unlock(mm, &rp->locks[arg]);
+		return 0;
+	case MMT_CTX_BH_DISABLE:
+		ref_local_bh_disable(mm);
+		return 0;
+	case MMT_CTX_BH_ENABLE:
+		ref_local_bh_enable(mm);
+		return 0;
+	case MMT_CTX_SLEEP_REPORTS:
+		n = ref_ctx_sleep_count(mm);
+		return n > INT_MAX ? INT_MAX : (int)n;
+	default:
+		return -EINVAL;
+	}
+}
+
 static const struct mmt_pages_ops rp_pages_ops = {
 	.struct_size = sizeof(struct mmt_pages_ops),
 	.version = MMT_PAGES_OPS_VERSION,
@@ -668,6 +734,7 @@ static const struct mmt_pages_ops rp_pages_ops = {
 	.alloc = rp_alloc,
 	.free = rp_free,
 	.nr_orders = 0, /* every order of the machine it builds */
+	.context = rp_context,
 };
 
 const struct mmt_adapter mmt_adapter_ref_pages = {

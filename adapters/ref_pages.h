@@ -27,6 +27,8 @@ struct ref_pages {
 	mmt_event_fn fn;
 	void *ctx;
 	unsigned int flags;
+	/* The spinlocks context calls name (lock=0..3); zeroed: unlocked. */
+	struct ref_spinlock locks[MMT_CTX_NR_LOCKS];
 };
 
 /* UPOOL: ref_upool pools on the instance's machine (ref_pages_upool.c). */

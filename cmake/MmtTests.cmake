@@ -96,6 +96,13 @@ add_test(NAME tools/example COMMAND ${CMAKE_SOURCE_DIR}/tests/tools/example.sh
   $<TARGET_FILE:mmtorture> ${CMAKE_SOURCE_DIR} ${CMAKE_C_COMPILER})
 set_tests_properties(tools/example PROPERTIES LABELS cli TIMEOUT 300)
 
+# A program that allocates with GFP_KERNEL under a spinlock: replay
+# reports CTX-SLEEP at op 3 (exit 1; tests/tools/ctx_sleep.txt).
+add_test(NAME tools/ctx-sleep COMMAND $<TARGET_FILE:mmtorture> replay
+  ${CMAKE_SOURCE_DIR}/tests/tools/ctx_sleep.txt)
+set_tests_properties(tools/ctx-sleep PROPERTIES LABELS cli TIMEOUT 60
+  PASS_REGULAR_EXPRESSION "violation 1: op 3: CTX-SLEEP \\[context\\]")
+
 # Every id of the harness's invariant registry is reported by the sources,
 # documented in docs/ and expected by a test (tests/invariants.sh).
 add_test(NAME tools/invariants COMMAND ${CMAKE_SOURCE_DIR}/tests/invariants.sh

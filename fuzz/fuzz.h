@@ -354,6 +354,7 @@ static inline int mmt_fuzz_run_single(struct mmt_fuzz_single *t,
 	mmt_exec_opts_default(&opts);
 	opts.check_at_end = t->check_at_end;
 	opts.stop_on_violation = t->stop_on_violation;
+	opts.caller_rules = 0; /* the allocator's bugs, not the program's */
 	memset(&res, 0, sizeof(res));
 	rc = mmt_exec_run(t->adapter, t->options, &prog, &opts, &res, err,
 			  sizeof(err));

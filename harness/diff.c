@@ -468,6 +468,7 @@ int mmt_diff_run(const struct mmt_adapter *a, const char *optsA,
 	eo.check_at_end = 1;
 	eo.strict = -1; /* each side's oracle from its own caps */
 	eo.trace = NULL; /* the diff prints its own trace */
+	eo.caller_rules = 0; /* both sides run the same program */
 	eo.stop_on_violation = 0; /* the diff decides when to stop */
 	rc = open_side(&sa, optsA, prog, &eo, err, errlen);
 	if (rc)

@@ -60,6 +60,7 @@ void mmt_exec_opts_default(struct mmt_exec_opts *o)
 	o->strict = -1;
 	o->trace = NULL;
 	o->stop_on_violation = 1;
+	o->caller_rules = 1;
 }
 
 static const char *layer_of(const char *id)

@@ -83,6 +83,18 @@ static const struct mmt_invariant invariants[] = {
 	{ "POOL-FREE", "adapter", "the free of a live chunk was refused" },
 	{ "POOL-DESTROY", "adapter",
 	  "destroy did not return the number of live chunks" },
+	/* the execution context of the simulated CPUs (harness/context.c) */
+	{ "CTX-SLEEP", "context",
+	  "an allocation that may sleep (__GFP_DIRECT_RECLAIM) ran in atomic "
+	  "context: preemption or irqs off, in an interrupt or bottom half, "
+	  "a spinlock held (the program's bug; replay and trace only)" },
+	{ "CTX-LEAK", "context",
+	  "a CPU was left in atomic context at the end of input (the "
+	  "program's bug; replay and trace only)" },
+	{ "CTX-REPORT", "adapter",
+	  "the allocator's count of might-sleep reports did not rise exactly "
+	  "at the CTX-SLEEP allocations, or it refused a balanced context "
+	  "call" },
 	/* the executor's view of the adapter (harness/exec.c) */
 	{ "ADAPTER-ALLOC", "adapter", "an allocation returned an error" },
 	{ "ADAPTER-FREE", "adapter", "the adapter refused a valid free" },

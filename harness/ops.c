@@ -35,7 +35,9 @@
  *                128 << ((b - 0x80) % 8), 0xFF a u32 LE % (MMT_MAX_COUNT
  *                + 1)), nmemb (1 byte: < 0x80 itself, 0x80-0xBF
  *                2^(b - 0x80), 0xC0-0xFE the least count whose product
- *                with the op's size wraps, plus b - 0xC0; 0xFF a u64 LE).
+ *                with the op's size wraps, plus b - 0xC0; 0xFF a u64 LE),
+ *                cpu (1 byte: b % the machine's cpus), lock (1 byte: b %
+ *                MMT_CTX_NR_LOCKS).
  *
  * The encoder writes the canonical bytes: table forms where they give the
  * same value, the escapes otherwise, so decode(encode(p)) == p for every
@@ -207,7 +209,8 @@ int mmt_op_equal(const struct mmt_op *a, const struct mmt_op *b)
 	return a->kind == b->kind && a->slot == b->slot &&
 	       a->order == b->order && a->gfp == b->gfp && a->size == b->size &&
 	       a->align == b->align && a->pool == b->pool &&
-	       a->count == b->count && a->nmemb == b->nmemb;
+	       a->count == b->count && a->nmemb == b->nmemb &&
+	       a->cpu == b->cpu && a->lock == b->lock;
 }
 
 int mmt_prog_equal(const struct mmt_prog *a, const struct mmt_prog *b)
@@ -552,6 +555,18 @@ static int decode_field(struct reader *r, const struct mmt_prog *p,
 		return decode_count(r, &op->count);
 	case MMT_FIELD_NMEMB:
 		return decode_nmemb(r, op->size, &op->nmemb);
+	case MMT_FIELD_CPU:
+		if (rd_byte(r, &b))
+			return -1;
+		op->cpu =
+			(uint8_t)(b % (p->machine.nr_cpus ? p->machine.nr_cpus :
+							    1u));
+		return 0;
+	case MMT_FIELD_LOCK:
+		if (rd_byte(r, &b))
+			return -1;
+		op->lock = (uint8_t)(b % MMT_CTX_NR_LOCKS);
+		return 0;
 	case MMT_NR_FIELDS:
 		break;
 	}
@@ -840,6 +855,12 @@ static void encode_field(struct writer *w, const struct mmt_prog *p,
 		break;
 	case MMT_FIELD_NMEMB:
 		encode_nmemb(w, op->size, op->nmemb);
+		break;
+	case MMT_FIELD_CPU:
+		wr_byte(w, op->cpu);
+		break;
+	case MMT_FIELD_LOCK:
+		wr_byte(w, op->lock % MMT_CTX_NR_LOCKS);
 		break;
 	case MMT_NR_FIELDS:
 		break;

@@ -34,6 +34,12 @@
 #define F_POOL MMT_F(MMT_FIELD_POOL)
 #define F_COUNT MMT_F(MMT_FIELD_COUNT)
 #define F_NMEMB MMT_F(MMT_FIELD_NMEMB)
+#define F_CPU MMT_F(MMT_FIELD_CPU)
+#define F_LOCK MMT_F(MMT_FIELD_LOCK)
+#define CTX(kind, name, call, fields, about)                                  \
+	[kind] = {                                                            \
+		name, PAGES, MMT_ROLE_CONTEXT, fields, fields, call, 0, about \
+	}
 
 static const struct mmt_op_desc op_table[MMT_NR_OP_KINDS] = {
 	[MMT_OP_ALLOC_PAGES] = { "alloc_pages", PAGES, MMT_ROLE_ALLOC,
@@ -97,20 +103,55 @@ static const struct mmt_op_desc op_table[MMT_NR_OP_KINDS] = {
 				  F_SLOT | F_SIZE | F_NMEMB, 0, 0,
 				  "nmemb zeroed elements of size bytes "
 				  "(calloc(nmemb, size))" },
+	/* the context of the simulated CPU (docs/op-format.md, "Context") */
+	[MMT_OP_CPU] = { "cpu", PAGES, MMT_ROLE_CONTEXT, F_CPU, F_CPU, 0, 0,
+			 "the following ops run on simulated CPU cpu" },
+	CTX(MMT_OP_PREEMPT_DISABLE, "preempt_disable", MMT_CTX_PREEMPT_DISABLE,
+	    0, "preempt_count() + 1"),
+	CTX(MMT_OP_PREEMPT_ENABLE, "preempt_enable", MMT_CTX_PREEMPT_ENABLE, 0,
+	    "preempt_count() - 1"),
+	CTX(MMT_OP_LOCAL_IRQ_DISABLE, "local_irq_disable", MMT_CTX_IRQ_DISABLE,
+	    0, "interrupts off on this CPU"),
+	CTX(MMT_OP_LOCAL_IRQ_ENABLE, "local_irq_enable", MMT_CTX_IRQ_ENABLE, 0,
+	    "interrupts on on this CPU"),
+	CTX(MMT_OP_IRQ_ENTER, "irq_enter", MMT_CTX_IRQ_ENTER, 0,
+	    "a hardirq handler starts (hardirq count + 1)"),
+	CTX(MMT_OP_IRQ_EXIT, "irq_exit", MMT_CTX_IRQ_EXIT, 0,
+	    "the hardirq handler ends"),
+	CTX(MMT_OP_SPIN_LOCK, "spin_lock", MMT_CTX_SPIN_LOCK, F_LOCK,
+	    "take spinlock lock (preemption off while held)"),
+	CTX(MMT_OP_SPIN_UNLOCK, "spin_unlock", MMT_CTX_SPIN_UNLOCK, F_LOCK,
+	    "release spinlock lock"),
+	CTX(MMT_OP_LOCAL_BH_DISABLE, "local_bh_disable", MMT_CTX_BH_DISABLE, 0,
+	    "softirqs off (softirq count + the era's offset)"),
+	CTX(MMT_OP_LOCAL_BH_ENABLE, "local_bh_enable", MMT_CTX_BH_ENABLE, 0,
+	    "softirqs back on"),
 };
 
-static const uint8_t pages_kinds[31] = {
-	MMT_OP_ALLOC_PAGES,	MMT_OP_ALLOC_PAGES,	MMT_OP_ALLOC_PAGES,
-	MMT_OP_ALLOC_PAGES,	MMT_OP_ALLOC_PAGES,	MMT_OP_ALLOC_PAGES,
-	MMT_OP_ALLOC_PAGE,	MMT_OP_ALLOC_PAGE,	MMT_OP_ALLOC_PAGE,
-	MMT_OP_GET_FREE_PAGES,	MMT_OP_GET_FREE_PAGES,	MMT_OP_GET_FREE_PAGES,
-	MMT_OP_GET_FREE_PAGE,	MMT_OP_GET_FREE_PAGE,	MMT_OP_GET_ZEROED_PAGE,
-	MMT_OP_GET_ZEROED_PAGE, MMT_OP_FREE_PAGES,	MMT_OP_FREE_PAGES,
-	MMT_OP_FREE_PAGES,	MMT_OP_FREE_PAGES,	MMT_OP_FREE_PAGES,
-	MMT_OP_FREE_PAGES,	MMT_OP_FREE_PAGES,	MMT_OP_FREE_PAGES_PAGE,
-	MMT_OP_FREE_PAGES_PAGE, MMT_OP_FREE_PAGES_PAGE, MMT_OP_FREE_PAGES_PAGE,
-	MMT_OP_FREE_PAGES_PAGE, MMT_OP_FREE_PAGE,	MMT_OP_FREE_PAGE,
-	MMT_OP_FREE_PAGE,
+/* The context ops came later: appended, so selectors 0..30 read as
+ * before. */
+static const uint8_t pages_kinds[42] = {
+	MMT_OP_ALLOC_PAGES,	  MMT_OP_ALLOC_PAGES,
+	MMT_OP_ALLOC_PAGES,	  MMT_OP_ALLOC_PAGES,
+	MMT_OP_ALLOC_PAGES,	  MMT_OP_ALLOC_PAGES,
+	MMT_OP_ALLOC_PAGE,	  MMT_OP_ALLOC_PAGE,
+	MMT_OP_ALLOC_PAGE,	  MMT_OP_GET_FREE_PAGES,
+	MMT_OP_GET_FREE_PAGES,	  MMT_OP_GET_FREE_PAGES,
+	MMT_OP_GET_FREE_PAGE,	  MMT_OP_GET_FREE_PAGE,
+	MMT_OP_GET_ZEROED_PAGE,	  MMT_OP_GET_ZEROED_PAGE,
+	MMT_OP_FREE_PAGES,	  MMT_OP_FREE_PAGES,
+	MMT_OP_FREE_PAGES,	  MMT_OP_FREE_PAGES,
+	MMT_OP_FREE_PAGES,	  MMT_OP_FREE_PAGES,
+	MMT_OP_FREE_PAGES,	  MMT_OP_FREE_PAGES_PAGE,
+	MMT_OP_FREE_PAGES_PAGE,	  MMT_OP_FREE_PAGES_PAGE,
+	MMT_OP_FREE_PAGES_PAGE,	  MMT_OP_FREE_PAGES_PAGE,
+	MMT_OP_FREE_PAGE,	  MMT_OP_FREE_PAGE,
+	MMT_OP_FREE_PAGE,	  MMT_OP_CPU,
+	MMT_OP_PREEMPT_DISABLE,	  MMT_OP_PREEMPT_ENABLE,
+	MMT_OP_LOCAL_IRQ_DISABLE, MMT_OP_LOCAL_IRQ_ENABLE,
+	MMT_OP_IRQ_ENTER,	  MMT_OP_IRQ_EXIT,
+	MMT_OP_SPIN_LOCK,	  MMT_OP_SPIN_UNLOCK,
+	MMT_OP_LOCAL_BH_DISABLE,  MMT_OP_LOCAL_BH_ENABLE,
 };
 
 /* calloc_array came later: appended, so selectors 0..14 read as before. */

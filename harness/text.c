@@ -248,6 +248,7 @@ static const char *const field_keys[MMT_NR_FIELDS] = {
 	[MMT_FIELD_GFP] = "gfp",     [MMT_FIELD_SIZE] = "size",
 	[MMT_FIELD_ALIGN] = "align", [MMT_FIELD_POOL] = "pool",
 	[MMT_FIELD_COUNT] = "count", [MMT_FIELD_NMEMB] = "nmemb",
+	[MMT_FIELD_CPU] = "cpu",     [MMT_FIELD_LOCK] = "lock",
 };
 
 static void format_field(struct mmt_sbuf *b, enum mmt_field f,
@@ -283,6 +284,12 @@ static void format_field(struct mmt_sbuf *b, enum mmt_field f,
 	case MMT_FIELD_NMEMB:
 		mmt_sbuf_printf(b, " nmemb=%llu",
 				(unsigned long long)op->nmemb);
+		break;
+	case MMT_FIELD_CPU:
+		mmt_sbuf_printf(b, " cpu=%u", op->cpu);
+		break;
+	case MMT_FIELD_LOCK:
+		mmt_sbuf_printf(b, " lock=%u", op->lock);
 		break;
 	case MMT_NR_FIELDS:
 		break;
@@ -487,6 +494,23 @@ static int parse_value(struct parser *ps, const struct mmt_prog *p,
 		return 0;
 	case MMT_FIELD_NMEMB:
 		op->nmemb = x;
+		return 0;
+	case MMT_FIELD_CPU:
+		if (x >= p->machine.nr_cpus)
+			return perr(ps, vcol, key,
+				    "cpu %llu is out of range 0..%u (the "
+				    "machine's cpus - 1)",
+				    (unsigned long long)x,
+				    p->machine.nr_cpus - 1);
+		op->cpu = (uint8_t)x;
+		return 0;
+	case MMT_FIELD_LOCK:
+		if (x >= MMT_CTX_NR_LOCKS)
+			return perr(ps, vcol, key,
+				    "lock %llu is out of range 0..%u",
+				    (unsigned long long)x,
+				    MMT_CTX_NR_LOCKS - 1);
+		op->lock = (uint8_t)x;
 		return 0;
 	default:
 		return perr(ps, vcol, key, "field %s has no value", key);

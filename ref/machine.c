@@ -38,6 +38,7 @@
 #include <unistd.h>
 
 #include "internal.h"
+#include "ref/context.h"
 
 /* ------------------------------------------------------------ helpers */
 
@@ -902,6 +903,7 @@ int ref_mm_recreate(struct ref_mm *mm, const struct ref_config *c, char *err,
 	pthread_mutex_lock(&mm->bad_lock);
 	mm->last_bad_page[0] = '\0';
 	pthread_mutex_unlock(&mm->bad_lock);
+	ref_context_reset(mm);
 	mm->nr_reserved_pages = ref_memblock_reserve_pages(mm);
 	ref_pcp_init(mm);
 	ref_memblock_free_all(mm);
@@ -937,6 +939,7 @@ int ref_mm_reset(struct ref_mm *mm)
 	pthread_mutex_lock(&mm->bad_lock);
 	mm->last_bad_page[0] = '\0';
 	pthread_mutex_unlock(&mm->bad_lock);
+	ref_context_reset(mm);
 	return 0;
 }
 

@@ -53,6 +53,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "ref/context.h"
 
 static inline struct ref_page *pfn_page(struct ref_mm *mm, unsigned long pfn)
 {
@@ -483,6 +484,7 @@ struct ref_page *ref_alloc_pages(struct ref_mm *mm, ref_gfp_t gfp,
 	struct alloc_ctx ac;
 
 	REF_ASSERT(mm != NULL);
+	ref_might_sleep_if(mm, (gfp & REF_GFP_DIRECT_RECLAIM) != 0);
 	if (alloc_ctx_init(mm, gfp, order, &ac) == 0) {
 		/* the fast path: the low watermark, no allowances */
 		pfn = get_page_from_freelist(mm, gfp, order,

@@ -5,8 +5,8 @@
 # complete and each of its ids is documented and tested.
 #
 # An id is a quoted literal of a harness prefix (SHADOW-, ORACLE-, OBJ-,
-# POOL-, DIFF-, STRESS-, TRACE-, ADAPTER-) in a source of harness/, stress/,
-# tools/, fuzz/ or adapters/. Fails when an id reported there is not in
+# POOL-, DIFF-, STRESS-, TRACE-, ADAPTER-, CTX-) in a source of harness/,
+# stress/, tools/, fuzz/ or adapters/. Fails when an id reported there is not in
 # the registry, a registry row is reported nowhere, or a row's id appears
 # in no file of docs/ or of tests/ (its negative test). Prints every
 # problem, then "N ids: ok" or exits 1.
@@ -18,7 +18,7 @@ if [ $# -ne 2 ] || [ ! -x "$1" ] || [ ! -d "$2" ]; then
 fi
 mmt=$1
 src=$2
-pat='"(SHADOW|ORACLE|OBJ|POOL|DIFF|STRESS|TRACE|ADAPTER)-[A-Z0-9-]+"'
+pat='"(SHADOW|ORACLE|OBJ|POOL|DIFF|STRESS|TRACE|ADAPTER|CTX)-[A-Z0-9-]+"'
 bad=0
 
 registry=$("$mmt" list --invariants | awk '{print $1}' | sort -u)

@@ -46,11 +46,20 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../context.h"
 #include "../exec_int.h"
 #include "../shadow.h"
 
 #define ZERO_DIGEST 0x7a65726f7a65726fULL /* "zerozero" */
-#define PAGES_SH(ex) ((struct mmt_shadow *)(ex)->ls[MMT_OPSET_PAGES])
+
+/* The layer's state: the page shadow and the CPUs' context. */
+struct pages_ls {
+	struct mmt_shadow *sh;
+	struct mmt_ctx ctx;
+};
+#define PAGES_LS(ex) ((struct pages_ls *)(ex)->ls[MMT_OPSET_PAGES])
+#define PAGES_SH(ex) (PAGES_LS(ex)->sh)
+#define PAGES_CTX(ex) (&PAGES_LS(ex)->ctx)
 
 /* Free a live slot; api is the op's choice, adjusted as documented. */
 static int free_slot(struct mmt_exec *ex, size_t op_index, unsigned int slot,
@@ -65,6 +74,7 @@ static int free_slot(struct mmt_exec *ex, size_t op_index, unsigned int slot,
 		api = MMT_API_FREE_PAGES_PAGE;
 	mmt_shadow_verify_fill(PAGES_SH(ex), op_index, slot, &ex->res.report);
 	mmt_shadow_trace_reset(PAGES_SH(ex));
+	mmt_ctx_enter(PAGES_CTX(ex));
 	ret = ex->ad->pages->free(ex->state, b->addr, b->order, api);
 	if (ret != 0)
 		mmt_report_add(&ex->res.report, op_index, "adapter",
@@ -184,9 +194,12 @@ static void pages_alloc_op(struct mmt_exec *ex, size_t i,
 				   mmt_shadow_owed(PAGES_SH(ex), order, eff) >=
 					   0;
 	}
+	mmt_ctx_before_alloc(PAGES_CTX(ex), i, op->kind, eff, &ex->res.report,
+			     t);
 	mmt_shadow_trace_reset(PAGES_SH(ex));
 	ret = ex->ad->pages->alloc(ex->state, order, eff, alloc_api(op->kind),
 				   &addr);
+	mmt_ctx_after_alloc(PAGES_CTX(ex), i, &ex->res.report);
 	if (ret != 0) {
 		mmt_report_add(&ex->res.report, i, "adapter", "ADAPTER-ALLOC",
 			       "alloc returned error %d", ret);
@@ -268,6 +281,17 @@ static void pages_op(struct mmt_exec *ex, size_t i, const struct mmt_op *op,
 		pages_free_op(ex, i, op, slot, oc);
 		break;
 	default:
+		if (mmt_op_desc(op->kind)->role == MMT_ROLE_CONTEXT) {
+			int skipped = mmt_ctx_step(PAGES_CTX(ex), i, op,
+						   &ex->res.report,
+						   ex->o.trace);
+
+			if (oc) {
+				oc->skipped = skipped;
+				oc->ok = !skipped;
+			}
+			break;
+		}
 		if (ex->o.trace)
 			fprintf(ex->o.trace, " -> skipped (not a PAGES op)\n");
 		if (oc)
@@ -278,13 +302,20 @@ static void pages_op(struct mmt_exec *ex, size_t i, const struct mmt_op *op,
 
 static int pages_open(struct mmt_exec *ex, char *err, size_t errlen)
 {
-	struct mmt_shadow *sh = mmt_shadow_create(&ex->arena, ex->ad->caps,
-						  ex->strict, MMT_FILL_SEED);
+	struct pages_ls *ls = malloc(sizeof(*ls));
+	struct mmt_shadow *sh = ls ? mmt_shadow_create(&ex->arena, ex->ad->caps,
+						       ex->strict,
+						       MMT_FILL_SEED) :
+				     NULL;
 
 	if (!sh) {
+		free(ls);
 		snprintf(err, errlen, "out of memory for the shadow model");
 		return MMT_EXIT_ENV;
 	}
+	ls->sh = sh;
+	mmt_ctx_init(&ls->ctx, ex->ad, ex->state, ex->prog->machine.nr_cpus,
+		     ex->o.caller_rules);
 	mmt_shadow_set_served_orders(sh, ex->ad->pages->nr_orders);
 	if (ex->ad->caps & MMT_CAP_WATERMARKS) {
 		struct mmt_wmarks w;
@@ -293,7 +324,7 @@ static int pages_open(struct mmt_exec *ex, char *err, size_t errlen)
 		mmt_shadow_set_wmarks(sh, &w);
 	}
 	mmt_shadow_bind_report(sh, &ex->res.report, &ex->cur_op);
-	ex->ls[MMT_OPSET_PAGES] = sh;
+	ex->ls[MMT_OPSET_PAGES] = ls;
 	if ((ex->ad->caps & MMT_CAP_TRACE) && ex->ad->set_trace)
 		ex->ad->set_trace(ex->state, 0, mmt_shadow_trace_event, sh);
 	return 0;
@@ -301,6 +332,9 @@ static int pages_open(struct mmt_exec *ex, char *err, size_t errlen)
 
 static void pages_teardown(struct mmt_exec *ex)
 {
+	/* first the context: the frees and the probe run in process
+	 * context on CPU 0 */
+	mmt_ctx_finish(PAGES_CTX(ex), &ex->res.report, ex->o.trace);
 	for (unsigned int s = 0; s < MMT_NR_SLOTS; s++) {
 		const struct mmt_shadow_block *b =
 			mmt_shadow_slot(PAGES_SH(ex), s);
@@ -524,6 +558,10 @@ static void pages_close(struct mmt_exec *ex)
 	 * run: the shadow's cookies go, so the next run sees fresh RAM. */
 	mmt_shadow_clear_fills(sh);
 	mmt_shadow_destroy(sh);
+	/* a run stopped early (stop_on_violation) skipped the teardown:
+	 * the machine may be parked, so give its CPUs back balanced */
+	mmt_ctx_finish(PAGES_CTX(ex), NULL, NULL);
+	free(PAGES_LS(ex));
 	ex->ls[MMT_OPSET_PAGES] = NULL;
 }
 

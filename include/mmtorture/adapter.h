@@ -290,6 +290,34 @@ enum mmt_pages_api {
 };
 
 /*
+ * Context calls (struct mmt_pages_ops.context): the kernel's, on the
+ * simulated CPU the calling thread runs as (cpu_enter()). A harness
+ * makes only balanced calls: no enable without its disable, no irq_exit
+ * outside irq_enter, no unlock of a lock the CPU does not hold, no lock
+ * of a held one.
+ */
+enum mmt_ctx_op {
+	MMT_CTX_PREEMPT_DISABLE = 0, /* preempt_disable() */
+	MMT_CTX_PREEMPT_ENABLE = 1, /* preempt_enable() */
+	MMT_CTX_IRQ_DISABLE = 2, /* local_irq_disable() */
+	MMT_CTX_IRQ_ENABLE = 3, /* local_irq_enable() */
+	MMT_CTX_IRQ_ENTER = 4, /* irq_enter(): a hardirq handler starts */
+	MMT_CTX_IRQ_EXIT = 5, /* irq_exit() */
+	MMT_CTX_SPIN_LOCK = 6, /* spin_lock(lock arg), arg < MMT_CTX_NR_LOCKS */
+	MMT_CTX_SPIN_UNLOCK = 7, /* spin_unlock(lock arg) */
+	MMT_CTX_BH_DISABLE = 8, /* local_bh_disable() */
+	MMT_CTX_BH_ENABLE = 9, /* local_bh_enable() */
+	/*
+	 * A query, arg 0: how many allocations that may sleep the allocator
+	 * has reported in atomic context since create (the kernel's "BUG:
+	 * sleeping function called from invalid context"), as a
+	 * non-negative int; -EOPNOTSUPP when it does not count them.
+	 */
+	MMT_CTX_SLEEP_REPORTS = 64,
+};
+#define MMT_CTX_NR_LOCKS 4u /* spinlocks a program names: lock=0..3 */
+
+/*
  * PAGES: alloc/free by order and GFP mask, and what the allocator
  * declares beyond the API. Every allocation returns 2^order pages aligned
  * to 2^order pages inside the arena (one zone of those the mask allows,
@@ -312,6 +340,14 @@ struct mmt_pages_ops {
 	 * (MMT_CAP_POLICY_BUDDY) does not apply to it.
 	 */
 	uint32_t nr_orders;
+	/*
+	 * Appended (optional; absent from a table whose struct_size ends
+	 * before it): a context call (enum mmt_ctx_op) on the calling
+	 * thread's simulated CPU. 0 (or the query's count), or a negative
+	 * errno. Without it the harness still tracks the context itself
+	 * and the calls change nothing in the allocator.
+	 */
+	int (*context)(void *state, uint32_t op, uint32_t arg);
 };
 
 /*

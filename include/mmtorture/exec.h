@@ -30,6 +30,15 @@ struct mmt_exec_opts {
 	int strict; /* -1 from caps (POLICY_BUDDY), 0 off, 1 on */
 	FILE *trace; /* non-NULL: print each op and its result here */
 	int stop_on_violation; /* stop at the first op that reports (1) */
+	/*
+	 * Report the program's own breaches of the context rules (1): an
+	 * allocation that may sleep in atomic context (CTX-SLEEP) and a CPU
+	 * left atomic at the end (CTX-LEAK). 0 tracks them without a
+	 * finding: the fuzz targets and diff judge the allocator, and random
+	 * programs break these rules all the time. Whether the allocator
+	 * agreed (CTX-REPORT) is checked either way.
+	 */
+	int caller_rules;
 };
 
 void mmt_exec_opts_default(struct mmt_exec_opts *o);

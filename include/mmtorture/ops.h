@@ -66,6 +66,18 @@ enum mmt_op_kind {
 	MMT_OP_UPOOL_DESTROY, /* upool_destroy pool */
 	/* objects, added later (kinds are only ever appended) */
 	MMT_OP_CALLOC_ARRAY, /* calloc_array s size nmemb: calloc(nmemb, size) */
+	/* pages: the execution context of a simulated CPU */
+	MMT_OP_CPU, /* cpu cpu: the following ops run on that CPU */
+	MMT_OP_PREEMPT_DISABLE, /* preempt_disable */
+	MMT_OP_PREEMPT_ENABLE, /* preempt_enable */
+	MMT_OP_LOCAL_IRQ_DISABLE, /* local_irq_disable */
+	MMT_OP_LOCAL_IRQ_ENABLE, /* local_irq_enable */
+	MMT_OP_IRQ_ENTER, /* irq_enter */
+	MMT_OP_IRQ_EXIT, /* irq_exit */
+	MMT_OP_SPIN_LOCK, /* spin_lock lock */
+	MMT_OP_SPIN_UNLOCK, /* spin_unlock lock */
+	MMT_OP_LOCAL_BH_DISABLE, /* local_bh_disable */
+	MMT_OP_LOCAL_BH_ENABLE, /* local_bh_enable */
 	MMT_NR_OP_KINDS
 };
 
@@ -92,6 +104,8 @@ enum mmt_field {
 	MMT_FIELD_POOL, /* pool=P: a pool index, 0..MMT_NR_POOLS-1 */
 	MMT_FIELD_COUNT, /* count=C: chunks, 0..MMT_MAX_COUNT */
 	MMT_FIELD_NMEMB, /* nmemb=N: calloc's element count, any u64 */
+	MMT_FIELD_CPU, /* cpu=N: a simulated CPU, below the machine's cpus */
+	MMT_FIELD_LOCK, /* lock=L: a spinlock, 0..MMT_CTX_NR_LOCKS-1 */
 	MMT_NR_FIELDS
 };
 #define MMT_F(field) (1u << (field))
@@ -106,6 +120,7 @@ enum mmt_op_role {
 	MMT_ROLE_REALLOC, /* resizes a live slot, allocates into an empty one */
 	MMT_ROLE_CREATE, /* no slot: builds a container (a pool) by index */
 	MMT_ROLE_DESTROY, /* no slot: destroys a container by index */
+	MMT_ROLE_CONTEXT, /* no slot: changes the simulated CPU's context */
 };
 
 /* One row of the op table. */
@@ -115,7 +130,8 @@ struct mmt_op_desc {
 	uint32_t role; /* enum mmt_op_role */
 	uint32_t fields; /* MMT_F() bits it carries */
 	uint32_t required; /* of those, the ones the text must give */
-	uint32_t api; /* the adapter entry it stands for (MMT_API_*) */
+	uint32_t api; /* the adapter entry it stands for (MMT_API_*; for
+		       * MMT_ROLE_CONTEXT the enum mmt_ctx_op call) */
 	uint32_t gfp; /* gfp when the text gives none */
 	const char *about; /* one line for listings */
 };
@@ -161,6 +177,8 @@ struct mmt_op {
 	uint32_t count; /* UPOOL create: chunks, <= MMT_MAX_COUNT */
 	uint64_t nmemb; /* OBJECTS calloc_array: elements of size bytes */
 	uint8_t pool; /* UPOOL: pool index < MMT_NR_POOLS */
+	uint8_t cpu; /* PAGES cpu: a simulated CPU < machine.nr_cpus */
+	uint8_t lock; /* PAGES spin_lock/unlock: < MMT_CTX_NR_LOCKS */
 	uint32_t line; /* text: source line; 0 when decoded from binary */
 };
 

@@ -222,6 +222,35 @@ struct ref_trace_event {
 typedef void (*ref_trace_fn)(void *ctx, const struct ref_trace_event *ev);
 
 /*
+ * The execution context of one simulated CPU (ref/context.c): what the
+ * kernel keeps in preempt_count() and the irq flags. preempt_count uses
+ * the kernel's layout (include/linux/preempt.h): bits 0-7 preemption
+ * disabled (spinlocks held count here), 8-15 softirq (local_bh_disable
+ * adds the era's offset), 16-19 hardirq nesting. Touched only by the
+ * thread running as that CPU; the report counters are atomics and the
+ * last texts are guarded by mm->bad_lock.
+ */
+struct ref_cpu_context {
+	unsigned int preempt_count; /* the kernel's preempt_count() bits */
+	int irqs_disabled; /* local_irq_disable(): 1, enabled: 0 */
+	atomic_ulong nr_sleep_bad; /* might_sleep reports (CTX-SLEEP) */
+	atomic_ulong nr_unbalanced; /* unbalanced or misused context calls */
+	char last_sleep[256]; /* the latest might_sleep report, 3 lines */
+	char last_unbalanced[160]; /* the latest unbalanced-call report */
+};
+
+/*
+ * A simulated spinlock (ref/context.h): holding it keeps preemption off
+ * on the CPU that took it. A spinlock of one simulated CPU never spins:
+ * taking one that is held is reported (recursion or lockup), not waited
+ * for.
+ */
+struct ref_spinlock {
+	atomic_int locked; /* 1 while held (taken by compare-and-swap) */
+	atomic_uint owner_cpu; /* the CPU that holds it, when locked */
+};
+
+/*
  * One simulated machine (one node). Nothing in ref/ is global: create as
  * many as wanted. Threads share a machine; each enters a simulated CPU.
  */
@@ -264,6 +293,8 @@ struct ref_mm {
 	 * lock and never inside a zone lock. */
 	pthread_mutex_t upool_lock;
 	struct ref_list_head upools;
+	/* Each simulated CPU's context (ref/context.h), by CPU number. */
+	struct ref_cpu_context cpu_ctx[REF_MAX_CPUS];
 };
 
 #endif /* REF_TYPES_H */
