@@ -491,7 +491,7 @@ struct ref_page *ref_alloc_pages(struct ref_mm *mm, ref_gfp_t gfp,
 					     REF_ALLOC_WMARK_LOW, &ac);
 		if (pfn == ~0UL)
 			pfn = alloc_slowpath(mm, gfp, order, &ac);
-#if REF_BUG != 9
+#if REF_BUG != 11
 		/* drain_all_pages before a request may fail: the per-CPU
 		 * lists' pages count again, merged */
 		if (pfn == ~0UL && ref_pcp_pages(mm)) {
