@@ -53,6 +53,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "ref/fault.h"
 
 static inline struct ref_page *pfn_page(struct ref_mm *mm, unsigned long pfn)
 {
@@ -412,6 +413,12 @@ struct ref_page *ref_alloc_pages(struct ref_mm *mm, ref_gfp_t gfp,
 	struct alloc_ctx ac;
 
 	REF_ASSERT(mm != NULL);
+	if (ref_should_fail_alloc_page(mm, gfp, order)) {
+		/* injected (ref/fault.c): no zone is tried */
+		ref_trace_emit(mm, REF_TRACE_MM_PAGE_ALLOC, NULL, ~0UL, order,
+			       gfp);
+		return NULL;
+	}
 	if (alloc_ctx_init(mm, gfp, order, &ac) == 0) {
 		/* the fast path: the low watermark, no allowances */
 		pfn = get_page_from_freelist(mm, gfp, order,
