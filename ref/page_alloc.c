@@ -47,7 +47,8 @@
  * of each reserved range reaches the buddy) in memblock.c. 7 "wmark"
  * skips the watermark check (a zone serves requests below its min);
  * 8 "wmark-strict" gives the slow path no allowance (GFP_ATOMIC and
- * __GFP_HIGH requests are refused at min like any other).
+ * __GFP_HIGH requests are refused at min like any other). 9
+ * "fault-minorder" and 10 "fault-nofail" live in fault.c.
  */
 #include <stdio.h>
 #include <string.h>
