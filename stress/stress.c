@@ -1036,6 +1036,7 @@ static int parse_args(int argc, char **argv, struct stress_args *a)
 	if (!a->allocator || !*a->allocator)
 		a->allocator = "ref-pages";
 	a->machine = NULL;
+	a->fail = NULL;
 	a->scenario = NULL;
 	a->threads = 2;
 	a->seed = 1;
