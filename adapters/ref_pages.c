@@ -282,6 +282,15 @@ int mmt_ref_pages_config(const struct mmt_machine *m, const char *options,
 	c->mem_limit = m->mem_limit;
 	c->min_free_kbytes = (unsigned long)m->min_free_kbytes;
 	c->watermark_scale_factor = m->watermark_scale_factor;
+	c->fail.probability = m->fail_probability;
+	c->fail.interval = m->fail_interval;
+	c->fail.times = m->fail_times ? (int)m->fail_times : -1;
+	c->fail.space = (int)(m->fail_space <= INT32_MAX ? m->fail_space : 0);
+	c->fail.min_order = m->fail_min_order;
+	c->fail.ignore_wait = !!(m->fail_flags & MMT_FAIL_IGNORE_WAIT);
+	c->fail.ignore_highmem = !!(m->fail_flags & MMT_FAIL_IGNORE_HIGHMEM);
+	c->fail.nth = m->fail_nth;
+	c->fail.seed = m->fail_seed;
 	if (options && options[0] && ref_config_parse(c, options, err, errlen))
 		return -1;
 	return ref_config_validate(c, err, errlen) ? -1 : 0;
@@ -744,7 +753,8 @@ const struct mmt_adapter mmt_adapter_ref_pages = {
 	.description = "the reference Linux buddy page allocator (ref/)",
 	.caps = MMT_CAP_PAGES | MMT_CAP_ZONES | MMT_CAP_POLICY_BUDDY |
 		MMT_CAP_OWN_ARENA | MMT_CAP_CHECK | MMT_CAP_TRACE |
-		MMT_CAP_THREAD_SAFE | MMT_CAP_UPOOL | MMT_CAP_WATERMARKS,
+		MMT_CAP_THREAD_SAFE | MMT_CAP_UPOOL | MMT_CAP_WATERMARKS |
+		MMT_CAP_FAULT_INJECT,
 	.create = rp_create,
 	.destroy = rp_destroy,
 	.check = rp_check,

@@ -18,6 +18,8 @@
 #   mmt_ref_wmark, mmtorture_wmark, fuzz_pages_wmark: REF_BUG=7, no
 #                         watermark check
 #   mmt_ref_wmarkstrict, ...: REF_BUG=8, no allowance in the slow path
+#   mmt_ref_faultminorder, mmt_ref_faultnofail, ...: REF_BUG=9, 10, the
+#                         fault filters for min-order and __GFP_NOFAIL gone
 #
 # tests/fresh.sh uses them: a reproducer whose violation depends on RAM
 # contents must give the same report after a thousand inputs in one
@@ -62,6 +64,12 @@ mmt_ref_bug_variant(reserveshort 6 fuzz_pages)
 # __GFP_HIGH and atomic requests their allowance (tests/tools/ref_wmark.sh).
 mmt_ref_bug_variant(wmark 7 fuzz_pages)
 mmt_ref_bug_variant(wmarkstrict 8 fuzz_pages)
+# The fault model (ORACLE-FAULT): "faultminorder" counts and fails
+# requests below fail_min_order, "faultnofail" __GFP_NOFAIL ones; the
+# shadow's own model, out of step with them, sees a call granted that it
+# fails (tests/tools/ref_fault.sh).
+mmt_ref_bug_variant(faultminorder 9 fuzz_pages)
+mmt_ref_bug_variant(faultnofail 10 fuzz_pages)
 
 add_test(NAME replay/fresh-process COMMAND ${CMAKE_SOURCE_DIR}/tests/fresh.sh
   ${CMAKE_BINARY_DIR}/bin ${MMT_PLUGIN_DIR})
@@ -79,3 +87,7 @@ set_tests_properties(tools/ref-map PROPERTIES LABELS cli TIMEOUT 300)
 add_test(NAME tools/ref-wmark COMMAND ${CMAKE_SOURCE_DIR}/tests/tools/ref_wmark.sh
   ${CMAKE_BINARY_DIR}/bin ${CMAKE_SOURCE_DIR})
 set_tests_properties(tools/ref-wmark PROPERTIES LABELS cli TIMEOUT 300)
+
+add_test(NAME tools/ref-fault COMMAND ${CMAKE_SOURCE_DIR}/tests/tools/ref_fault.sh
+  ${CMAKE_BINARY_DIR}/bin ${CMAKE_SOURCE_DIR})
+set_tests_properties(tools/ref-fault PROPERTIES LABELS cli TIMEOUT 300)

@@ -44,6 +44,9 @@ static const struct mmt_invariant invariants[] = {
 	{ "ORACLE-WATERMARK", "oracle",
 	  "strict, WATERMARKS: a zone served a request its watermark check "
 	  "(min, lowmem reserve, the mask's allowances) refuses" },
+	{ "ORACLE-FAULT", "oracle",
+	  "FAULT_INJECT: an allocation succeeded though the machine's fault "
+	  "injection (fail_* knobs, the harness's own model) fails that call" },
 	{ "ORACLE-PROBE", "oracle",
 	  "strict: with every slot freed, the capacity probe's drain of an "
 	  "order failed while a free aligned range of it was left" },

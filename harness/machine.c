@@ -32,6 +32,14 @@
 #include <mmtorture/machine.h>
 #include "mmt_lib.h"
 
+/* The fail_* knobs took spare[0..3]: nothing else of the ABI moved. */
+_Static_assert(sizeof(struct mmt_machine) == 360, "struct mmt_machine size");
+_Static_assert(offsetof(struct mmt_machine, fail_seed) == 312 &&
+		       offsetof(struct mmt_machine, spare) == 344,
+	       "struct mmt_machine layout");
+_Static_assert(offsetof(struct mmt_adapter_env, arena) == 376,
+	       "struct mmt_adapter_env layout");
+
 #define MIB (1ULL << 20)
 #define GIB (1ULL << 30)
 #define NO_LIMIT UINT64_MAX
@@ -140,7 +148,14 @@ int mmt_machine_equal(const struct mmt_machine *a, const struct mmt_machine *b)
 	    a->nr_cpus != b->nr_cpus || a->nr_banks != b->nr_banks ||
 	    a->nr_reserved != b->nr_reserved || a->mem_limit != b->mem_limit ||
 	    a->min_free_kbytes != b->min_free_kbytes ||
-	    a->watermark_scale_factor != b->watermark_scale_factor)
+	    a->watermark_scale_factor != b->watermark_scale_factor ||
+	    a->fail_seed != b->fail_seed ||
+	    a->fail_probability != b->fail_probability ||
+	    a->fail_interval != b->fail_interval ||
+	    a->fail_times != b->fail_times || a->fail_space != b->fail_space ||
+	    a->fail_nth != b->fail_nth ||
+	    a->fail_min_order != b->fail_min_order ||
+	    a->fail_flags != b->fail_flags)
 		return 0;
 	if (a->nr_banks > MMT_MAX_RANGES || a->nr_reserved > MMT_MAX_RANGES)
 		return 0;
@@ -651,6 +666,37 @@ static void spec_err(struct mmt_spec_error *e, unsigned int col,
 
 /* ------------------------------------------------------------ the rules */
 
+/* The fail_* knobs' ranges (docs/fault-injection.md). */
+static int check_fail(const struct mmt_machine *m, struct mmt_spec_error *e)
+{
+	if (m->fail_probability > 100) {
+		spec_err(e, 1, "fail_probability",
+			 "fail_probability %u is out of range 0..100",
+			 m->fail_probability);
+		return -1;
+	}
+	if (m->fail_times < 0 || m->fail_space > INT32_MAX) {
+		spec_err(e, 1, m->fail_times < 0 ? "fail_times" : "fail_space",
+			 "fail_times %d / fail_space %u out of range (times "
+			 "1.. or 0 for no limit, space 0..2147483647)",
+			 m->fail_times, m->fail_space);
+		return -1;
+	}
+	if (m->fail_min_order > MMT_MACHINE_MAX_ORDERS) {
+		spec_err(e, 1, "fail_min_order",
+			 "fail_min_order %u is out of range 0..%u",
+			 m->fail_min_order, MMT_MACHINE_MAX_ORDERS);
+		return -1;
+	}
+	if (m->fail_flags & ~(MMT_FAIL_IGNORE_WAIT | MMT_FAIL_IGNORE_HIGHMEM) ||
+	    m->fail_pad) {
+		spec_err(e, 1, "fail_flags", "unknown fail_flags bits 0x%x",
+			 m->fail_flags);
+		return -1;
+	}
+	return 0;
+}
+
 /*
  * Where a rule failed: the bank index, MMT_MAX_RANGES + the reserved
  * range index, or -1 for the machine as a whole.
@@ -701,7 +747,7 @@ static int check_scalars(const struct mmt_machine *m, struct mmt_spec_error *e)
 			 m->watermark_scale_factor);
 		return -1;
 	}
-	return 0;
+	return check_fail(m, e);
 }
 
 static int check_banks(const struct mmt_machine *m, struct mmt_spec_error *e,
@@ -1011,6 +1057,19 @@ static int key_wsf(struct spec_parse *p, const struct spec_tok *t)
 	return 0;
 }
 
+/* fail_*: one parser with --fail (harness/fault.c) */
+static int key_fail(struct spec_parse *p, const struct spec_tok *t)
+{
+	char msg[sizeof(p->e->message)];
+
+	if (mmt_fault_set(p->m, t->key + 5, strlen(t->key) - 5, t->v, t->vn,
+			  msg, sizeof(msg))) {
+		spec_err(p->e, t->col, t->key, "%s", msg);
+		return -1;
+	}
+	return 0;
+}
+
 static int key_ram(struct spec_parse *p, const struct spec_tok *t)
 {
 	uint64_t x;
@@ -1042,6 +1101,15 @@ static const struct spec_key spec_keys[] = {
 	{ "mem", 0, key_mem },
 	{ "min_free_kbytes", 0, key_min_free_kbytes },
 	{ "watermark_scale_factor", 0, key_wsf },
+	{ "fail_probability", 0, key_fail },
+	{ "fail_interval", 0, key_fail },
+	{ "fail_times", 0, key_fail },
+	{ "fail_space", 0, key_fail },
+	{ "fail_min_order", 0, key_fail },
+	{ "fail_ignore_wait", 0, key_fail },
+	{ "fail_ignore_highmem", 0, key_fail },
+	{ "fail_nth", 0, key_fail },
+	{ "fail_seed", 0, key_fail },
 };
 
 #define NR_SPEC_KEYS (sizeof(spec_keys) / sizeof(spec_keys[0]))
@@ -1068,7 +1136,7 @@ static int spec_token(struct spec_parse *p, const char *s, size_t n,
 		spec_err(p->e, col, "key",
 			 "unknown machine key '%.*s' (expected profile, era, "
 			 "page, orders, cpus, bank, reserve, ram, mem, "
-			 "min_free_kbytes, watermark_scale_factor)",
+			 "min_free_kbytes, watermark_scale_factor, fail_*)",
 			 (int)(kn < 40 ? kn : 40), s);
 		return -1;
 	}
@@ -1271,6 +1339,11 @@ size_t mmt_machine_format_spec(const struct mmt_machine *m, char *buf,
 			     m->watermark_scale_factor);
 		if (k > 0 && (size_t)k < sizeof(spec) - pos)
 			pos += (size_t)k;
+	}
+	if (pos < sizeof(spec)) {
+		size_t n = mmt_fault_format(m, spec + pos, sizeof(spec) - pos);
+
+		pos += n < sizeof(spec) - pos ? n : 0;
 	}
 	if (buf && len)
 		snprintf(buf, len, "%s", spec);

@@ -10,7 +10,8 @@
  * Layout:
  *   byte 0       op set id (enum mmt_opset). An id no set has gives a
  *                program of that id with no ops, which no target runs.
- *   byte 1       machine: 0..0xFE -> layout table[b % 16]; 0xFF -> escape:
+ *   byte 1       machine: 0..0xFE -> layout table[b % 16], fault
+ *                injection b >> 4 (8-15: table_fault); 0xFF -> escape:
  *                u16 LE length, then that many bytes of a machine spec
  *                (harness/machine.c); a spec that does not parse gives the
  *                default machine.
@@ -302,7 +303,68 @@ static uint64_t table_mem(const struct layout *l, unsigned int choice)
 	return mem < end ? mem : 0;
 }
 
-/* The machine of a table-form header. */
+/*
+ * Fault injection of byte 1 bits 4-7 (docs/fault-injection.md): 0-7 none,
+ * so half of all random headers inject nothing and the files written
+ * before the knob (whose byte 1 is a layout, 0-15) decode alike; 8-15 a
+ * fail_page_alloc setting each, seed 0. Code 15 under layout 15 is the
+ * escape byte, so it is reachable only with layouts 0-14.
+ */
+struct fault_choice {
+	uint32_t probability, interval, nth, space;
+	int32_t times;
+	uint8_t min_order, flags;
+};
+
+static const struct fault_choice fault_choices[8] = {
+	{ 0, 0, 1, 0, 0, 0, 0 }, /* the first call */
+	{ 0, 0, 5, 0, 0, 0, 0 }, /* the fifth */
+	{ 10, 0, 0, 0, 0, 0, 0 }, /* one call in ten, on average */
+	{ 50, 0, 0, 0, 0, 0, 0 }, /* every second */
+	{ 100, 3, 0, 0, 0, 0, 0 }, /* every third */
+	{ 100, 0, 0, 64, 2, 0, 0 }, /* two, after 64 pages went through */
+	{ 100, 0, 0, 0, 0, 1, MMT_FAIL_IGNORE_WAIT }, /* order >= 1 atomic */
+	{ 30, 0, 0, 0, 0, 1, MMT_FAIL_IGNORE_WAIT | MMT_FAIL_IGNORE_HIGHMEM },
+};
+#define FAULT_CODE_FIRST 8u
+
+static void table_fault(unsigned int code, struct mmt_machine *m)
+{
+	const struct fault_choice *f;
+
+	if (code < FAULT_CODE_FIRST)
+		return;
+	f = &fault_choices[code - FAULT_CODE_FIRST];
+	m->fail_probability = f->probability;
+	m->fail_interval = f->interval;
+	m->fail_nth = f->nth;
+	m->fail_space = f->space;
+	m->fail_times = f->times;
+	m->fail_min_order = f->min_order;
+	m->fail_flags = f->flags;
+}
+
+/* The fault code (byte 1 >> 4) giving m's fail knobs, or -1. */
+static int find_fault_code(const struct mmt_machine *m)
+{
+	for (unsigned int c = 0; c < 16; c++) {
+		struct mmt_machine t;
+
+		memset(&t, 0, sizeof(t));
+		table_fault(c, &t);
+		if (t.fail_probability == m->fail_probability &&
+		    t.fail_interval == m->fail_interval &&
+		    t.fail_nth == m->fail_nth &&
+		    t.fail_space == m->fail_space &&
+		    t.fail_times == m->fail_times &&
+		    t.fail_min_order == m->fail_min_order &&
+		    t.fail_flags == m->fail_flags && !m->fail_seed)
+			return (int)c;
+	}
+	return -1;
+}
+
+/* The machine of a table-form header (layout: byte 1). */
 static void table_machine(unsigned int layout, uint8_t shape, uint8_t misc,
 			  struct mmt_machine *m)
 {
@@ -343,6 +405,7 @@ static void table_machine(unsigned int layout, uint8_t shape, uint8_t misc,
 	pages = mmt_machine_present_pages(m);
 	while (m->nr_orders > 1 && pages < (1ULL << (m->nr_orders - 1)))
 		m->nr_orders--;
+	table_fault((layout >> 4) & 15u, m);
 }
 
 /*
@@ -698,9 +761,13 @@ static int find_table_header(const struct mmt_machine *m, uint8_t hdr[3])
 {
 	static const uint8_t order_codes[5] = { 0, 4, 5, 6, 7 };
 	static const uint8_t res_codes[8] = { 0, 9, 10, 11, 12, 13, 14, 15 };
-	unsigned int pe;
+	unsigned int pe, fc;
 	struct mmt_machine t;
+	int code = find_fault_code(m);
 
+	if (code < 0)
+		return -1;
+	fc = (unsigned int)code << 4;
 	if (m->nr_cpus < 1 || m->nr_cpus > 4 || m->profile > 1 || m->era > 1 ||
 	    (m->page_shift != 12 && m->page_shift != 13))
 		return -1;
@@ -719,9 +786,11 @@ static int find_table_header(const struct mmt_machine *m, uint8_t hdr[3])
 
 		if (m->page_shift == 13)
 			shape = (uint8_t)(shape | (3u << 3));
-		table_machine(l, shape, misc, &t);
+		if ((l | fc) == MACHINE_ESCAPE)
+			continue;
+		table_machine(l | fc, shape, misc, &t);
 		if (mmt_machine_equal(&t, m)) {
-			hdr[0] = (uint8_t)l;
+			hdr[0] = (uint8_t)(l | fc);
 			hdr[1] = shape;
 			hdr[2] = misc;
 			return 0;

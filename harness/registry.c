@@ -176,9 +176,10 @@ int mmt_adapter_select(const char *spec, const struct mmt_adapter **ad,
 
 /* The capability names, by bit (adapter.h's MMT_CAP_*). */
 static const char *const cap_names[] = {
-	"PAGES",       "OBJECTS",     "CACHES",	      "VMALLOC",    "DMA",
-	"THREAD_SAFE", "USABLE_SIZE", "POLICY_BUDDY", "ZONES",	    "OWN_ARENA",
-	"CHECK",       "TRACE",	      "UPOOL",	      "WATERMARKS",
+	"PAGES", "OBJECTS",	"CACHES",	"VMALLOC",
+	"DMA",	 "THREAD_SAFE", "USABLE_SIZE",	"POLICY_BUDDY",
+	"ZONES", "OWN_ARENA",	"CHECK",	"TRACE",
+	"UPOOL", "WATERMARKS",	"FAULT_INJECT",
 };
 
 size_t mmt_caps_format(uint32_t caps, const char *sep, char *buf, size_t len)

@@ -49,6 +49,13 @@
  *   The scan skips whole owned blocks and reserved ranges, so its cost is
  *   about the number of live blocks plus candidates in the allowed zones.
  *
+ * Fault injection (MMT_CAP_FAULT_INJECT, docs/fault-injection.md): the
+ * machine's fail_* knobs drive the harness's own fault model
+ * (harness/fault.c), asked once per allocation op (and once per capacity
+ * probe call, by the pages layer), in the order the allocator asks its
+ * own. A failure the model predicts is not must-succeed; a success it
+ * predicts a failure for is ORACLE-FAULT.
+ *
  * Not thread safe; one shadow per executor run. Nothing global.
  */
 #include <pthread.h>
@@ -121,6 +128,10 @@ struct mmt_shadow {
 	/* pages held in each zone (slots, layers, the probe), by type */
 	uint64_t zone_used[MMT_NR_ZONE_TYPES];
 	uint64_t layer_events; /* PAGES_TAKEN / _RETURNED events seen */
+	/* fault injection (MMT_CAP_FAULT_INJECT, mmt_shadow_set_fault): the
+	 * model, and the verdict mmt_shadow_fault_next gave the op at hand */
+	struct mmt_fault fault;
+	int fault_asked, fault_verdict;
 	/* where PAGES_TAKEN/RETURNED findings go (mmt_shadow_bind_report) */
 	struct mmt_report *rep;
 	const size_t *rep_op;
@@ -1502,6 +1513,36 @@ static void record_block(struct mmt_shadow *s, size_t op_index,
 	s->live_pages += n;
 }
 
+void mmt_shadow_set_fault(struct mmt_shadow *s, const struct mmt_machine *m)
+{
+	if ((s->caps & MMT_CAP_FAULT_INJECT) && mmt_fault_enabled(m))
+		mmt_fault_init(&s->fault, m);
+	else
+		memset(&s->fault, 0, sizeof(s->fault));
+}
+
+int mmt_shadow_fault_next(struct mmt_shadow *s, uint32_t order, uint32_t eff)
+{
+	s->fault_asked = 1;
+	s->fault_verdict = mmt_fault_should_fail(&s->fault, eff, order);
+	return s->fault_verdict;
+}
+
+uint64_t mmt_shadow_fault_count(const struct mmt_shadow *s)
+{
+	return s->fault.nr_injected;
+}
+
+/* The model's verdict on the op at hand: asked before the call, or now. */
+static int fault_verdict(struct mmt_shadow *s, uint32_t order, uint32_t eff)
+{
+	int v = s->fault_asked ? s->fault_verdict :
+				 mmt_fault_should_fail(&s->fault, eff, order);
+
+	s->fault_asked = 0;
+	return v;
+}
+
 int mmt_shadow_alloc(struct mmt_shadow *s, size_t op_index, unsigned int slot,
 		     unsigned int kind, uint32_t order, uint32_t gfp,
 		     void *addr, struct mmt_report *r)
@@ -1512,16 +1553,32 @@ int mmt_shadow_alloc(struct mmt_shadow *s, size_t op_index, unsigned int slot,
 	unsigned long before = r->total;
 	int64_t at;
 	uint64_t pfn, n;
-	int present_ok, zone;
+	int present_ok, zone, injected;
 
 	if (slot >= MMT_NR_SLOTS)
 		return 0;
 	if (kind == MMT_OP_ALLOC_PAGE || kind == MMT_OP_GET_FREE_PAGE ||
 	    kind == MMT_OP_GET_ZEROED_PAGE)
 		order = 0;
+	injected = fault_verdict(s, order, eff);
 	if (!addr) {
-		alloc_failed(s, op_index, order, eff, r);
+		if (injected) /* not owed: the fault model fails it */
+			trace_check(s, op_index, MMT_EV_PAGE_ALLOC, UINT64_MAX,
+				    order, r);
+		else
+			alloc_failed(s, op_index, order, eff, r);
 		return 0;
+	}
+	if (injected) {
+		char g[200];
+
+		mmt_gfp_format(eff, g, sizeof(g));
+		mmt_report_add(r, op_index, "oracle", "ORACLE-FAULT",
+			       "order-%u allocation (%s) succeeded at %p, but "
+			       "the machine's fault injection fails this call "
+			       "(failure %llu of the fail_* knobs)",
+			       order, g, addr,
+			       (unsigned long long)s->fault.nr_injected);
 	}
 	if (why)
 		mmt_report_add(r, op_index, "oracle", "ORACLE-MUST-FAIL",

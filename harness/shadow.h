@@ -15,6 +15,7 @@
  *   ORACLE-MUST-FAIL / ORACLE-MUST-SUCCEED   the capacity oracle
  *   ORACLE-WATERMARK  a zone served a request its watermark check refuses
  *                  (MMT_CAP_WATERMARKS, strict)
+ *   ORACLE-FAULT   a success the fault model fails  (MMT_CAP_FAULT_INJECT)
  *   TRACE-ALLOC / TRACE-FREE   trace events match     (MMT_CAP_TRACE)
  *
  * Not thread safe: one shadow per executor run.
@@ -66,6 +67,21 @@ void mmt_shadow_set_wmarks(struct mmt_shadow *s, const struct mmt_wmarks *w);
  */
 int64_t mmt_shadow_owed(const struct mmt_shadow *s, uint32_t order,
 			uint32_t eff);
+/*
+ * Follow the fault injection of machine m (an adapter with
+ * MMT_CAP_FAULT_INJECT; otherwise, or when m injects nothing, off).
+ */
+void mmt_shadow_set_fault(struct mmt_shadow *s, const struct mmt_machine *m);
+/*
+ * Ask the fault model about the allocator call about to be made (order
+ * and the mask the allocator sees): 1 when it is to fail. The next
+ * mmt_shadow_alloc() takes this verdict instead of asking again, so ask
+ * once per call, before it (the capacity probe asks for each of its
+ * calls and passes none to mmt_shadow_alloc).
+ */
+int mmt_shadow_fault_next(struct mmt_shadow *s, uint32_t order, uint32_t eff);
+/* Failures the fault model predicted so far. */
+uint64_t mmt_shadow_fault_count(const struct mmt_shadow *s);
 /* Whether the strict must-succeed oracle applies to order. */
 int mmt_shadow_order_served(const struct mmt_shadow *s, uint32_t order);
 /*

@@ -258,6 +258,19 @@ void ref_fb_printf(struct ref_fmtbuf *fb, const char *fmt, ...)
 void ref_check_report(struct ref_report *r, const char *id, enum ref_cost cost,
 		      unsigned long pfn, const char *msg);
 
+/* ---------------------------------------------------------- fault.c */
+
+/* A fail_* key of ref_config_parse() onto f: 0, or -1 with err naming
+ * the key. */
+int ref_fault_parse_key(struct ref_fault_config *f, const char *key,
+			size_t klen, const char *val, size_t vlen, char *err,
+			size_t errlen);
+/* Append f's keys that differ from ref_config_init()'s to fb. */
+void ref_fault_format(const struct ref_fault_config *f, struct ref_fmtbuf *fb);
+/* 0, or -1 with err naming the key out of range. */
+int ref_fault_validate(const struct ref_fault_config *f, char *err,
+		       size_t errlen);
+
 /* ------------------------------------------------------- components */
 
 /*
@@ -284,6 +297,7 @@ extern const size_t ref_nr_components;
 
 /* The rows (each component's own file). */
 extern const struct ref_component ref_upool_component; /* upool.c */
+extern const struct ref_component ref_fault_component; /* fault.c */
 
 /* ---------------------------------------------------------- trace.c */
 

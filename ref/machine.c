@@ -122,6 +122,7 @@ void ref_config_init(struct ref_config *c)
 	c->page_shift = 12;
 	c->nr_orders = REF_NR_ORDERS_DEFAULT;
 	c->nr_cpus = 1;
+	c->fail.times = -1;
 }
 
 /* Parse a decimal or 0x number with an optional K/M/G/T suffix. */
@@ -272,6 +273,9 @@ static int parse_one(struct ref_config *c, const char *key, size_t klen,
 	} else if (key_is(key, klen, "watermark_scale_factor")) {
 		if (parse_uint(val, vlen, &c->watermark_scale_factor))
 			goto bad_value;
+	} else if (klen > 5 && !memcmp(key, "fail_", 5)) {
+		return ref_fault_parse_key(&c->fail, key, klen, val, vlen, err,
+					   errlen);
 	} else if (key_is(key, klen, "bank")) {
 		if (c->nr_banks >= REF_MAX_BANKS) {
 			ref_set_err(err, errlen,
@@ -296,7 +300,7 @@ static int parse_one(struct ref_config *c, const char *key, size_t klen,
 	} else {
 		ref_set_err(
 			err, errlen,
-			"key '%.*s': unknown key (profile, era, ram, page, orders, cpus, mem, bank, reserve, min_free_kbytes, watermark_scale_factor)",
+			"key '%.*s': unknown key (profile, era, ram, page, orders, cpus, mem, bank, reserve, min_free_kbytes, watermark_scale_factor, fail_*)",
 			kl, key);
 		return -1;
 	}
@@ -389,6 +393,7 @@ size_t ref_config_format(const struct ref_config *c, char *buf, size_t len)
 	if (c->watermark_scale_factor)
 		ref_fb_printf(&fb, ",watermark_scale_factor=%u",
 			      c->watermark_scale_factor);
+	ref_fault_format(&c->fail, &fb);
 	for (i = 0; i < c->nr_banks && i < REF_MAX_BANKS; i++) {
 		ref_format_size(c->banks[i].size, a, sizeof(a));
 		ref_format_size(c->banks[i].start, b, sizeof(b));
@@ -479,6 +484,8 @@ static int validate_shape(const struct ref_config *c, char *err, size_t errlen)
 			    c->watermark_scale_factor);
 		return -1;
 	}
+	if (ref_fault_validate(&c->fail, err, errlen))
+		return -1;
 	return 0;
 }
 
@@ -649,6 +656,7 @@ int ref_config_validate(const struct ref_config *c, char *err, size_t errlen)
 /* The components above the buddy (internal.h), one row each. */
 const struct ref_component *const ref_components[] = {
 	&ref_upool_component,
+	&ref_fault_component,
 };
 const size_t ref_nr_components = REF_ARRAY_SIZE(ref_components);
 

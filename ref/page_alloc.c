@@ -47,13 +47,17 @@
  * of each reserved range reaches the buddy) in memblock.c. 7 "wmark"
  * skips the watermark check (a zone serves requests below its min);
  * 8 "wmark-strict" gives the slow path no allowance (GFP_ATOMIC and
- * __GFP_HIGH requests are refused at min like any other).
+ * __GFP_HIGH requests are refused at min like any other). 9
+ * "fault-minorder" and 10 "fault-nofail" live in fault.c. 11
+ * "pcp-nodrain" lets a request fail without draining the per-CPU lists
+ * first.
  */
 #include <stdio.h>
 #include <string.h>
 
 #include "internal.h"
 #include "ref/context.h"
+#include "ref/fault.h"
 
 static inline struct ref_page *pfn_page(struct ref_mm *mm, unsigned long pfn)
 {
@@ -485,6 +489,12 @@ struct ref_page *ref_alloc_pages(struct ref_mm *mm, ref_gfp_t gfp,
 
 	REF_ASSERT(mm != NULL);
 	ref_might_sleep_if(mm, (gfp & REF_GFP_DIRECT_RECLAIM) != 0);
+	if (ref_should_fail_alloc_page(mm, gfp, order)) {
+		/* injected (ref/fault.c): no zone is tried */
+		ref_trace_emit(mm, REF_TRACE_MM_PAGE_ALLOC, NULL, ~0UL, order,
+			       gfp);
+		return NULL;
+	}
 	if (alloc_ctx_init(mm, gfp, order, &ac) == 0) {
 		/* the fast path: the low watermark, no allowances */
 		pfn = get_page_from_freelist(mm, gfp, order,

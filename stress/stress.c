@@ -585,7 +585,7 @@ static void park_and_check(struct stress *s, double t,
 	now = totals(s);
 	if (!atomic_load(&s->failed)) /* stopped: nothing runs after it */
 		run_check(s, now.ops);
-	if (!atomic_load(&s->failed) && s->sc->probe)
+	if (!atomic_load(&s->failed) && s->sc->probe && !s->fault_on)
 		s->sc->probe(s, now.ops);
 	dt = t - *last_t;
 	if (!quiet) {
@@ -674,6 +674,8 @@ static struct stress *stress_new(const struct mmt_adapter *ad,
 	s->out = out;
 	s->errf = errf;
 	s->where_name = "pfn";
+	s->fault_on = (ad->caps & MMT_CAP_FAULT_INJECT) && o->machine &&
+		      mmt_fault_enabled(o->machine);
 	pthread_mutex_init(&s->vlock, NULL);
 	pthread_mutex_init(&s->serial, NULL);
 	make_reproduce(s, o);
@@ -986,6 +988,11 @@ static void usage(FILE *out)
 		"                    bank=64M@4G\" (default); \"any\": one of "
 		"the binary\n"
 		"                    header's machines, drawn by the seed\n"
+		"  --fail SPEC       pages-mix: fault injection on top of the "
+		"machine,\n"
+		"                    KEY=VALUE[,...], e.g. "
+		"probability=10,times=-1\n"
+		"                    (docs/fault-injection.md)\n"
 		"scenarios:\n",
 		STRESS_MAX_THREADS);
 	for (i = 0; i < NR_SCENARIOS; i++)
@@ -1009,14 +1016,16 @@ static int parse_u64(const char *s, uint64_t *out)
 struct stress_args {
 	const char *allocator;
 	const char *machine;
+	const char *fail; /* --fail */
 	const char *scenario; /* NULL: by capability */
 	uint64_t threads, seed;
 	double seconds;
 };
 
 static const char *const value_options[] = { "--allocator", "--machine",
-					     "--scenario",  "--threads",
-					     "--seed",	    "--seconds" };
+					     "--fail",	    "--scenario",
+					     "--threads",   "--seed",
+					     "--seconds" };
 
 /* Returns -1 to go on, else an exit code. */
 static int parse_args(int argc, char **argv, struct stress_args *a)
@@ -1027,6 +1036,7 @@ static int parse_args(int argc, char **argv, struct stress_args *a)
 	if (!a->allocator || !*a->allocator)
 		a->allocator = "ref-pages";
 	a->machine = NULL;
+	a->fail = NULL;
 	a->scenario = NULL;
 	a->threads = 2;
 	a->seed = 1;
@@ -1064,6 +1074,8 @@ static int parse_args(int argc, char **argv, struct stress_args *a)
 			a->allocator = val;
 		} else if (!strcmp(opt, "--machine")) {
 			a->machine = val;
+		} else if (!strcmp(opt, "--fail")) {
+			a->fail = val;
 		} else if (!strcmp(opt, "--scenario")) {
 			a->scenario = val;
 		} else if (!strcmp(opt, "--threads")) {
@@ -1286,6 +1298,21 @@ int mmt_stress_main(int argc, char **argv)
 		       args.seed, any_spec);
 	} else if (args.machine && parse_machine(args.machine, &machine) != 0) {
 		return MMT_EXIT_USAGE;
+	}
+	if (args.fail) {
+		char msg[400];
+
+		if (!args.machine)
+			default_machine(&machine);
+		if (mmt_fault_parse_option(args.fail, &machine, msg,
+					   sizeof(msg))) {
+			fprintf(stderr, "stress: --fail '%s': %s\n", args.fail,
+				msg);
+			return MMT_EXIT_USAGE;
+		}
+		/* the reproduce line names the machine with its fail_ keys */
+		mmt_machine_format_spec(&machine, any_spec, sizeof(any_spec));
+		args.machine = any_spec;
 	}
 
 	memset(&sa, 0, sizeof(sa));

@@ -159,6 +159,10 @@ struct stress {
 	 */
 	struct mmt_arena arena;
 	struct mmt_arena model;
+	/* the machine injects faults into a FAULT_INJECT adapter: its
+	 * failures are expected, and the capacity probe does not run (a
+	 * drain that stops at an injected failure is no shortfall) */
+	int fault_on;
 
 	struct stress_inbox *inbox; /* one per thread */
 	struct stress_worker *workers;

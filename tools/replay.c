@@ -35,11 +35,13 @@
 
 enum {
 	OPT_TARGET = MMT_CLI_OPT_OWN,
+	OPT_FAIL,
 };
 
 static const struct mmt_cli_opt replay_opts[] = {
 	{ "allocator", 0, 1, MMT_CLI_OPT_ALLOCATOR },
 	{ "target", 0, 1, OPT_TARGET },
+	{ "fail", 0, 1, OPT_FAIL },
 	{ "text", 0, 0, MMT_CLI_OPT_TEXT },
 	{ "binary", 0, 0, MMT_CLI_OPT_BINARY },
 	{ "trace", 0, 0, MMT_CLI_OPT_TRACE },
@@ -51,12 +53,13 @@ struct replay_ctx {
 	const struct mmt_adapter *ad;
 	const char *options; /* adapter options from run.spec */
 	const char *target; /* --target, or NULL */
+	const char *fail; /* --fail, or NULL */
 };
 
 static void replay_usage(FILE *out)
 {
 	fputs("usage: mmtorture replay [--allocator SPEC] [--target NAME] "
-	      "[--text|--binary] [--trace] FILE...\n"
+	      "[--text|--binary] [--trace] [--fail SPEC] FILE...\n"
 	      "\n"
 	      "Run each op sequence under the shadow model and the adapter's\n"
 	      "full check. FILE may be a directory (every file below it).\n"
@@ -70,6 +73,14 @@ static void replay_usage(FILE *out)
 	      "  --text            read every FILE as text\n"
 	      "  --binary          read every FILE as binary (even *.txt)\n"
 	      "  --trace           print each op and its result\n"
+	      "  --fail SPEC       fault injection on top of each program's "
+	      "machine:\n"
+	      "                    KEY=VALUE[,...] of probability, interval, "
+	      "times,\n"
+	      "                    space, min_order, ignore_wait, "
+	      "ignore_highmem, nth,\n"
+	      "                    seed (docs/fault-injection.md), e.g. "
+	      "nth=5\n"
 	      "\n"
 	      "exit: 0 all held, 1 a bug was found, 2 bad usage or input, "
 	      "3 environment\n",
@@ -103,6 +114,10 @@ static void print_failure(const struct replay_ctx *ctx, const char *path,
 	if (ctx->target) {
 		mmt_cli_cmdline_add(&repro, "--target");
 		mmt_cli_cmdline_add(&repro, ctx->target);
+	}
+	if (ctx->fail) {
+		mmt_cli_cmdline_add(&repro, "--fail");
+		mmt_cli_cmdline_add(&repro, ctx->fail);
 	}
 	mmt_cli_cmdline_add_form(&repro, ctx->run.form);
 	mmt_cli_cmdline_add_file(&repro, path);
@@ -149,6 +164,12 @@ static int replay_file(void *arg, const char *path)
 	if (rc != MMT_EXIT_OK)
 		return rc;
 	rc = mmt_cli_target_runs("replay", ctx->target, path, &prog);
+	if (rc == MMT_EXIT_OK && ctx->fail &&
+	    mmt_fault_parse_option(ctx->fail, &prog.machine, err,
+				   sizeof(err))) {
+		mmt_cli_error("replay", "--fail '%s': %s", ctx->fail, err);
+		rc = MMT_EXIT_USAGE;
+	}
 	if (rc != MMT_EXIT_OK) {
 		mmt_prog_free(&prog);
 		return rc;
@@ -207,6 +228,8 @@ static void replay_option(void *arg, int id, const char *value)
 
 	if (id == OPT_TARGET)
 		ctx->target = value;
+	else if (id == OPT_FAIL)
+		ctx->fail = value;
 }
 
 int mmt_cmd_replay(int argc, char **argv)
@@ -223,6 +246,17 @@ int mmt_cmd_replay(int argc, char **argv)
 		rc = mmt_cli_check_target("replay", ctx.target);
 	else
 		rc = MMT_EXIT_OK;
+	if (rc == MMT_EXIT_OK && ctx.fail) {
+		struct mmt_machine m;
+		char msg[400];
+
+		mmt_machine_default(&m);
+		if (mmt_fault_parse_option(ctx.fail, &m, msg, sizeof(msg))) {
+			mmt_cli_error("replay", "--fail '%s': %s", ctx.fail,
+				      msg);
+			rc = MMT_EXIT_USAGE;
+		}
+	}
 	if (rc == MMT_EXIT_OK)
 		rc = mmt_cli_select("replay", "--allocator", ctx.run.spec,
 				    &ctx.ad, &ctx.options);

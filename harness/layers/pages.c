@@ -175,7 +175,7 @@ static void pages_alloc_op(struct mmt_exec *ex, size_t i,
 				     0;
 	uint32_t eff = mmt_shadow_effective_gfp(op->kind, op->gfp);
 	void *addr = NULL;
-	int ret;
+	int ret, injected;
 
 	if (b->live) {
 		if (t)
@@ -190,10 +190,13 @@ static void pages_alloc_op(struct mmt_exec *ex, size_t i,
 		oc->is_alloc = 1;
 		oc->order = order;
 		oc->must_fail = pages_must_fail(ex, order, allowed);
-		oc->must_succeed = !oc->must_fail &&
+	}
+	/* the fault model, once per allocator call (docs/fault-injection.md) */
+	injected = mmt_shadow_fault_next(PAGES_SH(ex), order, eff);
+	if (oc)
+		oc->must_succeed = !oc->must_fail && !injected &&
 				   mmt_shadow_owed(PAGES_SH(ex), order, eff) >=
 					   0;
-	}
 	mmt_ctx_before_alloc(PAGES_CTX(ex), i, op->kind, eff, &ex->res.report,
 			     t);
 	mmt_shadow_trace_reset(PAGES_SH(ex));
@@ -317,6 +320,7 @@ static int pages_open(struct mmt_exec *ex, char *err, size_t errlen)
 	mmt_ctx_init(&ls->ctx, ex->ad, ex->state, ex->prog->machine.nr_cpus,
 		     ex->o.caller_rules);
 	mmt_shadow_set_served_orders(sh, ex->ad->pages->nr_orders);
+	mmt_shadow_set_fault(sh, &ex->prog->machine);
 	if (ex->ad->caps & MMT_CAP_WATERMARKS) {
 		struct mmt_wmarks w;
 
@@ -452,11 +456,34 @@ static int probe_zone(struct mmt_exec *ex, int zone, uint32_t gfp, uint32_t top,
 		 * is handed out twice (SHADOW-OVERLAP already said so), and
 		 * twice the budget is as far as it goes */
 		while (got <= (limit >> k) && *nr < 2 * MMT_PROBE_BUDGET) {
+			int injected = mmt_shadow_fault_next(sh, k, gfp);
+
 			addr = NULL;
 			mmt_shadow_trace_reset(sh);
 			if (ex->ad->pages->alloc(ex->state, k, gfp,
-						 MMT_API_ALLOC_PAGES, &addr) ||
-			    !addr)
+						 MMT_API_ALLOC_PAGES, &addr))
+				addr = NULL;
+			if (injected && addr)
+				mmt_report_add(&ex->res.report, SIZE_MAX,
+					       "oracle", "ORACLE-FAULT",
+					       "capacity probe: order-%u "
+					       "allocation succeeded, but the "
+					       "machine's fault injection "
+					       "fails this call",
+					       k);
+			if (injected && !addr) {
+				/* an injected failure ends the probe, as
+				 * its budget does: the orders drained
+				 * before stand, the rest is not known */
+				if (ex->o.trace)
+					fprintf(ex->o.trace,
+						"   end  capacity probe stops "
+						"at order %u: the fault model "
+						"fails the call\n",
+						k);
+				return 2;
+			}
+			if (!addr)
 				break;
 			if (probe_keep(ex, addr, k, zone, v, nr, cap))
 				return -1;

@@ -87,6 +87,19 @@ extern "C" {
  * strict oracle then predicts by those rules (docs/watermarks.md).
  */
 #define MMT_CAP_WATERMARKS (1u << 13)
+/*
+ * Injects allocation failures as the machine's fail_* knobs say (Linux
+ * 6.12's fail_page_alloc, struct mmt_machine), consulting its fault state
+ * once per page-allocator call, its own layers' calls included. The
+ * shadow then runs its own copy of that state machine: a failure it
+ * predicts is not must-succeed, a success where it predicts one is
+ * ORACLE-FAULT (docs/fault-injection.md).
+ */
+#define MMT_CAP_FAULT_INJECT (1u << 14)
+
+/* struct mmt_machine.fail_flags */
+#define MMT_FAIL_IGNORE_WAIT 0x01u /* ignore-gfp-wait: __GFP_DIRECT_RECLAIM */
+#define MMT_FAIL_IGNORE_HIGHMEM 0x02u /* ignore-gfp-highmem: __GFP_HIGHMEM */
 
 /*
  * GFP bits as carried in ops and passed to adapters: the values and
@@ -210,11 +223,26 @@ struct mmt_machine {
 	uint32_t watermark_scale_factor;
 	uint32_t pad0; /* zero */
 	/*
+	 * ABI 3, in what was spare[0..3]: fault injection, fail_page_alloc's
+	 * knobs (docs/fault-injection.md), applied by an adapter with
+	 * MMT_CAP_FAULT_INJECT; all zero is none, and nothing fails unless
+	 * fail_probability or fail_nth is set.
+	 */
+	uint64_t fail_seed; /* splitmix64 seed of the probability draws */
+	uint32_t fail_probability; /* percent of eligible calls, 0..100 */
+	uint32_t fail_interval; /* calls: only every Nth may fail; 0 = 1 */
+	int32_t fail_times; /* failures at most, 1..; 0 = no limit (-1) */
+	uint32_t fail_space; /* pages (2^order a call) let through first */
+	uint32_t fail_nth; /* the Nth eligible call fails, once; 0 = off */
+	uint8_t fail_min_order; /* orders below it never fail, 0..16 */
+	uint8_t fail_flags; /* MMT_FAIL_IGNORE_WAIT | _IGNORE_HIGHMEM */
+	uint16_t fail_pad; /* zero */
+	/*
 	 * Zero. Room for the machine knobs of later layers, so that adding
 	 * one does not move the fields of struct mmt_adapter_env after it
 	 * (a v3 plug-in reads a knob it does not know as absent).
 	 */
-	uint64_t spare[6];
+	uint64_t spare[2];
 };
 
 /* Trace event kinds an adapter may emit. */

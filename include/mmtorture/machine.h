@@ -248,6 +248,56 @@ int mmt_wmark_ok(const struct mmt_wmarks *w, int zone, uint32_t order,
 		 int64_t free_pages, mmt_free_from_order_fn from_order,
 		 void *ctx);
 
+/*
+ * Fault injection (harness/fault.c, docs/fault-injection.md): the
+ * harness's own copy of fail_page_alloc's state machine, driven by the
+ * machine's fail_* knobs, for the shadow to follow an adapter with
+ * MMT_CAP_FAULT_INJECT call for call.
+ */
+struct mmt_fault {
+	int on; /* fail_probability or fail_nth set */
+	uint32_t nr_orders; /* calls of an order at or above it are not asked */
+	uint32_t probability, interval, min_order, flags;
+	uint64_t count; /* calls past space while interval > 1 */
+	int64_t times; /* failures left; -1: no limit */
+	int64_t space; /* pages left to let through */
+	uint32_t nth; /* eligible calls left until the forced failure */
+	uint64_t prng; /* splitmix64 state */
+	uint64_t nr_injected; /* failures predicted */
+};
+
+/* Whether m injects anything at all. */
+int mmt_fault_enabled(const struct mmt_machine *m);
+
+/* The state machine at boot for machine m. */
+void mmt_fault_init(struct mmt_fault *f, const struct mmt_machine *m);
+
+/*
+ * Whether the page-allocator call for 2^order pages with gfp (the mask
+ * the allocator sees) fails; advances the state as the allocator's does.
+ */
+int mmt_fault_should_fail(struct mmt_fault *f, uint32_t gfp, uint32_t order);
+
+/*
+ * One fail knob by its name without "fail_" ("probability", "interval",
+ * "times", "space", "min_order", "ignore_wait", "ignore_highmem", "nth",
+ * "seed") and value v[0, vn) onto m. 0, or -1 with a message naming the
+ * key and the range it takes in msg.
+ */
+int mmt_fault_set(struct mmt_machine *m, const char *key, size_t kn,
+		  const char *v, size_t vn, char *msg, size_t msglen);
+
+/*
+ * The --fail option: "KEY=VALUE[,KEY=VALUE...]" with the keys of
+ * mmt_fault_set() (fail_ prefix optional), on top of m. 0, or -1 with a
+ * message naming the key in msg; m is then unchanged.
+ */
+int mmt_fault_parse_option(const char *spec, struct mmt_machine *m, char *msg,
+			   size_t msglen);
+
+/* m's fail knobs as " fail_KEY=VALUE" words (none when off). Full length. */
+size_t mmt_fault_format(const struct mmt_machine *m, char *buf, size_t len);
+
 /* The kernel's zone name ("DMA", "DMA32", "Normal", "HighMem"), or "none". */
 const char *mmt_zone_name(int type);
 

@@ -64,6 +64,35 @@ struct ref_mem_range {
 	uint64_t size; /* bytes */
 };
 
+/*
+ * fail_page_alloc's knobs (mm/fail_page_alloc.c and the fault_attr of
+ * lib/fault-inject.c, Linux 6.12), per machine; ref/fault.c. Off while
+ * probability and nth are both 0 (ref_config_init's state).
+ */
+struct ref_fault_config {
+	unsigned int probability; /* percent of eligible calls, 0..100 */
+	unsigned long
+		interval; /* calls; fail only every interval-th (0, 1: each) */
+	int times; /* failures at most: -1 no limit (the default), 0 none */
+	int space; /* pages (2^order per call) let through before any fails */
+	unsigned int min_order; /* orders below it never fail */
+	int ignore_wait; /* 1: a mask with __GFP_DIRECT_RECLAIM never fails */
+	int ignore_highmem; /* 1: a mask with __GFP_HIGHMEM never fails */
+	unsigned int nth; /* the nth eligible call fails, once (1-based); 0 off */
+	uint64_t seed; /* splitmix64 seed of the probability draws */
+};
+
+/* The fault_attr counters of one machine, restarted by reset/recreate. */
+struct ref_fault_state {
+	int loaded; /* 0: reload from config.fail at the next call */
+	unsigned long count; /* calls past space while interval > 1 */
+	int times; /* failures left (-1: no limit) */
+	int space; /* pages left to let through */
+	unsigned int nth; /* eligible calls left until the forced failure */
+	uint64_t prng; /* splitmix64 state */
+	unsigned long nr_injected; /* failures injected since boot */
+};
+
 struct ref_config {
 	enum ref_profile profile;
 	enum ref_era era;
@@ -86,6 +115,7 @@ struct ref_config {
 	unsigned long min_free_kbytes;
 	/* vm.watermark_scale_factor (6.12 only; 0 = the default, 10) */
 	unsigned int watermark_scale_factor;
+	struct ref_fault_config fail; /* fault injection (ref/fault.c) */
 };
 
 /* Minimal intrusive list, the kernel's list_head. */
@@ -295,6 +325,10 @@ struct ref_mm {
 	struct ref_list_head upools;
 	/* Each simulated CPU's context (ref/context.h), by CPU number. */
 	struct ref_cpu_context cpu_ctx[REF_MAX_CPUS];
+	/* Fault injection (ref/fault.c): fault_lock guards fault, a leaf
+	 * taken before any zone lock and never inside one. */
+	pthread_mutex_t fault_lock;
+	struct ref_fault_state fault;
 };
 
 #endif /* REF_TYPES_H */
