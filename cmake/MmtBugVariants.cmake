@@ -18,6 +18,8 @@
 #   mmt_ref_wmark, mmtorture_wmark, fuzz_pages_wmark: REF_BUG=7, no
 #                         watermark check
 #   mmt_ref_wmarkstrict, ...: REF_BUG=8, no allowance in the slow path
+#   mmt_ref_pcpnodrain, ...: REF_BUG=11, no drain of the per-CPU lists
+#                         before a request fails
 #   mmt_ref_faultminorder, mmt_ref_faultnofail, ...: REF_BUG=9, 10, the
 #                         fault filters for min-order and __GFP_NOFAIL gone
 #
@@ -61,9 +63,12 @@ mmt_ref_bug_variant(memlimit 5 fuzz_pages)
 mmt_ref_bug_variant(reserveshort 6 fuzz_pages)
 # The watermark oracle (ORACLE-WATERMARK, ORACLE-MUST-SUCCEED under the
 # kernel's rules): "wmark" grants below min, "wmarkstrict" refuses
-# __GFP_HIGH and atomic requests their allowance (tests/tools/ref_wmark.sh).
+# __GFP_HIGH and atomic requests their allowance (tests/tools/ref_allocpath.sh).
 mmt_ref_bug_variant(wmark 7 fuzz_pages)
 mmt_ref_bug_variant(wmarkstrict 8 fuzz_pages)
+# ... and the per-CPU lists' pages, which only count for a request once
+# drained: "pcpnodrain" fails without draining them first.
+mmt_ref_bug_variant(pcpnodrain 11 fuzz_pages)
 # The fault model (ORACLE-FAULT): "faultminorder" counts and fails
 # requests below fail_min_order, "faultnofail" __GFP_NOFAIL ones; the
 # shadow's own model, out of step with them, sees a call granted that it
@@ -84,9 +89,9 @@ add_test(NAME tools/ref-map COMMAND ${CMAKE_SOURCE_DIR}/tests/tools/ref_map.sh
   ${CMAKE_BINARY_DIR}/bin ${CMAKE_SOURCE_DIR})
 set_tests_properties(tools/ref-map PROPERTIES LABELS cli TIMEOUT 300)
 
-add_test(NAME tools/ref-wmark COMMAND ${CMAKE_SOURCE_DIR}/tests/tools/ref_wmark.sh
+add_test(NAME tools/ref-allocpath COMMAND ${CMAKE_SOURCE_DIR}/tests/tools/ref_allocpath.sh
   ${CMAKE_BINARY_DIR}/bin ${CMAKE_SOURCE_DIR})
-set_tests_properties(tools/ref-wmark PROPERTIES LABELS cli TIMEOUT 300)
+set_tests_properties(tools/ref-allocpath PROPERTIES LABELS cli TIMEOUT 300)
 
 add_test(NAME tools/ref-fault COMMAND ${CMAKE_SOURCE_DIR}/tests/tools/ref_fault.sh
   ${CMAKE_BINARY_DIR}/bin ${CMAKE_SOURCE_DIR})

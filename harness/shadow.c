@@ -1253,6 +1253,13 @@ static const char *wmark_why(const struct mmt_shadow *s, int t, uint32_t order,
 	unsigned int flags = mmt_wmark_alloc_flags(s->wm.era, eff, order);
 	uint64_t mark = s->wm.zone[t].mark[MMT_WMARK_MIN];
 
+	if ((eff & MMT_GFP_MEMALLOC) && !(eff & MMT_GFP_NOMEMALLOC)) {
+		snprintf(buf, len,
+			 "the mask ignores watermarks (__GFP_MEMALLOC), %lld "
+			 "free",
+			 (long long)zone_free(s, t));
+		return buf;
+	}
 	snprintf(buf, len,
 		 "%lld free, min %llu (%lld for this mask), protection "
 		 "%llu up to %s, %s",

@@ -103,8 +103,11 @@ static void print_pagesets(struct ref_fmtbuf *pb, struct ref_mm *mm,
 
 	for (unsigned int c = 0; c < mm->config.nr_cpus; c++)
 		online += (unsigned int)ref_cpu_is_online(mm, c);
+	/* 2.6.18's calculate_threshold() used present pages */
 	threshold = 2 * fls_int(online) *
-		    (1 + fls_int(zone->managed_pages >>
+		    (1 + fls_int((mm->config.era == REF_ERA_2_6 ?
+					  zone->present_pages :
+					  zone->managed_pages) >>
 				 (27 - mm->config.page_shift)));
 	if (threshold > 125)
 		threshold = 125;

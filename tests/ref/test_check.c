@@ -342,6 +342,78 @@ MMT_TEST(check, ZONE_CONSERVE_managed_vs_reserved)
 	ref_mm_destroy(mm);
 }
 
+/* Two pages on CPU 0's DMA32 list: a GFP_KERNEL page took a batch of 3. */
+static struct ref_mm *pcp_state(const char *spec)
+{
+	struct ref_mm *mm = make(spec);
+
+	cr_assert_not_null(ref_alloc_page(mm, REF_GFP_KERNEL));
+	cr_assert_eq(mm->zones[REF_ZONE_DMA32].pageset[0].count, 2);
+	expect_healthy(mm);
+	return mm;
+}
+
+MMT_TEST(check, PCP_COUNT)
+{
+	/* 2.6.18: hot and cold each keep a count; move one between them
+	 * (the CPU's total stays right, so CONSERVE holds) */
+	struct ref_mm *mm = pcp_state("era=2.6");
+	struct ref_per_cpu_pages *p = &mm->zones[REF_ZONE_DMA32].pageset[0];
+
+	p->hc[0].count--;
+	p->hc[1].count++;
+	expect_only(mm, "PCP-COUNT", ~0UL);
+	ref_mm_destroy(mm);
+}
+
+MMT_TEST(check, PCP_PAGE)
+{
+	struct ref_mm *mm = pcp_state("era=6.12");
+	struct ref_per_cpu_pages *p = &mm->zones[REF_ZONE_DMA32].pageset[0];
+	struct ref_page *head =
+		ref_list_first_entry(&p->lists[0], struct ref_page, lru);
+	unsigned long pfn = ref_page_to_pfn(mm, head);
+
+	head->private = 3; /* an order-3 head on the order-0 list */
+	expect_only(mm, "PCP-PAGE", pfn);
+	ref_mm_destroy(mm);
+}
+
+MMT_TEST(check, PCP_PAGE_flag_off_every_list)
+{
+	struct ref_mm *mm = dma_state();
+
+	/* a page inside a free block of DMA marked as on a list */
+	mm->mem_map[2048 + 5].flags |= 1UL << REF_PG_pcp;
+	expect_only(mm, "PCP-PAGE", 2048 + 5);
+	ref_mm_destroy(mm);
+}
+
+MMT_TEST(check, PCP_HIGH)
+{
+	struct ref_mm *mm = pcp_state("era=6.12");
+	struct ref_per_cpu_pages *p = &mm->zones[REF_ZONE_DMA32].pageset[0];
+	struct ref_report r;
+
+	p->high = p->high_max + 1;
+	expect_only(mm, "PCP-HIGH", ~0UL);
+	/* O(1): CHEAP sees it */
+	ref_report_init(&r);
+	cr_assert_eq(ref_check(mm, REF_CHECK_CHEAP, &r), 1);
+	cr_assert_str_eq(r.findings[0].id, "PCP-HIGH");
+	ref_mm_destroy(mm);
+}
+
+MMT_TEST(check, PCP_HIGH_26_list_over_its_high)
+{
+	struct ref_mm *mm = pcp_state("era=2.6");
+	struct ref_per_cpu_pages *p = &mm->zones[REF_ZONE_DMA32].pageset[0];
+
+	p->hc[0].high = 2; /* two pages on a list whose high is 2 */
+	expect_only(mm, "PCP-HIGH", ~0UL);
+	ref_mm_destroy(mm);
+}
+
 /* ------------------------------------------------------------ robustness */
 
 MMT_TEST(check, report_keeps_16_and_counts_all)

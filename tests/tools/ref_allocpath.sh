@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# tests/tools/ref_wmark.sh BINDIR SRCDIR - the shadow predicts the
-# kernel's watermark check (docs/watermarks.md) on its own, from the
-# machine line: two refs of ours that break it (cmake/MmtBugVariants.cmake)
+# tests/tools/ref_allocpath.sh BINDIR SRCDIR - the shadow predicts the
+# allocation path of the kernel (docs/watermarks.md) on its own, from the
+# machine line: refs of ours that break it (cmake/MmtBugVariants.cmake)
 #   wmark        REF_BUG=7: no watermark check (a zone serves below min)
 #   wmarkstrict  REF_BUG=8: no allowance in the slow path (__GFP_HIGH and
 #                atomic requests are refused at min)
-# are caught, and the correct ref is clean. Each SRCDIR/tests/watermarks/
+#   pcpnodrain   REF_BUG=11: a request fails without draining the per-CPU
+#                lists first, so pages free on a list are lost to it
+# are caught, and the correct ref is clean. Each SRCDIR/tests/allocpath/
 # *.txt replays clean on the correct ref and, for each "# bug: NAME ID"
 # line, exits 1 on mmtorture_NAME with ID as its first violation. The
 # same programs are committed to corpus/fuzz_pages as wmark_*.bin (their
@@ -21,7 +23,7 @@ if [ $# -ne 2 ] || [ ! -d "$1" ] || [ ! -d "$2" ]; then
 fi
 BIN=$1
 SRC=$2
-T=$(mktemp -d "${TMPDIR:-/tmp}/mmt-ref-wmark.XXXXXX") || exit 3
+T=$(mktemp -d "${TMPDIR:-/tmp}/mmt-ref-allocpath.XXXXXX") || exit 3
 trap 'rm -rf "$T"' EXIT
 unset MMT_ALLOCATOR MMT_AGAINST MMT_STRICT
 passed=0
@@ -31,7 +33,7 @@ failed=0
 . "$(dirname "$0")/../check.sh"
 
 n=0
-for prog in "$SRC"/tests/watermarks/*.txt; do
+for prog in "$SRC"/tests/allocpath/*.txt; do
 	n=$((n + 1))
 	base=$(basename "$prog" .txt)
 	check "$base replays clean on ref" 0 "" "$BIN/mmtorture" replay "$prog"
@@ -46,9 +48,9 @@ for prog in "$SRC"/tests/watermarks/*.txt; do
 			"$BIN/mmtorture_$bug" replay "$prog"
 	done < <(grep '^# bug: ' "$prog")
 done
-[ "$n" -gt 0 ] || { echo "FAIL: no program under tests/watermarks"; failed=$((failed + 1)); }
+[ "$n" -gt 0 ] || { echo "FAIL: no program under tests/allocpath"; failed=$((failed + 1)); }
 
-for bug in wmark wmarkstrict; do
+for bug in wmark wmarkstrict pcpnodrain; do
 	check "fuzz_pages_$bug finds it in the committed corpus" 1 \
 		'ORACLE-(WATERMARK|MUST-SUCCEED)' "$BIN/fuzz_pages_$bug" \
 		"$SRC/corpus/fuzz_pages"
