@@ -82,9 +82,35 @@ _Noreturn void ref_assert_fail(const char *file, int line, const char *expr);
 /* Page flag helpers: flags are bits, tested as bits. */
 #define REF_PF(bit) (1UL << (bit))
 
+/*
+ * A page's flags are written by whoever holds it (the zone lock for a
+ * page in the buddy, a list lock for a page on a per-CPU list, the lock
+ * its free or allocation holds), one writer at a time, but read by a
+ * merge under the zone lock while another CPU frees the neighbouring page
+ * onto its list: every access is a relaxed atomic load or store (no
+ * read-modify-write is needed with one writer), as the kernel's
+ * READ_ONCE/WRITE_ONCE of page->flags and page_type.
+ */
+static inline unsigned long ref_page_flags(const struct ref_page *page)
+{
+	return __atomic_load_n(&page->flags, __ATOMIC_RELAXED);
+}
+
+static inline void ref_page_set(struct ref_page *page, unsigned long mask)
+{
+	__atomic_store_n(&page->flags, ref_page_flags(page) | mask,
+			 __ATOMIC_RELAXED);
+}
+
+static inline void ref_page_clear(struct ref_page *page, unsigned long mask)
+{
+	__atomic_store_n(&page->flags, ref_page_flags(page) & ~mask,
+			 __ATOMIC_RELAXED);
+}
+
 static inline int ref_page_test(const struct ref_page *page, int bit)
 {
-	return (page->flags & REF_PF(bit)) != 0;
+	return (ref_page_flags(page) & REF_PF(bit)) != 0;
 }
 
 /* Record a bad_page() report: counts it and keeps the message. */

@@ -160,7 +160,7 @@ unsigned long ref_memblock_reserve_pages(struct ref_mm *mm)
 			if (!ref_pfn_valid(mm, pfn))
 				continue;
 			page = &mm->mem_map[pfn];
-			page->flags |= REF_PF(REF_PG_reserved);
+			ref_page_set(page, REF_PF(REF_PG_reserved));
 			atomic_store(&page->refcount, 1);
 			mm->zones[ref_pfn_zone_type(mm, pfn)].managed_pages--;
 			count++;

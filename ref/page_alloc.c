@@ -85,7 +85,7 @@ static void add_to_free_list_locked(struct ref_zone *zone,
 
 	REF_ASSERT_INTERNAL(!ref_page_test(page, REF_PG_buddy));
 	REF_ASSERT_INTERNAL(!ref_page_test(page, REF_PG_owner));
-	page->flags |= REF_PF(REF_PG_buddy);
+	ref_page_set(page, REF_PF(REF_PG_buddy));
 	page->private = order;
 	if (tail)
 		ref_list_add_tail(&page->lru, &area->free_list);
@@ -104,7 +104,7 @@ static void del_page_from_free_list_locked(struct ref_zone *zone,
 	REF_ASSERT_INTERNAL(ref_page_test(page, REF_PG_buddy));
 	REF_ASSERT_INTERNAL(page->private == order);
 	ref_list_del(&page->lru);
-	page->flags &= ~REF_PF(REF_PG_buddy);
+	ref_page_clear(page, REF_PF(REF_PG_buddy));
 	page->private = 0;
 	area->nr_free--;
 	zone_free_add(zone, -(1L << order));
@@ -182,9 +182,9 @@ unsigned long ref_rmqueue_locked(struct ref_mm *mm, struct ref_zone *zone,
 void ref_prep_new_page(struct ref_zone *zone, struct ref_page *page,
 		       unsigned int order, ref_gfp_t gfp)
 {
-	page->flags |= REF_PF(REF_PG_owner);
+	ref_page_set(page, REF_PF(REF_PG_owner));
 	if (zone->type == REF_ZONE_HIGHMEM)
-		page->flags |= REF_PF(REF_PG_highmem);
+		ref_page_set(page, REF_PF(REF_PG_highmem));
 	page->owner_order = order;
 	page->owner_gfp = gfp;
 	atomic_store_explicit(&page->refcount, 1, memory_order_relaxed);
@@ -684,7 +684,7 @@ int ref_free_pages_page(struct ref_mm *mm, struct ref_page *page,
 	}
 	atomic_store_explicit(&page->refcount, 0, memory_order_relaxed);
 	REF_ASSERT_EXPENSIVE(block_tails_clean(mm, pfn, order));
-	page->flags &= ~(REF_PF(REF_PG_owner) | REF_PF(REF_PG_highmem));
+	ref_page_clear(page, REF_PF(REF_PG_owner) | REF_PF(REF_PG_highmem));
 	page->owner_order = 0;
 	page->owner_gfp = 0;
 	ref_trace_emit(mm, REF_TRACE_MM_PAGE_FREE, page, pfn, order, 0);

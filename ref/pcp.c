@@ -219,7 +219,7 @@ static int rmqueue_bulk(struct ref_mm *mm, struct ref_zone *zone,
 		if (pfn == ~0UL)
 			break;
 		page = &mm->mem_map[pfn];
-		page->flags |= REF_PF(REF_PG_pcp);
+		ref_page_set(page, REF_PF(REF_PG_pcp));
 		page->private = order;
 		ref_list_add_tail(&page->lru, list);
 	}
@@ -253,7 +253,7 @@ static void free_pcppages_bulk(struct ref_mm *mm, struct ref_zone *zone,
 			unsigned long pfn = (unsigned long)(page - mm->mem_map);
 
 			ref_list_del(&page->lru);
-			page->flags &= ~REF_PF(REF_PG_pcp);
+			ref_page_clear(page, REF_PF(REF_PG_pcp));
 			page->private = 0;
 			count -= 1 << order;
 			pcp->count -= 1 << order;
@@ -301,7 +301,7 @@ static unsigned long take_head(struct ref_mm *mm, struct ref_zone *zone,
 		ref_list_first_entry(list, struct ref_page, lru);
 
 	ref_list_del(&page->lru);
-	page->flags &= ~REF_PF(REF_PG_pcp);
+	ref_page_clear(page, REF_PF(REF_PG_pcp));
 	page->private = 0;
 	pcp->count -= 1 << order;
 	ref_prep_new_page(zone, page, order, gfp);
@@ -400,7 +400,7 @@ void ref_pcp_free(struct ref_mm *mm, struct ref_zone *zone,
 	struct ref_page *page = &mm->mem_map[pfn];
 	int i = ref_pcp_index(mm, order), batch, high, free_high = 0;
 
-	page->flags |= REF_PF(REF_PG_pcp);
+	ref_page_set(page, REF_PF(REF_PG_pcp));
 	page->private = order;
 	pcp->nr_alloc_pages -= 1L << order;
 	pcp->pgfree++;
