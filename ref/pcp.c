@@ -113,7 +113,9 @@ void ref_pcp_init(struct ref_mm *mm)
 					      (1ULL << mm->config.nr_cpus) - 1);
 	for_each_zone(mm, zone) {
 		atomic_store(&zone->zflags, 0);
-		for (unsigned int c = 0; c < REF_MAX_CPUS; c++) {
+		/* only the machine's CPUs are ever used (every loop stops at
+		 * nr_cpus; a recreate with more CPUs comes through here) */
+		for (unsigned int c = 0; c < mm->config.nr_cpus; c++) {
 			struct ref_per_cpu_pages *pcp = &zone->pageset[c];
 
 			memset((char *)pcp + sizeof(pcp->lock), 0,
