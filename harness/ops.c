@@ -17,7 +17,8 @@
  *                default machine.
  *   byte 2       (table form only) shape: bits 0-2 orders {11 x4, 13, 16,
  *                9, 12},
- *                bits 3-4 page (3 = 8K, else 4K), bits 5-7 profile/era
+ *                bits 3-4 page (3 = 8K, else 4K; 1 and 2 with
+ *                watermark knobs: table_wmark), bits 5-7 profile/era
  *                (0-4 x86_64 6.12, 5 x86_32 6.12, 6 x86_64 2.6, 7 x86_32
  *                2.6). Orders are lowered until RAM holds one top block.
  *   byte 3       (table form only) bits 0-1 cpus-1, bits 2-3 mem= choice,
@@ -364,6 +365,23 @@ static int find_fault_code(const struct mmt_machine *m)
 	return -1;
 }
 
+/*
+ * The watermark knobs of byte 2's page code (4K pages either way): 1 a
+ * tight machine, min_free_kbytes 1024 (about three times the boot value
+ * of the table's small machines: every zone's marks rise with it); 2 the
+ * widest gaps between the marks, watermark_scale_factor 1000 on 6.12, and
+ * on 2.6 (which has no such sysctl) the lowest marks, min_free_kbytes 128.
+ */
+static void table_wmark(unsigned int code, int era26, struct mmt_machine *m)
+{
+	if (code == 1)
+		m->min_free_kbytes = 1024;
+	else if (code == 2 && !era26)
+		m->watermark_scale_factor = 1000;
+	else if (code == 2)
+		m->min_free_kbytes = 128;
+}
+
 /* The machine of a table-form header (layout: byte 1). */
 static void table_machine(unsigned int layout, uint8_t shape, uint8_t misc,
 			  struct mmt_machine *m)
@@ -381,6 +399,7 @@ static void table_machine(unsigned int layout, uint8_t shape, uint8_t misc,
 	memset(m, 0, sizeof(*m));
 	m->nr_orders = orders[shape & 7];
 	m->page_shift = ((shape >> 3) & 3) == 3 ? 13 : 12;
+	table_wmark((shape >> 3) & 3, pe >= 6, m);
 	m->profile = (pe == 5 || pe == 7) ? 1 : 0;
 	m->era = pe >= 6 ? 1 : 0;
 	m->nr_cpus = (uint32_t)(misc & 3) + 1;
@@ -786,6 +805,10 @@ static int find_table_header(const struct mmt_machine *m, uint8_t hdr[3])
 
 		if (m->page_shift == 13)
 			shape = (uint8_t)(shape | (3u << 3));
+		else if (m->min_free_kbytes == 1024)
+			shape = (uint8_t)(shape | (1u << 3));
+		else if (m->min_free_kbytes || m->watermark_scale_factor)
+			shape = (uint8_t)(shape | (2u << 3));
 		if ((l | fc) == MACHINE_ESCAPE)
 			continue;
 		table_machine(l | fc, shape, misc, &t);

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include <mmtorture/machine.h>
+#include <mmtorture/ops.h>
 #include <ref/mm.h>
 #include <ref/types.h>
 
@@ -141,4 +142,20 @@ MMT_TEST(wmarks, random_machines_agree_with_ref)
 			continue;
 		agree(&m, "random");
 	}
+}
+
+MMT_TEST(wmarks, table_machines_agree_with_ref)
+{
+	/* the machines every fuzz input's header reaches, watermark knobs
+	 * of byte 2 included */
+	unsigned int knobs = 0;
+
+	for (uint64_t seed = 0; seed < 600; seed++) {
+		struct mmt_machine m;
+
+		mmt_prog_table_machine(seed, &m);
+		knobs += m.min_free_kbytes || m.watermark_scale_factor;
+		agree(&m, "table");
+	}
+	cr_assert_gt(knobs, 0, "no table machine drew a watermark knob");
 }
