@@ -103,6 +103,14 @@ add_test(NAME tools/ctx-sleep COMMAND $<TARGET_FILE:mmtorture> replay
 set_tests_properties(tools/ctx-sleep PROPERTIES LABELS cli TIMEOUT 60
   PASS_REGULAR_EXPRESSION "violation 1: op 3: CTX-SLEEP \\[context\\]")
 
+# A __GFP_NOFAIL request that finds nothing would hang the kernel:
+# replay reports NOFAIL-STUCK at op 2 (tests/tools/nofail_stuck.txt); the
+# one that cannot reclaim (op 1) only fails.
+add_test(NAME tools/nofail-stuck COMMAND $<TARGET_FILE:mmtorture> replay
+  ${CMAKE_SOURCE_DIR}/tests/tools/nofail_stuck.txt)
+set_tests_properties(tools/nofail-stuck PROPERTIES LABELS cli TIMEOUT 60
+  PASS_REGULAR_EXPRESSION "violation 1: op 2: NOFAIL-STUCK \\[caller\\]")
+
 # Every id of the harness's invariant registry is reported by the sources,
 # documented in docs/ and expected by a test (tests/invariants.sh).
 add_test(NAME tools/invariants COMMAND ${CMAKE_SOURCE_DIR}/tests/invariants.sh

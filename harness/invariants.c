@@ -41,6 +41,9 @@ static const struct mmt_invariant invariants[] = {
 	{ "ORACLE-MUST-SUCCEED", "oracle",
 	  "a request failed though a suitable free range existed (strict; "
 	  "with WATERMARKS, in a zone whose watermark check it passes)" },
+	{ "NOFAIL-STUCK", "caller",
+	  "caller rules: a __GFP_NOFAIL request that may reclaim found nothing "
+	  "(the kernel would retry it for ever)" },
 	{ "ORACLE-WATERMARK", "oracle",
 	  "strict, WATERMARKS: a zone served a request its watermark check "
 	  "(min, lowmem reserve, the mask's allowances) refuses" },

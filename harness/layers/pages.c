@@ -163,6 +163,32 @@ static uint64_t zero_digest(const struct mmt_exec *ex, const void *addr,
 	return mmt_mix64(ZERO_DIGEST ^ bytes);
 }
 
+/*
+ * A __GFP_NOFAIL request that may reclaim and got nothing: the kernel
+ * never returns it NULL but retries for ever (6.12's
+ * __alloc_pages_slowpath, 2.6.18's __alloc_pages), so the program would
+ * hang the machine: NOFAIL-STUCK, a rule of the caller's (reported with
+ * caller_rules; the fuzz targets break it all the time). A request that
+ * cannot reclaim only warns in the kernel and fails.
+ */
+static void nofail_stuck(struct mmt_exec *ex, size_t i, uint32_t order,
+			 uint32_t eff)
+{
+	char g[200];
+
+	if (!ex->o.caller_rules || !(eff & MMT_GFP_NOFAIL) ||
+	    !(eff & MMT_GFP_DIRECT_RECLAIM) ||
+	    pages_must_fail(ex, order,
+			    mmt_arena_allowed_zones(&ex->arena, eff)))
+		return; /* an impossible request is no hang: it fails */
+	mmt_gfp_format(eff, g, sizeof(g));
+	mmt_report_add(&ex->res.report, i, "caller", "NOFAIL-STUCK",
+		       "order-%u allocation (%s) found nothing: the kernel "
+		       "retries a __GFP_NOFAIL request for ever, so this "
+		       "program would hang it",
+		       order, g);
+}
+
 static void pages_alloc_op(struct mmt_exec *ex, size_t i,
 			   const struct mmt_op *op, unsigned int slot,
 			   struct mmt_op_outcome *oc)
@@ -225,6 +251,8 @@ static void pages_alloc_op(struct mmt_exec *ex, size_t i,
 	}
 	mmt_shadow_alloc(PAGES_SH(ex), i, slot, op->kind, order, op->gfp, addr,
 			 &ex->res.report);
+	if (!addr && !injected)
+		nofail_stuck(ex, i, order, eff);
 	if (oc && b->live)
 		oc->zone = b->zone;
 	if (t) {
