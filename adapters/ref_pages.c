@@ -728,6 +728,12 @@ static int rp_context(void *state, uint32_t op, uint32_t arg)
 	case MMT_CTX_BH_ENABLE:
 		ref_local_bh_enable(mm);
 		return 0;
+	case MMT_CTX_CPU_OFFLINE:
+		/* -1: offline already or the last online CPU */
+		return ref_cpu_offline(mm, arg) ? -EBUSY : 0;
+	case MMT_CTX_CPU_ONLINE:
+		/* -1: online already or no such CPU */
+		return ref_cpu_online(mm, arg) ? -EINVAL : 0;
 	case MMT_CTX_SLEEP_REPORTS:
 		n = ref_ctx_sleep_count(mm);
 		return n > INT_MAX ? INT_MAX : (int)n;

@@ -50,3 +50,18 @@ foreach(seed 1 2 3 4)
       LABELS smoke TIMEOUT 120)
   endif()
 endforeach()
+
+# The page allocation path scenarios (stress/pagepath.c) on ref-pages: 3 s
+# on the default machine, 2 s on two machines of the binary header's set.
+foreach(sc atomic-burst highorder-frag pcp-churn dma-starve)
+  add_test(NAME smoke/stress-${sc}-ref-pages COMMAND $<TARGET_FILE:mmtorture>
+    stress --allocator ref-pages --scenario ${sc} --threads 2 --seconds 3 --seed 1)
+  set_tests_properties(smoke/stress-${sc}-ref-pages PROPERTIES LABELS smoke TIMEOUT 120)
+  foreach(seed 2 3)
+    add_test(NAME smoke/stress-${sc}-any-${seed}-ref-pages COMMAND $<TARGET_FILE:mmtorture>
+      stress --allocator ref-pages --scenario ${sc} --threads 2 --seconds 2
+      --seed ${seed} --machine any)
+    set_tests_properties(smoke/stress-${sc}-any-${seed}-ref-pages PROPERTIES LABELS smoke
+      TIMEOUT 120)
+  endforeach()
+endforeach()

@@ -14,6 +14,15 @@
  * held one, a nesting past the kernel's field) are skipped, like the
  * free of an empty slot: the allocator only ever sees balanced calls.
  *
+ * CPU hot-unplug: which CPUs are online (all at the start). cpu_offline
+ * is skipped for an offline CPU, the last online one, a CPU in atomic
+ * context (stop_machine would wait for it to leave) and from atomic
+ * context (cpu_down() sleeps); cpu_online for an online CPU and from
+ * atomic context. A thread cannot run on an offline CPU: the cpu op to
+ * one is skipped, and the thread on a CPU taken down moves to the lowest
+ * online CPU (the kernel migrates its tasks). At the end of input every
+ * offline CPU comes back up, so the next run starts on a whole machine.
+ *
  * Findings: CTX-SLEEP, an allocation whose mask has __GFP_DIRECT_RECLAIM
  * on an atomic CPU (the kernel's might_sleep BUG; the caller's, so only
  * with caller_rules); CTX-LEAK, a CPU left atomic at the end of input
@@ -45,6 +54,7 @@ void mmt_ctx_init(struct mmt_ctx *c, const struct mmt_adapter *ad, void *state,
 		c->nr_cpus = MMT_CTX_MAX_CPUS;
 	for (unsigned int l = 0; l < MMT_CTX_NR_LOCKS; l++)
 		c->lock_owner[l] = -1;
+	c->online = c->nr_cpus >= 64 ? ~0ULL : (1ULL << c->nr_cpus) - 1;
 	c->caller_rules = caller_rules;
 	c->fn = (ad->caps & MMT_CAP_PAGES) ? mmt_pages_context_fn(ad->pages) :
 					     NULL;
@@ -61,6 +71,40 @@ static int cpu_atomic(const struct mmt_ctx_cpu *p)
 int mmt_ctx_atomic(const struct mmt_ctx *c)
 {
 	return cpu_atomic(&c->cpu[c->cur]);
+}
+
+int mmt_ctx_cpu_online(const struct mmt_ctx *c, unsigned int cpu)
+{
+	return cpu < c->nr_cpus && ((c->online >> cpu) & 1);
+}
+
+/* Why hotplug op (cpu_offline, cpu_online) cannot run now, or NULL. */
+static const char *hotplug_refused(const struct mmt_ctx *c,
+				   const struct mmt_op *op)
+{
+	unsigned int cpu = op->cpu;
+	int up = mmt_ctx_cpu_online(c, cpu);
+
+	if (cpu >= c->nr_cpus)
+		return "no such cpu";
+	if (cpu_atomic(&c->cpu[c->cur]))
+		return "cpu hotplug may sleep: this cpu is in atomic context";
+	if (op->kind == MMT_OP_CPU_ONLINE)
+		return up ? "the cpu is online" : NULL;
+	if (!up)
+		return "the cpu is offline";
+	if (__builtin_popcountll(c->online) == 1)
+		return "the last online cpu";
+	if (cpu_atomic(&c->cpu[cpu]))
+		return "the cpu is in atomic context (stop_machine would wait "
+		       "for it)";
+	return NULL;
+}
+
+/* The lowest online CPU (there is always one). */
+static unsigned int first_online(const struct mmt_ctx *c)
+{
+	return c->online ? (unsigned int)__builtin_ctzll(c->online) : 0;
 }
 
 /* "preempt 1, locks 1, hardirq 0, softirq 0, irqs off" */
@@ -128,9 +172,42 @@ static const char *unbalanced(const struct mmt_ctx *c, const struct mmt_op *op)
 		return (unsigned int)owner == c->cur ?
 			       NULL :
 			       "the lock is held by another cpu";
+	case MMT_OP_CPU_OFFLINE:
+	case MMT_OP_CPU_ONLINE:
+		return hotplug_refused(c, op);
 	default:
 		return NULL;
 	}
+}
+
+/* A hotplug op that may run (hotplug_refused said NULL). 0. */
+static int hotplug(struct mmt_ctx *c, size_t i, const struct mmt_op *op,
+		   struct mmt_report *r, FILE *trace)
+{
+	unsigned int cpu = op->cpu;
+
+	call(c, i, mmt_op_desc(op->kind)->api, cpu, r);
+	if (op->kind == MMT_OP_CPU_ONLINE) {
+		c->online |= 1ULL << cpu;
+		if (trace)
+			fprintf(trace, " -> cpu %u online\n", cpu);
+		return 0;
+	}
+	c->online &= ~(1ULL << cpu);
+	if (trace)
+		fprintf(trace, " -> cpu %u offline", cpu);
+	if (cpu == c->cur) {
+		/* the kernel migrates the tasks of a dying CPU */
+		c->cur = first_online(c);
+		c->switched = 1;
+		if (c->cpu_enter)
+			c->cpu_enter(c->state, c->cur);
+		if (trace)
+			fprintf(trace, ", the thread moves to cpu %u", c->cur);
+	}
+	if (trace)
+		fprintf(trace, "\n");
+	return 0;
 }
 
 int mmt_ctx_step(struct mmt_ctx *c, size_t i, const struct mmt_op *op,
@@ -141,6 +218,14 @@ int mmt_ctx_step(struct mmt_ctx *c, size_t i, const struct mmt_op *op,
 	char d[120];
 
 	if (op->kind == MMT_OP_CPU) {
+		if (!mmt_ctx_cpu_online(c, op->cpu % c->nr_cpus)) {
+			if (trace)
+				fprintf(trace,
+					" -> skipped (cpu %u is offline: no "
+					"task runs there)\n",
+					op->cpu % c->nr_cpus);
+			return 1;
+		}
 		c->cur = op->cpu % c->nr_cpus;
 		c->switched = 1;
 		if (c->cpu_enter)
@@ -190,6 +275,9 @@ int mmt_ctx_step(struct mmt_ctx *c, size_t i, const struct mmt_op *op,
 	case MMT_OP_LOCAL_BH_ENABLE:
 		p->bh--;
 		break;
+	case MMT_OP_CPU_OFFLINE:
+	case MMT_OP_CPU_ONLINE:
+		return hotplug(c, i, op, r, trace);
 	default:
 		return 1;
 	}
@@ -306,6 +394,15 @@ void mmt_ctx_finish(struct mmt_ctx *c, struct mmt_report *r, FILE *trace)
 				       cpu, d);
 		unwind(c, cpu, r);
 		c->switched = 1;
+	}
+	for (unsigned int cpu = 0; cpu < c->nr_cpus; cpu++) {
+		if (mmt_ctx_cpu_online(c, cpu))
+			continue;
+		if (trace)
+			fprintf(trace, "   end  cpu %u offline: brought up\n",
+				cpu);
+		call(c, MMT_OP_END, MMT_CTX_CPU_ONLINE, cpu, r);
+		c->online |= 1ULL << cpu;
 	}
 	if (c->switched && c->cpu_enter)
 		c->cpu_enter(c->state, 0);

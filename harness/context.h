@@ -33,6 +33,7 @@ struct mmt_ctx {
 	int switched; /* a cpu op ran: the thread goes back to CPU 0 */
 	struct mmt_ctx_cpu cpu[MMT_CTX_MAX_CPUS];
 	int lock_owner[MMT_CTX_NR_LOCKS]; /* CPU holding it, -1: free */
+	uint64_t online; /* CPUs online (cpu_offline/cpu_online), a bit each */
 	int caller_rules; /* report CTX-SLEEP and CTX-LEAK */
 	/* the adapter: its context call (NULL: none) and cpu_enter */
 	int (*fn)(void *state, uint32_t op, uint32_t arg);
@@ -61,8 +62,11 @@ void mmt_ctx_enter(struct mmt_ctx *c);
 void mmt_ctx_before_alloc(struct mmt_ctx *c, size_t i, uint32_t kind,
 			  uint32_t gfp, struct mmt_report *r, FILE *trace);
 void mmt_ctx_after_alloc(struct mmt_ctx *c, size_t i, struct mmt_report *r);
+/* Whether CPU cpu is online (hot-unplug: cpu_offline, cpu_online). */
+int mmt_ctx_cpu_online(const struct mmt_ctx *c, unsigned int cpu);
 /* End of input: CTX-LEAK per CPU left in atomic context, then every CPU
- * unwound through the adapter and the thread back on CPU 0. */
+ * unwound through the adapter, every offline CPU brought back up, and
+ * the thread back on CPU 0. */
 void mmt_ctx_finish(struct mmt_ctx *c, struct mmt_report *r, FILE *trace);
 
 #endif /* MMT_CONTEXT_H */

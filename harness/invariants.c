@@ -120,7 +120,7 @@ static const struct mmt_invariant invariants[] = {
 	{ "DIFF-OFFSET", "diff", "strict: both succeeded at different blocks" },
 	{ "DIFF-SIDE-LOST", "diff",
 	  "a side counted more violations than its report kept" },
-	/* stress (stress/pages.c, stress/objects.c) */
+	/* stress (stress/pages.c, stress/pagepath.c, stress/objects.c) */
 	{ "STRESS-RANGE", "stress",
 	  "a block outside the arena, unaligned, or on absent or reserved "
 	  "pages" },
@@ -150,6 +150,10 @@ static const struct mmt_invariant invariants[] = {
 	  "an object below its declared or asked alignment" },
 	{ "STRESS-OOM", "stress",
 	  "the harness could not allocate its own bookkeeping" },
+	{ "STRESS-PROTECTION", "stress",
+	  "dma-starve: a request whose classzone is above DMA took a DMA "
+	  "block while DMA's free pages were provably at or below min + "
+	  "lowmem_reserve for the whole call" },
 };
 
 const struct mmt_invariant *mmt_invariants(size_t *n)

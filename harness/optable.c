@@ -126,11 +126,16 @@ static const struct mmt_op_desc op_table[MMT_NR_OP_KINDS] = {
 	    "softirqs off (softirq count + the era's offset)"),
 	CTX(MMT_OP_LOCAL_BH_ENABLE, "local_bh_enable", MMT_CTX_BH_ENABLE, 0,
 	    "softirqs back on"),
+	/* CPU hot-unplug: the machine's, not the running CPU's context */
+	CTX(MMT_OP_CPU_OFFLINE, "cpu_offline", MMT_CTX_CPU_OFFLINE, F_CPU,
+	    "take CPU cpu down (its per-CPU lists drained)"),
+	CTX(MMT_OP_CPU_ONLINE, "cpu_online", MMT_CTX_CPU_ONLINE, F_CPU,
+	    "bring CPU cpu back up"),
 };
 
 /* The context ops came later: appended, so selectors 0..30 read as
- * before. */
-static const uint8_t pages_kinds[42] = {
+ * before; the hotplug ops after them (0..41 as before). */
+static const uint8_t pages_kinds[44] = {
 	MMT_OP_ALLOC_PAGES,	  MMT_OP_ALLOC_PAGES,
 	MMT_OP_ALLOC_PAGES,	  MMT_OP_ALLOC_PAGES,
 	MMT_OP_ALLOC_PAGES,	  MMT_OP_ALLOC_PAGES,
@@ -152,6 +157,7 @@ static const uint8_t pages_kinds[42] = {
 	MMT_OP_IRQ_ENTER,	  MMT_OP_IRQ_EXIT,
 	MMT_OP_SPIN_LOCK,	  MMT_OP_SPIN_UNLOCK,
 	MMT_OP_LOCAL_BH_DISABLE,  MMT_OP_LOCAL_BH_ENABLE,
+	MMT_OP_CPU_OFFLINE,	  MMT_OP_CPU_ONLINE,
 };
 
 /* calloc_array came later: appended, so selectors 0..14 read as before. */

@@ -55,17 +55,6 @@
 #define COOKIE_MAGIC 0x6d6d74537472734bULL
 #define ZERO_BYTES 64u /* bytes of a page head checked for zero */
 
-/* A live block. The cookie in each of its pages repeats these fields. */
-struct pblock {
-	void *addr;
-	uint64_t pfn;
-	uint64_t seq; /* the allocating thread's allocation number */
-	uint32_t order;
-	uint32_t thread; /* who allocated it */
-	uint32_t api; /* enum mmt_pages_api it was allocated with */
-	uint32_t gfp;
-};
-
 /* Written at the head of every page of a live block. */
 struct pcookie {
 	uint64_t magic;
@@ -205,7 +194,7 @@ static uint32_t pick_gfp(uint32_t r)
 struct pop {
 	uint32_t slot;
 	int is_free;
-	struct pblock b; /* order, gfp, api of an allocation */
+	struct stress_pblock b; /* order, gfp, api of an allocation */
 	uint32_t free_api;
 	int hand; /* hand the freed block to thread `to` */
 	unsigned int to;
@@ -278,7 +267,7 @@ void mmt_stress_pages_draw(struct stress_worker *w, uint32_t top, int *is_free,
  * through __free_pages (a highmem page has no address to free by); an
  * address from __get_free_pages may use either. r picks among the allowed.
  */
-static uint32_t free_api_for(const struct pblock *b, uint32_t r)
+static uint32_t free_api_for(const struct stress_pblock *b, uint32_t r)
 {
 	if (b->api == MMT_API_ALLOC_PAGES || b->api == MMT_API_ALLOC_PAGE)
 		return MMT_API_FREE_PAGES_PAGE;
@@ -291,7 +280,7 @@ static uint32_t free_api_for(const struct pblock *b, uint32_t r)
 
 /* ------------------------------------------------------ blocks */
 
-static void write_cookies(struct stress *s, const struct pblock *b)
+static void write_cookies(struct stress *s, const struct stress_pblock *b)
 {
 	uint64_t i, n = 1ULL << b->order;
 
@@ -310,7 +299,8 @@ static void write_cookies(struct stress *s, const struct pblock *b)
 }
 
 /* Verify every page head of b; reports the first bad one. 0 or -1. */
-static int verify_cookies(struct stress_worker *w, const struct pblock *b)
+static int verify_cookies(struct stress_worker *w,
+			  const struct stress_pblock *b)
 {
 	struct stress *s = w->s;
 	uint64_t i, n = 1ULL << b->order;
@@ -362,7 +352,7 @@ static int block_pfn(const struct stress *s, uintptr_t addr, uint32_t order,
 }
 
 /* Checks on a block just handed out. 0 keeps it, -1 drops it. */
-static int accept_block(struct stress_worker *w, struct pblock *b)
+static int accept_block(struct stress_worker *w, struct stress_pblock *b)
 {
 	struct stress *s = w->s;
 	struct pshared *ps = s->priv;
@@ -464,7 +454,7 @@ keep:
 }
 
 /* Free a block this thread holds (its own or handed in). */
-static void free_block(struct stress_worker *w, const struct pblock *b,
+static void free_block(struct stress_worker *w, const struct stress_pblock *b,
 		       uint32_t api)
 {
 	struct stress *s = w->s;
@@ -518,6 +508,11 @@ static int pages_setup(struct stress *s, char *err, size_t errlen)
 	return 0;
 }
 
+int mmt_stress_pages_setup(struct stress *s, char *err, size_t errlen)
+{
+	return pages_setup(s, err, errlen);
+}
+
 static void pages_teardown(struct stress *s)
 {
 	struct pshared *ps = s->priv;
@@ -528,11 +523,42 @@ static void pages_teardown(struct stress *s)
 	s->priv = NULL;
 }
 
+void mmt_stress_pages_teardown(struct stress *s)
+{
+	pages_teardown(s);
+}
+
+int mmt_stress_pages_alloc(struct stress_worker *w, struct stress_pblock *b,
+			   uint32_t order, uint32_t gfp, uint32_t api)
+{
+	struct stress *s = w->s;
+	void *addr = NULL;
+	int rc;
+
+	memset(b, 0, sizeof(*b));
+	b->order = order;
+	b->gfp = gfp;
+	b->api = api;
+	b->thread = w->id;
+	b->seq = ++w->seq;
+	mmt_stress_lock(s);
+	rc = s->ad->pages->alloc(s->state, order, gfp, api, &addr);
+	mmt_stress_unlock(s);
+	w->ops++;
+	if (rc != 0 || !addr) {
+		w->fails++;
+		return -1;
+	}
+	w->allocs++;
+	b->addr = addr;
+	return accept_block(w, b);
+}
+
 static void pages_step(struct stress_worker *w)
 {
 	struct stress *s = w->s;
 	uint32_t top = s->model.nr_orders ? s->model.nr_orders : 1;
-	struct pblock *b;
+	struct stress_pblock *b;
 	struct pop op;
 	void *addr = NULL;
 	int rc;
@@ -836,7 +862,7 @@ static uint32_t probe_widest_gfp(const struct mmt_arena *a)
 	return PROBE_GFP;
 }
 
-static void pages_probe(struct stress *s, uint64_t ops)
+void mmt_stress_pages_probe(struct stress *s, uint64_t ops)
 {
 	struct pshared *ps = s->priv;
 	struct probe_ctx c = { s, ops, NULL, NULL, 0, 0, 0, 0 };
@@ -885,9 +911,9 @@ static void pages_probe(struct stress *s, uint64_t ops)
 
 /* A block handed in or left in a slot: its own numbers pick the entry
  * point, no draw. */
-static void pages_release(struct stress_worker *w, const void *item)
+void mmt_stress_pages_release(struct stress_worker *w, const void *item)
 {
-	const struct pblock *b = item;
+	const struct stress_pblock *b = item;
 
 	free_block(w, b, free_api_for(b, (uint32_t)b->seq));
 }
@@ -895,4 +921,5 @@ static void pages_release(struct stress_worker *w, const void *item)
 const struct stress_scenario mmt_stress_pages_mix = STRESS_SCENARIO(
 	"pages-mix", MMT_CAP_PAGES, "pages",
 	"page blocks of mixed orders, zones and entry points (PAGES)",
-	struct pblock, STRESS_PAGE_SLOTS, pages, pages_release, pages_probe);
+	struct stress_pblock, STRESS_PAGE_SLOTS, pages,
+	mmt_stress_pages_release, mmt_stress_pages_probe);

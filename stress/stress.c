@@ -6,7 +6,8 @@
  *   mmtorture stress --allocator A[,B,...] [--scenario NAME] --threads N
  *                    --seconds S --seed X [--machine SPEC]
  *
- * Scenarios (pages.c, objects.c) are chosen by capability: pages-mix needs
+ * Scenarios (pages.c, pagepath.c, objects.c, upool.c) are chosen by
+ * capability: pages-mix and the page path scenarios need
  * PAGES, kmalloc-mix needs OBJECTS. Without --scenario each allocator runs
  * the first its capabilities allow; a --scenario an allocator cannot run
  * is refused (exit 2) naming the missing capability, before anything runs.
@@ -86,9 +87,10 @@
 #define MAX_ALLOCATORS 16u
 
 static const struct stress_scenario *const scenarios[] = {
-	&mmt_stress_pages_mix,
-	&mmt_stress_kmalloc_mix,
-	&mmt_stress_upool_mix,
+	&mmt_stress_pages_mix,	    &mmt_stress_kmalloc_mix,
+	&mmt_stress_upool_mix,	    &mmt_stress_atomic_burst,
+	&mmt_stress_highorder_frag, &mmt_stress_pcp_churn,
+	&mmt_stress_dma_starve,
 };
 #define NR_SCENARIOS (sizeof(scenarios) / sizeof(scenarios[0]))
 
@@ -728,6 +730,7 @@ static int stress_create(struct stress *s, const struct mmt_stress_opts *o,
 		return mmt_exit_for_create(rc);
 	}
 	s->created = 1;
+	s->machine = *machine;
 	if (!(ad->caps & MMT_CAP_PAGES))
 		return 0;
 	rc = 0;

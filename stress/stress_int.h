@@ -7,7 +7,9 @@
  *
  * Files: stress.c (CLI, the run loop, parking, checks, the table, and
  * what every scenario's workers share: the slot table, hand-offs, the
- * drain of the inbox, the final release), pages.c (pages-mix), objects.c
+ * drain of the inbox, the final release), pages.c (pages-mix),
+ * pagepath.c (atomic-burst, highorder-frag, pcp-churn, dma-starve on
+ * pages-mix's checks), objects.c
  * (kmalloc-mix), liveset.c (the lock-striped set of live object
  * addresses).
  *
@@ -98,6 +100,10 @@ struct stress_scenario {
 extern const struct stress_scenario mmt_stress_pages_mix;
 extern const struct stress_scenario mmt_stress_kmalloc_mix;
 extern const struct stress_scenario mmt_stress_upool_mix;
+extern const struct stress_scenario mmt_stress_atomic_burst;
+extern const struct stress_scenario mmt_stress_highorder_frag;
+extern const struct stress_scenario mmt_stress_pcp_churn;
+extern const struct stress_scenario mmt_stress_dma_starve;
 
 /* A mutex-protected queue of fixed-size items (blocks handed over). */
 struct stress_inbox {
@@ -159,6 +165,7 @@ struct stress {
 	 */
 	struct mmt_arena arena;
 	struct mmt_arena model;
+	struct mmt_machine machine; /* PAGES: the machine it was created on */
 	/* the machine injects faults into a FAULT_INJECT adapter: its
 	 * failures are expected, and the capacity probe does not run (a
 	 * drain that stops at an injected failure is no shortfall) */
@@ -167,6 +174,7 @@ struct stress {
 	struct stress_inbox *inbox; /* one per thread */
 	struct stress_worker *workers;
 	void *priv; /* the scenario's shared state */
+	void *xpriv; /* pagepath.c's own, beside pages.c's priv */
 
 	atomic_int park; /* main asks the workers to park */
 	atomic_int stop; /* set before the last park */
@@ -293,6 +301,32 @@ static inline void mmt_stress_live_add(struct stress_worker *w, int64_t d)
 }
 
 /* ---------------------------------------------------------------- pages.c */
+
+/* A live block. The cookie in each of its pages repeats these fields. */
+struct stress_pblock {
+	void *addr;
+	uint64_t pfn;
+	uint64_t seq; /* the allocating thread's allocation number */
+	uint32_t order;
+	uint32_t thread; /* who allocated it */
+	uint32_t api; /* enum mmt_pages_api it was allocated with */
+	uint32_t gfp;
+};
+
+/*
+ * What the page scenarios share (pagepath.c uses pages-mix's checks):
+ * the ownership bitmap (setup, teardown), one allocation through the
+ * adapter with every per-block check of pages-mix (0: *b is live and
+ * held by w; -1: failed, counted in w->fails, or dropped at a
+ * violation), the release of a held block (cookie check, ownership,
+ * free) and the capacity probe.
+ */
+int mmt_stress_pages_setup(struct stress *s, char *err, size_t errlen);
+void mmt_stress_pages_teardown(struct stress *s);
+int mmt_stress_pages_alloc(struct stress_worker *w, struct stress_pblock *b,
+			   uint32_t order, uint32_t gfp, uint32_t api);
+void mmt_stress_pages_release(struct stress_worker *w, const void *item);
+void mmt_stress_pages_probe(struct stress *s, uint64_t ops);
 
 /*
  * One step's draws of pages-mix from w's stream (w->s->nr_threads set),

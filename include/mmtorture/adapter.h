@@ -336,6 +336,15 @@ enum mmt_ctx_op {
 	MMT_CTX_BH_DISABLE = 8, /* local_bh_disable() */
 	MMT_CTX_BH_ENABLE = 9, /* local_bh_enable() */
 	/*
+	 * CPU hotplug (appended later), arg the CPU: cpu_down(arg), its
+	 * per-CPU lists drained (page_alloc_cpu_dead), and cpu_up(arg). Not
+	 * on the calling CPU's context but on the machine's: the harness
+	 * asks only for a change (never the last online CPU down, never an
+	 * online CPU up) and never from atomic context (cpu_down sleeps).
+	 */
+	MMT_CTX_CPU_OFFLINE = 10,
+	MMT_CTX_CPU_ONLINE = 11,
+	/*
 	 * A query, arg 0: how many allocations that may sleep the allocator
 	 * has reported in atomic context since create (the kernel's "BUG:
 	 * sleeping function called from invalid context"), as a

@@ -78,6 +78,9 @@ enum mmt_op_kind {
 	MMT_OP_SPIN_UNLOCK, /* spin_unlock lock */
 	MMT_OP_LOCAL_BH_DISABLE, /* local_bh_disable */
 	MMT_OP_LOCAL_BH_ENABLE, /* local_bh_enable */
+	/* pages: CPU hot-unplug (appended later) */
+	MMT_OP_CPU_OFFLINE, /* cpu_offline cpu=N: take CPU N down */
+	MMT_OP_CPU_ONLINE, /* cpu_online cpu=N: bring CPU N back */
 	MMT_NR_OP_KINDS
 };
 

@@ -332,3 +332,110 @@ MMT_TEST(context, ref_pages_agrees_on_random_programs)
 	}
 	cr_assert_gt(sleeps, 0, "no random program broke a context rule");
 }
+
+/* ------------------------------------------------------ CPU hotplug */
+
+MMT_TEST(context, hotplug_ops_round_trip_and_need_their_cpu)
+{
+	static const char text[] = "# mmtorture ops v2\n"
+				   "opset pages\n"
+				   "machine profile=x86_64 era=6.12 page=4K "
+				   "orders=11 cpus=4 bank=8M@0\n"
+				   "check_every 0\n"
+				   "cpu_offline cpu=3\n"
+				   "cpu_online cpu=3\n";
+	struct mmt_prog p, q;
+	uint8_t *bin;
+	size_t len;
+	char *out;
+
+	parse(text, &p);
+	cr_assert_eq(p.nr_ops, 2);
+	cr_assert_eq(p.ops[0].kind, MMT_OP_CPU_OFFLINE);
+	cr_assert_eq(p.ops[1].kind, MMT_OP_CPU_ONLINE);
+	cr_assert_eq(p.ops[1].cpu, 3);
+	cr_assert_eq(mmt_prog_encode(&p, &bin, &len), 0);
+	cr_assert_eq(mmt_prog_decode(bin, len, &q), 0);
+	out = mmt_prog_format_text(&q);
+	cr_assert_str_eq(out, text);
+	free(out);
+	free(bin);
+	mmt_prog_free(&p);
+	mmt_prog_free(&q);
+	parse_fails("machine cpus=2\ncpu_offline cpu=2\n", "cpu");
+	parse_fails("cpu_online\n", "cpu");
+}
+
+/* The hotplug calls ref-pages was asked for, in order ("-1 +1 ..."). */
+static char hotplug_calls[256];
+static int hotplug_refuse;
+
+static int hotplug_context(void *state, uint32_t op, uint32_t arg)
+{
+	size_t n = strlen(hotplug_calls);
+
+	if (op == MMT_CTX_CPU_OFFLINE || op == MMT_CTX_CPU_ONLINE) {
+		snprintf(hotplug_calls + n, sizeof(hotplug_calls) - n, "%s%c%u",
+			 n ? " " : "", op == MMT_CTX_CPU_OFFLINE ? '-' : '+',
+			 arg);
+		if (hotplug_refuse)
+			return -EBUSY;
+	}
+	return mmt_adapter_ref_pages.pages->context(state, op, arg);
+}
+
+/* ref-pages recording its hotplug calls; without its checker, which
+ * wants every CPU's pcp high inside the bounds a hotplug just moved. */
+static const struct mmt_adapter *make_recorder(int refuse)
+{
+	hotplug_calls[0] = '\0';
+	hotplug_refuse = refuse;
+	liar_pages = *mmt_adapter_ref_pages.pages;
+	liar_pages.context = hotplug_context;
+	liar = mmt_adapter_ref_pages;
+	liar.pages = &liar_pages;
+	liar.check = NULL;
+	liar.caps &= ~MMT_CAP_CHECK;
+	return &liar;
+}
+
+MMT_TEST(context, hotplug_reaches_the_adapter_only_when_the_kernel_would)
+{
+	struct mmt_exec_result res;
+
+	cr_assert_eq(run(make_recorder(0),
+			 "machine cpus=3 bank=8M@0\n"
+			 "cpu cpu=1\nalloc_page s0\n"
+			 "cpu_offline cpu=1\n" /* -1, the thread to cpu 0 */
+			 "cpu cpu=1\n" /* skipped: offline */
+			 "cpu_offline cpu=1\n" /* skipped: offline */
+			 "cpu_offline cpu=2\n" /* -2 */
+			 "cpu_offline cpu=0\n" /* skipped: the last */
+			 "preempt_disable\n"
+			 "cpu_online cpu=1\n" /* skipped: atomic */
+			 "preempt_enable\n"
+			 "cpu_online cpu=1\n" /* +1 */
+			 "cpu_online cpu=1\n" /* skipped: online */
+			 "cpu cpu=1\npreempt_disable\ncpu cpu=0\n"
+			 "cpu_offline cpu=1\n" /* skipped: cpu 1 atomic */
+			 "cpu cpu=1\npreempt_enable\nfree_page s0\n"
+			 "alloc_page s1 gfp=GFP_KERNEL\n", /* on cpu 1 */
+			 1, &res),
+		     MMT_EXIT_OK, "%s", ids(&res));
+	/* cpu 2 comes back up when the context is unwound at the end */
+	cr_assert_str_eq(hotplug_calls, "-1 -2 +1 +2");
+	cr_assert_eq(res.allocs, 2);
+}
+
+MMT_TEST(context, a_refused_hotplug_is_ctx_report)
+{
+	struct mmt_exec_result res;
+
+	cr_assert_eq(run(make_recorder(1),
+			 "machine cpus=2 bank=8M@0\ncpu_offline cpu=1\n", 0,
+			 &res),
+		     MMT_EXIT_BUG);
+	cr_assert_str_eq(res.report.v[0].id, "CTX-REPORT");
+	cr_assert(strstr(res.report.v[0].message, "refused with -16"), "%s",
+		  res.report.v[0].message);
+}
