@@ -27,8 +27,10 @@
  *                   refcount 0, on no other list; no other page has
  *                   PG_pcp
  *   PCP-HIGH        6.12: 1 <= batch, 4 x batch <= high_min and high_max,
- *                   high 0 (never used) or between the two (either may
- *                   be the larger: zone_highsize's);
+ *                   high 0 (never used) or, once used since the bounds
+ *                   last moved (CPU hotplug: pageset_update leaves high
+ *                   to its next use), between the two (either may be
+ *                   the larger: zone_highsize's);
  *                   2.6: each list's count below its high (or 0 at high
  *                   0), 1 <= batch
  *   UPOOL-*         the memory pools, checked by ref/upool.c after the
@@ -227,7 +229,8 @@ static void check_pcp_high(struct zone_walk *w, unsigned int cpu)
 	int hi = pcp->high_min < pcp->high_max ? pcp->high_max : pcp->high_min;
 
 	if (pcp->batch < 1 || lo < 4 * pcp->batch ||
-	    (pcp->high && (pcp->high < lo || pcp->high > hi)))
+	    (pcp->high && pcp->high_clamped &&
+	     (pcp->high < lo || pcp->high > hi)))
 		report(w->r, "PCP-HIGH", REF_COST_O1, ~0UL,
 		       "zone %s cpu %u: high %d outside high_min %d .. high_max %d, or batch %d",
 		       zn, cpu, pcp->high, pcp->high_min, pcp->high_max,

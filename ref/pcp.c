@@ -201,6 +201,8 @@ void ref_pcp_setup(struct ref_mm *mm)
 				pcp->batch = b;
 				pcp->high_min = maxi((int)lo, b << 2);
 				pcp->high_max = maxi((int)hi, b << 2);
+				/* high keeps its value until its next use */
+				pcp->high_clamped = 0;
 			}
 		}
 	}
@@ -274,6 +276,7 @@ static int nr_pcp_alloc(struct ref_per_cpu_pages *pcp, struct ref_zone *zone,
 	int base = pcp->batch, batch, high;
 
 	high = pcp->high = clampi(pcp->high, pcp->high_min, pcp->high_max);
+	pcp->high_clamped = 1;
 	if (high < base)
 		return 1;
 	batch = order ? base : base << pcp->alloc_factor;
@@ -360,6 +363,7 @@ static int nr_pcp_high(struct ref_per_cpu_pages *pcp, struct ref_zone *zone,
 	int high, high_min = pcp->high_min, high_max = pcp->high_max;
 
 	high = pcp->high = clampi(pcp->high, high_min, high_max);
+	pcp->high_clamped = 1;
 	if (!high)
 		return 0;
 	if (free_high) {

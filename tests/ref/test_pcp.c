@@ -272,6 +272,9 @@ MMT_TEST(pcp, cpu_offline_drains_and_shares_high)
 	cr_assert_eq(z->pageset[1].count, 0);
 	cr_assert_eq(z->nr_free_pages, 12288);
 	cr_assert_eq(z->pageset[0].high_min, 240);
+	/* CPU 1's high (clamped to the old bounds) waits for its next use,
+	 * as pageset_update leaves it: no PCP-HIGH */
+	expect_healthy(mm);
 	/* the last CPU cannot go, an offline one not twice */
 	cr_assert_eq(ref_cpu_offline(mm, 0), -1);
 	cr_assert_eq(ref_cpu_offline(mm, 1), -1);

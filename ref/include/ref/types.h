@@ -193,6 +193,10 @@ struct ref_per_cpu_pages {
 	int high, high_min, high_max, batch;
 	int free_count; /* 6.12: pages freed in a row (batch scaling) */
 	int alloc_factor; /* 6.12: log2 of the refill batch scale */
+	/* 6.12: high was clamped into the current high_min..high_max (a
+	 * refill or a free since zone_pcp_update last moved them, as
+	 * pageset_update leaves high to be clamped at its next use) */
+	int high_clamped;
 	unsigned int flags; /* 6.12: PCPF_* */
 	struct ref_pcp_list26 hc[2]; /* 2.6: hot, cold */
 	struct ref_list_head lists[REF_NR_PCP_LISTS];
