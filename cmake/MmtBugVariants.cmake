@@ -22,6 +22,9 @@
 #                         before a request fails
 #   mmt_ref_faultminorder, mmt_ref_faultnofail, ...: REF_BUG=9, 10, the
 #                         fault filters for min-order and __GFP_NOFAIL gone
+#   mmt_ref_reclaimmask, mmtorture_reclaimmask, fuzz_pages_reclaimmask:
+#                         REF_BUG=12, shrink_slab runs every shrinker
+#                         whatever the mask (GFP_NOFS scans FS caches)
 #
 # tests/fresh.sh uses them: a reproducer whose violation depends on RAM
 # contents must give the same report after a thousand inputs in one
@@ -75,6 +78,11 @@ mmt_ref_bug_variant(pcpnodrain 11 fuzz_pages)
 # fails (tests/tools/ref_fault.sh).
 mmt_ref_bug_variant(faultminorder 9 fuzz_pages)
 mmt_ref_bug_variant(faultnofail 10 fuzz_pages)
+# Reclaim's mask rule (CTX-RECLAIM, ref's own record of a shrinker scanned
+# against it, reported by its check): "reclaimmask" lets GFP_NOFS and
+# GFP_NOIO reclaim scan caches that need __GFP_FS / __GFP_IO
+# (tests/allocpath/reclaim-nofs.txt, tests/tools/ref_allocpath.sh).
+mmt_ref_bug_variant(reclaimmask 12 fuzz_pages)
 
 add_test(NAME replay/fresh-process COMMAND ${CMAKE_SOURCE_DIR}/tests/fresh.sh
   ${CMAKE_BINARY_DIR}/bin ${MMT_PLUGIN_DIR})

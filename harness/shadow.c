@@ -1216,11 +1216,32 @@ static int zone_wmark_ok(const struct mmt_shadow *s, int t, uint32_t order,
 }
 
 /*
+ * 6.12: a __GFP_NOFAIL request that may reclaim and reaches the OOM path
+ * (__alloc_pages_may_oom: not __GFP_NORETRY, which stops after one
+ * reclaim round; order up to PAGE_ALLOC_COSTLY_ORDER; no
+ * __GFP_RETRY_MAYFAIL or __GFP_THISNODE; a highest zone of NORMAL or
+ * above) is given a try with no watermarks at all.
+ */
+static int nofail_oom_path(const struct mmt_shadow *s, uint32_t order,
+			   uint32_t eff)
+{
+	return s->wm.era != MMT_ERA_2_6 && (eff & MMT_GFP_NOFAIL) &&
+	       (eff & MMT_GFP_DIRECT_RECLAIM) && order <= 3 &&
+	       !(eff & (MMT_GFP_NORETRY | MMT_GFP_RETRY_MAYFAIL |
+			MMT_GFP_THISNODE)) &&
+	       mmt_wmark_classzone(MMT_ERA_6_12, &s->a, eff) >= MMT_ZONE_NORMAL;
+}
+
+/*
  * Whether the kernel's watermark rules let zone t serve the request: the
  * weakest pass its allocator makes for the mask (docs/watermarks.md):
- * no watermarks for __GFP_MEMALLOC without __GFP_NOMEMALLOC; else min
- * with gfp_to_alloc_flags' allowances; a 6.12 __GFP_NOFAIL request that
- * may reclaim also min with __GFP_HIGH's. Always 1 without watermarks.
+ * no watermarks for __GFP_MEMALLOC without __GFP_NOMEMALLOC, nor for a
+ * 6.12 __GFP_NOFAIL request on the OOM path; else min with
+ * gfp_to_alloc_flags' allowances; a 6.12 __GFP_NOFAIL request that may
+ * reclaim also min with __GFP_HIGH's. Always 1 without watermarks.
+ * Reclaim changes none of this: the shadow judges the state after the
+ * pages reclaim freed during the call (mmt_shadow_cache_free), which is
+ * the state the allocator's last try saw.
  */
 static int wmark_allows(const struct mmt_shadow *s, int t, uint32_t order,
 			uint32_t eff)
@@ -1231,6 +1252,8 @@ static int wmark_allows(const struct mmt_shadow *s, int t, uint32_t order,
 	if (!s->wm_on || t < 0 || t >= MMT_NR_ZONE_TYPES)
 		return 1;
 	if ((eff & MMT_GFP_MEMALLOC) && !(eff & MMT_GFP_NOMEMALLOC))
+		return 1;
+	if (nofail_oom_path(s, order, eff))
 		return 1;
 	cz = mmt_wmark_classzone(s->wm.era, &s->a, eff);
 	if (cz < 0)
@@ -1257,6 +1280,13 @@ static const char *wmark_why(const struct mmt_shadow *s, int t, uint32_t order,
 		snprintf(buf, len,
 			 "the mask ignores watermarks (__GFP_MEMALLOC), %lld "
 			 "free",
+			 (long long)zone_free(s, t));
+		return buf;
+	}
+	if (nofail_oom_path(s, order, eff)) {
+		snprintf(buf, len,
+			 "the OOM path gives this __GFP_NOFAIL request no "
+			 "watermarks (6.12), %lld free",
 			 (long long)zone_free(s, t));
 		return buf;
 	}

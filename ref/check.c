@@ -35,6 +35,9 @@
  *                   0), 1 <= batch
  *   UPOOL-*         the memory pools, checked by ref/upool.c after the
  *                   zones (its header lists them)
+ *   CTX-RECLAIM     no shrinker was scanned against the reclaim mask
+ *                   (ref/shrinker.c records such a scan, ref/reclaim.c
+ *                   reports it)
  *
  * Algorithm (FULL): one byte per spanned pfn of the zone (mm->check_mark,
  * kept and grown across checks; only present pfns are ever marked and
@@ -53,7 +56,8 @@
  * (on no list, in no allocation) is not itself reported; if the counters
  * still balance, some overlap must exist and DISJOINT reports it.
  *
- * Locks: ref_check() takes, zone by zone, every per-CPU list lock of the
+ * Locks: ref_check() holds off kswapd passes (pass_lock, ref/reclaim.c)
+ * for the whole walk, then takes, zone by zone, every per-CPU list lock of the
  * zone (CPU order) and then zone->lock; ref_check_zone_locked()
  * expects them held and takes mm->check_lock inside it for the marks. The checker never allocates from the machine and never
  * aborts.
@@ -97,6 +101,8 @@ const struct ref_invariant ref_invariants[] = {
 	  "every free-list entry is the start of a chunk of its pool" },
 	{ "UPOOL-DOUBLE", "upool", REF_COST_ON,
 	  "no chunk is on a pool's free list twice (a cycle) and no live chunk is on it" },
+	{ "CTX-RECLAIM", "reclaim", REF_COST_O1,
+	  "no shrinker is scanned by reclaim whose mask lacks what it needs: __GFP_FS for a file-system one, __GFP_IO for an I/O one (GFP_NOFS, GFP_NOIO)" },
 	{ NULL, NULL, 0, NULL },
 };
 
@@ -734,9 +740,12 @@ unsigned long ref_check(struct ref_mm *mm, enum ref_check_level level,
 	if (!mm || !report_out || level == REF_CHECK_NONE)
 		return 0;
 	before = report_out->total;
+	/* a kswapd thread's pass frees pages: none runs during the walk */
+	ref_kswapd_pause(mm);
 	check_zones(mm, level, report_out);
 	/* then each component above the buddy (internal.h), in its order */
 	for (size_t i = 0; i < ref_nr_components; i++)
 		ref_components[i]->check(mm, level, report_out);
+	ref_kswapd_resume(mm);
 	return report_out->total - before;
 }

@@ -29,6 +29,7 @@
 #include "ref/check.h"
 #include "ref/gfp.h"
 #include "ref/mm.h"
+#include "ref/shrinker.h"
 #include "ref/types.h"
 
 #ifndef REF_ASSERT_LEVEL
@@ -297,6 +298,91 @@ void ref_fault_format(const struct ref_fault_config *f, struct ref_fmtbuf *fb);
 int ref_fault_validate(const struct ref_fault_config *f, char *err,
 		       size_t errlen);
 
+/* ---------------------------------------------------------- shrinker.c */
+
+/* Whether gfp lets shrinker s run: its REF_SHRINKER_NEEDS_* are in gfp. */
+int ref_shrinker_allowed(const struct ref_shrinker *s, ref_gfp_t gfp);
+/*
+ * do_shrink_slab: one shrinker at priority, by the era's formula; the
+ * objects its scan calls freed. Whether the mask lets s run is the
+ * caller's test (ref_shrink_slab); a scan call against it is recorded
+ * here all the same (CTX-RECLAIM). Caller holds no ref lock and a
+ * reference on s (active).
+ */
+unsigned long ref_do_shrink_slab(struct ref_mm *mm, struct ref_shrinker *s,
+				 struct ref_shrink_control *sc, int priority);
+
+/* ---------------------------------------------------------- reclaim.c */
+
+/*
+ * What the calling thread is doing for a machine (the kernel's
+ * current->flags and current->reclaim_state): PF_MEMALLOC while it
+ * reclaims (an allocation then neither reclaims nor keeps to the
+ * watermarks), PF_KSWAPD while it runs a balancing pass, PF_OOM inside
+ * out_of_memory(); reclaimed counts the pages this thread freed on the
+ * machine meanwhile (its progress).
+ */
+#define REF_PF_MEMALLOC 0x1u
+#define REF_PF_KSWAPD 0x2u
+#define REF_PF_OOM 0x4u
+
+struct ref_reclaim_current {
+	const struct ref_mm *mm; /* NULL: none */
+	unsigned int flags; /* REF_PF_* */
+	unsigned long reclaimed; /* pages freed on mm since entering */
+};
+extern _Thread_local struct ref_reclaim_current ref_reclaim_current;
+
+/* A free of 2^order pages on mm by this thread (page_alloc.c). */
+static inline void ref_reclaim_account(const struct ref_mm *mm,
+				       unsigned int order)
+{
+	if (ref_reclaim_current.mm == mm)
+		ref_reclaim_current.reclaimed += 1UL << order;
+}
+
+/* REF_PF_* of this thread for mm. */
+static inline unsigned int ref_current_flags(const struct ref_mm *mm)
+{
+	return ref_reclaim_current.mm == mm ? ref_reclaim_current.flags : 0;
+}
+
+/* Enter (flags) and leave a reclaim scope on mm; leave returns the pages
+ * this thread freed on mm inside it. Scopes nest. */
+void ref_reclaim_enter(struct ref_mm *mm, unsigned int flags,
+		       struct ref_reclaim_current *save);
+unsigned long ref_reclaim_leave(const struct ref_reclaim_current *save);
+
+/*
+ * try_to_free_pages: one direct reclaim round for gfp (shrink_slab from
+ * REF_DEF_PRIORITY down until REF_SWAP_CLUSTER_MAX pages came back);
+ * the pages freed. Caller holds no ref lock.
+ */
+unsigned long ref_try_to_free_pages(struct ref_mm *mm, ref_gfp_t gfp,
+				    unsigned int order);
+/* wakeup_kswapd for a request of order whose highest zone is highest. */
+void ref_wakeup_kswapd(struct ref_mm *mm, ref_gfp_t gfp, unsigned int order,
+		       int highest);
+/* The inline kswapd pass a wake-up asked for (no thread runs). */
+void ref_kswapd_inline(struct ref_mm *mm);
+static inline void ref_kswapd_after_alloc(struct ref_mm *mm)
+{
+	if (atomic_load_explicit(&mm->reclaim.kswapd_wanted,
+				 memory_order_relaxed))
+		ref_kswapd_inline(mm);
+}
+/*
+ * out_of_memory(): the OOM hook, then the kernel's answer without a task
+ * to kill: 1 (progress) when the hook freed pages or the mask has no
+ * __GFP_FS (the kernel retries such a request), else 0. *freed: the
+ * pages the hook said it freed.
+ */
+int ref_out_of_memory(struct ref_mm *mm, ref_gfp_t gfp, unsigned int order,
+		      unsigned long *freed);
+/* Hold off kswapd passes (ref_check): pass_lock. */
+void ref_kswapd_pause(struct ref_mm *mm);
+void ref_kswapd_resume(struct ref_mm *mm);
+
 /* ------------------------------------------------------- components */
 
 /*
@@ -324,6 +410,7 @@ extern const size_t ref_nr_components;
 /* The rows (each component's own file). */
 extern const struct ref_component ref_upool_component; /* upool.c */
 extern const struct ref_component ref_fault_component; /* fault.c */
+extern const struct ref_component ref_reclaim_component; /* reclaim.c */
 
 /* ---------------------------------------------------------- trace.c */
 

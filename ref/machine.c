@@ -657,6 +657,7 @@ int ref_config_validate(const struct ref_config *c, char *err, size_t errlen)
 const struct ref_component *const ref_components[] = {
 	&ref_upool_component,
 	&ref_fault_component,
+	&ref_reclaim_component,
 };
 const size_t ref_nr_components = REF_ARRAY_SIZE(ref_components);
 

@@ -3,9 +3,10 @@
  * ref/page_alloc.c - the binary buddy allocator.
  *
  * Models mm/page_alloc.c of Linux 6.12 and 2.6.18 (config.era) without
- * per-CPU page lists, migratetypes, compaction or reclaim (not modelled
- * yet): every allocation is MIGRATE_UNMOVABLE and goes straight to the
- * free lists, but only from a zone its watermark check lets it use.
+ * migratetypes or compaction (not modelled yet): every allocation is
+ * MIGRATE_UNMOVABLE, comes from the CPU's per-CPU list (ref/pcp.c) or
+ * the free lists, only from a zone its watermark check lets it use, and
+ * may reclaim first (ref/reclaim.c, ref/shrinker.c).
  *
  * Algorithm:
  *   alloc: ref_gfp_zone() gives the highest zone the mask allows (-1 means
@@ -21,7 +22,11 @@
  *     cannot reclaim); no watermarks for __GFP_MEMALLOC without
  *     __GFP_NOMEMALLOC; __GFP_NOFAIL (with direct reclaim) once more on
  *     min with __GFP_HIGH's allowance in 6.12, then it is counted as
- *     stuck and fails. In the chosen zone rmqueue_smallest takes the head
+ *     stuck and fails. Between those passes a request that may reclaim
+ *     directly reclaims and retries by the era's rules (the slow path
+ *     below, docs/reclaim.md), and one with __GFP_KSWAPD_RECLAIM (any in
+ *     2.6.18) wakes kswapd, whose pass runs after the allocation when no
+ *     thread does it. In the chosen zone rmqueue_smallest takes the head
  *     of the first free_area[o].free_list with o >= order, and expand()
  *     splits it:
  *     while o > order, o--, the upper half [pfn + 2^o, pfn + 2^(o+1)) goes
@@ -34,7 +39,8 @@
  * Locks: zone->lock guards the zone's free_area[], its counters, and the
  * flags/private/lru/owner fields of every page of the zone. Only one zone
  * lock is held at a time. The mm_page_free trace runs under zone->lock;
- * mm_page_alloc runs after it is dropped.
+ * mm_page_alloc runs after it is dropped. Reclaim (shrinker callbacks,
+ * the OOM hook, an inline kswapd pass) runs with no lock held.
  *
  * RAM: the only bytes of RAM ref/ writes are the zeroes of __GFP_ZERO
  * (ref_mm_reset() relies on it: see mm.h).
@@ -50,7 +56,9 @@
  * __GFP_HIGH requests are refused at min like any other). 9
  * "fault-minorder" and 10 "fault-nofail" live in fault.c. 11
  * "pcp-nodrain" lets a request fail without draining the per-CPU lists
- * first.
+ * first (neither after a reclaim round nor before it fails). 12
+ * "reclaim-mask" lives in shrinker.c (shrink_slab ignores what a
+ * shrinker needs of the mask).
  */
 #include <stdio.h>
 #include <string.h>
@@ -429,55 +437,389 @@ unsigned int ref_gfp_to_alloc_flags(const struct ref_mm *mm, ref_gfp_t gfp,
 
 /*
  * Whether the request may ignore watermarks (__gfp_pfmemalloc_flags):
- * never with __GFP_NOMEMALLOC; with __GFP_MEMALLOC. 2.6.18 had no
- * __GFP_MEMALLOC (it came with 3.6): there the bit stands for the task
- * flag PF_MEMALLOC it was made to carry, which 2.6.18 honoured outside
- * interrupts unless __GFP_NOMEMALLOC.
+ * never with __GFP_NOMEMALLOC; with __GFP_MEMALLOC; and outside
+ * interrupts on a thread that is reclaiming (PF_MEMALLOC: a shrinker's
+ * own allocation, kswapd's). 2.6.18 had no __GFP_MEMALLOC (it came with
+ * 3.6): there the bit stands for the task flag PF_MEMALLOC it was made
+ * to carry, which 2.6.18 honoured outside interrupts unless
+ * __GFP_NOMEMALLOC.
  */
-static int pfmemalloc_allowed(ref_gfp_t gfp)
+static int pfmemalloc_allowed(struct ref_mm *mm, ref_gfp_t gfp)
 {
-	return !(gfp & REF_GFP_NOMEMALLOC) && (gfp & REF_GFP_MEMALLOC);
+	unsigned int pf = ref_current_flags(mm);
+
+	if (gfp & REF_GFP_NOMEMALLOC)
+		return 0;
+	if (gfp & REF_GFP_MEMALLOC)
+		return 1;
+	/* kswapd is never in an interrupt (and its thread owns no CPU's
+	 * context to ask) */
+	return (pf & REF_PF_MEMALLOC) &&
+	       ((pf & REF_PF_KSWAPD) || !ref_in_interrupt(mm));
+}
+
+/* drain_all_pages, unless REF_BUG 11 leaves the lists alone. */
+static int drain_pcp(struct ref_mm *mm)
+{
+#if REF_BUG == 11
+	(void)mm;
+	return 0;
+#else
+	ref_drain_all_pages(mm);
+	return 1;
+#endif
 }
 
 /*
- * The slow path (__alloc_pages_slowpath of 6.12, the second half of
- * 2.6.18's __alloc_pages): the min watermark with the allowances
- * gfp_to_alloc_flags derives, then no watermarks when the mask may
- * (pfmemalloc_allowed). A request that cannot reclaim directly ends
- * there; one that could has nothing to reclaim from yet (no shrinkers,
- * no page cache), so it ends there too, but for __GFP_NOFAIL: 6.12 tries
- * the min watermark with ALLOC_MIN_RESERVE once more
- * (__alloc_pages_cpuset_fallback) and would then loop for ever, which
- * ref counts as a stuck NOFAIL request and fails (2.6.18 looped with no
- * such try).
+ * What one request carries through its slow path (the locals of 6.12's
+ * __alloc_pages_slowpath, and ref's own bound on the kernel's endless
+ * retries).
+ *   alloc_flags       the flags its attempts use (NO_WATERMARKS once the
+ *                     mask may ignore them)
+ *   drained           drain_all_pages ran for it
+ *   no_progress_loops should_reclaim_retry's count
+ *   mark              pages this thread had freed at the last decision
+ *                     to retry for ever: the kernel would retry again,
+ *                     ref does only when something was freed since
+ *   rounds            reclaim rounds (a safety net, REF_SLOW_MAX_ROUNDS)
+ *   nofail_min        6.12: a __GFP_NOFAIL request that may reclaim is
+ *                     given min with ALLOC_MIN_RESERVE at nopage
+ *   nofail_nowmark    6.12: the OOM path gave it ALLOC_NO_WATERMARKS
  */
-static unsigned long alloc_slowpath(struct ref_mm *mm, ref_gfp_t gfp,
-				    unsigned int order,
-				    const struct alloc_ctx *ac)
-{
-	unsigned long pfn;
+struct slow_state {
+	unsigned int alloc_flags;
+	int drained;
+	int no_progress_loops;
+	unsigned long mark;
+	unsigned int rounds;
+	int nofail_min;
+	int nofail_nowmark;
+};
 
-#if REF_BUG == 8
-	pfn = get_page_from_freelist(mm, gfp, order, REF_ALLOC_WMARK_MIN, ac);
-#else
-	pfn = get_page_from_freelist(
-		mm, gfp, order, ref_gfp_to_alloc_flags(mm, gfp, order), ac);
-#endif
-	if (pfn != ~0UL)
-		return pfn;
-	if (pfmemalloc_allowed(gfp)) {
+#define REF_SLOW_MAX_ROUNDS 65536u
+
+/* The attempts without reclaim, once more (after a drain). */
+static unsigned long last_tries(struct ref_mm *mm, ref_gfp_t gfp,
+				unsigned int order, const struct alloc_ctx *ac,
+				const struct slow_state *st)
+{
+	unsigned long pfn =
+		get_page_from_freelist(mm, gfp, order, st->alloc_flags, ac);
+
+	if (pfn == ~0UL && st->nofail_min)
+		pfn = get_page_from_freelist(
+			mm, gfp, order,
+			REF_ALLOC_WMARK_MIN | REF_ALLOC_MIN_RESERVE, ac);
+	if (pfn == ~0UL && st->nofail_nowmark)
 		pfn = get_page_from_freelist(mm, gfp, order,
 					     REF_ALLOC_NO_WATERMARKS, ac);
+	return pfn;
+}
+
+/*
+ * __alloc_pages_direct_reclaim: a reclaim round, then the freelists,
+ * draining the per-CPU lists once when that fails. *progress: the pages
+ * the round freed (nothing is tried without).
+ */
+static unsigned long direct_reclaim(struct ref_mm *mm, ref_gfp_t gfp,
+				    unsigned int order,
+				    const struct alloc_ctx *ac,
+				    struct slow_state *st,
+				    unsigned long *progress)
+{
+	unsigned long pfn;
+	int drained = 0;
+
+	st->rounds++;
+	*progress = ref_try_to_free_pages(mm, gfp, order);
+	if (!*progress)
+		return ~0UL;
+	for (;;) {
+		pfn = get_page_from_freelist(mm, gfp, order, st->alloc_flags,
+					     ac);
+		if (pfn != ~0UL || drained || !drain_pcp(mm))
+			return pfn;
+		drained = 1;
+		st->drained = 1;
+	}
+}
+
+/*
+ * should_reclaim_retry (6.12): no_progress_loops is reset by progress
+ * (for orders up to PAGE_ALLOC_COSTLY_ORDER only) and otherwise counts
+ * up; beyond MAX_RECLAIM_RETRIES, no. Else yes when some zone of the
+ * zonelist would pass min with the request's flags had every
+ * reclaimable page been freed: zone_reclaimable_pages() is the LRU's
+ * pages, none here, and with none it counts the zone's free pages
+ * instead, so available is twice NR_FREE_PAGES.
+ */
+static int should_reclaim_retry(struct ref_mm *mm, unsigned int order,
+				const struct alloc_ctx *ac,
+				struct slow_state *st, int progress)
+{
+	if (progress && order <= REF_PAGE_ALLOC_COSTLY_ORDER)
+		st->no_progress_loops = 0;
+	else
+		st->no_progress_loops++;
+	if (st->no_progress_loops > REF_MAX_RECLAIM_RETRIES)
+		return 0;
+	for (int z = ac->highest; z >= 0; z--) {
+		struct ref_zone *zone = &mm->zones[z];
+		long avail;
+		int ok;
+
+		if (!zone->populated)
+			continue;
+		pthread_mutex_lock(&zone->lock);
+		avail = 2 * (long)zone->nr_free_pages;
+		ok = watermark_ok_locked(mm, zone, order,
+					 zone->watermark[REF_WMARK_MIN],
+					 ac->classzone, st->alloc_flags, avail);
+		pthread_mutex_unlock(&zone->lock);
+		if (ok)
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * __alloc_pages_may_oom (6.12): the high watermark once more (a parallel
+ * OOM kill may have freed memory), then out_of_memory() unless the order
+ * is costly, the mask says __GFP_RETRY_MAYFAIL or __GFP_THISNODE, or its
+ * highest zone is below ZONE_NORMAL. Progress from it (or a __GFP_NOFAIL
+ * request, which the kernel warns about and helps) sets *progress; a
+ * __GFP_NOFAIL request then tries with no watermarks at all.
+ */
+static unsigned long may_oom(struct ref_mm *mm, ref_gfp_t gfp,
+			     unsigned int order, const struct alloc_ctx *ac,
+			     struct slow_state *st, int *progress)
+{
+	unsigned long pfn, freed;
+
+	*progress = 0;
+	pfn = get_page_from_freelist(mm, gfp, order, REF_ALLOC_WMARK_HIGH, ac);
+	if (pfn != ~0UL || order > REF_PAGE_ALLOC_COSTLY_ORDER ||
+	    (gfp & (REF_GFP_RETRY_MAYFAIL | REF_GFP_THISNODE)) ||
+	    ac->highest < REF_ZONE_NORMAL)
+		return pfn;
+	if (ref_out_of_memory(mm, gfp, order, &freed) ||
+	    (gfp & REF_GFP_NOFAIL)) {
+		*progress = 1;
+		if (gfp & REF_GFP_NOFAIL) {
+			st->nofail_nowmark = 1;
+			pfn = get_page_from_freelist(
+				mm, gfp, order, REF_ALLOC_NO_WATERMARKS, ac);
+		}
+	}
+	return pfn;
+}
+
+/*
+ * The kernel would retry once more (OOM progress, __GFP_NOFAIL); ref does
+ * only when this thread freed a page since the last such decision (with
+ * one thread nothing else can change), and within its safety net.
+ */
+static int worth_retrying(struct slow_state *st)
+{
+	if (ref_reclaim_current.reclaimed == st->mark ||
+	    st->rounds >= REF_SLOW_MAX_ROUNDS)
+		return 0;
+	st->mark = ref_reclaim_current.reclaimed;
+	return 1;
+}
+
+/* 6.12's retry loop from "retry:" to "nopage:"; ~0UL at nopage. */
+static unsigned long reclaim_loop_612(struct ref_mm *mm, ref_gfp_t gfp,
+				      unsigned int order,
+				      const struct alloc_ctx *ac,
+				      struct slow_state *st)
+{
+	const int costly = order > REF_PAGE_ALLOC_COSTLY_ORDER;
+	unsigned long pfn, progress;
+	int oom_progress;
+
+	for (;;) {
+		/* "retry:" tries the freelists first (what the OOM path or a
+		 * round before freed) */
+		pfn = get_page_from_freelist(mm, gfp, order, st->alloc_flags,
+					     ac);
+		if (pfn != ~0UL)
+			return pfn;
+		pfn = direct_reclaim(mm, gfp, order, ac, st, &progress);
+		if (pfn != ~0UL || (gfp & REF_GFP_NORETRY) ||
+		    (costly && !(gfp & REF_GFP_RETRY_MAYFAIL)))
+			return pfn;
+		if (should_reclaim_retry(mm, order, ac, st, progress > 0)) {
+			if (st->rounds >= REF_SLOW_MAX_ROUNDS)
+				return ~0UL;
+			continue;
+		}
+		pfn = may_oom(mm, gfp, order, ac, st, &oom_progress);
+		if (pfn != ~0UL || !oom_progress || !worth_retrying(st))
+			return pfn;
+		st->no_progress_loops = 0;
+	}
+}
+
+/*
+ * 6.12's __alloc_pages_slowpath (no compaction, no cpusets): wake kswapd
+ * (__GFP_KSWAPD_RECLAIM), the min watermark with gfp_to_alloc_flags'
+ * allowances, then no watermarks when the mask may (pfmemalloc_allowed);
+ * a request that cannot reclaim directly (or reclaims already) ends
+ * there. Else the retry loop: direct reclaim and a try; __GFP_NORETRY
+ * ends after one round, a costly order without __GFP_RETRY_MAYFAIL too;
+ * should_reclaim_retry may send it round again; then the OOM path, whose
+ * progress sends it round again. At nopage a __GFP_NOFAIL request tries
+ * min with ALLOC_MIN_RESERVE and goes round again: for ever in the
+ * kernel, here while its rounds free something (worth_retrying), after
+ * which ref_alloc_pages counts it stuck.
+ */
+static unsigned long slowpath_612(struct ref_mm *mm, ref_gfp_t gfp,
+				  unsigned int order,
+				  const struct alloc_ctx *ac,
+				  struct slow_state *st)
+{
+	struct ref_reclaim_current save;
+	unsigned long pfn;
+
+	if (gfp & REF_GFP_KSWAPD_RECLAIM)
+		ref_wakeup_kswapd(mm, gfp, order, ac->highest);
+	pfn = get_page_from_freelist(mm, gfp, order, st->alloc_flags, ac);
+	if (pfn != ~0UL)
+		return pfn;
+	if (pfmemalloc_allowed(mm, gfp)) {
+		st->alloc_flags = REF_ALLOC_NO_WATERMARKS;
+		pfn = get_page_from_freelist(mm, gfp, order, st->alloc_flags,
+					     ac);
 		if (pfn != ~0UL)
 			return pfn;
 	}
-	if (!(gfp & REF_GFP_DIRECT_RECLAIM) || !(gfp & REF_GFP_NOFAIL))
+	if (!(gfp & REF_GFP_DIRECT_RECLAIM))
 		return ~0UL;
-	if (mm->config.era != REF_ERA_2_6)
-		return get_page_from_freelist(
+	st->nofail_min = (gfp & REF_GFP_NOFAIL) != 0;
+	/* no direct reclaim from inside reclaim (PF_MEMALLOC) */
+	if (ref_current_flags(mm) & REF_PF_MEMALLOC)
+		return st->nofail_min ? last_tries(mm, gfp, order, ac, st) :
+					~0UL;
+	ref_reclaim_enter(mm, 0, &save);
+	for (;;) {
+		pfn = reclaim_loop_612(mm, gfp, order, ac, st);
+		if (pfn != ~0UL || !(gfp & REF_GFP_NOFAIL))
+			break;
+		pfn = get_page_from_freelist(
 			mm, gfp, order,
 			REF_ALLOC_WMARK_MIN | REF_ALLOC_MIN_RESERVE, ac);
-	return ~0UL;
+		if (pfn != ~0UL || !worth_retrying(st))
+			break;
+	}
+	ref_reclaim_leave(&save);
+	return pfn;
+}
+
+/*
+ * 2.6.18's reclaim loop (its "rebalance:"): try_to_free_pages; with
+ * progress a try; without, for a mask with __GFP_FS and no
+ * __GFP_NORETRY, the high watermark, the OOM hook and a restart (the
+ * fast path and the first try again); then round again unless
+ * __GFP_NORETRY, or the order is above 3 with neither __GFP_REPEAT (or
+ * the __GFP_RETRY_MAYFAIL bit it became) nor __GFP_NOFAIL. 2.6.18 went
+ * round for ever; ref stops after MAX_RECLAIM_RETRIES rounds in a row
+ * that freed nothing.
+ */
+static unsigned long reclaim_loop_26(struct ref_mm *mm, ref_gfp_t gfp,
+				     unsigned int order,
+				     const struct alloc_ctx *ac,
+				     struct slow_state *st)
+{
+	const int do_retry = !(gfp & REF_GFP_NORETRY) &&
+			     (order <= REF_PAGE_ALLOC_COSTLY_ORDER ||
+			      (gfp & (REF_GFP_REPEAT | REF_GFP_RETRY_MAYFAIL |
+				      REF_GFP_NOFAIL)));
+	unsigned long pfn = ~0UL, progress, freed;
+	unsigned int idle = 0;
+
+	while (st->rounds < REF_SLOW_MAX_ROUNDS) {
+		unsigned long before = ref_reclaim_current.reclaimed;
+		int oom = 0;
+
+		st->rounds++;
+		progress = ref_try_to_free_pages(mm, gfp, order);
+		if (progress) {
+			pfn = get_page_from_freelist(mm, gfp, order,
+						     st->alloc_flags, ac);
+		} else if ((gfp & REF_GFP_FS) && !(gfp & REF_GFP_NORETRY)) {
+			oom = 1;
+			pfn = get_page_from_freelist(mm, gfp, order,
+						     REF_ALLOC_WMARK_HIGH, ac);
+			if (pfn == ~0UL) {
+				ref_out_of_memory(mm, gfp, order, &freed);
+				ref_wakeup_kswapd(mm, gfp, order, ac->highest);
+				pfn = get_page_from_freelist(
+					mm, gfp, order, REF_ALLOC_WMARK_LOW,
+					ac);
+			}
+			if (pfn == ~0UL)
+				pfn = get_page_from_freelist(
+					mm, gfp, order, st->alloc_flags, ac);
+		}
+		if (pfn != ~0UL || (!oom && !do_retry))
+			break;
+		idle = ref_reclaim_current.reclaimed == before ? idle + 1 : 0;
+		if (idle >= REF_MAX_RECLAIM_RETRIES)
+			break;
+	}
+	return pfn;
+}
+
+/*
+ * 2.6.18's __alloc_pages after its fast path: wake kswapd (every request
+ * then), the min watermark with the era's allowances; a PF_MEMALLOC
+ * request (__GFP_MEMALLOC here, or a reclaiming thread) tries with no
+ * watermarks and ends there (a __GFP_NOFAIL one looped on that: stuck);
+ * one that cannot wait ends there; the rest reclaims (reclaim_loop_26).
+ */
+static unsigned long slowpath_26(struct ref_mm *mm, ref_gfp_t gfp,
+				 unsigned int order, const struct alloc_ctx *ac,
+				 struct slow_state *st)
+{
+	struct ref_reclaim_current save;
+	unsigned long pfn;
+
+	ref_wakeup_kswapd(mm, gfp, order, ac->highest);
+	pfn = get_page_from_freelist(mm, gfp, order, st->alloc_flags, ac);
+	if (pfn != ~0UL)
+		return pfn;
+	if ((gfp & REF_GFP_MEMALLOC) ||
+	    (ref_current_flags(mm) & REF_PF_MEMALLOC)) {
+		if (pfmemalloc_allowed(mm, gfp)) {
+			st->alloc_flags = REF_ALLOC_NO_WATERMARKS;
+			pfn = get_page_from_freelist(mm, gfp, order,
+						     st->alloc_flags, ac);
+		}
+		return pfn;
+	}
+	if (!(gfp & REF_GFP_DIRECT_RECLAIM))
+		return ~0UL;
+	ref_reclaim_enter(mm, 0, &save);
+	pfn = reclaim_loop_26(mm, gfp, order, ac, st);
+	ref_reclaim_leave(&save);
+	return pfn;
+}
+
+/* The slow path of the era; st starts zeroed. */
+static unsigned long alloc_slowpath(struct ref_mm *mm, ref_gfp_t gfp,
+				    unsigned int order,
+				    const struct alloc_ctx *ac,
+				    struct slow_state *st)
+{
+#if REF_BUG == 8
+	st->alloc_flags = REF_ALLOC_WMARK_MIN;
+#else
+	st->alloc_flags = ref_gfp_to_alloc_flags(mm, gfp, order);
+#endif
+	if (mm->config.era == REF_ERA_2_6)
+		return slowpath_26(mm, gfp, order, ac, st);
+	return slowpath_612(mm, gfp, order, ac, st);
 }
 
 struct ref_page *ref_alloc_pages(struct ref_mm *mm, ref_gfp_t gfp,
@@ -488,7 +830,9 @@ struct ref_page *ref_alloc_pages(struct ref_mm *mm, ref_gfp_t gfp,
 	struct alloc_ctx ac;
 
 	REF_ASSERT(mm != NULL);
-	ref_might_sleep_if(mm, (gfp & REF_GFP_DIRECT_RECLAIM) != 0);
+	/* kswapd's own allocations run in no CPU's context */
+	if (!(ref_current_flags(mm) & REF_PF_KSWAPD))
+		ref_might_sleep_if(mm, (gfp & REF_GFP_DIRECT_RECLAIM) != 0);
 	if (ref_should_fail_alloc_page(mm, gfp, order)) {
 		/* injected (ref/fault.c): no zone is tried */
 		ref_trace_emit(mm, REF_TRACE_MM_PAGE_ALLOC, NULL, ~0UL, order,
@@ -496,22 +840,18 @@ struct ref_page *ref_alloc_pages(struct ref_mm *mm, ref_gfp_t gfp,
 		return NULL;
 	}
 	if (alloc_ctx_init(mm, gfp, order, &ac) == 0) {
+		struct slow_state st = { 0 };
+
 		/* the fast path: the low watermark, no allowances */
 		pfn = get_page_from_freelist(mm, gfp, order,
 					     REF_ALLOC_WMARK_LOW, &ac);
 		if (pfn == ~0UL)
-			pfn = alloc_slowpath(mm, gfp, order, &ac);
-#if REF_BUG != 11
+			pfn = alloc_slowpath(mm, gfp, order, &ac, &st);
 		/* drain_all_pages before a request may fail: the per-CPU
 		 * lists' pages count again, merged */
-		if (pfn == ~0UL && ref_pcp_pages(mm)) {
-			ref_drain_all_pages(mm);
-			pfn = get_page_from_freelist(mm, gfp, order,
-						     REF_ALLOC_WMARK_LOW, &ac);
-			if (pfn == ~0UL)
-				pfn = alloc_slowpath(mm, gfp, order, &ac);
-		}
-#endif
+		if (pfn == ~0UL && !st.drained && ref_pcp_pages(mm) &&
+		    drain_pcp(mm))
+			pfn = last_tries(mm, gfp, order, &ac, &st);
 		if (pfn == ~0UL && (gfp & REF_GFP_NOFAIL) &&
 		    (gfp & REF_GFP_DIRECT_RECLAIM))
 			atomic_fetch_add(&mm->nr_nofail_stuck, 1);
@@ -524,6 +864,8 @@ struct ref_page *ref_alloc_pages(struct ref_mm *mm, ref_gfp_t gfp,
 		       mm->page_size << order);
 #endif
 	ref_trace_emit(mm, REF_TRACE_MM_PAGE_ALLOC, page, pfn, order, gfp);
+	/* a pass kswapd was woken for, after the result (no thread) */
+	ref_kswapd_after_alloc(mm);
 	return page;
 }
 
@@ -688,6 +1030,8 @@ int ref_free_pages_page(struct ref_mm *mm, struct ref_page *page,
 	page->owner_order = 0;
 	page->owner_gfp = 0;
 	ref_trace_emit(mm, REF_TRACE_MM_PAGE_FREE, page, pfn, order, 0);
+	/* a reclaiming thread's progress (reclaim_state) */
+	ref_reclaim_account(mm, order);
 	if (pcp) {
 		ref_pcp_free(mm, zone, pcp, pfn, order);
 		ref_pcp_unlock(pcp);

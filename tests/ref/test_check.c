@@ -172,6 +172,7 @@ MMT_TEST(check, invariant_table_lists_every_id)
 		"PAGE-STATE",	  "ZONE-CONSERVE",  "PCP-COUNT",
 		"PCP-PAGE",	  "PCP-HIGH",	    "UPOOL-BLOCK",
 		"UPOOL-COUNT",	  "UPOOL-FREELIST", "UPOOL-DOUBLE",
+		"CTX-RECLAIM",
 	};
 	unsigned int i, n = 0;
 

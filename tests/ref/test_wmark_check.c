@@ -186,8 +186,10 @@ MMT_TEST(wmark_check, allowances_at_min_612)
 	/* no NON_BLOCK quarter with __GFP_NOMEMALLOC */
 	cr_assert_eq(take_all(mm, REF_GFP_ATOMIC | REF_GFP_NOMEMALLOC), 0);
 	cr_assert_eq(take_all(mm, KERNEL_MEMALLOC | REF_GFP_NOMEMALLOC), 0);
-	/* __GFP_NOFAIL: __GFP_HIGH's min once more, then counted as stuck */
-	cr_assert_null(ref_alloc_page(mm, REF_GFP_KERNEL | REF_GFP_NOFAIL));
+	/* __GFP_NOFAIL whose highest zone is DMA (no OOM path for it):
+	 * __GFP_HIGH's min once more, then counted as stuck */
+	cr_assert_null(ref_alloc_page(mm, REF_GFP_KERNEL | REF_GFP_DMA |
+						  REF_GFP_NOFAIL));
 	cr_assert_eq(ref_nofail_stuck_count(mm), 1);
 	/* __GFP_MEMALLOC: the rest */
 	cr_assert_eq(take_all(mm, KERNEL_MEMALLOC), 24);
@@ -222,11 +224,49 @@ MMT_TEST(wmark_check, nofail_gets_high_allowance_in_612)
 	struct ref_mm *mm = make("era=6.12,ram=16M,min_free_kbytes=256");
 
 	cr_assert_eq(take_all(mm, REF_GFP_KERNEL), 4096 - 64);
-	/* down to min / 2 = 32 */
-	cr_assert_eq(take_all(mm, REF_GFP_KERNEL | REF_GFP_NOFAIL), 32);
+	/* without the OOM path (__GFP_RETRY_MAYFAIL skips it): down to
+	 * min / 2 = 32 */
+	cr_assert_eq(take_all(mm, REF_GFP_KERNEL | REF_GFP_RETRY_MAYFAIL |
+					  REF_GFP_NOFAIL),
+		     32);
 	cr_assert_eq(ref_nofail_stuck_count(mm), 1);
 	/* without direct reclaim NOFAIL is only a warning: not stuck */
 	cr_assert_null(ref_alloc_page(mm, REF_GFP_NOWAIT | REF_GFP_NOFAIL));
+	cr_assert_eq(ref_nofail_stuck_count(mm), 1);
+	ref_mm_destroy(mm);
+}
+
+/*
+ * 6.12's __alloc_pages_may_oom gives a __GFP_NOFAIL request that reaches
+ * it (order <= 3, no __GFP_RETRY_MAYFAIL or __GFP_THISNODE, highest zone
+ * NORMAL or above) a try with no watermarks at all; one whose highest
+ * zone is below NORMAL, or that says __GFP_NORETRY, does not get there.
+ */
+MMT_TEST(wmark_check, nofail_ignores_watermarks_on_the_oom_path_in_612)
+{
+	struct ref_mm *mm = make("era=6.12,ram=16M,min_free_kbytes=256");
+	struct ref_zone *z = &mm->zones[REF_ZONE_DMA];
+
+	cr_assert_eq(take_all(mm, REF_GFP_KERNEL), 4096 - 64);
+	cr_assert_eq(take_all(mm,
+			      REF_GFP_KERNEL | REF_GFP_DMA32 | REF_GFP_NOFAIL),
+		     32);
+	cr_assert_eq(take_all(mm, REF_GFP_KERNEL | REF_GFP_NORETRY |
+					  REF_GFP_NOFAIL),
+		     0);
+	cr_assert_eq(ref_nofail_stuck_count(mm), 2);
+	cr_assert_eq(take_all(mm, REF_GFP_KERNEL | REF_GFP_NOFAIL), 32);
+	cr_assert_eq(z->nr_free_pages, 0);
+	cr_assert_eq(ref_nofail_stuck_count(mm), 3);
+	ref_mm_destroy(mm);
+}
+
+/* 2.6.18 had no such path: GFP_KERNEL|__GFP_NOFAIL stops at min. */
+MMT_TEST(wmark_check, nofail_keeps_to_min_in_26)
+{
+	struct ref_mm *mm = make("era=2.6,ram=16M,min_free_kbytes=256");
+
+	cr_assert_eq(take_all(mm, REF_GFP_KERNEL | REF_GFP_NOFAIL), 4096 - 64);
 	cr_assert_eq(ref_nofail_stuck_count(mm), 1);
 	ref_mm_destroy(mm);
 }

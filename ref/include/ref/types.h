@@ -285,6 +285,42 @@ struct ref_spinlock {
 };
 
 /*
+ * Reclaim state of one machine (ref/shrinker.c, ref/reclaim.c; the API
+ * is ref/shrinker.h). shrinker_lock guards the shrinker list and each
+ * shrinker's active/dead marks; it is never held across a callback nor
+ * taken inside a zone lock. oom_lock is held across the OOM hook (the
+ * kernel's oom_lock, taken by trylock). kswapd_lock guards the wake-up
+ * fields and the thread's start and stop; pass_lock is held across a
+ * balancing pass and by ref_check(), before any zone or list lock.
+ */
+struct ref_reclaim {
+	pthread_mutex_t shrinker_lock;
+	pthread_cond_t shrinker_idle; /* a shrinker's last pass ended */
+	struct ref_list_head shrinkers; /* registered, oldest first */
+	pthread_mutex_t oom_lock;
+	/* the OOM hook (ref_oom_notify_fn): pages it freed */
+	unsigned long (*oom_fn)(void *ctx, struct ref_mm *mm, uint32_t gfp,
+				unsigned int order);
+	void *oom_ctx;
+	pthread_mutex_t kswapd_lock;
+	pthread_cond_t kswapd_wait; /* the thread sleeps here */
+	pthread_mutex_t pass_lock;
+	pthread_t kswapd_thread;
+	int kswapd_running; /* a thread does the passes */
+	int kswapd_stop; /* the thread is asked to end */
+	int kswapd_order; /* kswapd_order: the largest order asked for */
+	int kswapd_highest; /* kswapd_highest_zoneidx, -1: none asked */
+	atomic_int kswapd_wanted; /* a pass is asked for */
+	atomic_uint kswapd_failures; /* passes in a row that freed nothing */
+	/* counters (struct ref_reclaim_stats), pages or calls */
+	atomic_ulong allocstall, direct_reclaimed, pageoutrun;
+	atomic_ulong kswapd_reclaimed, kswapd_wakes, slabs_scanned;
+	atomic_ulong shrinker_calls, oom_calls, oom_freed;
+	atomic_ulong nr_bad; /* scans against the mask (CTX-RECLAIM) */
+	char last_bad[200]; /* the latest one's text, under mm->bad_lock */
+};
+
+/*
  * One simulated machine (one node). Nothing in ref/ is global: create as
  * many as wanted. Threads share a machine; each enters a simulated CPU.
  */
@@ -333,6 +369,8 @@ struct ref_mm {
 	 * taken before any zone lock and never inside one. */
 	pthread_mutex_t fault_lock;
 	struct ref_fault_state fault;
+	/* Shrinkers, reclaim and kswapd (struct ref_reclaim above). */
+	struct ref_reclaim reclaim;
 };
 
 #endif /* REF_TYPES_H */
