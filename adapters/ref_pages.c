@@ -37,9 +37,19 @@
  * give it, whatever ran before it. Parked machines are destroyed at exit.
  * MMT_REUSE=0 (or MMT_REF_REUSE=0) turns reuse off.
  *
- * Locks: none of its own but the cache mutex; ref/ locks per zone, so
- * THREAD_SAFE holds. The trace subscriber is set before threads start and
- * read only by ref.
+ * Shrinkers: each mmt_shrinker registered is copied into a ref_shrinker
+ * whose callbacks call the harness's (ref/shrinker.h: the mask rule, the
+ * scan formula); ref's PF_KSWAPD pass is the ABI's MMT_SHRINK_KSWAPD.
+ * kswapd: when the env says more than one thread will call in (stress),
+ * create starts ref's kswapd thread (ref_kswapd_run); otherwise its
+ * passes run inline after the allocation that woke it, so a single-
+ * threaded run stays deterministic. destroy stops the thread and
+ * unregisters what the caller left registered before the machine is
+ * parked.
+ *
+ * Locks: none of its own but the cache mutex and the shrinker list's;
+ * ref/ locks per zone, so THREAD_SAFE holds. The trace subscriber is set
+ * before threads start and read only by ref.
  */
 #include <errno.h>
 #include <limits.h>
@@ -59,6 +69,7 @@
 #include <ref/context.h>
 #include <ref/gfp.h>
 #include <ref/mm.h>
+#include <ref/shrinker.h>
 #include <ref/types.h>
 
 /*
@@ -106,6 +117,8 @@ SAME(MMT_PROFILE_X86_64, REF_PROFILE_X86_64);
 SAME(MMT_PROFILE_X86_32, REF_PROFILE_X86_32);
 SAME(MMT_ERA_6_12, REF_ERA_6_12);
 SAME(MMT_ERA_2_6, REF_ERA_2_6);
+SAME(MMT_SHRINKER_NEEDS_FS, REF_SHRINKER_NEEDS_FS);
+SAME(MMT_SHRINKER_NEEDS_IO, REF_SHRINKER_NEEDS_IO);
 #undef SAME
 
 /* ------------------------------------------------------------ reuse */
@@ -331,21 +344,131 @@ static int rp_create(const struct mmt_adapter_env *env, void **state, char *err,
 	}
 	rp->config = c;
 	pthread_mutex_init(&rp->report_lock, NULL);
+	pthread_mutex_init(&rp->shrinker_lock, NULL);
 	for (unsigned int l = 0; l < MMT_CTX_NR_LOCKS; l++)
 		ref_spin_lock_init(&rp->locks[l]);
 	rp->mm = reuse_take(&c);
-	if (rp->mm) {
-		*state = rp;
-		return 0;
+	if (!rp->mm) {
+		ret = ref_mm_create(&c, &rp->mm, err, errlen);
+		if (ret != 0) {
+			pthread_mutex_destroy(&rp->report_lock);
+			pthread_mutex_destroy(&rp->shrinker_lock);
+			rp_state_free(rp);
+			return ret == -2 ? -ENOMEM : -EINVAL;
+		}
 	}
-	ret = ref_mm_create(&c, &rp->mm, err, errlen);
-	if (ret != 0) {
-		pthread_mutex_destroy(&rp->report_lock);
-		rp_state_free(rp);
-		return ret == -2 ? -ENOMEM : -EINVAL;
-	}
+	/* several threads: kswapd is a thread of its own, as in the kernel */
+	if (env->nr_threads > 1)
+		rp->kswapd_thread = ref_kswapd_run(rp->mm) == 0;
 	*state = rp;
 	return 0;
+}
+
+/* ------------------------------------------------------------ shrinkers */
+
+struct rp_shrinker {
+	struct ref_shrinker rs;
+	struct mmt_shrinker ms;
+	char name[32];
+	struct rp_shrinker *next; /* on rp->shrinkers */
+};
+
+static void rp_shrink_control(const struct ref_shrink_control *sc,
+			      struct mmt_shrink_control *c)
+{
+	c->gfp = sc->gfp_mask;
+	c->flags = sc->kswapd ? MMT_SHRINK_KSWAPD : 0;
+	c->nr_to_scan = sc->nr_to_scan;
+	c->nr_scanned = sc->nr_scanned;
+}
+
+static unsigned long rp_count(struct ref_shrinker *rs,
+			      struct ref_shrink_control *sc)
+{
+	struct rp_shrinker *p = rs->private_data;
+	struct mmt_shrink_control c;
+	uint64_t n;
+
+	rp_shrink_control(sc, &c);
+	n = p->ms.count(p->ms.ctx, &c);
+	if (n == MMT_SHRINK_EMPTY)
+		return REF_SHRINK_EMPTY;
+	return n >= REF_SHRINK_EMPTY ? REF_SHRINK_EMPTY - 1 : (unsigned long)n;
+}
+
+static unsigned long rp_scan(struct ref_shrinker *rs,
+			     struct ref_shrink_control *sc)
+{
+	struct rp_shrinker *p = rs->private_data;
+	struct mmt_shrink_control c;
+	uint64_t n;
+
+	rp_shrink_control(sc, &c);
+	n = p->ms.scan(p->ms.ctx, &c);
+	sc->nr_scanned = c.nr_scanned < sc->nr_to_scan ?
+				 (unsigned long)c.nr_scanned :
+				 sc->nr_to_scan;
+	if (n == MMT_SHRINK_STOP)
+		return REF_SHRINK_STOP;
+	return n >= REF_SHRINK_EMPTY ? REF_SHRINK_EMPTY - 1 : (unsigned long)n;
+}
+
+static int rp_shrinker_register(void *state, const struct mmt_shrinker *shr,
+				void **handle)
+{
+	struct ref_pages *rp = state;
+	struct rp_shrinker *p;
+
+	*handle = NULL;
+	if (!shr || !shr->count || !shr->scan ||
+	    (shr->needs & ~(MMT_SHRINKER_NEEDS_FS | MMT_SHRINKER_NEEDS_IO)) ||
+	    shr->seeks > INT_MAX || shr->batch > LONG_MAX)
+		return -EINVAL;
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+	p->ms = *shr;
+	snprintf(p->name, sizeof(p->name), "%s",
+		 shr->name ? shr->name : "shrinker");
+	p->ms.name = p->name;
+	p->rs.count_objects = rp_count;
+	p->rs.scan_objects = rp_scan;
+	p->rs.seeks = (int)shr->seeks;
+	p->rs.batch = (long)shr->batch;
+	p->rs.flags = shr->needs;
+	p->rs.name = p->name;
+	p->rs.private_data = p;
+	if (ref_register_shrinker(rp->mm, &p->rs)) {
+		free(p);
+		return -EINVAL;
+	}
+	pthread_mutex_lock(&rp->shrinker_lock);
+	p->next = rp->shrinkers;
+	rp->shrinkers = p;
+	pthread_mutex_unlock(&rp->shrinker_lock);
+	*handle = p;
+	return 0;
+}
+
+static void rp_shrinker_unregister(void *state, void *handle)
+{
+	struct ref_pages *rp = state;
+	struct rp_shrinker *p = handle, **pp;
+	int found = 0;
+
+	pthread_mutex_lock(&rp->shrinker_lock);
+	for (pp = &rp->shrinkers; *pp; pp = &(*pp)->next) {
+		if (*pp == p) {
+			*pp = p->next;
+			found = 1;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&rp->shrinker_lock);
+	if (!found)
+		return; /* not one of this instance's */
+	ref_unregister_shrinker(rp->mm, &p->rs);
+	free(p);
 }
 
 static void rp_destroy(void *state)
@@ -354,9 +477,18 @@ static void rp_destroy(void *state)
 
 	if (!rp)
 		return;
+	ref_kswapd_stop(rp->mm);
+	while (rp->shrinkers) {
+		struct rp_shrinker *p = rp->shrinkers;
+
+		rp->shrinkers = p->next;
+		ref_unregister_shrinker(rp->mm, &p->rs);
+		free(p);
+	}
 	ref_trace_subscribe(rp->mm, NULL, NULL);
 	reuse_put(rp->mm, &rp->config);
 	pthread_mutex_destroy(&rp->report_lock);
+	pthread_mutex_destroy(&rp->shrinker_lock);
 	rp_state_free(rp);
 }
 
@@ -750,6 +882,8 @@ static const struct mmt_pages_ops rp_pages_ops = {
 	.free = rp_free,
 	.nr_orders = 0, /* every order of the machine it builds */
 	.context = rp_context,
+	.shrinker_register = rp_shrinker_register,
+	.shrinker_unregister = rp_shrinker_unregister,
 };
 
 const struct mmt_adapter mmt_adapter_ref_pages = {

@@ -18,6 +18,8 @@
 #include <ref/check.h>
 #include <ref/mm.h>
 
+struct rp_shrinker;
+
 /* One ref-pages instance: a reference machine and what check() reuses. */
 struct ref_pages {
 	struct ref_mm *mm;
@@ -29,6 +31,11 @@ struct ref_pages {
 	unsigned int flags;
 	/* The spinlocks context calls name (lock=0..3); zeroed: unlocked. */
 	struct ref_spinlock locks[MMT_CTX_NR_LOCKS];
+	/* Shrinkers registered through the ABI and not yet unregistered
+	 * (struct rp_shrinker, ref_pages.c), under shrinker_lock. */
+	pthread_mutex_t shrinker_lock;
+	struct rp_shrinker *shrinkers;
+	int kswapd_thread; /* ref_kswapd_run() succeeded at create */
 };
 
 /* UPOOL: ref_upool pools on the instance's machine (ref_pages_upool.c). */

@@ -355,6 +355,52 @@ enum mmt_ctx_op {
 #define MMT_CTX_NR_LOCKS 4u /* spinlocks a program names: lock=0..3 */
 
 /*
+ * Shrinkers (struct mmt_pages_ops.shrinker_register, appended later): a
+ * cache of the caller's that gives memory back when the allocator
+ * reclaims (the kernel's struct shrinker, include/linux/shrinker.h).
+ * count says how many objects it could free now (MMT_SHRINK_EMPTY: none
+ * at all); scan frees up to nr_to_scan of them and returns how many it
+ * freed (MMT_SHRINK_STOP: it cannot make progress now), lowering
+ * nr_scanned when it looked at fewer. needs says what tearing its objects
+ * down takes of the reclaim context: an allocator runs it only for a
+ * reclaim whose mask has __GFP_FS (NEEDS_FS) and __GFP_IO (NEEDS_IO) as
+ * asked, so GFP_NOFS reclaim skips FS caches and GFP_NOIO reclaim I/O
+ * ones as well.
+ *
+ * Where the callbacks run: on any thread, with no lock of the
+ * allocator's held: inside an alloc() of the calling thread (direct
+ * reclaim: its frees come before that call's last try, so they decide
+ * its result), or as background reclaim, flagged MMT_SHRINK_KSWAPD (a
+ * thread of the allocator's, or, inside an alloc(), only after that
+ * call has decided its result). A callback may free() into the same
+ * instance; it must not alloc(), register or unregister. After
+ * shrinker_unregister() returns no callback of it runs or will run.
+ */
+#define MMT_SHRINK_STOP UINT64_MAX /* scan: no progress possible now */
+#define MMT_SHRINK_EMPTY (UINT64_MAX - 1) /* count: nothing to free */
+#define MMT_SHRINKER_NEEDS_FS 0x1u /* runs only for a mask with __GFP_FS */
+#define MMT_SHRINKER_NEEDS_IO 0x2u /* runs only for a mask with __GFP_IO */
+#define MMT_SHRINK_KSWAPD 0x1u /* mmt_shrink_control.flags: background */
+
+struct mmt_shrink_control {
+	uint32_t gfp; /* the mask reclaim runs for */
+	uint32_t flags; /* MMT_SHRINK_KSWAPD */
+	uint64_t nr_to_scan; /* objects scan should look at */
+	uint64_t nr_scanned; /* set to nr_to_scan; lowered by the callback */
+};
+
+struct mmt_shrinker {
+	uint32_t needs; /* MMT_SHRINKER_NEEDS_* */
+	uint32_t seeks; /* cost to recreate an object: 2 the kernel's
+			 * default, 0 none (reclaimed harder) */
+	uint64_t batch; /* objects a scan call is asked, 0 the default */
+	const char *name; /* for reports; copied at registration */
+	uint64_t (*count)(void *ctx, const struct mmt_shrink_control *sc);
+	uint64_t (*scan)(void *ctx, struct mmt_shrink_control *sc);
+	void *ctx;
+};
+
+/*
  * PAGES: alloc/free by order and GFP mask, and what the allocator
  * declares beyond the API. Every allocation returns 2^order pages aligned
  * to 2^order pages inside the arena (one zone of those the mask allows,
@@ -385,6 +431,16 @@ struct mmt_pages_ops {
 	 * and the calls change nothing in the allocator.
 	 */
 	int (*context)(void *state, uint32_t op, uint32_t arg);
+	/*
+	 * Appended (optional, both or neither): shrinkers. register copies
+	 * *shr and hands back a handle: 0, or a negative errno (-EINVAL for
+	 * a table without callbacks). unregister waits for a callback in
+	 * flight on another thread. An allocator without them has nothing
+	 * to reclaim from but what is free.
+	 */
+	int (*shrinker_register)(void *state, const struct mmt_shrinker *shr,
+				 void **handle);
+	void (*shrinker_unregister)(void *state, void *handle);
 };
 
 /*
