@@ -212,7 +212,7 @@ int mmt_op_equal(const struct mmt_op *a, const struct mmt_op *b)
 	       a->order == b->order && a->gfp == b->gfp && a->size == b->size &&
 	       a->align == b->align && a->pool == b->pool &&
 	       a->count == b->count && a->nmemb == b->nmemb &&
-	       a->cpu == b->cpu && a->lock == b->lock;
+	       a->cpu == b->cpu && a->lock == b->lock && a->needs == b->needs;
 }
 
 int mmt_prog_equal(const struct mmt_prog *a, const struct mmt_prog *b)
@@ -649,6 +649,12 @@ static int decode_field(struct reader *r, const struct mmt_prog *p,
 			return -1;
 		op->lock = (uint8_t)(b % MMT_CTX_NR_LOCKS);
 		return 0;
+	case MMT_FIELD_NEEDS:
+		if (rd_byte(r, &b))
+			return -1;
+		op->needs = (uint8_t)(b & (MMT_SHRINKER_NEEDS_FS |
+					   MMT_SHRINKER_NEEDS_IO));
+		return 0;
 	case MMT_NR_FIELDS:
 		break;
 	}
@@ -953,6 +959,10 @@ static void encode_field(struct writer *w, const struct mmt_prog *p,
 		break;
 	case MMT_FIELD_LOCK:
 		wr_byte(w, op->lock % MMT_CTX_NR_LOCKS);
+		break;
+	case MMT_FIELD_NEEDS:
+		wr_byte(w, op->needs & (MMT_SHRINKER_NEEDS_FS |
+					MMT_SHRINKER_NEEDS_IO));
 		break;
 	case MMT_NR_FIELDS:
 		break;

@@ -36,6 +36,7 @@
 #define F_NMEMB MMT_F(MMT_FIELD_NMEMB)
 #define F_CPU MMT_F(MMT_FIELD_CPU)
 #define F_LOCK MMT_F(MMT_FIELD_LOCK)
+#define F_NEEDS MMT_F(MMT_FIELD_NEEDS)
 #define CTX(kind, name, call, fields, about)                                  \
 	[kind] = {                                                            \
 		name, PAGES, MMT_ROLE_CONTEXT, fields, fields, call, 0, about \
@@ -131,11 +132,26 @@ static const struct mmt_op_desc op_table[MMT_NR_OP_KINDS] = {
 	    "take CPU cpu down (its per-CPU lists drained)"),
 	CTX(MMT_OP_CPU_ONLINE, "cpu_online", MMT_CTX_CPU_ONLINE, F_CPU,
 	    "bring CPU cpu back up"),
+	/* reclaim: a cache of the harness's that shrinkers free */
+	[MMT_OP_SHRINKER_REGISTER] = { "shrinker_register", PAGES,
+				       MMT_ROLE_CREATE,
+				       F_POOL | F_COUNT | F_ORDER | F_GFP |
+					       F_NEEDS,
+				       F_POOL | F_COUNT, 0, MMT_GFP_KERNEL,
+				       "a cache (pool) of count blocks of "
+				       "2^order pages taken with gfp, freed "
+				       "by reclaim whose mask has what needs "
+				       "says" },
+	[MMT_OP_SHRINKER_UNREGISTER] = { "shrinker_unregister", PAGES,
+					 MMT_ROLE_DESTROY, F_POOL, F_POOL, 0, 0,
+					 "unregister the cache and free its "
+					 "blocks" },
 };
 
 /* The context ops came later: appended, so selectors 0..30 read as
- * before; the hotplug ops after them (0..41 as before). */
-static const uint8_t pages_kinds[44] = {
+ * before; the hotplug ops after them (0..41 as before); the shrinker ops
+ * after those (0..43 as before). */
+static const uint8_t pages_kinds[46] = {
 	MMT_OP_ALLOC_PAGES,	  MMT_OP_ALLOC_PAGES,
 	MMT_OP_ALLOC_PAGES,	  MMT_OP_ALLOC_PAGES,
 	MMT_OP_ALLOC_PAGES,	  MMT_OP_ALLOC_PAGES,
@@ -158,6 +174,7 @@ static const uint8_t pages_kinds[44] = {
 	MMT_OP_SPIN_LOCK,	  MMT_OP_SPIN_UNLOCK,
 	MMT_OP_LOCAL_BH_DISABLE,  MMT_OP_LOCAL_BH_ENABLE,
 	MMT_OP_CPU_OFFLINE,	  MMT_OP_CPU_ONLINE,
+	MMT_OP_SHRINKER_REGISTER, MMT_OP_SHRINKER_UNREGISTER,
 };
 
 /* calloc_array came later: appended, so selectors 0..14 read as before. */

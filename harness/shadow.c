@@ -10,7 +10,8 @@
  *
  * State: slots[256] (the live table: pfn, order, zone, gfp, fill seed)
  * and an ownership map pfn -> owner: 0 free, slot + 1 for a page of a
- * live slot's block, OWNER_LAYER | id for a page a layer of the allocator
+ * live slot's block, OWNER_CACHE | id for a page of a shrinker cache of
+ * the harness's, OWNER_LAYER | id for a page a layer of the allocator
  * took for itself (a pool's block, a slab), as the adapter's
  * MMT_EV_PAGES_TAKEN / _RETURNED events say (page ownership by owner). The map is one
  * calloc'd uint16_t array per present range (ranges sorted and merged
@@ -49,6 +50,15 @@
  *   The scan skips whole owned blocks and reserved ranges, so its cost is
  *   about the number of live blocks plus candidates in the allowed zones.
  *
+ * Reclaim (docs/reclaim.md): the pages layer's shrinker caches hold
+ * their blocks as OWNER_CACHE | id (mmt_shadow_cache_alloc, judged as an
+ * allocation is); a free from a shrinker callback releases them at once,
+ * so an allocation that reclaimed is judged on the state after its own
+ * reclaim's frees (the state its last try saw), except that background
+ * reclaim's frees inside an allocation (after it decided) wait for
+ * mmt_shadow_cache_flush() after its checks. Each such free must come
+ * with its mm_page_free (TRACE-FREE), which is taken off the op's events.
+ *
  * Fault injection (MMT_CAP_FAULT_INJECT, docs/fault-injection.md): the
  * machine's fail_* knobs drive the harness's own fault model
  * (harness/fault.c), asked once per allocation op (and once per capacity
@@ -71,6 +81,7 @@
 #define COOKIE_BYTES 16u
 #define MAX_TRACE 8u
 #define OWNER_LAYER 0x1000u /* | enum mmt_page_owner: a layer holds it */
+#define OWNER_CACHE 0x2000u /* | cache id: a harness shrinker cache */
 #define MAX_EXEMPT 8u
 
 struct shadow_range {
@@ -88,6 +99,12 @@ struct shadow_ev {
 struct shadow_filled {
 	uint64_t pfn;
 	uint32_t order;
+};
+
+struct shadow_cfree {
+	uint64_t pfn;
+	uint32_t order;
+	uint32_t cache;
 };
 
 struct mmt_shadow {
@@ -128,6 +145,12 @@ struct mmt_shadow {
 	/* pages held in each zone (slots, layers, the probe), by type */
 	uint64_t zone_used[MMT_NR_ZONE_TYPES];
 	uint64_t layer_events; /* PAGES_TAKEN / _RETURNED events seen */
+	/* the harness's shrinker caches: pages and blocks they hold, and
+	 * the frees deferred to the end of the allocation in flight
+	 * (buffer kept when parked) */
+	uint64_t cache_pages, cache_blocks;
+	struct shadow_cfree *deferred;
+	size_t nr_deferred, deferred_cap;
 	/* fault injection (MMT_CAP_FAULT_INJECT, mmt_shadow_set_fault): the
 	 * model, and the verdict mmt_shadow_fault_next gave the op at hand */
 	struct mmt_fault fault;
@@ -375,6 +398,7 @@ static void spare_free(void)
 			free(spare[i]->owner_buf);
 			free(spare[i]->probe_buf);
 			free(spare[i]->filled);
+			free(spare[i]->deferred);
 			free(spare[i]);
 			spare[i] = NULL;
 		}
@@ -388,7 +412,8 @@ static struct mmt_shadow *shadow_get(void)
 	uint16_t *buf = NULL;
 	uint64_t *pbuf;
 	struct shadow_filled *filled = NULL;
-	size_t cap = 0, fcap = 0, pcap;
+	struct shadow_cfree *deferred;
+	size_t cap = 0, fcap = 0, pcap, dcap;
 
 	s = NULL;
 	pthread_mutex_lock(&spare_lock);
@@ -405,7 +430,11 @@ static struct mmt_shadow *shadow_get(void)
 	pcap = s->probe_cap;
 	filled = s->filled;
 	fcap = s->filled_cap;
+	deferred = s->deferred;
+	dcap = s->deferred_cap;
 	memset(s, 0, sizeof(*s));
+	s->deferred = deferred;
+	s->deferred_cap = dcap;
 	s->owner_buf = buf;
 	s->owner_cap = cap;
 	s->probe_buf = pbuf;
@@ -507,6 +536,7 @@ void mmt_shadow_destroy(struct mmt_shadow *s)
 		free(s->owner_buf);
 		free(s->probe_buf);
 		free(s->filled);
+		free(s->deferred);
 		free(s);
 	}
 }
@@ -886,7 +916,9 @@ static int64_t owner_mismatch(const struct mmt_shadow *s, uint64_t pfn,
 
 static const char *holder(unsigned int o, char *buf, size_t len)
 {
-	if (o >= OWNER_LAYER)
+	if (o >= OWNER_CACHE)
+		snprintf(buf, len, "shrinker cache %u", o & 0xFFu);
+	else if (o >= OWNER_LAYER)
 		snprintf(buf, len, "layer %s", owner_name(o & ~OWNER_LAYER));
 	else if (o)
 		snprintf(buf, len, "slot s%u", o - 1);
@@ -1152,8 +1184,8 @@ static uint64_t free_from_order(void *ctx, uint32_t k)
 		/* each free run loses at most 2^k - 1 pages at either end
 		 * to blocks below order k; runs end at held blocks,
 		 * reserved ranges, holes and zone edges */
-		runs = s->nr_live + s->layer_blocks + s->a.nr_reserved +
-		       s->nr_ranges + s->a.nr_zones + 1;
+		runs = s->nr_live + s->layer_blocks + s->cache_blocks +
+		       s->a.nr_reserved + s->nr_ranges + s->a.nr_zones + 1;
 		loss = runs * 2 * ((1ULL << k) - 1);
 		return free > loss ? free - loss : 0;
 	}
@@ -1580,23 +1612,23 @@ static int fault_verdict(struct mmt_shadow *s, uint32_t order, uint32_t eff)
 	return v;
 }
 
-int mmt_shadow_alloc(struct mmt_shadow *s, size_t op_index, unsigned int slot,
-		     unsigned int kind, uint32_t order, uint32_t gfp,
-		     void *addr, struct mmt_report *r)
+/*
+ * The checks of one allocation's result, for a slot's or a cache's
+ * (eff: the mask the allocator saw): the block's pfn, or -1 when it
+ * failed or lies outside the arena (nothing to record then); *zone and
+ * *present_ok for the record.
+ */
+static int64_t judge_alloc(struct mmt_shadow *s, size_t op_index,
+			   uint32_t order, uint32_t eff, void *addr,
+			   struct mmt_report *r, int *zone, int *present_ok)
 {
-	uint32_t eff = mmt_shadow_effective_gfp(kind, gfp);
 	unsigned int allowed = mmt_arena_allowed_zones(&s->a, eff);
 	const char *why = must_fail(s, order, eff, allowed);
 	unsigned long before = r->total;
 	int64_t at;
 	uint64_t pfn, n;
-	int present_ok, zone, injected;
+	int injected;
 
-	if (slot >= MMT_NR_SLOTS)
-		return 0;
-	if (kind == MMT_OP_ALLOC_PAGE || kind == MMT_OP_GET_FREE_PAGE ||
-	    kind == MMT_OP_GET_ZEROED_PAGE)
-		order = 0;
 	injected = fault_verdict(s, order, eff);
 	if (!addr) {
 		if (injected) /* not owed: the fault model fails it */
@@ -1604,7 +1636,7 @@ int mmt_shadow_alloc(struct mmt_shadow *s, size_t op_index, unsigned int slot,
 				    order, r);
 		else
 			alloc_failed(s, op_index, order, eff, r);
-		return 0;
+		return -1;
 	}
 	if (injected) {
 		char g[200];
@@ -1624,14 +1656,14 @@ int mmt_shadow_alloc(struct mmt_shadow *s, size_t op_index, unsigned int slot,
 			       order, addr, why);
 	at = block_pfn(s, op_index, order, addr, r);
 	if (at < 0)
-		return 0;
+		return -1;
 	pfn = (uint64_t)at;
 	n = 1ULL << order;
-	present_ok = check_present(s, op_index, pfn, order, r);
-	zone = check_zone(s, op_index, pfn, order, eff, allowed, r);
+	*present_ok = check_present(s, op_index, pfn, order, r);
+	*zone = check_zone(s, op_index, pfn, order, eff, allowed, r);
 	check_overlap(s, op_index, pfn, order, r);
 	if (r->total == before)
-		check_wmark(s, op_index, pfn, order, eff, zone, r);
+		check_wmark(s, op_index, pfn, order, eff, *zone, r);
 	/* A bad block proves nothing: is there any legitimate range? */
 	if (s->strict && !why && r->total != before &&
 	    mmt_shadow_find_free(s, order, scan_zones(s, allowed)) < 0)
@@ -1640,7 +1672,7 @@ int mmt_shadow_alloc(struct mmt_shadow *s, size_t op_index, unsigned int slot,
 			       "aligned block of that order exists in the "
 			       "zones the mask allows",
 			       order);
-	if ((eff & MMT_GFP_ZERO) && present_ok) {
+	if ((eff & MMT_GFP_ZERO) && *present_ok) {
 		uint64_t bytes = n * s->a.page_size;
 		uint64_t nz = mmt_shadow_zero_probe(s, pfn, n);
 
@@ -1652,9 +1684,127 @@ int mmt_shadow_alloc(struct mmt_shadow *s, size_t op_index, unsigned int slot,
 				       (unsigned long long)nz);
 	}
 	trace_check(s, op_index, MMT_EV_PAGE_ALLOC, pfn, order, r);
-	record_block(s, op_index, slot, pfn, order, zone, eff, addr,
+	return (int64_t)pfn;
+}
+
+int mmt_shadow_alloc(struct mmt_shadow *s, size_t op_index, unsigned int slot,
+		     unsigned int kind, uint32_t order, uint32_t gfp,
+		     void *addr, struct mmt_report *r)
+{
+	uint32_t eff = mmt_shadow_effective_gfp(kind, gfp);
+	int zone = -1, present_ok = 0;
+	int64_t pfn;
+
+	if (slot >= MMT_NR_SLOTS)
+		return 0;
+	if (kind == MMT_OP_ALLOC_PAGE || kind == MMT_OP_GET_FREE_PAGE ||
+	    kind == MMT_OP_GET_ZEROED_PAGE)
+		order = 0;
+	pfn = judge_alloc(s, op_index, order, eff, addr, r, &zone, &present_ok);
+	if (pfn < 0)
+		return 0;
+	record_block(s, op_index, slot, (uint64_t)pfn, order, zone, eff, addr,
 		     present_ok);
 	return 1;
+}
+
+/* ------------------------------------------------------------ caches */
+
+int mmt_shadow_cache_alloc(struct mmt_shadow *s, size_t op_index,
+			   unsigned int cache, uint32_t order, uint32_t gfp,
+			   void *addr, struct mmt_report *r)
+{
+	int zone = -1, present_ok = 0;
+	int64_t pfn;
+	uint64_t n;
+
+	pfn = judge_alloc(s, op_index, order, gfp, addr, r, &zone, &present_ok);
+	if (pfn < 0)
+		return 0;
+	n = 1ULL << order;
+	zone_account(s, (uint64_t)pfn,
+		     relabel(s, (uint64_t)pfn, n, 0,
+			     OWNER_CACHE | (cache & 0xFFu)),
+		     1);
+	s->cache_pages += n;
+	s->cache_blocks++;
+	return 1;
+}
+
+static void cache_release(struct mmt_shadow *s, uint64_t pfn, uint32_t order,
+			  unsigned int cache)
+{
+	uint64_t n = 1ULL << order;
+
+	zone_account(s, pfn,
+		     relabel(s, pfn, n, OWNER_CACHE | (cache & 0xFFu), 0), 0);
+	s->cache_pages -= n <= s->cache_pages ? n : s->cache_pages;
+	s->cache_blocks -= s->cache_blocks ? 1 : 0;
+}
+
+/* Take the queued mm_page_free of pfn/order off the op's events: 1 when
+ * it was there. */
+static int take_free_event(struct mmt_shadow *s, uint64_t pfn, uint32_t order)
+{
+	for (unsigned int i = 0; i < s->nr_ev; i++) {
+		if (s->ev[i].type == MMT_EV_PAGE_FREE && s->ev[i].pfn == pfn &&
+		    s->ev[i].order == order) {
+			s->ev[i] = s->ev[--s->nr_ev];
+			return 1;
+		}
+	}
+	return 0;
+}
+
+void mmt_shadow_cache_free(struct mmt_shadow *s, size_t op_index,
+			   unsigned int cache, void *addr, uint32_t order,
+			   int deferred, struct mmt_report *r)
+{
+	uintptr_t base = (uintptr_t)s->a.base, at = (uintptr_t)addr;
+	uint64_t pfn;
+
+	if (at < base || order >= 63 || !s->a.page_size)
+		return;
+	pfn = (uint64_t)(at - base) / s->a.page_size;
+	if ((s->caps & MMT_CAP_TRACE) && !take_free_event(s, pfn, order))
+		mmt_report_add(r, op_index, "trace", "TRACE-FREE",
+			       "reclaim freed shrinker cache %u's block pfn "
+			       "0x%llx order %u, but no mm_page_free came "
+			       "for it",
+			       cache, (unsigned long long)pfn, order);
+	if (deferred) {
+		if (s->nr_deferred == s->deferred_cap) {
+			size_t cap = s->deferred_cap ? 2 * s->deferred_cap : 64;
+			struct shadow_cfree *d =
+				realloc(s->deferred, cap * sizeof(*d));
+
+			if (!d) { /* release now: lenient, never wrong */
+				cache_release(s, pfn, order, cache);
+				return;
+			}
+			s->deferred = d;
+			s->deferred_cap = cap;
+		}
+		s->deferred[s->nr_deferred].pfn = pfn;
+		s->deferred[s->nr_deferred].order = order;
+		s->deferred[s->nr_deferred].cache = cache;
+		s->nr_deferred++;
+		return;
+	}
+	cache_release(s, pfn, order, cache);
+}
+
+void mmt_shadow_cache_flush(struct mmt_shadow *s)
+{
+	for (size_t i = 0; i < s->nr_deferred; i++)
+		cache_release(s, s->deferred[i].pfn, s->deferred[i].order,
+			      s->deferred[i].cache);
+	s->nr_deferred = 0;
+}
+
+uint64_t mmt_shadow_cache_pages(const struct mmt_shadow *s)
+{
+	return s->cache_pages;
 }
 
 void mmt_shadow_release(struct mmt_shadow *s, size_t op_index,
@@ -1689,7 +1839,7 @@ void mmt_shadow_probe_plan(const struct mmt_shadow *s, int zone, uint32_t top,
 			   uint64_t *expect)
 {
 	/* nothing live and no layer pages: the owner map is all zero */
-	int owned = s->nr_live || s->layer_pages;
+	int owned = s->nr_live || s->layer_pages || s->cache_pages;
 
 	/* probe blocks of the zones drained before matter only inside */
 	for (uint32_t z = 0; !owned && s->probe_pages && z < s->a.nr_zones;
@@ -1734,7 +1884,7 @@ int64_t mmt_shadow_probe_take(struct mmt_shadow *s, void *addr, uint32_t order,
 			       mmt_zone_name(z1), mmt_zone_name(z2),
 			       mmt_zone_name(zone));
 	/* with no slot live and no layer pages the owner map is all zero */
-	if (s->nr_live || s->layer_pages)
+	if (s->nr_live || s->layer_pages || s->cache_pages)
 		check_overlap(s, SIZE_MAX, pfn, order, r);
 	if (r->total == before && (at = probe_held(s, pfn, n)) >= 0)
 		mmt_report_add(r, SIZE_MAX, "shadow", "SHADOW-OVERLAP",

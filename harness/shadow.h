@@ -123,6 +123,34 @@ int mmt_shadow_alloc(struct mmt_shadow *s, size_t op_index, unsigned int slot,
 		     unsigned int kind, uint32_t order, uint32_t gfp,
 		     void *addr, struct mmt_report *r);
 
+/*
+ * The harness's shrinker caches (the pages layer's, docs/reclaim.md):
+ * pages a cache holds are owned by it, as a slot's are by the slot, so
+ * no block may overlap them and the capacity oracle does not count them
+ * free. mmt_shadow_cache_alloc() judges one allocation made to fill cache
+ * (every check of mmt_shadow_alloc() but the fill) and records the block:
+ * 1 when it is held. mmt_shadow_cache_free() is told of the free of one
+ * (from a shrinker callback, or the cache's teardown), just after the
+ * adapter's free returned: with MMT_CAP_TRACE that free's mm_page_free
+ * must have come (TRACE-FREE) and is taken off the op's events. A free
+ * made after the allocation in flight decided its result (background
+ * reclaim inside alloc(), MMT_SHRINK_KSWAPD) is deferred: the pages stay
+ * the cache's for that allocation's checks (a block the allocator had
+ * already handed out on top of them overlaps them), and
+ * mmt_shadow_cache_flush() releases them after it. Every other free
+ * releases at once, so the checks of the allocation in flight judge the
+ * state after the frees its own reclaim made: the state its last try saw.
+ */
+int mmt_shadow_cache_alloc(struct mmt_shadow *s, size_t op_index,
+			   unsigned int cache, uint32_t order, uint32_t gfp,
+			   void *addr, struct mmt_report *r);
+void mmt_shadow_cache_free(struct mmt_shadow *s, size_t op_index,
+			   unsigned int cache, void *addr, uint32_t order,
+			   int deferred, struct mmt_report *r);
+void mmt_shadow_cache_flush(struct mmt_shadow *s);
+/* Pages the caches hold now. */
+uint64_t mmt_shadow_cache_pages(const struct mmt_shadow *s);
+
 /* Before the adapter frees slot: verify the fill (SHADOW-FILL). */
 void mmt_shadow_verify_fill(struct mmt_shadow *s, size_t op_index,
 			    unsigned int slot, struct mmt_report *r);

@@ -249,7 +249,11 @@ static const char *const field_keys[MMT_NR_FIELDS] = {
 	[MMT_FIELD_ALIGN] = "align", [MMT_FIELD_POOL] = "pool",
 	[MMT_FIELD_COUNT] = "count", [MMT_FIELD_NMEMB] = "nmemb",
 	[MMT_FIELD_CPU] = "cpu",     [MMT_FIELD_LOCK] = "lock",
+	[MMT_FIELD_NEEDS] = "needs",
 };
+
+/* needs=: "none", "fs", "io" or "fs|io" (the canonical spelling). */
+static const char *const needs_names[4] = { "none", "fs", "io", "fs|io" };
 
 static void format_field(struct mmt_sbuf *b, enum mmt_field f,
 			 const struct mmt_op *op)
@@ -290,6 +294,9 @@ static void format_field(struct mmt_sbuf *b, enum mmt_field f,
 		break;
 	case MMT_FIELD_LOCK:
 		mmt_sbuf_printf(b, " lock=%u", op->lock);
+		break;
+	case MMT_FIELD_NEEDS:
+		mmt_sbuf_printf(b, " needs=%s", needs_names[op->needs & 3u]);
 		break;
 	case MMT_NR_FIELDS:
 		break;
@@ -439,6 +446,34 @@ static int parse_gfp_value(struct parser *ps, const char *v, size_t vn,
 	return 0;
 }
 
+/* needs=NAME[|NAME...]: fs, io, none, in any order. */
+static int parse_needs_value(struct parser *ps, const char *v, size_t vn,
+			     unsigned int vcol, struct mmt_op *op)
+{
+	size_t at = 0;
+	uint8_t needs = 0;
+	char tb[48];
+
+	while (at <= vn) {
+		const char *bs = v + at;
+		const char *be = memchr(bs, '|', vn - at);
+		size_t n = be ? (size_t)(be - bs) : vn - at;
+		struct tok bt = { bs, n, vcol + (unsigned int)at };
+
+		if (tok_is(&bt, "fs"))
+			needs |= MMT_SHRINKER_NEEDS_FS;
+		else if (tok_is(&bt, "io"))
+			needs |= MMT_SHRINKER_NEEDS_IO;
+		else if (!tok_is(&bt, "none"))
+			return perr(ps, bt.col, "needs",
+				    "unknown need '%s' (want fs, io or none)",
+				    tok_str(&bt, tb, sizeof(tb)));
+		at += n + 1;
+	}
+	op->needs = needs;
+	return 0;
+}
+
 /* The value of field f (not the slot) at v, vn bytes, column vcol. */
 static int parse_value(struct parser *ps, const struct mmt_prog *p,
 		       enum mmt_field f, const char *v, size_t vn,
@@ -450,6 +485,8 @@ static int parse_value(struct parser *ps, const struct mmt_prog *p,
 
 	if (f == MMT_FIELD_GFP)
 		return parse_gfp_value(ps, v, vn, vcol, op);
+	if (f == MMT_FIELD_NEEDS)
+		return parse_needs_value(ps, v, vn, vcol, op);
 	if (mmt_u64_parse(v, vn, &x)) {
 		struct tok vt = { v, vn, vcol };
 

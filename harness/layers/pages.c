@@ -41,6 +41,16 @@
  * ZONE_HIGHMEM (no direct-map address) frees by page instead. At the end
  * every live slot is freed by page in slot order. The state a report
  * shows is the adapter's "buddyinfo" view.
+ *
+ * Shrinker caches (docs/op-format.md, "Reclaim"): shrinker_register
+ * fills cache pool=P with blocks taken through the adapter (each judged
+ * as an allocation, owned in the shadow by the cache) and registers a
+ * shrinker with the adapter's shrinker_register(); its scan callback
+ * frees the newest blocks through free() and tells the shadow, deferring
+ * the release when background reclaim (MMT_SHRINK_KSWAPD) frees inside
+ * an allocation (in_alloc), after it decided; the allocation op flushes
+ * those after its checks. The caches are unregistered and emptied first
+ * at the end of input, and unregistered at close (a run stopped early).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -52,10 +62,33 @@
 
 #define ZERO_DIGEST 0x7a65726f7a65726fULL /* "zerozero" */
 
-/* The layer's state: the page shadow and the CPUs' context. */
+#define CACHE_MAX_BLOCKS 512u /* blocks one shrinker cache holds */
+
+struct pages_ls;
+
+/*
+ * A shrinker cache of the harness's (shrinker_register pool=P): blocks it
+ * took through the adapter, which its scan callback frees (newest first)
+ * when the allocator reclaims; the shadow owns them by the cache.
+ */
+struct hcache {
+	struct pages_ls *ls;
+	unsigned int id;
+	int live; /* registered with the adapter */
+	void *handle;
+	uint32_t needs, order;
+	uint32_t n; /* blocks held */
+	void *addr[CACHE_MAX_BLOCKS];
+	uint64_t freed_op; /* blocks reclaim freed during the op at hand */
+};
+
+/* The layer's state: the page shadow, the CPUs' context, the caches. */
 struct pages_ls {
 	struct mmt_shadow *sh;
 	struct mmt_ctx ctx;
+	struct mmt_exec *ex;
+	int in_alloc; /* an adapter alloc() is in flight */
+	struct hcache caches[MMT_NR_POOLS];
 };
 #define PAGES_LS(ex) ((struct pages_ls *)(ex)->ls[MMT_OPSET_PAGES])
 #define PAGES_SH(ex) (PAGES_LS(ex)->sh)
@@ -189,6 +222,256 @@ static void nofail_stuck(struct mmt_exec *ex, size_t i, uint32_t order,
 		       order, g);
 }
 
+/* ------------------------------------------------------------ caches */
+
+/* The adapter's shrinker calls: both there (docs/adapters.md). */
+static int has_shrinkers(const struct mmt_exec *ex)
+{
+	const struct mmt_pages_ops *p = ex->ad->pages;
+
+	return MMT_ABI_HAS(struct mmt_pages_ops, shrinker_unregister,
+			   p->struct_size) &&
+	       p->shrinker_register && p->shrinker_unregister;
+}
+
+/* "none", "fs", "io", "fs|io" */
+static const char *needs_name(uint32_t needs)
+{
+	static const char *const names[4] = { "none", "fs", "io", "fs|io" };
+
+	return names[needs & 3u];
+}
+
+/*
+ * Free c's newest block through the adapter and tell the shadow (op
+ * index i); deferred when background reclaim frees it inside an
+ * allocation that already decided its result.
+ */
+static void cache_pop(struct hcache *c, size_t i, int deferred)
+{
+	struct pages_ls *ls = c->ls;
+	struct mmt_exec *ex = ls->ex;
+	void *addr = c->addr[--c->n];
+	int ret;
+
+	if (!ls->in_alloc)
+		mmt_shadow_trace_reset(ls->sh);
+	ret = ex->ad->pages->free(ex->state, addr, c->order,
+				  MMT_API_FREE_PAGES_PAGE);
+	if (ret != 0)
+		mmt_report_add(&ex->res.report, i, "adapter", "ADAPTER-FREE",
+			       "free of shrinker cache %u's block at %p (order "
+			       "%u) refused with %d",
+			       c->id, addr, c->order, ret);
+	ex->res.frees++;
+	mmt_shadow_cache_free(ls->sh, i, c->id, addr, c->order, deferred,
+			      &ex->res.report);
+}
+
+static uint64_t cache_count(void *ctx, const struct mmt_shrink_control *sc)
+{
+	const struct hcache *c = ctx;
+
+	(void)sc;
+	return c->n ? c->n : MMT_SHRINK_EMPTY;
+}
+
+/* The scan callback: the newest nr_to_scan blocks back to the adapter. */
+static uint64_t cache_scan(void *ctx, struct mmt_shrink_control *sc)
+{
+	struct hcache *c = ctx;
+	int deferred = c->ls->in_alloc && (sc->flags & MMT_SHRINK_KSWAPD);
+	uint64_t k = 0;
+
+	while (k < sc->nr_to_scan && c->n) {
+		cache_pop(c, c->ls->ex->cur_op, deferred);
+		k++;
+	}
+	c->freed_op += k;
+	return k;
+}
+
+/* Unregister c (if registered) and free what it holds; the number of
+ * blocks freed. */
+static uint32_t cache_destroy(struct mmt_exec *ex, struct hcache *c, size_t i)
+{
+	uint32_t n = c->n;
+
+	if (c->live) {
+		ex->ad->pages->shrinker_unregister(ex->state, c->handle);
+		c->live = 0;
+		c->handle = NULL;
+	}
+	mmt_ctx_enter(PAGES_CTX(ex));
+	while (c->n)
+		cache_pop(c, i, 0);
+	return n;
+}
+
+/* One allocation of c's fill, with every check of an allocation op; 0
+ * when it holds the block. */
+static int cache_fill_one(struct mmt_exec *ex, size_t i, struct hcache *c,
+			  uint32_t gfp)
+{
+	struct pages_ls *ls = PAGES_LS(ex);
+	void *addr = NULL;
+	int ret, injected, kept;
+
+	injected = mmt_shadow_fault_next(ls->sh, c->order, gfp);
+	mmt_ctx_before_alloc(PAGES_CTX(ex), i, MMT_OP_SHRINKER_REGISTER, gfp,
+			     &ex->res.report, ex->o.trace);
+	mmt_shadow_trace_reset(ls->sh);
+	ls->in_alloc = 1;
+	ret = ex->ad->pages->alloc(ex->state, c->order, gfp,
+				   MMT_API_ALLOC_PAGES, &addr);
+	ls->in_alloc = 0;
+	mmt_ctx_after_alloc(PAGES_CTX(ex), i, &ex->res.report);
+	if (ret != 0) {
+		mmt_report_add(&ex->res.report, i, "adapter", "ADAPTER-ALLOC",
+			       "alloc returned error %d", ret);
+		addr = NULL;
+	}
+	if (addr) {
+		ex->res.allocs++;
+		mmt_arena_touch(
+			&ex->lease, addr,
+			c->order < 40 ? ex->arena.page_size << c->order : 0);
+	} else {
+		ex->res.alloc_fails++;
+	}
+	kept = mmt_shadow_cache_alloc(ls->sh, i, c->id, c->order, gfp, addr,
+				      &ex->res.report);
+	mmt_shadow_cache_flush(ls->sh);
+	if (!addr && !injected)
+		nofail_stuck(ex, i, c->order, gfp);
+	if (!kept)
+		return -1;
+	c->addr[c->n++] = addr;
+	return 0;
+}
+
+/*
+ * shrinker_register pool=P count=N order=O gfp=G needs=...: a cache of up
+ * to N blocks (at most CACHE_MAX_BLOCKS) of order O taken with G until
+ * one fails, then registered as a shrinker that needs what needs says;
+ * a live cache P is unregistered and emptied first. Skipped when the
+ * adapter has no shrinkers.
+ */
+static void shrinker_register_op(struct mmt_exec *ex, size_t i,
+				 const struct mmt_op *op,
+				 struct mmt_op_outcome *oc)
+{
+	struct pages_ls *ls = PAGES_LS(ex);
+	struct hcache *c = &ls->caches[op->pool % MMT_NR_POOLS];
+	uint32_t want = op->count < CACHE_MAX_BLOCKS ? op->count :
+						       CACHE_MAX_BLOCKS;
+	struct mmt_shrinker shr;
+	char name[24];
+	FILE *t = ex->o.trace;
+	int ret;
+
+	if (!has_shrinkers(ex)) {
+		if (t)
+			fprintf(t, " -> skipped (the allocator has no "
+				   "shrinkers)\n");
+		if (oc)
+			oc->skipped = 1;
+		return;
+	}
+	if (c->live || c->n) {
+		uint32_t n = cache_destroy(ex, c, i);
+
+		if (t)
+			fprintf(t,
+				" (cache %u was live: %u block(s) freed "
+				"first)",
+				c->id, n);
+	}
+	c->order = op->order;
+	c->needs = op->needs & (MMT_SHRINKER_NEEDS_FS | MMT_SHRINKER_NEEDS_IO);
+	while (c->n < want && !cache_fill_one(ex, i, c, op->gfp))
+		;
+	snprintf(name, sizeof(name), "mmt-cache%u", c->id);
+	memset(&shr, 0, sizeof(shr));
+	shr.needs = c->needs;
+	shr.seeks = 2; /* DEFAULT_SEEKS */
+	shr.name = name;
+	shr.count = cache_count;
+	shr.scan = cache_scan;
+	shr.ctx = c;
+	ret = ex->ad->pages->shrinker_register(ex->state, &shr, &c->handle);
+	if (ret != 0) {
+		uint32_t n = cache_destroy(ex, c, i);
+
+		if (t)
+			fprintf(t,
+				" -> registration refused (%d): %u "
+				"block(s) freed\n",
+				ret, n);
+		if (oc)
+			oc->ok = 0;
+		return;
+	}
+	c->live = 1;
+	if (t)
+		fprintf(t,
+			" -> cache %u holds %u block(s) of order %u, needs "
+			"%s\n",
+			c->id, c->n, c->order, needs_name(c->needs));
+	if (oc)
+		oc->ok = 1;
+}
+
+/* shrinker_unregister pool=P: the cache's shrinker goes, its blocks are
+ * freed; skipped when it is not live. */
+static void shrinker_unregister_op(struct mmt_exec *ex, size_t i,
+				   const struct mmt_op *op,
+				   struct mmt_op_outcome *oc)
+{
+	struct hcache *c = &PAGES_LS(ex)->caches[op->pool % MMT_NR_POOLS];
+	FILE *t = ex->o.trace;
+	uint32_t n;
+
+	if (!has_shrinkers(ex) || !c->live) {
+		if (t)
+			fprintf(t, " -> skipped (cache %u is not registered)\n",
+				c->id);
+		if (oc)
+			oc->skipped = 1;
+		return;
+	}
+	n = cache_destroy(ex, c, i);
+	if (t)
+		fprintf(t, " -> cache %u unregistered, %u block(s) freed\n",
+			c->id, n);
+	if (oc)
+		oc->ok = 1;
+}
+
+/* " (reclaim freed c0:5 c2:1)" for the blocks caches lost this op. */
+static void reclaim_note(struct pages_ls *ls, char *buf, size_t len)
+{
+	size_t at = 0;
+
+	buf[0] = '\0';
+	for (unsigned int k = 0; k < MMT_NR_POOLS && at + 1 < len; k++) {
+		int w;
+
+		if (!ls->caches[k].freed_op)
+			continue;
+		w = snprintf(buf + at, len - at, "%sc%u:%llu",
+			     at ? " " : " (reclaim freed ", k,
+			     (unsigned long long)ls->caches[k].freed_op);
+		if (w < 0)
+			break;
+		at += (size_t)w < len - at ? (size_t)w : len - at - 1;
+	}
+	if (at && at + 2 < len) {
+		buf[at] = ')';
+		buf[at + 1] = '\0';
+	}
+}
+
 static void pages_alloc_op(struct mmt_exec *ex, size_t i,
 			   const struct mmt_op *op, unsigned int slot,
 			   struct mmt_op_outcome *oc)
@@ -226,8 +509,12 @@ static void pages_alloc_op(struct mmt_exec *ex, size_t i,
 	mmt_ctx_before_alloc(PAGES_CTX(ex), i, op->kind, eff, &ex->res.report,
 			     t);
 	mmt_shadow_trace_reset(PAGES_SH(ex));
+	for (unsigned int k = 0; k < MMT_NR_POOLS; k++)
+		PAGES_LS(ex)->caches[k].freed_op = 0;
+	PAGES_LS(ex)->in_alloc = 1;
 	ret = ex->ad->pages->alloc(ex->state, order, eff, alloc_api(op->kind),
 				   &addr);
+	PAGES_LS(ex)->in_alloc = 0;
 	mmt_ctx_after_alloc(PAGES_CTX(ex), i, &ex->res.report);
 	if (ret != 0) {
 		mmt_report_add(&ex->res.report, i, "adapter", "ADAPTER-ALLOC",
@@ -251,18 +538,23 @@ static void pages_alloc_op(struct mmt_exec *ex, size_t i,
 	}
 	mmt_shadow_alloc(PAGES_SH(ex), i, slot, op->kind, order, op->gfp, addr,
 			 &ex->res.report);
+	/* background reclaim's frees after the result: released now */
+	mmt_shadow_cache_flush(PAGES_SH(ex));
 	if (!addr && !injected)
 		nofail_stuck(ex, i, order, eff);
 	if (oc && b->live)
 		oc->zone = b->zone;
 	if (t) {
+		char note[96];
+
+		reclaim_note(PAGES_LS(ex), note, sizeof(note));
 		if (!addr)
-			fprintf(t, " -> NULL\n");
+			fprintf(t, " -> NULL%s\n", note);
 		else if (b->live)
-			fprintf(t, " -> pfn 0x%llx\n",
-				(unsigned long long)b->pfn);
+			fprintf(t, " -> pfn 0x%llx%s\n",
+				(unsigned long long)b->pfn, note);
 		else
-			fprintf(t, " -> %p (untracked)\n", addr);
+			fprintf(t, " -> %p (untracked)%s\n", addr, note);
 	}
 }
 
@@ -311,6 +603,12 @@ static void pages_op(struct mmt_exec *ex, size_t i, const struct mmt_op *op,
 	case MMT_OP_FREE_PAGE:
 		pages_free_op(ex, i, op, slot, oc);
 		break;
+	case MMT_OP_SHRINKER_REGISTER:
+		shrinker_register_op(ex, i, op, oc);
+		break;
+	case MMT_OP_SHRINKER_UNREGISTER:
+		shrinker_unregister_op(ex, i, op, oc);
+		break;
 	default:
 		if (mmt_op_desc(op->kind)->role == MMT_ROLE_CONTEXT) {
 			int skipped = mmt_ctx_step(PAGES_CTX(ex), i, op,
@@ -345,6 +643,13 @@ static int pages_open(struct mmt_exec *ex, char *err, size_t errlen)
 		return MMT_EXIT_ENV;
 	}
 	ls->sh = sh;
+	ls->ex = ex;
+	ls->in_alloc = 0;
+	for (unsigned int k = 0; k < MMT_NR_POOLS; k++) {
+		memset(&ls->caches[k], 0, sizeof(ls->caches[k]));
+		ls->caches[k].ls = ls;
+		ls->caches[k].id = k;
+	}
 	mmt_ctx_init(&ls->ctx, ex->ad, ex->state, ex->prog->machine.nr_cpus,
 		     ex->o.caller_rules);
 	mmt_shadow_set_served_orders(sh, ex->ad->pages->nr_orders);
@@ -367,6 +672,21 @@ static void pages_teardown(struct mmt_exec *ex)
 	/* first the context: the frees and the probe run in process
 	 * context on CPU 0 */
 	mmt_ctx_finish(PAGES_CTX(ex), &ex->res.report, ex->o.trace);
+	/* the caches first: no shrinker is left for the probe */
+	for (unsigned int k = 0; k < MMT_NR_POOLS; k++) {
+		struct hcache *c = &PAGES_LS(ex)->caches[k];
+		uint32_t n;
+
+		if (!c->live && !c->n)
+			continue;
+		n = cache_destroy(ex, c, SIZE_MAX);
+		ex->dirty = 1;
+		if (ex->o.trace)
+			fprintf(ex->o.trace,
+				"   end  shrinker_unregister pool=%u -> %u "
+				"block(s) freed\n",
+				k, n);
+	}
 	for (unsigned int s = 0; s < MMT_NR_SLOTS; s++) {
 		const struct mmt_shadow_block *b =
 			mmt_shadow_slot(PAGES_SH(ex), s);
@@ -607,6 +927,17 @@ static void pages_close(struct mmt_exec *ex)
 {
 	struct mmt_shadow *sh = PAGES_SH(ex);
 
+	/* a run stopped early skipped the teardown: no callback of a cache
+	 * may outlive the layer (its blocks go with the adapter instance) */
+	for (unsigned int k = 0; k < MMT_NR_POOLS; k++) {
+		struct hcache *c = &PAGES_LS(ex)->caches[k];
+
+		if (c->live)
+			ex->ad->pages->shrinker_unregister(ex->state,
+							   c->handle);
+		c->live = 0;
+		c->n = 0;
+	}
 	if ((ex->ad->caps & MMT_CAP_TRACE) && ex->ad->set_trace)
 		ex->ad->set_trace(ex->state, 0, NULL, NULL);
 	/* The arena (a parked machine's RAM, a leased arena) outlives the

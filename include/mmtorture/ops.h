@@ -81,6 +81,10 @@ enum mmt_op_kind {
 	/* pages: CPU hot-unplug (appended later) */
 	MMT_OP_CPU_OFFLINE, /* cpu_offline cpu=N: take CPU N down */
 	MMT_OP_CPU_ONLINE, /* cpu_online cpu=N: bring CPU N back */
+	/* pages: reclaim (appended later) */
+	MMT_OP_SHRINKER_REGISTER, /* shrinker_register pool count order
+				   * gfp needs: a harness cache */
+	MMT_OP_SHRINKER_UNREGISTER, /* shrinker_unregister pool */
 	MMT_NR_OP_KINDS
 };
 
@@ -109,6 +113,7 @@ enum mmt_field {
 	MMT_FIELD_NMEMB, /* nmemb=N: calloc's element count, any u64 */
 	MMT_FIELD_CPU, /* cpu=N: a simulated CPU, below the machine's cpus */
 	MMT_FIELD_LOCK, /* lock=L: a spinlock, 0..MMT_CTX_NR_LOCKS-1 */
+	MMT_FIELD_NEEDS, /* needs=fs|io: MMT_SHRINKER_NEEDS_* of a cache */
 	MMT_NR_FIELDS
 };
 #define MMT_F(field) (1u << (field))
@@ -182,6 +187,7 @@ struct mmt_op {
 	uint8_t pool; /* UPOOL: pool index < MMT_NR_POOLS */
 	uint8_t cpu; /* PAGES cpu: a simulated CPU < machine.nr_cpus */
 	uint8_t lock; /* PAGES spin_lock/unlock: < MMT_CTX_NR_LOCKS */
+	uint8_t needs; /* PAGES shrinker_register: MMT_SHRINKER_NEEDS_* */
 	uint32_t line; /* text: source line; 0 when decoded from binary */
 };
 

@@ -8,6 +8,9 @@
 #                atomic requests are refused at min)
 #   pcpnodrain   REF_BUG=11: a request fails without draining the per-CPU
 #                lists first, so pages free on a list are lost to it
+#   reclaimmask  REF_BUG=12: reclaim scans shrinkers the mask forbids
+#                (GFP_NOFS a cache that needs __GFP_FS), which ref's own
+#                check reports (CTX-RECLAIM)
 # are caught, and the correct ref is clean. Each SRCDIR/tests/allocpath/
 # *.txt replays clean on the correct ref and, for each "# bug: NAME ID"
 # line, exits 1 on mmtorture_NAME with ID as its first violation. The
@@ -55,6 +58,8 @@ for bug in wmark wmarkstrict pcpnodrain; do
 		'ORACLE-(WATERMARK|MUST-SUCCEED)' "$BIN/fuzz_pages_$bug" \
 		"$SRC/corpus/fuzz_pages"
 done
+check "fuzz_pages_reclaimmask finds it in the committed corpus" 1 \
+	'CTX-RECLAIM' "$BIN/fuzz_pages_reclaimmask" "$SRC/corpus/fuzz_pages"
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
