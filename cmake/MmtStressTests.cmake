@@ -51,6 +51,23 @@ foreach(seed 1 2 3 4)
   endif()
 endforeach()
 
+# reclaim (stress/reclaim.c) on ref-pages: 3 s with two threads (kswapd a
+# thread) and one (kswapd inline), 2 s on two machines of the binary
+# header's set.
+add_test(NAME smoke/stress-reclaim-ref-pages COMMAND $<TARGET_FILE:mmtorture>
+  stress --allocator ref-pages --scenario reclaim --threads 2 --seconds 3 --seed 1)
+set_tests_properties(smoke/stress-reclaim-ref-pages PROPERTIES LABELS smoke TIMEOUT 120)
+add_test(NAME smoke/stress-reclaim-1-ref-pages COMMAND $<TARGET_FILE:mmtorture>
+  stress --allocator ref-pages --scenario reclaim --threads 1 --seconds 2 --seed 1)
+set_tests_properties(smoke/stress-reclaim-1-ref-pages PROPERTIES LABELS smoke TIMEOUT 120)
+foreach(seed 2 3)
+  add_test(NAME smoke/stress-reclaim-any-${seed}-ref-pages COMMAND $<TARGET_FILE:mmtorture>
+    stress --allocator ref-pages --scenario reclaim --threads 2 --seconds 2
+    --seed ${seed} --machine any)
+  set_tests_properties(smoke/stress-reclaim-any-${seed}-ref-pages PROPERTIES LABELS smoke
+    TIMEOUT 120)
+endforeach()
+
 # The page allocation path scenarios (stress/pagepath.c) on ref-pages: 3 s
 # on the default machine, 2 s on two machines of the binary header's set.
 foreach(sc atomic-burst highorder-frag pcp-churn dma-starve)

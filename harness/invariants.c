@@ -120,7 +120,8 @@ static const struct mmt_invariant invariants[] = {
 	{ "DIFF-OFFSET", "diff", "strict: both succeeded at different blocks" },
 	{ "DIFF-SIDE-LOST", "diff",
 	  "a side counted more violations than its report kept" },
-	/* stress (stress/pages.c, stress/pagepath.c, stress/objects.c) */
+	/* stress (stress/pages.c, stress/pagepath.c, stress/reclaim.c,
+	 * stress/objects.c) */
 	{ "STRESS-RANGE", "stress",
 	  "a block outside the arena, unaligned, or on absent or reserved "
 	  "pages" },
@@ -150,6 +151,9 @@ static const struct mmt_invariant invariants[] = {
 	  "an object below its declared or asked alignment" },
 	{ "STRESS-OOM", "stress",
 	  "the harness could not allocate its own bookkeeping" },
+	{ "STRESS-RECLAIM", "stress",
+	  "reclaim: a shrinker cache that needs __GFP_FS (or __GFP_IO) was "
+	  "scanned by reclaim for a mask without it (GFP_NOFS, GFP_NOIO)" },
 	{ "STRESS-PROTECTION", "stress",
 	  "dma-starve: a request whose classzone is above DMA took a DMA "
 	  "block while DMA's free pages were provably at or below min + "

@@ -44,6 +44,7 @@
  * gets the arena stress.c mapped.
  */
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -298,11 +299,27 @@ static void write_cookies(struct stress *s, const struct stress_pblock *b)
 	}
 }
 
+static void block_violation(struct stress *s, struct stress_worker *w,
+			    uint64_t where, const char *id, const char *fmt,
+			    ...) __attribute__((format(printf, 5, 6)));
+
+/* A violation of worker w, or of no worker (thread -1) when w is NULL. */
+static void block_violation(struct stress *s, struct stress_worker *w,
+			    uint64_t where, const char *id, const char *fmt,
+			    ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	mmt_stress_vviolation(s, w ? (int)w->id : -1, w ? w->ops : 0, where, id,
+			      fmt, ap);
+	va_end(ap);
+}
+
 /* Verify every page head of b; reports the first bad one. 0 or -1. */
-static int verify_cookies(struct stress_worker *w,
+static int verify_cookies(struct stress *s, struct stress_worker *w,
 			  const struct stress_pblock *b)
 {
-	struct stress *s = w->s;
 	uint64_t i, n = 1ULL << b->order;
 
 	for (i = 0; i < n; i++) {
@@ -313,15 +330,16 @@ static int verify_cookies(struct stress_worker *w,
 		if (c.magic != COOKIE_MAGIC || c.seed != s->seed ||
 		    c.seq != b->seq || c.pfn != b->pfn + i ||
 		    c.thread != b->thread || c.order != b->order) {
-			mmt_stress_worker_violation(
-				w, b->pfn + i, "STRESS-FILL",
-				"cookie of page %" PRIu64 " (page %" PRIu64
-				" of the order-%u block at pfn %" PRIu64
-				", thread %u's allocation #%" PRIu64
-				") was overwritten: magic 0x%016" PRIx64
-				", thread %u, allocation #%" PRIu64,
-				b->pfn + i, i, b->order, b->pfn, b->thread,
-				b->seq, c.magic, c.thread, c.seq);
+			block_violation(s, w, b->pfn + i, "STRESS-FILL",
+					"cookie of page %" PRIu64
+					" (page %" PRIu64
+					" of the order-%u block at pfn %" PRIu64
+					", thread %u's allocation #%" PRIu64
+					") was overwritten: magic 0x%016" PRIx64
+					", thread %u, allocation #%" PRIu64,
+					b->pfn + i, i, b->order, b->pfn,
+					b->thread, b->seq, c.magic, c.thread,
+					c.seq);
 			return -1;
 		}
 	}
@@ -453,38 +471,45 @@ keep:
 	return 0;
 }
 
-/* Free a block this thread holds (its own or handed in). */
-static void free_block(struct stress_worker *w, const struct stress_pblock *b,
-		       uint32_t api)
+/* Free a block this thread holds (its own or handed in); w NULL: a
+ * thread that is no worker (its counters are nobody's). */
+static void free_block_from(struct stress *s, struct stress_worker *w,
+			    const struct stress_pblock *b, uint32_t api)
 {
-	struct stress *s = w->s;
 	uint64_t n = 1ULL << b->order, lost;
 	int rc;
 
-	if (verify_cookies(w, b) != 0)
+	if (verify_cookies(s, w, b) != 0)
 		return; /* leave it: the run is over */
 	if (mmt_stress_fault_take(MMT_STRESS_FAULT_LOSE))
 		owner_update(s->priv, b->pfn, 1, false);
 	lost = owner_update(s->priv, b->pfn, n, false);
 	if (lost != UINT64_MAX)
-		mmt_stress_worker_violation(
-			w, lost, "STRESS-OWNER",
-			"page %" PRIu64
-			" of a live order-%u block was not marked "
-			"owned at free",
-			lost, b->order);
-	mmt_stress_live_add(w, -(int64_t)n);
+		block_violation(s, w, lost, "STRESS-OWNER",
+				"page %" PRIu64
+				" of a live order-%u block was not marked "
+				"owned at free",
+				lost, b->order);
+	if (w)
+		mmt_stress_live_add(w, -(int64_t)n);
 	mmt_stress_lock(s);
 	rc = s->ad->pages->free(s->state, b->addr, b->order, api);
 	mmt_stress_unlock(s);
-	w->ops++;
-	w->frees++;
+	if (w) {
+		w->ops++;
+		w->frees++;
+	}
 	if (rc != 0 && lost == UINT64_MAX) /* one violation per op */
-		mmt_stress_worker_violation(w, b->pfn, "STRESS-FREE",
-					    "the allocator refused to free the "
-					    "order-%u block at pfn %" PRIu64
-					    " (error %d)",
-					    b->order, b->pfn, rc);
+		block_violation(s, w, b->pfn, "STRESS-FREE",
+				"the allocator refused to free the "
+				"order-%u block at pfn %" PRIu64 " (error %d)",
+				b->order, b->pfn, rc);
+}
+
+static void free_block(struct stress_worker *w, const struct stress_pblock *b,
+		       uint32_t api)
+{
+	free_block_from(w->s, w, b, api);
 }
 
 /* ------------------------------------------------------ scenario hooks */
@@ -916,6 +941,12 @@ void mmt_stress_pages_release(struct stress_worker *w, const void *item)
 	const struct stress_pblock *b = item;
 
 	free_block(w, b, free_api_for(b, (uint32_t)b->seq));
+}
+
+void mmt_stress_pages_release_from(struct stress *s, struct stress_worker *w,
+				   const struct stress_pblock *b)
+{
+	free_block_from(s, w, b, free_api_for(b, (uint32_t)b->seq));
 }
 
 const struct stress_scenario mmt_stress_pages_mix = STRESS_SCENARIO(

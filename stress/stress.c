@@ -6,9 +6,10 @@
  *   mmtorture stress --allocator A[,B,...] [--scenario NAME] --threads N
  *                    --seconds S --seed X [--machine SPEC]
  *
- * Scenarios (pages.c, pagepath.c, objects.c, upool.c) are chosen by
- * capability: pages-mix and the page path scenarios need
- * PAGES, kmalloc-mix needs OBJECTS. Without --scenario each allocator runs
+ * Scenarios (pages.c, pagepath.c, reclaim.c, objects.c, upool.c) are
+ * chosen by capability: pages-mix and the page path scenarios need
+ * PAGES, reclaim PAGES and THREAD_SAFE (and the shrinker calls, which
+ * its setup asks for: exit 2 without), kmalloc-mix needs OBJECTS. Without --scenario each allocator runs
  * the first its capabilities allow; a --scenario an allocator cannot run
  * is refused (exit 2) naming the missing capability, before anything runs.
  * With a comma list the allocators run one after the other, each for
@@ -90,7 +91,7 @@ static const struct stress_scenario *const scenarios[] = {
 	&mmt_stress_pages_mix,	    &mmt_stress_kmalloc_mix,
 	&mmt_stress_upool_mix,	    &mmt_stress_atomic_burst,
 	&mmt_stress_highorder_frag, &mmt_stress_pcp_churn,
-	&mmt_stress_dma_starve,
+	&mmt_stress_dma_starve,	    &mmt_stress_reclaim,
 };
 #define NR_SCENARIOS (sizeof(scenarios) / sizeof(scenarios[0]))
 
@@ -152,6 +153,13 @@ static void record_violation(struct stress *s, int thread, uint64_t op,
 	s->nr_violations++;
 	pthread_mutex_unlock(&s->vlock);
 	atomic_store(&s->failed, 1);
+}
+
+void mmt_stress_vviolation(struct stress *s, int thread, uint64_t op,
+			   uint64_t where, const char *id, const char *fmt,
+			   va_list ap)
+{
+	record_violation(s, thread, op, where, id, fmt, ap);
 }
 
 void mmt_stress_violation(struct stress *s, int thread, uint64_t op,
@@ -761,13 +769,22 @@ static int stress_create(struct stress *s, const struct mmt_stress_opts *o,
  * s->nr_inited counts the workers to free. */
 static int stress_setup_workers(struct stress *s)
 {
-	char err[512];
+	char err[512] = "";
+	int rc;
 
 	s->inbox = calloc(s->nr_threads, sizeof(*s->inbox));
 	s->workers = calloc(s->nr_threads, sizeof(*s->workers));
-	if (!s->inbox || !s->workers || s->sc->setup(s, err, sizeof(err))) {
+	if (!s->inbox || !s->workers) {
 		fprintf(s->errf, "stress: out of memory\n");
 		return MMT_EXIT_ENV;
+	}
+	/* a scenario refuses with an exit code and a message (one that
+	 * needs what the allocator lacks), or -1 out of memory */
+	rc = s->sc->setup(s, err, sizeof(err));
+	if (rc) {
+		fprintf(s->errf, "stress: %s\n",
+			rc > 0 && err[0] ? err : "out of memory");
+		return rc > 0 ? rc : MMT_EXIT_ENV;
 	}
 	for (unsigned int i = 0; i < s->nr_threads; i++) {
 		struct stress_inbox *in = &s->inbox[i];

@@ -9,7 +9,8 @@
  * what every scenario's workers share: the slot table, hand-offs, the
  * drain of the inbox, the final release), pages.c (pages-mix),
  * pagepath.c (atomic-burst, highorder-frag, pcp-churn, dma-starve on
- * pages-mix's checks), objects.c
+ * pages-mix's checks), reclaim.c (reclaim: shrinker caches, on the same
+ * checks), objects.c
  * (kmalloc-mix), liveset.c (the lock-striped set of live object
  * addresses).
  *
@@ -29,6 +30,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -104,6 +106,7 @@ extern const struct stress_scenario mmt_stress_atomic_burst;
 extern const struct stress_scenario mmt_stress_highorder_frag;
 extern const struct stress_scenario mmt_stress_pcp_churn;
 extern const struct stress_scenario mmt_stress_dma_starve;
+extern const struct stress_scenario mmt_stress_reclaim;
 
 /* A mutex-protected queue of fixed-size items (blocks handed over). */
 struct stress_inbox {
@@ -218,6 +221,10 @@ uint64_t mmt_stress_stream(uint64_t seed, unsigned int thread);
 void mmt_stress_violation(struct stress *s, int thread, uint64_t op,
 			  uint64_t where, const char *id, const char *fmt, ...)
 	__attribute__((format(printf, 6, 7)));
+/* The same with a va_list. */
+void mmt_stress_vviolation(struct stress *s, int thread, uint64_t op,
+			   uint64_t where, const char *id, const char *fmt,
+			   va_list ap) __attribute__((format(printf, 6, 0)));
 /* The same, found by worker w after its w->ops calls. */
 void mmt_stress_worker_violation(struct stress_worker *w, uint64_t where,
 				 const char *id, const char *fmt, ...)
@@ -326,6 +333,13 @@ void mmt_stress_pages_teardown(struct stress *s);
 int mmt_stress_pages_alloc(struct stress_worker *w, struct stress_pblock *b,
 			   uint32_t order, uint32_t gfp, uint32_t api);
 void mmt_stress_pages_release(struct stress_worker *w, const void *item);
+/*
+ * The release of a block from a thread that may be no worker (w NULL: an
+ * allocator's own reclaim thread calling a shrinker): the same checks,
+ * its violations filed under thread -1; w's counters only when w is set.
+ */
+void mmt_stress_pages_release_from(struct stress *s, struct stress_worker *w,
+				   const struct stress_pblock *b);
 void mmt_stress_pages_probe(struct stress *s, uint64_t ops);
 
 /*
