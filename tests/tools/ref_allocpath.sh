@@ -17,7 +17,8 @@
 # same programs are committed to corpus/fuzz_pages as wmark_*.bin (their
 # binary form, `mmtorture compile`): they must be byte for byte what the
 # text compiles to, and fuzz_pages_NAME finds the bug in the committed
-# corpus. Ends with "N passed, M failed".
+# corpus; the reclaim stress scenario finds reclaimmask on its own
+# (STRESS-RECLAIM). Ends with "N passed, M failed".
 set -u
 
 if [ $# -ne 2 ] || [ ! -d "$1" ] || [ ! -d "$2" ]; then
@@ -60,6 +61,10 @@ for bug in wmark wmarkstrict pcpnodrain; do
 done
 check "fuzz_pages_reclaimmask finds it in the committed corpus" 1 \
 	'CTX-RECLAIM' "$BIN/fuzz_pages_reclaimmask" "$SRC/corpus/fuzz_pages"
+check "the reclaim stress scenario finds reclaimmask (STRESS-RECLAIM)" 1 \
+	': STRESS-RECLAIM: shrinker cache ' "$BIN/mmtorture_reclaimmask" \
+	stress --allocator ref-pages --scenario reclaim --threads 2 \
+	--seconds 3 --seed 1
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
