@@ -647,6 +647,13 @@ static void rp_trace_cb(void *ctx, const struct ref_trace_event *ev)
 	case REF_TRACE_MM_PAGE_FREE:
 		me.type = MMT_EV_PAGE_FREE;
 		break;
+	case REF_TRACE_MM_PAGEBLOCK_TYPE:
+		me.type = MMT_EV_PAGEBLOCK_TYPE;
+		me.owner = (uint32_t)ev->migratetype;
+		break;
+	case REF_TRACE_MM_ZONE_BOOST:
+		me.type = MMT_EV_ZONE_BOOST;
+		break;
 	default:
 		me.type = MMT_EV_OTHER;
 		break;
@@ -654,7 +661,8 @@ static void rp_trace_cb(void *ctx, const struct ref_trace_event *ev)
 	me.name = ev->name;
 	me.pfn = ev->page ? (uint64_t)ev->pfn : UINT64_MAX;
 	me.order = ev->order;
-	me.gfp = ev->gfp;
+	me.gfp = ev->type == REF_TRACE_MM_ZONE_BOOST ? (uint32_t)ev->nr :
+						       ev->gfp;
 	me.cpu = ev->cpu;
 	if (rp->flags & MMT_TRACE_TEXT) {
 		ref_trace_format(rp->mm, ev, text, sizeof(text));
