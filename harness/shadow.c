@@ -321,6 +321,27 @@ static int64_t probe_held(const struct mmt_shadow *s, uint64_t pfn, uint64_t n)
 	return -1;
 }
 
+/* One past the run of probe-held pages that starts at held pfn. */
+static uint64_t probe_run_end(const struct mmt_shadow *s, uint64_t pfn)
+{
+	const struct shadow_range *pr = range_of(s, pfn);
+	uint64_t i;
+
+	if (!pr || !pr->probe)
+		return pfn + 1;
+	for (i = pfn - pr->start; i < pr->end - pr->start; i++) {
+		uint64_t w = pr->probe[i >> 6] >> (i & 63);
+
+		if (!(i & 63) && w == ~0ULL) {
+			i += 63;
+			continue;
+		}
+		if (!(w & 1))
+			break;
+	}
+	return pr->start + i;
+}
+
 static void probe_mark(struct mmt_shadow *s, uint64_t pfn, uint64_t n, int on)
 {
 	for (unsigned int i = 0; i < s->nr_ranges; i++) {
@@ -631,13 +652,14 @@ static int64_t scan_interval(const struct mmt_shadow *s,
 	while (c >= lo && c + n <= hi) {
 		const struct mmt_pfn_range *res = reserved_hit(s, c, c + n);
 		uint64_t next = 0, rb;
+		int64_t ph;
 
 		if (res) {
 			next = align_up(res->start_pfn + res->nr_pages, n);
 		} else if (excl && (rb = reserved_block_end(s, c, n))) {
 			next = align_up(rb, n);
-		} else if (probe_held(s, c, n) >= 0) {
-			next = c + n;
+		} else if ((ph = probe_held(s, c, n)) >= 0) {
+			next = align_up(probe_run_end(s, (uint64_t)ph), n);
 		} else {
 			for (uint64_t p = c; p < c + n; p++) {
 				unsigned int o = r->owner[p - r->start];
@@ -896,7 +918,6 @@ static void pageblock_event(struct mmt_shadow *s, const struct mmt_event *ev)
 
 	if (!s->wm_on || order >= 63 || pb_ready(s))
 		return;
-	s->pb_events++;
 	first = (ev->pfn & ~((1ULL << order) - 1)) >> pb;
 	n = 1ULL << (order - pb);
 	for (uint64_t i = first; i < first + n && i < s->nr_pb; i++) {
@@ -906,6 +927,11 @@ static void pageblock_event(struct mmt_shadow *s, const struct mmt_event *ev)
 		if ((old == MT_HIGHATOMIC || old == MT_ISOLATE) &&
 		    ev->owner != old && z >= 0)
 			s->unmerged[z] = 1;
+		/* only the reserve's changes move what a request may reach */
+		if (old != ev->owner &&
+		    (old == MT_HIGHATOMIC || old == MT_ISOLATE ||
+		     ev->owner == MT_HIGHATOMIC || ev->owner == MT_ISOLATE))
+			s->pb_events++;
 		s->nr_ha -= old == MT_HIGHATOMIC || old == MT_ISOLATE;
 		s->pb_mt[i] = (uint8_t)(ev->owner & 0xFFu);
 		s->nr_ha += ev->owner == MT_HIGHATOMIC ||
@@ -919,7 +945,6 @@ static void boost_event(struct mmt_shadow *s, const struct mmt_event *ev)
 
 	if (!s->wm_on || z < 0 || z >= MMT_NR_ZONE_TYPES)
 		return;
-	s->pb_events++;
 	s->boost[z] = ev->gfp;
 	if (s->boost_low[z] > ev->gfp)
 		s->boost_low[z] = ev->gfp;

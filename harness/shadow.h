@@ -158,7 +158,8 @@ int64_t mmt_shadow_find_free(const struct mmt_shadow *s, uint32_t order,
  * free blocks there need not have merged). */
 int64_t mmt_shadow_find_usable(const struct mmt_shadow *s, uint32_t order,
 			       unsigned int allowed);
-/* MMT_EV_PAGEBLOCK_TYPE and _ZONE_BOOST events taken so far. */
+/* Pageblocks that joined or left the highatomic reserve (or isolation)
+ * so far, by MMT_EV_PAGEBLOCK_TYPE. */
 uint64_t mmt_shadow_pageblock_events(const struct mmt_shadow *s);
 
 /*
