@@ -264,9 +264,12 @@ static int boost_watermark(struct ref_mm *mm, struct ref_zone *zone)
 		return 0;
 	if (max_boost < pb_nr)
 		max_boost = pb_nr;
-	zone->watermark_boost = zone->watermark_boost + pb_nr < max_boost ?
-					zone->watermark_boost + pb_nr :
-					max_boost;
+	/* read without the lock by the watermark checks: a relaxed store */
+	__atomic_store_n(&zone->watermark_boost,
+			 zone->watermark_boost + pb_nr < max_boost ?
+				 zone->watermark_boost + pb_nr :
+				 max_boost,
+			 __ATOMIC_RELAXED);
 	ref_trace_emit_boost(mm, zone);
 	return 1;
 }
@@ -496,10 +499,15 @@ int ref_unreserve_highatomic(struct ref_mm *mm, int highest, int mt, int force)
 	for (int z = highest; z >= 0; z--) {
 		struct ref_zone *zone = &mm->zones[z];
 
-		if (!zone->populated ||
-		    (!force && zone->nr_reserved_highatomic <= pb_nr))
+		if (!zone->populated)
 			continue;
 		pthread_mutex_lock(&zone->lock);
+		/* keep a pageblock unless forced (read under the lock: the
+		 * kernel's unlocked read is a benign race) */
+		if (!force && zone->nr_reserved_highatomic <= pb_nr) {
+			pthread_mutex_unlock(&zone->lock);
+			continue;
+		}
 		for (unsigned int o = 0; o < mm->config.nr_orders; o++) {
 			struct ref_page *page =
 				first_free(zone, o, REF_MIGRATE_HIGHATOMIC);
@@ -548,7 +556,7 @@ void ref_wakeup_kswapd_boosted(struct ref_mm *mm, struct ref_zone *zone)
 	 * LRU pages); its end takes the boost back */
 	pthread_mutex_lock(&zone->lock);
 	if (zone->watermark_boost) {
-		zone->watermark_boost = 0;
+		__atomic_store_n(&zone->watermark_boost, 0, __ATOMIC_RELAXED);
 		ref_trace_emit_boost(mm, zone);
 	}
 	pthread_mutex_unlock(&zone->lock);
