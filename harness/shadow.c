@@ -1365,9 +1365,10 @@ static uint64_t block_from_order(void *ctx, uint32_t k)
 	return find_free_x(c->s, k, 1u << c->zone, c->excl) >= 0;
 }
 
-/* Free pages of zone t in HIGHATOMIC pageblocks (nr_free_highatomic,
- * with the pages on per-CPU lists counted free). */
-static uint64_t ha_free(const struct mmt_shadow *s, int t)
+/* Free pages of zone t in pageblocks of type mt (HIGHATOMIC:
+ * nr_free_highatomic; ISOLATE: pages NR_FREE_PAGES leaves out), with
+ * the pages on per-CPU lists counted free. */
+static uint64_t type_free(const struct mmt_shadow *s, int t, unsigned int mt)
 {
 	uint32_t pb = pb_order(s);
 	uint64_t free = 0;
@@ -1375,7 +1376,7 @@ static uint64_t ha_free(const struct mmt_shadow *s, int t)
 	for (size_t i = 0; s->nr_ha && i < s->nr_pb; i++) {
 		uint64_t p0 = (uint64_t)i << pb;
 
-		if (s->pb_mt[i] != MT_HIGHATOMIC || zone_of(s, p0) != t)
+		if (s->pb_mt[i] != mt || zone_of(s, p0) != t)
 			continue;
 		for (uint64_t p = p0; p < p0 + (1ULL << pb); p++) {
 			const struct shadow_range *r = range_of(s, p);
@@ -1409,8 +1410,10 @@ static int zone_wmark_ok(const struct mmt_shadow *s, int t, uint32_t order,
 	int64_t free = zone_free(s, t);
 	int ha = exact && s->nr_ha && s->wm.era != MMT_ERA_2_6;
 
+	if (ha)
+		free -= (int64_t)type_free(s, t, MT_ISOLATE);
 	if (ha && !(flags & ALLOC_RESERVES))
-		free -= (int64_t)ha_free(s, t);
+		free -= (int64_t)type_free(s, t, MT_HIGHATOMIC);
 	c.excl = ha && !(flags & (MMT_ALLOC_HIGHATOMIC | MMT_ALLOC_OOM));
 	c.mode = FROM_LOWER;
 	if (!c.excl && mmt_wmark_ok(&s->wm, t, order, mark, classzone, flags,

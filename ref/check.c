@@ -15,7 +15,7 @@
  *   BUDDY-COALESCE  no two free buddies of one order < top are both listed
  *                   (6.12, from pageblock_order up: but for a
  *                   non-mergeable type on either side, or in a zone
- *                   that gave a highatomic block back)
+ *                   that gave a highatomic or isolated block back)
  *   ZONE-NRFREE     nr_free == list length; nr_free_pages == sum nr_free<<o
  *   PAGE-STATE      free pages: refcount 0, no flag but PG_buddy on heads;
  *                   live heads: refcount >= 1, PG_owner, not PG_buddy;
@@ -203,10 +203,11 @@ static void check_counters(struct zone_walk *w)
 			       zone->name, o, nr, nr_orders - 1);
 		sum += nr << o;
 	}
-	if (sum != zone->nr_free_pages)
+	if (sum != zone->nr_free_pages + zone->nr_free_isolate)
 		report(w->r, "ZONE-NRFREE", REF_COST_O1, ~0UL,
-		       "zone %s: nr_free_pages %lu != sum of nr_free << order %lu",
-		       zone->name, zone->nr_free_pages, sum);
+		       "zone %s: nr_free_pages %lu + isolated %lu != sum of nr_free << order %lu",
+		       zone->name, zone->nr_free_pages, zone->nr_free_isolate,
+		       sum);
 	if (zone->managed_pages > zone->present_pages) {
 		report(w->r, "ZONE-CONSERVE", REF_COST_O1, ~0UL,
 		       "zone %s: managed %lu > present %lu", zone->name,
@@ -214,12 +215,14 @@ static void check_counters(struct zone_walk *w)
 		return;
 	}
 	reserved = zone->present_pages - zone->managed_pages;
-	if (zone->nr_free_pages + w->pcp_pages + w->nr_alloc + reserved !=
+	if (zone->nr_free_pages + zone->nr_free_isolate + w->pcp_pages +
+		    w->nr_alloc + reserved !=
 	    zone->present_pages)
 		report(w->r, "ZONE-CONSERVE", REF_COST_O1, ~0UL,
-		       "zone %s: free %lu + on per-CPU lists %lu + allocated %lu + reserved %lu != present %lu",
-		       zone->name, zone->nr_free_pages, w->pcp_pages,
-		       w->nr_alloc, reserved, zone->present_pages);
+		       "zone %s: free %lu + isolated %lu + on per-CPU lists %lu + allocated %lu + reserved %lu != present %lu",
+		       zone->name, zone->nr_free_pages, zone->nr_free_isolate,
+		       w->pcp_pages, w->nr_alloc, reserved,
+		       zone->present_pages);
 }
 
 /* PCP-HIGH of one CPU's lists (O(1)). */
@@ -423,6 +426,11 @@ static void check_type_counters(struct zone_walk *w,
 		report(w->r, "MIGRATE-LIST", REF_COST_ON, ~0UL,
 		       "zone %s: nr_free_pages %lu, but the lists but ISOLATE's hold %lu pages",
 		       zone->name, zone->nr_free_pages, usable);
+	if (pages[REF_MIGRATE_ISOLATE] != zone->nr_free_isolate)
+		report(w->r, "MIGRATE-LIST", REF_COST_ON, ~0UL,
+		       "zone %s: nr_free_isolate %lu, but the ISOLATE lists hold %lu pages",
+		       zone->name, zone->nr_free_isolate,
+		       pages[REF_MIGRATE_ISOLATE]);
 	if (pages[REF_MIGRATE_HIGHATOMIC] != zone->nr_free_highatomic)
 		report(w->r, "MIGRATE-LIST", REF_COST_ON, ~0UL,
 		       "zone %s: nr_free_highatomic %lu, but the HIGHATOMIC lists hold %lu pages",
@@ -734,12 +742,12 @@ static void check_coalesce_one(struct zone_walk *w, unsigned long i,
 	if (buddy < pfn || buddy >= w->ze)
 		return;
 	/* above pageblock_order, a non-mergeable type keeps buddies apart,
-	 * and a highatomic block given back does not merge again
-	 * (move_freepages_block moves, it never merges) */
+	 * and a highatomic or isolated block given back does not merge
+	 * again (move_freepages_block moves, it never merges) */
 	if (o >= w->mm->pageblock_order &&
 	    (ref_merge_blocked(w->mm, o, ref_pageblock_mt(w->mm, pfn),
 			       ref_pageblock_mt(w->mm, buddy)) ||
-	     w->zone->nr_unreserved_highatomic))
+	     w->zone->nr_blocks_returned))
 		return;
 	if (w->mark[buddy - w->zs] == m)
 		report(w->r, "BUDDY-COALESCE", REF_COST_ON, pfn,

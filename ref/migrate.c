@@ -71,6 +71,7 @@
  * the zone's lock; pageblock types are written under it with relaxed
  * atomic stores and read without it by the free path.
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -540,7 +541,7 @@ int ref_unreserve_highatomic(struct ref_mm *mm, int highest, int mt, int force)
 				moved = 1;
 			}
 			if (moved > 0) {
-				zone->nr_unreserved_highatomic++;
+				zone->nr_blocks_returned++;
 				pthread_mutex_unlock(&zone->lock);
 				return 1;
 			}
@@ -560,4 +561,121 @@ void ref_wakeup_kswapd_boosted(struct ref_mm *mm, struct ref_zone *zone)
 		ref_trace_emit_boost(mm, zone);
 	}
 	pthread_mutex_unlock(&zone->lock);
+}
+
+/* has_unmovable_pages over the pageblock at start: an allocated or
+ * reserved page (none here is on an LRU or movable). */
+static int has_unmovable(struct ref_mm *mm, unsigned long start)
+{
+	unsigned long e = start + pageblock_nr(mm);
+
+	for (unsigned long p = start; p < e;) {
+		const struct ref_page *page = &mm->mem_map[p];
+
+		if (!ref_pfn_valid(mm, p)) {
+			p++;
+			continue;
+		}
+		if (ref_page_test(page, REF_PG_reserved) ||
+		    ref_page_test(page, REF_PG_owner))
+			return 1;
+		if (ref_page_test(page, REF_PG_buddy))
+			p += 1UL << page->private;
+		else
+			p++;
+	}
+	return 0;
+}
+
+/* The free buddy that holds pfn and is larger than a pageblock, or ~0UL
+ * (find_large_buddy, and the start of a pageblock heading one). */
+static unsigned long large_buddy(struct ref_mm *mm, unsigned long start)
+{
+	for (unsigned int o = mm->pageblock_order + 1; o < mm->config.nr_orders;
+	     o++) {
+		unsigned long b = start & ~((1UL << o) - 1);
+		const struct ref_page *page = &mm->mem_map[b];
+
+		if (ref_page_test(page, REF_PG_buddy) && page->private >= o)
+			return b;
+	}
+	return ~0UL;
+}
+
+int ref_isolate_pageblock(struct ref_mm *mm, unsigned long pfn)
+{
+	struct ref_zone *zone;
+	unsigned long start, big;
+	int mt, ret = 0;
+
+	REF_ASSERT(mm != NULL);
+	if (mm->config.era == REF_ERA_2_6 || !ref_pfn_valid(mm, pfn))
+		return -EINVAL;
+	zone = &mm->zones[ref_pfn_zone_type(mm, pfn)];
+	pthread_mutex_lock(&zone->lock);
+	mt = ref_pageblock_mt(mm, pfn);
+	if (!prep_move(mm, zone, pfn, &start, NULL) ||
+	    mt == REF_MIGRATE_ISOLATE || mt == REF_MIGRATE_HIGHATOMIC ||
+	    has_unmovable(mm, start)) {
+		ret = -EBUSY;
+		goto out;
+	}
+	/* move_freepages_block_isolate: a buddy larger than the block is
+	 * split into pageblocks, each freed under its type (this one's is
+	 * ISOLATE by then, so it stays apart) */
+	big = large_buddy(mm, start);
+	if (big != ~0UL) {
+		struct ref_page *page = &mm->mem_map[big];
+		unsigned int order = (unsigned int)page->private;
+
+		ref_del_from_free_list_locked(zone, page, order,
+					      ref_pageblock_mt(mm, big));
+		ref_set_pageblock_range_locked(mm, start, 0,
+					       REF_MIGRATE_ISOLATE);
+		ref_free_one_page_locked(mm, zone, big, order);
+	} else {
+		move_freepages_block(mm, zone, start, mt, REF_MIGRATE_ISOLATE);
+	}
+out:
+	pthread_mutex_unlock(&zone->lock);
+	if (!ret)
+		ref_drain_all_pages(mm);
+	return ret;
+}
+
+int ref_undo_isolate_pageblock(struct ref_mm *mm, unsigned long pfn)
+{
+	struct ref_zone *zone;
+	unsigned long start;
+	struct ref_page *head;
+
+	REF_ASSERT(mm != NULL);
+	if (mm->config.era == REF_ERA_2_6 || !ref_pfn_valid(mm, pfn))
+		return -EINVAL;
+	zone = &mm->zones[ref_pfn_zone_type(mm, pfn)];
+	pthread_mutex_lock(&zone->lock);
+	if (ref_pageblock_mt(mm, pfn) != REF_MIGRATE_ISOLATE ||
+	    !prep_move(mm, zone, pfn, &start, NULL)) {
+		pthread_mutex_unlock(&zone->lock);
+		return -EINVAL;
+	}
+	head = &mm->mem_map[start];
+	if (ref_page_test(head, REF_PG_buddy) &&
+	    head->private == mm->pageblock_order) {
+		/* a whole free pageblock: taken off and freed again, so it
+		 * merges with its buddy (__putback_isolated_page) */
+		ref_del_from_free_list_locked(zone, head, mm->pageblock_order,
+					      REF_MIGRATE_ISOLATE);
+		ref_set_pageblock_range_locked(mm, start, 0,
+					       REF_MIGRATE_MOVABLE);
+		ref_free_one_page_mt_locked(mm, zone, start,
+					    mm->pageblock_order,
+					    REF_MIGRATE_MOVABLE);
+	} else {
+		move_freepages_block(mm, zone, start, REF_MIGRATE_ISOLATE,
+				     REF_MIGRATE_MOVABLE);
+		zone->nr_blocks_returned++;
+	}
+	pthread_mutex_unlock(&zone->lock);
+	return 0;
 }

@@ -72,8 +72,10 @@ static inline struct ref_page *pfn_page(struct ref_mm *mm, unsigned long pfn)
  */
 static inline void account_freepages(struct ref_zone *zone, long delta, int mt)
 {
-	if (mt == REF_MIGRATE_ISOLATE)
+	if (mt == REF_MIGRATE_ISOLATE) {
+		zone->nr_free_isolate += (unsigned long)delta;
 		return;
+	}
 	__atomic_store_n(&zone->nr_free_pages,
 			 zone->nr_free_pages + (unsigned long)delta,
 			 __ATOMIC_RELAXED);

@@ -9,6 +9,7 @@
  * types, and the events that tell a subscriber of each change.
  */
 #include <criterion/criterion.h>
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -253,5 +254,53 @@ MMT_TEST(migrate, non_mergeable_types_do_not_merge)
 				     REF_MIGRATE_HIGHATOMIC));
 	cr_assert(!ref_merge_blocked(mm, 9, REF_MIGRATE_HIGHATOMIC,
 				     REF_MIGRATE_HIGHATOMIC));
+	ref_mm_destroy(mm);
+}
+
+MMT_TEST(migrate, page_isolation)
+{
+	struct ref_mm *mm = make("ram=64M");
+	struct ref_zone *z = &mm->zones[REF_ZONE_DMA32];
+	unsigned long before = z->nr_free_pages, pfn = 0x2200;
+	char bi0[512], bi1[512];
+	struct ref_page *p;
+
+	ref_proc_buddyinfo(mm, bi0, sizeof(bi0));
+	/* the upper half of the free order-10 block at 0x2000: split, the
+	 * half isolated apart from the other */
+	cr_assert_eq(ref_isolate_pageblock(mm, pfn), 0);
+	cr_assert_eq(block_mt(mm, pfn), REF_MIGRATE_ISOLATE);
+	cr_assert_eq(z->nr_free_pages, before - 512);
+	cr_assert_eq(z->nr_free_isolate, 512);
+	cr_assert_eq(list_pages(mm, REF_ZONE_DMA32, REF_MIGRATE_ISOLATE), 512);
+	cr_assert_eq(ref_isolate_pageblock(mm, pfn), -EBUSY); /* already */
+	expect_healthy(mm);
+	/* no request takes an isolated page */
+	for (int i = 0; i < 64; i++) {
+		p = ref_alloc_pages(mm, REF_GFP_HIGHUSER_MOVABLE, 9);
+		if (!p)
+			break;
+		cr_assert_neq(ref_page_to_pfn(mm, p), pfn);
+	}
+	/* given back, the whole free block merges with its buddy again */
+	cr_assert_eq(ref_undo_isolate_pageblock(mm, pfn), 0);
+	cr_assert_eq(ref_undo_isolate_pageblock(mm, pfn), -EINVAL);
+	cr_assert_eq(z->nr_free_isolate, 0);
+	expect_healthy(mm);
+	ref_mm_destroy(mm);
+
+	mm = make("ram=64M");
+	ref_proc_buddyinfo(mm, bi0, sizeof(bi0));
+	cr_assert_eq(ref_isolate_pageblock(mm, 0x2200), 0);
+	cr_assert_eq(ref_undo_isolate_pageblock(mm, 0x2200), 0);
+	ref_proc_buddyinfo(mm, bi1, sizeof(bi1));
+	cr_assert_str_eq(bi0, bi1);
+	/* an allocated page keeps its block from isolation */
+	p = ref_alloc_pages(mm, REF_GFP_KERNEL, 10);
+	cr_assert_eq(ref_isolate_pageblock(mm, ref_page_to_pfn(mm, p)), -EBUSY);
+	expect_healthy(mm);
+	ref_mm_destroy(mm);
+	mm = make("era=2.6,ram=64M");
+	cr_assert_eq(ref_isolate_pageblock(mm, 0x2200), -EINVAL);
 	ref_mm_destroy(mm);
 }

@@ -103,6 +103,22 @@ int ref_cpu_offline(struct ref_mm *mm, unsigned int cpu);
 int ref_cpu_online(struct ref_mm *mm, unsigned int cpu);
 
 /* Simulated CPUs: the calling thread runs as cpu until it enters another. */
+/*
+ * Page isolation (6.12, ref/migrate.c): ref_isolate_pageblock() makes the
+ * pageblock of pfn MIGRATE_ISOLATE as start_isolate_page_range() does
+ * for one pageblock (its free pages leave NR_FREE_PAGES and no request
+ * takes them), then drains the per-CPU lists as alloc_contig_range()
+ * does, so their pages of the block come back isolated too; -EBUSY when
+ * a page of it is allocated or reserved (has_unmovable_pages: nothing
+ * here is movable), when it is isolated already, in the highatomic
+ * reserve or not wholly in one zone; -EINVAL for a pfn outside the
+ * machine or in 2.6.18 (no migrate types). ref_undo_isolate_pageblock()
+ * gives it back as MOVABLE (unset_migratetype_isolate), merging a whole
+ * free pageblock with its free buddy; -EINVAL when it is not isolated.
+ */
+int ref_isolate_pageblock(struct ref_mm *mm, unsigned long pfn);
+int ref_undo_isolate_pageblock(struct ref_mm *mm, unsigned long pfn);
+
 void ref_cpu_enter(struct ref_mm *mm, unsigned int cpu);
 unsigned int ref_smp_processor_id(const struct ref_mm *mm);
 

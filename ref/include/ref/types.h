@@ -255,10 +255,14 @@ struct ref_zone {
 	 * pages on the HIGHATOMIC lists, pages of HIGHATOMIC pageblocks */
 	unsigned long watermark_boost;
 	unsigned long nr_free_highatomic;
+	/* free pages on the ISOLATE lists (not in nr_free_pages; the kernel
+	 * keeps no such counter, ref's checker needs it) */
+	unsigned long nr_free_isolate;
 	unsigned long nr_reserved_highatomic;
-	/* highatomic blocks given back since boot: their free pages are
-	 * not merged with their neighbours above pageblock_order */
-	unsigned long nr_unreserved_highatomic;
+	/* pageblocks given back from HIGHATOMIC or ISOLATE since boot: their
+	 * free pages need not have merged with their neighbours above
+	 * pageblock_order */
+	unsigned long nr_blocks_returned;
 	/* per-CPU lists, indexed by CPU (ref/pcp.c) */
 	struct ref_per_cpu_pages pageset[REF_MAX_CPUS];
 };
