@@ -742,6 +742,15 @@ static int rp_context(void *state, uint32_t op, uint32_t arg)
 	case MMT_CTX_CPU_ONLINE:
 		/* -1: online already or no such CPU */
 		return ref_cpu_online(mm, arg) ? -EINVAL : 0;
+	case MMT_CTX_ISOLATE_PAGEBLOCK:
+	case MMT_CTX_UNDO_ISOLATE_PAGEBLOCK: {
+		unsigned long pfn = ((unsigned long)arg % mm->nr_pageblocks)
+				    << mm->pageblock_order;
+
+		if (op == MMT_CTX_ISOLATE_PAGEBLOCK)
+			return ref_isolate_pageblock(mm, pfn);
+		return ref_undo_isolate_pageblock(mm, pfn);
+	}
 	case MMT_CTX_SLEEP_REPORTS:
 		n = ref_ctx_sleep_count(mm);
 		return n > INT_MAX ? INT_MAX : (int)n;

@@ -131,11 +131,20 @@ static const struct mmt_op_desc op_table[MMT_NR_OP_KINDS] = {
 	    "take CPU cpu down (its per-CPU lists drained)"),
 	CTX(MMT_OP_CPU_ONLINE, "cpu_online", MMT_CTX_CPU_ONLINE, F_CPU,
 	    "bring CPU cpu back up"),
+	/* page isolation: the machine's too; count names the pageblock */
+	CTX(MMT_OP_ISOLATE_PAGEBLOCK, "isolate_pageblock",
+	    MMT_CTX_ISOLATE_PAGEBLOCK, F_COUNT,
+	    "isolate pageblock count (modulo the machine's): its free pages "
+	    "leave use"),
+	CTX(MMT_OP_UNDO_ISOLATE_PAGEBLOCK, "undo_isolate_pageblock",
+	    MMT_CTX_UNDO_ISOLATE_PAGEBLOCK, F_COUNT,
+	    "give isolated pageblock count back as MOVABLE"),
 };
 
 /* The context ops came later: appended, so selectors 0..30 read as
- * before; the hotplug ops after them (0..41 as before). */
-static const uint8_t pages_kinds[44] = {
+ * before; the hotplug ops after them (0..41 as before), then the
+ * isolation ops (0..43 as before). */
+static const uint8_t pages_kinds[46] = {
 	MMT_OP_ALLOC_PAGES,	  MMT_OP_ALLOC_PAGES,
 	MMT_OP_ALLOC_PAGES,	  MMT_OP_ALLOC_PAGES,
 	MMT_OP_ALLOC_PAGES,	  MMT_OP_ALLOC_PAGES,
@@ -158,6 +167,7 @@ static const uint8_t pages_kinds[44] = {
 	MMT_OP_SPIN_LOCK,	  MMT_OP_SPIN_UNLOCK,
 	MMT_OP_LOCAL_BH_DISABLE,  MMT_OP_LOCAL_BH_ENABLE,
 	MMT_OP_CPU_OFFLINE,	  MMT_OP_CPU_ONLINE,
+	MMT_OP_ISOLATE_PAGEBLOCK, MMT_OP_UNDO_ISOLATE_PAGEBLOCK,
 };
 
 /* calloc_array came later: appended, so selectors 0..14 read as before. */

@@ -605,11 +605,11 @@ static int pb_ready(struct mmt_shadow *s)
 	return 0;
 }
 
-/* The end of the first pageblock of [pfn, pfn + n) whose free pages no
- * request without access to the highatomic reserve may take (HIGHATOMIC,
- * ISOLATE), or 0. */
+/* The end of the first pageblock of [pfn, pfn + n) whose free pages the
+ * request may not take, or 0: excl 1, ISOLATE (no request); 2, ISOLATE
+ * and HIGHATOMIC (a request without access to the reserve). */
 static uint64_t reserved_block_end(const struct mmt_shadow *s, uint64_t pfn,
-				   uint64_t n)
+				   uint64_t n, int excl)
 {
 	uint32_t pb = pb_order(s);
 
@@ -618,7 +618,7 @@ static uint64_t reserved_block_end(const struct mmt_shadow *s, uint64_t pfn,
 	for (uint64_t i = pfn >> pb; i <= (pfn + n - 1) >> pb; i++) {
 		unsigned int mt = i < s->nr_pb ? s->pb_mt[i] : MT_MOVABLE;
 
-		if (mt == MT_HIGHATOMIC || mt == MT_ISOLATE)
+		if (mt == MT_ISOLATE || (excl > 1 && mt == MT_HIGHATOMIC))
 			return (i + 1) << pb;
 	}
 	return 0;
@@ -642,7 +642,7 @@ static uint64_t align_up(uint64_t x, uint64_t n)
 }
 
 /* Search [lo, hi) inside one present range for a free aligned block
- * (excl: in no HIGHATOMIC or ISOLATE pageblock). */
+ * (excl: reserved_block_end's). */
 static int64_t scan_interval(const struct mmt_shadow *s,
 			     const struct shadow_range *r, uint64_t lo,
 			     uint64_t hi, uint64_t n, int excl)
@@ -656,7 +656,7 @@ static int64_t scan_interval(const struct mmt_shadow *s,
 
 		if (res) {
 			next = align_up(res->start_pfn + res->nr_pages, n);
-		} else if (excl && (rb = reserved_block_end(s, c, n))) {
+		} else if (excl && (rb = reserved_block_end(s, c, n, excl))) {
 			next = align_up(rb, n);
 		} else if ((ph = probe_held(s, c, n)) >= 0) {
 			next = align_up(probe_run_end(s, (uint64_t)ph), n);
@@ -744,7 +744,7 @@ int64_t mmt_shadow_find_usable(const struct mmt_shadow *s, uint32_t order,
 		if ((allowed & (1u << t)) && s->unmerged[t] &&
 		    order > pb_order(s))
 			return -2;
-	return find_free_x(s, order, allowed, 1);
+	return find_free_x(s, order, allowed, 2);
 }
 
 /* ------------------------------------------------------------ fill */
@@ -1260,8 +1260,8 @@ struct from_ctx {
 	const struct mmt_shadow *s;
 	int zone;
 	int mode;
-	int excl; /* EXACT: blocks in HIGHATOMIC or ISOLATE pageblocks do not
-		   * count */
+	int excl; /* EXACT: blocks in pageblocks reserved_block_end(excl)
+		   * names do not count */
 	int scanned;
 	uint64_t ge[64]; /* EXACT: pages in wholly free aligned 2^k windows */
 };
@@ -1414,10 +1414,12 @@ static int zone_wmark_ok(const struct mmt_shadow *s, int t, uint32_t order,
 		free -= (int64_t)type_free(s, t, MT_ISOLATE);
 	if (ha && !(flags & ALLOC_RESERVES))
 		free -= (int64_t)type_free(s, t, MT_HIGHATOMIC);
-	c.excl = ha && !(flags & (MMT_ALLOC_HIGHATOMIC | MMT_ALLOC_OOM));
+	c.excl = !ha						? 0 :
+		 flags & (MMT_ALLOC_HIGHATOMIC | MMT_ALLOC_OOM) ? 1 :
+								  2;
 	c.mode = FROM_LOWER;
-	if (!c.excl && mmt_wmark_ok(&s->wm, t, order, mark, classzone, flags,
-				    free, fn, &c))
+	if (!ha && mmt_wmark_ok(&s->wm, t, order, mark, classzone, flags, free,
+				fn, &c))
 		return 1;
 	c.mode = FROM_UPPER;
 	if (!mmt_wmark_ok(&s->wm, t, order, mark, classzone, flags, free, fn,
@@ -1494,7 +1496,7 @@ static int64_t find_owed(const struct mmt_shadow *s, uint32_t order, int t,
 {
 	if (s->unmerged[t] && order > pb_order(s))
 		return -2;
-	return find_free_x(s, order, 1u << t, !reach);
+	return find_free_x(s, order, 1u << t, reach ? 1 : 2);
 }
 
 /* The figures of zone t's check for a message. */

@@ -358,6 +358,18 @@ enum mmt_ctx_op {
 	MMT_CTX_CPU_OFFLINE = 10,
 	MMT_CTX_CPU_ONLINE = 11,
 	/*
+	 * Page isolation (appended later), arg a pageblock number, taken
+	 * modulo the machine's pageblocks: start_isolate_page_range() and
+	 * undo_isolate_page_range() of that one pageblock (6.12; its free
+	 * pages then reach no request, and the allocator says so with
+	 * MMT_EV_PAGEBLOCK_TYPE). The machine's, not the CPU's context;
+	 * never from atomic context (it may sleep). -EBUSY or -EINVAL when
+	 * the allocator refuses (a page of the block in use, not isolated,
+	 * an era without migrate types): the kernel's answers, not errors.
+	 */
+	MMT_CTX_ISOLATE_PAGEBLOCK = 12,
+	MMT_CTX_UNDO_ISOLATE_PAGEBLOCK = 13,
+	/*
 	 * A query, arg 0: how many allocations that may sleep the allocator
 	 * has reported in atomic context since create (the kernel's "BUG:
 	 * sleeping function called from invalid context"), as a
