@@ -128,8 +128,12 @@ struct ref_list_head {
 enum ref_pageflags {
 	REF_PG_reserved = 0, /* never handed to the buddy (holes, memblock) */
 	REF_PG_buddy = 1, /* head of a free block on free_area[private] */
-	REF_PG_head = 2, /* compound head (not used yet) */
-	REF_PG_tail = 3, /* compound tail (not used yet) */
+	/* head of a compound page: a live __GFP_COMP block of order > 0
+	 * (6.12 PG_head; 2.6.18 set PG_compound on every page of it) */
+	REF_PG_head = 2,
+	/* tail of a compound page: compound_head names its head (6.12 keeps
+	 * the head in compound_head with bit 0 for "tail") */
+	REF_PG_tail = 3,
 	REF_PG_slab = 4, /* owned by a slab cache (not used yet) */
 	REF_PG_owner = 5, /* page_owner: head of a live allocation */
 	REF_PG_highmem = 6, /* lies in ZONE_HIGHMEM: no permanent mapping */
@@ -154,8 +158,21 @@ struct ref_page {
 	unsigned int
 		owner_order; /* PG_owner: order of the allocation (page_owner) */
 	uint32_t owner_gfp; /* PG_owner: gfp mask of the allocation (page_owner) */
-	struct ref_list_head
-		lru; /* PG_buddy: link on free_area[order].free_list */
+	/* A page is on a list or a tail, never both (the kernel overlays
+	 * compound_head on lru.next the same way). */
+	union {
+		/* PG_buddy, PG_pcp: link on a free list */
+		struct ref_list_head lru;
+		struct {
+			/* PG_tail: the head of its compound page (6.12
+			 * compound_head; 2.6.18 kept it in private) */
+			struct ref_page *compound_head;
+			/* the first tail only: the compound order (6.12
+			 * folio order in page[1]'s flags; 2.6.18
+			 * page[1].lru.prev) */
+			unsigned long compound_order;
+		};
+	};
 };
 
 struct ref_free_area {
