@@ -115,6 +115,9 @@ static inline int ref_page_test(const struct ref_page *page, int bit)
 
 /* Record a bad_page() report: counts it and keeps the message. */
 void ref_bad_page(struct ref_mm *mm, unsigned long pfn, const char *reason);
+/* Record a request whose mask gfp_zone() refuses: counts it and keeps the
+ * message (ref_gfp_zone_bad_count). */
+void ref_gfp_zone_bad(struct ref_mm *mm, ref_gfp_t gfp);
 
 /*
  * The pfn of page if page points at an element of mem_map, else ~0UL.

@@ -9,7 +9,7 @@
  *
  * Algorithm:
  *   alloc: ref_gfp_zone() gives the highest zone the mask allows (-1 means
- *     a forbidden combination: fail). The zonelist runs from it downwards
+ *     a forbidden combination: fail, counted as the caller's error). The zonelist runs from it downwards
  *     (NORMAL -> DMA32 -> DMA; HIGHMEM -> NORMAL -> DMA on x86_32),
  *     skipping unpopulated zones; each zone is tried only when its
  *     watermark check (watermark_ok_locked, the era's zone_watermark_ok)
@@ -313,8 +313,12 @@ static int alloc_ctx_init(struct ref_mm *mm, ref_gfp_t gfp, unsigned int order,
 {
 	ac->highest = order < mm->config.nr_orders ? ref_gfp_zone(mm, gfp) : -1;
 	ac->classzone = ac->highest;
-	if (ac->highest < 0)
+	if (ac->highest < 0) {
+		/* the order is refused before gfp_zone() looks at the mask */
+		if (order < mm->config.nr_orders)
+			ref_gfp_zone_bad(mm, gfp);
 		return -1;
+	}
 	if (mm->config.era == REF_ERA_2_6) {
 		while (ac->classzone >= 0 &&
 		       !mm->zones[ac->classzone].populated)
@@ -518,16 +522,20 @@ struct ref_page *ref_alloc_pages(struct ref_mm *mm, ref_gfp_t gfp,
 	struct ref_page *page = NULL;
 	unsigned long pfn = ~0UL;
 	struct alloc_ctx ac;
+	int ctx;
 
 	REF_ASSERT(mm != NULL);
 	ref_might_sleep_if(mm, (gfp & REF_GFP_DIRECT_RECLAIM) != 0);
+	/* prepare_alloc_pages(): gfp_zone() (a forbidden mask is counted
+	 * there) before should_fail_alloc_page() */
+	ctx = alloc_ctx_init(mm, gfp, order, &ac);
 	if (ref_should_fail_alloc_page(mm, gfp, order)) {
 		/* injected (ref/fault.c): no zone is tried */
 		ref_trace_emit(mm, REF_TRACE_MM_PAGE_ALLOC, NULL, ~0UL, order,
 			       gfp);
 		return NULL;
 	}
-	if (alloc_ctx_init(mm, gfp, order, &ac) == 0) {
+	if (ctx == 0) {
 		/* the fast path: the low watermark, no allowances */
 		pfn = get_page_from_freelist(mm, gfp, order,
 					     REF_ALLOC_WMARK_LOW, &ac);

@@ -189,6 +189,30 @@ static void nofail_stuck(struct mmt_exec *ex, size_t i, uint32_t order,
 		       order, g);
 }
 
+/*
+ * A mask gfp_zone() forbids (more than one of DMA, DMA32, HIGHMEM): the
+ * kernel stops at a VM_BUG_ON before fault injection or any zone is
+ * tried, so whatever the allocator answered, the program is wrong:
+ * GFP-ZONE-BAD, a rule of the caller's (with caller_rules, like
+ * NOFAIL-STUCK). An order the kernel refuses first is not one. That the
+ * allocation failed is the shadow's to check (ORACLE-MUST-FAIL).
+ */
+static void gfp_zone_bad(struct mmt_exec *ex, size_t i, uint32_t order,
+			 uint32_t eff)
+{
+	char g[200];
+
+	if (!ex->o.caller_rules || order >= ex->arena.nr_orders ||
+	    !mmt_gfp_zone_bad(eff))
+		return;
+	mmt_gfp_format(eff, g, sizeof(g));
+	mmt_report_add(&ex->res.report, i, "caller", "GFP-ZONE-BAD",
+		       "order-%u allocation with mode %#x (%s): more than "
+		       "one of __GFP_DMA, __GFP_DMA32 and __GFP_HIGHMEM is "
+		       "a combination gfp_zone() refuses with a VM_BUG_ON",
+		       order, eff, g);
+}
+
 static void pages_alloc_op(struct mmt_exec *ex, size_t i,
 			   const struct mmt_op *op, unsigned int slot,
 			   struct mmt_op_outcome *oc)
@@ -251,6 +275,7 @@ static void pages_alloc_op(struct mmt_exec *ex, size_t i,
 	}
 	mmt_shadow_alloc(PAGES_SH(ex), i, slot, op->kind, order, op->gfp, addr,
 			 &ex->res.report);
+	gfp_zone_bad(ex, i, order, eff);
 	if (!addr && !injected)
 		nofail_stuck(ex, i, order, eff);
 	if (oc && b->live)

@@ -11,8 +11,11 @@
  *   ref_free_pages(mm, addr, order)      -> free by address
  *   ref_free_pages_page(mm, page, order) -> __free_pages(), free by page
  *   ref_free_page(mm, addr)
- * An order >= nr_orders fails. A free whose page/order does not match a
- * live allocation is refused and reported as a bad page (ref_bad_page_count).
+ * An order >= nr_orders fails. A mask naming more than one of __GFP_DMA,
+ * __GFP_DMA32 and __GFP_HIGHMEM (gfp_zone's GFP_ZONE_BAD) fails and is
+ * counted as the caller's error (ref_gfp_zone_bad_count). A free whose
+ * page/order does not match a live allocation is refused and reported as a
+ * bad page (ref_bad_page_count).
  *
  * Threads: any number may share a machine. A thread that allocates should
  * first enter a simulated CPU with ref_cpu_enter(); the default is CPU 0.
@@ -172,6 +175,18 @@ unsigned int ref_gfp_to_alloc_flags(const struct ref_mm *mm, ref_gfp_t gfp,
  * ever; ref fails them and counts them here).
  */
 unsigned long ref_nofail_stuck_count(const struct ref_mm *mm);
+
+/*
+ * Requests refused because gfp_zone() forbids their zone modifiers
+ * (GFP_ZONE_BAD: more than one of __GFP_DMA, __GFP_DMA32, __GFP_HIGHMEM,
+ * with or without __GFP_MOVABLE), where the kernel stops at a VM_BUG_ON:
+ * the caller's error. Counted whether or not fault injection then fails
+ * the call too (gfp_zone runs before should_fail_alloc_page); not for an
+ * order >= nr_orders (refused before gfp_zone). The latest text names the
+ * mask: "gfp_zone: mode:0x5(GFP_DMA|GFP_DMA32) ...".
+ */
+unsigned long ref_gfp_zone_bad_count(const struct ref_mm *mm);
+size_t ref_gfp_zone_bad_last(struct ref_mm *mm, char *buf, size_t len);
 
 /* Bad-page reports (invalid or double frees) so far, and the latest text. */
 unsigned long ref_bad_page_count(const struct ref_mm *mm);

@@ -331,8 +331,11 @@ struct ref_mm {
 	void *trace_ctx;
 	atomic_ulong nr_bad_page; /* bad_page() reports (invalid frees) */
 	atomic_ulong nr_nofail_stuck; /* __GFP_NOFAIL requests failed */
+	/* requests whose mask gfp_zone() refuses (GFP_ZONE_BAD) */
+	atomic_ulong nr_gfp_zone_bad;
 	char last_bad_page[256]; /* message of the latest bad_page() */
-	pthread_mutex_t bad_lock; /* guards last_bad_page */
+	char last_gfp_zone_bad[384]; /* message of the latest GFP_ZONE_BAD */
+	pthread_mutex_t bad_lock; /* guards the last_* messages above */
 	/* The full checker's mark buffer, kept between checks so a check
 	 * does not pay a fresh mapping each time; guarded by check_lock
 	 * (taken inside a zone lock, never the other way round). */
