@@ -268,6 +268,30 @@ void ref_pcp_free(struct ref_mm *mm, struct ref_zone *zone,
 /* ZONE_BELOW_HIGH: set it when set, return it */
 int ref_zone_below_high(struct ref_zone *zone, int set);
 
+/* ---------------------------------------------------------- proc.c */
+
+/* A zone's lowmem_reserve[] (reserve) as the kernel's zone array lists
+ * it (zoneinfo's protection, show_free_areas' lowmem_reserve[]): fills
+ * row, returns the number of entries. */
+unsigned int ref_lowmem_reserve_row(const struct ref_mm *mm,
+				    const unsigned long *reserve,
+				    unsigned long row[REF_NR_ZONE_TYPES]);
+
+/* ---------------------------------------------------------- show_mem.c */
+
+/*
+ * warn_alloc() for a request that failed (not injected, its order and
+ * mask accepted): unless __GFP_NOWARN (or __GFP_DMA with no DMA pages)
+ * says no, snapshot the zones up to highest, count it, keep it as the
+ * latest and hand it to the trace subscriber. Caller holds no lock.
+ */
+void ref_warn_alloc(struct ref_mm *mm, ref_gfp_t gfp, unsigned int order,
+		    int highest);
+/* The warning's text (the kernel's log lines, '\n' after each). */
+size_t ref_alloc_warn_format(const struct ref_mm *mm,
+			     const struct ref_alloc_warn *w, char *buf,
+			     size_t len);
+
 /* ---------------------------------------------------------- check.c */
 
 /*
@@ -333,6 +357,8 @@ extern const struct ref_component ref_fault_component; /* fault.c */
 void ref_trace_emit(struct ref_mm *mm, enum ref_trace_type type,
 		    const struct ref_page *page, unsigned long pfn,
 		    unsigned int order, uint32_t gfp);
+/* REF_TRACE_WARN_ALLOC carrying w (valid during the callback only). */
+void ref_trace_emit_warn(struct ref_mm *mm, const struct ref_alloc_warn *w);
 
 /* ---------------------------------------------------------- lists */
 

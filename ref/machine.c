@@ -685,6 +685,8 @@ static void clear_reports(struct ref_mm *mm)
 	atomic_store(&mm->nr_nofail_stuck, 0);
 	atomic_store(&mm->nr_gfp_zone_bad, 0);
 	pthread_mutex_lock(&mm->bad_lock);
+	atomic_store(&mm->nr_alloc_warn, 0);
+	memset(&mm->last_alloc_warn, 0, sizeof(mm->last_alloc_warn));
 	mm->last_bad_page[0] = '\0';
 	mm->last_gfp_zone_bad[0] = '\0';
 	pthread_mutex_unlock(&mm->bad_lock);
@@ -774,6 +776,7 @@ int ref_mm_create(const struct ref_config *c, struct ref_mm **out, char *err,
 	atomic_init(&mm->nr_bad_page, 0);
 	atomic_init(&mm->nr_nofail_stuck, 0);
 	atomic_init(&mm->nr_gfp_zone_bad, 0);
+	atomic_init(&mm->nr_alloc_warn, 0);
 
 	ref_memblock_layout(mm);
 	ref_zones_init(mm);

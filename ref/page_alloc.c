@@ -555,6 +555,8 @@ struct ref_page *ref_alloc_pages(struct ref_mm *mm, ref_gfp_t gfp,
 		if (pfn == ~0UL && (gfp & REF_GFP_NOFAIL) &&
 		    (gfp & REF_GFP_DIRECT_RECLAIM))
 			atomic_fetch_add(&mm->nr_nofail_stuck, 1);
+		else if (pfn == ~0UL)
+			ref_warn_alloc(mm, gfp, order, ac.highest);
 	}
 	if (pfn != ~0UL)
 		page = pfn_page(mm, pfn);

@@ -21,6 +21,11 @@
  * subscriber that sees them knows the block's pages belong to the pool
  * (not to whoever asked for the op) until the destroy.
  *
+ * warn_alloc (ref/show_mem.c) carries the page allocation failure
+ * warning the kernel would print to its log; its text is the warning's
+ * lines. It comes before the failed request's mm_page_alloc, with no lock
+ * held.
+ *
  * When: mm_page_alloc on every allocation attempt, success or failure,
  * after zone->lock is dropped; mm_page_free on every accepted free, under
  * zone->lock, before the block is merged. So for any one page its free
@@ -33,6 +38,7 @@
  */
 #include <inttypes.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "internal.h"
 
@@ -40,6 +46,7 @@
 enum {
 	TRACE_MIGRATETYPE = 1 << 0,
 	TRACE_GFP = 1 << 1,
+	TRACE_WARN = 1 << 2, /* the text is the warning alone */
 };
 
 /* One row per event type: its name and its extra fields. */
@@ -52,6 +59,7 @@ static const struct {
 	[REF_TRACE_MM_PAGE_FREE] = { "mm_page_free", 0 },
 	[REF_TRACE_UPOOL_CREATE] = { "upool_create", TRACE_GFP },
 	[REF_TRACE_UPOOL_DESTROY] = { "upool_destroy", 0 },
+	[REF_TRACE_WARN_ALLOC] = { "warn_alloc", TRACE_GFP | TRACE_WARN },
 };
 
 void ref_trace_subscribe(struct ref_mm *mm, ref_trace_fn fn, void *ctx)
@@ -76,6 +84,23 @@ void ref_trace_emit(struct ref_mm *mm, enum ref_trace_type type,
 	ev.gfp = trace_types[type].fields & TRACE_GFP ? gfp : 0;
 	ev.migratetype = 0; /* MIGRATE_UNMOVABLE: no mobility grouping yet */
 	ev.cpu = ref_smp_processor_id(mm);
+	ev.warn = NULL;
+	mm->trace_fn(mm->trace_ctx, &ev);
+}
+
+void ref_trace_emit_warn(struct ref_mm *mm, const struct ref_alloc_warn *w)
+{
+	struct ref_trace_event ev;
+
+	if (!mm->trace_fn)
+		return;
+	memset(&ev, 0, sizeof(ev));
+	ev.type = REF_TRACE_WARN_ALLOC;
+	ev.name = trace_types[REF_TRACE_WARN_ALLOC].name;
+	ev.order = w->order;
+	ev.gfp = w->gfp;
+	ev.cpu = ref_smp_processor_id(mm);
+	ev.warn = w;
 	mm->trace_fn(mm->trace_ctx, &ev);
 }
 
@@ -88,9 +113,10 @@ size_t ref_trace_format(const struct ref_mm *mm,
 	char gfp[512];
 	struct ref_fmtbuf b = { buf, len, 0 };
 
-	(void)mm;
 	if (buf && len)
 		buf[0] = '\0';
+	if ((fields & TRACE_WARN) && ev->warn)
+		return ref_alloc_warn_format(mm, ev->warn, buf, len);
 	ref_fb_printf(&b, "page=%016" PRIxPTR " pfn=0x%lx order=%d",
 		      (uintptr_t)ev->page, ev->page ? ev->pfn : 0,
 		      (int)ev->order);

@@ -3,7 +3,8 @@
  * test_pages.c - the pages layer's own rules (harness/layers/pages.c) on
  * ref-pages: GFP-ZONE-BAD, the caller's rule for masks gfp_zone() forbids,
  * reported with caller_rules whatever fault injection does, and tracked
- * without a finding when caller_rules is off (the fuzz targets, diff).
+ * without a finding when caller_rules is off (the fuzz targets, diff);
+ * and the trace of a run showing the kernel warning of a failed request.
  */
 #include <criterion/criterion.h>
 #include <stdio.h>
@@ -14,7 +15,8 @@
 
 #include "leakcheck.h"
 
-static int run(const char *text, int caller, struct mmt_exec_result *res)
+static int run_traced(const char *text, int caller, FILE *trace,
+		      struct mmt_exec_result *res)
 {
 	struct mmt_parse_error perr;
 	struct mmt_exec_opts o;
@@ -28,11 +30,17 @@ static int run(const char *text, int caller, struct mmt_exec_result *res)
 	mmt_exec_opts_default(&o);
 	o.stop_on_violation = 0;
 	o.caller_rules = caller;
+	o.trace = trace;
 	ret = mmt_exec_run(&mmt_adapter_ref_pages, "", &p, &o, res, err,
 			   sizeof(err));
 	cr_assert_neq(ret, MMT_EXIT_USAGE, "%s", err);
 	mmt_prog_free(&p);
 	return ret;
+}
+
+static int run(const char *text, int caller, struct mmt_exec_result *res)
+{
+	return run_traced(text, caller, NULL, res);
 }
 
 /* Every id the report holds, one per line, for messages. */
@@ -124,4 +132,50 @@ MMT_TEST(pages, without_caller_rules_gfp_zone_bad_is_no_finding)
 	cr_assert_eq(run(text, 0, &res), MMT_EXIT_OK, "%s", ids(&res));
 	cr_assert_eq(res.report.total, 0);
 	cr_assert_eq(res.alloc_fails, 9, "the requests still fail");
+}
+
+/*
+ * 32M (DMA and DMA32, 4096 pages each): after an order-10 block and a
+ * page, five more order-10 blocks fit; op 7 fails with the warning, op 8
+ * (__GFP_NOWARN) fails without one.
+ */
+static const char fill_32m[] =
+	"opset pages\nmachine bank=32M@0 cpus=2\n"
+	"alloc_pages s0 order=10\nalloc_page s1\n"
+	"alloc_pages s2 order=10\nalloc_pages s3 order=10\n"
+	"alloc_pages s4 order=10\nalloc_pages s5 order=10\n"
+	"alloc_pages s6 order=10\nalloc_pages s7 order=10\n"
+	"alloc_pages s8 order=10 gfp=GFP_KERNEL|__GFP_NOWARN\n";
+
+MMT_TEST(pages, the_trace_shows_the_kernel_warning_of_a_failed_request)
+{
+	struct mmt_exec_result res;
+	char *out = NULL;
+	size_t outlen = 0;
+	FILE *f = open_memstream(&out, &outlen);
+	const char *at;
+
+	cr_assert_eq(run_traced(fill_32m, 1, f, &res), MMT_EXIT_OK, "%s",
+		     ids(&res));
+	fclose(f);
+	cr_assert_eq(res.alloc_fails, 2);
+	at = strstr(out, "alloc_pages s7 order=10 gfp=GFP_KERNEL -> NULL\n"
+			 "        kernel: mmtorture: page allocation failure: "
+			 "order:10, mode:0xcc0(GFP_KERNEL), nodemask=(null)\n"
+			 "        kernel: Node 0 DMA free:4096kB boost:0kB "
+			 "min:360kB low:448kB high:536kB ");
+	cr_assert_not_null(at, "%s", out);
+	cr_assert_not_null(strstr(at,
+				  "        kernel: Node 0 DMA32: 1*4kB (U) "),
+			   "%s", out);
+	/* seven lines of it, then op 8, which says nothing */
+	cr_assert_not_null(strstr(at, "= 4092kB\n     8  alloc_pages s8 "
+				      "order=10 gfp=GFP_KERNEL|__GFP_NOWARN "
+				      "-> NULL\n   end"),
+			   "%s", out);
+	for (const char *p = strstr(out, "kernel: "); p;
+	     p = strstr(p + 1, "kernel: "))
+		cr_assert_lt(p - out, strstr(out, "     8  ") - out,
+			     "a warning after op 7: %s", out);
+	free(out);
 }

@@ -249,12 +249,37 @@ struct ref_zone {
 	struct ref_per_cpu_pages pageset[REF_MAX_CPUS];
 };
 
+/*
+ * What warn_alloc() says of a failed allocation (ref/show_mem.c): the
+ * request and, for each zone show_free_areas() would show, its state at
+ * the time. Numbers, not text: the text is made when it is read.
+ */
+struct ref_alloc_warn_zone {
+	int shown; /* populated and no higher than the request's zone */
+	unsigned long free; /* NR_FREE_PAGES, pages */
+	unsigned long min, low, high; /* watermarks, pages */
+	unsigned long present, managed; /* pages */
+	unsigned long free_pcp; /* pages on every online CPU's lists */
+	unsigned long local_pcp; /* pages on the failing CPU's lists */
+	unsigned long lowmem_reserve[REF_NR_ZONE_TYPES]; /* pages */
+	unsigned long nr_free[REF_NR_ORDERS_MAX]; /* free blocks per order */
+};
+
+struct ref_alloc_warn {
+	uint32_t gfp; /* the mask of the request */
+	unsigned int order;
+	struct ref_alloc_warn_zone zone[REF_NR_ZONE_TYPES];
+};
+
 /* Trace events, named as the kernel's tracepoints. */
 enum ref_trace_type {
 	REF_TRACE_MM_PAGE_ALLOC = 0,
 	REF_TRACE_MM_PAGE_FREE = 1,
 	REF_TRACE_UPOOL_CREATE = 2, /* a pool took its block (upool.h) */
 	REF_TRACE_UPOOL_DESTROY = 3, /* a pool is giving its block back */
+	/* warn_alloc(): a failed allocation's warning (no kernel
+	 * tracepoint: the kernel prints it to its log) */
+	REF_TRACE_WARN_ALLOC = 4,
 	REF_NR_TRACE_TYPES
 };
 
@@ -268,6 +293,8 @@ struct ref_trace_event {
 	uint32_t gfp; /* mm_page_alloc and upool_create only */
 	int migratetype; /* mm_page_alloc only; MIGRATE_UNMOVABLE = 0 */
 	unsigned int cpu; /* simulated CPU that emitted it */
+	/* warn_alloc only: the warning, valid during the callback */
+	const struct ref_alloc_warn *warn;
 };
 
 typedef void (*ref_trace_fn)(void *ctx, const struct ref_trace_event *ev);
@@ -335,7 +362,10 @@ struct ref_mm {
 	atomic_ulong nr_gfp_zone_bad;
 	char last_bad_page[256]; /* message of the latest bad_page() */
 	char last_gfp_zone_bad[384]; /* message of the latest GFP_ZONE_BAD */
-	pthread_mutex_t bad_lock; /* guards the last_* messages above */
+	/* warn_alloc() warnings (ref/show_mem.c), and the latest one */
+	atomic_ulong nr_alloc_warn;
+	struct ref_alloc_warn last_alloc_warn;
+	pthread_mutex_t bad_lock; /* guards the last_* reports above */
 	/* The full checker's mark buffer, kept between checks so a check
 	 * does not pay a fresh mapping each time; guarded by check_lock
 	 * (taken inside a zone lock, never the other way round). */
