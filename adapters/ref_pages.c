@@ -37,10 +37,11 @@
  * give it, whatever ran before it. Parked machines are destroyed at exit.
  * MMT_REUSE=0 (or MMT_REF_REUSE=0) turns reuse off.
  *
- * Trace: mm_page_alloc and mm_page_free are MMT_EV_PAGE_ALLOC/FREE; the
- * rest (upool_create, upool_destroy, warn_alloc) go as MMT_EV_OTHER under
- * their names, with ref_trace_format()'s text when MMT_TRACE_TEXT is
- * asked (for warn_alloc, the kernel's failure warning, a few lines).
+ * Trace: mm_page_alloc and mm_page_free are MMT_EV_PAGE_ALLOC/FREE,
+ * mm_pageblock_type and mm_zone_boost MMT_EV_PAGEBLOCK_TYPE/ZONE_BOOST;
+ * the rest (upool_create, upool_destroy, warn_alloc) go as MMT_EV_OTHER
+ * under their names, with ref_trace_format()'s text when MMT_TRACE_TEXT
+ * is asked (for warn_alloc, the kernel's failure warning, a few lines).
  *
  * Locks: none of its own but the cache mutex; ref/ locks per zone, so
  * THREAD_SAFE holds. The trace subscriber is set before threads start and
@@ -652,15 +653,23 @@ static void rp_trace_cb(void *ctx, const struct ref_trace_event *ev)
 	case REF_TRACE_MM_PAGE_FREE:
 		me.type = MMT_EV_PAGE_FREE;
 		break;
+	case REF_TRACE_MM_PAGEBLOCK_TYPE:
+		me.type = MMT_EV_PAGEBLOCK_TYPE;
+		me.owner = (uint32_t)ev->migratetype;
+		break;
+	case REF_TRACE_MM_ZONE_BOOST:
+		me.type = MMT_EV_ZONE_BOOST;
+		break;
 	default:
 		me.type = MMT_EV_OTHER;
 		break;
 	}
-	/* others (upool_*, warn_alloc) go as MMT_EV_OTHER by name */
+	/* the rest (upool_*, warn_alloc) go as MMT_EV_OTHER by name */
 	me.name = ev->name;
 	me.pfn = ev->page ? (uint64_t)ev->pfn : UINT64_MAX;
 	me.order = ev->order;
-	me.gfp = ev->gfp;
+	me.gfp = ev->type == REF_TRACE_MM_ZONE_BOOST ? (uint32_t)ev->nr :
+						       ev->gfp;
 	me.cpu = ev->cpu;
 	if (rp->flags & MMT_TRACE_TEXT) {
 		ref_trace_format(rp->mm, ev, text, sizeof(text));

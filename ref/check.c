@@ -13,6 +13,9 @@
  *   BUDDY-DISJOINT  free blocks overlap no free block, live allocation or
  *                   reserved page
  *   BUDDY-COALESCE  no two free buddies of one order < top are both listed
+ *                   (6.12, from pageblock_order up: but for a
+ *                   non-mergeable type on either side, or in a zone
+ *                   that gave a highatomic block back)
  *   ZONE-NRFREE     nr_free == list length; nr_free_pages == sum nr_free<<o
  *   PAGE-STATE      free pages: refcount 0, no flag but PG_buddy on heads;
  *                   live heads: refcount >= 1, PG_owner, not PG_buddy;
@@ -33,6 +36,16 @@
  *                   the larger: zone_highsize's);
  *                   2.6: each list's count below its high (or 0 at high
  *                   0), 1 <= batch
+ *   MIGRATE-LIST    every free block on free_list[mt] lies in pageblocks
+ *                   of type mt (2.6: only list 0 is used); nr_free_pages
+ *                   is the pages of every list but ISOLATE's and
+ *                   nr_free_highatomic those of HIGHATOMIC's
+ *   PAGEBLOCK-TYPE  every pageblock's type is a migrate type (2.6:
+ *                   UNMOVABLE); a HIGHATOMIC pageblock lies wholly in its
+ *                   zone; nr_reserved_highatomic == pageblock_nr_pages x
+ *                   the zone's HIGHATOMIC pageblocks
+ *   ZONE-BOOST      6.12: watermark_boost <= max(pageblock_nr_pages,
+ *                   high * 15000 / 10000); 2.6: 0
  *   COMPOUND-HEAD   a live __GFP_COMP allocation of order > 0 has PG_head
  *                   on its head; no other page has PG_head
  *   COMPOUND-TAIL   every tail of such an allocation has PG_tail and
@@ -94,6 +107,12 @@ const struct ref_invariant ref_invariants[] = {
 	  "every page on a per-CPU list heads a free block of the list's order in its zone and a bank, PG_pcp, private == order, no other flag, refcount 0, on one list only; no other page has PG_pcp" },
 	{ "PCP-HIGH", "pcp", REF_COST_O1,
 	  "6.12: batch >= 1, high_min and high_max >= 4 x batch, high 0 or between high_min and high_max; 2.6.18: each list's count < its high (0 at high 0), batch >= 1" },
+	{ "MIGRATE-LIST", "migrate", REF_COST_ON,
+	  "a free block on free_list[mt] lies in pageblocks of type mt; nr_free_pages == pages on every list but ISOLATE's, nr_free_highatomic == pages on HIGHATOMIC's" },
+	{ "PAGEBLOCK-TYPE", "migrate", REF_COST_ON,
+	  "every pageblock has a migrate type (2.6.18: UNMOVABLE); a HIGHATOMIC pageblock lies inside its zone; nr_reserved_highatomic == pageblock_nr_pages x HIGHATOMIC pageblocks" },
+	{ "ZONE-BOOST", "migrate", REF_COST_O1,
+	  "6.12: watermark_boost <= max(pageblock_nr_pages, high x 15000 / 10000); 2.6.18: 0" },
 	{ "COMPOUND-HEAD", "page", REF_COST_ON,
 	  "a live __GFP_COMP allocation of order > 0 has PG_head on its head; no other page (order 0, no __GFP_COMP, a tail, a free or reserved page) has PG_head" },
 	{ "COMPOUND-TAIL", "page", REF_COST_ON,
@@ -324,12 +343,38 @@ static void check_listed_block(struct zone_walk *w, unsigned long pfn,
 		       w->zone->name, pfn, order);
 }
 
-/* Walk free_area[order].free_list, never following an unchecked pointer. */
-static void walk_free_list(struct zone_walk *w, unsigned int order)
+/* MIGRATE-LIST of one listed block: its pageblocks have the list's
+ * type. */
+static void check_block_type(struct zone_walk *w, unsigned long pfn,
+			     unsigned int order, int mt)
+{
+	struct ref_mm *mm = w->mm;
+	unsigned int pb = mm->pageblock_order;
+	unsigned long first = pfn >> pb,
+		      last = (pfn + (1UL << order) - 1) >> pb;
+
+	for (unsigned long i = first; i <= last && i < mm->nr_pageblocks; i++) {
+		if (mm->pageblock_mt[i] == mt)
+			continue;
+		report(w->r, "MIGRATE-LIST", REF_COST_ON, pfn,
+		       "zone %s: free block pfn 0x%lx order %u on the %s list lies in pageblock 0x%lx of type %s",
+		       w->zone->name, pfn, order, ref_migratetype_names[mt],
+		       i << pb,
+		       mm->pageblock_mt[i] < REF_MIGRATE_TYPES ?
+			       ref_migratetype_names[mm->pageblock_mt[i]] :
+			       "(invalid)");
+		return;
+	}
+}
+
+/* Walk free_area[order].free_list[mt], never following an unchecked
+ * pointer; the list's pages into *pages. Returns the entries. */
+static unsigned long walk_free_list(struct zone_walk *w, unsigned int order,
+				    int mt, unsigned long *pages)
 {
 	struct ref_mm *mm = w->mm;
 	struct ref_free_area *area = &w->zone->free_area[order];
-	struct ref_list_head *head = &area->free_list, *prev = head, *pos;
+	struct ref_list_head *head = &area->free_list[mt], *prev = head, *pos;
 	unsigned long count = 0, limit = w->zone->present_pages + 1;
 
 	for (pos = head->next; pos != head; prev = pos, pos = pos->next) {
@@ -338,9 +383,10 @@ static void walk_free_list(struct zone_walk *w, unsigned int order)
 
 		if (count >= limit) {
 			report(w->r, "ZONE-NRFREE", REF_COST_ON, ~0UL,
-			       "zone %s: free_area[%u] list does not end after %lu entries",
-			       w->zone->name, order, count);
-			return;
+			       "zone %s: free_area[%u] %s list does not end after %lu entries",
+			       w->zone->name, order, ref_migratetype_names[mt],
+			       count);
+			return count;
 		}
 		page = ref_list_entry(pos, struct ref_page, lru);
 		pfn = ref_page_pfn_checked(mm, page);
@@ -348,19 +394,115 @@ static void walk_free_list(struct zone_walk *w, unsigned int order)
 			report(w->r, "BUDDY-RANGE", REF_COST_ON, ~0UL,
 			       "zone %s: free_area[%u] entry %p is not a page of mem_map",
 			       w->zone->name, order, (void *)pos);
-			return;
+			return count;
 		}
 		if (pos->prev != prev)
 			report(w->r, "ZONE-NRFREE", REF_COST_ON, pfn,
 			       "zone %s: free_area[%u] entry pfn 0x%lx has a broken prev link",
 			       w->zone->name, order, pfn);
 		count++;
+		*pages += 1UL << order;
 		check_listed_block(w, pfn, order);
+		check_block_type(w, pfn, order, mt);
 	}
+	return count;
+}
+
+/* Every list of free_area[order]: nr_free, and the pages by type. */
+static void walk_free_area(struct zone_walk *w, unsigned int order,
+			   unsigned long pages[REF_MIGRATE_TYPES])
+{
+	struct ref_free_area *area = &w->zone->free_area[order];
+	unsigned long count = 0;
+
+	for (int mt = 0; mt < REF_MIGRATE_TYPES; mt++)
+		count += walk_free_list(w, order, mt, &pages[mt]);
 	if (count != area->nr_free)
 		report(w->r, "ZONE-NRFREE", REF_COST_ON, ~0UL,
 		       "zone %s: free_area[%u].nr_free %lu != list length %lu",
 		       w->zone->name, order, area->nr_free, count);
+}
+
+/* MIGRATE-LIST's counters against the lists' pages. */
+static void check_type_counters(struct zone_walk *w,
+				const unsigned long pages[REF_MIGRATE_TYPES])
+{
+	struct ref_zone *zone = w->zone;
+	unsigned long usable = 0;
+
+	for (int mt = 0; mt < REF_MIGRATE_TYPES; mt++)
+		if (mt != REF_MIGRATE_ISOLATE)
+			usable += pages[mt];
+	if (usable != zone->nr_free_pages)
+		report(w->r, "MIGRATE-LIST", REF_COST_ON, ~0UL,
+		       "zone %s: nr_free_pages %lu, but the lists but ISOLATE's hold %lu pages",
+		       zone->name, zone->nr_free_pages, usable);
+	if (pages[REF_MIGRATE_HIGHATOMIC] != zone->nr_free_highatomic)
+		report(w->r, "MIGRATE-LIST", REF_COST_ON, ~0UL,
+		       "zone %s: nr_free_highatomic %lu, but the HIGHATOMIC lists hold %lu pages",
+		       zone->name, zone->nr_free_highatomic,
+		       pages[REF_MIGRATE_HIGHATOMIC]);
+}
+
+/* PAGEBLOCK-TYPE over the pageblocks that meet the zone's span. */
+static void check_pageblocks(struct zone_walk *w)
+{
+	struct ref_mm *mm = w->mm;
+	struct ref_zone *zone = w->zone;
+	unsigned int pb = mm->pageblock_order;
+	unsigned long nr_ha = 0;
+
+	if (w->ze <= w->zs)
+		return;
+	for (unsigned long i = w->zs >> pb;
+	     i <= (w->ze - 1) >> pb && i < mm->nr_pageblocks; i++) {
+		unsigned char mt = mm->pageblock_mt[i];
+		unsigned long s = i << pb, e = s + (1UL << pb);
+
+		if (mt >= REF_MIGRATE_TYPES || (mm->config.era == REF_ERA_2_6 &&
+						mt != REF_MIGRATE_UNMOVABLE)) {
+			report(w->r, "PAGEBLOCK-TYPE", REF_COST_ON, s,
+			       "zone %s: pageblock 0x%lx has type %u, which %s",
+			       zone->name, s, mt,
+			       mt >= REF_MIGRATE_TYPES ?
+				       "is no migrate type" :
+				       "2.6.18 does not have (UNMOVABLE only)");
+			continue;
+		}
+		if (mt != REF_MIGRATE_HIGHATOMIC)
+			continue;
+		if (s < w->zs || e > w->ze) {
+			report(w->r, "PAGEBLOCK-TYPE", REF_COST_ON, s,
+			       "zone %s: HIGHATOMIC pageblock 0x%lx runs past the zone [0x%lx, 0x%lx)",
+			       zone->name, s, w->zs, w->ze);
+			continue;
+		}
+		nr_ha++;
+	}
+	if (zone->nr_reserved_highatomic != nr_ha << pb)
+		report(w->r, "PAGEBLOCK-TYPE", REF_COST_ON, ~0UL,
+		       "zone %s: nr_reserved_highatomic %lu, but %lu HIGHATOMIC pageblocks hold %lu pages",
+		       zone->name, zone->nr_reserved_highatomic, nr_ha,
+		       nr_ha << pb);
+}
+
+/* ZONE-BOOST (O(1)). */
+static void check_boost(struct zone_walk *w)
+{
+	const struct ref_zone *zone = w->zone;
+	unsigned long pb_nr = 1UL << w->mm->pageblock_order;
+	unsigned long high = zone->watermark[REF_WMARK_HIGH];
+	unsigned long max =
+		(high / 10000) * 15000 + (high % 10000) * 15000 / 10000;
+
+	if (max < pb_nr)
+		max = pb_nr;
+	if (w->mm->config.era == REF_ERA_2_6 ? zone->watermark_boost != 0 :
+					       zone->watermark_boost > max)
+		report(w->r, "ZONE-BOOST", REF_COST_O1, ~0UL,
+		       "zone %s: watermark_boost %lu above its bound %lu",
+		       zone->name, zone->watermark_boost,
+		       w->mm->config.era == REF_ERA_2_6 ? 0UL : max);
 }
 
 /* Check one block on a per-CPU list and mark it. */
@@ -692,6 +834,14 @@ static void check_coalesce_one(struct zone_walk *w, unsigned long i,
 	buddy = pfn ^ (1UL << o);
 	if (buddy < pfn || buddy >= w->ze)
 		return;
+	/* above pageblock_order, a non-mergeable type keeps buddies apart,
+	 * and a highatomic block given back does not merge again
+	 * (move_freepages_block moves, it never merges) */
+	if (o >= w->mm->pageblock_order &&
+	    (ref_merge_blocked(w->mm, o, ref_pageblock_mt(w->mm, pfn),
+			       ref_pageblock_mt(w->mm, buddy)) ||
+	     w->zone->nr_unreserved_highatomic))
+		return;
 	if (w->mark[buddy - w->zs] == m)
 		report(w->r, "BUDDY-COALESCE", REF_COST_ON, pfn,
 		       "zone %s: free buddies pfn 0x%lx and 0x%lx of order %u are both listed, unmerged",
@@ -767,6 +917,7 @@ unsigned long ref_check_zone_locked(struct ref_mm *mm, struct ref_zone *zone,
 {
 	struct zone_walk w;
 	unsigned long before = r->total, walked_alloc = 0, walked_reserved = 0;
+	unsigned long type_pages[REF_MIGRATE_TYPES] = { 0 };
 	unsigned int o;
 
 	if (level == REF_CHECK_NONE)
@@ -781,6 +932,7 @@ unsigned long ref_check_zone_locked(struct ref_mm *mm, struct ref_zone *zone,
 	if (level < REF_CHECK_FULL) {
 		walk_pcp(&w, 0);
 		check_counters(&w);
+		check_boost(&w);
 		return r->total - before;
 	}
 
@@ -788,9 +940,12 @@ unsigned long ref_check_zone_locked(struct ref_mm *mm, struct ref_zone *zone,
 	if (w.ze > w.zs)
 		w.mark = zone_marks(mm, w.ze - w.zs);
 	for (o = 0; o < mm->config.nr_orders; o++)
-		walk_free_list(&w, o);
+		walk_free_area(&w, o, type_pages);
 	walk_pcp(&w, 1);
 	check_counters(&w);
+	check_boost(&w);
+	check_type_counters(&w, type_pages);
+	check_pageblocks(&w);
 	if (w.mark) {
 		walk_mem_map(&w, &walked_alloc, &walked_reserved);
 		check_coalesce(&w);

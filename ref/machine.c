@@ -705,6 +705,7 @@ static void mm_release(struct ref_mm *mm)
 	pthread_mutex_destroy(&mm->bad_lock);
 	pthread_mutex_destroy(&mm->check_lock);
 	free(mm->check_mark);
+	ref_migrate_release(mm);
 	free(mm);
 }
 
@@ -815,6 +816,10 @@ int ref_mm_create(const struct ref_config *c, struct ref_mm **out, char *err,
 		goto env_fail;
 	}
 	mm->nr_reserved_pages = ref_memblock_reserve_pages(mm);
+	if (ref_migrate_setup(mm)) {
+		ref_set_err(err, errlen, "out of memory for pageblock flags");
+		goto env_fail;
+	}
 	ref_pcp_init(mm);
 	ref_memblock_free_all(mm);
 	ref_setup_watermarks(mm);
@@ -925,6 +930,10 @@ int ref_mm_recreate(struct ref_mm *mm, const struct ref_config *c, char *err,
 	clear_reports(mm);
 	ref_context_reset(mm);
 	mm->nr_reserved_pages = ref_memblock_reserve_pages(mm);
+	if (ref_migrate_setup(mm)) {
+		ref_set_err(err, errlen, "out of memory for pageblock flags");
+		return -2;
+	}
 	ref_pcp_init(mm);
 	ref_memblock_free_all(mm);
 	ref_setup_watermarks(mm);
@@ -941,16 +950,24 @@ int ref_mm_reset(struct ref_mm *mm)
 		return -2;
 	for_each_zone(mm, zone) {
 		for (o = 0; o < REF_NR_ORDERS_MAX; o++) {
-			ref_list_init(&zone->free_area[o].free_list);
+			for (int mt = 0; mt < REF_MIGRATE_TYPES; mt++)
+				ref_list_init(
+					&zone->free_area[o].free_list[mt]);
 			zone->free_area[o].nr_free = 0;
 		}
 		zone->nr_free_pages = 0;
+		zone->nr_free_highatomic = 0;
+		zone->nr_reserved_highatomic = 0;
+		zone->nr_unreserved_highatomic = 0;
+		zone->watermark_boost = 0;
 		zone->nr_alloc_pages = 0;
 		zone->pgalloc = 0;
 		zone->pgfree = 0;
 		zone->managed_pages = zone->present_pages;
 	}
 	mm->nr_reserved_pages = ref_memblock_reserve_pages(mm);
+	if (ref_migrate_setup(mm))
+		return -2;
 	ref_pcp_init(mm);
 	ref_memblock_free_all(mm);
 	ref_setup_watermarks(mm);

@@ -75,21 +75,27 @@ static inline struct ref_page *pfn_page(struct ref_mm *mm, unsigned long pfn)
 }
 
 /*
- * NR_FREE_PAGES changes under zone->lock; the order-0 watermark check
- * reads it without (as the kernel's zone_page_state does), so every write
- * is an atomic store.
+ * account_freepages: NR_FREE_PAGES changes under zone->lock; the order-0
+ * watermark check reads it without (as the kernel's zone_page_state
+ * does), so every write is an atomic store. ISOLATE pages are not free
+ * pages; HIGHATOMIC ones are also counted apart.
  */
-static inline void zone_free_add(struct ref_zone *zone, long delta)
+static inline void account_freepages(struct ref_zone *zone, long delta, int mt)
 {
+	if (mt == REF_MIGRATE_ISOLATE)
+		return;
 	__atomic_store_n(&zone->nr_free_pages,
 			 zone->nr_free_pages + (unsigned long)delta,
 			 __ATOMIC_RELAXED);
+	if (mt == REF_MIGRATE_HIGHATOMIC)
+		__atomic_store_n(&zone->nr_free_highatomic,
+				 zone->nr_free_highatomic +
+					 (unsigned long)delta,
+				 __ATOMIC_RELAXED);
 }
 
-/* Put the head of a free block of 2^order pages on free_area[order]. */
-static void add_to_free_list_locked(struct ref_zone *zone,
-				    struct ref_page *page, unsigned int order,
-				    int tail)
+void ref_add_to_free_list_locked(struct ref_zone *zone, struct ref_page *page,
+				 unsigned int order, int mt, int tail)
 {
 	struct ref_free_area *area = &zone->free_area[order];
 
@@ -98,16 +104,15 @@ static void add_to_free_list_locked(struct ref_zone *zone,
 	ref_page_set(page, REF_PF(REF_PG_buddy));
 	page->private = order;
 	if (tail)
-		ref_list_add_tail(&page->lru, &area->free_list);
+		ref_list_add_tail(&page->lru, &area->free_list[mt]);
 	else
-		ref_list_add(&page->lru, &area->free_list);
+		ref_list_add(&page->lru, &area->free_list[mt]);
 	area->nr_free++;
-	zone_free_add(zone, 1L << order);
+	account_freepages(zone, 1L << order, mt);
 }
 
-static void del_page_from_free_list_locked(struct ref_zone *zone,
-					   struct ref_page *page,
-					   unsigned int order)
+void ref_del_from_free_list_locked(struct ref_zone *zone, struct ref_page *page,
+				   unsigned int order, int mt)
 {
 	struct ref_free_area *area = &zone->free_area[order];
 
@@ -117,13 +122,25 @@ static void del_page_from_free_list_locked(struct ref_zone *zone,
 	ref_page_clear(page, REF_PF(REF_PG_buddy));
 	page->private = 0;
 	area->nr_free--;
-	zone_free_add(zone, -(1L << order));
+	account_freepages(zone, -(1L << order), mt);
+}
+
+void ref_move_free_block_locked(struct ref_zone *zone, struct ref_page *page,
+				unsigned int order, int old_mt, int new_mt)
+{
+	struct ref_free_area *area = &zone->free_area[order];
+
+	ref_list_del(&page->lru);
+	ref_list_add_tail(&page->lru, &area->free_list[new_mt]);
+	account_freepages(zone, -(1L << order), old_mt);
+	account_freepages(zone, 1L << order, new_mt);
 }
 
 void ref_add_boot_block_locked(struct ref_mm *mm, struct ref_zone *zone,
 			       unsigned long pfn, unsigned int order)
 {
-	add_to_free_list_locked(zone, pfn_page(mm, pfn), order, 1);
+	ref_add_to_free_list_locked(zone, pfn_page(mm, pfn), order,
+				    ref_pageblock_mt(mm, pfn), 1);
 }
 
 /*
@@ -145,46 +162,16 @@ block_tails_clean(struct ref_mm *mm, unsigned long pfn, unsigned int order)
 	return 1;
 }
 
-/*
- * Split a block of order high at pfn down to order low, returning the
- * upper halves to the free lists. Caller holds zone->lock.
- */
-static void expand_locked(struct ref_mm *mm, struct ref_zone *zone,
-			  unsigned long pfn, unsigned int low,
-			  unsigned int high)
+void ref_expand_locked(struct ref_mm *mm, struct ref_zone *zone,
+		       unsigned long pfn, unsigned int low, unsigned int high,
+		       int mt)
 {
 	REF_ASSERT_INTERNAL(high >= low);
 	while (high > low) {
 		high--;
-		add_to_free_list_locked(zone, pfn_page(mm, pfn + (1UL << high)),
-					high, 0);
+		ref_add_to_free_list_locked(
+			zone, pfn_page(mm, pfn + (1UL << high)), high, mt, 0);
 	}
-}
-
-/*
- * Take the smallest free block of order >= order and split it to order.
- * Returns the pfn of the block's head, or ~0UL. Caller holds zone->lock.
- */
-unsigned long ref_rmqueue_locked(struct ref_mm *mm, struct ref_zone *zone,
-				 unsigned int order)
-{
-	unsigned int o;
-
-	for (o = order; o < mm->config.nr_orders; o++) {
-		struct ref_free_area *area = &zone->free_area[o];
-		struct ref_page *page;
-		unsigned long pfn;
-
-		if (ref_list_empty(&area->free_list))
-			continue;
-		page = ref_list_first_entry(&area->free_list, struct ref_page,
-					    lru);
-		pfn = (unsigned long)(page - mm->mem_map);
-		del_page_from_free_list_locked(zone, page, o);
-		expand_locked(mm, zone, pfn, order, o);
-		return pfn;
-	}
-	return ~0UL;
 }
 
 /*
@@ -224,16 +211,20 @@ void ref_prep_new_page(struct ref_zone *zone, struct ref_page *page,
 
 /*
  * The watermark check of the era (zone_watermark_ok), on free pages
- * free_pages of zone. Caller holds zone->lock.
+ * free_pages of zone. Caller holds zone->lock, or reads free_pages
+ * without it for order 0 (nothing else of the zone is read then).
  *
  * 2.6.18: free = free_pages - 2^order + 1; ALLOC_HIGH takes half of min,
  * ALLOC_HARDER a further quarter; fail when free <= min + the reserve;
  * then for each order o below the request, take the pages of free blocks
  * of order o out of free, halve min, fail when free <= min.
- * 6.12: free = free_pages - (2^order - 1); with ALLOC_MIN_RESERVE half of
- * min, with ALLOC_NON_BLOCK as well a further quarter, with ALLOC_OOM a
- * further half; fail when free <= min + the reserve; order 0 passes, a
- * higher order needs a free block of at least its order.
+ * 6.12: free = free_pages - (2^order - 1), less the free pages of the
+ * highatomic reserve without ALLOC_RESERVES; with ALLOC_MIN_RESERVE half
+ * of min, with ALLOC_NON_BLOCK as well a further quarter, with ALLOC_OOM
+ * a further half; fail when free <= min + the reserve; order 0 passes, a
+ * higher order needs a free block of at least its order on a list of
+ * UNMOVABLE, MOVABLE or RECLAIMABLE (or HIGHATOMIC, for ALLOC_HIGHATOMIC
+ * and ALLOC_OOM).
  */
 static int watermark_ok_locked(const struct ref_mm *mm,
 			       const struct ref_zone *zone, unsigned int order,
@@ -260,6 +251,9 @@ static int watermark_ok_locked(const struct ref_mm *mm,
 		return 1;
 	}
 	free_pages -= (1L << order) - 1;
+	if (!(alloc_flags & REF_ALLOC_RESERVES))
+		free_pages -= (long)__atomic_load_n(&zone->nr_free_highatomic,
+						    __ATOMIC_RELAXED);
 	if (alloc_flags & REF_ALLOC_RESERVES) {
 		if (alloc_flags & REF_ALLOC_MIN_RESERVE) {
 			min -= min / 2;
@@ -273,9 +267,18 @@ static int watermark_ok_locked(const struct ref_mm *mm,
 		return 0;
 	if (!order)
 		return 1;
-	for (unsigned int o = order; o < mm->config.nr_orders; o++)
-		if (zone->free_area[o].nr_free)
+	for (unsigned int o = order; o < mm->config.nr_orders; o++) {
+		const struct ref_free_area *area = &zone->free_area[o];
+
+		if (!area->nr_free)
+			continue;
+		for (int mt = 0; mt < REF_MIGRATE_PCPTYPES; mt++)
+			if (!ref_list_empty(&area->free_list[mt]))
+				return 1;
+		if ((alloc_flags & (REF_ALLOC_HIGHATOMIC | REF_ALLOC_OOM)) &&
+		    !ref_list_empty(&area->free_list[REF_MIGRATE_HIGHATOMIC]))
 			return 1;
+	}
 	return 0;
 }
 
@@ -298,14 +301,16 @@ int ref_zone_watermark_ok(struct ref_mm *mm, struct ref_zone *zone,
 
 /*
  * The zone allocation context of a request (struct alloc_context): the
- * highest zone the mask allows and the zone whose lowmem_reserve entry
- * the watermark check adds. 6.12 takes gfp_zone() itself
- * (highest_zoneidx); 2.6.18 took the first zone of its zonelist, whose
- * zonelists held populated zones only (classzone_idx). -1: no zone.
+ * highest zone the mask allows, the zone whose lowmem_reserve entry the
+ * watermark check adds (6.12 takes gfp_zone() itself, highest_zoneidx;
+ * 2.6.18 took the first zone of its zonelist, whose zonelists held
+ * populated zones only, classzone_idx) and the migrate type asked for.
+ * -1: no zone.
  */
 struct alloc_ctx {
 	int highest;
 	int classzone;
+	int migratetype;
 };
 
 static int alloc_ctx_init(struct ref_mm *mm, ref_gfp_t gfp, unsigned int order,
@@ -313,6 +318,7 @@ static int alloc_ctx_init(struct ref_mm *mm, ref_gfp_t gfp, unsigned int order,
 {
 	ac->highest = order < mm->config.nr_orders ? ref_gfp_zone(mm, gfp) : -1;
 	ac->classzone = ac->highest;
+	ac->migratetype = ref_gfp_migratetype(mm, gfp);
 	if (ac->highest < 0) {
 		/* the order is refused before gfp_zone() looks at the mask */
 		if (order < mm->config.nr_orders)
@@ -330,28 +336,35 @@ static int alloc_ctx_init(struct ref_mm *mm, ref_gfp_t gfp, unsigned int order,
 }
 
 /*
- * get_page_from_freelist: walk the zonelist from the highest zone down
- * (skipping unpopulated zones); take the block from the first zone whose
- * watermark (alloc_flags & REF_ALLOC_WMARK_MASK, with the allowances of
- * the flags) passes, or from the first with a block at all under
- * REF_ALLOC_NO_WATERMARKS. Returns the block's pfn or ~0UL.
- */
-/*
- * The zone's watermark check for this pass: lockless for order 0 (the
- * fast path reads NR_FREE_PAGES alone, as zone_watermark_fast does), under
- * zone->lock for a higher order (the free lists are read).
+ * The zone's watermark check for this pass (zone_watermark_fast):
+ * lockless for order 0 (the fast path reads NR_FREE_PAGES alone), under
+ * zone->lock for a higher order (the free lists are read). 6.12: an
+ * order-0 ALLOC_MIN_RESERVE request at the min watermark of a boosted
+ * zone is checked again against the mark without the boost.
  */
 __attribute__((unused)) static int
-zone_ok(struct ref_mm *mm, struct ref_zone *zone, unsigned int order,
-	unsigned long mark, int classzone, unsigned int alloc_flags)
+zone_ok(struct ref_mm *mm, struct ref_zone *zone, unsigned int order, int wmark,
+	int classzone, unsigned int alloc_flags)
 {
+	unsigned long mark = wmark == REF_WMARK_HIGH ?
+				     ref_wmark_pages(zone, REF_WMARK_HIGH) :
+				     ref_wmark_pages(zone, wmark);
 	int ok;
 
-	if (!order)
-		return watermark_ok_locked(
-			mm, zone, 0, mark, classzone, alloc_flags,
-			(long)__atomic_load_n(&zone->nr_free_pages,
-					      __ATOMIC_RELAXED));
+	if (!order) {
+		long free = (long)__atomic_load_n(&zone->nr_free_pages,
+						  __ATOMIC_RELAXED);
+
+		ok = watermark_ok_locked(mm, zone, 0, mark, classzone,
+					 alloc_flags, free);
+		if (!ok && (alloc_flags & REF_ALLOC_MIN_RESERVE) &&
+		    wmark == REF_WMARK_MIN &&
+		    __atomic_load_n(&zone->watermark_boost, __ATOMIC_RELAXED))
+			ok = watermark_ok_locked(mm, zone, 0,
+						 zone->watermark[REF_WMARK_MIN],
+						 classzone, alloc_flags, free);
+		return ok;
+	}
 	pthread_mutex_lock(&zone->lock);
 	ok = watermark_ok_locked(mm, zone, order, mark, classzone, alloc_flags,
 				 (long)zone->nr_free_pages);
@@ -374,35 +387,40 @@ static int zone_passes(struct ref_mm *mm, struct ref_zone *zone,
 	return 1;
 #else
 	if (mm->config.era != REF_ERA_2_6 && !ref_zone_below_high(zone, 0)) {
-		if (zone_ok(mm, zone, order, zone->watermark[REF_WMARK_HIGH],
-			    ac->classzone, alloc_flags))
+		if (zone_ok(mm, zone, order, REF_WMARK_HIGH, ac->classzone,
+			    alloc_flags))
 			return 1;
 		ref_zone_below_high(zone, 1);
 	}
 	if (alloc_flags & REF_ALLOC_NO_WATERMARKS)
 		return 1;
 	return zone_ok(mm, zone, order,
-		       zone->watermark[alloc_flags & REF_ALLOC_WMARK_MASK],
-		       ac->classzone, alloc_flags);
+		       (int)(alloc_flags & REF_ALLOC_WMARK_MASK), ac->classzone,
+		       alloc_flags);
 #endif
 }
 
-/* rmqueue(): the CPU's list for the orders it holds, else the buddy. */
+/*
+ * rmqueue(): the CPU's list for the orders it holds, else the buddy
+ * (rmqueue_buddy); then, 6.12, kswapd for a zone whose watermarks a
+ * fallback boosted, when the request may wake it.
+ */
 static unsigned long rmqueue(struct ref_mm *mm, struct ref_zone *zone,
-			     unsigned int order, ref_gfp_t gfp)
+			     unsigned int order, ref_gfp_t gfp,
+			     unsigned int alloc_flags, int mt)
 {
 	unsigned int cpu = ref_this_cpu(mm);
-	unsigned long pfn;
+	unsigned long pfn = ~0UL;
 
-	if (ref_pcp_index(mm, order) >= 0 && ref_cpu_is_online(mm, cpu)) {
-		pfn = ref_pcp_alloc(mm, zone, order, gfp, cpu);
+	if (ref_pcp_index(mm, order, mt) >= 0 && ref_cpu_is_online(mm, cpu)) {
+		pfn = ref_pcp_alloc(mm, zone, order, gfp, cpu, mt, alloc_flags);
 		/* 2.6.18's buffered_rmqueue fails the zone with its list;
 		 * 6.12 falls back to the buddy (rmqueue_buddy) */
 		if (pfn != ~0UL || mm->config.era == REF_ERA_2_6)
-			return pfn;
+			goto out;
 	}
 	pthread_mutex_lock(&zone->lock);
-	pfn = ref_rmqueue_locked(mm, zone, order);
+	pfn = ref_rmqueue_buddy_locked(mm, zone, order, mt, alloc_flags);
 	if (pfn != ~0UL) {
 		ref_prep_new_page(zone, pfn_page(mm, pfn), order, gfp);
 		zone->nr_alloc_pages += 1UL << order;
@@ -410,6 +428,13 @@ static unsigned long rmqueue(struct ref_mm *mm, struct ref_zone *zone,
 		REF_ASSERT_EXPENSIVE(block_tails_clean(mm, pfn, order));
 	}
 	pthread_mutex_unlock(&zone->lock);
+out:
+	if ((alloc_flags & REF_ALLOC_KSWAPD) &&
+	    (atomic_load_explicit(&zone->zflags, memory_order_relaxed) &
+	     REF_ZONE_BOOSTED_WATERMARK)) {
+		atomic_fetch_and(&zone->zflags, ~REF_ZONE_BOOSTED_WATERMARK);
+		ref_wakeup_kswapd_boosted(mm, zone);
+	}
 	return pfn;
 }
 
@@ -418,13 +443,17 @@ static unsigned long rmqueue(struct ref_mm *mm, struct ref_zone *zone,
  * (skipping unpopulated zones); take the block from the first zone whose
  * watermark (alloc_flags & REF_ALLOC_WMARK_MASK, with the allowances of
  * the flags) passes, or from the first with a block at all under
- * REF_ALLOC_NO_WATERMARKS. Returns the block's pfn or ~0UL.
+ * REF_ALLOC_NO_WATERMARKS. After an ALLOC_HIGHATOMIC success the block's
+ * pageblock may join the highatomic reserve. Under ALLOC_NOFRAGMENT a
+ * walk that finds nothing is made again without it. Returns the block's
+ * pfn or ~0UL.
  */
 static unsigned long get_page_from_freelist(struct ref_mm *mm, ref_gfp_t gfp,
 					    unsigned int order,
 					    unsigned int alloc_flags,
 					    const struct alloc_ctx *ac)
 {
+retry:
 	for (int z = ac->highest; z >= 0; z--) {
 		struct ref_zone *zone = &mm->zones[z];
 		unsigned long pfn;
@@ -432,9 +461,21 @@ static unsigned long get_page_from_freelist(struct ref_mm *mm, ref_gfp_t gfp,
 		if (!zone->populated ||
 		    !zone_passes(mm, zone, order, alloc_flags, ac))
 			continue;
-		pfn = rmqueue(mm, zone, order, gfp);
-		if (pfn != ~0UL)
+		pfn = rmqueue(mm, zone, order, gfp, alloc_flags,
+			      ac->migratetype);
+		if (pfn != ~0UL) {
+			if (alloc_flags & REF_ALLOC_HIGHATOMIC) {
+				pthread_mutex_lock(&zone->lock);
+				ref_reserve_highatomic_locked(mm, zone, pfn,
+							      order);
+				pthread_mutex_unlock(&zone->lock);
+			}
 			return pfn;
+		}
+	}
+	if (alloc_flags & REF_ALLOC_NOFRAGMENT) {
+		alloc_flags &= ~REF_ALLOC_NOFRAGMENT;
+		goto retry;
 	}
 	return ~0UL;
 }
@@ -461,6 +502,33 @@ unsigned int ref_gfp_to_alloc_flags(const struct ref_mm *mm, ref_gfp_t gfp,
 			flags |= REF_ALLOC_HIGHATOMIC;
 	}
 	return flags;
+}
+
+/* The fast path's flags (alloc_flags_nofragment): ALLOC_KSWAPD from the
+ * mask, and ALLOC_NOFRAGMENT when the preferred zone is NORMAL on a
+ * machine with DMA32 (x86_64). */
+static unsigned int fast_flags(const struct ref_mm *mm, ref_gfp_t gfp,
+			       const struct alloc_ctx *ac)
+{
+	unsigned int flags = REF_ALLOC_WMARK_LOW;
+	int z = ac->highest;
+
+	if (mm->config.era == REF_ERA_2_6)
+		return flags;
+	flags |= gfp & REF_GFP_KSWAPD_RECLAIM ? REF_ALLOC_KSWAPD : 0;
+	while (z >= 0 && !mm->zones[z].populated)
+		z--;
+	if (z == REF_ZONE_NORMAL && mm->config.profile == REF_PROFILE_X86_64)
+		flags |= REF_ALLOC_NOFRAGMENT;
+	return flags;
+}
+
+/* ALLOC_KSWAPD of a slow-path pass (gfp_to_alloc_flags adds it). */
+static unsigned int kswapd_flag(const struct ref_mm *mm, ref_gfp_t gfp)
+{
+	return mm->config.era != REF_ERA_2_6 && (gfp & REF_GFP_KSWAPD_RECLAIM) ?
+		       REF_ALLOC_KSWAPD :
+		       0;
 }
 
 /*
@@ -496,14 +564,17 @@ static unsigned long alloc_slowpath(struct ref_mm *mm, ref_gfp_t gfp,
 #if REF_BUG == 8
 	pfn = get_page_from_freelist(mm, gfp, order, REF_ALLOC_WMARK_MIN, ac);
 #else
-	pfn = get_page_from_freelist(
-		mm, gfp, order, ref_gfp_to_alloc_flags(mm, gfp, order), ac);
+	pfn = get_page_from_freelist(mm, gfp, order,
+				     ref_gfp_to_alloc_flags(mm, gfp, order) |
+					     kswapd_flag(mm, gfp),
+				     ac);
 #endif
 	if (pfn != ~0UL)
 		return pfn;
 	if (pfmemalloc_allowed(gfp)) {
-		pfn = get_page_from_freelist(mm, gfp, order,
-					     REF_ALLOC_NO_WATERMARKS, ac);
+		pfn = get_page_from_freelist(
+			mm, gfp, order,
+			REF_ALLOC_NO_WATERMARKS | kswapd_flag(mm, gfp), ac);
 		if (pfn != ~0UL)
 			return pfn;
 	}
@@ -514,6 +585,25 @@ static unsigned long alloc_slowpath(struct ref_mm *mm, ref_gfp_t gfp,
 			mm, gfp, order,
 			REF_ALLOC_WMARK_MIN | REF_ALLOC_MIN_RESERVE, ac);
 	return ~0UL;
+}
+
+/* Whether a request that found nothing goes round the slow path again
+ * (should_reclaim_retry reached: it may reclaim, is not __GFP_NORETRY,
+ * and is not of a costly order without __GFP_RETRY_MAYFAIL). */
+static int may_retry(unsigned int order, ref_gfp_t gfp)
+{
+	return (gfp & REF_GFP_DIRECT_RECLAIM) && !(gfp & REF_GFP_NORETRY) &&
+	       (order <= 3 || (gfp & REF_GFP_RETRY_MAYFAIL));
+}
+
+/* The fast path, then the slow path. */
+static unsigned long alloc_pass(struct ref_mm *mm, ref_gfp_t gfp,
+				unsigned int order, const struct alloc_ctx *ac)
+{
+	unsigned long pfn = get_page_from_freelist(mm, gfp, order,
+						   fast_flags(mm, gfp, ac), ac);
+
+	return pfn != ~0UL ? pfn : alloc_slowpath(mm, gfp, order, ac);
 }
 
 struct ref_page *ref_alloc_pages(struct ref_mm *mm, ref_gfp_t gfp,
@@ -536,22 +626,31 @@ struct ref_page *ref_alloc_pages(struct ref_mm *mm, ref_gfp_t gfp,
 		return NULL;
 	}
 	if (ctx == 0) {
-		/* the fast path: the low watermark, no allowances */
-		pfn = get_page_from_freelist(mm, gfp, order,
-					     REF_ALLOC_WMARK_LOW, &ac);
-		if (pfn == ~0UL)
-			pfn = alloc_slowpath(mm, gfp, order, &ac);
+		pfn = alloc_pass(mm, gfp, order, &ac);
 #if REF_BUG != 11
-		/* drain_all_pages before a request may fail: the per-CPU
-		 * lists' pages count again, merged */
-		if (pfn == ~0UL && ref_pcp_pages(mm)) {
-			ref_drain_all_pages(mm);
-			pfn = get_page_from_freelist(mm, gfp, order,
-						     REF_ALLOC_WMARK_LOW, &ac);
-			if (pfn == ~0UL)
-				pfn = alloc_slowpath(mm, gfp, order, &ac);
+		/* before a request may fail: a request that may reclaim
+		 * gives back a highatomic block but the last
+		 * (__alloc_pages_direct_reclaim), then drain_all_pages: the
+		 * per-CPU lists' pages count again, merged */
+		if (pfn == ~0UL) {
+			int again = (gfp & REF_GFP_DIRECT_RECLAIM) &&
+				    ref_unreserve_highatomic(mm, ac.highest,
+							     ac.migratetype, 0);
+
+			if (ref_pcp_pages(mm)) {
+				ref_drain_all_pages(mm);
+				again = 1;
+			}
+			if (again)
+				pfn = alloc_pass(mm, gfp, order, &ac);
 		}
 #endif
+		/* should_reclaim_retry, out of reclaim progress: one more
+		 * highatomic block back before each retry, the last too */
+		while (pfn == ~0UL && may_retry(order, gfp) &&
+		       ref_unreserve_highatomic(mm, ac.highest, ac.migratetype,
+						1))
+			pfn = alloc_pass(mm, gfp, order, &ac);
 		if (pfn == ~0UL && (gfp & REF_GFP_NOFAIL) &&
 		    (gfp & REF_GFP_DIRECT_RECLAIM))
 			atomic_fetch_add(&mm->nr_nofail_stuck, 1);
@@ -597,24 +696,30 @@ unsigned long ref_get_zeroed_page(struct ref_mm *mm, ref_gfp_t gfp)
 }
 
 /*
- * Merge the block of 2^order pages at pfn with its free buddies and put
- * the result on its free list. Caller holds zone->lock; the pages are
- * already cleared of owner state.
+ * __free_one_page: merge the block of 2^order pages at pfn, of migrate
+ * type mt, with its free buddies and put the result on its free list:
+ * at the tail when its own buddy one order up is free too (so that block
+ * is likely to merge soon and should not be handed out first:
+ * buddy_merge_likely), else at the head. Caller holds zone->lock; the
+ * pages are already cleared of owner state.
  */
-void ref_free_one_page_locked(struct ref_mm *mm, struct ref_zone *zone,
-			      unsigned long pfn, unsigned int order)
+void ref_free_one_page_mt_locked(struct ref_mm *mm, struct ref_zone *zone,
+				 unsigned long pfn, unsigned int order, int mt)
 {
 	unsigned int top = mm->config.nr_orders - 1;
+	unsigned long buddy_pfn = pfn;
+	int tail = 0;
 
 #if REF_BUG != 1
 	while (order < top) {
-#if REF_BUG == 2
-		unsigned long buddy_pfn = pfn ^ (1UL << (order + 1));
-#else
-		unsigned long buddy_pfn = pfn ^ (1UL << order);
-#endif
 		struct ref_page *buddy;
+		int buddy_mt = mt;
 
+#if REF_BUG == 2
+		buddy_pfn = pfn ^ (1UL << (order + 1));
+#else
+		buddy_pfn = pfn ^ (1UL << order);
+#endif
 		if (!ref_pfn_valid(mm, buddy_pfn) ||
 		    ref_pfn_zone_type(mm, buddy_pfn) != zone->type)
 			break;
@@ -622,14 +727,46 @@ void ref_free_one_page_locked(struct ref_mm *mm, struct ref_zone *zone,
 		if (!ref_page_test(buddy, REF_PG_buddy) ||
 		    buddy->private != order)
 			break;
-		del_page_from_free_list_locked(zone, buddy, order);
+		if (order >= mm->pageblock_order) {
+			buddy_mt = ref_pageblock_mt(mm, buddy_pfn);
+			if (ref_merge_blocked(mm, order, mt, buddy_mt))
+				break;
+		}
+		ref_del_from_free_list_locked(zone, buddy, order, buddy_mt);
+		if (buddy_mt != mt)
+			ref_set_pageblock_range_locked(mm, buddy_pfn, order,
+						       mt);
 		pfn &= buddy_pfn;
 		order++;
 	}
+	if (order + 1 < top) {
+		unsigned long higher = pfn & buddy_pfn;
+		unsigned long hb = higher ^ (1UL << (order + 1));
+
+		tail = ref_pfn_valid(mm, hb) &&
+		       ref_pfn_zone_type(mm, hb) == zone->type &&
+		       ref_page_test(pfn_page(mm, hb), REF_PG_buddy) &&
+		       pfn_page(mm, hb)->private == order + 1;
+	}
 #else
 	(void)top;
+	(void)buddy_pfn;
 #endif
-	add_to_free_list_locked(zone, pfn_page(mm, pfn), order, 0);
+	ref_add_to_free_list_locked(zone, pfn_page(mm, pfn), order, mt, tail);
+}
+
+void ref_free_one_page_locked(struct ref_mm *mm, struct ref_zone *zone,
+			      unsigned long pfn, unsigned int order)
+{
+	unsigned long end = pfn + (1UL << order);
+	unsigned int o = order < mm->pageblock_order ? order :
+						       mm->pageblock_order;
+
+	while (pfn < end) {
+		ref_free_one_page_mt_locked(mm, zone, pfn, o,
+					    ref_pageblock_mt(mm, pfn));
+		pfn += 1UL << o;
+	}
 }
 
 /* Why a free of page at order is refused, in reason; "" when it is
@@ -746,7 +883,7 @@ int ref_free_pages_page(struct ref_mm *mm, struct ref_page *page,
 	unsigned long pfn, bad_pfn;
 	struct ref_zone *zone;
 	unsigned int cpu;
-	int compound;
+	int compound, mt;
 	char reason[160];
 
 	REF_ASSERT(mm != NULL);
@@ -760,9 +897,15 @@ int ref_free_pages_page(struct ref_mm *mm, struct ref_page *page,
 		return -1;
 	}
 	zone = &mm->zones[ref_pfn_zone_type(mm, pfn)];
-	/* free_unref_page(): the orders the CPU's lists hold go there */
+	/* free_unref_page(): the orders the CPU's lists hold go there, on
+	 * the list of the pageblock's type (HIGHATOMIC on MOVABLE's, ISOLATE
+	 * straight to the buddy) */
 	cpu = ref_this_cpu(mm);
-	if (ref_pcp_index(mm, order) >= 0 && ref_cpu_is_online(mm, cpu)) {
+	mt = ref_pageblock_mt(mm, pfn);
+	if (mt == REF_MIGRATE_HIGHATOMIC)
+		mt = REF_MIGRATE_MOVABLE;
+	if (mt != REF_MIGRATE_ISOLATE && ref_pcp_index(mm, order, mt) >= 0 &&
+	    ref_cpu_is_online(mm, cpu)) {
 		pcp = &zone->pageset[cpu];
 		ref_pcp_lock(pcp);
 	} else {
@@ -806,7 +949,7 @@ int ref_free_pages_page(struct ref_mm *mm, struct ref_page *page,
 	page->owner_gfp = 0;
 	ref_trace_emit(mm, REF_TRACE_MM_PAGE_FREE, page, pfn, order, 0);
 	if (pcp) {
-		ref_pcp_free(mm, zone, pcp, pfn, order);
+		ref_pcp_free(mm, zone, pcp, pfn, order, mt);
 		ref_pcp_unlock(pcp);
 		return 0;
 	}

@@ -166,12 +166,13 @@ size_t ref_proc_zoneinfo(struct ref_mm *mm, char *buf, size_t len)
 	if (buf && len)
 		buf[0] = '\0';
 	for_each_zone(mm, zone) {
-		unsigned long nr_free;
+		unsigned long nr_free, boost;
 
 		if (!ref_zone_configured(mm, zone->type))
 			continue;
 		pthread_mutex_lock(&zone->lock);
 		nr_free = zone->nr_free_pages;
+		boost = zone->watermark_boost;
 		pthread_mutex_unlock(&zone->lock);
 		ref_fb_printf(&pb, "Node %d, zone %8s", 0, zone->name);
 		ref_fb_printf(&pb,
@@ -185,10 +186,11 @@ size_t ref_proc_zoneinfo(struct ref_mm *mm, char *buf, size_t len)
 			      "\n        present  %lu"
 			      "\n        managed  %lu"
 			      "\n        cma      %lu",
-			      nr_free, 0UL, zone->watermark[REF_WMARK_MIN],
-			      zone->watermark[REF_WMARK_LOW],
-			      zone->watermark[REF_WMARK_HIGH],
-			      zone->watermark[REF_WMARK_PROMO],
+			      nr_free, boost,
+			      zone->watermark[REF_WMARK_MIN] + boost,
+			      zone->watermark[REF_WMARK_LOW] + boost,
+			      zone->watermark[REF_WMARK_HIGH] + boost,
+			      zone->watermark[REF_WMARK_PROMO] + boost,
 			      zone->spanned_pages, zone->present_pages,
 			      zone->managed_pages, 0UL);
 		print_protection(&pb, mm, zone);

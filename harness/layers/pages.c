@@ -497,7 +497,8 @@ static void probe_failed(struct mmt_exec *ex, int zone, uint32_t k,
 {
 	unsigned int scan = zone < 0 ? (1u << MMT_NR_ZONE_TYPES) - 1 :
 				       1u << zone;
-	int64_t f = mmt_shadow_find_free(PAGES_SH(ex), k, scan);
+	/* the probe's mask cannot take the highatomic reserve */
+	int64_t f = mmt_shadow_find_usable(PAGES_SH(ex), k, scan);
 
 	if (f < 0)
 		return;
@@ -520,6 +521,7 @@ static int probe_zone(struct mmt_exec *ex, int zone, uint32_t gfp, uint32_t top,
 {
 	struct mmt_shadow *sh = PAGES_SH(ex);
 	uint64_t expect[64], events = mmt_shadow_layer_events(sh);
+	uint64_t pb_events = mmt_shadow_pageblock_events(sh);
 	uint64_t limit = ex->arena.nr_pfns;
 	int reported = 0;
 
@@ -587,7 +589,8 @@ static int probe_zone(struct mmt_exec *ex, int zone, uint32_t gfp, uint32_t top,
 		 * else only a scan tells */
 		if (ex->strict && !reported && !addr &&
 		    (got != expect[k] ||
-		     mmt_shadow_layer_events(sh) != events)) {
+		     mmt_shadow_layer_events(sh) != events ||
+		     mmt_shadow_pageblock_events(sh) != pb_events)) {
 			unsigned long before = ex->res.report.total;
 
 			probe_failed(ex, zone, k, got, expect[k]);

@@ -261,6 +261,19 @@ enum mmt_event_type {
 	 */
 	MMT_EV_PAGES_TAKEN = 2,
 	MMT_EV_PAGES_RETURNED = 3,
+	/*
+	 * Mobility grouping (6.12), for an allocator that models it:
+	 * PAGEBLOCK_TYPE says the pageblocks of [pfn, pfn + 2^order) have
+	 * migrate type owner now (0 UNMOVABLE, 1 MOVABLE, 2 RECLAIMABLE,
+	 * 3 HIGHATOMIC, 4 ISOLATE; every pageblock is MOVABLE at boot);
+	 * ZONE_BOOST says the zone holding pfn has its watermarks raised
+	 * by gfp pages now (watermark_boost). The harness reads them to
+	 * know which free pages a request may reach and what the
+	 * watermarks are; an allocator that does not send them is taken to
+	 * have neither reserves nor boosts.
+	 */
+	MMT_EV_PAGEBLOCK_TYPE = 4,
+	MMT_EV_ZONE_BOOST = 5,
 	MMT_EV_OTHER = 255,
 };
 

@@ -203,6 +203,10 @@ struct mmt_zone_wmarks {
 struct mmt_wmarks {
 	uint32_t era;
 	uint32_t nr_orders;
+	/* 6.12: pageblock_order, the THP order (9 on x86_64, 10 on x86_32)
+	 * or the top order, the smaller; 2.6.18: the top order (no
+	 * pageblocks) */
+	uint32_t pageblock_order;
 	uint64_t min_free_kbytes; /* in effect */
 	struct mmt_zone_wmarks zone[MMT_NR_ZONE_TYPES];
 };

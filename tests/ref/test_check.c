@@ -18,18 +18,6 @@
 #include "internal.h"
 #include "ref_machine.h"
 
-static void expect_healthy(struct ref_mm *mm)
-{
-	struct ref_report r;
-
-	ref_report_init(&r);
-	cr_assert_eq(ref_check(mm, REF_CHECK_FULL, &r), 0, "finding %s: %s",
-		     r.nr ? r.findings[0].id : "",
-		     r.nr ? r.findings[0].message : "");
-	cr_assert_eq(ref_check(mm, REF_CHECK_CHEAP, &r), 0);
-	cr_assert_eq(r.total, 0);
-}
-
 /* The FULL report holds id, only id, and (unless ~0UL) names pfn. */
 static void expect_only(struct ref_mm *mm, const char *id, unsigned long pfn)
 {
@@ -78,6 +66,12 @@ static void unlist(struct ref_mm *mm, unsigned long pfn)
 	p->private = 0;
 }
 
+/* The migrate type of pfn's pageblock: the list its free block is on. */
+static int block_mt(const struct ref_mm *mm, unsigned long pfn)
+{
+	return mm->pageblock_mt[pfn >> mm->pageblock_order];
+}
+
 static void enlist(struct ref_mm *mm, struct ref_zone *z, unsigned long pfn,
 		   unsigned int order)
 {
@@ -85,7 +79,8 @@ static void enlist(struct ref_mm *mm, struct ref_zone *z, unsigned long pfn,
 
 	p->flags |= 1UL << REF_PG_buddy;
 	p->private = order;
-	ref_list_add(&p->lru, &z->free_area[order].free_list);
+	ref_list_add(&p->lru,
+		     &z->free_area[order].free_list[block_mt(mm, pfn)]);
 }
 
 /* ------------------------------------------------------------ healthy */
@@ -176,7 +171,8 @@ MMT_TEST(check, invariant_table_lists_every_id)
 		"BUDDY-ALIGN",	  "BUDDY-RANGE",    "BUDDY-FLAGS",
 		"BUDDY-DISJOINT", "BUDDY-COALESCE", "ZONE-NRFREE",
 		"PAGE-STATE",	  "ZONE-CONSERVE",  "PCP-COUNT",
-		"PCP-PAGE",	  "PCP-HIGH",	    "COMPOUND-HEAD",
+		"PCP-PAGE",	  "PCP-HIGH",	    "MIGRATE-LIST",
+		"PAGEBLOCK-TYPE", "ZONE-BOOST",	    "COMPOUND-HEAD",
 		"COMPOUND-TAIL",  "COMPOUND-ORDER", "UPOOL-BLOCK",
 		"UPOOL-COUNT",	  "UPOOL-FREELIST", "UPOOL-DOUBLE",
 	};
@@ -549,12 +545,14 @@ MMT_TEST(check, garbage_list_pointers_are_reported_not_followed)
 {
 	struct ref_mm *mm = dma_state();
 	struct ref_list_head bogus = { &bogus, &bogus };
-	struct ref_list_head *saved = dma(mm)->free_area[5].free_list.next;
+	struct ref_list_head *l5 =
+		&dma(mm)->free_area[5].free_list[block_mt(mm, 0)];
+	struct ref_list_head *saved = l5->next;
 	struct ref_report r;
 	unsigned int i;
 	int seen = 0;
 
-	dma(mm)->free_area[5].free_list.next = &bogus;
+	l5->next = &bogus;
 	ref_report_init(&r);
 	cr_assert_geq(ref_check(mm, REF_CHECK_FULL, &r), 1);
 	for (i = 0; i < r.nr; i++)
@@ -562,7 +560,7 @@ MMT_TEST(check, garbage_list_pointers_are_reported_not_followed)
 			seen = 1;
 	cr_assert(seen);
 	/* A cycle: the order-9 head points back to itself. */
-	dma(mm)->free_area[5].free_list.next = saved;
+	l5->next = saved;
 	mm->mem_map[512].lru.next = &mm->mem_map[512].lru;
 	ref_report_init(&r);
 	cr_assert_geq(ref_check(mm, REF_CHECK_FULL, &r), 1);
@@ -579,5 +577,64 @@ MMT_TEST(check, level_none_checks_nothing)
 	ref_report_init(&r);
 	cr_assert_eq(ref_check(mm, REF_CHECK_NONE, &r), 0);
 	cr_assert_eq(r.total, 0);
+	ref_mm_destroy(mm);
+}
+
+/* ------------------------------------------------------ migrate types */
+
+MMT_TEST(check, MIGRATE_LIST)
+{
+	struct ref_mm *mm = dma_state();
+	struct ref_zone *z = dma(mm);
+	/* pfn 2, order 1: a free block on its pageblock's list (the DMA
+	 * request made pageblock 0 UNMOVABLE); put it on RECLAIMABLE's */
+	struct ref_page *p = &mm->mem_map[2];
+
+	cr_assert_eq(block_mt(mm, 2), REF_MIGRATE_UNMOVABLE);
+	ref_list_del(&p->lru);
+	ref_list_add(&p->lru,
+		     &z->free_area[1].free_list[REF_MIGRATE_RECLAIMABLE]);
+	expect_only(mm, "MIGRATE-LIST", 2);
+	ref_mm_destroy(mm);
+}
+
+MMT_TEST(check, MIGRATE_LIST_counts_the_highatomic_reserve)
+{
+	struct ref_mm *mm = dma_state();
+
+	dma(mm)->nr_free_highatomic = 1; /* no HIGHATOMIC list holds a page */
+	expect_only(mm, "MIGRATE-LIST", ~0UL);
+	ref_mm_destroy(mm);
+}
+
+MMT_TEST(check, PAGEBLOCK_TYPE)
+{
+	struct ref_mm *mm = dma_state();
+	/* a whole live pageblock: no free block lies in it, so only the
+	 * type itself is wrong */
+	struct ref_page *p =
+		ref_alloc_pages(mm, REF_GFP_DMA, mm->pageblock_order);
+	unsigned long pfn = ref_page_to_pfn(mm, p);
+
+	mm->pageblock_mt[pfn >> mm->pageblock_order] = 7;
+	expect_only(mm, "PAGEBLOCK-TYPE", pfn);
+	ref_mm_destroy(mm);
+}
+
+MMT_TEST(check, PAGEBLOCK_TYPE_counts_the_reserve)
+{
+	struct ref_mm *mm = dma_state();
+
+	dma(mm)->nr_reserved_highatomic = 1UL << mm->pageblock_order;
+	expect_only(mm, "PAGEBLOCK-TYPE", ~0UL);
+	ref_mm_destroy(mm);
+}
+
+MMT_TEST(check, ZONE_BOOST)
+{
+	struct ref_mm *mm = dma_state();
+
+	dma(mm)->watermark_boost = 1UL << 30;
+	expect_only(mm, "ZONE-BOOST", ~0UL);
 	ref_mm_destroy(mm);
 }

@@ -14,16 +14,6 @@
 #include "internal.h"
 #include "ref_machine.h"
 
-static void expect_healthy(struct ref_mm *mm)
-{
-	struct ref_report r;
-
-	ref_report_init(&r);
-	cr_assert_eq(ref_check(mm, REF_CHECK_FULL, &r), 0, "finding %s: %s",
-		     r.nr ? r.findings[0].id : "",
-		     r.nr ? r.findings[0].message : "");
-}
-
 /* Every page of the block at page holds the compound marks of order. */
 static void expect_compound(struct ref_page *page, unsigned int order)
 {

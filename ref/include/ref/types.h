@@ -175,18 +175,39 @@ struct ref_page {
 	};
 };
 
+/*
+ * Migrate types (enum migratetype, include/linux/mmzone.h, 6.12 without
+ * CONFIG_CMA): the kind of allocation a pageblock is kept for. The first
+ * REF_MIGRATE_PCPTYPES have per-CPU lists and fall back to one another;
+ * HIGHATOMIC holds the reserve of high-order atomic allocations; ISOLATE
+ * keeps a block's free pages out of use. 2.6.18 had no migrate types:
+ * there every block is UNMOVABLE and only free_list[0] is used.
+ */
+enum ref_migratetype {
+	REF_MIGRATE_UNMOVABLE = 0,
+	REF_MIGRATE_MOVABLE = 1,
+	REF_MIGRATE_RECLAIMABLE = 2,
+	REF_MIGRATE_PCPTYPES = 3,
+	REF_MIGRATE_HIGHATOMIC = REF_MIGRATE_PCPTYPES,
+	REF_MIGRATE_ISOLATE = 4,
+	REF_MIGRATE_TYPES = 5,
+};
+
 struct ref_free_area {
-	struct ref_list_head free_list; /* heads of free blocks of this order */
-	unsigned long nr_free; /* blocks (not pages) on free_list */
+	/* heads of free blocks of this order, by the migrate type of their
+	 * pageblock */
+	struct ref_list_head free_list[REF_MIGRATE_TYPES];
+	unsigned long nr_free; /* blocks (not pages) on all the lists */
 };
 
 struct ref_mm;
 
 /*
  * Per-CPU page lists (struct per_cpu_pages), one per CPU per zone.
- *   6.12: lists[i] holds free blocks of order i for i <= 3
- *         (PAGE_ALLOC_COSTLY_ORDER) and lists[4] those of the pageblock
- *         order; count is in pages; high moves between high_min and
+ *   6.12: lists[3 * o + mt] holds free blocks of order o <= 3
+ *         (PAGE_ALLOC_COSTLY_ORDER) taken for migrate type mt < 3
+ *         (order_to_pindex); lists[12] and lists[13] those of the
+ *         pageblock order, not movable and movable; count is in pages; high moves between high_min and
  *         high_max (pcp->high auto-tuning); free_count and alloc_factor
  *         scale the batches of consecutive frees and allocations.
  *   2.6:  lists[0] is the hot list, lists[1] the cold one, each with its
@@ -196,7 +217,7 @@ struct ref_mm;
  * below count this CPU's share of the zone's allocations (its pcp path:
  * the zone's own counters hold the rest), under lock.
  */
-#define REF_NR_PCP_LISTS 5
+#define REF_NR_PCP_LISTS 14 /* NR_PCP_LISTS with THP */
 
 struct ref_pcp_list26 {
 	int count; /* pages */
@@ -243,8 +264,18 @@ struct ref_zone {
 	pthread_mutex_t lock; /* zone->lock: free_area and counters */
 	struct ref_free_area free_area[REF_NR_ORDERS_MAX];
 	struct ref_mm *mm;
-	/* 6.12 zone flags (ZONE_BELOW_HIGH), atomic bits */
+	/* 6.12 zone flags (ZONE_BELOW_HIGH, ZONE_BOOSTED_WATERMARK), atomic
+	 * bits */
 	atomic_uint zflags;
+	/* 6.12, under lock: pages the watermarks are raised by after a
+	 * fallback (boost_watermark; every wmark_pages() adds it), free
+	 * pages on the HIGHATOMIC lists, pages of HIGHATOMIC pageblocks */
+	unsigned long watermark_boost;
+	unsigned long nr_free_highatomic;
+	unsigned long nr_reserved_highatomic;
+	/* highatomic blocks given back since boot: their free pages are
+	 * not merged with their neighbours above pageblock_order */
+	unsigned long nr_unreserved_highatomic;
 	/* per-CPU lists, indexed by CPU (ref/pcp.c) */
 	struct ref_per_cpu_pages pageset[REF_MAX_CPUS];
 };
@@ -277,9 +308,13 @@ enum ref_trace_type {
 	REF_TRACE_MM_PAGE_FREE = 1,
 	REF_TRACE_UPOOL_CREATE = 2, /* a pool took its block (upool.h) */
 	REF_TRACE_UPOOL_DESTROY = 3, /* a pool is giving its block back */
+	/* 6.12: pageblocks [pfn, pfn + 2^order) took migratetype */
+	REF_TRACE_MM_PAGEBLOCK_TYPE = 4,
+	/* 6.12: the zone of pfn has watermark_boost nr now */
+	REF_TRACE_MM_ZONE_BOOST = 5,
 	/* warn_alloc(): a failed allocation's warning (no kernel
 	 * tracepoint: the kernel prints it to its log) */
-	REF_TRACE_WARN_ALLOC = 4,
+	REF_TRACE_WARN_ALLOC = 6,
 	REF_NR_TRACE_TYPES
 };
 
@@ -291,7 +326,10 @@ struct ref_trace_event {
 	unsigned long pfn; /* valid when page != NULL */
 	unsigned int order;
 	uint32_t gfp; /* mm_page_alloc and upool_create only */
-	int migratetype; /* mm_page_alloc only; MIGRATE_UNMOVABLE = 0 */
+	/* mm_page_alloc: gfp_migratetype of the mask (MIGRATE_UNMOVABLE = 0);
+	 * mm_pageblock_type: the new type */
+	int migratetype;
+	unsigned long nr; /* mm_zone_boost: the boost, pages */
 	unsigned int cpu; /* simulated CPU that emitted it */
 	/* warn_alloc only: the warning, valid during the callback */
 	const struct ref_alloc_warn *warn;
@@ -351,6 +389,14 @@ struct ref_mm {
 	 * THP's HPAGE_PMD_ORDER): 9 on x86_64, 10 on x86_32 without PAE,
 	 * at most the top order */
 	unsigned int pcp_thp_order;
+	/* pageblocks (ref/migrate.c): pageblock_order (6.12: the THP order
+	 * or the top order, the smaller; 2.6: the top order, unused), and
+	 * the migrate type of each pageblock, by pfn >> pageblock_order,
+	 * written under the zone's lock and read without it */
+	unsigned int pageblock_order;
+	int mobility_disabled; /* page_group_by_mobility_disabled */
+	unsigned char *pageblock_mt;
+	size_t nr_pageblocks;
 	/* CPUs online (ref_cpu_offline / ref_cpu_online), a bit each */
 	atomic_ullong cpu_online;
 	struct ref_zone zones[REF_NR_ZONE_TYPES]; /* indexed by zone type */
