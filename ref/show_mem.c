@@ -26,15 +26,16 @@
  *   and the node-wide counters of show_mem() are left out: the model has
  *   no stack, no LRU, slab or swap to count.
  *   Then for each populated zone no higher than gfp_zone() of the mask,
- *   in zone order: "Node 0 NAME free:%lukB boost:0kB min:... low:...
- *   high:... reserved_highatomic:0KB" and the kernel's other fields
- *   (0kB where the model has nothing to count) with present, managed,
- *   free_pcp (every online CPU's lists) and local_pcp (the failing CPU's)
- *   filled in, then "lowmem_reserve[]:" and one " %lu" per entry of the
- *   kernel's zone array (zoneinfo's protection row). Then for each such
- *   zone "Node 0 NAME: " and "%lu*%lukB " per order, with "(U) " after a
- *   non-zero count (every free block is MIGRATE_UNMOVABLE: no mobility
- *   grouping yet), and "= %lukB".
+ *   in zone order: "Node 0 NAME free:%lukB boost:%lukB min:... low:...
+ *   high:... reserved_highatomic:%luKB" (the marks with the boost, as
+ *   min_wmark_pages() gives them) and the kernel's other fields (0kB
+ *   where the model has nothing to count) with present, managed, free_pcp
+ *   (every online CPU's lists) and local_pcp (the failing CPU's) filled
+ *   in, then "lowmem_reserve[]:" and one " %lu" per entry of the kernel's
+ *   zone array (zoneinfo's protection row). Then for each such zone
+ *   "Node 0 NAME: " and "%lu*%lukB " per order, with "(UMEHI) " after a
+ *   non-zero count: the migrate types whose list of that order holds a
+ *   block (2.6: every block is UNMOVABLE, so "(U)"), and "= %lukB".
  *
  * Invariants: a warning is a snapshot: each zone's counters and free
  * lists are read under its lock, each CPU's list count under that list's
@@ -78,15 +79,23 @@ static void snapshot_zone(struct ref_mm *mm, struct ref_zone *zone,
 	}
 	pthread_mutex_lock(&zone->lock);
 	z->free = zone->nr_free_pages;
-	z->min = zone->watermark[REF_WMARK_MIN];
-	z->low = zone->watermark[REF_WMARK_LOW];
-	z->high = zone->watermark[REF_WMARK_HIGH];
+	z->boost = zone->watermark_boost;
+	z->min = ref_wmark_pages(zone, REF_WMARK_MIN);
+	z->low = ref_wmark_pages(zone, REF_WMARK_LOW);
+	z->high = ref_wmark_pages(zone, REF_WMARK_HIGH);
+	z->reserved_highatomic = zone->nr_reserved_highatomic;
 	z->present = zone->present_pages;
 	z->managed = zone->managed_pages;
 	memcpy(z->lowmem_reserve, zone->lowmem_reserve,
 	       sizeof(z->lowmem_reserve));
-	for (unsigned int o = 0; o < mm->config.nr_orders; o++)
-		z->nr_free[o] = zone->free_area[o].nr_free;
+	for (unsigned int o = 0; o < mm->config.nr_orders; o++) {
+		const struct ref_free_area *area = &zone->free_area[o];
+
+		z->nr_free[o] = area->nr_free;
+		for (int mt = 0; mt < REF_MIGRATE_TYPES; mt++)
+			if (!ref_list_empty(&area->free_list[mt]))
+				z->types[o] |= (unsigned char)(1u << mt);
+	}
 	pthread_mutex_unlock(&zone->lock);
 }
 
@@ -119,20 +128,41 @@ static void format_zone(struct ref_fmtbuf *fb, const struct ref_mm *mm,
 	unsigned int n;
 
 	ref_fb_printf(fb,
-		      "Node 0 %s free:%lukB boost:0kB min:%lukB low:%lukB "
-		      "high:%lukB reserved_highatomic:0KB active_anon:0kB "
+		      "Node 0 %s free:%lukB boost:%lukB min:%lukB low:%lukB "
+		      "high:%lukB reserved_highatomic:%luKB active_anon:0kB "
 		      "inactive_anon:0kB active_file:0kB inactive_file:0kB "
 		      "unevictable:0kB writepending:0kB present:%lukB "
 		      "managed:%lukB mlocked:0kB bounce:0kB free_pcp:%lukB "
 		      "local_pcp:%lukB free_cma:0kB\n",
-		      name, kb(mm, z->free), kb(mm, z->min), kb(mm, z->low),
-		      kb(mm, z->high), kb(mm, z->present), kb(mm, z->managed),
-		      kb(mm, z->free_pcp), kb(mm, z->local_pcp));
+		      name, kb(mm, z->free), kb(mm, z->boost), kb(mm, z->min),
+		      kb(mm, z->low), kb(mm, z->high),
+		      kb(mm, z->reserved_highatomic), kb(mm, z->present),
+		      kb(mm, z->managed), kb(mm, z->free_pcp),
+		      kb(mm, z->local_pcp));
 	n = ref_lowmem_reserve_row(mm, z->lowmem_reserve, row);
 	ref_fb_printf(fb, "lowmem_reserve[]:");
 	for (unsigned int i = 0; i < n; i++)
 		ref_fb_printf(fb, " %lu", row[i]);
 	ref_fb_printf(fb, "\n");
+}
+
+/* "(UM) ": the migrate types with a free block, in the enum's order
+ * (show_migration_types; no CMA, so no 'C'). */
+static void format_types(struct ref_fmtbuf *fb, unsigned char types)
+{
+	static const char letter[REF_MIGRATE_TYPES] = {
+		[REF_MIGRATE_UNMOVABLE] = 'U',	 [REF_MIGRATE_MOVABLE] = 'M',
+		[REF_MIGRATE_RECLAIMABLE] = 'E', [REF_MIGRATE_HIGHATOMIC] = 'H',
+		[REF_MIGRATE_ISOLATE] = 'I',
+	};
+	char s[REF_MIGRATE_TYPES + 1];
+	int n = 0;
+
+	for (int mt = 0; mt < REF_MIGRATE_TYPES; mt++)
+		if (types & (1u << mt))
+			s[n++] = letter[mt];
+	s[n] = '\0';
+	ref_fb_printf(fb, "(%s) ", s);
 }
 
 /* "Node 0 DMA: 1*4kB (U) 0*8kB ... = 4kB" */
@@ -146,7 +176,7 @@ static void format_orders(struct ref_fmtbuf *fb, const struct ref_mm *mm,
 		ref_fb_printf(fb, "%lu*%lukB ", z->nr_free[o],
 			      kb(mm, 1UL << o));
 		if (z->nr_free[o])
-			ref_fb_printf(fb, "(U) ");
+			format_types(fb, z->types[o]);
 		total += z->nr_free[o] << o;
 	}
 	ref_fb_printf(fb, "= %lukB\n", kb(mm, total));

@@ -191,7 +191,9 @@ static void expect_lines(char *text, const char *const *want, size_t nr)
  * One order-10 block and one page come from DMA32 (the page splits a
  * block: one free block of each order 0..9 is left there), then order-10
  * blocks until none passes: two more from DMA32, three from DMA, whose
- * last block then leaves 1 page against min + 16.
+ * last block then leaves 1 page against min + 16. Every pageblock is
+ * MOVABLE at boot; these UNMOVABLE requests claim whole blocks, so the
+ * split one's pieces are (U), and DMA's last block, untouched, is (M).
  */
 static const char *const warn_32m[] = {
 	"mmtorture: page allocation failure: order:10, "
@@ -209,7 +211,7 @@ static const char *const warn_32m[] = {
 	"free_pcp:0kB local_pcp:0kB free_cma:0kB",
 	"lowmem_reserve[]: 0 0 0 0",
 	"Node 0 DMA: 0*4kB 0*8kB 0*16kB 0*32kB 0*64kB 0*128kB 0*256kB "
-	"0*512kB 0*1024kB 0*2048kB 1*4096kB (U) = 4096kB",
+	"0*512kB 0*1024kB 0*2048kB 1*4096kB (M) = 4096kB",
 	"Node 0 DMA32: 1*4kB (U) 1*8kB (U) 1*16kB (U) 1*32kB (U) 1*64kB (U) "
 	"1*128kB (U) 1*256kB (U) 1*512kB (U) 1*1024kB (U) 1*2048kB (U) "
 	"0*4096kB = 4092kB",
@@ -285,6 +287,54 @@ MMT_TEST(gfp, warn_alloc_in_kb_of_8k_pages_and_on_x86_32)
 	/* HighMem's last 8M block stays: 1 page above min is no pass */
 	cr_assert(strstr(lines[9], " 0*4096kB 1*8192kB (U) = 8192kB"), "%s",
 		  lines[9]);
+	ref_mm_destroy(mm);
+}
+
+MMT_TEST(gfp, warn_alloc_shows_the_boost_in_the_marks)
+{
+	struct ref_mm *mm = fill_32m();
+	char text[4096], *lines[16];
+	const char *const want = "Node 0 DMA free:4096kB boost:128kB "
+				 "min:488kB low:576kB high:664kB "
+				 "reserved_highatomic:2048KB ";
+
+	/* 32 pages of boost on DMA: min 90 + 32 = 122 pages (488kB), low
+	 * 144 (576kB), high 166 (664kB); and a 512-page highatomic reserve
+	 * counted (the zone's figure, shown as the kernel's KB) */
+	mm->zones[REF_ZONE_DMA].watermark_boost = 32;
+	mm->zones[REF_ZONE_DMA].nr_reserved_highatomic = 512;
+	cr_assert_null(ref_alloc_pages(mm, REF_GFP_KERNEL | DMA, 10));
+	ref_alloc_warn_last(mm, text, sizeof(text));
+	cr_assert_eq(split_lines(text, lines, 16), 4);
+	cr_assert(!strncmp(lines[1], want, strlen(want)), "%s", lines[1]);
+	mm->zones[REF_ZONE_DMA].watermark_boost = 0;
+	mm->zones[REF_ZONE_DMA].nr_reserved_highatomic = 0;
+	ref_mm_destroy(mm);
+}
+
+MMT_TEST(gfp, warn_alloc_names_each_migrate_type_with_a_free_block)
+{
+	struct ref_mm *mm = make("ram=4M,orders=3");
+	struct ref_alloc_warn w;
+	char text[1024], *lines[8];
+	const char *const want =
+		"Node 0 DMA: 3*4kB (UM) 1*8kB (EHI) 0*16kB = 20kB";
+
+	/* a snapshot made by hand: DMA shown, order 0 on the UNMOVABLE and
+	 * MOVABLE lists, order 1 on RECLAIMABLE, HIGHATOMIC and ISOLATE */
+	memset(&w, 0, sizeof(w));
+	w.gfp = REF_GFP_KERNEL;
+	w.zone[REF_ZONE_DMA].shown = 1;
+	w.zone[REF_ZONE_DMA].nr_free[0] = 3;
+	w.zone[REF_ZONE_DMA].types[0] = 1u << REF_MIGRATE_UNMOVABLE |
+					1u << REF_MIGRATE_MOVABLE;
+	w.zone[REF_ZONE_DMA].nr_free[1] = 1;
+	w.zone[REF_ZONE_DMA].types[1] = 1u << REF_MIGRATE_RECLAIMABLE |
+					1u << REF_MIGRATE_HIGHATOMIC |
+					1u << REF_MIGRATE_ISOLATE;
+	ref_alloc_warn_format(mm, &w, text, sizeof(text));
+	cr_assert_eq(split_lines(text, lines, 8), 4);
+	cr_assert_str_eq(lines[3], want);
 	ref_mm_destroy(mm);
 }
 

@@ -288,12 +288,16 @@ struct ref_zone {
 struct ref_alloc_warn_zone {
 	int shown; /* populated and no higher than the request's zone */
 	unsigned long free; /* NR_FREE_PAGES, pages */
-	unsigned long min, low, high; /* watermarks, pages */
+	unsigned long boost; /* watermark_boost, pages */
+	unsigned long min, low, high; /* watermarks with the boost, pages */
+	unsigned long reserved_highatomic; /* nr_reserved_highatomic, pages */
 	unsigned long present, managed; /* pages */
 	unsigned long free_pcp; /* pages on every online CPU's lists */
 	unsigned long local_pcp; /* pages on the failing CPU's lists */
 	unsigned long lowmem_reserve[REF_NR_ZONE_TYPES]; /* pages */
 	unsigned long nr_free[REF_NR_ORDERS_MAX]; /* free blocks per order */
+	/* per order, bit mt set: free_list[mt] holds a block */
+	unsigned char types[REF_NR_ORDERS_MAX];
 };
 
 struct ref_alloc_warn {
