@@ -37,6 +37,12 @@
  * give it, whatever ran before it. Parked machines are destroyed at exit.
  * MMT_REUSE=0 (or MMT_REF_REUSE=0) turns reuse off.
  *
+ * Trace: mm_page_alloc and mm_page_free are MMT_EV_PAGE_ALLOC/FREE,
+ * mm_pageblock_type and mm_zone_boost MMT_EV_PAGEBLOCK_TYPE/ZONE_BOOST;
+ * the rest (upool_create, upool_destroy, warn_alloc) go as MMT_EV_OTHER
+ * under their names, with ref_trace_format()'s text when MMT_TRACE_TEXT
+ * is asked (for warn_alloc, the kernel's failure warning, a few lines).
+ *
  * Locks: none of its own but the cache mutex; ref/ locks per zone, so
  * THREAD_SAFE holds. The trace subscriber is set before threads start and
  * read only by ref.
@@ -635,7 +641,7 @@ static void rp_trace_cb(void *ctx, const struct ref_trace_event *ev)
 {
 	struct ref_pages *rp = ctx;
 	struct mmt_event me;
-	char text[256];
+	char text[4096]; /* a warn_alloc warning runs to a few lines */
 
 	if (!rp->fn)
 		return;
@@ -658,6 +664,7 @@ static void rp_trace_cb(void *ctx, const struct ref_trace_event *ev)
 		me.type = MMT_EV_OTHER;
 		break;
 	}
+	/* the rest (upool_*, warn_alloc) go as MMT_EV_OTHER by name */
 	me.name = ev->name;
 	me.pfn = ev->page ? (uint64_t)ev->pfn : UINT64_MAX;
 	me.order = ev->order;

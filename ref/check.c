@@ -46,6 +46,11 @@
  *                   the zone's HIGHATOMIC pageblocks
  *   ZONE-BOOST      6.12: watermark_boost <= max(pageblock_nr_pages,
  *                   high * 15000 / 10000); 2.6: 0
+ *   COMPOUND-HEAD   a live __GFP_COMP allocation of order > 0 has PG_head
+ *                   on its head; no other page has PG_head
+ *   COMPOUND-TAIL   every tail of such an allocation has PG_tail and
+ *                   compound_head == its head; no other page has PG_tail
+ *   COMPOUND-ORDER  such an allocation's first tail stores its order
  *   UPOOL-*         the memory pools, checked by ref/upool.c after the
  *                   zones (its header lists them)
  *
@@ -108,6 +113,12 @@ const struct ref_invariant ref_invariants[] = {
 	  "every pageblock has a migrate type (2.6.18: UNMOVABLE); a HIGHATOMIC pageblock lies inside its zone; nr_reserved_highatomic == pageblock_nr_pages x HIGHATOMIC pageblocks" },
 	{ "ZONE-BOOST", "migrate", REF_COST_O1,
 	  "6.12: watermark_boost <= max(pageblock_nr_pages, high x 15000 / 10000); 2.6.18: 0" },
+	{ "COMPOUND-HEAD", "page", REF_COST_ON,
+	  "a live __GFP_COMP allocation of order > 0 has PG_head on its head; no other page (order 0, no __GFP_COMP, a tail, a free or reserved page) has PG_head" },
+	{ "COMPOUND-TAIL", "page", REF_COST_ON,
+	  "every tail of a live compound page has PG_tail and compound_head == its head; no other page has PG_tail" },
+	{ "COMPOUND-ORDER", "page", REF_COST_ON,
+	  "the compound order stored on a compound page's first tail == the allocation's order" },
 	{ "UPOOL-BLOCK", "upool", REF_COST_O1,
 	  "a pool's block is a live buddy allocation of the recorded pfn, order and address, and its chunks fit inside it" },
 	{ "UPOOL-COUNT", "upool", REF_COST_O1,
@@ -118,6 +129,9 @@ const struct ref_invariant ref_invariants[] = {
 	  "no chunk is on a pool's free list twice (a cycle) and no live chunk is on it" },
 	{ NULL, NULL, 0, NULL },
 };
+
+/* The marks of a compound page, which only COMPOUND-* reports. */
+#define COMPOUND_FLAGS (REF_PF(REF_PG_head) | REF_PF(REF_PG_tail))
 
 #define MARK_NONE 0
 #define MARK_INSIDE 1
@@ -516,7 +530,9 @@ static void check_pcp_block(struct zone_walk *w, unsigned int cpu, int i,
 		       w->zone->name, cpu, i, pfn, order);
 		return;
 	}
-	if ((page->flags & ~REF_PF(REF_PG_highmem)) != keep ||
+	/* the compound marks are COMPOUND-*'s to report */
+	if ((page->flags & ~(REF_PF(REF_PG_highmem) | COMPOUND_FLAGS)) !=
+		    keep ||
 	    page->private != order || rc != 0)
 		report(w->r, "PCP-PAGE", REF_COST_ON, pfn,
 		       "zone %s cpu %u list %d: head pfn 0x%lx has flags 0x%lx, private %lu, refcount %d (want PG_pcp, order %u, 0)",
@@ -593,6 +609,74 @@ static void walk_pcp(struct zone_walk *w, int full)
 	}
 }
 
+/*
+ * The compound marks of a live head at pfn of order k (its pages end at
+ * end, clipped to the bank): COMPOUND-HEAD when PG_head differs from what
+ * the allocation asked for (comp: __GFP_COMP at an order above 0),
+ * COMPOUND-ORDER when its first tail stores another order, COMPOUND-TAIL
+ * when the head itself is marked a tail.
+ */
+static void check_compound_head(struct zone_walk *w, unsigned long pfn,
+				unsigned long flags, unsigned int k, int comp,
+				unsigned long end)
+{
+	const struct ref_page *tail = &w->mm->mem_map[pfn + 1];
+	const char *zn = w->zone->name;
+
+	if (!(flags & REF_PF(REF_PG_head)) != !comp)
+		report(w->r, "COMPOUND-HEAD", REF_COST_ON, pfn,
+		       "zone %s: live head pfn 0x%lx order %u %s PG_head (%s)",
+		       zn, pfn, k, comp ? "lacks" : "has",
+		       comp ? "a __GFP_COMP allocation" :
+			      "not a compound allocation");
+	if (flags & REF_PF(REF_PG_tail))
+		report(w->r, "COMPOUND-TAIL", REF_COST_ON, pfn,
+		       "zone %s: live head pfn 0x%lx has PG_tail", zn, pfn);
+	if (comp && pfn + 1 < end && tail->compound_order != k)
+		report(w->r, "COMPOUND-ORDER", REF_COST_ON, pfn,
+		       "zone %s: compound page pfn 0x%lx of order %u stores order %lu on its first tail",
+		       zn, pfn, k, tail->compound_order);
+}
+
+/* A tail at pfn of the live allocation at head (comp: a compound one). */
+static void check_compound_tail(struct zone_walk *w, unsigned long pfn,
+				unsigned long flags, unsigned long head,
+				int comp)
+{
+	const struct ref_page *page = &w->mm->mem_map[pfn];
+	const char *zn = w->zone->name;
+	int marked = (flags & REF_PF(REF_PG_tail)) != 0;
+
+	if (comp && (!marked || page->compound_head != &w->mm->mem_map[head]))
+		report(w->r, "COMPOUND-TAIL", REF_COST_ON, pfn,
+		       "zone %s: tail pfn 0x%lx of the compound page at pfn 0x%lx: PG_tail %s, compound_head pfn 0x%lx",
+		       zn, pfn, head, marked ? "set" : "clear",
+		       ref_page_pfn_checked(w->mm, page->compound_head));
+	else if (!comp && marked)
+		report(w->r, "COMPOUND-TAIL", REF_COST_ON, pfn,
+		       "zone %s: pfn 0x%lx has PG_tail, but the allocation at pfn 0x%lx is not compound",
+		       zn, pfn, head);
+	if (flags & REF_PF(REF_PG_head))
+		report(w->r, "COMPOUND-HEAD", REF_COST_ON, pfn,
+		       "zone %s: tail pfn 0x%lx of the allocation at pfn 0x%lx has PG_head",
+		       zn, pfn, head);
+}
+
+/* A page outside every live allocation (what: free, reserved, ...)
+ * carries no compound mark. */
+static void check_compound_stray(struct zone_walk *w, unsigned long pfn,
+				 unsigned long flags, const char *what)
+{
+	if (flags & REF_PF(REF_PG_head))
+		report(w->r, "COMPOUND-HEAD", REF_COST_ON, pfn,
+		       "zone %s: %s pfn 0x%lx has PG_head", w->zone->name, what,
+		       pfn);
+	if (flags & REF_PF(REF_PG_tail))
+		report(w->r, "COMPOUND-TAIL", REF_COST_ON, pfn,
+		       "zone %s: %s pfn 0x%lx has PG_tail", w->zone->name, what,
+		       pfn);
+}
+
 /* Walk mem_map over the zone's present pfns. */
 static void walk_mem_map(struct zone_walk *w, unsigned long *walked_alloc,
 			 unsigned long *walked_reserved)
@@ -600,10 +684,12 @@ static void walk_mem_map(struct zone_walk *w, unsigned long *walked_alloc,
 	struct ref_mm *mm = w->mm;
 	const char *zn = w->zone->name;
 	unsigned int b, nr_orders = mm->config.nr_orders;
-	const unsigned long stray_free = ~REF_PF(REF_PG_buddy);
+	const unsigned long stray_free =
+		~(REF_PF(REF_PG_buddy) | COMPOUND_FLAGS);
 
 	for_each_bank(mm, b) {
 		unsigned long s, e, pfn, alloc_end = 0, alloc_head = 0;
+		int alloc_comp = 0;
 
 		bank_in_zone(w, b, &s, &e);
 		for (pfn = s; pfn < e; pfn++) {
@@ -616,7 +702,7 @@ static void walk_mem_map(struct zone_walk *w, unsigned long *walked_alloc,
 			if (flags & REF_PF(REF_PG_owner)) {
 				unsigned int k = page->owner_order;
 				unsigned long size, end, i;
-				int hit = 0;
+				int hit = 0, comp;
 
 				if (pfn < alloc_end)
 					report(w->r, "PAGE-STATE", REF_COST_ON,
@@ -666,10 +752,16 @@ static void walk_mem_map(struct zone_walk *w, unsigned long *walked_alloc,
 					       pfn,
 					       "zone %s: live head pfn 0x%lx is PG_reserved",
 					       zn, pfn);
+				comp = k > 0 &&
+				       (page->owner_gfp & REF_GFP_COMP);
+				if (!hit)
+					check_compound_head(w, pfn, flags, k,
+							    comp, end);
 				*walked_alloc += size;
 				if (pfn + size > alloc_end) {
 					alloc_end = pfn + size;
 					alloc_head = pfn;
+					alloc_comp = comp;
 				}
 			} else if (pfn < alloc_end) {
 				if (m != MARK_NONE)
@@ -681,6 +773,8 @@ static void walk_mem_map(struct zone_walk *w, unsigned long *walked_alloc,
 					       pfn,
 					       "zone %s: tail pfn 0x%lx of the allocation at pfn 0x%lx has flags 0x%lx refcount %d",
 					       zn, pfn, alloc_head, flags, rc);
+				check_compound_tail(w, pfn, flags, alloc_head,
+						    alloc_comp);
 			} else if (flags & REF_PF(REF_PG_reserved)) {
 				(*walked_reserved)++;
 				if (m != MARK_NONE && m != MARK_IGNORE)
@@ -688,8 +782,13 @@ static void walk_mem_map(struct zone_walk *w, unsigned long *walked_alloc,
 					       REF_COST_ON, pfn,
 					       "zone %s: reserved pfn 0x%lx lies inside a free block",
 					       zn, pfn);
-			} else if (m == MARK_IGNORE || m == MARK_PCP) {
-				continue; /* a list's head: walk_pcp checked it */
+				check_compound_stray(w, pfn, flags, "reserved");
+			} else if (m == MARK_IGNORE) {
+				continue; /* reported as out of range */
+			} else if (m == MARK_PCP) {
+				/* a list's head: walk_pcp checked the rest */
+				check_compound_stray(w, pfn, flags,
+						     "per-CPU list head");
 			} else if (flags & REF_PF(REF_PG_pcp)) {
 				report(w->r, "PCP-PAGE", REF_COST_ON, pfn,
 				       "zone %s: pfn 0x%lx has PG_pcp but heads no block on a per-CPU list",
@@ -708,7 +807,9 @@ static void walk_mem_map(struct zone_walk *w, unsigned long *walked_alloc,
 					       pfn,
 					       "zone %s: pfn 0x%lx inside a free block has PG_buddy",
 					       zn, pfn);
+				check_compound_stray(w, pfn, flags, "free");
 			} else {
+				check_compound_stray(w, pfn, flags, "unlisted");
 				if (flags & REF_PF(REF_PG_buddy))
 					report(w->r, "BUDDY-FLAGS", REF_COST_ON,
 					       pfn,

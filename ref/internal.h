@@ -115,6 +115,9 @@ static inline int ref_page_test(const struct ref_page *page, int bit)
 
 /* Record a bad_page() report: counts it and keeps the message. */
 void ref_bad_page(struct ref_mm *mm, unsigned long pfn, const char *reason);
+/* Record a request whose mask gfp_zone() refuses: counts it and keeps the
+ * message (ref_gfp_zone_bad_count). */
+void ref_gfp_zone_bad(struct ref_mm *mm, ref_gfp_t gfp);
 
 /*
  * The pfn of page if page points at an element of mem_map, else ~0UL.
@@ -289,6 +292,30 @@ void ref_pcp_free(struct ref_mm *mm, struct ref_zone *zone,
 /* ZONE_BELOW_HIGH: set it when set, return it */
 int ref_zone_below_high(struct ref_zone *zone, int set);
 
+/* ---------------------------------------------------------- proc.c */
+
+/* A zone's lowmem_reserve[] (reserve) as the kernel's zone array lists
+ * it (zoneinfo's protection, show_free_areas' lowmem_reserve[]): fills
+ * row, returns the number of entries. */
+unsigned int ref_lowmem_reserve_row(const struct ref_mm *mm,
+				    const unsigned long *reserve,
+				    unsigned long row[REF_NR_ZONE_TYPES]);
+
+/* ---------------------------------------------------------- show_mem.c */
+
+/*
+ * warn_alloc() for a request that failed (not injected, its order and
+ * mask accepted): unless __GFP_NOWARN (or __GFP_DMA with no DMA pages)
+ * says no, snapshot the zones up to highest, count it, keep it as the
+ * latest and hand it to the trace subscriber. Caller holds no lock.
+ */
+void ref_warn_alloc(struct ref_mm *mm, ref_gfp_t gfp, unsigned int order,
+		    int highest);
+/* The warning's text (the kernel's log lines, '\n' after each). */
+size_t ref_alloc_warn_format(const struct ref_mm *mm,
+			     const struct ref_alloc_warn *w, char *buf,
+			     size_t len);
+
 /* ---------------------------------------------------------- check.c */
 
 /*
@@ -423,6 +450,8 @@ void ref_trace_emit(struct ref_mm *mm, enum ref_trace_type type,
 void ref_trace_emit_pageblock(struct ref_mm *mm, unsigned long pfn,
 			      unsigned int order, int mt);
 void ref_trace_emit_boost(struct ref_mm *mm, const struct ref_zone *zone);
+/* REF_TRACE_WARN_ALLOC carrying w (valid during the callback only). */
+void ref_trace_emit_warn(struct ref_mm *mm, const struct ref_alloc_warn *w);
 
 /* ---------------------------------------------------------- lists */
 

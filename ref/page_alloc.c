@@ -9,7 +9,7 @@
  *
  * Algorithm:
  *   alloc: ref_gfp_zone() gives the highest zone the mask allows (-1 means
- *     a forbidden combination: fail). The zonelist runs from it downwards
+ *     a forbidden combination: fail, counted as the caller's error). The zonelist runs from it downwards
  *     (NORMAL -> DMA32 -> DMA; HIGHMEM -> NORMAL -> DMA on x86_32),
  *     skipping unpopulated zones; each zone is tried only when its
  *     watermark check (watermark_ok_locked, the era's zone_watermark_ok)
@@ -25,11 +25,21 @@
  *     of the first free_area[o].free_list with o >= order, and expand()
  *     splits it:
  *     while o > order, o--, the upper half [pfn + 2^o, pfn + 2^(o+1)) goes
- *     back on free_area[o]; the lower half is kept.
+ *     back on free_area[o]; the lower half is kept. A block of order > 0
+ *     asked with __GFP_COMP becomes a compound page (prep_compound_page:
+ *     PG_head on the head, PG_tail and compound_head on every tail, the
+ *     order on the first tail; 6.12 and 2.6.18 keep the same facts in
+ *     different fields, see struct ref_page).
+ *   free: the head of a live allocation of that order, else a bad page
+ *     (a tail of a compound page included); a compound page's tails are
+ *     checked (free_tail_page_prepare) and cleared before the block is
+ *     merged, and a bad tail refuses the whole free.
  * Invariants (checked by check.c): every free block is aligned to 2^order,
  * lies inside its zone and one bank, has PG_buddy and private == order on
  * its head only, and no two free buddies of one order below the top are
  * both on the lists. nr_free counts list entries; nr_free_pages, the pages.
+ * A live compound page has PG_head on its head and PG_tail with
+ * compound_head == head on each tail; no other page has either mark.
  *
  * Locks: zone->lock guards the zone's free_area[], its counters, and the
  * flags/private/lru/owner fields of every page of the zone. Only one zone
@@ -166,6 +176,24 @@ void ref_expand_locked(struct ref_mm *mm, struct ref_zone *zone,
 	}
 }
 
+/*
+ * prep_compound_page(): the head is marked PG_head, each of the 2^order - 1
+ * tails PG_tail with compound_head pointing at the head, and the first
+ * tail keeps the order. Caller holds the lock of the list the block came
+ * from; order > 0.
+ */
+static void prep_compound_page(struct ref_page *page, unsigned int order)
+{
+	unsigned long nr = 1UL << order;
+
+	ref_page_set(page, REF_PF(REF_PG_head));
+	for (unsigned long i = 1; i < nr; i++) {
+		page[i].compound_head = page;
+		ref_page_set(&page[i], REF_PF(REF_PG_tail));
+	}
+	page[1].compound_order = order;
+}
+
 /* Make a freshly taken block a live allocation (page state only; the
  * caller counts it). Caller holds the lock of the list it came from. */
 void ref_prep_new_page(struct ref_zone *zone, struct ref_page *page,
@@ -177,6 +205,10 @@ void ref_prep_new_page(struct ref_zone *zone, struct ref_page *page,
 	page->owner_order = order;
 	page->owner_gfp = gfp;
 	atomic_store_explicit(&page->refcount, 1, memory_order_relaxed);
+	/* an order-0 page is never compound: the kernel's test, in its
+	 * order, so the hot path pays one compare */
+	if (order && (gfp & REF_GFP_COMP))
+		prep_compound_page(page, order);
 }
 
 /*
@@ -289,8 +321,12 @@ static int alloc_ctx_init(struct ref_mm *mm, ref_gfp_t gfp, unsigned int order,
 	ac->highest = order < mm->config.nr_orders ? ref_gfp_zone(mm, gfp) : -1;
 	ac->classzone = ac->highest;
 	ac->migratetype = ref_gfp_migratetype(mm, gfp);
-	if (ac->highest < 0)
+	if (ac->highest < 0) {
+		/* the order is refused before gfp_zone() looks at the mask */
+		if (order < mm->config.nr_orders)
+			ref_gfp_zone_bad(mm, gfp);
 		return -1;
+	}
 	if (mm->config.era == REF_ERA_2_6) {
 		while (ac->classzone >= 0 &&
 		       !mm->zones[ac->classzone].populated)
@@ -578,16 +614,20 @@ struct ref_page *ref_alloc_pages(struct ref_mm *mm, ref_gfp_t gfp,
 	struct ref_page *page = NULL;
 	unsigned long pfn = ~0UL;
 	struct alloc_ctx ac;
+	int ctx;
 
 	REF_ASSERT(mm != NULL);
 	ref_might_sleep_if(mm, (gfp & REF_GFP_DIRECT_RECLAIM) != 0);
+	/* prepare_alloc_pages(): gfp_zone() (a forbidden mask is counted
+	 * there) before should_fail_alloc_page() */
+	ctx = alloc_ctx_init(mm, gfp, order, &ac);
 	if (ref_should_fail_alloc_page(mm, gfp, order)) {
 		/* injected (ref/fault.c): no zone is tried */
 		ref_trace_emit(mm, REF_TRACE_MM_PAGE_ALLOC, NULL, ~0UL, order,
 			       gfp);
 		return NULL;
 	}
-	if (alloc_ctx_init(mm, gfp, order, &ac) == 0) {
+	if (ctx == 0) {
 		pfn = alloc_pass(mm, gfp, order, &ac);
 #if REF_BUG != 11
 		/* before a request may fail: a request that may reclaim
@@ -616,6 +656,8 @@ struct ref_page *ref_alloc_pages(struct ref_mm *mm, ref_gfp_t gfp,
 		if (pfn == ~0UL && (gfp & REF_GFP_NOFAIL) &&
 		    (gfp & REF_GFP_DIRECT_RECLAIM))
 			atomic_fetch_add(&mm->nr_nofail_stuck, 1);
+		else if (pfn == ~0UL)
+			ref_warn_alloc(mm, gfp, order, ac.highest);
 	}
 	if (pfn != ~0UL)
 		page = pfn_page(mm, pfn);
@@ -731,8 +773,8 @@ void ref_free_one_page_locked(struct ref_mm *mm, struct ref_zone *zone,
 
 /* Why a free of page at order is refused, in reason; "" when it is
  * good. Caller holds the lock of the list the free goes to. */
-static void free_check(const struct ref_page *page, unsigned int order,
-		       char *reason, size_t len)
+static void free_check(const struct ref_mm *mm, const struct ref_page *page,
+		       unsigned int order, char *reason, size_t len)
 {
 	int rc = atomic_load_explicit(&page->refcount, memory_order_relaxed);
 
@@ -750,6 +792,11 @@ static void free_check(const struct ref_page *page, unsigned int order,
 			 ref_page_test(page, REF_PG_buddy) ?
 				 "PG_buddy" :
 				 "on a per-CPU list");
+	else if (ref_page_test(page, REF_PG_tail))
+		snprintf(
+			reason, len,
+			"order:%u freed at a tail page (PG_tail) of the compound page at pfn 0x%lx: only its head may be freed",
+			order, ref_page_pfn_checked(mm, page->compound_head));
 	else if (!ref_page_test(page, REF_PG_owner))
 		snprintf(
 			reason, len,
@@ -764,18 +811,86 @@ static void free_check(const struct ref_page *page, unsigned int order,
 			 rc);
 }
 
+/*
+ * free_tail_page_prepare() for every tail of the compound page at page:
+ * the first tail holds the order the block is freed at, each tail has
+ * PG_tail and points at this head. Any of them wrong is a bad page (the
+ * kernel's "PageTail not set", "compound_head not consistent"): reason
+ * says which tail, *bad_pfn is its pfn, and nothing is changed. Caller
+ * holds the lock of the list the free goes to; order > 0.
+ */
+static int compound_free_check(struct ref_mm *mm, const struct ref_page *page,
+			       unsigned int order, char *reason, size_t len,
+			       unsigned long *bad_pfn)
+{
+	unsigned long nr = 1UL << order, head = ref_page_to_pfn(mm, page);
+
+	*bad_pfn = head + 1;
+	if (page[1].compound_order != order) {
+		snprintf(
+			reason, len,
+			"order:%u freed but the compound page stores order %lu",
+			order, page[1].compound_order);
+		return -1;
+	}
+	for (unsigned long i = 1; i < nr; i++) {
+		const struct ref_page *p = &page[i];
+
+		*bad_pfn = head + i;
+		if (!ref_page_test(p, REF_PG_tail)) {
+			snprintf(
+				reason, len,
+				"compound page pfn 0x%lx order:%u: tail pfn 0x%lx has no PG_tail (PageTail not set)",
+				head, order, head + i);
+			return -1;
+		}
+		if (p->compound_head != page) {
+			snprintf(
+				reason, len,
+				"compound page pfn 0x%lx order:%u: tail pfn 0x%lx names pfn 0x%lx as its head (compound_head not consistent)",
+				head, order, head + i,
+				ref_page_pfn_checked(mm, p->compound_head));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Drop the lock a free took (a CPU's list's, or the zone's). */
+static void free_unlock(struct ref_zone *zone, struct ref_per_cpu_pages *pcp)
+{
+	if (pcp)
+		ref_pcp_unlock(pcp);
+	else
+		pthread_mutex_unlock(&zone->lock);
+}
+
+/* Undo prep_compound_page() on a block that passed the check above. */
+static void destroy_compound_page(struct ref_page *page, unsigned int order)
+{
+	unsigned long nr = 1UL << order;
+
+	for (unsigned long i = 1; i < nr; i++) {
+		ref_page_clear(&page[i], REF_PF(REF_PG_tail));
+		page[i].compound_head = NULL;
+	}
+	page[1].compound_order = 0;
+	ref_page_clear(page, REF_PF(REF_PG_head));
+}
+
 int ref_free_pages_page(struct ref_mm *mm, struct ref_page *page,
 			unsigned int order)
 {
 	struct ref_per_cpu_pages *pcp = NULL;
-	unsigned long pfn;
+	unsigned long pfn, bad_pfn;
 	struct ref_zone *zone;
 	unsigned int cpu;
-	int mt;
-	char reason[128];
+	int compound, mt;
+	char reason[160];
 
 	REF_ASSERT(mm != NULL);
 	pfn = ref_page_pfn_checked(mm, page);
+	bad_pfn = pfn;
 	if (pfn == ~0UL || !ref_pfn_valid(mm, pfn)) {
 		snprintf(reason, sizeof(reason),
 			 "free of %p, which is no present page of mem_map",
@@ -798,7 +913,7 @@ int ref_free_pages_page(struct ref_mm *mm, struct ref_page *page,
 	} else {
 		pthread_mutex_lock(&zone->lock);
 	}
-	free_check(page, order, reason, sizeof(reason));
+	free_check(mm, page, order, reason, sizeof(reason));
 	/* put_page_testzero() as a load and a store under the list's or
 	 * the zone's lock: nothing in ref takes a second reference yet (no
 	 * get_page()), so no other thread changes the count of a live page
@@ -812,22 +927,23 @@ int ref_free_pages_page(struct ref_mm *mm, struct ref_page *page,
 					     memory_order_relaxed) -
 				1,
 			memory_order_relaxed);
-		if (pcp)
-			ref_pcp_unlock(pcp);
-		else
-			pthread_mutex_unlock(&zone->lock);
+		free_unlock(zone, pcp);
 		return 0;
 	}
+	/* the last reference: a compound page's tails are checked first */
+	compound = order && ref_page_test(page, REF_PG_head);
+	if (!reason[0] && compound)
+		compound_free_check(mm, page, order, reason, sizeof(reason),
+				    &bad_pfn);
 	if (reason[0]) {
-		/* refused, or someone else still holds a reference
-		 * (put_page_testzero) */
-		if (pcp)
-			ref_pcp_unlock(pcp);
-		else
-			pthread_mutex_unlock(&zone->lock);
-		ref_bad_page(mm, pfn, reason);
+		/* refused: nothing changes (the kernel leaks a block whose
+		 * tails are bad; ref leaves it live as it was) */
+		free_unlock(zone, pcp);
+		ref_bad_page(mm, bad_pfn, reason);
 		return -1;
 	}
+	if (compound)
+		destroy_compound_page(page, order);
 	atomic_store_explicit(&page->refcount, 0, memory_order_relaxed);
 	REF_ASSERT_EXPENSIVE(block_tails_clean(mm, pfn, order));
 	ref_page_clear(page, REF_PF(REF_PG_owner) | REF_PF(REF_PG_highmem));

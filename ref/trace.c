@@ -29,6 +29,11 @@
  *     first pfn is pfn has watermark_boost nr now.
  * Both come under zone->lock, where the change is made.
  *
+ * warn_alloc (ref/show_mem.c) carries the page allocation failure
+ * warning the kernel would print to its log; its text is the warning's
+ * lines. It comes before the failed request's mm_page_alloc, with no lock
+ * held.
+ *
  * When: mm_page_alloc on every allocation attempt, success or failure,
  * after zone->lock is dropped; mm_page_free on every accepted free, under
  * zone->lock, before the block is merged. So for any one page its free
@@ -41,6 +46,7 @@
  */
 #include <inttypes.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "internal.h"
 
@@ -49,6 +55,7 @@ enum {
 	TRACE_MIGRATETYPE = 1 << 0,
 	TRACE_GFP = 1 << 1,
 	TRACE_NR = 1 << 2,
+	TRACE_WARN = 1 << 3, /* the text is the warning alone */
 };
 
 /* One row per event type: its name and its extra fields. */
@@ -64,6 +71,7 @@ static const struct {
 	[REF_TRACE_MM_PAGEBLOCK_TYPE] = { "mm_pageblock_type",
 					  TRACE_MIGRATETYPE },
 	[REF_TRACE_MM_ZONE_BOOST] = { "mm_zone_boost", TRACE_NR },
+	[REF_TRACE_WARN_ALLOC] = { "warn_alloc", TRACE_GFP | TRACE_WARN },
 };
 
 void ref_trace_subscribe(struct ref_mm *mm, ref_trace_fn fn, void *ctx)
@@ -123,6 +131,23 @@ void ref_trace_emit_boost(struct ref_mm *mm, const struct ref_zone *zone)
 	ev.pfn = zone->zone_start_pfn;
 	ev.nr = zone->watermark_boost;
 	ev.cpu = ref_smp_processor_id(mm);
+	ev.warn = NULL;
+	mm->trace_fn(mm->trace_ctx, &ev);
+}
+
+void ref_trace_emit_warn(struct ref_mm *mm, const struct ref_alloc_warn *w)
+{
+	struct ref_trace_event ev;
+
+	if (!mm->trace_fn)
+		return;
+	memset(&ev, 0, sizeof(ev));
+	ev.type = REF_TRACE_WARN_ALLOC;
+	ev.name = trace_types[REF_TRACE_WARN_ALLOC].name;
+	ev.order = w->order;
+	ev.gfp = w->gfp;
+	ev.cpu = ref_smp_processor_id(mm);
+	ev.warn = w;
 	mm->trace_fn(mm->trace_ctx, &ev);
 }
 
@@ -135,9 +160,10 @@ size_t ref_trace_format(const struct ref_mm *mm,
 	char gfp[512];
 	struct ref_fmtbuf b = { buf, len, 0 };
 
-	(void)mm;
 	if (buf && len)
 		buf[0] = '\0';
+	if ((fields & TRACE_WARN) && ev->warn)
+		return ref_alloc_warn_format(mm, ev->warn, buf, len);
 	ref_fb_printf(&b, "page=%016" PRIxPTR " pfn=0x%lx order=%d",
 		      (uintptr_t)ev->page, ev->page ? ev->pfn : 0,
 		      (int)ev->order);

@@ -117,9 +117,13 @@ static uint64_t next_rand(uint64_t *s)
 
 static void random_ops(const char *spec, uint64_t seed)
 {
-	static const ref_gfp_t gfps[] = { REF_GFP_KERNEL, REF_GFP_DMA,
-					  REF_GFP_DMA32, REF_GFP_HIGHUSER,
-					  REF_GFP_HIGHUSER_MOVABLE };
+	static const ref_gfp_t gfps[] = { REF_GFP_KERNEL,
+					  REF_GFP_DMA,
+					  REF_GFP_DMA32,
+					  REF_GFP_HIGHUSER,
+					  REF_GFP_HIGHUSER_MOVABLE,
+					  REF_GFP_KERNEL | REF_GFP_COMP,
+					  REF_GFP_DMA | REF_GFP_COMP };
 	struct ref_mm *mm = make(spec);
 	struct ref_page *live[256] = { 0 };
 	unsigned int orders[256] = { 0 };
@@ -135,7 +139,9 @@ static void random_ops(const char *spec, uint64_t seed)
 		} else {
 			orders[s] = (unsigned int)(next_rand(&seed) % 11);
 			live[s] = ref_alloc_pages(
-				mm, gfps[next_rand(&seed) % 5], orders[s]);
+				mm,
+				gfps[next_rand(&seed) % REF_ARRAY_SIZE(gfps)],
+				orders[s]);
 		}
 		if (i % 500 == 0)
 			expect_healthy(mm);
@@ -166,7 +172,8 @@ MMT_TEST(check, invariant_table_lists_every_id)
 		"BUDDY-DISJOINT", "BUDDY-COALESCE", "ZONE-NRFREE",
 		"PAGE-STATE",	  "ZONE-CONSERVE",  "PCP-COUNT",
 		"PCP-PAGE",	  "PCP-HIGH",	    "MIGRATE-LIST",
-		"PAGEBLOCK-TYPE", "ZONE-BOOST",	    "UPOOL-BLOCK",
+		"PAGEBLOCK-TYPE", "ZONE-BOOST",	    "COMPOUND-HEAD",
+		"COMPOUND-TAIL",  "COMPOUND-ORDER", "UPOOL-BLOCK",
 		"UPOOL-COUNT",	  "UPOOL-FREELIST", "UPOOL-DOUBLE",
 	};
 	unsigned int i, n = 0;
@@ -407,6 +414,113 @@ MMT_TEST(check, PCP_HIGH_26_list_over_its_high)
 
 	p->hc[0].high = 2; /* two pages on a list whose high is 2 */
 	expect_only(mm, "PCP-HIGH", ~0UL);
+	ref_mm_destroy(mm);
+}
+
+/*
+ * A live compound page of order 3 (GFP_KERNEL|__GFP_COMP, from DMA32)
+ * beside a live order-3 block without __GFP_COMP; *head and *plain get
+ * their pfns.
+ */
+static struct ref_mm *compound_state(unsigned long *head, unsigned long *plain)
+{
+	struct ref_mm *mm = make("");
+	struct ref_page *c =
+		ref_alloc_pages(mm, REF_GFP_KERNEL | REF_GFP_COMP, 3);
+	struct ref_page *p = ref_alloc_pages(mm, REF_GFP_KERNEL, 3);
+
+	cr_assert_not_null(c);
+	cr_assert_not_null(p);
+	*head = ref_page_to_pfn(mm, c);
+	*plain = ref_page_to_pfn(mm, p);
+	cr_assert(ref_page_test(c, REF_PG_head));
+	cr_assert(!ref_page_test(p, REF_PG_head));
+	expect_healthy(mm);
+	return mm;
+}
+
+MMT_TEST(check, COMPOUND_HEAD)
+{
+	unsigned long head, plain;
+	struct ref_mm *mm = compound_state(&head, &plain);
+	struct ref_report r;
+
+	mm->mem_map[head].flags &= ~(1UL << REF_PG_head);
+	expect_only(mm, "COMPOUND-HEAD", head);
+	/* O(n) only: CHEAP does not see it */
+	ref_report_init(&r);
+	cr_assert_eq(ref_check(mm, REF_CHECK_CHEAP, &r), 0);
+	ref_mm_destroy(mm);
+}
+
+MMT_TEST(check, COMPOUND_HEAD_on_an_allocation_without_gfp_comp)
+{
+	unsigned long head, plain;
+	struct ref_mm *mm = compound_state(&head, &plain);
+
+	mm->mem_map[plain].flags |= 1UL << REF_PG_head;
+	expect_only(mm, "COMPOUND-HEAD", plain);
+	ref_mm_destroy(mm);
+}
+
+MMT_TEST(check, COMPOUND_HEAD_on_a_free_page)
+{
+	struct ref_mm *mm = dma_state();
+
+	mm->mem_map[2048 + 9].flags |= 1UL << REF_PG_head;
+	expect_only(mm, "COMPOUND-HEAD", 2048 + 9);
+	ref_mm_destroy(mm);
+}
+
+MMT_TEST(check, COMPOUND_TAIL)
+{
+	unsigned long head, plain;
+	struct ref_mm *mm = compound_state(&head, &plain);
+
+	/* the fifth tail names the other block's head as its own */
+	mm->mem_map[head + 5].compound_head = &mm->mem_map[plain];
+	expect_only(mm, "COMPOUND-TAIL", head + 5);
+	ref_mm_destroy(mm);
+}
+
+MMT_TEST(check, COMPOUND_TAIL_mark_lost)
+{
+	unsigned long head, plain;
+	struct ref_mm *mm = compound_state(&head, &plain);
+
+	mm->mem_map[head + 7].flags &= ~(1UL << REF_PG_tail);
+	expect_only(mm, "COMPOUND-TAIL", head + 7);
+	ref_mm_destroy(mm);
+}
+
+MMT_TEST(check, COMPOUND_TAIL_on_a_free_page)
+{
+	struct ref_mm *mm = dma_state();
+
+	mm->mem_map[2048 + 10].flags |= 1UL << REF_PG_tail;
+	expect_only(mm, "COMPOUND-TAIL", 2048 + 10);
+	ref_mm_destroy(mm);
+}
+
+MMT_TEST(check, COMPOUND_TAIL_on_a_tail_of_a_plain_allocation)
+{
+	unsigned long head, plain;
+	struct ref_mm *mm = compound_state(&head, &plain);
+
+	mm->mem_map[plain + 2].flags |= 1UL << REF_PG_tail;
+	mm->mem_map[plain + 2].compound_head = &mm->mem_map[plain];
+	expect_only(mm, "COMPOUND-TAIL", plain + 2);
+	ref_mm_destroy(mm);
+}
+
+MMT_TEST(check, COMPOUND_ORDER)
+{
+	unsigned long head, plain;
+	struct ref_mm *mm = compound_state(&head, &plain);
+
+	cr_assert_eq(mm->mem_map[head + 1].compound_order, 3);
+	mm->mem_map[head + 1].compound_order = 2;
+	expect_only(mm, "COMPOUND-ORDER", head);
 	ref_mm_destroy(mm);
 }
 

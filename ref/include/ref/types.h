@@ -128,8 +128,12 @@ struct ref_list_head {
 enum ref_pageflags {
 	REF_PG_reserved = 0, /* never handed to the buddy (holes, memblock) */
 	REF_PG_buddy = 1, /* head of a free block on free_area[private] */
-	REF_PG_head = 2, /* compound head (not used yet) */
-	REF_PG_tail = 3, /* compound tail (not used yet) */
+	/* head of a compound page: a live __GFP_COMP block of order > 0
+	 * (6.12 PG_head; 2.6.18 set PG_compound on every page of it) */
+	REF_PG_head = 2,
+	/* tail of a compound page: compound_head names its head (6.12 keeps
+	 * the head in compound_head with bit 0 for "tail") */
+	REF_PG_tail = 3,
 	REF_PG_slab = 4, /* owned by a slab cache (not used yet) */
 	REF_PG_owner = 5, /* page_owner: head of a live allocation */
 	REF_PG_highmem = 6, /* lies in ZONE_HIGHMEM: no permanent mapping */
@@ -154,8 +158,21 @@ struct ref_page {
 	unsigned int
 		owner_order; /* PG_owner: order of the allocation (page_owner) */
 	uint32_t owner_gfp; /* PG_owner: gfp mask of the allocation (page_owner) */
-	struct ref_list_head
-		lru; /* PG_buddy: link on free_area[order].free_list */
+	/* A page is on a list or a tail, never both (the kernel overlays
+	 * compound_head on lru.next the same way). */
+	union {
+		/* PG_buddy, PG_pcp: link on a free list */
+		struct ref_list_head lru;
+		struct {
+			/* PG_tail: the head of its compound page (6.12
+			 * compound_head; 2.6.18 kept it in private) */
+			struct ref_page *compound_head;
+			/* the first tail only: the compound order (6.12
+			 * folio order in page[1]'s flags; 2.6.18
+			 * page[1].lru.prev) */
+			unsigned long compound_order;
+		};
+	};
 };
 
 /*
@@ -267,6 +284,32 @@ struct ref_zone {
 	struct ref_per_cpu_pages pageset[REF_MAX_CPUS];
 };
 
+/*
+ * What warn_alloc() says of a failed allocation (ref/show_mem.c): the
+ * request and, for each zone show_free_areas() would show, its state at
+ * the time. Numbers, not text: the text is made when it is read.
+ */
+struct ref_alloc_warn_zone {
+	int shown; /* populated and no higher than the request's zone */
+	unsigned long free; /* NR_FREE_PAGES, pages */
+	unsigned long boost; /* watermark_boost, pages */
+	unsigned long min, low, high; /* watermarks with the boost, pages */
+	unsigned long reserved_highatomic; /* nr_reserved_highatomic, pages */
+	unsigned long present, managed; /* pages */
+	unsigned long free_pcp; /* pages on every online CPU's lists */
+	unsigned long local_pcp; /* pages on the failing CPU's lists */
+	unsigned long lowmem_reserve[REF_NR_ZONE_TYPES]; /* pages */
+	unsigned long nr_free[REF_NR_ORDERS_MAX]; /* free blocks per order */
+	/* per order, bit mt set: free_list[mt] holds a block */
+	unsigned char types[REF_NR_ORDERS_MAX];
+};
+
+struct ref_alloc_warn {
+	uint32_t gfp; /* the mask of the request */
+	unsigned int order;
+	struct ref_alloc_warn_zone zone[REF_NR_ZONE_TYPES];
+};
+
 /* Trace events, named as the kernel's tracepoints. */
 enum ref_trace_type {
 	REF_TRACE_MM_PAGE_ALLOC = 0,
@@ -277,6 +320,9 @@ enum ref_trace_type {
 	REF_TRACE_MM_PAGEBLOCK_TYPE = 4,
 	/* 6.12: the zone of pfn has watermark_boost nr now */
 	REF_TRACE_MM_ZONE_BOOST = 5,
+	/* warn_alloc(): a failed allocation's warning (no kernel
+	 * tracepoint: the kernel prints it to its log) */
+	REF_TRACE_WARN_ALLOC = 6,
 	REF_NR_TRACE_TYPES
 };
 
@@ -293,6 +339,8 @@ struct ref_trace_event {
 	int migratetype;
 	unsigned long nr; /* mm_zone_boost: the boost, pages */
 	unsigned int cpu; /* simulated CPU that emitted it */
+	/* warn_alloc only: the warning, valid during the callback */
+	const struct ref_alloc_warn *warn;
 };
 
 typedef void (*ref_trace_fn)(void *ctx, const struct ref_trace_event *ev);
@@ -364,8 +412,14 @@ struct ref_mm {
 	void *trace_ctx;
 	atomic_ulong nr_bad_page; /* bad_page() reports (invalid frees) */
 	atomic_ulong nr_nofail_stuck; /* __GFP_NOFAIL requests failed */
+	/* requests whose mask gfp_zone() refuses (GFP_ZONE_BAD) */
+	atomic_ulong nr_gfp_zone_bad;
 	char last_bad_page[256]; /* message of the latest bad_page() */
-	pthread_mutex_t bad_lock; /* guards last_bad_page */
+	char last_gfp_zone_bad[384]; /* message of the latest GFP_ZONE_BAD */
+	/* warn_alloc() warnings (ref/show_mem.c), and the latest one */
+	atomic_ulong nr_alloc_warn;
+	struct ref_alloc_warn last_alloc_warn;
+	pthread_mutex_t bad_lock; /* guards the last_* reports above */
 	/* The full checker's mark buffer, kept between checks so a check
 	 * does not pay a fresh mapping each time; guarded by check_lock
 	 * (taken inside a zone lock, never the other way round). */
