@@ -15,7 +15,8 @@
  *   BUDDY-COALESCE  no two free buddies of one order < top are both listed
  *                   (6.12, from pageblock_order up: but for a
  *                   non-mergeable type on either side, or in a zone
- *                   that gave a highatomic or isolated block back)
+ *                   where a pageblock was moved whole into or out of
+ *                   ISOLATE or out of HIGHATOMIC)
  *   ZONE-NRFREE     nr_free == list length; nr_free_pages == sum nr_free<<o
  *   PAGE-STATE      free pages: refcount 0, no flag but PG_buddy on heads;
  *                   live heads: refcount >= 1, PG_owner, not PG_buddy;
@@ -843,12 +844,13 @@ static void check_coalesce_one(struct zone_walk *w, unsigned long i,
 	if (buddy < pfn || buddy >= w->ze)
 		return;
 	/* above pageblock_order, a non-mergeable type keeps buddies apart,
-	 * and a highatomic or isolated block given back does not merge
-	 * again (move_freepages_block moves, it never merges) */
+	 * and a pageblock moved whole into or out of ISOLATE or out of
+	 * HIGHATOMIC does not merge then (move_freepages_block moves, it
+	 * never merges) */
 	if (o >= w->mm->pageblock_order &&
 	    (ref_merge_blocked(w->mm, o, ref_pageblock_mt(w->mm, pfn),
 			       ref_pageblock_mt(w->mm, buddy)) ||
-	     w->zone->nr_blocks_returned))
+	     w->zone->nr_unmerged_moves))
 		return;
 	if (w->mark[buddy - w->zs] == m)
 		report(w->r, "BUDDY-COALESCE", REF_COST_ON, pfn,

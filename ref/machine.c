@@ -959,7 +959,7 @@ int ref_mm_reset(struct ref_mm *mm)
 		zone->nr_free_highatomic = 0;
 		zone->nr_free_isolate = 0;
 		zone->nr_reserved_highatomic = 0;
-		zone->nr_blocks_returned = 0;
+		zone->nr_unmerged_moves = 0;
 		zone->watermark_boost = 0;
 		zone->nr_alloc_pages = 0;
 		zone->pgalloc = 0;

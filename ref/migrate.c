@@ -541,7 +541,7 @@ int ref_unreserve_highatomic(struct ref_mm *mm, int highest, int mt, int force)
 				moved = 1;
 			}
 			if (moved > 0) {
-				zone->nr_blocks_returned++;
+				zone->nr_unmerged_moves++;
 				pthread_mutex_unlock(&zone->lock);
 				return 1;
 			}
@@ -636,6 +636,7 @@ int ref_isolate_pageblock(struct ref_mm *mm, unsigned long pfn)
 	} else {
 		move_freepages_block(mm, zone, start, mt, REF_MIGRATE_ISOLATE);
 	}
+	zone->nr_unmerged_moves++;
 out:
 	pthread_mutex_unlock(&zone->lock);
 	if (!ret)
@@ -674,7 +675,7 @@ int ref_undo_isolate_pageblock(struct ref_mm *mm, unsigned long pfn)
 	} else {
 		move_freepages_block(mm, zone, start, REF_MIGRATE_ISOLATE,
 				     REF_MIGRATE_MOVABLE);
-		zone->nr_blocks_returned++;
+		zone->nr_unmerged_moves++;
 	}
 	pthread_mutex_unlock(&zone->lock);
 	return 0;

@@ -276,10 +276,10 @@ struct ref_zone {
 	 * keeps no such counter, ref's checker needs it) */
 	unsigned long nr_free_isolate;
 	unsigned long nr_reserved_highatomic;
-	/* pageblocks given back from HIGHATOMIC or ISOLATE since boot: their
-	 * free pages need not have merged with their neighbours above
-	 * pageblock_order */
-	unsigned long nr_blocks_returned;
+	/* pageblocks moved whole into or out of ISOLATE, or out of
+	 * HIGHATOMIC, since boot: a move never merges, so their free pages
+	 * need not have merged with their neighbours above pageblock_order */
+	unsigned long nr_unmerged_moves;
 	/* per-CPU lists, indexed by CPU (ref/pcp.c) */
 	struct ref_per_cpu_pages pageset[REF_MAX_CPUS];
 };
