@@ -37,6 +37,12 @@
  * give it, whatever ran before it. Parked machines are destroyed at exit.
  * MMT_REUSE=0 (or MMT_REF_REUSE=0) turns reuse off.
  *
+ * Trace: mm_page_alloc and mm_page_free are MMT_EV_PAGE_ALLOC/FREE,
+ * mm_pageblock_type and mm_zone_boost MMT_EV_PAGEBLOCK_TYPE/ZONE_BOOST;
+ * the rest (upool_create, upool_destroy, warn_alloc) go as MMT_EV_OTHER
+ * under their names, with ref_trace_format()'s text when MMT_TRACE_TEXT
+ * is asked (for warn_alloc, the kernel's failure warning, a few lines).
+ *
  * Shrinkers: each mmt_shrinker registered is copied into a ref_shrinker
  * whose callbacks call the harness's (ref/shrinker.h: the mask rule, the
  * scan formula); ref's PF_KSWAPD pass is the ABI's MMT_SHRINK_KSWAPD.
@@ -767,7 +773,7 @@ static void rp_trace_cb(void *ctx, const struct ref_trace_event *ev)
 {
 	struct ref_pages *rp = ctx;
 	struct mmt_event me;
-	char text[256];
+	char text[4096]; /* a warn_alloc warning runs to a few lines */
 
 	if (!rp->fn)
 		return;
@@ -779,14 +785,23 @@ static void rp_trace_cb(void *ctx, const struct ref_trace_event *ev)
 	case REF_TRACE_MM_PAGE_FREE:
 		me.type = MMT_EV_PAGE_FREE;
 		break;
+	case REF_TRACE_MM_PAGEBLOCK_TYPE:
+		me.type = MMT_EV_PAGEBLOCK_TYPE;
+		me.owner = (uint32_t)ev->migratetype;
+		break;
+	case REF_TRACE_MM_ZONE_BOOST:
+		me.type = MMT_EV_ZONE_BOOST;
+		break;
 	default:
 		me.type = MMT_EV_OTHER;
 		break;
 	}
+	/* the rest (upool_*, warn_alloc) go as MMT_EV_OTHER by name */
 	me.name = ev->name;
 	me.pfn = ev->page ? (uint64_t)ev->pfn : UINT64_MAX;
 	me.order = ev->order;
-	me.gfp = ev->gfp;
+	me.gfp = ev->type == REF_TRACE_MM_ZONE_BOOST ? (uint32_t)ev->nr :
+						       ev->gfp;
 	me.cpu = ev->cpu;
 	if (rp->flags & MMT_TRACE_TEXT) {
 		ref_trace_format(rp->mm, ev, text, sizeof(text));
@@ -866,6 +881,15 @@ static int rp_context(void *state, uint32_t op, uint32_t arg)
 	case MMT_CTX_CPU_ONLINE:
 		/* -1: online already or no such CPU */
 		return ref_cpu_online(mm, arg) ? -EINVAL : 0;
+	case MMT_CTX_ISOLATE_PAGEBLOCK:
+	case MMT_CTX_UNDO_ISOLATE_PAGEBLOCK: {
+		unsigned long pfn = ((unsigned long)arg % mm->nr_pageblocks)
+				    << mm->pageblock_order;
+
+		if (op == MMT_CTX_ISOLATE_PAGEBLOCK)
+			return ref_isolate_pageblock(mm, pfn);
+		return ref_undo_isolate_pageblock(mm, pfn);
+	}
 	case MMT_CTX_SLEEP_REPORTS:
 		n = ref_ctx_sleep_count(mm);
 		return n > INT_MAX ? INT_MAX : (int)n;

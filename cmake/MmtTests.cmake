@@ -111,6 +111,13 @@ add_test(NAME tools/nofail-stuck COMMAND $<TARGET_FILE:mmtorture> replay
 set_tests_properties(tools/nofail-stuck PROPERTIES LABELS cli TIMEOUT 60
   PASS_REGULAR_EXPRESSION "violation 1: op 2: NOFAIL-STUCK \\[caller\\]")
 
+# Masks gfp_zone() forbids: replay reports GFP-ZONE-BAD at op 0 (the first
+# of eight; tests/tools/gfp_zone_bad.txt).
+add_test(NAME tools/gfp-zone-bad COMMAND $<TARGET_FILE:mmtorture> replay
+  ${CMAKE_SOURCE_DIR}/tests/tools/gfp_zone_bad.txt)
+set_tests_properties(tools/gfp-zone-bad PROPERTIES LABELS cli TIMEOUT 60
+  PASS_REGULAR_EXPRESSION "violation 1: op 0: GFP-ZONE-BAD \\[caller\\]")
+
 # Every id of the harness's invariant registry is reported by the sources,
 # documented in docs/ and expected by a test (tests/invariants.sh).
 add_test(NAME tools/invariants COMMAND ${CMAKE_SOURCE_DIR}/tests/invariants.sh

@@ -175,6 +175,11 @@ static const char *unbalanced(const struct mmt_ctx *c, const struct mmt_op *op)
 	case MMT_OP_CPU_OFFLINE:
 	case MMT_OP_CPU_ONLINE:
 		return hotplug_refused(c, op);
+	case MMT_OP_ISOLATE_PAGEBLOCK:
+	case MMT_OP_UNDO_ISOLATE_PAGEBLOCK:
+		return cpu_atomic(p) ? "page isolation may sleep: this cpu is "
+				       "in atomic context" :
+				       NULL;
 	default:
 		return NULL;
 	}
@@ -207,6 +212,25 @@ static int hotplug(struct mmt_ctx *c, size_t i, const struct mmt_op *op,
 	}
 	if (trace)
 		fprintf(trace, "\n");
+	return 0;
+}
+
+/* An isolation op: the allocator's refusal is the kernel's answer. */
+static int isolation(struct mmt_ctx *c, const struct mmt_op *op, FILE *trace)
+{
+	int ret =
+		c->fn ? c->fn(c->state, mmt_op_desc(op->kind)->api, op->count) :
+			-EOPNOTSUPP;
+
+	if (trace) {
+		if (ret < 0)
+			fprintf(trace, " -> refused (%d)\n", ret);
+		else
+			fprintf(trace, " -> pageblock %u %s\n", op->count,
+				op->kind == MMT_OP_ISOLATE_PAGEBLOCK ?
+					"isolated" :
+					"given back");
+	}
 	return 0;
 }
 
@@ -278,6 +302,9 @@ int mmt_ctx_step(struct mmt_ctx *c, size_t i, const struct mmt_op *op,
 	case MMT_OP_CPU_OFFLINE:
 	case MMT_OP_CPU_ONLINE:
 		return hotplug(c, i, op, r, trace);
+	case MMT_OP_ISOLATE_PAGEBLOCK:
+	case MMT_OP_UNDO_ISOLATE_PAGEBLOCK:
+		return isolation(c, op, trace);
 	default:
 		return 1;
 	}

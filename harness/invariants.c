@@ -44,6 +44,10 @@ static const struct mmt_invariant invariants[] = {
 	{ "NOFAIL-STUCK", "caller",
 	  "caller rules: a __GFP_NOFAIL request that may reclaim found nothing "
 	  "(the kernel would retry it for ever)" },
+	{ "GFP-ZONE-BAD", "caller",
+	  "caller rules: a mask names more than one of __GFP_DMA, "
+	  "__GFP_DMA32 and __GFP_HIGHMEM (gfp_zone's GFP_ZONE_BAD, a "
+	  "VM_BUG_ON in the kernel)" },
 	{ "ORACLE-WATERMARK", "oracle",
 	  "strict, WATERMARKS: a zone served a request its watermark check "
 	  "(min, lowmem reserve, the mask's allowances) refuses" },

@@ -469,6 +469,13 @@ static int arena_has_type(const struct mmt_arena *a, uint32_t t)
 	return 0;
 }
 
+int mmt_gfp_zone_bad(uint32_t gfp)
+{
+	return !!(gfp & MMT_GFP_DMA) + !!(gfp & MMT_GFP_DMA32) +
+		       !!(gfp & MMT_GFP_HIGHMEM) >
+	       1;
+}
+
 unsigned int mmt_arena_allowed_zones(const struct mmt_arena *a, uint32_t gfp)
 {
 	int dma = !!(gfp & MMT_GFP_DMA), dma32 = !!(gfp & MMT_GFP_DMA32);
@@ -476,9 +483,9 @@ unsigned int mmt_arena_allowed_zones(const struct mmt_arena *a, uint32_t gfp)
 	uint32_t top = MMT_ZONE_NORMAL;
 	unsigned int mask = 0;
 
-	/* gfp_zone()'s GFP_ZONE_BAD: at most one of the three. MOVABLE
-	 * alone picks no zone here (there is no ZONE_MOVABLE). */
-	if (dma + dma32 + high > 1)
+	/* at most one of the three; MOVABLE alone picks no zone here
+	 * (there is no ZONE_MOVABLE) */
+	if (mmt_gfp_zone_bad(gfp))
 		return 0;
 	if (a->nr_zones == 0)
 		return (1u << MMT_NR_ZONE_TYPES) - 1;

@@ -146,12 +146,21 @@ static const struct mmt_op_desc op_table[MMT_NR_OP_KINDS] = {
 					 MMT_ROLE_DESTROY, F_POOL, F_POOL, 0, 0,
 					 "unregister the cache and free its "
 					 "blocks" },
+	/* page isolation: the machine's too; count names the pageblock */
+	CTX(MMT_OP_ISOLATE_PAGEBLOCK, "isolate_pageblock",
+	    MMT_CTX_ISOLATE_PAGEBLOCK, F_COUNT,
+	    "isolate pageblock count (modulo the machine's): its free pages "
+	    "leave use"),
+	CTX(MMT_OP_UNDO_ISOLATE_PAGEBLOCK, "undo_isolate_pageblock",
+	    MMT_CTX_UNDO_ISOLATE_PAGEBLOCK, F_COUNT,
+	    "give isolated pageblock count back as MOVABLE"),
 };
 
 /* The context ops came later: appended, so selectors 0..30 read as
  * before; the hotplug ops after them (0..41 as before); the shrinker ops
- * after those (0..43 as before). */
-static const uint8_t pages_kinds[46] = {
+ * after those (0..43 as before), then the isolation ops (0..45 as
+ * before). */
+static const uint8_t pages_kinds[48] = {
 	MMT_OP_ALLOC_PAGES,	  MMT_OP_ALLOC_PAGES,
 	MMT_OP_ALLOC_PAGES,	  MMT_OP_ALLOC_PAGES,
 	MMT_OP_ALLOC_PAGES,	  MMT_OP_ALLOC_PAGES,
@@ -175,6 +184,7 @@ static const uint8_t pages_kinds[46] = {
 	MMT_OP_LOCAL_BH_DISABLE,  MMT_OP_LOCAL_BH_ENABLE,
 	MMT_OP_CPU_OFFLINE,	  MMT_OP_CPU_ONLINE,
 	MMT_OP_SHRINKER_REGISTER, MMT_OP_SHRINKER_UNREGISTER,
+	MMT_OP_ISOLATE_PAGEBLOCK, MMT_OP_UNDO_ISOLATE_PAGEBLOCK,
 };
 
 /* calloc_array came later: appended, so selectors 0..14 read as before. */

@@ -58,6 +58,9 @@
  * reclaim's frees inside an allocation (after it decided) wait for
  * mmt_shadow_cache_flush() after its checks. Each such free must come
  * with its mm_page_free (TRACE-FREE), which is taken off the op's events.
+ * Such a pass also takes zones' watermark boosts back (MMT_EV_ZONE_BOOST
+ * after the op's mm_page_alloc): a failure is judged on the boosts its
+ * allocation decided with.
  *
  * Fault injection (MMT_CAP_FAULT_INJECT, docs/fault-injection.md): the
  * machine's fail_* knobs drive the harness's own fault model
@@ -155,6 +158,26 @@ struct mmt_shadow {
 	 * model, and the verdict mmt_shadow_fault_next gave the op at hand */
 	struct mmt_fault fault;
 	int fault_asked, fault_verdict;
+	/*
+	 * Mobility grouping (MMT_EV_PAGEBLOCK_TYPE and _ZONE_BOOST, read
+	 * only with watermarks on): each pageblock's migrate type (the map
+	 * is made at the first event; every block is MOVABLE before), how
+	 * many are HIGHATOMIC, each zone's boost now, its lowest since the
+	 * op at hand began and what it was when the allocation in flight
+	 * decided (its mm_page_alloc: a kswapd pass after the result takes
+	 * boosts back, docs/reclaim.md), and the zones where a HIGHATOMIC
+	 * block went back to another type (a reserve given back leaves its
+	 * free pages unmerged with their neighbours: above pageblock_order
+	 * such a zone is no longer fully coalesced)
+	 */
+	uint8_t *pb_mt;
+	size_t pb_cap, nr_pb;
+	uint64_t nr_ha;
+	uint64_t boost[MMT_NR_ZONE_TYPES], boost_low[MMT_NR_ZONE_TYPES];
+	uint64_t boost_dec[MMT_NR_ZONE_TYPES];
+	int decided; /* the op's mm_page_alloc came (boost_dec is set) */
+	int unmerged[MMT_NR_ZONE_TYPES];
+	uint64_t pb_events;
 	/* where PAGES_TAKEN/RETURNED findings go (mmt_shadow_bind_report) */
 	struct mmt_report *rep;
 	const size_t *rep_op;
@@ -328,6 +351,27 @@ static int64_t probe_held(const struct mmt_shadow *s, uint64_t pfn, uint64_t n)
 	return -1;
 }
 
+/* One past the run of probe-held pages that starts at held pfn. */
+static uint64_t probe_run_end(const struct mmt_shadow *s, uint64_t pfn)
+{
+	const struct shadow_range *pr = range_of(s, pfn);
+	uint64_t i;
+
+	if (!pr || !pr->probe)
+		return pfn + 1;
+	for (i = pfn - pr->start; i < pr->end - pr->start; i++) {
+		uint64_t w = pr->probe[i >> 6] >> (i & 63);
+
+		if (!(i & 63) && w == ~0ULL) {
+			i += 63;
+			continue;
+		}
+		if (!(w & 1))
+			break;
+	}
+	return pr->start + i;
+}
+
 static void probe_mark(struct mmt_shadow *s, uint64_t pfn, uint64_t n, int on)
 {
 	for (unsigned int i = 0; i < s->nr_ranges; i++) {
@@ -399,6 +443,7 @@ static void spare_free(void)
 			free(spare[i]->probe_buf);
 			free(spare[i]->filled);
 			free(spare[i]->deferred);
+			free(spare[i]->pb_mt);
 			free(spare[i]);
 			spare[i] = NULL;
 		}
@@ -413,7 +458,8 @@ static struct mmt_shadow *shadow_get(void)
 	uint64_t *pbuf;
 	struct shadow_filled *filled = NULL;
 	struct shadow_cfree *deferred;
-	size_t cap = 0, fcap = 0, pcap, dcap;
+	size_t cap = 0, fcap = 0, pcap, dcap, bcap;
+	uint8_t *pb;
 
 	s = NULL;
 	pthread_mutex_lock(&spare_lock);
@@ -432,9 +478,13 @@ static struct mmt_shadow *shadow_get(void)
 	fcap = s->filled_cap;
 	deferred = s->deferred;
 	dcap = s->deferred_cap;
+	pb = s->pb_mt;
+	bcap = s->pb_cap;
 	memset(s, 0, sizeof(*s));
 	s->deferred = deferred;
 	s->deferred_cap = dcap;
+	s->pb_mt = pb;
+	s->pb_cap = bcap;
 	s->owner_buf = buf;
 	s->owner_cap = cap;
 	s->probe_buf = pbuf;
@@ -537,6 +587,7 @@ void mmt_shadow_destroy(struct mmt_shadow *s)
 		free(s->probe_buf);
 		free(s->filled);
 		free(s->deferred);
+		free(s->pb_mt);
 		free(s);
 	}
 }
@@ -560,6 +611,56 @@ uint64_t mmt_shadow_live_pages(const struct mmt_shadow *s)
 /* ------------------------------------------------------------ scan */
 
 /* First reserved range intersecting [pfn, end), or NULL. */
+/* ------------------------------------------------------------ pageblocks */
+
+#define MT_MOVABLE 1u
+#define MT_HIGHATOMIC 3u
+#define MT_ISOLATE 4u
+
+static uint32_t pb_order(const struct mmt_shadow *s)
+{
+	return s->wm.pageblock_order < 63 ? s->wm.pageblock_order : 62;
+}
+
+/* The map of pageblock types, made at the first event: 0, or -1. */
+static int pb_ready(struct mmt_shadow *s)
+{
+	size_t n = (size_t)(s->a.nr_pfns >> pb_order(s)) + 1;
+
+	if (s->nr_pb)
+		return 0;
+	if (n > s->pb_cap) {
+		uint8_t *p = realloc(s->pb_mt, n);
+
+		if (!p)
+			return -1;
+		s->pb_mt = p;
+		s->pb_cap = n;
+	}
+	memset(s->pb_mt, MT_MOVABLE, n);
+	s->nr_pb = n;
+	return 0;
+}
+
+/* The end of the first pageblock of [pfn, pfn + n) whose free pages the
+ * request may not take, or 0: excl 1, ISOLATE (no request); 2, ISOLATE
+ * and HIGHATOMIC (a request without access to the reserve). */
+static uint64_t reserved_block_end(const struct mmt_shadow *s, uint64_t pfn,
+				   uint64_t n, int excl)
+{
+	uint32_t pb = pb_order(s);
+
+	if (!s->nr_ha)
+		return 0;
+	for (uint64_t i = pfn >> pb; i <= (pfn + n - 1) >> pb; i++) {
+		unsigned int mt = i < s->nr_pb ? s->pb_mt[i] : MT_MOVABLE;
+
+		if (mt == MT_ISOLATE || (excl > 1 && mt == MT_HIGHATOMIC))
+			return (i + 1) << pb;
+	}
+	return 0;
+}
+
 static const struct mmt_pfn_range *reserved_hit(const struct mmt_shadow *s,
 						uint64_t pfn, uint64_t end)
 {
@@ -577,21 +678,25 @@ static uint64_t align_up(uint64_t x, uint64_t n)
 	return (x + n - 1) & ~(n - 1);
 }
 
-/* Search [lo, hi) inside one present range for a free aligned block. */
+/* Search [lo, hi) inside one present range for a free aligned block
+ * (excl: reserved_block_end's). */
 static int64_t scan_interval(const struct mmt_shadow *s,
 			     const struct shadow_range *r, uint64_t lo,
-			     uint64_t hi, uint64_t n)
+			     uint64_t hi, uint64_t n, int excl)
 {
 	uint64_t c = align_up(lo, n);
 
 	while (c >= lo && c + n <= hi) {
 		const struct mmt_pfn_range *res = reserved_hit(s, c, c + n);
-		uint64_t next = 0;
+		uint64_t next = 0, rb;
+		int64_t ph;
 
 		if (res) {
 			next = align_up(res->start_pfn + res->nr_pages, n);
-		} else if (probe_held(s, c, n) >= 0) {
-			next = c + n;
+		} else if (excl && (rb = reserved_block_end(s, c, n, excl))) {
+			next = align_up(rb, n);
+		} else if ((ph = probe_held(s, c, n)) >= 0) {
+			next = align_up(probe_run_end(s, (uint64_t)ph), n);
 		} else {
 			for (uint64_t p = c; p < c + n; p++) {
 				unsigned int o = r->owner[p - r->start];
@@ -620,8 +725,8 @@ static int64_t scan_interval(const struct mmt_shadow *s,
 	return -1;
 }
 
-int64_t mmt_shadow_find_free(const struct mmt_shadow *s, uint32_t order,
-			     unsigned int allowed)
+static int64_t find_free_x(const struct mmt_shadow *s, uint32_t order,
+			   unsigned int allowed, int excl)
 {
 	uint64_t n;
 
@@ -632,7 +737,8 @@ int64_t mmt_shadow_find_free(const struct mmt_shadow *s, uint32_t order,
 		const struct shadow_range *r = &s->ranges[i];
 
 		if (s->a.nr_zones == 0) {
-			int64_t f = scan_interval(s, r, r->start, r->end, n);
+			int64_t f =
+				scan_interval(s, r, r->start, r->end, n, excl);
 
 			if (f >= 0)
 				return f;
@@ -651,12 +757,31 @@ int64_t mmt_shadow_find_free(const struct mmt_shadow *s, uint32_t order,
 			hi = az->end_pfn < r->end ? az->end_pfn : r->end;
 			if (lo >= hi)
 				continue;
-			f = scan_interval(s, r, lo, hi, n);
+			f = scan_interval(s, r, lo, hi, n, excl);
 			if (f >= 0)
 				return f;
 		}
 	}
 	return -1;
+}
+
+int64_t mmt_shadow_find_free(const struct mmt_shadow *s, uint32_t order,
+			     unsigned int allowed)
+{
+	return find_free_x(s, order, allowed, 0);
+}
+
+/* A free aligned block a request without the highatomic reserve may
+ * take: none above pageblock_order in a zone whose reserve went back
+ * (-2: not known there). */
+int64_t mmt_shadow_find_usable(const struct mmt_shadow *s, uint32_t order,
+			       unsigned int allowed)
+{
+	for (int t = 0; t < MMT_NR_ZONE_TYPES; t++)
+		if ((allowed & (1u << t)) && s->unmerged[t] &&
+		    order > pb_order(s))
+			return -2;
+	return find_free_x(s, order, allowed, 2);
 }
 
 /* ------------------------------------------------------------ fill */
@@ -816,10 +941,62 @@ uint64_t mmt_shadow_zero_probe(const struct mmt_shadow *s, uint64_t pfn,
 
 /* ------------------------------------------------------------ trace */
 
-void mmt_shadow_trace_reset(struct mmt_shadow *s)
+/* The op's events are consumed (the boost's lowest starts again). */
+static void trace_clear(struct mmt_shadow *s)
 {
 	s->nr_ev = 0;
 	s->ev_lost = 0;
+	memcpy(s->boost_low, s->boost, sizeof(s->boost));
+}
+
+void mmt_shadow_trace_reset(struct mmt_shadow *s)
+{
+	trace_clear(s);
+	s->decided = 0;
+}
+
+static void pageblock_event(struct mmt_shadow *s, const struct mmt_event *ev)
+{
+	uint32_t pb = pb_order(s), order = ev->order < pb ? pb : ev->order;
+	uint64_t first, n;
+
+	if (!s->wm_on || order >= 63 || pb_ready(s))
+		return;
+	first = (ev->pfn & ~((1ULL << order) - 1)) >> pb;
+	n = 1ULL << (order - pb);
+	for (uint64_t i = first; i < first + n && i < s->nr_pb; i++) {
+		unsigned int old = s->pb_mt[i];
+		int z = zone_of(s, i << pb);
+
+		if ((old == MT_HIGHATOMIC || old == MT_ISOLATE) &&
+		    ev->owner != old && z >= 0)
+			s->unmerged[z] = 1;
+		/* only the reserve's changes move what a request may reach */
+		if (old != ev->owner &&
+		    (old == MT_HIGHATOMIC || old == MT_ISOLATE ||
+		     ev->owner == MT_HIGHATOMIC || ev->owner == MT_ISOLATE))
+			s->pb_events++;
+		s->nr_ha -= old == MT_HIGHATOMIC || old == MT_ISOLATE;
+		s->pb_mt[i] = (uint8_t)(ev->owner & 0xFFu);
+		s->nr_ha += ev->owner == MT_HIGHATOMIC ||
+			    ev->owner == MT_ISOLATE;
+	}
+}
+
+static void boost_event(struct mmt_shadow *s, const struct mmt_event *ev)
+{
+	int z = zone_of(s, ev->pfn);
+
+	if (!s->wm_on || z < 0 || z >= MMT_NR_ZONE_TYPES)
+		return;
+	s->boost[z] = ev->gfp;
+	if (s->boost_low[z] > ev->gfp)
+		s->boost_low[z] = ev->gfp;
+}
+
+uint64_t mmt_shadow_pageblock_events(const struct mmt_shadow *s)
+{
+	return s->pb_events;
 }
 
 /* The name of a layer owner, as reports say it. */
@@ -989,8 +1166,20 @@ void mmt_shadow_trace_event(void *shadow, const struct mmt_event *ev)
 		layer_pages(s, ev, ev->type == MMT_EV_PAGES_TAKEN);
 		return;
 	}
+	if (ev->type == MMT_EV_PAGEBLOCK_TYPE) {
+		pageblock_event(s, ev);
+		return;
+	}
+	if (ev->type == MMT_EV_ZONE_BOOST) {
+		boost_event(s, ev);
+		return;
+	}
 	if (ev->type != MMT_EV_PAGE_ALLOC && ev->type != MMT_EV_PAGE_FREE)
 		return;
+	if (ev->type == MMT_EV_PAGE_ALLOC && !s->decided) {
+		memcpy(s->boost_dec, s->boost, sizeof(s->boost));
+		s->decided = 1;
+	}
 	if (exempted(s, ev))
 		return;
 	if (s->nr_ev == MAX_TRACE) {
@@ -1049,7 +1238,7 @@ static void trace_check(struct mmt_shadow *s, size_t op_index, uint32_t type,
 			       name, (unsigned long long)pfn, order, total,
 			       match);
 	}
-	mmt_shadow_trace_reset(s);
+	trace_clear(s); /* not decided: the verdict on a failure follows */
 }
 
 /* ------------------------------------------------------------ alloc/free */
@@ -1121,6 +1310,8 @@ struct from_ctx {
 	const struct mmt_shadow *s;
 	int zone;
 	int mode;
+	int excl; /* EXACT: blocks in pageblocks reserved_block_end(excl)
+		   * names do not count */
 	int scanned;
 	uint64_t ge[64]; /* EXACT: pages in wholly free aligned 2^k windows */
 };
@@ -1221,22 +1412,64 @@ static uint64_t block_from_order(void *ctx, uint32_t k)
 
 	if (c->mode != FROM_EXACT)
 		return free_from_order(ctx, k);
-	return mmt_shadow_find_free(c->s, k, 1u << c->zone) >= 0;
+	return find_free_x(c->s, k, 1u << c->zone, c->excl) >= 0;
 }
 
+/* Free pages of zone t in pageblocks of type mt (HIGHATOMIC:
+ * nr_free_highatomic; ISOLATE: pages NR_FREE_PAGES leaves out), with
+ * the pages on per-CPU lists counted free. */
+static uint64_t type_free(const struct mmt_shadow *s, int t, unsigned int mt)
+{
+	uint32_t pb = pb_order(s);
+	uint64_t free = 0;
+
+	for (size_t i = 0; s->nr_ha && i < s->nr_pb; i++) {
+		uint64_t p0 = (uint64_t)i << pb;
+
+		if (s->pb_mt[i] != mt || zone_of(s, p0) != t)
+			continue;
+		for (uint64_t p = p0; p < p0 + (1ULL << pb); p++) {
+			const struct shadow_range *r = range_of(s, p);
+
+			if (r && !r->owner[p - r->start] &&
+			    !reserved_hit(s, p, p + 1) &&
+			    probe_held(s, p, 1) < 0)
+				free++;
+		}
+	}
+	return free;
+}
+
+#define ALLOC_RESERVES                                                 \
+	(MMT_ALLOC_NON_BLOCK | MMT_ALLOC_MIN_RESERVE | MMT_ALLOC_OOM | \
+	 MMT_ALLOC_HIGHATOMIC)
+
 /* mmt_wmark_ok on the shadow's zone t: bounds first, a scan if they
- * cannot tell. */
+ * cannot tell. exact (the verdict on a failure): the highatomic reserve
+ * as 6.12's check counts it, its free pages out of the free count
+ * without ALLOC_RESERVES and its blocks out of the order check without
+ * ALLOC_HIGHATOMIC or ALLOC_OOM; else (a success) an upper bound that
+ * counts them. */
 static int zone_wmark_ok(const struct mmt_shadow *s, int t, uint32_t order,
-			 uint64_t mark, int classzone, unsigned int flags)
+			 uint64_t mark, int classzone, unsigned int flags,
+			 int exact)
 {
 	struct from_ctx c = { .s = s, .zone = t };
 	mmt_free_from_order_fn fn = s->wm.era == MMT_ERA_2_6 ? free_from_order :
 							       block_from_order;
 	int64_t free = zone_free(s, t);
+	int ha = exact && s->nr_ha && s->wm.era != MMT_ERA_2_6;
 
+	if (ha)
+		free -= (int64_t)type_free(s, t, MT_ISOLATE);
+	if (ha && !(flags & ALLOC_RESERVES))
+		free -= (int64_t)type_free(s, t, MT_HIGHATOMIC);
+	c.excl = !ha						? 0 :
+		 flags & (MMT_ALLOC_HIGHATOMIC | MMT_ALLOC_OOM) ? 1 :
+								  2;
 	c.mode = FROM_LOWER;
-	if (mmt_wmark_ok(&s->wm, t, order, mark, classzone, flags, free, fn,
-			 &c))
+	if (!ha && mmt_wmark_ok(&s->wm, t, order, mark, classzone, flags, free,
+				fn, &c))
 		return 1;
 	c.mode = FROM_UPPER;
 	if (!mmt_wmark_ok(&s->wm, t, order, mark, classzone, flags, free, fn,
@@ -1265,39 +1498,85 @@ static int nofail_oom_path(const struct mmt_shadow *s, uint32_t order,
 }
 
 /*
+ * One pass at the min watermark with flags: the mark raised by the
+ * zone's boost (exact 1: now, for a failure's owed block; EXACT_DECIDED,
+ * the verdict on the failure just made: when the allocation decided, so
+ * that a kswapd pass after its result does not lower the marks it
+ * failed on; 0: its lowest during the op, for a success), and, 6.12, an
+ * order-0 ALLOC_MIN_RESERVE pass checked again without the boost
+ * (zone_watermark_fast).
+ */
+#define EXACT_DECIDED 2
+
+static int pass_ok(const struct mmt_shadow *s, int t, uint32_t order,
+		   unsigned int flags, int cz, int exact)
+{
+	uint64_t boost = !exact ? s->boost_low[t] :
+			 exact == EXACT_DECIDED && s->decided ?
+				  s->boost_dec[t] :
+				  s->boost[t];
+	uint64_t min = s->wm.zone[t].mark[MMT_WMARK_MIN];
+
+	if (zone_wmark_ok(s, t, order, min + boost, cz, flags, exact))
+		return 1;
+	return s->wm.era != MMT_ERA_2_6 && !order && boost &&
+	       (flags & MMT_ALLOC_MIN_RESERVE) &&
+	       zone_wmark_ok(s, t, order, min, cz, flags, exact);
+}
+
+/*
  * Whether the kernel's watermark rules let zone t serve the request: the
  * weakest pass its allocator makes for the mask (docs/watermarks.md):
- * no watermarks for __GFP_MEMALLOC without __GFP_NOMEMALLOC, nor for a
- * 6.12 __GFP_NOFAIL request on the OOM path; else min with
- * gfp_to_alloc_flags' allowances; a 6.12 __GFP_NOFAIL request that may
- * reclaim also min with __GFP_HIGH's. Always 1 without watermarks.
- * Reclaim changes none of this: the shadow judges the state after the
- * pages reclaim freed during the call (mmt_shadow_cache_free), which is
- * the state the allocator's last try saw.
+ * min with gfp_to_alloc_flags' allowances; no watermarks for
+ * __GFP_MEMALLOC without __GFP_NOMEMALLOC, nor for a 6.12 __GFP_NOFAIL
+ * request on the OOM path (neither of those two passes reaches the
+ * highatomic reserve); a 6.12 __GFP_NOFAIL request that may reclaim also
+ * min with __GFP_HIGH's. 0: no pass; 1: a pass; 2: a pass that may also
+ * take the highatomic reserve (6.12: a non-blocking, ALLOC_HIGHATOMIC or
+ * OOM request, after the rest). Always 1 without watermarks. Reclaim
+ * changes none of this: the shadow judges the state after the pages
+ * reclaim freed during the call (mmt_shadow_cache_free), which is the
+ * state the allocator's last try saw. exact: pass_ok's.
  */
 static int wmark_allows(const struct mmt_shadow *s, int t, uint32_t order,
-			uint32_t eff)
+			uint32_t eff, int exact)
 {
 	unsigned int flags;
 	int cz;
 
 	if (!s->wm_on || t < 0 || t >= MMT_NR_ZONE_TYPES)
 		return 1;
-	if ((eff & MMT_GFP_MEMALLOC) && !(eff & MMT_GFP_NOMEMALLOC))
-		return 1;
-	if (nofail_oom_path(s, order, eff))
-		return 1;
 	cz = mmt_wmark_classzone(s->wm.era, &s->a, eff);
+	if ((eff & MMT_GFP_MEMALLOC) && !(eff & MMT_GFP_NOMEMALLOC) &&
+	    (!exact || cz < 0))
+		return 1;
 	if (cz < 0)
 		return 0;
 	flags = mmt_wmark_alloc_flags(s->wm.era, eff, order);
-	if (zone_wmark_ok(s, t, order, s->wm.zone[t].mark[MMT_WMARK_MIN], cz,
-			  flags))
+	if (pass_ok(s, t, order, flags, cz, exact))
+		return s->wm.era != MMT_ERA_2_6 &&
+				       (flags &
+					(MMT_ALLOC_HIGHATOMIC |
+					 MMT_ALLOC_NON_BLOCK | MMT_ALLOC_OOM)) ?
+			       2 :
+			       1;
+	if (((eff & MMT_GFP_MEMALLOC) && !(eff & MMT_GFP_NOMEMALLOC)) ||
+	    nofail_oom_path(s, order, eff))
 		return 1;
 	return s->wm.era != MMT_ERA_2_6 && (eff & MMT_GFP_NOFAIL) &&
 	       (eff & MMT_GFP_DIRECT_RECLAIM) &&
-	       zone_wmark_ok(s, t, order, s->wm.zone[t].mark[MMT_WMARK_MIN], cz,
-			     MMT_ALLOC_MIN_RESERVE);
+	       pass_ok(s, t, order, MMT_ALLOC_MIN_RESERVE, cz, exact);
+}
+
+/* A free aligned block of zone t a pass may take (reach: the highatomic
+ * reserve too); -2 above pageblock_order in a zone whose reserve went
+ * back (its free blocks need not have merged). */
+static int64_t find_owed(const struct mmt_shadow *s, uint32_t order, int t,
+			 int reach)
+{
+	if (s->unmerged[t] && order > pb_order(s))
+		return -2;
+	return find_free_x(s, order, 1u << t, reach ? 1 : 2);
 }
 
 /* The figures of zone t's check for a message. */
@@ -1335,8 +1614,9 @@ static const char *wmark_why(const struct mmt_shadow *s, int t, uint32_t order,
 	return buf;
 }
 
-int64_t mmt_shadow_owed(const struct mmt_shadow *s, uint32_t order,
-			uint32_t eff)
+/* mmt_shadow_owed, with pass_ok's exact (1 or EXACT_DECIDED). */
+static int64_t owed_x(const struct mmt_shadow *s, uint32_t order, uint32_t eff,
+		      int exact)
 {
 	unsigned int allowed = mmt_arena_allowed_zones(&s->a, eff);
 
@@ -1347,14 +1627,28 @@ int64_t mmt_shadow_owed(const struct mmt_shadow *s, uint32_t order,
 		return mmt_shadow_find_free(s, order, scan_zones(s, allowed));
 	for (int t = MMT_NR_ZONE_TYPES - 1; t >= 0; t--) {
 		int64_t f;
+		int w;
 
 		if (!(allowed & (1u << t)))
 			continue;
-		f = mmt_shadow_find_free(s, order, 1u << t);
-		if (f >= 0 && wmark_allows(s, t, order, eff))
+		if (!s->nr_ha && !s->unmerged[t]) {
+			f = mmt_shadow_find_free(s, order, 1u << t);
+			if (f >= 0 && wmark_allows(s, t, order, eff, exact))
+				return f;
+			continue;
+		}
+		w = wmark_allows(s, t, order, eff, exact);
+		f = w ? find_owed(s, order, t, w == 2) : -1;
+		if (f >= 0)
 			return f;
 	}
 	return -1;
+}
+
+int64_t mmt_shadow_owed(const struct mmt_shadow *s, uint32_t order,
+			uint32_t eff)
+{
+	return owed_x(s, order, eff, 1);
 }
 
 /* A failed allocation: the trace, and the strict oracle's must-succeed. */
@@ -1366,7 +1660,7 @@ static void alloc_failed(struct mmt_shadow *s, size_t op_index, uint32_t order,
 	char g[200], w[200];
 
 	trace_check(s, op_index, MMT_EV_PAGE_ALLOC, UINT64_MAX, order, r);
-	f = mmt_shadow_owed(s, order, eff);
+	f = owed_x(s, order, eff, EXACT_DECIDED);
 	if (f < 0)
 		return;
 	z = zone_of(s, (uint64_t)f);
@@ -1396,7 +1690,8 @@ static void check_wmark(struct mmt_shadow *s, size_t op_index, uint64_t pfn,
 {
 	char g[200], w[200];
 
-	if (!s->wm_on || !s->strict || z < 0 || wmark_allows(s, z, order, eff))
+	if (!s->wm_on || !s->strict || z < 0 ||
+	    wmark_allows(s, z, order, eff, 0))
 		return;
 	mmt_gfp_format(eff, g, sizeof(g));
 	mmt_report_add(r, op_index, "oracle", "ORACLE-WATERMARK",

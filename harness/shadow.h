@@ -180,6 +180,15 @@ uint64_t mmt_shadow_layer_events(const struct mmt_shadow *s);
  */
 int64_t mmt_shadow_find_free(const struct mmt_shadow *s, uint32_t order,
 			     unsigned int allowed);
+/* The same for a request that cannot take the highatomic reserve (no
+ * block in a HIGHATOMIC or ISOLATE pageblock); -2 when it cannot be
+ * known (above pageblock_order in a zone where a reserve went back, so
+ * free blocks there need not have merged). */
+int64_t mmt_shadow_find_usable(const struct mmt_shadow *s, uint32_t order,
+			       unsigned int allowed);
+/* Pageblocks that joined or left the highatomic reserve (or isolation)
+ * so far, by MMT_EV_PAGEBLOCK_TYPE. */
+uint64_t mmt_shadow_pageblock_events(const struct mmt_shadow *s);
 
 /*
  * Capacity probe (docs/checkers.md, "The capacity probe"): with every slot

@@ -206,6 +206,13 @@ void mmt_machine_wmarks(const struct mmt_machine *m, struct mmt_wmarks *w)
 	memset(w, 0, sizeof(*w));
 	w->era = m->era;
 	w->nr_orders = m->nr_orders;
+	w->pageblock_order = m->nr_orders ? m->nr_orders - 1 : 0;
+	if (m->era != MMT_ERA_2_6) {
+		uint32_t thp = m->profile == MMT_PROFILE_X86_32 ? 10 : 9;
+
+		if (thp < w->pageblock_order)
+			w->pageblock_order = thp;
+	}
 	mmt_arena_from_machine(m, NULL, &a);
 	for (uint32_t i = 0; i < a.nr_zones && i < MMT_NR_ZONE_TYPES; i++) {
 		const struct mmt_arena_zone *az = &a.zones[i];

@@ -13,6 +13,10 @@
  *   BUDDY-DISJOINT  free blocks overlap no free block, live allocation or
  *                   reserved page
  *   BUDDY-COALESCE  no two free buddies of one order < top are both listed
+ *                   (6.12, from pageblock_order up: but for a
+ *                   non-mergeable type on either side, or in a zone
+ *                   where a pageblock was moved whole into or out of
+ *                   ISOLATE or out of HIGHATOMIC)
  *   ZONE-NRFREE     nr_free == list length; nr_free_pages == sum nr_free<<o
  *   PAGE-STATE      free pages: refcount 0, no flag but PG_buddy on heads;
  *                   live heads: refcount >= 1, PG_owner, not PG_buddy;
@@ -33,6 +37,21 @@
  *                   the larger: zone_highsize's);
  *                   2.6: each list's count below its high (or 0 at high
  *                   0), 1 <= batch
+ *   MIGRATE-LIST    every free block on free_list[mt] lies in pageblocks
+ *                   of type mt (2.6: only list 0 is used); nr_free_pages
+ *                   is the pages of every list but ISOLATE's and
+ *                   nr_free_highatomic those of HIGHATOMIC's
+ *   PAGEBLOCK-TYPE  every pageblock's type is a migrate type (2.6:
+ *                   UNMOVABLE); a HIGHATOMIC pageblock lies wholly in its
+ *                   zone; nr_reserved_highatomic == pageblock_nr_pages x
+ *                   the zone's HIGHATOMIC pageblocks
+ *   ZONE-BOOST      6.12: watermark_boost <= max(pageblock_nr_pages,
+ *                   high * 15000 / 10000); 2.6: 0
+ *   COMPOUND-HEAD   a live __GFP_COMP allocation of order > 0 has PG_head
+ *                   on its head; no other page has PG_head
+ *   COMPOUND-TAIL   every tail of such an allocation has PG_tail and
+ *                   compound_head == its head; no other page has PG_tail
+ *   COMPOUND-ORDER  such an allocation's first tail stores its order
  *   UPOOL-*         the memory pools, checked by ref/upool.c after the
  *                   zones (its header lists them)
  *   CTX-RECLAIM     no shrinker was scanned against the reclaim mask
@@ -93,6 +112,18 @@ const struct ref_invariant ref_invariants[] = {
 	  "every page on a per-CPU list heads a free block of the list's order in its zone and a bank, PG_pcp, private == order, no other flag, refcount 0, on one list only; no other page has PG_pcp" },
 	{ "PCP-HIGH", "pcp", REF_COST_O1,
 	  "6.12: batch >= 1, high_min and high_max >= 4 x batch, high 0 or between high_min and high_max; 2.6.18: each list's count < its high (0 at high 0), batch >= 1" },
+	{ "MIGRATE-LIST", "migrate", REF_COST_ON,
+	  "a free block on free_list[mt] lies in pageblocks of type mt; nr_free_pages == pages on every list but ISOLATE's, nr_free_highatomic == pages on HIGHATOMIC's" },
+	{ "PAGEBLOCK-TYPE", "migrate", REF_COST_ON,
+	  "every pageblock has a migrate type (2.6.18: UNMOVABLE); a HIGHATOMIC pageblock lies inside its zone; nr_reserved_highatomic == pageblock_nr_pages x HIGHATOMIC pageblocks" },
+	{ "ZONE-BOOST", "migrate", REF_COST_O1,
+	  "6.12: watermark_boost <= max(pageblock_nr_pages, high x 15000 / 10000); 2.6.18: 0" },
+	{ "COMPOUND-HEAD", "page", REF_COST_ON,
+	  "a live __GFP_COMP allocation of order > 0 has PG_head on its head; no other page (order 0, no __GFP_COMP, a tail, a free or reserved page) has PG_head" },
+	{ "COMPOUND-TAIL", "page", REF_COST_ON,
+	  "every tail of a live compound page has PG_tail and compound_head == its head; no other page has PG_tail" },
+	{ "COMPOUND-ORDER", "page", REF_COST_ON,
+	  "the compound order stored on a compound page's first tail == the allocation's order" },
 	{ "UPOOL-BLOCK", "upool", REF_COST_O1,
 	  "a pool's block is a live buddy allocation of the recorded pfn, order and address, and its chunks fit inside it" },
 	{ "UPOOL-COUNT", "upool", REF_COST_O1,
@@ -105,6 +136,9 @@ const struct ref_invariant ref_invariants[] = {
 	  "no shrinker is scanned by reclaim whose mask lacks what it needs: __GFP_FS for a file-system one, __GFP_IO for an I/O one (GFP_NOFS, GFP_NOIO)" },
 	{ NULL, NULL, 0, NULL },
 };
+
+/* The marks of a compound page, which only COMPOUND-* reports. */
+#define COMPOUND_FLAGS (REF_PF(REF_PG_head) | REF_PF(REF_PG_tail))
 
 #define MARK_NONE 0
 #define MARK_INSIDE 1
@@ -190,10 +224,11 @@ static void check_counters(struct zone_walk *w)
 			       zone->name, o, nr, nr_orders - 1);
 		sum += nr << o;
 	}
-	if (sum != zone->nr_free_pages)
+	if (sum != zone->nr_free_pages + zone->nr_free_isolate)
 		report(w->r, "ZONE-NRFREE", REF_COST_O1, ~0UL,
-		       "zone %s: nr_free_pages %lu != sum of nr_free << order %lu",
-		       zone->name, zone->nr_free_pages, sum);
+		       "zone %s: nr_free_pages %lu + isolated %lu != sum of nr_free << order %lu",
+		       zone->name, zone->nr_free_pages, zone->nr_free_isolate,
+		       sum);
 	if (zone->managed_pages > zone->present_pages) {
 		report(w->r, "ZONE-CONSERVE", REF_COST_O1, ~0UL,
 		       "zone %s: managed %lu > present %lu", zone->name,
@@ -201,12 +236,14 @@ static void check_counters(struct zone_walk *w)
 		return;
 	}
 	reserved = zone->present_pages - zone->managed_pages;
-	if (zone->nr_free_pages + w->pcp_pages + w->nr_alloc + reserved !=
+	if (zone->nr_free_pages + zone->nr_free_isolate + w->pcp_pages +
+		    w->nr_alloc + reserved !=
 	    zone->present_pages)
 		report(w->r, "ZONE-CONSERVE", REF_COST_O1, ~0UL,
-		       "zone %s: free %lu + on per-CPU lists %lu + allocated %lu + reserved %lu != present %lu",
-		       zone->name, zone->nr_free_pages, w->pcp_pages,
-		       w->nr_alloc, reserved, zone->present_pages);
+		       "zone %s: free %lu + isolated %lu + on per-CPU lists %lu + allocated %lu + reserved %lu != present %lu",
+		       zone->name, zone->nr_free_pages, zone->nr_free_isolate,
+		       w->pcp_pages, w->nr_alloc, reserved,
+		       zone->present_pages);
 }
 
 /* PCP-HIGH of one CPU's lists (O(1)). */
@@ -316,12 +353,38 @@ static void check_listed_block(struct zone_walk *w, unsigned long pfn,
 		       w->zone->name, pfn, order);
 }
 
-/* Walk free_area[order].free_list, never following an unchecked pointer. */
-static void walk_free_list(struct zone_walk *w, unsigned int order)
+/* MIGRATE-LIST of one listed block: its pageblocks have the list's
+ * type. */
+static void check_block_type(struct zone_walk *w, unsigned long pfn,
+			     unsigned int order, int mt)
+{
+	struct ref_mm *mm = w->mm;
+	unsigned int pb = mm->pageblock_order;
+	unsigned long first = pfn >> pb,
+		      last = (pfn + (1UL << order) - 1) >> pb;
+
+	for (unsigned long i = first; i <= last && i < mm->nr_pageblocks; i++) {
+		if (mm->pageblock_mt[i] == mt)
+			continue;
+		report(w->r, "MIGRATE-LIST", REF_COST_ON, pfn,
+		       "zone %s: free block pfn 0x%lx order %u on the %s list lies in pageblock 0x%lx of type %s",
+		       w->zone->name, pfn, order, ref_migratetype_names[mt],
+		       i << pb,
+		       mm->pageblock_mt[i] < REF_MIGRATE_TYPES ?
+			       ref_migratetype_names[mm->pageblock_mt[i]] :
+			       "(invalid)");
+		return;
+	}
+}
+
+/* Walk free_area[order].free_list[mt], never following an unchecked
+ * pointer; the list's pages into *pages. Returns the entries. */
+static unsigned long walk_free_list(struct zone_walk *w, unsigned int order,
+				    int mt, unsigned long *pages)
 {
 	struct ref_mm *mm = w->mm;
 	struct ref_free_area *area = &w->zone->free_area[order];
-	struct ref_list_head *head = &area->free_list, *prev = head, *pos;
+	struct ref_list_head *head = &area->free_list[mt], *prev = head, *pos;
 	unsigned long count = 0, limit = w->zone->present_pages + 1;
 
 	for (pos = head->next; pos != head; prev = pos, pos = pos->next) {
@@ -330,9 +393,10 @@ static void walk_free_list(struct zone_walk *w, unsigned int order)
 
 		if (count >= limit) {
 			report(w->r, "ZONE-NRFREE", REF_COST_ON, ~0UL,
-			       "zone %s: free_area[%u] list does not end after %lu entries",
-			       w->zone->name, order, count);
-			return;
+			       "zone %s: free_area[%u] %s list does not end after %lu entries",
+			       w->zone->name, order, ref_migratetype_names[mt],
+			       count);
+			return count;
 		}
 		page = ref_list_entry(pos, struct ref_page, lru);
 		pfn = ref_page_pfn_checked(mm, page);
@@ -340,19 +404,120 @@ static void walk_free_list(struct zone_walk *w, unsigned int order)
 			report(w->r, "BUDDY-RANGE", REF_COST_ON, ~0UL,
 			       "zone %s: free_area[%u] entry %p is not a page of mem_map",
 			       w->zone->name, order, (void *)pos);
-			return;
+			return count;
 		}
 		if (pos->prev != prev)
 			report(w->r, "ZONE-NRFREE", REF_COST_ON, pfn,
 			       "zone %s: free_area[%u] entry pfn 0x%lx has a broken prev link",
 			       w->zone->name, order, pfn);
 		count++;
+		*pages += 1UL << order;
 		check_listed_block(w, pfn, order);
+		check_block_type(w, pfn, order, mt);
 	}
+	return count;
+}
+
+/* Every list of free_area[order]: nr_free, and the pages by type. */
+static void walk_free_area(struct zone_walk *w, unsigned int order,
+			   unsigned long pages[REF_MIGRATE_TYPES])
+{
+	struct ref_free_area *area = &w->zone->free_area[order];
+	unsigned long count = 0;
+
+	for (int mt = 0; mt < REF_MIGRATE_TYPES; mt++)
+		count += walk_free_list(w, order, mt, &pages[mt]);
 	if (count != area->nr_free)
 		report(w->r, "ZONE-NRFREE", REF_COST_ON, ~0UL,
 		       "zone %s: free_area[%u].nr_free %lu != list length %lu",
 		       w->zone->name, order, area->nr_free, count);
+}
+
+/* MIGRATE-LIST's counters against the lists' pages. */
+static void check_type_counters(struct zone_walk *w,
+				const unsigned long pages[REF_MIGRATE_TYPES])
+{
+	struct ref_zone *zone = w->zone;
+	unsigned long usable = 0;
+
+	for (int mt = 0; mt < REF_MIGRATE_TYPES; mt++)
+		if (mt != REF_MIGRATE_ISOLATE)
+			usable += pages[mt];
+	if (usable != zone->nr_free_pages)
+		report(w->r, "MIGRATE-LIST", REF_COST_ON, ~0UL,
+		       "zone %s: nr_free_pages %lu, but the lists but ISOLATE's hold %lu pages",
+		       zone->name, zone->nr_free_pages, usable);
+	if (pages[REF_MIGRATE_ISOLATE] != zone->nr_free_isolate)
+		report(w->r, "MIGRATE-LIST", REF_COST_ON, ~0UL,
+		       "zone %s: nr_free_isolate %lu, but the ISOLATE lists hold %lu pages",
+		       zone->name, zone->nr_free_isolate,
+		       pages[REF_MIGRATE_ISOLATE]);
+	if (pages[REF_MIGRATE_HIGHATOMIC] != zone->nr_free_highatomic)
+		report(w->r, "MIGRATE-LIST", REF_COST_ON, ~0UL,
+		       "zone %s: nr_free_highatomic %lu, but the HIGHATOMIC lists hold %lu pages",
+		       zone->name, zone->nr_free_highatomic,
+		       pages[REF_MIGRATE_HIGHATOMIC]);
+}
+
+/* PAGEBLOCK-TYPE over the pageblocks that meet the zone's span. */
+static void check_pageblocks(struct zone_walk *w)
+{
+	struct ref_mm *mm = w->mm;
+	struct ref_zone *zone = w->zone;
+	unsigned int pb = mm->pageblock_order;
+	unsigned long nr_ha = 0;
+
+	if (w->ze <= w->zs)
+		return;
+	for (unsigned long i = w->zs >> pb;
+	     i <= (w->ze - 1) >> pb && i < mm->nr_pageblocks; i++) {
+		unsigned char mt = mm->pageblock_mt[i];
+		unsigned long s = i << pb, e = s + (1UL << pb);
+
+		if (mt >= REF_MIGRATE_TYPES || (mm->config.era == REF_ERA_2_6 &&
+						mt != REF_MIGRATE_UNMOVABLE)) {
+			report(w->r, "PAGEBLOCK-TYPE", REF_COST_ON, s,
+			       "zone %s: pageblock 0x%lx has type %u, which %s",
+			       zone->name, s, mt,
+			       mt >= REF_MIGRATE_TYPES ?
+				       "is no migrate type" :
+				       "2.6.18 does not have (UNMOVABLE only)");
+			continue;
+		}
+		if (mt != REF_MIGRATE_HIGHATOMIC)
+			continue;
+		if (s < w->zs || e > w->ze) {
+			report(w->r, "PAGEBLOCK-TYPE", REF_COST_ON, s,
+			       "zone %s: HIGHATOMIC pageblock 0x%lx runs past the zone [0x%lx, 0x%lx)",
+			       zone->name, s, w->zs, w->ze);
+			continue;
+		}
+		nr_ha++;
+	}
+	if (zone->nr_reserved_highatomic != nr_ha << pb)
+		report(w->r, "PAGEBLOCK-TYPE", REF_COST_ON, ~0UL,
+		       "zone %s: nr_reserved_highatomic %lu, but %lu HIGHATOMIC pageblocks hold %lu pages",
+		       zone->name, zone->nr_reserved_highatomic, nr_ha,
+		       nr_ha << pb);
+}
+
+/* ZONE-BOOST (O(1)). */
+static void check_boost(struct zone_walk *w)
+{
+	const struct ref_zone *zone = w->zone;
+	unsigned long pb_nr = 1UL << w->mm->pageblock_order;
+	unsigned long high = zone->watermark[REF_WMARK_HIGH];
+	unsigned long max =
+		(high / 10000) * 15000 + (high % 10000) * 15000 / 10000;
+
+	if (max < pb_nr)
+		max = pb_nr;
+	if (w->mm->config.era == REF_ERA_2_6 ? zone->watermark_boost != 0 :
+					       zone->watermark_boost > max)
+		report(w->r, "ZONE-BOOST", REF_COST_O1, ~0UL,
+		       "zone %s: watermark_boost %lu above its bound %lu",
+		       zone->name, zone->watermark_boost,
+		       w->mm->config.era == REF_ERA_2_6 ? 0UL : max);
 }
 
 /* Check one block on a per-CPU list and mark it. */
@@ -372,7 +537,9 @@ static void check_pcp_block(struct zone_walk *w, unsigned int cpu, int i,
 		       w->zone->name, cpu, i, pfn, order);
 		return;
 	}
-	if ((page->flags & ~REF_PF(REF_PG_highmem)) != keep ||
+	/* the compound marks are COMPOUND-*'s to report */
+	if ((page->flags & ~(REF_PF(REF_PG_highmem) | COMPOUND_FLAGS)) !=
+		    keep ||
 	    page->private != order || rc != 0)
 		report(w->r, "PCP-PAGE", REF_COST_ON, pfn,
 		       "zone %s cpu %u list %d: head pfn 0x%lx has flags 0x%lx, private %lu, refcount %d (want PG_pcp, order %u, 0)",
@@ -449,6 +616,74 @@ static void walk_pcp(struct zone_walk *w, int full)
 	}
 }
 
+/*
+ * The compound marks of a live head at pfn of order k (its pages end at
+ * end, clipped to the bank): COMPOUND-HEAD when PG_head differs from what
+ * the allocation asked for (comp: __GFP_COMP at an order above 0),
+ * COMPOUND-ORDER when its first tail stores another order, COMPOUND-TAIL
+ * when the head itself is marked a tail.
+ */
+static void check_compound_head(struct zone_walk *w, unsigned long pfn,
+				unsigned long flags, unsigned int k, int comp,
+				unsigned long end)
+{
+	const struct ref_page *tail = &w->mm->mem_map[pfn + 1];
+	const char *zn = w->zone->name;
+
+	if (!(flags & REF_PF(REF_PG_head)) != !comp)
+		report(w->r, "COMPOUND-HEAD", REF_COST_ON, pfn,
+		       "zone %s: live head pfn 0x%lx order %u %s PG_head (%s)",
+		       zn, pfn, k, comp ? "lacks" : "has",
+		       comp ? "a __GFP_COMP allocation" :
+			      "not a compound allocation");
+	if (flags & REF_PF(REF_PG_tail))
+		report(w->r, "COMPOUND-TAIL", REF_COST_ON, pfn,
+		       "zone %s: live head pfn 0x%lx has PG_tail", zn, pfn);
+	if (comp && pfn + 1 < end && tail->compound_order != k)
+		report(w->r, "COMPOUND-ORDER", REF_COST_ON, pfn,
+		       "zone %s: compound page pfn 0x%lx of order %u stores order %lu on its first tail",
+		       zn, pfn, k, tail->compound_order);
+}
+
+/* A tail at pfn of the live allocation at head (comp: a compound one). */
+static void check_compound_tail(struct zone_walk *w, unsigned long pfn,
+				unsigned long flags, unsigned long head,
+				int comp)
+{
+	const struct ref_page *page = &w->mm->mem_map[pfn];
+	const char *zn = w->zone->name;
+	int marked = (flags & REF_PF(REF_PG_tail)) != 0;
+
+	if (comp && (!marked || page->compound_head != &w->mm->mem_map[head]))
+		report(w->r, "COMPOUND-TAIL", REF_COST_ON, pfn,
+		       "zone %s: tail pfn 0x%lx of the compound page at pfn 0x%lx: PG_tail %s, compound_head pfn 0x%lx",
+		       zn, pfn, head, marked ? "set" : "clear",
+		       ref_page_pfn_checked(w->mm, page->compound_head));
+	else if (!comp && marked)
+		report(w->r, "COMPOUND-TAIL", REF_COST_ON, pfn,
+		       "zone %s: pfn 0x%lx has PG_tail, but the allocation at pfn 0x%lx is not compound",
+		       zn, pfn, head);
+	if (flags & REF_PF(REF_PG_head))
+		report(w->r, "COMPOUND-HEAD", REF_COST_ON, pfn,
+		       "zone %s: tail pfn 0x%lx of the allocation at pfn 0x%lx has PG_head",
+		       zn, pfn, head);
+}
+
+/* A page outside every live allocation (what: free, reserved, ...)
+ * carries no compound mark. */
+static void check_compound_stray(struct zone_walk *w, unsigned long pfn,
+				 unsigned long flags, const char *what)
+{
+	if (flags & REF_PF(REF_PG_head))
+		report(w->r, "COMPOUND-HEAD", REF_COST_ON, pfn,
+		       "zone %s: %s pfn 0x%lx has PG_head", w->zone->name, what,
+		       pfn);
+	if (flags & REF_PF(REF_PG_tail))
+		report(w->r, "COMPOUND-TAIL", REF_COST_ON, pfn,
+		       "zone %s: %s pfn 0x%lx has PG_tail", w->zone->name, what,
+		       pfn);
+}
+
 /* Walk mem_map over the zone's present pfns. */
 static void walk_mem_map(struct zone_walk *w, unsigned long *walked_alloc,
 			 unsigned long *walked_reserved)
@@ -456,10 +691,12 @@ static void walk_mem_map(struct zone_walk *w, unsigned long *walked_alloc,
 	struct ref_mm *mm = w->mm;
 	const char *zn = w->zone->name;
 	unsigned int b, nr_orders = mm->config.nr_orders;
-	const unsigned long stray_free = ~REF_PF(REF_PG_buddy);
+	const unsigned long stray_free =
+		~(REF_PF(REF_PG_buddy) | COMPOUND_FLAGS);
 
 	for_each_bank(mm, b) {
 		unsigned long s, e, pfn, alloc_end = 0, alloc_head = 0;
+		int alloc_comp = 0;
 
 		bank_in_zone(w, b, &s, &e);
 		for (pfn = s; pfn < e; pfn++) {
@@ -472,7 +709,7 @@ static void walk_mem_map(struct zone_walk *w, unsigned long *walked_alloc,
 			if (flags & REF_PF(REF_PG_owner)) {
 				unsigned int k = page->owner_order;
 				unsigned long size, end, i;
-				int hit = 0;
+				int hit = 0, comp;
 
 				if (pfn < alloc_end)
 					report(w->r, "PAGE-STATE", REF_COST_ON,
@@ -522,10 +759,16 @@ static void walk_mem_map(struct zone_walk *w, unsigned long *walked_alloc,
 					       pfn,
 					       "zone %s: live head pfn 0x%lx is PG_reserved",
 					       zn, pfn);
+				comp = k > 0 &&
+				       (page->owner_gfp & REF_GFP_COMP);
+				if (!hit)
+					check_compound_head(w, pfn, flags, k,
+							    comp, end);
 				*walked_alloc += size;
 				if (pfn + size > alloc_end) {
 					alloc_end = pfn + size;
 					alloc_head = pfn;
+					alloc_comp = comp;
 				}
 			} else if (pfn < alloc_end) {
 				if (m != MARK_NONE)
@@ -537,6 +780,8 @@ static void walk_mem_map(struct zone_walk *w, unsigned long *walked_alloc,
 					       pfn,
 					       "zone %s: tail pfn 0x%lx of the allocation at pfn 0x%lx has flags 0x%lx refcount %d",
 					       zn, pfn, alloc_head, flags, rc);
+				check_compound_tail(w, pfn, flags, alloc_head,
+						    alloc_comp);
 			} else if (flags & REF_PF(REF_PG_reserved)) {
 				(*walked_reserved)++;
 				if (m != MARK_NONE && m != MARK_IGNORE)
@@ -544,8 +789,13 @@ static void walk_mem_map(struct zone_walk *w, unsigned long *walked_alloc,
 					       REF_COST_ON, pfn,
 					       "zone %s: reserved pfn 0x%lx lies inside a free block",
 					       zn, pfn);
-			} else if (m == MARK_IGNORE || m == MARK_PCP) {
-				continue; /* a list's head: walk_pcp checked it */
+				check_compound_stray(w, pfn, flags, "reserved");
+			} else if (m == MARK_IGNORE) {
+				continue; /* reported as out of range */
+			} else if (m == MARK_PCP) {
+				/* a list's head: walk_pcp checked the rest */
+				check_compound_stray(w, pfn, flags,
+						     "per-CPU list head");
 			} else if (flags & REF_PF(REF_PG_pcp)) {
 				report(w->r, "PCP-PAGE", REF_COST_ON, pfn,
 				       "zone %s: pfn 0x%lx has PG_pcp but heads no block on a per-CPU list",
@@ -564,7 +814,9 @@ static void walk_mem_map(struct zone_walk *w, unsigned long *walked_alloc,
 					       pfn,
 					       "zone %s: pfn 0x%lx inside a free block has PG_buddy",
 					       zn, pfn);
+				check_compound_stray(w, pfn, flags, "free");
 			} else {
+				check_compound_stray(w, pfn, flags, "unlisted");
 				if (flags & REF_PF(REF_PG_buddy))
 					report(w->r, "BUDDY-FLAGS", REF_COST_ON,
 					       pfn,
@@ -596,6 +848,15 @@ static void check_coalesce_one(struct zone_walk *w, unsigned long i,
 		return;
 	buddy = pfn ^ (1UL << o);
 	if (buddy < pfn || buddy >= w->ze)
+		return;
+	/* above pageblock_order, a non-mergeable type keeps buddies apart,
+	 * and a pageblock moved whole into or out of ISOLATE or out of
+	 * HIGHATOMIC does not merge then (move_freepages_block moves, it
+	 * never merges) */
+	if (o >= w->mm->pageblock_order &&
+	    (ref_merge_blocked(w->mm, o, ref_pageblock_mt(w->mm, pfn),
+			       ref_pageblock_mt(w->mm, buddy)) ||
+	     w->zone->nr_unmerged_moves))
 		return;
 	if (w->mark[buddy - w->zs] == m)
 		report(w->r, "BUDDY-COALESCE", REF_COST_ON, pfn,
@@ -672,6 +933,7 @@ unsigned long ref_check_zone_locked(struct ref_mm *mm, struct ref_zone *zone,
 {
 	struct zone_walk w;
 	unsigned long before = r->total, walked_alloc = 0, walked_reserved = 0;
+	unsigned long type_pages[REF_MIGRATE_TYPES] = { 0 };
 	unsigned int o;
 
 	if (level == REF_CHECK_NONE)
@@ -686,6 +948,7 @@ unsigned long ref_check_zone_locked(struct ref_mm *mm, struct ref_zone *zone,
 	if (level < REF_CHECK_FULL) {
 		walk_pcp(&w, 0);
 		check_counters(&w);
+		check_boost(&w);
 		return r->total - before;
 	}
 
@@ -693,9 +956,12 @@ unsigned long ref_check_zone_locked(struct ref_mm *mm, struct ref_zone *zone,
 	if (w.ze > w.zs)
 		w.mark = zone_marks(mm, w.ze - w.zs);
 	for (o = 0; o < mm->config.nr_orders; o++)
-		walk_free_list(&w, o);
+		walk_free_area(&w, o, type_pages);
 	walk_pcp(&w, 1);
 	check_counters(&w);
+	check_boost(&w);
+	check_type_counters(&w, type_pages);
+	check_pageblocks(&w);
 	if (w.mark) {
 		walk_mem_map(&w, &walked_alloc, &walked_reserved);
 		check_coalesce(&w);

@@ -116,6 +116,9 @@ static inline int ref_page_test(const struct ref_page *page, int bit)
 
 /* Record a bad_page() report: counts it and keeps the message. */
 void ref_bad_page(struct ref_mm *mm, unsigned long pfn, const char *reason);
+/* Record a request whose mask gfp_zone() refuses: counts it and keeps the
+ * message (ref_gfp_zone_bad_count). */
+void ref_gfp_zone_bad(struct ref_mm *mm, ref_gfp_t gfp);
 
 /*
  * The pfn of page if page points at an element of mem_map, else ~0UL.
@@ -188,14 +191,32 @@ static inline unsigned long ref_zone_end_pfn(const struct ref_zone *zone)
 void ref_add_boot_block_locked(struct ref_mm *mm, struct ref_zone *zone,
 			       unsigned long pfn, unsigned int order);
 
-/* __rmqueue_smallest: the smallest free block of order >= order, split
- * to order; its pfn or ~0UL. Caller holds zone->lock. */
-unsigned long ref_rmqueue_locked(struct ref_mm *mm, struct ref_zone *zone,
-				 unsigned int order);
-/* __free_one_page: merge and list a block already cleared of owner
- * state. Caller holds zone->lock. */
+/* The free lists (callers hold zone->lock): put a free block's head on
+ * free_area[order].free_list[mt] (at the tail or the head), take it off,
+ * move it from old_mt's list to the tail of new_mt's, each counting
+ * NR_FREE_PAGES as account_freepages does (not for ISOLATE; HIGHATOMIC
+ * also in nr_free_highatomic); expand(): split the block of order high
+ * at pfn (already off its list) down to low, the upper halves onto mt's
+ * lists. */
+void ref_add_to_free_list_locked(struct ref_zone *zone, struct ref_page *page,
+				 unsigned int order, int mt, int tail);
+void ref_del_from_free_list_locked(struct ref_zone *zone, struct ref_page *page,
+				   unsigned int order, int mt);
+void ref_move_free_block_locked(struct ref_zone *zone, struct ref_page *page,
+				unsigned int order, int old_mt, int new_mt);
+void ref_expand_locked(struct ref_mm *mm, struct ref_zone *zone,
+		       unsigned long pfn, unsigned int low, unsigned int high,
+		       int mt);
+/* free_one_page: a block already cleared of owner state back to the
+ * buddy, split into pageblocks when larger than one, each merged under
+ * its pageblock's type (split_large_buddy, __free_one_page). Caller
+ * holds zone->lock. */
 void ref_free_one_page_locked(struct ref_mm *mm, struct ref_zone *zone,
 			      unsigned long pfn, unsigned int order);
+/* __free_one_page itself, for a block inside one pageblock or of a
+ * known type (a per-CPU list's drain). */
+void ref_free_one_page_mt_locked(struct ref_mm *mm, struct ref_zone *zone,
+				 unsigned long pfn, unsigned int order, int mt);
 /* The page state of a new live allocation (the caller counts it). */
 void ref_prep_new_page(struct ref_zone *zone, struct ref_page *page,
 		       unsigned int order, ref_gfp_t gfp);
@@ -228,15 +249,21 @@ static inline void ref_pcp_unlock(struct ref_per_cpu_pages *pcp)
 	atomic_store_explicit(&pcp->lock, 0, memory_order_release);
 }
 
-/* lists[] index of an order on the era's lists, or -1: not held there
- * (6.12: orders 0..PAGE_ALLOC_COSTLY_ORDER, then the THP order at 4) */
-static inline int ref_pcp_index(const struct ref_mm *mm, unsigned int order)
+/* lists[] index of an order and a migrate type below
+ * REF_MIGRATE_PCPTYPES on the era's lists, or -1: not held there (6.12,
+ * order_to_pindex: 3 * order + mt for orders 0..PAGE_ALLOC_COSTLY_ORDER,
+ * 12 and 13 for the THP order, not movable and movable; 2.6.18: order 0
+ * only, hot list first) */
+static inline int ref_pcp_index(const struct ref_mm *mm, unsigned int order,
+				int mt)
 {
 	if (mm->config.era == REF_ERA_2_6)
 		return order == 0 ? 0 : -1;
 	if (order <= 3)
-		return (int)order;
-	return order == mm->pcp_thp_order ? 4 : -1;
+		return (int)(REF_MIGRATE_PCPTYPES * order) + mt;
+	if (order != mm->pcp_thp_order)
+		return -1;
+	return REF_MIGRATE_PCPTYPES * 4 + (mt == REF_MIGRATE_MOVABLE);
 }
 
 static inline int ref_cpu_is_online(const struct ref_mm *mm, unsigned int cpu)
@@ -256,15 +283,39 @@ void ref_pcp_setup(struct ref_mm *mm);
 /* rmqueue_pcplist: a live block from cpu's list of zone, or ~0UL. Takes
  * the list's lock (and the zone's to refill). */
 unsigned long ref_pcp_alloc(struct ref_mm *mm, struct ref_zone *zone,
-			    unsigned int order, ref_gfp_t gfp,
-			    unsigned int cpu);
-/* free_unref_page_commit: a block cleared of owner state onto pcp.
- * Caller holds pcp's lock. */
+			    unsigned int order, ref_gfp_t gfp, unsigned int cpu,
+			    int mt, unsigned int alloc_flags);
+/* free_unref_page_commit: a block cleared of owner state onto pcp's
+ * list for migrate type mt. Caller holds pcp's lock. */
 void ref_pcp_free(struct ref_mm *mm, struct ref_zone *zone,
 		  struct ref_per_cpu_pages *pcp, unsigned long pfn,
-		  unsigned int order);
+		  unsigned int order, int mt);
 /* ZONE_BELOW_HIGH: set it when set, return it */
 int ref_zone_below_high(struct ref_zone *zone, int set);
+
+/* ---------------------------------------------------------- proc.c */
+
+/* A zone's lowmem_reserve[] (reserve) as the kernel's zone array lists
+ * it (zoneinfo's protection, show_free_areas' lowmem_reserve[]): fills
+ * row, returns the number of entries. */
+unsigned int ref_lowmem_reserve_row(const struct ref_mm *mm,
+				    const unsigned long *reserve,
+				    unsigned long row[REF_NR_ZONE_TYPES]);
+
+/* ---------------------------------------------------------- show_mem.c */
+
+/*
+ * warn_alloc() for a request that failed (not injected, its order and
+ * mask accepted): unless __GFP_NOWARN (or __GFP_DMA with no DMA pages)
+ * says no, snapshot the zones up to highest, count it, keep it as the
+ * latest and hand it to the trace subscriber. Caller holds no lock.
+ */
+void ref_warn_alloc(struct ref_mm *mm, ref_gfp_t gfp, unsigned int order,
+		    int highest);
+/* The warning's text (the kernel's log lines, '\n' after each). */
+size_t ref_alloc_warn_format(const struct ref_mm *mm,
+			     const struct ref_alloc_warn *w, char *buf,
+			     size_t len);
 
 /* ---------------------------------------------------------- check.c */
 
@@ -412,11 +463,83 @@ extern const struct ref_component ref_upool_component; /* upool.c */
 extern const struct ref_component ref_fault_component; /* fault.c */
 extern const struct ref_component ref_reclaim_component; /* reclaim.c */
 
+/* ---------------------------------------------------------- migrate.c */
+
+/* ALLOC_* flags of the allocation path that only ref/ uses */
+#define REF_ALLOC_NOFRAGMENT 0x100u
+#define REF_ALLOC_KSWAPD 0x800u /* = __GFP_KSWAPD_RECLAIM */
+/* zone->zflags bits */
+#define REF_ZONE_BELOW_HIGH 0x1u
+#define REF_ZONE_BOOSTED_WATERMARK 0x2u
+
+/* __rmqueue's modes (rmqueue_mode, without CMA) */
+enum { REF_RMQUEUE_NORMAL, REF_RMQUEUE_CLAIM, REF_RMQUEUE_STEAL };
+
+extern const char *const ref_migratetype_names[REF_MIGRATE_TYPES];
+
+/* pageblock_order, the types at boot (after the reserved pages are
+ * counted), mobility grouping on or off; -1: out of memory */
+int ref_migrate_setup(struct ref_mm *mm);
+void ref_migrate_release(struct ref_mm *mm);
+/* gfp_migratetype (UNMOVABLE in 2.6.18 and with grouping off) */
+int ref_gfp_migratetype(const struct ref_mm *mm, ref_gfp_t gfp);
+
+/* wmark_pages(): a watermark with the zone's boost (6.12; 0 in 2.6) */
+static inline unsigned long ref_wmark_pages(const struct ref_zone *zone, int i)
+{
+	return zone->watermark[i] +
+	       __atomic_load_n(&zone->watermark_boost, __ATOMIC_RELAXED);
+}
+
+static inline int ref_pageblock_mt(const struct ref_mm *mm, unsigned long pfn)
+{
+	return __atomic_load_n(&mm->pageblock_mt[pfn >> mm->pageblock_order],
+			       __ATOMIC_RELAXED);
+}
+
+/* change_pageblock_range: every pageblock of the aligned 2^order range
+ * of pfn (at least one pageblock) takes type mt. zone->lock held. */
+void ref_set_pageblock_range_locked(struct ref_mm *mm, unsigned long pfn,
+				    unsigned int order, int mt);
+/* __free_one_page's barrier: at order >= pageblock_order, blocks of
+ * different types merge only when both types can. */
+int ref_merge_blocked(const struct ref_mm *mm, unsigned int order, int mt,
+		      int buddy_mt);
+/* Under zone->lock, each the pfn of a block of 2^order pages taken off
+ * the free lists, or ~0UL: __rmqueue_smallest from type mt; __rmqueue
+ * (smallest, claim, steal) in *mode; rmqueue_buddy's (the highatomic
+ * reserve first for ALLOC_HIGHATOMIC, last for non-blocking and OOM
+ * requests). */
+unsigned long ref_rmqueue_smallest_locked(struct ref_mm *mm,
+					  struct ref_zone *zone,
+					  unsigned int order, int mt);
+unsigned long ref_rmqueue_locked(struct ref_mm *mm, struct ref_zone *zone,
+				 unsigned int order, int mt,
+				 unsigned int alloc_flags, int *mode);
+unsigned long ref_rmqueue_buddy_locked(struct ref_mm *mm, struct ref_zone *zone,
+				       unsigned int order, int mt,
+				       unsigned int alloc_flags);
+/* reserve_highatomic_pageblock after an ALLOC_HIGHATOMIC success at pfn
+ * (zone->lock held); unreserve_highatomic_pageblock over the zones from
+ * highest down (takes each zone's lock): 1 when a block went back */
+void ref_reserve_highatomic_locked(struct ref_mm *mm, struct ref_zone *zone,
+				   unsigned long pfn, unsigned int order);
+int ref_unreserve_highatomic(struct ref_mm *mm, int highest, int mt, int force);
+/* The end of a boosted balance_pgdat: the zone's boost loses what it was
+ * when the pass began, nr (takes zone->lock) */
+void ref_zone_boost_done(struct ref_mm *mm, struct ref_zone *zone,
+			 unsigned long nr);
+
 /* ---------------------------------------------------------- trace.c */
 
 void ref_trace_emit(struct ref_mm *mm, enum ref_trace_type type,
 		    const struct ref_page *page, unsigned long pfn,
 		    unsigned int order, uint32_t gfp);
+void ref_trace_emit_pageblock(struct ref_mm *mm, unsigned long pfn,
+			      unsigned int order, int mt);
+void ref_trace_emit_boost(struct ref_mm *mm, const struct ref_zone *zone);
+/* REF_TRACE_WARN_ALLOC carrying w (valid during the callback only). */
+void ref_trace_emit_warn(struct ref_mm *mm, const struct ref_alloc_warn *w);
 
 /* ---------------------------------------------------------- lists */
 

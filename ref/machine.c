@@ -24,8 +24,8 @@
  * the per-thread current CPU (C11 _Thread_local).
  *
  * Locks: none at creation (single threaded). mm->bad_lock guards
- * last_bad_page; it may be taken with a zone->lock held (zone->lock ->
- * bad_lock), never the other way round.
+ * last_bad_page and last_gfp_zone_bad; it may be taken with a zone->lock
+ * held (zone->lock -> bad_lock), never the other way round.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -679,6 +679,20 @@ static void exit_components(struct ref_mm *mm)
 		ref_components[i]->exit(mm);
 }
 
+/* Forget every report the machine counted (reset, recreate). */
+static void clear_reports(struct ref_mm *mm)
+{
+	atomic_store(&mm->nr_bad_page, 0);
+	atomic_store(&mm->nr_nofail_stuck, 0);
+	atomic_store(&mm->nr_gfp_zone_bad, 0);
+	pthread_mutex_lock(&mm->bad_lock);
+	atomic_store(&mm->nr_alloc_warn, 0);
+	memset(&mm->last_alloc_warn, 0, sizeof(mm->last_alloc_warn));
+	mm->last_bad_page[0] = '\0';
+	mm->last_gfp_zone_bad[0] = '\0';
+	pthread_mutex_unlock(&mm->bad_lock);
+}
+
 static void mm_release(struct ref_mm *mm)
 {
 	if (mm->mem_map && mm->mem_map != MAP_FAILED)
@@ -692,6 +706,7 @@ static void mm_release(struct ref_mm *mm)
 	pthread_mutex_destroy(&mm->bad_lock);
 	pthread_mutex_destroy(&mm->check_lock);
 	free(mm->check_mark);
+	ref_migrate_release(mm);
 	free(mm);
 }
 
@@ -762,6 +777,8 @@ int ref_mm_create(const struct ref_config *c, struct ref_mm **out, char *err,
 	init_components(mm);
 	atomic_init(&mm->nr_bad_page, 0);
 	atomic_init(&mm->nr_nofail_stuck, 0);
+	atomic_init(&mm->nr_gfp_zone_bad, 0);
+	atomic_init(&mm->nr_alloc_warn, 0);
 
 	ref_memblock_layout(mm);
 	ref_zones_init(mm);
@@ -800,6 +817,10 @@ int ref_mm_create(const struct ref_config *c, struct ref_mm **out, char *err,
 		goto env_fail;
 	}
 	mm->nr_reserved_pages = ref_memblock_reserve_pages(mm);
+	if (ref_migrate_setup(mm)) {
+		ref_set_err(err, errlen, "out of memory for pageblock flags");
+		goto env_fail;
+	}
 	ref_pcp_init(mm);
 	ref_memblock_free_all(mm);
 	ref_setup_watermarks(mm);
@@ -907,13 +928,13 @@ int ref_mm_recreate(struct ref_mm *mm, const struct ref_config *c, char *err,
 		mm->mem_map = p;
 		mm->mem_map_bytes = map_bytes;
 	}
-	atomic_store(&mm->nr_bad_page, 0);
-	atomic_store(&mm->nr_nofail_stuck, 0);
-	pthread_mutex_lock(&mm->bad_lock);
-	mm->last_bad_page[0] = '\0';
-	pthread_mutex_unlock(&mm->bad_lock);
+	clear_reports(mm);
 	ref_context_reset(mm);
 	mm->nr_reserved_pages = ref_memblock_reserve_pages(mm);
+	if (ref_migrate_setup(mm)) {
+		ref_set_err(err, errlen, "out of memory for pageblock flags");
+		return -2;
+	}
 	ref_pcp_init(mm);
 	ref_memblock_free_all(mm);
 	ref_setup_watermarks(mm);
@@ -930,24 +951,29 @@ int ref_mm_reset(struct ref_mm *mm)
 		return -2;
 	for_each_zone(mm, zone) {
 		for (o = 0; o < REF_NR_ORDERS_MAX; o++) {
-			ref_list_init(&zone->free_area[o].free_list);
+			for (int mt = 0; mt < REF_MIGRATE_TYPES; mt++)
+				ref_list_init(
+					&zone->free_area[o].free_list[mt]);
 			zone->free_area[o].nr_free = 0;
 		}
 		zone->nr_free_pages = 0;
+		zone->nr_free_highatomic = 0;
+		zone->nr_free_isolate = 0;
+		zone->nr_reserved_highatomic = 0;
+		zone->nr_unmerged_moves = 0;
+		zone->watermark_boost = 0;
 		zone->nr_alloc_pages = 0;
 		zone->pgalloc = 0;
 		zone->pgfree = 0;
 		zone->managed_pages = zone->present_pages;
 	}
 	mm->nr_reserved_pages = ref_memblock_reserve_pages(mm);
+	if (ref_migrate_setup(mm))
+		return -2;
 	ref_pcp_init(mm);
 	ref_memblock_free_all(mm);
 	ref_setup_watermarks(mm);
-	atomic_store(&mm->nr_bad_page, 0);
-	atomic_store(&mm->nr_nofail_stuck, 0);
-	pthread_mutex_lock(&mm->bad_lock);
-	mm->last_bad_page[0] = '\0';
-	pthread_mutex_unlock(&mm->bad_lock);
+	clear_reports(mm);
 	ref_context_reset(mm);
 	return 0;
 }
@@ -1066,18 +1092,51 @@ unsigned long ref_nofail_stuck_count(const struct ref_mm *mm)
 	return atomic_load(&mm->nr_nofail_stuck);
 }
 
-size_t ref_bad_page_last(struct ref_mm *mm, char *buf, size_t len)
+/* Copy one of the last_* messages out under bad_lock; its full length. */
+static size_t copy_last(struct ref_mm *mm, const char *msg, char *buf,
+			size_t len)
 {
 	size_t n;
 
 	pthread_mutex_lock(&mm->bad_lock);
-	n = strlen(mm->last_bad_page);
+	n = strlen(msg);
 	if (buf && len) {
 		size_t c = n < len - 1 ? n : len - 1;
 
-		memcpy(buf, mm->last_bad_page, c);
+		memcpy(buf, msg, c);
 		buf[c] = '\0';
 	}
 	pthread_mutex_unlock(&mm->bad_lock);
 	return n;
+}
+
+size_t ref_bad_page_last(struct ref_mm *mm, char *buf, size_t len)
+{
+	return copy_last(mm, mm->last_bad_page, buf, len);
+}
+
+/* ------------------------------------------------------------ gfp_zone */
+
+void ref_gfp_zone_bad(struct ref_mm *mm, ref_gfp_t gfp)
+{
+	char mode[256];
+
+	atomic_fetch_add(&mm->nr_gfp_zone_bad, 1);
+	ref_gfp_format(gfp, mode, sizeof(mode));
+	pthread_mutex_lock(&mm->bad_lock);
+	snprintf(
+		mm->last_gfp_zone_bad, sizeof(mm->last_gfp_zone_bad),
+		"gfp_zone: mode:%#x(%s) names more than one of __GFP_DMA, __GFP_DMA32 and __GFP_HIGHMEM (GFP_ZONE_BAD: a VM_BUG_ON in the kernel)",
+		(unsigned int)gfp, mode);
+	pthread_mutex_unlock(&mm->bad_lock);
+}
+
+unsigned long ref_gfp_zone_bad_count(const struct ref_mm *mm)
+{
+	return atomic_load(&mm->nr_gfp_zone_bad);
+}
+
+size_t ref_gfp_zone_bad_last(struct ref_mm *mm, char *buf, size_t len)
+{
+	return copy_last(mm, mm->last_gfp_zone_bad, buf, len);
 }

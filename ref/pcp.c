@@ -22,7 +22,9 @@
  *             is above its high watermark (ZONE_BELOW_HIGH clear); a
  *             free lowers it when the zone is below, raises it to hold a
  *             run of frees (nr_pcp_high)
- *   free      the block goes on the head of its order's list; when count
+ *   free      the block goes on the head of its order's list for the
+ *             migrate type of its pageblock (lists[3 * order + type];
+ *             the THP order has two lists, movable or not); when count
  *             reaches high, nr_pcp_free() pages (the run of frees, at
  *             least batch, at most high - batch) go back to the buddy
  *             from the lists' tails, round robin from the freed order's
@@ -58,9 +60,8 @@
 #define PCP_BATCH_SCALE_MAX 5 /* CONFIG_PCP_BATCH_SCALE_MAX */
 #define PCPF_PREV_FREE_HIGH_ORDER 0x1u
 #define PCPF_FREE_HIGH_BATCH 0x2u
-#define ZONE_BELOW_HIGH 0x1u
 #define MIN_PERCPU_PAGELIST_HIGH_FRACTION 8
-#define THP_INDEX 4 /* lists[] index of the THP order (6.12) */
+#define THP_INDEX 12 /* lists[] index of the THP order's first list */
 
 void ref_pcp_lock_slow(struct ref_per_cpu_pages *pcp)
 {
@@ -89,7 +90,8 @@ static int maxi(int a, int b)
 
 static unsigned int index_order(const struct ref_mm *mm, int i)
 {
-	return i == THP_INDEX ? mm->pcp_thp_order : (unsigned int)i;
+	return i >= THP_INDEX ? mm->pcp_thp_order :
+				(unsigned int)i / REF_MIGRATE_PCPTYPES;
 }
 
 unsigned int ref_pcp_list_order(const struct ref_mm *mm, int i)
@@ -192,7 +194,8 @@ void ref_pcp_setup(struct ref_mm *mm)
 			} else {
 				int b = batch_612(mm, zone);
 				unsigned long lo =
-					zone->watermark[REF_WMARK_LOW] / cpus;
+					ref_wmark_pages(zone, REF_WMARK_LOW) /
+					cpus;
 				unsigned long hi =
 					zone->managed_pages /
 					MIN_PERCPU_PAGELIST_HIGH_FRACTION /
@@ -208,16 +211,19 @@ void ref_pcp_setup(struct ref_mm *mm)
 	}
 }
 
-/* Take up to count blocks of order from the buddy onto list's tail. */
+/* Take up to count blocks of order for type mt from the buddy onto
+ * list's tail, __rmqueue keeping its mode from one block to the next. */
 static int rmqueue_bulk(struct ref_mm *mm, struct ref_zone *zone,
 			unsigned int order, int count,
-			struct ref_list_head *list)
+			struct ref_list_head *list, int mt,
+			unsigned int alloc_flags)
 {
-	int i;
+	int i, mode = REF_RMQUEUE_NORMAL;
 
 	pthread_mutex_lock(&zone->lock);
 	for (i = 0; i < count; i++) {
-		unsigned long pfn = ref_rmqueue_locked(mm, zone, order);
+		unsigned long pfn = ref_rmqueue_locked(mm, zone, order, mt,
+						       alloc_flags, &mode);
 		struct ref_page *page;
 
 		if (pfn == ~0UL)
@@ -232,7 +238,8 @@ static int rmqueue_bulk(struct ref_mm *mm, struct ref_zone *zone,
 }
 
 /* Give back count pages from the lists' tails, round robin from the
- * list after index i - 1 (free_pcppages_bulk). Caller holds pcp->lock. */
+ * list after index i - 1, each under its pageblock's type at that moment
+ * (free_pcppages_bulk). Caller holds pcp->lock. */
 static void free_pcppages_bulk(struct ref_mm *mm, struct ref_zone *zone,
 			       int count, struct ref_per_cpu_pages *pcp, int i)
 {
@@ -263,7 +270,8 @@ static void free_pcppages_bulk(struct ref_mm *mm, struct ref_zone *zone,
 			pcp->count -= 1 << order;
 			if (mm->config.era == REF_ERA_2_6)
 				pcp->hc[i].count--;
-			ref_free_one_page_locked(mm, zone, pfn, order);
+			ref_free_one_page_mt_locked(mm, zone, pfn, order,
+						    ref_pageblock_mt(mm, pfn));
 		} while (count > 0 && !ref_list_empty(list));
 	}
 	pthread_mutex_unlock(&zone->lock);
@@ -282,7 +290,7 @@ static int nr_pcp_alloc(struct ref_per_cpu_pages *pcp, struct ref_zone *zone,
 	batch = order ? base : base << pcp->alloc_factor;
 	if (pcp->high_min != pcp->high_max &&
 	    !(atomic_load_explicit(&zone->zflags, memory_order_relaxed) &
-	      ZONE_BELOW_HIGH))
+	      REF_ZONE_BELOW_HIGH))
 		high = pcp->high = mini(high + batch, pcp->high_max);
 	if (!order) {
 		int max_nr = maxi(high - pcp->count - base, base);
@@ -316,10 +324,11 @@ static unsigned long take_head(struct ref_mm *mm, struct ref_zone *zone,
 }
 
 unsigned long ref_pcp_alloc(struct ref_mm *mm, struct ref_zone *zone,
-			    unsigned int order, ref_gfp_t gfp, unsigned int cpu)
+			    unsigned int order, ref_gfp_t gfp, unsigned int cpu,
+			    int mt, unsigned int alloc_flags)
 {
 	struct ref_per_cpu_pages *pcp = &zone->pageset[cpu];
-	int i = ref_pcp_index(mm, order);
+	int i = ref_pcp_index(mm, order, mt);
 	unsigned long pfn = ~0UL;
 	struct ref_list_head *list;
 
@@ -330,7 +339,8 @@ unsigned long ref_pcp_alloc(struct ref_mm *mm, struct ref_zone *zone,
 
 		list = &pcp->lists[cold];
 		if (!l->count) {
-			int got = rmqueue_bulk(mm, zone, 0, l->batch, list);
+			int got = rmqueue_bulk(mm, zone, 0, l->batch, list, 0,
+					       alloc_flags);
 
 			l->count += got;
 			pcp->count += got;
@@ -347,7 +357,8 @@ unsigned long ref_pcp_alloc(struct ref_mm *mm, struct ref_zone *zone,
 	if (ref_list_empty(list)) {
 		int batch = nr_pcp_alloc(pcp, zone, order);
 
-		pcp->count += rmqueue_bulk(mm, zone, order, batch, list)
+		pcp->count += rmqueue_bulk(mm, zone, order, batch, list, mt,
+					   alloc_flags)
 			      << order;
 	}
 	if (!ref_list_empty(list))
@@ -374,7 +385,7 @@ static int nr_pcp_high(struct ref_per_cpu_pages *pcp, struct ref_zone *zone,
 	if (high_min == high_max)
 		return high;
 	if (atomic_load_explicit(&zone->zflags, memory_order_relaxed) &
-	    ZONE_BELOW_HIGH) {
+	    REF_ZONE_BELOW_HIGH) {
 		int free_count = maxi(pcp->free_count, batch);
 
 		pcp->high = maxi(high - free_count, high_min);
@@ -401,10 +412,10 @@ static int nr_pcp_free(struct ref_per_cpu_pages *pcp, int batch, int high,
 
 void ref_pcp_free(struct ref_mm *mm, struct ref_zone *zone,
 		  struct ref_per_cpu_pages *pcp, unsigned long pfn,
-		  unsigned int order)
+		  unsigned int order, int mt)
 {
 	struct ref_page *page = &mm->mem_map[pfn];
-	int i = ref_pcp_index(mm, order), batch, high, free_high = 0;
+	int i = ref_pcp_index(mm, order, mt), batch, high, free_high = 0;
 
 	ref_page_set(page, REF_PF(REF_PG_pcp));
 	page->private = order;
@@ -442,20 +453,20 @@ void ref_pcp_free(struct ref_mm *mm, struct ref_zone *zone,
 				   nr_pcp_free(pcp, batch, high, free_high),
 				   pcp, i);
 		if ((atomic_load_explicit(&zone->zflags, memory_order_relaxed) &
-		     ZONE_BELOW_HIGH) &&
+		     REF_ZONE_BELOW_HIGH) &&
 		    ref_zone_watermark_ok(mm, zone, 0,
-					  zone->watermark[REF_WMARK_HIGH],
+					  ref_wmark_pages(zone, REF_WMARK_HIGH),
 					  REF_NR_ZONE_TYPES - 1, 0))
-			atomic_fetch_and(&zone->zflags, ~ZONE_BELOW_HIGH);
+			atomic_fetch_and(&zone->zflags, ~REF_ZONE_BELOW_HIGH);
 	}
 }
 
 int ref_zone_below_high(struct ref_zone *zone, int set)
 {
 	if (set)
-		atomic_fetch_or(&zone->zflags, ZONE_BELOW_HIGH);
+		atomic_fetch_or(&zone->zflags, REF_ZONE_BELOW_HIGH);
 	return (atomic_load_explicit(&zone->zflags, memory_order_relaxed) &
-		ZONE_BELOW_HIGH) != 0;
+		REF_ZONE_BELOW_HIGH) != 0;
 }
 
 /* drain_pages_zone(): every page of cpu's lists of zone to the buddy. */

@@ -49,13 +49,16 @@ size_t ref_proc_buddyinfo(struct ref_mm *mm, char *buf, size_t len)
 }
 
 /*
- * "protection: (...)": the zone's lowmem_reserve[] over the kernel's zone
- * array. 2.6.18 had DMA, DMA32, Normal, HighMem on every machine; 6.12
- * has the profile's three zones and Movable (empty here, so the entry
- * repeats the one below it; ZONE_DEVICE is not modelled).
+ * A zone's lowmem_reserve[] over the kernel's zone array, as zoneinfo's
+ * "protection: (...)" and show_free_areas()'s "lowmem_reserve[]:" print
+ * it. 2.6.18 had DMA, DMA32, Normal, HighMem on every machine; 6.12 has
+ * the profile's three zones and Movable (empty here, so the entry repeats
+ * the one below it; ZONE_DEVICE is not modelled). Fills row, returns the
+ * number of entries (4).
  */
-static void print_protection(struct ref_fmtbuf *pb, const struct ref_mm *mm,
-			     const struct ref_zone *zone)
+unsigned int ref_lowmem_reserve_row(const struct ref_mm *mm,
+				    const unsigned long *reserve,
+				    unsigned long row[REF_NR_ZONE_TYPES])
 {
 	static const enum ref_zone_type x86_64[] = { REF_ZONE_DMA,
 						     REF_ZONE_DMA32,
@@ -66,15 +69,21 @@ static void print_protection(struct ref_fmtbuf *pb, const struct ref_mm *mm,
 	const enum ref_zone_type *z =
 		mm->config.profile == REF_PROFILE_X86_32 ? x86_32 : x86_64;
 
-	if (mm->config.era == REF_ERA_2_6) {
-		ref_fb_printf(pb, "\n        protection: (%lu, %lu, %lu, %lu)",
-			      zone->lowmem_reserve[0], zone->lowmem_reserve[1],
-			      zone->lowmem_reserve[2], zone->lowmem_reserve[3]);
-		return;
-	}
-	ref_fb_printf(pb, "\n        protection: (%lu, %lu, %lu, %lu)",
-		      zone->lowmem_reserve[z[0]], zone->lowmem_reserve[z[1]],
-		      zone->lowmem_reserve[z[2]], zone->lowmem_reserve[z[2]]);
+	for (unsigned int i = 0; i < REF_NR_ZONE_TYPES; i++)
+		row[i] = mm->config.era == REF_ERA_2_6 ?
+				 reserve[i] :
+				 reserve[z[i < 3 ? i : 2]];
+	return REF_NR_ZONE_TYPES;
+}
+
+static void print_protection(struct ref_fmtbuf *pb, const struct ref_mm *mm,
+			     const struct ref_zone *zone)
+{
+	unsigned long row[REF_NR_ZONE_TYPES];
+
+	ref_lowmem_reserve_row(mm, zone->lowmem_reserve, row);
+	ref_fb_printf(pb, "\n        protection: (%lu, %lu, %lu, %lu)", row[0],
+		      row[1], row[2], row[3]);
 }
 
 /*
@@ -157,12 +166,13 @@ size_t ref_proc_zoneinfo(struct ref_mm *mm, char *buf, size_t len)
 	if (buf && len)
 		buf[0] = '\0';
 	for_each_zone(mm, zone) {
-		unsigned long nr_free;
+		unsigned long nr_free, boost;
 
 		if (!ref_zone_configured(mm, zone->type))
 			continue;
 		pthread_mutex_lock(&zone->lock);
 		nr_free = zone->nr_free_pages;
+		boost = zone->watermark_boost;
 		pthread_mutex_unlock(&zone->lock);
 		ref_fb_printf(&pb, "Node %d, zone %8s", 0, zone->name);
 		ref_fb_printf(&pb,
@@ -176,10 +186,11 @@ size_t ref_proc_zoneinfo(struct ref_mm *mm, char *buf, size_t len)
 			      "\n        present  %lu"
 			      "\n        managed  %lu"
 			      "\n        cma      %lu",
-			      nr_free, 0UL, zone->watermark[REF_WMARK_MIN],
-			      zone->watermark[REF_WMARK_LOW],
-			      zone->watermark[REF_WMARK_HIGH],
-			      zone->watermark[REF_WMARK_PROMO],
+			      nr_free, boost,
+			      zone->watermark[REF_WMARK_MIN] + boost,
+			      zone->watermark[REF_WMARK_LOW] + boost,
+			      zone->watermark[REF_WMARK_HIGH] + boost,
+			      zone->watermark[REF_WMARK_PROMO] + boost,
 			      zone->spanned_pages, zone->present_pages,
 			      zone->managed_pages, 0UL);
 		print_protection(&pb, mm, zone);

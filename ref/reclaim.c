@@ -21,12 +21,15 @@
  *     (2.6.18 also stopped at 32 pages).
  *   kswapd wake-up (6.12 wakeup_kswapd): remember the largest order and
  *     highest zone asked for; no pass when kswapd failed MAX_RECLAIM_
- *     RETRIES passes in a row, or the node is balanced already; else a
- *     pass is wanted. 2.6.18 woke kswapd for every zone of the request
+ *     RETRIES passes in a row, or the node is balanced already and no
+ *     zone up to the highest has a watermark boost; else a pass is
+ *     wanted. rmqueue wakes it so (order 0, the zone's own index) for a
+ *     zone a fallback boosted (ZONE_BOOSTED_WATERMARK, ref/migrate.c). 2.6.18 woke kswapd for every zone of the request
  *     that failed its low watermark, whatever the mask.
  *   balanced (pgdat_balanced): 6.12, some zone up to the highest asked
  *     for with managed pages passes its high watermark at the order
- *     (lowmem_reserve of that highest zone counted), or no such zone has
+ *     (lowmem_reserve of that highest zone counted; the mark without
+ *     the zone's boost, which the kernel adds), or no such zone has
  *     managed pages; 2.6.18, every populated zone passes its high
  *     watermark at the order (classzone 0).
  *   a pass (balance_pgdat, GFP_KERNEL, PF_MEMALLOC | PF_KSWAPD): from
@@ -36,7 +39,11 @@
  *     max(high watermark, 32)); once twice the order's pages came back
  *     the order is taken as 0 (compact_gap). A pass that ends without
  *     balance and without freeing a page is a failure (kswapd_failures);
- *     any reclaim that frees a page resets the count.
+ *     any reclaim that frees a page resets the count. The pass ends by
+ *     taking back from each zone up to the highest the boost it had when
+ *     the pass began (a boost raised meanwhile stays); ref reclaims
+ *     nothing for a boost (the kernel's nr_boost_reclaim: a node that is
+ *     balanced but boosted is reclaimed from no further here).
  *   where a pass runs: on a kswapd thread (ref_kswapd_run), which sleeps
  *     until a pass is wanted; without one, on the allocating thread right
  *     after the allocation that wanted it (ref_kswapd_after_alloc(),
@@ -163,16 +170,33 @@ static unsigned long nr_to_reclaim(const struct ref_mm *mm, int highest)
 	return n;
 }
 
+/* pgdat_watermark_boosted: a zone up to highest has a boost (6.12). */
+static int pgdat_boosted(const struct ref_mm *mm, int highest)
+{
+	for (int z = 0; z <= highest && z < REF_NR_ZONE_TYPES; z++)
+		if (__atomic_load_n(&mm->zones[z].watermark_boost,
+				    __ATOMIC_RELAXED))
+			return 1;
+	return 0;
+}
+
 /* balance_pgdat; caller holds pass_lock. */
 static void balance_pgdat(struct ref_mm *mm, unsigned int order, int highest)
 {
 	struct ref_reclaim *rc = &mm->reclaim;
 	struct ref_reclaim_current save;
 	int prio = REF_DEF_PRIORITY, balanced = 0;
-	unsigned long total;
+	unsigned long total, boosts[REF_NR_ZONE_TYPES] = { 0 };
 	unsigned int steps = 0;
 
 	atomic_fetch_add(&rc->pageoutrun, 1);
+	/* zone_boosts[]: the boosts the pass began with (taken back at its
+	 * end; ref reclaims nothing for them) */
+	for (int z = 0; z <= highest && z < REF_NR_ZONE_TYPES; z++)
+		if (mm->zones[z].managed_pages)
+			boosts[z] =
+				__atomic_load_n(&mm->zones[z].watermark_boost,
+						__ATOMIC_RELAXED);
 	ref_reclaim_enter(mm, REF_PF_MEMALLOC | REF_PF_KSWAPD, &save);
 	do {
 		unsigned long before = ref_reclaim_current.reclaimed, got;
@@ -194,6 +218,9 @@ static void balance_pgdat(struct ref_mm *mm, unsigned int order, int highest)
 		reclaimed_some(mm, total);
 	else if (!balanced)
 		atomic_fetch_add(&rc->kswapd_failures, 1);
+	for (int z = 0; z <= highest && z < REF_NR_ZONE_TYPES; z++)
+		if (boosts[z])
+			ref_zone_boost_done(mm, &mm->zones[z], boosts[z]);
 }
 
 /* Take the order and zone asked for since the last pass. Caller holds
@@ -242,7 +269,8 @@ void ref_wakeup_kswapd(struct ref_mm *mm, ref_gfp_t gfp, unsigned int order,
 	pthread_mutex_unlock(&rc->kswapd_lock);
 	if (atomic_load(&rc->kswapd_failures) >= REF_MAX_RECLAIM_RETRIES)
 		return; /* hopeless: left to direct reclaim */
-	if (mm->config.era != REF_ERA_2_6 && pgdat_balanced(mm, order, highest))
+	if (mm->config.era != REF_ERA_2_6 &&
+	    pgdat_balanced(mm, order, highest) && !pgdat_boosted(mm, highest))
 		return;
 	atomic_fetch_add(&rc->kswapd_wakes, 1);
 	pthread_mutex_lock(&rc->kswapd_lock);

@@ -117,7 +117,9 @@ void ref_zones_init(struct ref_mm *mm)
 		zone->mm = mm;
 		pthread_mutex_init(&zone->lock, NULL);
 		for (o = 0; o < REF_NR_ORDERS_MAX; o++) {
-			ref_list_init(&zone->free_area[o].free_list);
+			for (int mt = 0; mt < REF_MIGRATE_TYPES; mt++)
+				ref_list_init(
+					&zone->free_area[o].free_list[mt]);
 			zone->free_area[o].nr_free = 0;
 		}
 		if (!ref_zone_configured(mm, type))

@@ -18,7 +18,7 @@ if [ $# -ne 2 ] || [ ! -x "$1" ] || [ ! -d "$2" ]; then
 fi
 mmt=$1
 src=$2
-pat='"(SHADOW|ORACLE|OBJ|POOL|DIFF|STRESS|TRACE|ADAPTER|NOFAIL|CTX)-[A-Z0-9-]+"'
+pat='"(SHADOW|ORACLE|OBJ|POOL|DIFF|STRESS|TRACE|ADAPTER|NOFAIL|GFP|CTX)-[A-Z0-9-]+"'
 bad=0
 
 registry=$("$mmt" list --invariants | awk '{print $1}' | sort -u)

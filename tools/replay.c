@@ -15,7 +15,9 @@
  * invariant id, layer and message of each violation, the state the
  * executor captured (buddyinfo for a pages program; for an objects
  * program, which has none, the object shadow's live table), and a
- * "reproduce:" command line. --trace prints each op and its result first.
+ * "reproduce:" command line. --trace prints each op and its result first,
+ * with the page allocation failure warning an allocator gives for a
+ * failed request (ref's warn_alloc, as "kernel: ..." lines).
  * A finding the allocator raises from inside an op and cannot return from
  * (a ref assertion: REF-ASSERT, mmtorture/crash.h) prints the same block
  * for that op, without the state, and ends the process with exit 1.
@@ -72,7 +74,10 @@ static void replay_usage(FILE *out)
 	      "                    directory named fuzz_*, else fuzz_pages)\n"
 	      "  --text            read every FILE as text\n"
 	      "  --binary          read every FILE as binary (even *.txt)\n"
-	      "  --trace           print each op and its result\n"
+	      "  --trace           print each op and its result (and the "
+	      "kernel's page\n"
+	      "                    allocation failure warning a failed "
+	      "request gives)\n"
 	      "  --fail SPEC       fault injection on top of each program's "
 	      "machine:\n"
 	      "                    KEY=VALUE[,...] of probability, interval, "

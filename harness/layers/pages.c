@@ -82,13 +82,15 @@ struct hcache {
 	uint64_t freed_op; /* blocks reclaim freed during the op at hand */
 };
 
-/* The layer's state: the page shadow, the CPUs' context, the caches. */
+/* The layer's state: the page shadow, the CPUs' context, the caches;
+ * under --trace, the kernel warning the op at hand gave (warn_alloc). */
 struct pages_ls {
 	struct mmt_shadow *sh;
 	struct mmt_ctx ctx;
 	struct mmt_exec *ex;
 	int in_alloc; /* an adapter alloc() is in flight */
 	struct hcache caches[MMT_NR_POOLS];
+	char warn[4096];
 };
 #define PAGES_LS(ex) ((struct pages_ls *)(ex)->ls[MMT_OPSET_PAGES])
 #define PAGES_SH(ex) (PAGES_LS(ex)->sh)
@@ -118,6 +120,35 @@ static int free_slot(struct mmt_exec *ex, size_t op_index, unsigned int slot,
 	ex->res.frees++;
 	mmt_shadow_release(PAGES_SH(ex), op_index, slot, &ex->res.report);
 	return ret;
+}
+
+/*
+ * The trace subscriber under --trace: a warn_alloc event's text (the
+ * kernel's page allocation failure warning, MMT_TRACE_TEXT) is kept for
+ * the op's trace line; every event goes on to the shadow.
+ */
+static void pages_trace_event(void *ctx, const struct mmt_event *ev)
+{
+	struct pages_ls *ls = ctx;
+
+	if (ev->type == MMT_EV_OTHER && ev->name && ev->text &&
+	    !strcmp(ev->name, "warn_alloc"))
+		snprintf(ls->warn, sizeof(ls->warn), "%s", ev->text);
+	mmt_shadow_trace_event(ls->sh, ev);
+}
+
+/* The warning an op gave, each line as the kernel log's "kernel: ...". */
+static void print_warn(FILE *t, struct pages_ls *ls)
+{
+	const char *p = ls->warn;
+
+	while (*p) {
+		size_t n = strcspn(p, "\n");
+
+		fprintf(t, "        kernel: %.*s\n", (int)n, p);
+		p += n + (p[n] == '\n');
+	}
+	ls->warn[0] = '\0';
 }
 
 static uint32_t alloc_api(unsigned int kind)
@@ -220,6 +251,30 @@ static void nofail_stuck(struct mmt_exec *ex, size_t i, uint32_t order,
 		       "retries a __GFP_NOFAIL request for ever, so this "
 		       "program would hang it",
 		       order, g);
+}
+
+/*
+ * A mask gfp_zone() forbids (more than one of DMA, DMA32, HIGHMEM): the
+ * kernel stops at a VM_BUG_ON before fault injection or any zone is
+ * tried, so whatever the allocator answered, the program is wrong:
+ * GFP-ZONE-BAD, a rule of the caller's (with caller_rules, like
+ * NOFAIL-STUCK). An order the kernel refuses first is not one. That the
+ * allocation failed is the shadow's to check (ORACLE-MUST-FAIL).
+ */
+static void gfp_zone_bad(struct mmt_exec *ex, size_t i, uint32_t order,
+			 uint32_t eff)
+{
+	char g[200];
+
+	if (!ex->o.caller_rules || order >= ex->arena.nr_orders ||
+	    !mmt_gfp_zone_bad(eff))
+		return;
+	mmt_gfp_format(eff, g, sizeof(g));
+	mmt_report_add(&ex->res.report, i, "caller", "GFP-ZONE-BAD",
+		       "order-%u allocation with mode %#x (%s): more than "
+		       "one of __GFP_DMA, __GFP_DMA32 and __GFP_HIGHMEM is "
+		       "a combination gfp_zone() refuses with a VM_BUG_ON",
+		       order, eff, g);
 }
 
 /* ------------------------------------------------------------ caches */
@@ -512,6 +567,7 @@ static void pages_alloc_op(struct mmt_exec *ex, size_t i,
 	for (unsigned int k = 0; k < MMT_NR_POOLS; k++)
 		PAGES_LS(ex)->caches[k].freed_op = 0;
 	PAGES_LS(ex)->in_alloc = 1;
+	PAGES_LS(ex)->warn[0] = '\0';
 	ret = ex->ad->pages->alloc(ex->state, order, eff, alloc_api(op->kind),
 				   &addr);
 	PAGES_LS(ex)->in_alloc = 0;
@@ -540,6 +596,7 @@ static void pages_alloc_op(struct mmt_exec *ex, size_t i,
 			 &ex->res.report);
 	/* background reclaim's frees after the result: released now */
 	mmt_shadow_cache_flush(PAGES_SH(ex));
+	gfp_zone_bad(ex, i, order, eff);
 	if (!addr && !injected)
 		nofail_stuck(ex, i, order, eff);
 	if (oc && b->live)
@@ -548,13 +605,15 @@ static void pages_alloc_op(struct mmt_exec *ex, size_t i,
 		char note[96];
 
 		reclaim_note(PAGES_LS(ex), note, sizeof(note));
-		if (!addr)
+		if (!addr) {
 			fprintf(t, " -> NULL%s\n", note);
-		else if (b->live)
+			print_warn(t, PAGES_LS(ex));
+		} else if (b->live) {
 			fprintf(t, " -> pfn 0x%llx%s\n",
 				(unsigned long long)b->pfn, note);
-		else
+		} else {
 			fprintf(t, " -> %p (untracked)%s\n", addr, note);
+		}
 	}
 }
 
@@ -650,6 +709,7 @@ static int pages_open(struct mmt_exec *ex, char *err, size_t errlen)
 		ls->caches[k].ls = ls;
 		ls->caches[k].id = k;
 	}
+	ls->warn[0] = '\0';
 	mmt_ctx_init(&ls->ctx, ex->ad, ex->state, ex->prog->machine.nr_cpus,
 		     ex->o.caller_rules);
 	mmt_shadow_set_served_orders(sh, ex->ad->pages->nr_orders);
@@ -662,7 +722,11 @@ static int pages_open(struct mmt_exec *ex, char *err, size_t errlen)
 	}
 	mmt_shadow_bind_report(sh, &ex->res.report, &ex->cur_op);
 	ex->ls[MMT_OPSET_PAGES] = ls;
-	if ((ex->ad->caps & MMT_CAP_TRACE) && ex->ad->set_trace)
+	/* under --trace, with the events' text, for the warnings */
+	if ((ex->ad->caps & MMT_CAP_TRACE) && ex->ad->set_trace && ex->o.trace)
+		ex->ad->set_trace(ex->state, MMT_TRACE_TEXT, pages_trace_event,
+				  ls);
+	else if ((ex->ad->caps & MMT_CAP_TRACE) && ex->ad->set_trace)
 		ex->ad->set_trace(ex->state, 0, mmt_shadow_trace_event, sh);
 	return 0;
 }
@@ -753,7 +817,8 @@ static void probe_failed(struct mmt_exec *ex, int zone, uint32_t k,
 {
 	unsigned int scan = zone < 0 ? (1u << MMT_NR_ZONE_TYPES) - 1 :
 				       1u << zone;
-	int64_t f = mmt_shadow_find_free(PAGES_SH(ex), k, scan);
+	/* the probe's mask cannot take the highatomic reserve */
+	int64_t f = mmt_shadow_find_usable(PAGES_SH(ex), k, scan);
 
 	if (f < 0)
 		return;
@@ -776,6 +841,7 @@ static int probe_zone(struct mmt_exec *ex, int zone, uint32_t gfp, uint32_t top,
 {
 	struct mmt_shadow *sh = PAGES_SH(ex);
 	uint64_t expect[64], events = mmt_shadow_layer_events(sh);
+	uint64_t pb_events = mmt_shadow_pageblock_events(sh);
 	uint64_t limit = ex->arena.nr_pfns;
 	int reported = 0;
 
@@ -843,7 +909,8 @@ static int probe_zone(struct mmt_exec *ex, int zone, uint32_t gfp, uint32_t top,
 		 * else only a scan tells */
 		if (ex->strict && !reported && !addr &&
 		    (got != expect[k] ||
-		     mmt_shadow_layer_events(sh) != events)) {
+		     mmt_shadow_layer_events(sh) != events ||
+		     mmt_shadow_pageblock_events(sh) != pb_events)) {
 			unsigned long before = ex->res.report.total;
 
 			probe_failed(ex, zone, k, got, expect[k]);
@@ -878,13 +945,17 @@ static void pages_probe(struct mmt_exec *ex)
 		fprintf(ex->o.trace, "   end  capacity probe (orders %u..0)\n",
 			top - 1);
 	if (!(ex->ad->caps & MMT_CAP_ZONES)) {
-		stop = probe_zone(ex, -1, MMT_GFP_KERNEL | MMT_GFP_MEMALLOC,
+		stop = probe_zone(ex, -1,
+				  MMT_GFP_KERNEL | MMT_GFP_MEMALLOC |
+					  MMT_GFP_NOWARN,
 				  top, &v, &nr, &cap);
 	} else {
 		for (int z = 0; z < MMT_NR_ZONE_TYPES && !stop; z++) {
-			/* __GFP_MEMALLOC: below the watermarks too */
+			/* __GFP_MEMALLOC: below the watermarks too; every
+			 * order's drain ends in a failure, which is no news
+			 * (__GFP_NOWARN) */
 			uint32_t gfp = MMT_GFP_KERNEL | MMT_GFP_MEMALLOC |
-				       mmt_zone_gfp(z);
+				       MMT_GFP_NOWARN | mmt_zone_gfp(z);
 			unsigned int allowed =
 				mmt_arena_allowed_zones(&ex->arena, gfp);
 

@@ -261,6 +261,19 @@ enum mmt_event_type {
 	 */
 	MMT_EV_PAGES_TAKEN = 2,
 	MMT_EV_PAGES_RETURNED = 3,
+	/*
+	 * Mobility grouping (6.12), for an allocator that models it:
+	 * PAGEBLOCK_TYPE says the pageblocks of [pfn, pfn + 2^order) have
+	 * migrate type owner now (0 UNMOVABLE, 1 MOVABLE, 2 RECLAIMABLE,
+	 * 3 HIGHATOMIC, 4 ISOLATE; every pageblock is MOVABLE at boot);
+	 * ZONE_BOOST says the zone holding pfn has its watermarks raised
+	 * by gfp pages now (watermark_boost). The harness reads them to
+	 * know which free pages a request may reach and what the
+	 * watermarks are; an allocator that does not send them is taken to
+	 * have neither reserves nor boosts.
+	 */
+	MMT_EV_PAGEBLOCK_TYPE = 4,
+	MMT_EV_ZONE_BOOST = 5,
 	MMT_EV_OTHER = 255,
 };
 
@@ -344,6 +357,18 @@ enum mmt_ctx_op {
 	 */
 	MMT_CTX_CPU_OFFLINE = 10,
 	MMT_CTX_CPU_ONLINE = 11,
+	/*
+	 * Page isolation (appended later), arg a pageblock number, taken
+	 * modulo the machine's pageblocks: start_isolate_page_range() and
+	 * undo_isolate_page_range() of that one pageblock (6.12; its free
+	 * pages then reach no request, and the allocator says so with
+	 * MMT_EV_PAGEBLOCK_TYPE). The machine's, not the CPU's context;
+	 * never from atomic context (it may sleep). -EBUSY or -EINVAL when
+	 * the allocator refuses (a page of the block in use, not isolated,
+	 * an era without migrate types): the kernel's answers, not errors.
+	 */
+	MMT_CTX_ISOLATE_PAGEBLOCK = 12,
+	MMT_CTX_UNDO_ISOLATE_PAGEBLOCK = 13,
 	/*
 	 * A query, arg 0: how many allocations that may sleep the allocator
 	 * has reported in atomic context since create (the kernel's "BUG:

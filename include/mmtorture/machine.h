@@ -128,6 +128,14 @@ unsigned int mmt_profile_zone_types(uint32_t profile,
 				    uint32_t types[MMT_NR_ZONE_TYPES]);
 
 /*
+ * gfp_zone()'s GFP_ZONE_BAD: the mask names more than one of __GFP_DMA,
+ * __GFP_DMA32 and __GFP_HIGHMEM (with or without __GFP_MOVABLE), a
+ * combination the kernel refuses with a VM_BUG_ON. The one place the
+ * harness spells the rule.
+ */
+int mmt_gfp_zone_bad(uint32_t gfp);
+
+/*
  * The zones a mask allows on arena a, as a bit mask of zone types (bit t
  * = type t), following gfp_zone(): the highest zone from DMA/DMA32/HIGHMEM
  * (a type the arena lacks becomes Normal) and every lower type the arena
@@ -195,6 +203,10 @@ struct mmt_zone_wmarks {
 struct mmt_wmarks {
 	uint32_t era;
 	uint32_t nr_orders;
+	/* 6.12: pageblock_order, the THP order (9 on x86_64, 10 on x86_32)
+	 * or the top order, the smaller; 2.6.18: the top order (no
+	 * pageblocks) */
+	uint32_t pageblock_order;
 	uint64_t min_free_kbytes; /* in effect */
 	struct mmt_zone_wmarks zone[MMT_NR_ZONE_TYPES];
 };

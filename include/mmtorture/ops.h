@@ -85,6 +85,9 @@ enum mmt_op_kind {
 	MMT_OP_SHRINKER_REGISTER, /* shrinker_register pool count order
 				   * gfp needs: a harness cache */
 	MMT_OP_SHRINKER_UNREGISTER, /* shrinker_unregister pool */
+	/* pages: page isolation (appended later) */
+	MMT_OP_ISOLATE_PAGEBLOCK, /* isolate_pageblock count=N */
+	MMT_OP_UNDO_ISOLATE_PAGEBLOCK, /* undo_isolate_pageblock count=N */
 	MMT_NR_OP_KINDS
 };
 
@@ -109,7 +112,7 @@ enum mmt_field {
 	MMT_FIELD_SIZE, /* size=N: bytes */
 	MMT_FIELD_ALIGN, /* align=A: bytes, a power of two up to 8 MiB */
 	MMT_FIELD_POOL, /* pool=P: a pool index, 0..MMT_NR_POOLS-1 */
-	MMT_FIELD_COUNT, /* count=C: chunks, 0..MMT_MAX_COUNT */
+	MMT_FIELD_COUNT, /* count=C: chunks, a pageblock, 0..MMT_MAX_COUNT */
 	MMT_FIELD_NMEMB, /* nmemb=N: calloc's element count, any u64 */
 	MMT_FIELD_CPU, /* cpu=N: a simulated CPU, below the machine's cpus */
 	MMT_FIELD_LOCK, /* lock=L: a spinlock, 0..MMT_CTX_NR_LOCKS-1 */
@@ -182,7 +185,9 @@ struct mmt_op {
 	uint32_t gfp; /* MMT_GFP_* bits */
 	uint64_t size; /* OBJECTS: bytes */
 	uint64_t align; /* OBJECTS aligned: bytes, a power of two */
-	uint32_t count; /* UPOOL create: chunks, <= MMT_MAX_COUNT */
+	/* UPOOL create: chunks; isolate_pageblock: the pageblock; <=
+	 * MMT_MAX_COUNT */
+	uint32_t count;
 	uint64_t nmemb; /* OBJECTS calloc_array: elements of size bytes */
 	uint8_t pool; /* UPOOL: pool index < MMT_NR_POOLS */
 	uint8_t cpu; /* PAGES cpu: a simulated CPU < machine.nr_cpus */

@@ -551,3 +551,128 @@ MMT_TEST(shadow, clear_fills_leaves_no_byte_written)
 	cr_assert_eq(mmt_shadow_clear_fills(s), 0);
 	mmt_shadow_destroy(s);
 }
+
+/* ------------------------------------------------------ mobility grouping */
+
+/* DMA with every order-3 block taken but pfns 160..167, and in 200..231
+ * only the odd pages free: 32 free pages, one free order-3 block. The
+ * 6.12 watermarks: min 4, no reserve; pageblock_order 3 (the top). */
+static struct mmt_shadow *grouping_state(void)
+{
+	struct mmt_shadow *s = mk(STRICT_CAPS | MMT_CAP_WATERMARKS, 1);
+	struct mmt_wmarks w;
+	unsigned int slot = 0;
+
+	memset(&w, 0, sizeof(w));
+	w.era = MMT_ERA_6_12;
+	w.nr_orders = 4;
+	w.pageblock_order = 3;
+	for (int t = 0; t < MMT_NR_ZONE_TYPES; t++) {
+		w.zone[t].exists = 1;
+		w.zone[t].managed = t == MMT_ZONE_DMA ? 248 : 0;
+	}
+	w.zone[MMT_ZONE_DMA].mark[MMT_WMARK_MIN] = 4;
+	w.zone[MMT_ZONE_DMA].mark[MMT_WMARK_LOW] = 5;
+	w.zone[MMT_ZONE_DMA].mark[MMT_WMARK_HIGH] = 6;
+	mmt_shadow_set_wmarks(s, &w);
+	for (unsigned int i = 0; i < 31; i++)
+		if (i != 2 && i != 20 && (i < 25 || i > 28))
+			alloc(s, slot++, 3, MMT_GFP_DMA, at(i * 8));
+	for (unsigned int p = 200; p < 232; p += 2)
+		alloc(s, slot++, 0, MMT_GFP_DMA, at(p));
+	mmt_shadow_trace_reset(s);
+	expect_none();
+	return s;
+}
+
+static void event(struct mmt_shadow *s, uint32_t type, uint64_t pfn,
+		  uint32_t order, uint32_t value)
+{
+	struct mmt_event ev = { .type = type, .pfn = pfn, .order = order };
+
+	if (type == MMT_EV_PAGEBLOCK_TYPE)
+		ev.owner = value;
+	else
+		ev.gfp = value;
+	mmt_shadow_trace_event(s, &ev);
+}
+
+MMT_TEST(shadow, the_highatomic_reserve_is_not_owed_to_every_request)
+{
+	struct mmt_shadow *s = grouping_state();
+	const uint32_t blocking = MMT_GFP_KERNEL | MMT_GFP_DMA;
+
+	/* nothing known of 160..167: a blocking order-3 request is owed it */
+	alloc(s, 200, 3, blocking, NULL);
+	expect_only("ORACLE-MUST-SUCCEED");
+	/* its pageblock joins the highatomic reserve (type 3) */
+	event(s, MMT_EV_PAGEBLOCK_TYPE, 160, 3, 3);
+	mmt_shadow_trace_reset(s);
+	alloc(s, 200, 3, blocking, NULL);
+	expect_none();
+	cr_assert_eq(mmt_shadow_find_usable(s, 3, 1u << MMT_ZONE_DMA), -1);
+	cr_assert_eq(mmt_shadow_find_free(s, 3, 1u << MMT_ZONE_DMA), 160);
+	/* GFP_ATOMIC order 3 (ALLOC_HIGHATOMIC) may take it: owed */
+	mmt_shadow_trace_reset(s);
+	alloc(s, 200, 3, MMT_GFP_ATOMIC | MMT_GFP_DMA, NULL);
+	expect_only("ORACLE-MUST-SUCCEED");
+	/* given back (type 0, UNMOVABLE): owed to everyone again */
+	event(s, MMT_EV_PAGEBLOCK_TYPE, 160, 3, 0);
+	mmt_shadow_trace_reset(s);
+	alloc(s, 200, 3, blocking, NULL);
+	expect_only("ORACLE-MUST-SUCCEED");
+	mmt_shadow_destroy(s);
+}
+
+MMT_TEST(shadow, a_boost_raises_the_marks)
+{
+	struct mmt_shadow *s = grouping_state();
+
+	/* 32 free, min 4: an order-0 request is owed a page */
+	alloc(s, 200, 0, MMT_GFP_KERNEL | MMT_GFP_DMA, NULL);
+	expect_only("ORACLE-MUST-SUCCEED");
+	/* boosted by 100: min 104, more than is free */
+	event(s, MMT_EV_ZONE_BOOST, 0, 0, 100);
+	mmt_shadow_trace_reset(s);
+	alloc(s, 200, 0, MMT_GFP_KERNEL | MMT_GFP_DMA, NULL);
+	expect_none();
+	/* a success then is below the boosted min: ORACLE-WATERMARK */
+	mmt_shadow_trace_reset(s);
+	alloc(s, 200, 0, MMT_GFP_KERNEL | MMT_GFP_DMA, at(201));
+	expect_only("ORACLE-WATERMARK");
+	release(s, 200);
+	/* but not when the boost came during the op (after its check) */
+	event(s, MMT_EV_ZONE_BOOST, 0, 0, 0);
+	mmt_shadow_trace_reset(s);
+	event(s, MMT_EV_ZONE_BOOST, 0, 0, 100);
+	alloc(s, 200, 0, MMT_GFP_KERNEL | MMT_GFP_DMA, at(201));
+	expect_none();
+	mmt_shadow_destroy(s);
+}
+
+MMT_TEST(shadow, a_failure_is_judged_on_the_boost_it_decided_with)
+{
+	struct mmt_shadow *s = grouping_state();
+
+	/* boosted by 100 when the request failed (its mm_page_alloc came
+	 * without a page); kswapd's pass after the result takes the boost
+	 * back: the failure was right, nothing is owed */
+	event(s, MMT_EV_ZONE_BOOST, 0, 0, 100);
+	mmt_shadow_trace_reset(s);
+	event(s, MMT_EV_PAGE_ALLOC, UINT64_MAX, 0, 0);
+	event(s, MMT_EV_ZONE_BOOST, 0, 0, 0);
+	alloc(s, 200, 0, MMT_GFP_KERNEL | MMT_GFP_DMA, NULL);
+	expect_none();
+	/* the next request decides without the boost: owed */
+	mmt_shadow_trace_reset(s);
+	event(s, MMT_EV_PAGE_ALLOC, UINT64_MAX, 0, 0);
+	alloc(s, 200, 0, MMT_GFP_KERNEL | MMT_GFP_DMA, NULL);
+	expect_only("ORACLE-MUST-SUCCEED");
+	/* a boost raised before the decision counts */
+	mmt_shadow_trace_reset(s);
+	event(s, MMT_EV_ZONE_BOOST, 0, 0, 100);
+	event(s, MMT_EV_PAGE_ALLOC, UINT64_MAX, 0, 0);
+	alloc(s, 200, 0, MMT_GFP_KERNEL | MMT_GFP_DMA, NULL);
+	expect_none();
+	mmt_shadow_destroy(s);
+}

@@ -18,18 +18,6 @@
 #include "internal.h"
 #include "ref_machine.h"
 
-static void expect_healthy(struct ref_mm *mm)
-{
-	struct ref_report r;
-
-	ref_report_init(&r);
-	cr_assert_eq(ref_check(mm, REF_CHECK_FULL, &r), 0, "finding %s: %s",
-		     r.nr ? r.findings[0].id : "",
-		     r.nr ? r.findings[0].message : "");
-	cr_assert_eq(ref_check(mm, REF_CHECK_CHEAP, &r), 0);
-	cr_assert_eq(r.total, 0);
-}
-
 /* The FULL report holds id, only id, and (unless ~0UL) names pfn. */
 static void expect_only(struct ref_mm *mm, const char *id, unsigned long pfn)
 {
@@ -78,6 +66,12 @@ static void unlist(struct ref_mm *mm, unsigned long pfn)
 	p->private = 0;
 }
 
+/* The migrate type of pfn's pageblock: the list its free block is on. */
+static int block_mt(const struct ref_mm *mm, unsigned long pfn)
+{
+	return mm->pageblock_mt[pfn >> mm->pageblock_order];
+}
+
 static void enlist(struct ref_mm *mm, struct ref_zone *z, unsigned long pfn,
 		   unsigned int order)
 {
@@ -85,7 +79,8 @@ static void enlist(struct ref_mm *mm, struct ref_zone *z, unsigned long pfn,
 
 	p->flags |= 1UL << REF_PG_buddy;
 	p->private = order;
-	ref_list_add(&p->lru, &z->free_area[order].free_list);
+	ref_list_add(&p->lru,
+		     &z->free_area[order].free_list[block_mt(mm, pfn)]);
 }
 
 /* ------------------------------------------------------------ healthy */
@@ -122,9 +117,13 @@ static uint64_t next_rand(uint64_t *s)
 
 static void random_ops(const char *spec, uint64_t seed)
 {
-	static const ref_gfp_t gfps[] = { REF_GFP_KERNEL, REF_GFP_DMA,
-					  REF_GFP_DMA32, REF_GFP_HIGHUSER,
-					  REF_GFP_HIGHUSER_MOVABLE };
+	static const ref_gfp_t gfps[] = { REF_GFP_KERNEL,
+					  REF_GFP_DMA,
+					  REF_GFP_DMA32,
+					  REF_GFP_HIGHUSER,
+					  REF_GFP_HIGHUSER_MOVABLE,
+					  REF_GFP_KERNEL | REF_GFP_COMP,
+					  REF_GFP_DMA | REF_GFP_COMP };
 	struct ref_mm *mm = make(spec);
 	struct ref_page *live[256] = { 0 };
 	unsigned int orders[256] = { 0 };
@@ -140,7 +139,9 @@ static void random_ops(const char *spec, uint64_t seed)
 		} else {
 			orders[s] = (unsigned int)(next_rand(&seed) % 11);
 			live[s] = ref_alloc_pages(
-				mm, gfps[next_rand(&seed) % 5], orders[s]);
+				mm,
+				gfps[next_rand(&seed) % REF_ARRAY_SIZE(gfps)],
+				orders[s]);
 		}
 		if (i % 500 == 0)
 			expect_healthy(mm);
@@ -170,7 +171,9 @@ MMT_TEST(check, invariant_table_lists_every_id)
 		"BUDDY-ALIGN",	  "BUDDY-RANGE",    "BUDDY-FLAGS",
 		"BUDDY-DISJOINT", "BUDDY-COALESCE", "ZONE-NRFREE",
 		"PAGE-STATE",	  "ZONE-CONSERVE",  "PCP-COUNT",
-		"PCP-PAGE",	  "PCP-HIGH",	    "UPOOL-BLOCK",
+		"PCP-PAGE",	  "PCP-HIGH",	    "MIGRATE-LIST",
+		"PAGEBLOCK-TYPE", "ZONE-BOOST",	    "COMPOUND-HEAD",
+		"COMPOUND-TAIL",  "COMPOUND-ORDER", "UPOOL-BLOCK",
 		"UPOOL-COUNT",	  "UPOOL-FREELIST", "UPOOL-DOUBLE",
 		"CTX-RECLAIM",
 	};
@@ -415,6 +418,113 @@ MMT_TEST(check, PCP_HIGH_26_list_over_its_high)
 	ref_mm_destroy(mm);
 }
 
+/*
+ * A live compound page of order 3 (GFP_KERNEL|__GFP_COMP, from DMA32)
+ * beside a live order-3 block without __GFP_COMP; *head and *plain get
+ * their pfns.
+ */
+static struct ref_mm *compound_state(unsigned long *head, unsigned long *plain)
+{
+	struct ref_mm *mm = make("");
+	struct ref_page *c =
+		ref_alloc_pages(mm, REF_GFP_KERNEL | REF_GFP_COMP, 3);
+	struct ref_page *p = ref_alloc_pages(mm, REF_GFP_KERNEL, 3);
+
+	cr_assert_not_null(c);
+	cr_assert_not_null(p);
+	*head = ref_page_to_pfn(mm, c);
+	*plain = ref_page_to_pfn(mm, p);
+	cr_assert(ref_page_test(c, REF_PG_head));
+	cr_assert(!ref_page_test(p, REF_PG_head));
+	expect_healthy(mm);
+	return mm;
+}
+
+MMT_TEST(check, COMPOUND_HEAD)
+{
+	unsigned long head, plain;
+	struct ref_mm *mm = compound_state(&head, &plain);
+	struct ref_report r;
+
+	mm->mem_map[head].flags &= ~(1UL << REF_PG_head);
+	expect_only(mm, "COMPOUND-HEAD", head);
+	/* O(n) only: CHEAP does not see it */
+	ref_report_init(&r);
+	cr_assert_eq(ref_check(mm, REF_CHECK_CHEAP, &r), 0);
+	ref_mm_destroy(mm);
+}
+
+MMT_TEST(check, COMPOUND_HEAD_on_an_allocation_without_gfp_comp)
+{
+	unsigned long head, plain;
+	struct ref_mm *mm = compound_state(&head, &plain);
+
+	mm->mem_map[plain].flags |= 1UL << REF_PG_head;
+	expect_only(mm, "COMPOUND-HEAD", plain);
+	ref_mm_destroy(mm);
+}
+
+MMT_TEST(check, COMPOUND_HEAD_on_a_free_page)
+{
+	struct ref_mm *mm = dma_state();
+
+	mm->mem_map[2048 + 9].flags |= 1UL << REF_PG_head;
+	expect_only(mm, "COMPOUND-HEAD", 2048 + 9);
+	ref_mm_destroy(mm);
+}
+
+MMT_TEST(check, COMPOUND_TAIL)
+{
+	unsigned long head, plain;
+	struct ref_mm *mm = compound_state(&head, &plain);
+
+	/* the fifth tail names the other block's head as its own */
+	mm->mem_map[head + 5].compound_head = &mm->mem_map[plain];
+	expect_only(mm, "COMPOUND-TAIL", head + 5);
+	ref_mm_destroy(mm);
+}
+
+MMT_TEST(check, COMPOUND_TAIL_mark_lost)
+{
+	unsigned long head, plain;
+	struct ref_mm *mm = compound_state(&head, &plain);
+
+	mm->mem_map[head + 7].flags &= ~(1UL << REF_PG_tail);
+	expect_only(mm, "COMPOUND-TAIL", head + 7);
+	ref_mm_destroy(mm);
+}
+
+MMT_TEST(check, COMPOUND_TAIL_on_a_free_page)
+{
+	struct ref_mm *mm = dma_state();
+
+	mm->mem_map[2048 + 10].flags |= 1UL << REF_PG_tail;
+	expect_only(mm, "COMPOUND-TAIL", 2048 + 10);
+	ref_mm_destroy(mm);
+}
+
+MMT_TEST(check, COMPOUND_TAIL_on_a_tail_of_a_plain_allocation)
+{
+	unsigned long head, plain;
+	struct ref_mm *mm = compound_state(&head, &plain);
+
+	mm->mem_map[plain + 2].flags |= 1UL << REF_PG_tail;
+	mm->mem_map[plain + 2].compound_head = &mm->mem_map[plain];
+	expect_only(mm, "COMPOUND-TAIL", plain + 2);
+	ref_mm_destroy(mm);
+}
+
+MMT_TEST(check, COMPOUND_ORDER)
+{
+	unsigned long head, plain;
+	struct ref_mm *mm = compound_state(&head, &plain);
+
+	cr_assert_eq(mm->mem_map[head + 1].compound_order, 3);
+	mm->mem_map[head + 1].compound_order = 2;
+	expect_only(mm, "COMPOUND-ORDER", head);
+	ref_mm_destroy(mm);
+}
+
 /* ------------------------------------------------------------ robustness */
 
 MMT_TEST(check, report_keeps_16_and_counts_all)
@@ -436,12 +546,14 @@ MMT_TEST(check, garbage_list_pointers_are_reported_not_followed)
 {
 	struct ref_mm *mm = dma_state();
 	struct ref_list_head bogus = { &bogus, &bogus };
-	struct ref_list_head *saved = dma(mm)->free_area[5].free_list.next;
+	struct ref_list_head *l5 =
+		&dma(mm)->free_area[5].free_list[block_mt(mm, 0)];
+	struct ref_list_head *saved = l5->next;
 	struct ref_report r;
 	unsigned int i;
 	int seen = 0;
 
-	dma(mm)->free_area[5].free_list.next = &bogus;
+	l5->next = &bogus;
 	ref_report_init(&r);
 	cr_assert_geq(ref_check(mm, REF_CHECK_FULL, &r), 1);
 	for (i = 0; i < r.nr; i++)
@@ -449,7 +561,7 @@ MMT_TEST(check, garbage_list_pointers_are_reported_not_followed)
 			seen = 1;
 	cr_assert(seen);
 	/* A cycle: the order-9 head points back to itself. */
-	dma(mm)->free_area[5].free_list.next = saved;
+	l5->next = saved;
 	mm->mem_map[512].lru.next = &mm->mem_map[512].lru;
 	ref_report_init(&r);
 	cr_assert_geq(ref_check(mm, REF_CHECK_FULL, &r), 1);
@@ -466,5 +578,64 @@ MMT_TEST(check, level_none_checks_nothing)
 	ref_report_init(&r);
 	cr_assert_eq(ref_check(mm, REF_CHECK_NONE, &r), 0);
 	cr_assert_eq(r.total, 0);
+	ref_mm_destroy(mm);
+}
+
+/* ------------------------------------------------------ migrate types */
+
+MMT_TEST(check, MIGRATE_LIST)
+{
+	struct ref_mm *mm = dma_state();
+	struct ref_zone *z = dma(mm);
+	/* pfn 2, order 1: a free block on its pageblock's list (the DMA
+	 * request made pageblock 0 UNMOVABLE); put it on RECLAIMABLE's */
+	struct ref_page *p = &mm->mem_map[2];
+
+	cr_assert_eq(block_mt(mm, 2), REF_MIGRATE_UNMOVABLE);
+	ref_list_del(&p->lru);
+	ref_list_add(&p->lru,
+		     &z->free_area[1].free_list[REF_MIGRATE_RECLAIMABLE]);
+	expect_only(mm, "MIGRATE-LIST", 2);
+	ref_mm_destroy(mm);
+}
+
+MMT_TEST(check, MIGRATE_LIST_counts_the_highatomic_reserve)
+{
+	struct ref_mm *mm = dma_state();
+
+	dma(mm)->nr_free_highatomic = 1; /* no HIGHATOMIC list holds a page */
+	expect_only(mm, "MIGRATE-LIST", ~0UL);
+	ref_mm_destroy(mm);
+}
+
+MMT_TEST(check, PAGEBLOCK_TYPE)
+{
+	struct ref_mm *mm = dma_state();
+	/* a whole live pageblock: no free block lies in it, so only the
+	 * type itself is wrong */
+	struct ref_page *p =
+		ref_alloc_pages(mm, REF_GFP_DMA, mm->pageblock_order);
+	unsigned long pfn = ref_page_to_pfn(mm, p);
+
+	mm->pageblock_mt[pfn >> mm->pageblock_order] = 7;
+	expect_only(mm, "PAGEBLOCK-TYPE", pfn);
+	ref_mm_destroy(mm);
+}
+
+MMT_TEST(check, PAGEBLOCK_TYPE_counts_the_reserve)
+{
+	struct ref_mm *mm = dma_state();
+
+	dma(mm)->nr_reserved_highatomic = 1UL << mm->pageblock_order;
+	expect_only(mm, "PAGEBLOCK-TYPE", ~0UL);
+	ref_mm_destroy(mm);
+}
+
+MMT_TEST(check, ZONE_BOOST)
+{
+	struct ref_mm *mm = dma_state();
+
+	dma(mm)->watermark_boost = 1UL << 30;
+	expect_only(mm, "ZONE-BOOST", ~0UL);
 	ref_mm_destroy(mm);
 }

@@ -20,16 +20,6 @@
 #include "leakcheck.h"
 #include "ref_machine.h"
 
-static void expect_healthy(struct ref_mm *mm)
-{
-	struct ref_report r;
-
-	ref_report_init(&r);
-	cr_assert_eq(ref_check(mm, REF_CHECK_FULL, &r), 0, "finding %s: %s",
-		     r.nr ? r.findings[0].id : "",
-		     r.nr ? r.findings[0].message : "");
-}
-
 /* One zone's figures: 6.12 {batch, high_min, high_max}; 2.6.18 {hot
  * high, hot batch, cold high, cold batch}. */
 struct pcp_case {
@@ -179,14 +169,15 @@ MMT_TEST(pcp, orders_612_have_lists_of_their_own)
 	before = p->count;
 	cr_assert_eq(ref_free_pages_page(mm, o2, 2), 0);
 	cr_assert_eq(p->count, before + 4);
-	cr_assert(!ref_list_empty(&p->lists[2]));
+	/* order 2, UNMOVABLE: lists[3 * 2 + 0] */
+	cr_assert(!ref_list_empty(&p->lists[6]));
 	/* order 4 is above PAGE_ALLOC_COSTLY_ORDER: straight to the buddy */
 	cr_assert_eq(ref_free_pages_page(mm, o4, 4), 0);
 	cr_assert_eq(p->count, before + 4);
 	/* order 9, the THP order on x86_64: its own list */
 	cr_assert_eq(ref_free_pages_page(mm, o9, 9), 0);
 	cr_assert_eq(p->count, before + 4 + 512);
-	cr_assert(!ref_list_empty(&p->lists[4]));
+	cr_assert(!ref_list_empty(&p->lists[12])); /* THP, not movable */
 	cr_assert(ref_pfn_to_page(mm, ref_page_to_pfn(mm, o9))->flags &
 		  (1UL << REF_PG_pcp));
 	expect_healthy(mm);

@@ -323,8 +323,9 @@ Test(cli_targets, table_agrees_with_the_harness)
 	cr_assert_geq(nr, 2);
 	cr_assert_null(mmt_fuzz_target("fuzz_nosuch"));
 	n = mmt_cli_opset_kinds(MMT_OPSET_PAGES, kinds, MMT_NR_OP_KINDS);
-	cr_assert_eq(n, 24); /* 8 page ops, 13 context ops (cpu hotplug
-			      * too), 2 shrinker ops and check */
+	cr_assert_eq(n, 26); /* 8 page ops, 15 context ops (cpu hotplug
+			      * and page isolation too), 2 shrinker ops and
+			      * check */
 	cr_assert_eq(kinds[0], MMT_OP_ALLOC_PAGES);
 	cr_assert_eq(kinds[n - 1], MMT_OP_CHECK);
 	for (i = 0; i < n; i++)

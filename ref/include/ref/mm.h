@@ -11,8 +11,11 @@
  *   ref_free_pages(mm, addr, order)      -> free by address
  *   ref_free_pages_page(mm, page, order) -> __free_pages(), free by page
  *   ref_free_page(mm, addr)
- * An order >= nr_orders fails. A free whose page/order does not match a
- * live allocation is refused and reported as a bad page (ref_bad_page_count).
+ * An order >= nr_orders fails. A mask naming more than one of __GFP_DMA,
+ * __GFP_DMA32 and __GFP_HIGHMEM (gfp_zone's GFP_ZONE_BAD) fails and is
+ * counted as the caller's error (ref_gfp_zone_bad_count). A free whose
+ * page/order does not match a live allocation is refused and reported as a
+ * bad page (ref_bad_page_count).
  *
  * Threads: any number may share a machine. A thread that allocates should
  * first enter a simulated CPU with ref_cpu_enter(); the default is CPU 0.
@@ -103,6 +106,22 @@ int ref_cpu_offline(struct ref_mm *mm, unsigned int cpu);
 int ref_cpu_online(struct ref_mm *mm, unsigned int cpu);
 
 /* Simulated CPUs: the calling thread runs as cpu until it enters another. */
+/*
+ * Page isolation (6.12, ref/migrate.c): ref_isolate_pageblock() makes the
+ * pageblock of pfn MIGRATE_ISOLATE as start_isolate_page_range() does
+ * for one pageblock (its free pages leave NR_FREE_PAGES and no request
+ * takes them), then drains the per-CPU lists as alloc_contig_range()
+ * does, so their pages of the block come back isolated too; -EBUSY when
+ * a page of it is allocated or reserved (has_unmovable_pages: nothing
+ * here is movable), when it is isolated already, in the highatomic
+ * reserve or not wholly in one zone; -EINVAL for a pfn outside the
+ * machine or in 2.6.18 (no migrate types). ref_undo_isolate_pageblock()
+ * gives it back as MOVABLE (unset_migratetype_isolate), merging a whole
+ * free pageblock with its free buddy; -EINVAL when it is not isolated.
+ */
+int ref_isolate_pageblock(struct ref_mm *mm, unsigned long pfn);
+int ref_undo_isolate_pageblock(struct ref_mm *mm, unsigned long pfn);
+
 void ref_cpu_enter(struct ref_mm *mm, unsigned int cpu);
 unsigned int ref_smp_processor_id(const struct ref_mm *mm);
 
@@ -173,13 +192,45 @@ unsigned int ref_gfp_to_alloc_flags(const struct ref_mm *mm, ref_gfp_t gfp,
  */
 unsigned long ref_nofail_stuck_count(const struct ref_mm *mm);
 
+/*
+ * Requests refused because gfp_zone() forbids their zone modifiers
+ * (GFP_ZONE_BAD: more than one of __GFP_DMA, __GFP_DMA32, __GFP_HIGHMEM,
+ * with or without __GFP_MOVABLE), where the kernel stops at a VM_BUG_ON:
+ * the caller's error. Counted whether or not fault injection then fails
+ * the call too (gfp_zone runs before should_fail_alloc_page); not for an
+ * order >= nr_orders (refused before gfp_zone). The latest text names the
+ * mask: "gfp_zone: mode:0x5(GFP_DMA|GFP_DMA32) ...".
+ */
+unsigned long ref_gfp_zone_bad_count(const struct ref_mm *mm);
+size_t ref_gfp_zone_bad_last(struct ref_mm *mm, char *buf, size_t len);
+
+/*
+ * warn_alloc(): a failed allocation without __GFP_NOWARN gives the
+ * kernel's warning, "mmtorture: page allocation failure: order:N,
+ * mode:0x...(...), nodemask=(null)" and then, for each populated zone up
+ * to the request's highest, show_free_areas()'s zone line, its
+ * "lowmem_reserve[]:" line and its per-order line (ref/show_mem.c). Not
+ * for a failure fault injection made, an order >= nr_orders, a mask
+ * gfp_zone() refuses, a __GFP_DMA request on a machine without DMA pages
+ * or a __GFP_NOFAIL request that may reclaim (the kernel would retry
+ * it). The kernel rate-limits it; ref counts every one and keeps the
+ * last, and hands each to the trace subscriber (REF_TRACE_WARN_ALLOC,
+ * whose ref_trace_format() text is the warning). ref never prints it.
+ * ref_alloc_warn_last() writes the latest warning ("" for none), one
+ * line per '\n', and returns its full length.
+ */
+unsigned long ref_alloc_warn_count(const struct ref_mm *mm);
+size_t ref_alloc_warn_last(struct ref_mm *mm, char *buf, size_t len);
+
 /* Bad-page reports (invalid or double frees) so far, and the latest text. */
 unsigned long ref_bad_page_count(const struct ref_mm *mm);
 size_t ref_bad_page_last(struct ref_mm *mm, char *buf, size_t len);
 
 /* Trace: one optional subscriber per machine; NULL unsubscribes. */
 void ref_trace_subscribe(struct ref_mm *mm, ref_trace_fn fn, void *ctx);
-/* Format an event as ftrace's text for it ("page=%p pfn=0x%lx order=%d"). */
+/* Format an event as ftrace's text for it ("page=%p pfn=0x%lx order=%d");
+ * a warn_alloc event's text is the warning (mm: the machine that emitted
+ * it, during the callback). */
 size_t ref_trace_format(const struct ref_mm *mm,
 			const struct ref_trace_event *ev, char *buf,
 			size_t len);

@@ -128,8 +128,12 @@ struct ref_list_head {
 enum ref_pageflags {
 	REF_PG_reserved = 0, /* never handed to the buddy (holes, memblock) */
 	REF_PG_buddy = 1, /* head of a free block on free_area[private] */
-	REF_PG_head = 2, /* compound head (not used yet) */
-	REF_PG_tail = 3, /* compound tail (not used yet) */
+	/* head of a compound page: a live __GFP_COMP block of order > 0
+	 * (6.12 PG_head; 2.6.18 set PG_compound on every page of it) */
+	REF_PG_head = 2,
+	/* tail of a compound page: compound_head names its head (6.12 keeps
+	 * the head in compound_head with bit 0 for "tail") */
+	REF_PG_tail = 3,
 	REF_PG_slab = 4, /* owned by a slab cache (not used yet) */
 	REF_PG_owner = 5, /* page_owner: head of a live allocation */
 	REF_PG_highmem = 6, /* lies in ZONE_HIGHMEM: no permanent mapping */
@@ -154,22 +158,56 @@ struct ref_page {
 	unsigned int
 		owner_order; /* PG_owner: order of the allocation (page_owner) */
 	uint32_t owner_gfp; /* PG_owner: gfp mask of the allocation (page_owner) */
-	struct ref_list_head
-		lru; /* PG_buddy: link on free_area[order].free_list */
+	/* A page is on a list or a tail, never both (the kernel overlays
+	 * compound_head on lru.next the same way). */
+	union {
+		/* PG_buddy, PG_pcp: link on a free list */
+		struct ref_list_head lru;
+		struct {
+			/* PG_tail: the head of its compound page (6.12
+			 * compound_head; 2.6.18 kept it in private) */
+			struct ref_page *compound_head;
+			/* the first tail only: the compound order (6.12
+			 * folio order in page[1]'s flags; 2.6.18
+			 * page[1].lru.prev) */
+			unsigned long compound_order;
+		};
+	};
+};
+
+/*
+ * Migrate types (enum migratetype, include/linux/mmzone.h, 6.12 without
+ * CONFIG_CMA): the kind of allocation a pageblock is kept for. The first
+ * REF_MIGRATE_PCPTYPES have per-CPU lists and fall back to one another;
+ * HIGHATOMIC holds the reserve of high-order atomic allocations; ISOLATE
+ * keeps a block's free pages out of use. 2.6.18 had no migrate types:
+ * there every block is UNMOVABLE and only free_list[0] is used.
+ */
+enum ref_migratetype {
+	REF_MIGRATE_UNMOVABLE = 0,
+	REF_MIGRATE_MOVABLE = 1,
+	REF_MIGRATE_RECLAIMABLE = 2,
+	REF_MIGRATE_PCPTYPES = 3,
+	REF_MIGRATE_HIGHATOMIC = REF_MIGRATE_PCPTYPES,
+	REF_MIGRATE_ISOLATE = 4,
+	REF_MIGRATE_TYPES = 5,
 };
 
 struct ref_free_area {
-	struct ref_list_head free_list; /* heads of free blocks of this order */
-	unsigned long nr_free; /* blocks (not pages) on free_list */
+	/* heads of free blocks of this order, by the migrate type of their
+	 * pageblock */
+	struct ref_list_head free_list[REF_MIGRATE_TYPES];
+	unsigned long nr_free; /* blocks (not pages) on all the lists */
 };
 
 struct ref_mm;
 
 /*
  * Per-CPU page lists (struct per_cpu_pages), one per CPU per zone.
- *   6.12: lists[i] holds free blocks of order i for i <= 3
- *         (PAGE_ALLOC_COSTLY_ORDER) and lists[4] those of the pageblock
- *         order; count is in pages; high moves between high_min and
+ *   6.12: lists[3 * o + mt] holds free blocks of order o <= 3
+ *         (PAGE_ALLOC_COSTLY_ORDER) taken for migrate type mt < 3
+ *         (order_to_pindex); lists[12] and lists[13] those of the
+ *         pageblock order, not movable and movable; count is in pages; high moves between high_min and
  *         high_max (pcp->high auto-tuning); free_count and alloc_factor
  *         scale the batches of consecutive frees and allocations.
  *   2.6:  lists[0] is the hot list, lists[1] the cold one, each with its
@@ -179,7 +217,7 @@ struct ref_mm;
  * below count this CPU's share of the zone's allocations (its pcp path:
  * the zone's own counters hold the rest), under lock.
  */
-#define REF_NR_PCP_LISTS 5
+#define REF_NR_PCP_LISTS 14 /* NR_PCP_LISTS with THP */
 
 struct ref_pcp_list26 {
 	int count; /* pages */
@@ -226,10 +264,50 @@ struct ref_zone {
 	pthread_mutex_t lock; /* zone->lock: free_area and counters */
 	struct ref_free_area free_area[REF_NR_ORDERS_MAX];
 	struct ref_mm *mm;
-	/* 6.12 zone flags (ZONE_BELOW_HIGH), atomic bits */
+	/* 6.12 zone flags (ZONE_BELOW_HIGH, ZONE_BOOSTED_WATERMARK), atomic
+	 * bits */
 	atomic_uint zflags;
+	/* 6.12, under lock: pages the watermarks are raised by after a
+	 * fallback (boost_watermark; every wmark_pages() adds it), free
+	 * pages on the HIGHATOMIC lists, pages of HIGHATOMIC pageblocks */
+	unsigned long watermark_boost;
+	unsigned long nr_free_highatomic;
+	/* free pages on the ISOLATE lists (not in nr_free_pages; the kernel
+	 * keeps no such counter, ref's checker needs it) */
+	unsigned long nr_free_isolate;
+	unsigned long nr_reserved_highatomic;
+	/* pageblocks moved whole into or out of ISOLATE, or out of
+	 * HIGHATOMIC, since boot: a move never merges, so their free pages
+	 * need not have merged with their neighbours above pageblock_order */
+	unsigned long nr_unmerged_moves;
 	/* per-CPU lists, indexed by CPU (ref/pcp.c) */
 	struct ref_per_cpu_pages pageset[REF_MAX_CPUS];
+};
+
+/*
+ * What warn_alloc() says of a failed allocation (ref/show_mem.c): the
+ * request and, for each zone show_free_areas() would show, its state at
+ * the time. Numbers, not text: the text is made when it is read.
+ */
+struct ref_alloc_warn_zone {
+	int shown; /* populated and no higher than the request's zone */
+	unsigned long free; /* NR_FREE_PAGES, pages */
+	unsigned long boost; /* watermark_boost, pages */
+	unsigned long min, low, high; /* watermarks with the boost, pages */
+	unsigned long reserved_highatomic; /* nr_reserved_highatomic, pages */
+	unsigned long present, managed; /* pages */
+	unsigned long free_pcp; /* pages on every online CPU's lists */
+	unsigned long local_pcp; /* pages on the failing CPU's lists */
+	unsigned long lowmem_reserve[REF_NR_ZONE_TYPES]; /* pages */
+	unsigned long nr_free[REF_NR_ORDERS_MAX]; /* free blocks per order */
+	/* per order, bit mt set: free_list[mt] holds a block */
+	unsigned char types[REF_NR_ORDERS_MAX];
+};
+
+struct ref_alloc_warn {
+	uint32_t gfp; /* the mask of the request */
+	unsigned int order;
+	struct ref_alloc_warn_zone zone[REF_NR_ZONE_TYPES];
 };
 
 /* Trace events, named as the kernel's tracepoints. */
@@ -238,6 +316,13 @@ enum ref_trace_type {
 	REF_TRACE_MM_PAGE_FREE = 1,
 	REF_TRACE_UPOOL_CREATE = 2, /* a pool took its block (upool.h) */
 	REF_TRACE_UPOOL_DESTROY = 3, /* a pool is giving its block back */
+	/* 6.12: pageblocks [pfn, pfn + 2^order) took migratetype */
+	REF_TRACE_MM_PAGEBLOCK_TYPE = 4,
+	/* 6.12: the zone of pfn has watermark_boost nr now */
+	REF_TRACE_MM_ZONE_BOOST = 5,
+	/* warn_alloc(): a failed allocation's warning (no kernel
+	 * tracepoint: the kernel prints it to its log) */
+	REF_TRACE_WARN_ALLOC = 6,
 	REF_NR_TRACE_TYPES
 };
 
@@ -249,8 +334,13 @@ struct ref_trace_event {
 	unsigned long pfn; /* valid when page != NULL */
 	unsigned int order;
 	uint32_t gfp; /* mm_page_alloc and upool_create only */
-	int migratetype; /* mm_page_alloc only; MIGRATE_UNMOVABLE = 0 */
+	/* mm_page_alloc: gfp_migratetype of the mask (MIGRATE_UNMOVABLE = 0);
+	 * mm_pageblock_type: the new type */
+	int migratetype;
+	unsigned long nr; /* mm_zone_boost: the boost, pages */
 	unsigned int cpu; /* simulated CPU that emitted it */
+	/* warn_alloc only: the warning, valid during the callback */
+	const struct ref_alloc_warn *warn;
 };
 
 typedef void (*ref_trace_fn)(void *ctx, const struct ref_trace_event *ev);
@@ -343,6 +433,14 @@ struct ref_mm {
 	 * THP's HPAGE_PMD_ORDER): 9 on x86_64, 10 on x86_32 without PAE,
 	 * at most the top order */
 	unsigned int pcp_thp_order;
+	/* pageblocks (ref/migrate.c): pageblock_order (6.12: the THP order
+	 * or the top order, the smaller; 2.6: the top order, unused), and
+	 * the migrate type of each pageblock, by pfn >> pageblock_order,
+	 * written under the zone's lock and read without it */
+	unsigned int pageblock_order;
+	int mobility_disabled; /* page_group_by_mobility_disabled */
+	unsigned char *pageblock_mt;
+	size_t nr_pageblocks;
 	/* CPUs online (ref_cpu_offline / ref_cpu_online), a bit each */
 	atomic_ullong cpu_online;
 	struct ref_zone zones[REF_NR_ZONE_TYPES]; /* indexed by zone type */
@@ -350,8 +448,14 @@ struct ref_mm {
 	void *trace_ctx;
 	atomic_ulong nr_bad_page; /* bad_page() reports (invalid frees) */
 	atomic_ulong nr_nofail_stuck; /* __GFP_NOFAIL requests failed */
+	/* requests whose mask gfp_zone() refuses (GFP_ZONE_BAD) */
+	atomic_ulong nr_gfp_zone_bad;
 	char last_bad_page[256]; /* message of the latest bad_page() */
-	pthread_mutex_t bad_lock; /* guards last_bad_page */
+	char last_gfp_zone_bad[384]; /* message of the latest GFP_ZONE_BAD */
+	/* warn_alloc() warnings (ref/show_mem.c), and the latest one */
+	atomic_ulong nr_alloc_warn;
+	struct ref_alloc_warn last_alloc_warn;
+	pthread_mutex_t bad_lock; /* guards the last_* reports above */
 	/* The full checker's mark buffer, kept between checks so a check
 	 * does not pay a fresh mapping each time; guarded by check_lock
 	 * (taken inside a zone lock, never the other way round). */
