@@ -529,8 +529,8 @@ static void reclaim_check(struct ref_mm *mm, enum ref_check_level level,
 		return;
 	pthread_mutex_lock(&mm->bad_lock);
 	snprintf(msg, sizeof(msg),
-		 "%lu shrinker scan(s) against the reclaim mask; last: %s", n,
-		 mm->reclaim.last_bad);
+		 "%lu shrinker scan(s) against the reclaim mask; last: %.120s",
+		 n, mm->reclaim.last_bad);
 	pthread_mutex_unlock(&mm->bad_lock);
 	ref_check_report(r, "CTX-RECLAIM", REF_COST_O1, ~0UL, msg);
 }

@@ -118,7 +118,8 @@ static void record_bad_scan(struct ref_mm *mm, const struct ref_shrinker *s,
 	ref_gfp_format(gfp, g, sizeof(g));
 	pthread_mutex_lock(&mm->bad_lock);
 	snprintf(mm->reclaim.last_bad, sizeof(mm->reclaim.last_bad),
-		 "%s (needs%s%s) scanned by reclaim for %s", shrinker_name(s),
+		 "%.40s (needs%s%s) scanned by reclaim for %.80s",
+		 shrinker_name(s),
 		 (s->flags & REF_SHRINKER_NEEDS_FS) ? " __GFP_FS" : "",
 		 (s->flags & REF_SHRINKER_NEEDS_IO) ? " __GFP_IO" : "", g);
 	pthread_mutex_unlock(&mm->bad_lock);
