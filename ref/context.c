@@ -305,8 +305,11 @@ unsigned long ref_ctx_sleep_count(const struct ref_mm *mm)
 {
 	unsigned long n = 0;
 
-	for (unsigned int i = 0; i < REF_MAX_CPUS; i++)
-		n += atomic_load(&mm->cpu_ctx[i].nr_sleep_bad);
+	/* only the machine's CPUs ever run (ref_cpu_enter clamps) */
+	for (unsigned int i = 0; i < mm->config.nr_cpus && i < REF_MAX_CPUS;
+	     i++)
+		n += atomic_load_explicit(&mm->cpu_ctx[i].nr_sleep_bad,
+					  memory_order_relaxed);
 	return n;
 }
 
