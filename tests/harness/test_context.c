@@ -15,6 +15,7 @@
 #include <mmtorture/ops.h>
 
 #include "leakcheck.h"
+#include "prog_text.h"
 
 static const char every_op[] =
 	"# mmtorture ops v2\n"
@@ -34,25 +35,6 @@ static const char every_op[] =
 	"local_bh_disable\n"
 	"local_bh_enable\n"
 	"alloc_page s0 gfp=GFP_KERNEL\n";
-
-static void parse(const char *text, struct mmt_prog *p)
-{
-	struct mmt_parse_error err;
-
-	cr_assert_eq(mmt_prog_parse_text(text, strlen(text), "t", p, &err), 0,
-		     "%u:%u %s: %s", err.line, err.column, err.field,
-		     err.message);
-}
-
-static void parse_fails(const char *text, const char *field)
-{
-	struct mmt_parse_error err;
-	struct mmt_prog p;
-
-	cr_assert_neq(mmt_prog_parse_text(text, strlen(text), "t", &p, &err), 0,
-		      "%s parsed", text);
-	cr_assert_str_eq(err.field, field, "%s: %s", text, err.message);
-}
 
 MMT_TEST(context, ops_round_trip_text_binary_text)
 {

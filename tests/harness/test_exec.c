@@ -28,6 +28,7 @@
 #include <mmtorture/ops.h>
 
 #include "leakcheck.h"
+#include "prog_text.h"
 
 struct tiny {
 	struct mmt_arena a;
@@ -260,15 +261,6 @@ static const struct mmt_adapter tiny4 = {
 	.dump = tiny_dump,
 	.pages = &tiny4_pages,
 };
-
-static void parse(const char *text, struct mmt_prog *p)
-{
-	struct mmt_parse_error err;
-
-	cr_assert_eq(mmt_prog_parse_text(text, strlen(text), "t", p, &err), 0,
-		     "%u:%u %s: %s", err.line, err.column, err.field,
-		     err.message);
-}
 
 static int run(const struct mmt_adapter *ad, const char *opts, const char *text,
 	       struct mmt_exec_result *res)

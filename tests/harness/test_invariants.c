@@ -25,6 +25,7 @@
 #include <mmtorture/ops.h>
 
 #include "leakcheck.h"
+#include "prog_text.h"
 
 struct fwd {
 	void *inner;
@@ -147,15 +148,6 @@ static const struct mmt_adapter *fwd(void)
 	fwd_ad.dump = fwd_dump;
 	fwd_ad.cpu_enter = fwd_cpu_enter;
 	return &fwd_ad;
-}
-
-static void parse(const char *text, struct mmt_prog *p)
-{
-	struct mmt_parse_error err;
-
-	cr_assert_eq(mmt_prog_parse_text(text, strlen(text), "t", p, &err), 0,
-		     "%u:%u %s: %s", err.line, err.column, err.field,
-		     err.message);
 }
 
 static int run(const char *opts, const char *text, struct mmt_exec_result *res)

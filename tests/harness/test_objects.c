@@ -35,6 +35,7 @@
 #include <mmtorture/ops.h>
 
 #include "leakcheck.h"
+#include "prog_text.h"
 
 #define POOL_BYTES (16u << 20)
 #define HDR 16u
@@ -303,15 +304,6 @@ static const struct mmt_adapter lib = {
 	.destroy = lib_destroy,
 	.objects = &lib_objects,
 };
-static void parse(const char *text, struct mmt_prog *p)
-{
-	struct mmt_parse_error err;
-
-	cr_assert_eq(mmt_prog_parse_text(text, strlen(text), "t", p, &err), 0,
-		     "%u:%u %s: %s", err.line, err.column, err.field,
-		     err.message);
-}
-
 static int run_trace(const struct mmt_adapter *ad, const char *opts,
 		     const char *text, struct mmt_exec_result *res, char **out)
 {

@@ -20,6 +20,7 @@
 
 #include "leakcheck.h"
 #include "mmt_internal.h"
+#include "prog_text.h"
 
 static const char every_op[] =
 	"# mmtorture ops v2\n"
@@ -34,25 +35,6 @@ static const char every_op[] =
 	"needs=none\n"
 	"shrinker_register order=1 gfp=GFP_NOFS pool=2 count=9 needs=fs\n"
 	"shrinker_unregister pool=7\n";
-
-static void parse(const char *text, struct mmt_prog *p)
-{
-	struct mmt_parse_error err;
-
-	cr_assert_eq(mmt_prog_parse_text(text, strlen(text), "t", p, &err), 0,
-		     "%u:%u %s: %s", err.line, err.column, err.field,
-		     err.message);
-}
-
-static void parse_fails(const char *text, const char *field)
-{
-	struct mmt_parse_error err;
-	struct mmt_prog p;
-
-	cr_assert_neq(mmt_prog_parse_text(text, strlen(text), "t", &p, &err), 0,
-		      "%s parsed", text);
-	cr_assert_str_eq(err.field, field, "%s: %s", text, err.message);
-}
 
 MMT_TEST(reclaim, ops_round_trip_text_binary_text)
 {

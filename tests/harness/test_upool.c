@@ -29,6 +29,7 @@
 #include <mmtorture/ops.h>
 
 #include "leakcheck.h"
+#include "prog_text.h"
 
 static const struct mmt_adapter *ref(void)
 {
@@ -181,15 +182,6 @@ static const struct mmt_adapter bad_a1_ad = {
 	.check = bad_check,
 	.upool = &bad_ops_a1,
 };
-
-static void parse(const char *text, struct mmt_prog *p)
-{
-	struct mmt_parse_error err;
-
-	cr_assert_eq(mmt_prog_parse_text(text, strlen(text), "t", p, &err), 0,
-		     "%u:%u %s: %s", err.line, err.column, err.field,
-		     err.message);
-}
 
 static int run_on(const struct mmt_adapter *ad, const char *opts,
 		  const char *text, struct mmt_exec_result *res)
