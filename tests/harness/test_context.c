@@ -95,20 +95,6 @@ static int run(const struct mmt_adapter *ad, const char *text, int caller,
 	return ret;
 }
 
-/* Every id the report holds, one per line, for messages. */
-static const char *ids(const struct mmt_exec_result *res)
-{
-	static char buf[2048];
-	size_t n = 0;
-
-	buf[0] = '\0';
-	for (size_t i = 0; i < res->report.nr && n < sizeof(buf) - 200; i++)
-		n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%s: %s\n",
-				      res->report.v[i].id,
-				      res->report.v[i].message);
-	return buf;
-}
-
 static const char sleeping[] = "machine cpus=2 bank=8M@0\n"
 			       "spin_lock lock=0\n"
 			       "alloc_page s0 gfp=GFP_ATOMIC\n"

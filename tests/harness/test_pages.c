@@ -14,6 +14,7 @@
 #include <mmtorture/ops.h>
 
 #include "leakcheck.h"
+#include "prog_text.h"
 
 static int run_traced(const char *text, int caller, FILE *trace,
 		      struct mmt_exec_result *res)
@@ -41,20 +42,6 @@ static int run_traced(const char *text, int caller, FILE *trace,
 static int run(const char *text, int caller, struct mmt_exec_result *res)
 {
 	return run_traced(text, caller, NULL, res);
-}
-
-/* Every id the report holds, one per line, for messages. */
-static const char *ids(const struct mmt_exec_result *res)
-{
-	static char buf[2048];
-	size_t n = 0;
-
-	buf[0] = '\0';
-	for (size_t i = 0; i < res->report.nr && n < sizeof(buf) - 200; i++)
-		n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%s: %s\n",
-				      res->report.v[i].id,
-				      res->report.v[i].message);
-	return buf;
 }
 
 /* Ops 0-7 are GFP_ZONE_BAD (7 with __GFP_NOFAIL too); 8-10 are not. */

@@ -127,19 +127,6 @@ static int run(const struct mmt_adapter *ad, const char *text,
 	return run_opts(ad, text, 0, res, NULL);
 }
 
-static const char *ids(const struct mmt_exec_result *res)
-{
-	static char buf[2048];
-	size_t n = 0;
-
-	buf[0] = '\0';
-	for (size_t i = 0; i < res->report.nr && n < sizeof(buf) - 200; i++)
-		n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%s: %s\n",
-				      res->report.v[i].id,
-				      res->report.v[i].message);
-	return buf;
-}
-
 /*
  * A 16M machine (DMA alone, min 64 with min_free_kbytes=256), a cache of
  * 64 pages that needs nothing, the rest taken down to min by masks that
